@@ -1,0 +1,1 @@
+/* The compiled index format, shared by index.c (reader) and compile.c (writer). */

@@ -1,0 +1,442 @@
+/*
+ * libkeyauth: the one home of keyauth's policy logic.
+ *
+ * Conventions (after OpenSSH's sshbuf/sshkey):
+ *  - functions return 0 (KP_OK) or a negative KP_ERR_* code; kp_strerror()
+ *    names it;
+ *  - output pointers are set to NULL / zeroed on entry, so a caller's
+ *    "goto out; free(x)" is always safe;
+ *  - the library never logs, prints or exits: problems the user must see go
+ *    into a struct kp_diag (file, line, column, message) and the caller
+ *    decides what to do with them.
+ *
+ * The library is split in two convenience archives:
+ *  - libkeyauth-core: everything the login path needs (keys, fingerprints,
+ *    addresses, the decision, the compiled index reader, audit records, the
+ *    PAM handoff record, SSH_AUTH_INFO_0). It does not link libyaml.
+ *  - libkeyauth-policy: the YAML loader, validation, lint and the index
+ *    compiler, used by keyauthctl and the tests.
+ */
+#ifndef KEYAUTH_H
+#define KEYAUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---------------------------------------------------------------- errors */
+
+#define KP_OK			0
+#define KP_ERR_NOMEM		-1	/* allocation failed */
+#define KP_ERR_IO		-2	/* read/write/open failed (errno kept) */
+#define KP_ERR_INVALID		-3	/* policy or input fails validation */
+#define KP_ERR_UNSAFE		-4	/* file owner, mode, type or link unsafe */
+#define KP_ERR_TOOBIG		-5	/* over a size, depth or count limit */
+#define KP_ERR_CORRUPT		-6	/* index truncated or damaged */
+#define KP_ERR_VERSION		-7	/* index of another format version */
+#define KP_ERR_NOTFOUND		-8	/* file or record does not exist */
+#define KP_ERR_ARG		-9	/* bad argument from the caller */
+#define KP_ERR_ROLLBACK		-10	/* serial lower than the installed one */
+#define KP_ERR_CONFLICT		-11	/* same serial, different content */
+#define KP_ERR_INTERNAL		-12	/* a bug: should not happen */
+
+const char *kp_strerror(int r);
+
+/* ----------------------------------------------------------- diagnostics */
+
+#define KP_DIAG_MSG_MAX 512
+
+/* One located message: an error, or a lint warning. line/column 1-based, 0 = n/a. */
+struct kp_diag {
+	char file[256];
+	unsigned line;
+	unsigned column;
+	char msg[KP_DIAG_MSG_MAX];
+};
+
+/* "file:line:column: msg" (line/column omitted when 0). */
+void kp_diag_format(const struct kp_diag *d, char *buf, size_t len);
+
+/* ------------------------------------------------------------- limits */
+
+#define KP_POLICY_MAX_BYTES	(256UL * 1024 * 1024)	/* policy YAML */
+#define KP_POLICY_MAX_DEPTH	16			/* YAML nesting */
+#define KP_POLICY_MAX_NODES	(64UL * 1024 * 1024)	/* YAML scalars+collections */
+#define KP_INDEX_MAX_BYTES	(4UL * 1024 * 1024 * 1024)	/* compiled index */
+#define KP_ID_MAX		64
+#define KP_ACCOUNT_MAX		32
+#define KP_FP_LEN		51	/* "SHA256:" + 43 base64 chars + NUL */
+#define KP_VALUE_MAX		4096	/* any scalar other than a key line */
+#define KP_KEYLINE_MAX		16384	/* a public key line */
+
+/* ---------------------------------------------------------------- time */
+
+/* Seconds since the epoch, UTC. */
+#define KP_TIME_NONE_BEFORE	INT64_MIN	/* no not_before */
+#define KP_TIME_NONE_AFTER	INT64_MAX	/* no expires */
+
+/*
+ * Parse "YYYY-MM-DD" (midnight UTC) or RFC 3339 "YYYY-MM-DDTHH:MM:SS"
+ * with optional fraction and "Z" or "+HH:MM"/"-HH:MM" (UTC when no zone).
+ */
+int kp_time_parse(const char *s, int64_t *out);
+/* "YYYY-MM-DDTHH:MM:SSZ" */
+void kp_time_format(int64_t t, char *buf, size_t len);
+
+/* ------------------------------------------------------------- strings */
+
+/* [a-z_][a-z0-9_.-]*, optional trailing '$', 1..32 characters. */
+int kp_account_valid(const char *name);
+/* [A-Za-z0-9._@+-]{1,64} */
+int kp_id_valid(const char *id);
+/* Case-insensitive glob (fnmatch) of a host pattern against a hostname. */
+int kp_host_match(const char *pattern, const char *host);
+
+/* ------------------------------------------------------------ addresses */
+
+/* An address (prefix 32 or 128) or a network. IPv4-mapped IPv6 is stored as IPv4. */
+struct kp_cidr {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t prefix;		/* 0..32 or 0..128 */
+	uint8_t addr[16];	/* IPv4 in addr[0..3] */
+};
+
+/* A single IP literal (no prefix). *why is a static message on failure. */
+int kp_addr_parse(const char *s, struct kp_cidr *out, const char **why);
+/* An address or CIDR; host bits must be zero. */
+int kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why);
+/* 1 if addr (a single address) lies in net, else 0. */
+int kp_cidr_match(const struct kp_cidr *net, const struct kp_cidr *addr);
+/* Canonical text: "192.0.2.0/24", "2001:db8::/32", "198.51.100.7" (no /32, /128). */
+void kp_cidr_format(const struct kp_cidr *c, char *buf, size_t len);
+
+/* ----------------------------------------------------------------- keys */
+
+struct kp_pubkey {
+	char *type;		/* "ssh-ed25519", ... */
+	char *b64;		/* canonical base64 of blob */
+	uint8_t *blob;
+	size_t bloblen;
+	char *comment;		/* NULL when the line has none */
+	unsigned bits;		/* RSA modulus bits; 0 for other types */
+	char fp[KP_FP_LEN];	/* SHA256:... as ssh-keygen -l prints it */
+};
+
+/*
+ * "type base64 [comment]": supported type, base64 decoding to a well-formed
+ * blob whose inner type matches, RSA >= 2048 bits. *why names the problem;
+ * *col_off is the byte offset in line where it was found.
+ */
+int kp_pubkey_parse_line(const char *line, struct kp_pubkey **out,
+    const char **why, size_t *col_off);
+/* The same from separate type and base64 (as sshd passes %t %k). */
+int kp_pubkey_parse_parts(const char *type, const char *b64,
+    struct kp_pubkey **out, const char **why);
+void kp_pubkey_free(struct kp_pubkey *k);
+/* SHA256:<unpadded base64 of SHA-256(blob)> */
+int kp_fingerprint(const uint8_t *blob, size_t len, char out[KP_FP_LEN]);
+/* 1 if s looks like "SHA256:" + 43 base64 chars. */
+int kp_fingerprint_valid(const char *s);
+
+/* --------------------------------------------------------------- policy */
+
+struct kp_network {
+	char *name;
+	struct kp_cidr *addrs;
+	size_t naddrs;
+	unsigned line, column;
+};
+
+struct kp_entry {
+	char *id;
+	char *owner;
+	struct kp_pubkey *key;
+	char **accounts;
+	size_t naccounts;
+	char **hosts;		/* nhosts == 0: every host */
+	size_t nhosts;
+	char **from;		/* as written: names and addresses; nfrom == 0: anywhere */
+	size_t nfrom;
+	struct kp_cidr *sources;	/* from, named networks expanded */
+	size_t nsources;
+	int64_t not_before;	/* KP_TIME_NONE_BEFORE when absent */
+	int64_t expires;	/* KP_TIME_NONE_AFTER when absent */
+	char **options;
+	size_t noptions;
+	char *command;		/* NULL when absent */
+	char *comment;		/* NULL when absent */
+	unsigned line, column;	/* of the entry's mapping */
+};
+
+enum kp_revoke_kind {
+	KP_REVOKE_FINGERPRINT,
+	KP_REVOKE_KEY,
+	KP_REVOKE_OWNER,
+};
+
+struct kp_revocation {
+	enum kp_revoke_kind kind;
+	char *value;		/* fingerprint (also for KEY: the key's fp) or owner */
+	struct kp_pubkey *key;	/* KP_REVOKE_KEY only */
+	char *reason;
+	int64_t date;		/* KP_TIME_NONE_BEFORE when absent */
+	unsigned line, column;
+};
+
+struct kp_policy {
+	uint64_t serial;
+	int64_t expires;	/* KP_TIME_NONE_AFTER when absent */
+	struct kp_network *networks;
+	size_t nnetworks;
+	struct kp_entry *entries;
+	size_t nentries;
+	struct kp_revocation *revoked;
+	size_t nrevoked;
+	char sha256[65];	/* hex SHA-256 of the file's bytes */
+	char *path;
+};
+
+/* Open policy files with kp_file_read_safe (for installed paths). */
+#define KP_LOAD_SAFE		0x01
+
+/*
+ * Load and fully validate a policy. On failure *out is NULL, diag names the
+ * first error (file:line:column: what was expected).
+ */
+int kp_policy_load(const char *path, unsigned flags, struct kp_policy **out,
+    struct kp_diag *diag);
+int kp_policy_load_buf(const char *name, const char *buf, size_t len,
+    struct kp_policy **out, struct kp_diag *diag);
+void kp_policy_free(struct kp_policy *p);
+
+/* 1 if the key (by fingerprint) or its owner is revoked by the policy. */
+int kp_policy_is_revoked(const struct kp_policy *p, const char *fp,
+    const char *owner);
+
+/*
+ * Lint (SPEC section 2). Warnings are returned as an array the caller frees
+ * with free(). now is the reference time for "expires within 14 days".
+ */
+int kp_policy_lint(const struct kp_policy *p, int64_t now,
+    struct kp_diag **warnings, size_t *nwarnings);
+
+/* ------------------------------------------------------------- decision */
+
+enum kp_reason {
+	KP_ALLOWED = 0,
+	KP_UNKNOWN_KEY,
+	KP_REVOKED,
+	KP_ACCOUNT_NOT_ALLOWED,
+	KP_HOST_NOT_ALLOWED,
+	KP_SOURCE_NOT_ALLOWED,
+	KP_SOURCE_UNKNOWN,
+	KP_NOT_YET_VALID,
+	KP_EXPIRED,
+	KP_NO_KEY,
+	KP_KEY_MISMATCH,
+	KP_POLICY_UNAVAILABLE,
+	KP_POLICY_STALE,
+	KP_REASON_COUNT
+};
+
+/* "allowed", "unknown_key", ... (SPEC section 3). */
+const char *kp_reason_str(enum kp_reason r);
+
+struct kp_request {
+	const char *account;
+	const char *fp;		/* fingerprint of the key used */
+	const char *client;	/* IP literal; NULL or "" when unknown */
+	const char *host;	/* this server's name */
+	int64_t now;
+};
+
+/*
+ * One grant as the decision sees it, whatever it was read from (the YAML
+ * policy or the compiled index). Pointers are borrowed.
+ */
+struct kp_grant {
+	const char *id;
+	const char *owner;
+	const char *const *accounts;
+	size_t naccounts;
+	int host_ok;		/* the entry applies to the request's host */
+	const struct kp_cidr *sources;
+	size_t nsources;	/* 0: any source */
+	int64_t not_before;
+	int64_t expires;
+};
+
+struct kp_decision {
+	enum kp_reason reason;
+	char entry_id[KP_ID_MAX + 1];	/* the entry that decided; "" if none */
+	char owner[KP_VALUE_MAX + 1];	/* owner of the key; "" if unknown */
+	uint64_t policy_serial;
+	char policy_sha256[65];
+};
+
+/*
+ * The decision of SPEC section 3, over the grants of the key that was used.
+ * policy_expires: the policy's own expiry; revoked: the key (fingerprint or
+ * owner) is revoked. When no grant allows, the entry that got furthest
+ * (account, then host, then source, then time) decides the reason; ties go
+ * to the first entry. Never fails: out is always filled.
+ */
+void kp_decide(int64_t policy_expires, int revoked,
+    const struct kp_grant *grants, size_t ngrants,
+    const struct kp_request *req, struct kp_decision *out);
+
+/* The same against a loaded YAML policy (used by keyauthctl explain). */
+int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
+    struct kp_decision *out);
+
+/* ----------------------------------------------------- authorized_keys */
+
+/*
+ * The authorized_keys line for one grant, without newline:
+ *   [from="a,b",][expiry-time="YYYYMMDDHHMMSSZ",][options,][command="..."] type b64 keyauth:ID
+ * Fails with KP_ERR_INVALID if any part would smuggle a character
+ * (control, newline, '"' in command) into the line.
+ */
+int kp_authkeys_line(const char *type, const char *b64, const char *id,
+    const struct kp_cidr *sources, size_t nsources, int64_t expires,
+    const char *const *options, size_t noptions, const char *command,
+    char **out);
+
+/* ------------------------------------------------------------- files */
+
+/*
+ * Read a whole file safely: absolute path, O_NOFOLLOW, regular file, owned
+ * by root (or by uid allow_uid when allow_uid != (uid_t)-1), not group- or
+ * world-writable, at most max bytes. *why names an unsafe property.
+ */
+int kp_file_read_safe(const char *path, size_t max, uid_t allow_uid,
+    char **buf, size_t *len, const char **why);
+/* The same checks on an open descriptor; returns the fd in *fd. */
+int kp_file_open_safe(const char *path, size_t max, uid_t allow_uid,
+    int *fd, size_t *size, const char **why);
+/* Write a file atomically: temp file in the same directory, fsync, rename, fsync dir. */
+int kp_file_write_atomic(const char *path, const void *buf, size_t len,
+    mode_t mode);
+
+/* ---------------------------------------------------------- the index */
+
+#define KP_INDEX_FORMAT 1
+
+struct kp_index;
+
+struct kp_index_meta {
+	unsigned format;
+	uint64_t serial;
+	char sha256[65];	/* of the policy YAML */
+	char host[256];		/* compiled for */
+	int64_t policy_expires;
+	int64_t compiled_at;
+	uint64_t nentries;	/* entries that apply to host */
+	uint64_t nkeys;		/* distinct fingerprints */
+};
+
+/*
+ * Compile p for host into path, atomically (temp file in the same
+ * directory, fsync, rename, fsync directory), mode 0644.
+ */
+int kp_index_compile(const struct kp_policy *p, const char *host,
+    int64_t now, const char *path, struct kp_diag *diag);
+
+/* Open and verify (safe opener, format version, structure, meta record). */
+int kp_index_open(const char *path, uid_t allow_uid, struct kp_index **out,
+    const char **why);
+void kp_index_close(struct kp_index *ix);
+const struct kp_index_meta *kp_index_meta(const struct kp_index *ix);
+
+/* The decision of SPEC section 3 for req against the index. */
+int kp_index_decide(struct kp_index *ix, const struct kp_request *req,
+    struct kp_decision *out);
+
+/*
+ * Call cb with the authorized_keys line of every grant that may log into
+ * account now: revoked, expired and not-yet-valid grants are skipped. When
+ * fp is not NULL only that key's grants. Stops on the first non-zero return
+ * of cb and returns it. Memory use does not depend on the index size.
+ */
+typedef int (*kp_line_cb)(void *arg, const char *line, const char *fp,
+    const char *entry_id, const char *owner);
+int kp_index_authorized_keys(struct kp_index *ix, const char *account,
+    const char *fp, int64_t now, kp_line_cb cb, void *arg);
+
+/* -------------------------------------------------------- audit records */
+
+enum kp_event { KP_EVENT_LOOKUP, KP_EVENT_ACCOUNT, KP_EVENT_SESSION };
+enum kp_verdict { KP_VERDICT_ALLOW, KP_VERDICT_DENY, KP_VERDICT_WOULD_DENY };
+
+struct kp_audit {
+	enum kp_event event;
+	enum kp_verdict verdict;
+	enum kp_reason reason;
+	const char *account;	/* NULL: "-" */
+	const char *key_id;
+	const char *owner;
+	const char *fp;
+	const char *client;
+	const char *host;
+	uint64_t policy_serial;	/* 0: "-" */
+	const char *policy_sha256;	/* first 16 hex chars are logged */
+};
+
+/*
+ * The record of SPEC section 7 on one line. Values with a space, '"', '=',
+ * '\\' or bytes outside printable ASCII are quoted, with \" \\ and \xHH
+ * escapes. Truncates safely (always NUL-terminated, never mid-escape).
+ */
+int kp_audit_format(const struct kp_audit *a, char *buf, size_t len);
+
+/* Parsed record: each field's unescaped value ("-" for absent). */
+#define KP_AUDIT_NFIELDS 11
+struct kp_audit_fields {
+	char *value[KP_AUDIT_NFIELDS];	/* in SPEC order: event .. policy_sha256 */
+};
+extern const char *const kp_audit_field_names[KP_AUDIT_NFIELDS];
+/* Parse one record (whole line, fields in order); KP_ERR_INVALID if malformed. */
+int kp_audit_parse(const char *line, struct kp_audit_fields *out);
+void kp_audit_fields_free(struct kp_audit_fields *f);
+
+/* ------------------------------------------------- PAM handoff record */
+
+struct kp_handoff {
+	pid_t pid;			/* the sshd process that ran the helper */
+	unsigned long long start;	/* its start time, /proc/PID/stat field 22 */
+	char account[KP_ACCOUNT_MAX + 1];
+	char fp[KP_FP_LEN];
+	char entry_id[KP_ID_MAX + 1];
+	int64_t time;			/* when written */
+};
+
+/* Start time (clock ticks since boot) of pid from /proc/PID/stat. */
+int kp_proc_start_time(pid_t pid, unsigned long long *out);
+/* Serialize / parse one record (strict: every field, nothing else). */
+int kp_handoff_format(const struct kp_handoff *h, char *buf, size_t len);
+int kp_handoff_parse(const char *buf, size_t len, struct kp_handoff *out);
+/* Write spool/PID atomically (0600, O_EXCL temp, no links followed). */
+int kp_handoff_write(const char *spool, const struct kp_handoff *h);
+/*
+ * Read and delete spool/PID for pid: regular file, not a link, owned by the
+ * spool directory's owner, mode 0600. Checks are the caller's (see
+ * kp_handoff_check).
+ */
+int kp_handoff_take(const char *spool, pid_t pid, struct kp_handoff *out,
+    const char **why);
+/* Verify a record for (pid, start, account) at now within grace seconds. */
+int kp_handoff_check(const struct kp_handoff *h, pid_t pid,
+    unsigned long long start, const char *account, int64_t now,
+    int64_t grace, const char **why);
+
+/* ------------------------------------------------- SSH_AUTH_INFO_0 */
+
+/*
+ * Call cb for every "publickey TYPE BASE64" line of an SSH_AUTH_INFO_0
+ * value (other methods are skipped). KP_ERR_INVALID on a malformed
+ * publickey line. Returns cb's first non-zero value.
+ */
+typedef int (*kp_authinfo_cb)(void *arg, const char *type, const char *b64);
+int kp_authinfo_parse(const char *s, kp_authinfo_cb cb, void *arg);
+
+#endif /* KEYAUTH_H */
