@@ -1,3 +1,304 @@
 #include "config.h"
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <string.h>
+
 #include "keyauth.h"
+#include "kp-internal.h"
+
+/*
+ * Address syntax, decided for predictability:
+ *  - IPv4 is exactly four decimal octets; an octet with a leading zero
+ *    ("010.1.1.1") is refused, because other tools read it as octal;
+ *  - IPv6 is whatever inet_pton() accepts (RFC 4291 text forms);
+ *  - IPv4-mapped IPv6 (::ffff:a.b.c.d) is stored as the IPv4 address, so a
+ *    rule written for 192.0.2.0/24 matches a client that sshd reports as
+ *    ::ffff:192.0.2.1; a mapped network ::ffff:a.b.c.d/96+n becomes the
+ *    IPv4 network a.b.c.d/n;
+ *  - no zone ids ("%eth0"), no whitespace, no hostnames;
+ *  - a prefix is decimal, without sign or leading zeros, and the host bits
+ *    of a network must be zero (10.1.0.0/8 is refused with a hint).
+ */
+
+#define ADDR_TEXT_MAX 64 /* longest text we even look at */
+
+/*
+ * The "did you mean" hint is built at run time: *why then points here and
+ * stays valid until this thread's next kp_cidr_parse() call.
+ */
+static __thread char why_buf[160];
+
+static int
+is_mapped(const uint8_t a[16])
+{
+	static const uint8_t pfx[12] = {
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	return memcmp(a, pfx, sizeof(pfx)) == 0;
+}
+
+/* Check the characters and the IPv4 octets before inet_pton sees them. */
+static int
+addr_text_ok(const char *s, size_t n, const char **why)
+{
+	size_t i, start;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+		    s[i] == '\r' || s[i] == '\v' || s[i] == '\f')
+			KP_FAIL(why, "whitespace in address", 0);
+		if (s[i] == '%')
+			KP_FAIL(why,
+			    "zone ids (%...) are not allowed in "
+			    "addresses",
+			    0);
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		        (s[i] >= 'a' && s[i] <= 'f') ||
+		        (s[i] >= 'A' && s[i] <= 'F') || s[i] == ':' ||
+		        s[i] == '.'))
+			KP_FAIL(why,
+			    "not an IP address (hostnames are not "
+			    "allowed)",
+			    0);
+	}
+	/* Leading zeros in any dotted-quad part, IPv4 or embedded in IPv6. */
+	for (i = 0, start = 0; i <= n; i++) {
+		if (i < n && s[i] != '.' && s[i] != ':')
+			continue;
+		if (i - start > 1 && s[start] == '0' &&
+		    ((i < n && s[i] == '.') ||
+		        (start > 0 && s[start - 1] == '.')))
+			KP_FAIL(why,
+			    "leading zero in an IPv4 octet (octal "
+			    "ambiguity)",
+			    0);
+		start = i + 1;
+	}
+	return 1;
+}
+
+static int
+parse_addr(const char *s, size_t n, struct kp_cidr *out, const char **why)
+{
+	char tmp[ADDR_TEXT_MAX];
+	int v6;
+
+	if (n == 0)
+		KP_FAIL(why, "empty address", KP_ERR_INVALID);
+	if (n >= sizeof(tmp))
+		KP_FAIL(why, "address too long", KP_ERR_INVALID);
+	if (!addr_text_ok(s, n, why))
+		return KP_ERR_INVALID;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	v6 = memchr(tmp, ':', n) != NULL;
+	if (v6) {
+		if (inet_pton(AF_INET6, tmp, out->addr) != 1)
+			KP_FAIL(
+			    why, "not a valid IPv6 address", KP_ERR_INVALID);
+		out->family = 6;
+		out->prefix = 128;
+	} else {
+		if (inet_pton(AF_INET, tmp, out->addr) != 1)
+			KP_FAIL(
+			    why, "not a valid IPv4 address", KP_ERR_INVALID);
+		out->family = 4;
+		out->prefix = 32;
+	}
+	return 0;
+}
+
+/* Turn ::ffff:a.b.c.d/96+n into a.b.c.d/n. */
+static void
+unmap(struct kp_cidr *c)
+{
+	if (c->family != 6 || c->prefix < 96 || !is_mapped(c->addr))
+		return;
+	memmove(c->addr, c->addr + 12, 4);
+	memset(c->addr + 4, 0, 12);
+	c->family = 4;
+	c->prefix -= 96;
+}
+
+int
+kp_addr_parse(const char *s, struct kp_cidr *out, const char **why)
+{
+	int r;
+
+	if (why != NULL)
+		*why = NULL;
+	if (out == NULL)
+		return KP_ERR_ARG;
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		KP_FAIL(why, "missing address", KP_ERR_ARG);
+	if (strchr(s, '/') != NULL)
+		KP_FAIL(why, "a single address was expected, not a network",
+		    KP_ERR_INVALID);
+	if ((r = parse_addr(s, strnlen(s, ADDR_TEXT_MAX), out, why)) != 0) {
+		memset(out, 0, sizeof(*out));
+		return r;
+	}
+	unmap(out);
+	return 0;
+}
+
+static int
+host_bits_zero(const struct kp_cidr *c)
+{
+	unsigned i, nbytes = c->family == 4 ? 4 : 16;
+
+	for (i = 0; i < nbytes; i++) {
+		unsigned lo = i * 8;
+		uint8_t mask;
+
+		if (lo + 8 <= c->prefix)
+			continue;
+		mask = lo >= c->prefix ? 0xff
+		                       : (uint8_t)(0xff >> (c->prefix - lo));
+		if (c->addr[i] & mask)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+mask_host_bits(struct kp_cidr *c)
+{
+	unsigned i, nbytes = c->family == 4 ? 4 : 16;
+
+	for (i = 0; i < nbytes; i++) {
+		unsigned lo = i * 8;
+
+		if (lo + 8 <= c->prefix)
+			continue;
+		c->addr[i] &= lo >= c->prefix
+		    ? 0
+		    : (uint8_t)(0xff << (8 - (c->prefix - lo)));
+	}
+}
+
+int
+kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why)
+{
+	const char *slash;
+	struct kp_cidr hint;
+	char net[INET6_ADDRSTRLEN + 8];
+	size_t n, plen, i;
+	unsigned prefix = 0, max;
+	int r;
+
+	if (why != NULL)
+		*why = NULL;
+	if (out == NULL)
+		return KP_ERR_ARG;
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		KP_FAIL(why, "missing address", KP_ERR_ARG);
+	if ((n = strnlen(s, ADDR_TEXT_MAX)) >= ADDR_TEXT_MAX)
+		KP_FAIL(why, "address too long", KP_ERR_INVALID);
+	if ((slash = memchr(s, '/', n)) == NULL)
+		return kp_addr_parse(s, out, why);
+	if ((r = parse_addr(s, (size_t)(slash - s), out, why)) != 0)
+		goto fail;
+	plen = n - (size_t)(slash - s) - 1;
+	max = out->family == 4 ? 32 : 128;
+	r = KP_ERR_INVALID;
+	if (plen == 0 || plen > 3) {
+		KP_WHY(why,
+		    plen == 0 ? "missing prefix length after '/'"
+		              : "prefix length too long");
+		goto fail;
+	}
+	for (i = 0; i < plen; i++) {
+		if (slash[1 + i] < '0' || slash[1 + i] > '9') {
+			KP_WHY(why, "prefix length must be decimal digits");
+			goto fail;
+		}
+		prefix = prefix * 10 + (unsigned)(slash[1 + i] - '0');
+	}
+	if (plen > 1 && slash[1] == '0') {
+		KP_WHY(why, "leading zero in prefix length");
+		goto fail;
+	}
+	if (prefix > max) {
+		KP_WHY(why,
+		    out->family == 4 ? "IPv4 prefix length over 32"
+		                     : "IPv6 prefix length over 128");
+		goto fail;
+	}
+	out->prefix = (uint8_t)prefix;
+	if (!host_bits_zero(out)) {
+		hint = *out;
+		mask_host_bits(&hint);
+		unmap(&hint);
+		kp_cidr_format(&hint, net, sizeof(net));
+		snprintf(why_buf, sizeof(why_buf),
+		    "host bits set: did you mean %s?", net);
+		KP_WHY(why, why_buf);
+		goto fail;
+	}
+	if (out->family == 6 && is_mapped(out->addr) && out->prefix < 96) {
+		KP_WHY(why,
+		    "an IPv4-mapped network needs a prefix of at "
+		    "least /96");
+		goto fail;
+	}
+	unmap(out);
+	return 0;
+fail:
+	memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+kp_cidr_match(const struct kp_cidr *net, const struct kp_cidr *addr)
+{
+	unsigned full, rest, max;
+
+	if (net == NULL || addr == NULL || net->family != addr->family)
+		return 0;
+	if (net->family != 4 && net->family != 6)
+		return 0;
+	max = net->family == 4 ? 32 : 128;
+	if (net->prefix > max || addr->prefix != max)
+		return 0;
+	full = net->prefix / 8;
+	rest = net->prefix % 8;
+	if (memcmp(net->addr, addr->addr, full) != 0)
+		return 0;
+	if (rest != 0 &&
+	    ((net->addr[full] ^ addr->addr[full]) & (0xff << (8 - rest))) != 0)
+		return 0;
+	return 1;
+}
+
+void
+kp_cidr_format(const struct kp_cidr *c, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	unsigned max;
+
+	if (buf == NULL || len == 0)
+		return;
+	buf[0] = '\0';
+	if (c == NULL || (c->family != 4 && c->family != 6))
+		goto bad;
+	max = c->family == 4 ? 32 : 128;
+	if (c->prefix > max)
+		goto bad;
+	if (inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->addr, a,
+	        sizeof(a)) == NULL)
+		goto bad;
+	if (c->prefix == max)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s/%u", a, c->prefix);
+	return;
+bad:
+	snprintf(buf, len, "%s", "invalid");
+}

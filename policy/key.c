@@ -1,3 +1,476 @@
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+
 #include "keyauth.h"
+#include "kp-internal.h"
+
+/*
+ * Public keys as OpenSSH writes them: "type base64 [comment]", the base64
+ * holding an SSH wire-format blob (RFC 4253 section 6.6, RFC 5656,
+ * RFC 8709, OpenSSH PROTOCOL.u2f). Parsing is strict: every length exact,
+ * nothing after the last field, canonical base64, the inner type equal to
+ * the outer one. Separators are one or more spaces; tabs and every other
+ * control character are refused.
+ */
+
+#define RSA_MIN_BITS 2048
+#define RSA_MAX_BITS 16384 /* OpenSSH's own limit */
+#define SK_APP_MAX 1024 /* FIDO application strings are short */
+
+enum ktype { KT_ED25519, KT_ECDSA, KT_SK_ED25519, KT_SK_ECDSA, KT_RSA };
+
+static const struct keytype {
+	const char *name;
+	enum ktype kt;
+	const char *curve; /* ECDSA: the curve name inside the blob */
+	int nid;
+	size_t fieldlen; /* ECDSA: bytes of one coordinate */
+} keytypes[] = {
+    {"ssh-ed25519", KT_ED25519, NULL, 0, 0},
+    {"ecdsa-sha2-nistp256", KT_ECDSA, "nistp256", NID_X9_62_prime256v1, 32},
+    {"ecdsa-sha2-nistp384", KT_ECDSA, "nistp384", NID_secp384r1, 48},
+    {"ecdsa-sha2-nistp521", KT_ECDSA, "nistp521", NID_secp521r1, 66},
+    {"sk-ssh-ed25519@openssh.com", KT_SK_ED25519, NULL, 0, 0},
+    {"sk-ecdsa-sha2-nistp256@openssh.com", KT_SK_ECDSA, "nistp256",
+        NID_X9_62_prime256v1, 32},
+    {"ssh-rsa", KT_RSA, NULL, 0, 0},
+};
+
+static const struct keytype *
+keytype_lookup(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keytypes) / sizeof(keytypes[0]); i++) {
+		if (strlen(keytypes[i].name) == n &&
+		    memcmp(keytypes[i].name, name, n) == 0)
+			return &keytypes[i];
+	}
+	return NULL;
+}
+
+int
+kp_key_type_supported(const char *type)
+{
+	if (type == NULL)
+		return 0;
+	return keytype_lookup(type, strnlen(type, 64)) != NULL;
+}
+
+static int
+has_suffix(const char *s, size_t n, const char *suf)
+{
+	size_t m = strlen(suf);
+
+	return n >= m && memcmp(s + n - m, suf, m) == 0;
+}
+
+/* Why a type token is refused, as helpful as we can be. */
+static const char *
+type_refusal(const char *t, size_t n)
+{
+	static const char *const optwords[] = {"restrict", "cert-authority",
+	    "no-pty", "no-port-forwarding", "no-agent-forwarding",
+	    "no-X11-forwarding", "no-user-rc", "no-touch-required",
+	    "verify-required", "pty", "user-rc", "port-forwarding",
+	    "agent-forwarding", "X11-forwarding"};
+	size_t i;
+
+	if (n == 7 && memcmp(t, "ssh-dss", 7) == 0)
+		return "ssh-dss (DSA) keys are refused: DSA is obsolete and "
+		       "insecure";
+	if (has_suffix(t, n, "-cert-v01@openssh.com"))
+		return "certificates are not supported: give the plain public "
+		       "key";
+	if ((n == 12 && memcmp(t, "rsa-sha2-256", 12) == 0) ||
+	    (n == 12 && memcmp(t, "rsa-sha2-512", 12) == 0))
+		return "rsa-sha2-* is a signature algorithm: the key type is "
+		       "ssh-rsa";
+	if (memchr(t, '=', n) != NULL || memchr(t, ',', n) != NULL ||
+	    memchr(t, '"', n) != NULL)
+		return "authorized_keys options are not allowed in a key "
+		       "line: use the entry's fields";
+	for (i = 0; i < sizeof(optwords) / sizeof(optwords[0]); i++) {
+		if (strlen(optwords[i]) == n && memcmp(optwords[i], t, n) == 0)
+			return "authorized_keys options are not allowed in a "
+			       "key line: use the entry's fields";
+	}
+	return "unsupported key type (supported: ssh-ed25519, "
+	       "ecdsa-sha2-nistp256/384/521, sk-ssh-ed25519@openssh.com, "
+	       "sk-ecdsa-sha2-nistp256@openssh.com, ssh-rsa)";
+}
+
+/* ------------------------------------------------------ SSH wire format */
+
+struct wire {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+};
+
+static int
+get_string(struct wire *w, const uint8_t **s, size_t *n)
+{
+	uint32_t v;
+
+	if (w->len - w->off < 4)
+		return -1;
+	v = (uint32_t)w->p[w->off] << 24 | (uint32_t)w->p[w->off + 1] << 16 |
+	    (uint32_t)w->p[w->off + 2] << 8 | w->p[w->off + 3];
+	if (w->len - w->off - 4 < v)
+		return -1;
+	*s = w->p + w->off + 4;
+	*n = v;
+	w->off += 4 + (size_t)v;
+	return 0;
+}
+
+static int
+str_eq(const uint8_t *s, size_t n, const char *want)
+{
+	return strlen(want) == n && memcmp(s, want, n) == 0;
+}
+
+/* A positive mpint, minimally encoded (RFC 4251 section 5). */
+static int
+get_mpint(struct wire *w, BIGNUM **bn, const char **why)
+{
+	const uint8_t *s;
+	size_t n;
+
+	*bn = NULL;
+	if (get_string(w, &s, &n) != 0)
+		KP_FAIL(why, "truncated key data", KP_ERR_INVALID);
+	if (n == 0)
+		KP_FAIL(why, "RSA parameter is zero", KP_ERR_INVALID);
+	if (s[0] & 0x80)
+		KP_FAIL(why, "RSA parameter is negative", KP_ERR_INVALID);
+	if (s[0] == 0 && (n == 1 || (s[1] & 0x80) == 0))
+		KP_FAIL(why, "RSA parameter is not minimally encoded",
+		    KP_ERR_INVALID);
+	if (n > RSA_MAX_BITS / 8 + 1)
+		KP_FAIL(why, "RSA parameter too large", KP_ERR_INVALID);
+	if ((*bn = BN_bin2bn(s, (int)n, NULL)) == NULL)
+		return KP_ERR_NOMEM;
+	return 0;
+}
+
+static int
+check_rsa(struct wire *w, unsigned *bits, const char **why)
+{
+	BIGNUM *e = NULL, *n = NULL;
+	int r, nbits;
+
+	if ((r = get_mpint(w, &e, why)) != 0 ||
+	    (r = get_mpint(w, &n, why)) != 0)
+		goto out;
+	r = KP_ERR_INVALID;
+	if (!BN_is_odd(e) || BN_is_one(e)) {
+		KP_WHY(why, "RSA public exponent is not an odd number > 1");
+		goto out;
+	}
+	if (!BN_is_odd(n) || BN_cmp(e, n) >= 0) {
+		KP_WHY(why, "RSA modulus is not valid");
+		goto out;
+	}
+	nbits = BN_num_bits(n);
+	if (nbits < RSA_MIN_BITS) {
+		KP_WHY(why, "RSA key shorter than 2048 bits");
+		goto out;
+	}
+	if (nbits > RSA_MAX_BITS) {
+		KP_WHY(why, "RSA key longer than 16384 bits");
+		goto out;
+	}
+	*bits = (unsigned)nbits;
+	r = 0;
+out:
+	BN_free(e);
+	BN_free(n);
+	return r;
+}
+
+static int
+check_ec_point(
+    const struct keytype *kt, const uint8_t *q, size_t qlen, const char **why)
+{
+	EC_GROUP *g = NULL;
+	EC_POINT *pt = NULL;
+	int r = KP_ERR_INVALID;
+
+	/* Only the uncompressed form, which is what OpenSSH writes. */
+	if (qlen != 1 + 2 * kt->fieldlen || q[0] != 0x04) {
+		KP_WHY(why, "ECDSA public point has the wrong length or form");
+		return KP_ERR_INVALID;
+	}
+	if ((g = EC_GROUP_new_by_curve_name(kt->nid)) == NULL ||
+	    (pt = EC_POINT_new(g)) == NULL) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	/* oct2point refuses coordinates >= p and points off the curve. */
+	if (EC_POINT_oct2point(g, pt, q, qlen, NULL) != 1 ||
+	    EC_POINT_is_at_infinity(g, pt) ||
+	    EC_POINT_is_on_curve(g, pt, NULL) != 1) {
+		KP_WHY(why, "ECDSA public point is not on the curve");
+		goto out;
+	}
+	r = 0;
+out:
+	ERR_clear_error();
+	EC_POINT_free(pt);
+	EC_GROUP_free(g);
+	return r;
+}
+
+/* The blob's fields after the type string, per key type. */
+static int
+check_blob(const struct keytype *kt, const uint8_t *blob, size_t len,
+    unsigned *bits, const char **why)
+{
+	struct wire w = {blob, len, 0};
+	const uint8_t *s;
+	size_t n;
+	int r;
+
+	*bits = 0;
+	if (get_string(&w, &s, &n) != 0)
+		KP_FAIL(why, "truncated key data", KP_ERR_INVALID);
+	if (!str_eq(s, n, kt->name))
+		KP_FAIL(why, "key data is of another type than the line says",
+		    KP_ERR_INVALID);
+	switch (kt->kt) {
+	case KT_ED25519:
+	case KT_SK_ED25519:
+		if (get_string(&w, &s, &n) != 0)
+			KP_FAIL(why, "truncated key data", KP_ERR_INVALID);
+		if (n != 32)
+			KP_FAIL(why, "Ed25519 public key is not 32 bytes",
+			    KP_ERR_INVALID);
+		break;
+	case KT_ECDSA:
+	case KT_SK_ECDSA:
+		if (get_string(&w, &s, &n) != 0)
+			KP_FAIL(why, "truncated key data", KP_ERR_INVALID);
+		if (!str_eq(s, n, kt->curve))
+			KP_FAIL(why, "ECDSA curve does not match the key type",
+			    KP_ERR_INVALID);
+		if (get_string(&w, &s, &n) != 0)
+			KP_FAIL(why, "truncated key data", KP_ERR_INVALID);
+		if ((r = check_ec_point(kt, s, n, why)) != 0)
+			return r;
+		break;
+	case KT_RSA:
+		if ((r = check_rsa(&w, bits, why)) != 0)
+			return r;
+		break;
+	}
+	if (kt->kt == KT_SK_ED25519 || kt->kt == KT_SK_ECDSA) {
+		if (get_string(&w, &s, &n) != 0)
+			KP_FAIL(why, "truncated key data (no FIDO application)",
+			    KP_ERR_INVALID);
+		if (n == 0 || n > SK_APP_MAX || memchr(s, '\0', n) != NULL)
+			KP_FAIL(
+			    why, "bad FIDO application string", KP_ERR_INVALID);
+	}
+	if (w.off != w.len)
+		KP_FAIL(
+		    why, "trailing bytes after the key data", KP_ERR_INVALID);
+	return 0;
+}
+
+int
+kp_fingerprint(const uint8_t *blob, size_t len, char out[KP_FP_LEN])
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+
+	if (out == NULL)
+		return KP_ERR_ARG;
+	out[0] = '\0';
+	if (blob == NULL)
+		return KP_ERR_ARG;
+	if (EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32) {
+		ERR_clear_error();
+		return KP_ERR_INTERNAL;
+	}
+	memcpy(out, "SHA256:", 7);
+	return kp_b64_encode(md, mdlen, 0, out + 7, KP_FP_LEN - 7);
+}
+
+int
+kp_fingerprint_valid(const char *s)
+{
+	static const char last[] = "AEIMQUYcgkosw048";
+	size_t i;
+
+	if (s == NULL || strncmp(s, "SHA256:", 7) != 0 ||
+	    strnlen(s, KP_FP_LEN) != KP_FP_LEN - 1)
+		return 0;
+	for (i = 7; i < KP_FP_LEN - 1; i++) {
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		        (s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= '0' && s[i] <= '9') || s[i] == '+' ||
+		        s[i] == '/'))
+			return 0;
+	}
+	/* 43 characters carry 258 bits: the last two must be zero. */
+	return strchr(last, s[KP_FP_LEN - 2]) != NULL;
+}
+
+void
+kp_pubkey_free(struct kp_pubkey *k)
+{
+	if (k == NULL)
+		return;
+	free(k->type);
+	free(k->b64);
+	free(k->blob);
+	free(k->comment);
+	free(k);
+}
+
+/*
+ * Type and base64 given as (pointer, length); comment NUL-terminated or
+ * NULL. *off is relative to b64 for base64 problems, else 0.
+ */
+static int
+pubkey_build(const char *type, size_t tlen, const char *b64, size_t blen,
+    const char *comment, struct kp_pubkey **out, const char **why, size_t *off,
+    int *in_b64)
+{
+	const struct keytype *kt;
+	struct kp_pubkey *k = NULL;
+	int r;
+
+	*off = 0;
+	*in_b64 = 0;
+	if ((kt = keytype_lookup(type, tlen)) == NULL)
+		KP_FAIL(why, type_refusal(type, tlen), KP_ERR_INVALID);
+	*in_b64 = 1;
+	if (blen == 0)
+		KP_FAIL(why, "missing base64 key data", KP_ERR_INVALID);
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return KP_ERR_NOMEM;
+	if ((r = kp_b64_decode(b64, blen, &k->blob, &k->bloblen, why, off)) !=
+	    0)
+		goto out;
+	if ((r = check_blob(kt, k->blob, k->bloblen, &k->bits, why)) != 0)
+		goto out;
+	r = KP_ERR_NOMEM;
+	if ((k->type = strdup(kt->name)) == NULL ||
+	    (k->b64 = strndup(b64, blen)) == NULL ||
+	    (comment != NULL && (k->comment = strdup(comment)) == NULL))
+		goto out;
+	if ((r = kp_fingerprint(k->blob, k->bloblen, k->fp)) != 0)
+		goto out;
+	/* success: the key is the caller's */
+	*out = k;
+	k = NULL;
+	r = 0;
+out:
+	kp_pubkey_free(k);
+	return r;
+}
+
+int
+kp_pubkey_parse_line(
+    const char *line, struct kp_pubkey **out, const char **why, size_t *col_off)
+{
+	size_t n, i, ts, te, bs, be, cs, ce, off = 0;
+	char *comment = NULL;
+	int r, in_b64;
+
+	if (out != NULL)
+		*out = NULL;
+	if (why != NULL)
+		*why = NULL;
+	if (col_off != NULL)
+		*col_off = 0;
+	if (line == NULL || out == NULL)
+		KP_FAIL(why, "missing key line", KP_ERR_ARG);
+	if ((n = strnlen(line, KP_KEYLINE_MAX + 1)) > KP_KEYLINE_MAX) {
+		if (col_off != NULL)
+			*col_off = KP_KEYLINE_MAX;
+		KP_FAIL(why, "key line longer than 16384 bytes", KP_ERR_TOOBIG);
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) {
+			if (col_off != NULL)
+				*col_off = i;
+			KP_FAIL(why,
+			    line[i] == '\n' || line[i] == '\r'
+			        ? "newline in key line (one line only)"
+			        : "control character in key line",
+			    KP_ERR_INVALID);
+		}
+	}
+	for (ts = 0; ts < n && line[ts] == ' '; ts++)
+		;
+	for (te = ts; te < n && line[te] != ' '; te++)
+		;
+	for (bs = te; bs < n && line[bs] == ' '; bs++)
+		;
+	for (be = bs; be < n && line[be] != ' '; be++)
+		;
+	for (cs = be; cs < n && line[cs] == ' '; cs++)
+		;
+	for (ce = n; ce > cs && line[ce - 1] == ' '; ce--)
+		;
+	if (te == ts) {
+		if (col_off != NULL)
+			*col_off = ts;
+		KP_FAIL(why, "empty key line", KP_ERR_INVALID);
+	}
+	if (ce > cs) {
+		if ((comment = strndup(line + cs, ce - cs)) == NULL)
+			return KP_ERR_NOMEM;
+		if (!kp_value_clean(comment, KP_KEYLINE_MAX, why)) {
+			if (col_off != NULL)
+				*col_off = cs;
+			r = KP_ERR_INVALID;
+			goto out;
+		}
+	}
+	r = pubkey_build(line + ts, te - ts, line + bs, be - bs, comment, out,
+	    why, &off, &in_b64);
+	if (r != 0 && col_off != NULL)
+		*col_off = in_b64 ? bs + off : ts;
+out:
+	free(comment);
+	return r;
+}
+
+int
+kp_pubkey_parse_parts(
+    const char *type, const char *b64, struct kp_pubkey **out, const char **why)
+{
+	size_t tlen, blen, i, off;
+	int in_b64;
+
+	if (out != NULL)
+		*out = NULL;
+	if (why != NULL)
+		*why = NULL;
+	if (type == NULL || b64 == NULL || out == NULL)
+		KP_FAIL(why, "missing key type or data", KP_ERR_ARG);
+	if ((tlen = strnlen(type, KP_KEYLINE_MAX + 1)) > KP_KEYLINE_MAX ||
+	    (blen = strnlen(b64, KP_KEYLINE_MAX + 1)) > KP_KEYLINE_MAX)
+		KP_FAIL(why, "key longer than 16384 bytes", KP_ERR_TOOBIG);
+	for (i = 0; i < tlen; i++) {
+		if ((unsigned char)type[i] <= 0x20 || type[i] == 0x7f)
+			KP_FAIL(why, "space or control character in key type",
+			    KP_ERR_INVALID);
+	}
+	return pubkey_build(
+	    type, tlen, b64, blen, NULL, out, why, &off, &in_b64);
+}

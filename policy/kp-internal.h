@@ -1,4 +1,10 @@
-/* Helpers shared inside libkeyauth only; not part of its interface. */
+/*
+ * Helpers shared inside libkeyauth only; not part of its interface.
+ *
+ * Conventions as in keyauth.h: functions named like predicates
+ * (kp_*_valid, kp_*_allowed, kp_*_clean) return 1 for "yes" and 0 for "no";
+ * everything else returns 0 or a negative KP_ERR_* code.
+ */
 #ifndef KP_INTERNAL_H
 #define KP_INTERNAL_H
 
@@ -7,5 +13,124 @@
 #include <stdint.h>
 
 #include "keyauth.h"
+
+/* ------------------------------------------------------------ why / fail */
+
+/* Point *why (when why is not NULL) at a message of static storage. */
+#define KP_WHY(why, msg) \
+	do { \
+		if ((why) != NULL) \
+			*(why) = (msg); \
+	} while (0)
+
+/* Set *why and return r from the current function (no cleanup needed). */
+#define KP_FAIL(why, msg, r) \
+	do { \
+		KP_WHY(why, msg); \
+		return (r); \
+	} while (0)
+
+/* ---------------------------------------------------------------- base64 */
+
+/*
+ * Standard base64 (RFC 4648 alphabet "+/"). kp_b64_enclen is the number of
+ * characters (without the NUL) encoding n bytes, padded or not.
+ */
+size_t kp_b64_enclen(size_t n, int pad);
+/* Encode into dst (NUL-terminated); KP_ERR_TOOBIG if dstlen is too small. */
+int kp_b64_encode(
+    const uint8_t *src, size_t n, int pad, char *dst, size_t dstlen);
+/*
+ * Strict decode of exactly len characters: only the alphabet, length a
+ * multiple of 4, '=' padding only where required, unused bits zero (so
+ * every blob has exactly one accepted spelling), no whitespace. On success
+ * *out is a malloc'd buffer (caller frees) of *outlen bytes. On failure
+ * KP_ERR_INVALID, *why says what and *bad_off (when not NULL) is the offset
+ * of the offending character.
+ */
+int kp_b64_decode(const char *src, size_t len, uint8_t **out, size_t *outlen,
+    const char **why, size_t *bad_off);
+
+/* ------------------------------------------------- bounded string buffer */
+
+/*
+ * A growable NUL-terminated string that refuses to grow past max bytes.
+ * Errors are sticky: after the first failure every call returns it, so a
+ * sequence of appends can be checked once at kp_buf_take().
+ */
+struct kp_buf {
+	char *s; /* NULL until the first append */
+	size_t len;
+	size_t cap;
+	size_t max; /* content limit, excluding the NUL */
+	int err; /* first error, 0 if none */
+};
+
+void kp_buf_init(struct kp_buf *b, size_t max);
+int kp_buf_put(struct kp_buf *b, const void *p, size_t n);
+int kp_buf_puts(struct kp_buf *b, const char *s);
+int kp_buf_putc(struct kp_buf *b, char c);
+int kp_buf_printf(struct kp_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Hand the string to the caller (who frees it); b is reset. "" if empty. */
+int kp_buf_take(struct kp_buf *b, char **out, size_t *len);
+void kp_buf_free(struct kp_buf *b);
+
+/* ------------------------------------------------------------- strings */
+
+/* strdup of s when strlen(s) <= max: KP_ERR_ARG (NULL), _TOOBIG, _NOMEM. */
+int kp_strdup_max(const char *s, size_t max, char **out);
+/* Concatenate the NULL-terminated list of strings, at most max bytes. */
+int kp_strconcat(char **out, size_t max, ...) __attribute__((sentinel));
+/* Copy src into dst; KP_ERR_TOOBIG (and dst = "") if it does not fit. */
+int kp_strlcpy_checked(char *dst, size_t dstlen, const char *src);
+
+/*
+ * 1 if s is a clean scalar value: at most max bytes, valid UTF-8 (shortest
+ * form, no surrogates, <= U+10FFFF), no control character (C0, DEL, C1).
+ * Otherwise 0 and *why says what is wrong. Used for every policy value.
+ */
+int kp_value_clean(const char *s, size_t max, const char **why);
+
+/* ---------------------------------------------------------------- time */
+
+/* Maximum year kp_time_parse accepts (and the 4-digit formats can show). */
+#define KP_TIME_YEAR_MIN 1970
+#define KP_TIME_YEAR_MAX 9999
+
+/* Broken-down UTC time of t (proleptic Gregorian, any int64 value). */
+struct kp_civil {
+	int64_t year;
+	int mon; /* 1..12 */
+	int mday; /* 1..31 */
+	int hour, min, sec;
+};
+void kp_time_civil(int64_t t, struct kp_civil *c);
+
+/* ----------------------------------------------------------- hostnames */
+
+/* Longest host name or host pattern accepted (DNS names are <= 253). */
+#define KP_HOST_MAX 255
+/* Most '*' in one host pattern: bounds fnmatch's backtracking. */
+#define KP_HOST_PATTERN_MAX_STARS 4
+
+/*
+ * 1 if p is an acceptable hosts: glob: 1..KP_HOST_MAX bytes of
+ * [A-Za-z0-9._-] and the glob characters * ? [ ] ! -, at most
+ * KP_HOST_PATTERN_MAX_STARS '*', brackets balanced. kp_host_match()
+ * refuses (no match) anything this refuses.
+ */
+int kp_host_pattern_valid(const char *p, const char **why);
+
+/* ---------------------------------------------------- authorized_keys */
+
+/*
+ * 1 if opt is one allow-listed authorized_keys option, written as one list
+ * item (see authkeys.c); otherwise 0 and *why says why it is refused.
+ */
+int kp_option_allowed(const char *opt, const char **why);
+
+/* 1 if type is one of the supported key types (ssh-dss is not). */
+int kp_key_type_supported(const char *type);
 
 #endif /* KP_INTERNAL_H */

@@ -1,0 +1,232 @@
+/* Unit tests: address and CIDR parsing, matching and formatting. */
+#include "config.h"
+
+#include <string.h>
+
+#include "keyauth.h"
+#include "test.h"
+
+/* Parse s as a CIDR and check the canonical text (NULL: must fail). */
+static void
+cidr(const char *s, const char *want)
+{
+	struct kp_cidr c;
+	char buf[64];
+	const char *why = NULL;
+	int r;
+
+	r = kp_cidr_parse(s, &c, &why);
+	if (want == NULL) {
+		CHECK_INT(r, KP_ERR_INVALID);
+		CHECK(why != NULL);
+		CHECK_INT(c.family, 0);
+		if (r == 0)
+			fprintf(stderr, "  ... \"%s\" was accepted\n", s);
+		return;
+	}
+	CHECK_INT(r, 0);
+	if (r != 0) {
+		fprintf(stderr, "  ... \"%s\": %s\n", s, why ? why : "?");
+		return;
+	}
+	kp_cidr_format(&c, buf, sizeof(buf));
+	CHECK_STR(buf, want);
+}
+
+static void
+addr(const char *s, const char *want)
+{
+	struct kp_cidr c;
+	char buf[64];
+	const char *why = NULL;
+	int r;
+
+	r = kp_addr_parse(s, &c, &why);
+	if (want == NULL) {
+		CHECK(r != 0);
+		CHECK(why != NULL);
+		if (r == 0)
+			fprintf(stderr, "  ... \"%s\" was accepted\n", s);
+		return;
+	}
+	CHECK_INT(r, 0);
+	kp_cidr_format(&c, buf, sizeof(buf));
+	CHECK_STR(buf, want);
+}
+
+static const char *
+why_of(const char *s)
+{
+	struct kp_cidr c;
+	const char *why = NULL;
+
+	if (kp_cidr_parse(s, &c, &why) == 0)
+		return "(accepted)";
+	return why;
+}
+
+static int
+match(const char *net, const char *a)
+{
+	struct kp_cidr n, x;
+
+	if (kp_cidr_parse(net, &n, NULL) != 0 ||
+	    kp_addr_parse(a, &x, NULL) != 0) {
+		fprintf(stderr, "bad test input %s %s\n", net, a);
+		return -1;
+	}
+	return kp_cidr_match(&n, &x);
+}
+
+int
+main(void)
+{
+	struct kp_cidr c;
+	char buf[64];
+	const char *why;
+
+	/* addresses */
+	addr("192.0.2.1", "192.0.2.1");
+	addr("0.0.0.0", "0.0.0.0");
+	addr("255.255.255.255", "255.255.255.255");
+	addr("2001:db8::1", "2001:db8::1");
+	addr("2001:DB8:0:0:0:0:0:1", "2001:db8::1");
+	addr("2001:0db8::0001", "2001:db8::1");
+	addr("::1", "::1");
+	addr("::", "::");
+	addr("::ffff:192.0.2.1", "192.0.2.1");
+	addr("::FFFF:c000:0201", "192.0.2.1");
+	addr("64:ff9b::192.0.2.1", "64:ff9b::c000:201");
+	addr("192.0.2.1/32", NULL);
+	addr("10.0.0.0/8", NULL);
+	addr("010.1.1.1", NULL);
+	addr("10.01.1.1", NULL);
+	addr("10.1.1.00", NULL);
+	addr("::ffff:010.1.1.1", NULL);
+	addr("256.1.1.1", NULL);
+	addr("1.2.3", NULL);
+	addr("1.2.3.4.5", NULL);
+	addr("0x7f.0.0.1", NULL);
+	addr("127.1", NULL);
+	addr(" 192.0.2.1", NULL);
+	addr("192.0.2.1 ", NULL);
+	addr("192.0.2.1\n", NULL);
+	addr("fe80::1%eth0", NULL);
+	addr("2001:db8:::1", NULL);
+	addr("2001:db8::1::2", NULL);
+	addr("1:2:3:4:5:6:7:8:9", NULL);
+	addr("localhost", NULL);
+	addr("example.com", NULL);
+	addr("", NULL);
+	addr("-1.2.3.4", NULL);
+	addr("+1.2.3.4", NULL);
+	addr("1.2.3.4,5.6.7.8", NULL);
+	addr("!1.2.3.4", NULL);
+	addr("[::1]", NULL);
+	addr("1111111111111111111111111111111111111111111111111111111111111111"
+	     "1111",
+	    NULL);
+	CHECK_INT(kp_addr_parse(NULL, &c, &why), KP_ERR_ARG);
+	CHECK_INT(kp_addr_parse("1.2.3.4", NULL, &why), KP_ERR_ARG);
+	CHECK_INT(kp_addr_parse("1.2.3.4", &c, NULL), 0);
+
+	/* networks */
+	cidr("10.0.0.0/8", "10.0.0.0/8");
+	cidr("192.0.2.0/24", "192.0.2.0/24");
+	cidr("192.0.2.7/32", "192.0.2.7");
+	cidr("192.0.2.7", "192.0.2.7");
+	cidr("0.0.0.0/0", "0.0.0.0/0");
+	cidr("2001:db8::/32", "2001:db8::/32");
+	cidr("2001:DB8:10::/48", "2001:db8:10::/48");
+	cidr("2001:db8::1/128", "2001:db8::1");
+	cidr("::/0", "::/0");
+	cidr("2001:db8::8000/113", "2001:db8::8000/113");
+	cidr("::ffff:10.0.0.0/104", "10.0.0.0/8");
+	cidr("::ffff:192.0.2.1/128", "192.0.2.1");
+	cidr("::ffff:0.0.0.0/96", "0.0.0.0/0");
+	cidr("10.0.0.1/8", NULL);
+	cidr("192.0.2.1/24", NULL);
+	cidr("2001:db8::1/32", NULL);
+	cidr("10.0.0.0/33", NULL);
+	cidr("2001:db8::/129", NULL);
+	cidr("10.0.0.0/08", NULL);
+	cidr("10.0.0.0/+8", NULL);
+	cidr("10.0.0.0/-8", NULL);
+	cidr("10.0.0.0/", NULL);
+	cidr("10.0.0.0/8/8", NULL);
+	cidr("10.0.0.0/ 8", NULL);
+	cidr("10.0.0.0 /8", NULL);
+	cidr("10.0.0.0/1000", NULL);
+	cidr("10.0.0.0/8 ", NULL);
+	cidr("10.0.0.0/0x8", NULL);
+	cidr("/8", NULL);
+	cidr("fe80::%eth0/64", NULL);
+	cidr("fe80::/64%eth0", NULL);
+	cidr("::/95", "::/95");
+	cidr("::ffff:0:0/95", NULL);
+	cidr("::ffff:0.0.0.0/80", NULL);
+	cidr("010.0.0.0/8", NULL);
+	cidr("office", NULL);
+	cidr("", NULL);
+
+	CHECK_STR(
+	    why_of("10.1.2.3/8"), "host bits set: did you mean 10.0.0.0/8?");
+	CHECK_STR(why_of("2001:db8::1/32"),
+	    "host bits set: did you mean 2001:db8::/32?");
+	CHECK_STR(why_of("::ffff:10.1.0.0/104"),
+	    "host bits set: did you mean 10.0.0.0/8?");
+	CHECK_STR(why_of("10.0.0.0/08"), "leading zero in prefix length");
+	CHECK_STR(why_of("fe80::1%eth0"),
+	    "zone ids (%...) are not allowed in addresses");
+	CHECK_STR(why_of("10.0.0.0 /8"), "whitespace in address");
+	CHECK_STR(why_of("010.0.0.1"),
+	    "leading zero in an IPv4 octet (octal ambiguity)");
+	CHECK_CONTAINS(why_of("web-01"), "hostnames are not allowed");
+	CHECK_STR(why_of("10.0.0.0/33"), "IPv4 prefix length over 32");
+
+	/* matching */
+	CHECK_INT(match("10.0.0.0/8", "10.255.1.2"), 1);
+	CHECK_INT(match("10.0.0.0/8", "11.0.0.0"), 0);
+	CHECK_INT(match("10.0.0.0/8", "9.255.255.255"), 0);
+	CHECK_INT(match("192.0.2.128/25", "192.0.2.128"), 1);
+	CHECK_INT(match("192.0.2.128/25", "192.0.2.255"), 1);
+	CHECK_INT(match("192.0.2.128/25", "192.0.2.127"), 0);
+	CHECK_INT(match("198.51.100.7", "198.51.100.7"), 1);
+	CHECK_INT(match("198.51.100.7", "198.51.100.8"), 0);
+	CHECK_INT(match("0.0.0.0/0", "203.0.113.9"), 1);
+	CHECK_INT(match("0.0.0.0/0", "2001:db8::1"), 0);
+	CHECK_INT(match("::/0", "2001:db8::1"), 1);
+	CHECK_INT(match("::/0", "192.0.2.1"), 0);
+	CHECK_INT(match("::/0", "::ffff:192.0.2.1"), 0);
+	CHECK_INT(match("192.0.2.0/24", "::ffff:192.0.2.1"), 1);
+	CHECK_INT(match("::ffff:192.0.2.0/120", "192.0.2.200"), 1);
+	CHECK_INT(match("2001:db8:10::/48", "2001:db8:10:ffff::1"), 1);
+	CHECK_INT(match("2001:db8:10::/48", "2001:db8:11::1"), 0);
+	CHECK_INT(match("2001:db8::8000/113", "2001:db8::ffff"), 1);
+	CHECK_INT(match("2001:db8::8000/113", "2001:db8::7fff"), 0);
+	CHECK_INT(match("2001:db8::1", "2001:db8::1"), 1);
+	CHECK_INT(match("2001:db8::1", "2001:db8::2"), 0);
+	CHECK_INT(match("10.0.0.0/7", "11.1.1.1"), 1);
+	CHECK_INT(match("10.0.0.0/7", "12.1.1.1"), 0);
+	/* a network is not an address; corrupt structs never match */
+	kp_cidr_parse("10.0.0.0/8", &c, NULL);
+	CHECK_INT(kp_cidr_match(&c, &c), 0);
+	c.prefix = 40;
+	{
+		struct kp_cidr a;
+
+		kp_addr_parse("10.0.0.1", &a, NULL);
+		CHECK_INT(kp_cidr_match(&c, &a), 0);
+		c.prefix = 8;
+		c.family = 5;
+		CHECK_INT(kp_cidr_match(&c, &a), 0);
+		CHECK_INT(kp_cidr_match(NULL, &a), 0);
+		CHECK_INT(kp_cidr_match(&c, NULL), 0);
+	}
+	kp_cidr_format(&c, buf, sizeof(buf));
+	CHECK_STR(buf, "invalid");
+	kp_cidr_parse("2001:db8::/32", &c, NULL);
+	kp_cidr_format(&c, buf, 5);
+	CHECK_STR(buf, "2001");
+	return t_done();
+}

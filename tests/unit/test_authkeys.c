@@ -1,0 +1,236 @@
+/* Unit tests: authorized_keys lines and the option allow-list. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyauth.h"
+#include "kp-internal.h"
+#include "test.h"
+
+#define ED "ssh-ed25519"
+#define B64 \
+	"AAAAC3NzaC1lZDI1NTE5AAAAIOdmxUZHvHgRIcg8c9da2wm1r5pat8yi8s2D3ZTZ0lMb"
+
+static struct kp_cidr src[3];
+
+static char *
+line(const struct kp_cidr *s, size_t ns, int64_t exp, const char *const *o,
+    size_t no, const char *cmd, int want_r)
+{
+	char *out = (char *)1;
+	int r;
+
+	r = kp_authkeys_line(
+	    ED, B64, "alice-laptop", s, ns, exp, o, no, cmd, &out);
+	CHECK_INT(r, want_r);
+	if (r != 0)
+		CHECK(out == NULL);
+	return r == 0 ? out : NULL;
+}
+
+static void
+expect(const struct kp_cidr *s, size_t ns, int64_t exp, const char *const *o,
+    size_t no, const char *cmd, const char *want)
+{
+	char *l = line(s, ns, exp, o, no, cmd, 0);
+
+	CHECK_STR(l, want);
+	free(l);
+}
+
+static void
+refuse_cmd(const char *cmd)
+{
+	free(line(NULL, 0, KP_TIME_NONE_AFTER, NULL, 0, cmd, KP_ERR_INVALID));
+}
+
+static void
+refuse_opt(const char *opt, const char *want_why)
+{
+	const char *o[1] = {opt}, *why = NULL;
+
+	CHECK(!kp_option_allowed(opt, &why));
+	CHECK_CONTAINS(why, want_why);
+	free(line(NULL, 0, KP_TIME_NONE_AFTER, o, 1, NULL, KP_ERR_INVALID));
+}
+
+int
+main(void)
+{
+	static const char *const flags[] = {"restrict", "no-port-forwarding",
+	    "no-agent-forwarding", "no-X11-forwarding", "no-pty", "no-user-rc",
+	    "no-touch-required", "verify-required", "port-forwarding",
+	    "agent-forwarding", "X11-forwarding", "pty", "user-rc",
+	    "permitopen=\"db.example.com:5432\"", "permitopen=\"192.0.2.1:*\"",
+	    "permitopen=\"[2001:db8::1]:22\"",
+	    "permitlisten=\"localhost:8080\"", "NO-PTY"};
+	const char *opts[] = {"no-port-forwarding", "no-agent-forwarding"};
+	const char *o1[1];
+	char *l;
+	size_t i;
+	int64_t exp;
+
+	if (kp_cidr_parse("192.0.2.0/24", &src[0], NULL) != 0 ||
+	    kp_cidr_parse("2001:db8:10::/48", &src[1], NULL) != 0 ||
+	    kp_cidr_parse("198.51.100.7", &src[2], NULL) != 0 ||
+	    kp_time_parse("2027-01-31T12:34:56Z", &exp) != 0)
+		return 99;
+
+	/* ---- exact lines */
+	expect(NULL, 0, KP_TIME_NONE_AFTER, NULL, 0, NULL,
+	    ED " " B64 " keyauth:alice-laptop");
+	expect(src, 3, KP_TIME_NONE_AFTER, NULL, 0, NULL,
+	    "from=\"192.0.2.0/24,2001:db8:10::/48,198.51.100.7\" " ED " " B64
+	    " keyauth:alice-laptop");
+	expect(src + 2, 1, KP_TIME_NONE_AFTER, NULL, 0, NULL,
+	    "from=\"198.51.100.7\" " ED " " B64 " keyauth:alice-laptop");
+	expect(NULL, 0, exp, NULL, 0, NULL,
+	    "expiry-time=\"20270131123456Z\" " ED " " B64
+	    " keyauth:alice-laptop");
+	expect(NULL, 0, KP_TIME_NONE_AFTER, opts, 2,
+	    "/usr/local/bin/backup-only",
+	    "no-port-forwarding,no-agent-forwarding,"
+	    "command=\"/usr/local/bin/backup-only\" " ED " " B64
+	    " keyauth:alice-laptop");
+	expect(src, 2, exp, opts, 2, "rsync --server -e.Lsf . /srv/backup",
+	    "from=\"192.0.2.0/24,2001:db8:10::/48\","
+	    "expiry-time=\"20270131123456Z\","
+	    "no-port-forwarding,no-agent-forwarding,"
+	    "command=\"rsync --server -e.Lsf . /srv/backup\" " ED " " B64
+	    " keyauth:alice-laptop");
+	expect(NULL, 0, KP_TIME_NONE_AFTER, NULL, 0, "echo 'single' \\n",
+	    "command=\"echo 'single' \\n\" " ED " " B64
+	    " keyauth:alice-laptop");
+	expect(NULL, 0, 0, NULL, 0, NULL,
+	    "expiry-time=\"19700101000000Z\" " ED " " B64
+	    " keyauth:alice-laptop");
+
+	/* ---- every allowed option goes through as written */
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		const char *why = NULL;
+		char want[256];
+
+		o1[0] = flags[i];
+		CHECK(kp_option_allowed(flags[i], &why));
+		snprintf(want, sizeof(want),
+		    "%s " ED " " B64 " keyauth:alice-laptop", flags[i]);
+		expect(NULL, 0, KP_TIME_NONE_AFTER, o1, 1, NULL, want);
+	}
+
+	/* ---- smuggling attempts through the command */
+	refuse_cmd("x\" ssh-ed25519 AAAA");
+	refuse_cmd("ls\nssh-ed25519 " B64);
+	refuse_cmd("ls\r");
+	refuse_cmd("ls\t-l");
+	refuse_cmd("ls\x1b]0;title\x07");
+	refuse_cmd("ls \\"); /* would escape our closing quote */
+	refuse_cmd("");
+	refuse_cmd("caf\xe9"); /* not UTF-8 */
+	refuse_cmd("\xe2\x80\xa8");
+
+	/* ---- smuggling attempts through the options */
+	refuse_opt("no-pty,command=\"x\"", "no commas");
+	refuse_opt("no-pty,no-user-rc", "no commas");
+	refuse_opt("no-pty,", "no commas");
+	refuse_opt("no-pty ssh-ed25519", "spaces");
+	refuse_opt("no-pty\n", "newline");
+	refuse_opt("from=\"0.0.0.0/0\"", "from:");
+	refuse_opt("FROM=\"0.0.0.0/0\"", "from:");
+	refuse_opt("expiry-time=\"29991231\"", "expires:");
+	refuse_opt("command=\"/bin/sh\"", "command:");
+	refuse_opt("environment=\"LD_PRELOAD=/tmp/x.so\"", "not supported");
+	refuse_opt("principals=\"root\"", "certificates");
+	refuse_opt("cert-authority", "not supported");
+	refuse_opt("tunnel=\"0\"", "not supported");
+	refuse_opt("no-pty\"", "quotes");
+	refuse_opt("permit-open", "unknown");
+	refuse_opt("no-ptys", "unknown");
+	refuse_opt("", "empty");
+	refuse_opt("permitopen=\"host:22\",command=\"sh\"", "permitopen");
+	refuse_opt("permitopen=\"host:22\" ssh-ed25519", "permitopen");
+	refuse_opt("permitopen=host:22", "permitopen");
+	refuse_opt("permitopen=\"host\"", "permitopen");
+	refuse_opt("permitopen=\"host:0\"", "permitopen");
+	refuse_opt("permitopen=\"host:65536\"", "permitopen");
+	refuse_opt("permitopen=\"host:022\"", "permitopen");
+	refuse_opt("permitopen=\"host:-1\"", "permitopen");
+	refuse_opt("permitopen=\":22\"", "permitopen");
+	refuse_opt("permitopen=\"*:22\"", "permitopen");
+	refuse_opt("permitopen=\"ho st:22\"", "permitopen");
+	refuse_opt("permitopen=\"-host:22\"", "permitopen");
+	refuse_opt("permitopen=\"a..b:22\"", "permitopen");
+	refuse_opt("permitopen=\"010.0.0.1:22\"", "permitopen");
+	refuse_opt("permitopen=\"2001:db8::1:22\"", "permitopen");
+	refuse_opt("permitopen=\"[2001:db8::1]22\"", "permitopen");
+	refuse_opt("permitopen=\"[host]:22\"", "permitopen");
+	refuse_opt("permitopen=\"host:22\\\"\"", "permitopen");
+	refuse_opt("permitlisten=\"8080\"", "permitlisten");
+	refuse_opt("permitopen=\"", "permitopen");
+	CHECK(!kp_option_allowed(NULL, NULL));
+
+	/* ---- bad arguments and corrupt inputs */
+	{
+		char *out = (char *)1;
+		struct kp_cidr bad = src[0];
+
+		CHECK_INT(kp_authkeys_line(ED, B64, "alice", NULL, 0,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, NULL),
+		    KP_ERR_ARG);
+		CHECK_INT(kp_authkeys_line(NULL, B64, "alice", NULL, 0,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_ARG);
+		CHECK(out == NULL);
+		CHECK_INT(kp_authkeys_line(ED, B64, "alice", NULL, 1,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_ARG);
+		CHECK_INT(kp_authkeys_line(ED, B64, "alice", NULL, 0,
+		              KP_TIME_NONE_AFTER, NULL, 2, NULL, &out),
+		    KP_ERR_ARG);
+		CHECK_INT(kp_authkeys_line("ssh-dss", B64, "alice", NULL, 0,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		CHECK_INT(kp_authkeys_line(ED " x", B64, "alice", NULL, 0,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		CHECK_INT(kp_authkeys_line(ED, B64 " x", "alice", NULL, 0,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		CHECK_INT(kp_authkeys_line(ED, B64 "\nssh-ed25519", "alice",
+		              NULL, 0, KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		CHECK_INT(kp_authkeys_line(ED, "", "alice", NULL, 0,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		CHECK_INT(kp_authkeys_line(ED, B64, "alice\nx", NULL, 0,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		CHECK_INT(kp_authkeys_line(ED, B64, "a b", NULL, 0,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		CHECK_INT(kp_authkeys_line(ED, B64, "", NULL, 0,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		bad.family = 7;
+		CHECK_INT(kp_authkeys_line(ED, B64, "alice", &bad, 1,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		bad.family = 4;
+		bad.prefix = 33;
+		CHECK_INT(kp_authkeys_line(ED, B64, "alice", &bad, 1,
+		              KP_TIME_NONE_AFTER, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		/* expiry outside what the 4-digit year can say */
+		CHECK_INT(kp_authkeys_line(ED, B64, "alice", NULL, 0, -1, NULL,
+		              0, NULL, &out),
+		    KP_ERR_INVALID);
+		CHECK_INT(kp_authkeys_line(ED, B64, "alice", NULL, 0,
+		              253402300800LL, NULL, 0, NULL, &out),
+		    KP_ERR_INVALID);
+		CHECK(out == NULL);
+	}
+	l = line(NULL, 0, 253402300799LL, NULL, 0, NULL, 0);
+	CHECK_CONTAINS(l, "expiry-time=\"99991231235959Z\" ");
+	free(l);
+	return t_done();
+}

@@ -1,0 +1,214 @@
+/* Unit tests: safe file reading and atomic writing. */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keyauth.h"
+#include "test.h"
+
+static char dir[] = "/tmp/kp-test-file.XXXXXX";
+static char path[2][600];
+
+/* dir/name; two rotating buffers so p(a) and p(b) can be passed together */
+static const char *
+p(const char *name)
+{
+	static int i;
+
+	i = !i;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", dir, name);
+	return path[i];
+}
+
+static void
+mkfile(const char *name, const char *content, mode_t mode)
+{
+	FILE *f = fopen(p(name), "w");
+
+	if (f == NULL || fputs(content, f) < 0 || fclose(f) != 0 ||
+	    chmod(p(name), mode) != 0) {
+		fprintf(stderr, "cannot create %s\n", name);
+		exit(99);
+	}
+}
+
+/* Expect kp_file_read_safe to fail with want_r and a why containing w. */
+static void
+read_fails(const char *name, size_t max, uid_t allow, int want_r, const char *w)
+{
+	char *buf = (char *)1;
+	size_t len = 7;
+	const char *why = NULL;
+	/* "=" prefix: use the rest as the path, verbatim */
+	const char *full = name[0] == '=' ? name + 1 : p(name);
+
+	CHECK_INT(
+	    kp_file_read_safe(full, max, allow, &buf, &len, &why), want_r);
+	CHECK(buf == NULL);
+	CHECK_INT(len, 0);
+	CHECK_CONTAINS(why, w);
+}
+
+static int
+count_entries(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void
+cleanup(void)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup failed\n");
+}
+
+int
+main(void)
+{
+	uid_t me = getuid(), own = getuid() == 0 ? (uid_t)-1 : getuid();
+	char *buf, rd[64];
+	size_t len, size;
+	const char *why;
+	struct stat st;
+	int fd, n;
+
+	if (mkdtemp(dir) == NULL || chmod(dir, 0755) != 0)
+		return 99;
+	atexit(cleanup);
+
+	/* ---- a good file */
+	mkfile("good", "hello\nworld\n", 0644);
+	CHECK_INT(kp_file_read_safe(p("good"), 100, own, &buf, &len, &why), 0);
+	CHECK_INT(len, 12);
+	CHECK_STR(buf, "hello\nworld\n");
+	free(buf);
+	/* exactly at the limit is fine, one byte over is not */
+	CHECK_INT(kp_file_read_safe(p("good"), 12, own, &buf, &len, &why), 0);
+	free(buf);
+	read_fails("good", 11, own, KP_ERR_TOOBIG, "larger than the limit");
+	mkfile("empty", "", 0600);
+	CHECK_INT(kp_file_read_safe(p("empty"), 100, own, &buf, &len, &why), 0);
+	CHECK_INT(len, 0);
+	CHECK_STR(buf, "");
+	free(buf);
+	/* read-only modes are fine */
+	mkfile("ro", "x", 0400);
+	CHECK_INT(kp_file_read_safe(p("ro"), 100, own, &buf, &len, &why), 0);
+	free(buf);
+
+	/* ---- open_safe hands back the descriptor and the size */
+	CHECK_INT(kp_file_open_safe(p("good"), 100, own, &fd, &size, &why), 0);
+	CHECK_INT(size, 12);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK_INT(read(fd, rd, sizeof(rd)), 12);
+		CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+		CHECK((fcntl(fd, F_GETFL) & O_NONBLOCK) == 0);
+		close(fd);
+	}
+	CHECK_INT(kp_file_open_safe(p("good"), 5, own, &fd, &size, &why),
+	    KP_ERR_TOOBIG);
+	CHECK_INT(fd, -1);
+
+	/* ---- refusals */
+	read_fails("=relative/path", 100, own, KP_ERR_ARG, "absolute");
+	read_fails("=./good", 100, own, KP_ERR_ARG, "absolute");
+	read_fails("missing", 100, own, KP_ERR_NOTFOUND, "does not exist");
+	if (symlink(p("good"), p("link")) != 0)
+		return 99;
+	read_fails("link", 100, own, KP_ERR_UNSAFE, "symbolic link");
+	if (mkdir(p("subdir"), 0755) != 0)
+		return 99;
+	read_fails("subdir", 100, own, KP_ERR_UNSAFE, "not a regular file");
+	if (mkfifo(p("fifo"), 0644) != 0)
+		return 99;
+	read_fails("fifo", 100, own, KP_ERR_UNSAFE, "not a regular file");
+	read_fails("=/dev/null", 100, own, KP_ERR_UNSAFE, "");
+	mkfile("ww", "x", 0646);
+	read_fails("ww", 100, own, KP_ERR_UNSAFE, "world-writable");
+	mkfile("gw", "x", 0664);
+	read_fails("gw", 100, own, KP_ERR_UNSAFE, "group- or world-writable");
+
+	/* ---- ownership */
+	if (me == 0) {
+		mkfile("owned", "data", 0644);
+		if (chown(p("owned"), 4242, 4242) != 0)
+			return 99;
+		read_fails("owned", 100, (uid_t)-1, KP_ERR_UNSAFE,
+		    "not owned by root");
+		read_fails("owned", 100, 4243, KP_ERR_UNSAFE,
+		    "not owned by root or the allowed user");
+		CHECK_INT(
+		    kp_file_read_safe(p("owned"), 100, 4242, &buf, &len, &why),
+		    0);
+		CHECK_STR(buf, "data");
+		free(buf);
+		/* root-owned is always fine, whatever allow_uid says */
+		CHECK_INT(
+		    kp_file_read_safe(p("good"), 100, 4242, &buf, &len, &why),
+		    0);
+		free(buf);
+	} else {
+		/* as a user: our own file is refused unless allowed */
+		read_fails(
+		    "good", 100, (uid_t)-1, KP_ERR_UNSAFE, "not owned by root");
+		fprintf(stderr, "note: not root, chown tests skipped\n");
+	}
+
+	/* ---- atomic write */
+	n = count_entries();
+	CHECK_INT(kp_file_write_atomic(p("new"), "first", 5, 0640), 0);
+	CHECK_INT(count_entries(), n + 1);
+	CHECK_INT(kp_file_read_safe(p("new"), 100, own, &buf, &len, &why), 0);
+	CHECK_STR(buf, "first");
+	free(buf);
+	CHECK(stat(p("new"), &st) == 0 && (st.st_mode & 07777) == 0640);
+	CHECK_INT(
+	    kp_file_write_atomic(p("new"), "second, longer", 14, 0600), 0);
+	CHECK_INT(kp_file_read_safe(p("new"), 100, own, &buf, &len, &why), 0);
+	CHECK_STR(buf, "second, longer");
+	free(buf);
+	CHECK(stat(p("new"), &st) == 0 && (st.st_mode & 07777) == 0600);
+	CHECK_INT(count_entries(), n + 1); /* no temp file left */
+	CHECK_INT(kp_file_write_atomic(p("new"), "", 0, 0644), 0);
+	CHECK(stat(p("new"), &st) == 0 && st.st_size == 0);
+	/* a link at the target is replaced, its target untouched */
+	CHECK_INT(kp_file_write_atomic(p("link"), "via link", 8, 0644), 0);
+	CHECK(lstat(p("link"), &st) == 0 && S_ISREG(st.st_mode));
+	CHECK_INT(kp_file_read_safe(p("good"), 100, own, &buf, &len, &why), 0);
+	CHECK_STR(buf, "hello\nworld\n");
+	free(buf);
+	/* failures leave nothing behind */
+	n = count_entries();
+	CHECK_INT(kp_file_write_atomic(p("nodir/x"), "x", 1, 0644), KP_ERR_IO);
+	CHECK_INT(kp_file_write_atomic(p("subdir"), "x", 1, 0644), KP_ERR_IO);
+	CHECK_INT(count_entries(), n);
+	CHECK_INT(kp_file_write_atomic("relative", "x", 1, 0644), KP_ERR_ARG);
+	CHECK_INT(kp_file_write_atomic(p("dir/"), "x", 1, 0644), KP_ERR_ARG);
+	CHECK_INT(kp_file_write_atomic(p("x"), NULL, 1, 0644), KP_ERR_ARG);
+	CHECK_INT(count_entries(), n);
+	return t_done();
+}

@@ -1,0 +1,402 @@
+/* Unit tests: time, names, host globs, base64 and the string helpers. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyauth.h"
+#include "kp-internal.h"
+#include "test.h"
+
+static void
+check_time(const char *s, int want_r, int64_t want)
+{
+	int64_t t = -1;
+	int r = kp_time_parse(s, &t);
+
+	CHECK_INT(r, want_r);
+	if (r == 0)
+		CHECK_INT(t, want);
+	else
+		CHECK_INT(t, 0);
+	if (r != want_r || (r == 0 && t != want))
+		fprintf(stderr, "  ... for \"%s\"\n", s);
+}
+
+static void
+test_time(void)
+{
+	char buf[64];
+	int64_t t;
+
+	check_time("1970-01-01", 0, 0);
+	check_time("2026-01-01", 0, 1767225600);
+	check_time("2026-11-22T13:45:07Z", 0, 1795355107);
+	check_time("2026-11-22T13:45:07", 0, 1795355107); /* no zone: UTC */
+	check_time("2026-11-22T13:45:07.999Z", 0, 1795355107);
+	check_time("2026-11-22T13:45:07.123456789Z", 0, 1795355107);
+	check_time("2026-11-22T14:45:07+01:00", 0, 1795355107);
+	check_time("2026-11-22T08:15:07-05:30", 0, 1795355107);
+	check_time("2026-11-22T13:45:07-00:00", 0, 1795355107);
+	check_time("2026-11-23T00:45:07+11:00", 0, 1795355107);
+	/* leap years */
+	check_time("2024-02-29", 0, 1709164800);
+	check_time("2000-02-29", 0, 951782400);
+	check_time("2026-02-29", KP_ERR_INVALID, 0);
+	check_time("1900-02-29", KP_ERR_INVALID, 0);
+	check_time("2100-02-29", KP_ERR_INVALID, 0);
+	check_time("2026-02-30", KP_ERR_INVALID, 0);
+	check_time("2026-04-31", KP_ERR_INVALID, 0);
+	check_time("2026-12-31", 0, 1798675200);
+	check_time("9999-12-31T23:59:59Z", 0, 253402300799);
+	/* out of range and malformed */
+	check_time("1969-12-31", KP_ERR_INVALID, 0);
+	check_time("10000-01-01", KP_ERR_INVALID, 0);
+	check_time("2026-00-10", KP_ERR_INVALID, 0);
+	check_time("2026-13-01", KP_ERR_INVALID, 0);
+	check_time("2026-01-00", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T24:00:00Z", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T23:60:00Z", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T23:59:60Z", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T00:00:00+24:00", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T00:00:00+01:60", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T00:00:00+0100", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T00:00:00.Z", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T00:00:00.1234567890Z", KP_ERR_INVALID, 0);
+	check_time("2026-01-01t00:00:00z", KP_ERR_INVALID, 0);
+	check_time("2026-01-01 00:00:00Z", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T00:00Z", KP_ERR_INVALID, 0);
+	check_time("2026-01-01Z", KP_ERR_INVALID, 0);
+	check_time("2026-1-01", KP_ERR_INVALID, 0);
+	check_time("2026-01-1", KP_ERR_INVALID, 0);
+	check_time(" 2026-01-01", KP_ERR_INVALID, 0);
+	check_time("2026-01-01 ", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T00:00:00ZZ", KP_ERR_INVALID, 0);
+	check_time("+2026-01-01", KP_ERR_INVALID, 0);
+	check_time("", KP_ERR_INVALID, 0);
+	check_time("2026", KP_ERR_INVALID, 0);
+	check_time("2026-01-01T", KP_ERR_INVALID, 0);
+	CHECK_INT(kp_time_parse(NULL, &t), KP_ERR_ARG);
+	CHECK_INT(kp_time_parse("2026-01-01", NULL), KP_ERR_ARG);
+
+	kp_time_format(0, buf, sizeof(buf));
+	CHECK_STR(buf, "1970-01-01T00:00:00Z");
+	kp_time_format(1795355107, buf, sizeof(buf));
+	CHECK_STR(buf, "2026-11-22T13:45:07Z");
+	kp_time_format(1709164800 + 86399, buf, sizeof(buf));
+	CHECK_STR(buf, "2024-02-29T23:59:59Z");
+	kp_time_format(253402300799, buf, sizeof(buf));
+	CHECK_STR(buf, "9999-12-31T23:59:59Z");
+	kp_time_format(-1, buf, sizeof(buf));
+	CHECK_STR(buf, "1969-12-31T23:59:59Z");
+	/* extreme values neither crash nor overflow the buffer */
+	kp_time_format(INT64_MAX, buf, sizeof(buf));
+	CHECK(strlen(buf) > 0);
+	kp_time_format(INT64_MIN, buf, sizeof(buf));
+	CHECK(strlen(buf) > 0);
+	memset(buf, 'x', sizeof(buf));
+	kp_time_format(0, buf, 5);
+	CHECK_STR(buf, "1970");
+
+	/* round trip over many days, leap days included */
+	for (t = 0; t < 253402300799; t += 86400 * 97 + 3607) {
+		int64_t back = -1;
+
+		kp_time_format(t, buf, sizeof(buf));
+		if (kp_time_parse(buf, &back) != 0 || back != t) {
+			CHECK_INT(back, t);
+			break;
+		}
+	}
+	CHECK(t >= 253402300799);
+}
+
+static void
+test_names(void)
+{
+	CHECK(kp_account_valid("alice"));
+	CHECK(kp_account_valid("_apt"));
+	CHECK(kp_account_valid("a"));
+	CHECK(kp_account_valid("www-data"));
+	CHECK(kp_account_valid("first.last"));
+	CHECK(kp_account_valid("user_9"));
+	CHECK(kp_account_valid("host$"));
+	CHECK(kp_account_valid("abcdefghijklmnopqrstuvwxyz012345")); /* 32 */
+	CHECK(kp_account_valid("abcdefghijklmnopqrstuvwxyz01234$")); /* 32 */
+	CHECK(!kp_account_valid("abcdefghijklmnopqrstuvwxyz0123456")); /* 33 */
+	CHECK(!kp_account_valid(""));
+	CHECK(!kp_account_valid(NULL));
+	CHECK(!kp_account_valid("Alice"));
+	CHECK(!kp_account_valid("1alice"));
+	CHECK(!kp_account_valid("-alice"));
+	CHECK(!kp_account_valid(".alice"));
+	CHECK(!kp_account_valid("$"));
+	CHECK(!kp_account_valid("al$ce"));
+	CHECK(!kp_account_valid("alice$$"));
+	CHECK(!kp_account_valid("ali ce"));
+	CHECK(!kp_account_valid("alice\n"));
+	CHECK(!kp_account_valid("al*"));
+	CHECK(!kp_account_valid("r\xc3\xa9my"));
+
+	CHECK(kp_id_valid("alice-laptop"));
+	CHECK(kp_id_valid("a"));
+	CHECK(kp_id_valid("A.b_c@d+e-f9"));
+	CHECK(kp_id_valid("0123456789012345678901234567890123456789012345678901"
+	                  "234567890123"));
+	CHECK(!kp_id_valid("012345678901234567890123456789012345678901234567890"
+	                   "12345678901234"));
+	CHECK(!kp_id_valid(""));
+	CHECK(!kp_id_valid(NULL));
+	CHECK(!kp_id_valid("a b"));
+	CHECK(!kp_id_valid("a/b"));
+	CHECK(!kp_id_valid("a\"b"));
+	CHECK(!kp_id_valid("a,b"));
+	CHECK(!kp_id_valid("a=b"));
+	CHECK(!kp_id_valid("a:b"));
+	CHECK(!kp_id_valid("\xc3\xa9"));
+}
+
+static void
+test_hosts(void)
+{
+	char longh[300];
+	const char *why;
+
+	CHECK(kp_host_match("web-*", "web-01"));
+	CHECK(kp_host_match("web-*", "WEB-01"));
+	CHECK(kp_host_match("WEB-*", "web-01"));
+	CHECK(kp_host_match("db-01", "db-01"));
+	CHECK(kp_host_match("db-0?", "db-07"));
+	CHECK(kp_host_match("db-0[1-3]", "db-02"));
+	CHECK(!kp_host_match("db-0[1-3]", "db-04"));
+	CHECK(kp_host_match("db-0[!1-3]", "db-04"));
+	CHECK(kp_host_match("*.example.com", "a.example.com"));
+	CHECK(kp_host_match("*", "anything"));
+	CHECK(!kp_host_match("web-*", "db-01"));
+	CHECK(!kp_host_match("web-*", "xweb-01"));
+	CHECK(!kp_host_match("db-01", "db-011"));
+	CHECK(!kp_host_match("db-0?", "db-0"));
+	CHECK(!kp_host_match("", "web"));
+	CHECK(!kp_host_match("web", ""));
+	CHECK(!kp_host_match(NULL, "web"));
+	CHECK(!kp_host_match("*", NULL));
+	CHECK(!kp_host_match("*", "bad host"));
+	CHECK(!kp_host_match("*", "bad/host"));
+	CHECK(!kp_host_match("web\\-1", "web-1"));
+	CHECK(!kp_host_match("*a*a*a*a*a", "aaaaaaaa")); /* 5 stars */
+	CHECK(kp_host_match("*a*a*a*a", "aaaaaaaa"));
+	memset(longh, 'a', sizeof(longh) - 1);
+	longh[sizeof(longh) - 1] = '\0';
+	CHECK(!kp_host_match("*", longh));
+	CHECK(!kp_host_match(longh, longh));
+	longh[255] = '\0';
+	CHECK(kp_host_match("*", longh));
+	CHECK(kp_host_match(longh, longh));
+
+	CHECK(kp_host_pattern_valid("web-*", &why));
+	CHECK(kp_host_pattern_valid("db-0[1-3].example.com", &why));
+	why = NULL;
+	CHECK(!kp_host_pattern_valid("web-[", &why));
+	CHECK_CONTAINS(why, "unclosed");
+	CHECK(!kp_host_pattern_valid("web 1", &why));
+	CHECK(!kp_host_pattern_valid("web,db", &why));
+	CHECK(!kp_host_pattern_valid("", &why));
+	CHECK_CONTAINS(why, "empty");
+	CHECK(!kp_host_pattern_valid("[]", &why));
+	CHECK(!kp_host_pattern_valid("*a*b*c*d*e", &why));
+	CHECK_CONTAINS(why, "'*'");
+}
+
+static void
+test_b64(void)
+{
+	static const struct {
+		const char *plain, *enc;
+	} v[] = {
+	    {"", ""},
+	    {"f", "Zg=="},
+	    {"fo", "Zm8="},
+	    {"foo", "Zm9v"},
+	    {"foob", "Zm9vYg=="},
+	    {"fooba", "Zm9vYmE="},
+	    {"foobar", "Zm9vYmFy"},
+	};
+	static const char *const bad[] = {"Zg=", "Zg",
+	    "Zh==", "Zm9=", "Z===", "====", "Zm9v Zm9v", "Zm9v\n",
+	    "Zg==Zg==", "Zm-v", "Zm_v", "Zm9v=", "Z=g="};
+	char enc[64];
+	uint8_t *out;
+	size_t i, outlen, off;
+	const char *why;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		CHECK_INT(kp_b64_encode((const uint8_t *)v[i].plain,
+		              strlen(v[i].plain), 1, enc, sizeof(enc)),
+		    0);
+		CHECK_STR(enc, v[i].enc);
+		CHECK_INT(
+		    kp_b64_enclen(strlen(v[i].plain), 1), strlen(v[i].enc));
+		CHECK_INT(kp_b64_decode(v[i].enc, strlen(v[i].enc), &out,
+		              &outlen, &why, &off),
+		    0);
+		CHECK_INT(outlen, strlen(v[i].plain));
+		CHECK(out != NULL && memcmp(out, v[i].plain, outlen) == 0);
+		free(out);
+	}
+	CHECK_INT(
+	    kp_b64_encode((const uint8_t *)"fo", 2, 0, enc, sizeof(enc)), 0);
+	CHECK_STR(enc, "Zm8");
+	CHECK_INT(kp_b64_enclen(2, 0), 3);
+	CHECK_INT(
+	    kp_b64_encode((const uint8_t *)"foo", 3, 1, enc, 4), KP_ERR_TOOBIG);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		out = (uint8_t *)1;
+		CHECK_INT(kp_b64_decode(bad[i], strlen(bad[i]), &out, &outlen,
+		              &why, &off),
+		    KP_ERR_INVALID);
+		CHECK(out == NULL);
+		CHECK(why != NULL);
+	}
+	CHECK_INT(kp_b64_decode("Zm9v Zm9v", 9, &out, &outlen, &why, &off),
+	    KP_ERR_INVALID);
+	CHECK_CONTAINS(why, "whitespace");
+	CHECK_INT(off, 4);
+	CHECK_INT(kp_b64_decode("Zh==", 4, &out, &outlen, &why, &off),
+	    KP_ERR_INVALID);
+	CHECK_CONTAINS(why, "non-canonical");
+	CHECK_INT(off, 1);
+}
+
+static void
+test_strings(void)
+{
+	struct kp_buf b;
+	char *s, small[4];
+	size_t len;
+	const char *why;
+
+	kp_buf_init(&b, 10);
+	CHECK_INT(kp_buf_puts(&b, "abc"), 0);
+	CHECK_INT(kp_buf_printf(&b, "%d-%s", 42, "x"), 0);
+	CHECK_INT(kp_buf_putc(&b, '!'), 0);
+	CHECK_INT(kp_buf_take(&b, &s, &len), 0);
+	CHECK_STR(s, "abc42-x!");
+	CHECK_INT(len, 8);
+	free(s);
+	kp_buf_init(&b, 4);
+	CHECK_INT(kp_buf_puts(&b, "abcd"), 0);
+	CHECK_INT(kp_buf_putc(&b, 'e'), KP_ERR_TOOBIG);
+	CHECK_INT(kp_buf_puts(&b, ""), KP_ERR_TOOBIG); /* sticky */
+	s = (char *)1;
+	CHECK_INT(kp_buf_take(&b, &s, NULL), KP_ERR_TOOBIG);
+	CHECK(s == NULL);
+	kp_buf_init(&b, 100);
+	CHECK_INT(kp_buf_take(&b, &s, &len), 0);
+	CHECK_STR(s, "");
+	free(s);
+
+	CHECK_INT(kp_strconcat(&s, 100, "a", "bc", "", "d", (char *)NULL), 0);
+	CHECK_STR(s, "abcd");
+	free(s);
+	CHECK_INT(
+	    kp_strconcat(&s, 3, "a", "bc", "d", (char *)NULL), KP_ERR_TOOBIG);
+	CHECK(s == NULL);
+	CHECK_INT(kp_strdup_max("hello", 5, &s), 0);
+	CHECK_STR(s, "hello");
+	free(s);
+	CHECK_INT(kp_strdup_max("hello", 4, &s), KP_ERR_TOOBIG);
+	CHECK(s == NULL);
+	CHECK_INT(kp_strlcpy_checked(small, sizeof(small), "abc"), 0);
+	CHECK_STR(small, "abc");
+	CHECK_INT(
+	    kp_strlcpy_checked(small, sizeof(small), "abcd"), KP_ERR_TOOBIG);
+	CHECK_STR(small, "");
+
+	CHECK(kp_value_clean("plain text", 100, &why));
+	CHECK(kp_value_clean("", 100, &why));
+	CHECK(kp_value_clean(
+	    "r\xc3\xa9my \xe2\x82\xac \xf0\x9f\x94\x91", 100, &why));
+	CHECK(kp_value_clean("12345", 5, &why));
+	CHECK(!kp_value_clean("123456", 5, &why));
+	CHECK_CONTAINS(why, "too long");
+	CHECK(!kp_value_clean("a\nb", 100, &why));
+	CHECK_CONTAINS(why, "newline");
+	CHECK(!kp_value_clean("a\rb", 100, &why));
+	CHECK(!kp_value_clean("a\tb", 100, &why));
+	CHECK_CONTAINS(why, "control");
+	CHECK(!kp_value_clean("a\x7f", 100, &why));
+	CHECK(!kp_value_clean("a\x1b[31m", 100, &why));
+	CHECK(!kp_value_clean("\xc2\x85", 100, &why)); /* NEL (C1) */
+	CHECK_CONTAINS(why, "control");
+	CHECK(!kp_value_clean("\xe2\x80\xa8", 100, &why)); /* U+2028 */
+	CHECK(!kp_value_clean("\xe2\x80\xae", 100, &why)); /* RLO */
+	CHECK_CONTAINS(why, "bidirectional");
+	CHECK(!kp_value_clean("\xc0\xaf", 100, &why)); /* overlong */
+	CHECK(!kp_value_clean("\xe0\x80\xaf", 100, &why));
+	CHECK(!kp_value_clean("\xed\xa0\x80", 100, &why)); /* surrogate */
+	CHECK(!kp_value_clean("\xf4\x90\x80\x80", 100, &why));
+	CHECK(!kp_value_clean("\xc3", 100, &why));
+	CHECK_CONTAINS(why, "truncated");
+	CHECK(!kp_value_clean("\xc3x", 100, &why));
+	CHECK(!kp_value_clean("\xff", 100, &why));
+	CHECK(!kp_value_clean(NULL, 100, &why));
+}
+
+static void
+test_errors(void)
+{
+	struct kp_diag d;
+	char buf[600];
+	int r;
+
+	for (r = 0; r >= KP_ERR_INTERNAL; r--)
+		CHECK(strcmp(kp_strerror(r), "unknown error") != 0);
+	CHECK_STR(kp_strerror(-999), "unknown error");
+	CHECK_STR(kp_strerror(KP_ERR_ROLLBACK),
+	    "serial lower than the installed one (rollback)");
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.file, sizeof(d.file), "policy.yaml");
+	snprintf(d.msg, sizeof(d.msg), "expected a list");
+	d.line = 12;
+	d.column = 5;
+	kp_diag_format(&d, buf, sizeof(buf));
+	CHECK_STR(buf, "policy.yaml:12:5: expected a list");
+	d.column = 0;
+	kp_diag_format(&d, buf, sizeof(buf));
+	CHECK_STR(buf, "policy.yaml:12: expected a list");
+	d.line = 0;
+	kp_diag_format(&d, buf, sizeof(buf));
+	CHECK_STR(buf, "policy.yaml: expected a list");
+	d.file[0] = '\0';
+	kp_diag_format(&d, buf, sizeof(buf));
+	CHECK_STR(buf, "expected a list");
+	d.line = 3;
+	d.column = 4;
+	kp_diag_format(&d, buf, sizeof(buf));
+	CHECK_STR(buf, "line 3, column 4: expected a list");
+	/* truncation stays NUL-terminated */
+	kp_diag_format(&d, buf, 8);
+	CHECK_STR(buf, "line 3,");
+	/* unterminated fields do not run off the struct */
+	memset(&d, 'A', sizeof(d));
+	d.line = 1;
+	d.column = 1;
+	kp_diag_format(&d, buf, sizeof(buf));
+	CHECK(strlen(buf) < sizeof(buf));
+	CHECK_CONTAINS(buf, "(unterminated message)");
+}
+
+int
+main(void)
+{
+	test_time();
+	test_names();
+	test_hosts();
+	test_b64();
+	test_strings();
+	test_errors();
+	return t_done();
+}
