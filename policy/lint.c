@@ -1,3 +1,282 @@
 #include "config.h"
 
+/*
+ * Lint (SPEC section 2): things that are valid but that a reviewer should
+ * look at. Every warning starts with a stable code in brackets, which
+ * scripts and `keyauthctl check` may rely on:
+ *
+ *   [no-expiry]            a keys entry without expires
+ *   [expired]              a keys entry whose expires is at or before now
+ *   [expires-soon]         a keys entry expiring within 14 days of now
+ *   [weak-rsa]             an RSA key below 3072 bits
+ *   [root-without-from]    an entry granting root with no from:
+ *   [any-address]          0.0.0.0/0 or ::/0 in from: or in a network
+ *   [no-touch-required]    an entry using the no-touch-required option
+ *   [unused-network]       a network no entry refers to
+ *   [owner-revoked]        an entry whose owner is revoked (it is dead)
+ *   [policy-expired]       the policy's own expires is past (beyond the
+ *   [policy-expires-soon]  SPEC list: a stale policy denies every login)
+ *   [too-many-warnings]    the list was cut at LINT_MAX warnings
+ *
+ * Warnings come sorted by line and column. A policy of a million keys
+ * without expires would otherwise produce a million warnings of 800 bytes,
+ * so the list stops at LINT_MAX and says how many were left out.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
 #include "keyauth.h"
+#include "kp-internal.h"
+#include "kp-policy.h"
+
+#define LINT_SOON (14 * 86400)
+#define LINT_MAX 10000
+
+struct lint {
+	const struct kp_policy *p;
+	struct kp_diag *w;
+	size_t n, cap;
+	size_t dropped;
+	int err;
+};
+
+static void warn(struct lint *l, unsigned line, unsigned col, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+warn(struct lint *l, unsigned line, unsigned col, const char *fmt, ...)
+{
+	struct kp_diag *d, *tmp;
+	va_list ap;
+	size_t ncap;
+
+	if (l->err != 0)
+		return;
+	if (l->n >= LINT_MAX) {
+		l->dropped++;
+		return;
+	}
+	if (l->n == l->cap) {
+		ncap = l->cap == 0 ? 16 : l->cap * 2;
+		if ((tmp = reallocarray(l->w, ncap, sizeof(*tmp))) == NULL) {
+			l->err = KP_ERR_NOMEM;
+			return;
+		}
+		l->w = tmp;
+		l->cap = ncap;
+	}
+	d = &l->w[l->n++];
+	memset(d, 0, sizeof(*d));
+	if (l->p->path != NULL)
+		snprintf(d->file, sizeof(d->file), "%s", l->p->path);
+	d->line = line;
+	d->column = col;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+}
+
+static int
+diag_cmp(const void *a, const void *b)
+{
+	const struct kp_diag *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->column != y->column)
+		return x->column < y->column ? -1 : 1;
+	return strcmp(x->msg, y->msg);
+}
+
+static int
+is_any(const struct kp_cidr *c)
+{
+	return c->prefix == 0;
+}
+
+static const char *
+any_text(const struct kp_cidr *c)
+{
+	return c->family == 6 ? "::/0" : "0.0.0.0/0";
+}
+
+static void
+lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
+    const struct kp_strtab *nets, unsigned char *used,
+    const struct kp_strtab *rowners)
+{
+	char when[64];
+	struct kp_cidr c;
+	size_t i, idx;
+	int64_t left;
+
+	if (e->expires == KP_TIME_NONE_AFTER) {
+		warn(l, e->line, e->column,
+		    "[no-expiry] key '%s' has no expires", e->id);
+	} else {
+		kp_time_format(e->expires, when, sizeof(when));
+		if (e->expires <= now) {
+			warn(l, e->line, e->column,
+			    "[expired] key '%s' expired at %s", e->id, when);
+		} else if ((left = e->expires - now) <= LINT_SOON) {
+			warn(l, e->line, e->column,
+			    "[expires-soon] key '%s' expires at %s (in %lld "
+			    "day%s)",
+			    e->id, when, (long long)((left + 86399) / 86400),
+			    (left + 86399) / 86400 == 1 ? "" : "s");
+		}
+	}
+	if (e->key != NULL && e->key->bits > 0 && e->key->bits < 3072) {
+		warn(l, e->line, e->column,
+		    "[weak-rsa] key '%s' is RSA with %u bits; use at least "
+		    "3072 (or ed25519)",
+		    e->id, e->key->bits);
+	}
+	if (e->nfrom == 0) {
+		for (i = 0; i < e->naccounts; i++) {
+			if (strcmp(e->accounts[i], "root") == 0) {
+				warn(l, e->line, e->column,
+				    "[root-without-from] key '%s' may log in "
+				    "as root from any address; add from:",
+				    e->id);
+				break;
+			}
+		}
+	}
+	for (i = 0; i < e->nfrom; i++) {
+		if (kp_strtab_get(nets, e->from[i], &idx)) {
+			used[idx] =
+			    1; /* a /0 there is reported once, at the network */
+			continue;
+		}
+		if (kp_cidr_parse(e->from[i], &c, NULL) == 0 && is_any(&c)) {
+			warn(l, e->line, e->column,
+			    "[any-address] key '%s' allows every address "
+			    "(%s) in from:",
+			    e->id, any_text(&c));
+		}
+	}
+	for (i = 0; i < e->noptions; i++) {
+		if (strcasecmp(e->options[i], "no-touch-required") == 0) {
+			warn(l, e->line, e->column,
+			    "[no-touch-required] key '%s' does not require "
+			    "touching its security key",
+			    e->id);
+		}
+	}
+	if (e->owner != NULL && kp_strtab_get(rowners, e->owner, &idx)) {
+		warn(l, e->line, e->column,
+		    "[owner-revoked] key '%s' belongs to '%s', who is "
+		    "revoked (line %u); remove the entry",
+		    e->id, e->owner, l->p->revoked[idx].line);
+	}
+}
+
+int
+kp_policy_lint(const struct kp_policy *p, int64_t now,
+    struct kp_diag **warnings, size_t *nwarnings)
+{
+	struct lint l;
+	struct kp_strtab nets, rowners;
+	unsigned char *used = NULL;
+	const struct kp_network *net;
+	char when[64];
+	size_t i, j;
+	int r;
+
+	if (warnings != NULL)
+		*warnings = NULL;
+	if (nwarnings != NULL)
+		*nwarnings = 0;
+	if (p == NULL || warnings == NULL || nwarnings == NULL)
+		return KP_ERR_ARG;
+	memset(&l, 0, sizeof(l));
+	l.p = p;
+	kp_strtab_init(&nets);
+	kp_strtab_init(&rowners);
+
+	if (p->nnetworks > 0 &&
+	    (used = calloc(p->nnetworks, sizeof(*used))) == NULL) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < p->nnetworks; i++) {
+		if (kp_strtab_put(&nets, p->networks[i].name, i, NULL) < 0) {
+			r = KP_ERR_NOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < p->nrevoked; i++) {
+		if (p->revoked[i].kind == KP_REVOKE_OWNER &&
+		    p->revoked[i].value != NULL &&
+		    kp_strtab_put(&rowners, p->revoked[i].value, i, NULL) < 0) {
+			r = KP_ERR_NOMEM;
+			goto out;
+		}
+	}
+
+	if (p->expires != KP_TIME_NONE_AFTER) {
+		kp_time_format(p->expires, when, sizeof(when));
+		if (p->expires <= now)
+			warn(&l, 0, 0,
+			    "[policy-expired] the policy expired at %s: "
+			    "every login is refused",
+			    when);
+		else if (p->expires - now <= LINT_SOON)
+			warn(&l, 0, 0,
+			    "[policy-expires-soon] the policy expires at %s",
+			    when);
+	}
+	for (i = 0; i < p->nnetworks; i++) {
+		net = &p->networks[i];
+		for (j = 0; j < net->naddrs; j++) {
+			if (is_any(&net->addrs[j])) {
+				warn(&l, net->line, net->column,
+				    "[any-address] network '%s' contains "
+				    "every address (%s)",
+				    net->name, any_text(&net->addrs[j]));
+			}
+		}
+	}
+	for (i = 0; i < p->nentries; i++)
+		lint_entry(&l, &p->entries[i], now, &nets, used, &rowners);
+	for (i = 0; i < p->nnetworks; i++) {
+		if (!used[i]) {
+			warn(&l, p->networks[i].line, p->networks[i].column,
+			    "[unused-network] network '%s' is not used by any "
+			    "key",
+			    p->networks[i].name);
+		}
+	}
+	if (l.err != 0) {
+		r = l.err;
+		goto out;
+	}
+	qsort(l.w, l.n, sizeof(*l.w), diag_cmp);
+	if (l.dropped > 0) {
+		/* LINT_MAX leaves room: the array was not grown past it. */
+		l.n = LINT_MAX - 1;
+		l.dropped++;
+		warn(&l, 0, 0,
+		    "[too-many-warnings] %zu more warnings not shown",
+		    l.dropped);
+		if (l.err != 0) {
+			r = l.err;
+			goto out;
+		}
+	}
+	*warnings = l.w; /* ownership to the caller */
+	*nwarnings = l.n;
+	l.w = NULL;
+	r = 0;
+out:
+	free(l.w);
+	free(used);
+	kp_strtab_free(&nets);
+	kp_strtab_free(&rowners);
+	return r;
+}

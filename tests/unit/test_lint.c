@@ -1,0 +1,216 @@
+#include "config.h"
+
+/*
+ * kp_policy_lint: every rule triggered on its own, with its code, line and
+ * column, and a clean policy that produces no warning at all.
+ */
+
+#include <stdint.h>
+
+#include "keyauth.h"
+#include "test.h"
+
+#define ALICE \
+	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFMhTO5GagqeN0CStJECweqD0xEf1GTa" \
+	"CvZ7q0DYBwX8 alice@example"
+#define BOB \
+	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHt0HvVSWlmR5M+5FCMbPiuXbLRadsgw" \
+	"MSwAhMmooSYf bob@example"
+#define ERIN_RSA2048 \
+	"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDPn+LR5I4MbFuSpT20k4YdrI1qad" \
+	"lJ/ROoVhqkSC+kz27llK7BJ2wCM0nyIQYWiCcJesmyd/hv6ZLXEeflf9hv7HIXsSU3" \
+	"LrBq1foMabO7pOWKY7lB4lFL9wzz/miGlUxovQTPoMNcIgL9rN1rmgqspZowK9jhiP" \
+	"AyHW4+4xiNvb82qXjkmgtcOOpAnX0PfWW7pyuEeTOX0RHMjVPe8oZJhncXZe5rNwZI" \
+	"w2C5jWqRRB1exNdZVXy5zqoTbwY2NRvtOW39K3g2O+P+EPdOKQ8dNYzQn0I6Bunlv2" \
+	"OshFB8TTl/wccerGk02iO4VNuTHYdOlNvbd1cXdfMDCH2MB4d1 erin@example"
+
+static int64_t now;
+
+static struct kp_policy *
+load(const char *yaml)
+{
+	struct kp_policy *p = NULL;
+	struct kp_diag d;
+	int r;
+
+	r = kp_policy_load_buf("lint.yaml", yaml, strlen(yaml), &p, &d);
+	if (r != 0)
+		fprintf(stderr, "load: %u:%u: %s\n", d.line, d.column, d.msg);
+	CHECK_INT(r, 0);
+	return p;
+}
+
+/* Lint yaml; return the number of warnings, keep them in *w. */
+static size_t
+lint(const char *yaml, struct kp_diag **w)
+{
+	struct kp_policy *p;
+	size_t n = 0, i;
+	int r;
+
+	*w = NULL;
+	if ((p = load(yaml)) == NULL)
+		return 0;
+	r = kp_policy_lint(p, now, w, &n);
+	CHECK_INT(r, 0);
+	for (i = 0; i < n; i++) {
+		CHECK_STR((*w)[i].file, "lint.yaml");
+		CHECK((*w)[i].msg[0] == '[');
+	}
+	kp_policy_free(p);
+	return n;
+}
+
+/* Exactly one warning, with this code at line:col, message containing text. */
+static void
+expect_one(const char *yaml, const char *code, unsigned line, unsigned col,
+    const char *text)
+{
+	struct kp_diag *w;
+	size_t n, i;
+
+	n = lint(yaml, &w);
+	CHECK_INT(n, 1);
+	for (i = 0; n != 1 && i < n; i++)
+		fprintf(
+		    stderr, "  %u:%u: %s\n", w[i].line, w[i].column, w[i].msg);
+	if (n >= 1) {
+		CHECK_INT(strncmp(w[0].msg, code, strlen(code)), 0);
+		CHECK_INT(w[0].line, line);
+		CHECK_INT(w[0].column, col);
+		CHECK_CONTAINS(w[0].msg, text);
+	}
+	free(w);
+}
+
+#define HEAD "version: 1\nserial: 5\n"
+#define KEYS "keys:\n"
+/* An entry with nothing to warn about; fields can be appended. */
+#define ENTRY(id, key, accounts) \
+	"  - id: " id "\n" \
+	"    owner: " id "@example.com\n" \
+	"    key: " key "\n" \
+	"    accounts: " accounts "\n"
+#define FAR "    expires: 2027-06-01\n"
+
+static void
+test_clean(void)
+{
+	struct kp_diag *w;
+	size_t n;
+
+	n = lint(HEAD "expires: 2027-01-01\n"
+	              "networks:\n  office: [192.0.2.0/24]\n" KEYS ENTRY(
+	                  "alice", ALICE, "[alice, root]") FAR
+	    "    from: [office, 198.51.100.7]\n"
+	    "    options: [restrict, verify-required]\n"
+	    "revoked:\n  - owner: mallory@example.com\n    reason: x\n",
+	    &w);
+	CHECK_INT(n, 0);
+	free(w);
+	/* No keys at all: nothing to say either. */
+	n = lint(HEAD, &w);
+	CHECK_INT(n, 0);
+	free(w);
+}
+
+static void
+test_rules(void)
+{
+	/* line 4 is "keys:", the entry starts at line 5 column 5 */
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]"), "[no-expiry]", 4,
+	    5, "key 'alice' has no expires");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE,
+	               "[alice]") "    expires: 2026-05-31T23:59:59Z\n",
+	    "[expired]", 4, 5, "key 'alice' expired at 2026-05-31T23:59:59Z");
+	/* exactly now counts as expired (the grant ends at expires) */
+	expect_one(HEAD KEYS ENTRY(
+	               "alice", ALICE, "[alice]") "    expires: 2026-06-01\n",
+	    "[expired]", 4, 5, "expired");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE,
+	               "[alice]") "    expires: 2026-06-10T12:00:00Z\n",
+	    "[expires-soon]", 4, 5,
+	    "key 'alice' expires at 2026-06-10T12:00:00Z (in 10 days)");
+	expect_one(HEAD KEYS ENTRY(
+	               "alice", ALICE, "[alice]") "    expires: 2026-06-15\n",
+	    "[expires-soon]", 4, 5, "(in 14 days)");
+	expect_one(HEAD KEYS ENTRY("erin", ERIN_RSA2048, "[erin]") FAR,
+	    "[weak-rsa]", 4, 5, "key 'erin' is RSA with 2048 bits");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice, root]") FAR,
+	    "[root-without-from]", 4, 5, "key 'alice' may log in as root");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]") FAR
+	    "    from: [10.0.0.0/8, 0.0.0.0/0]\n",
+	    "[any-address]", 4, 5,
+	    "key 'alice' allows every address (0.0.0.0/0)");
+	expect_one(HEAD "networks:\n  world: [\"::/0\"]\n" KEYS ENTRY(
+	               "alice", ALICE, "[alice]") FAR "    from: [world]\n",
+	    "[any-address]", 4, 3,
+	    "network 'world' contains every address (::/0)");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]") FAR
+	    "    options: [no-touch-required]\n",
+	    "[no-touch-required]", 4, 5, "key 'alice'");
+	expect_one(HEAD "networks:\n  office: [192.0.2.0/24]\n"
+	                "  lab: [198.51.100.0/24]\n" KEYS ENTRY("alice", ALICE,
+	                    "[alice]") FAR "    from: [office]\n",
+	    "[unused-network]", 5, 3, "network 'lab' is not used by any key");
+	expect_one(HEAD KEYS ENTRY("bob", BOB, "[bob]") FAR
+	    "revoked:\n  - owner: bob@example.com\n    reason: left\n",
+	    "[owner-revoked]", 4, 5,
+	    "key 'bob' belongs to 'bob@example.com', who is revoked (line 10)");
+	expect_one(HEAD "expires: 2026-05-01\n", "[policy-expired]", 0, 0,
+	    "the policy expired at 2026-05-01T00:00:00Z");
+	expect_one(HEAD "expires: 2026-06-05\n", "[policy-expires-soon]", 0, 0,
+	    "2026-06-05T00:00:00Z");
+}
+
+static void
+test_many(void)
+{
+	struct kp_diag *w = NULL;
+	struct kp_policy *p;
+	size_t n, i, len, cap = 10050 * 200 + 64;
+	char *y;
+	int r;
+
+	/* One warning per entry, sorted by line, cut at 10000. */
+	if ((y = malloc(cap)) == NULL)
+		exit(99);
+	len = (size_t)snprintf(y, cap, HEAD KEYS);
+	for (i = 0; i < 10050; i++) {
+		len += (size_t)snprintf(y + len, cap - len,
+		    "  - {id: k%zu, owner: a@example.com, key: %s, accounts: "
+		    "[a]}\n",
+		    i, ALICE);
+	}
+	p = load(y);
+	free(y);
+	if (p == NULL)
+		return;
+	r = kp_policy_lint(p, now, &w, &n);
+	CHECK_INT(r, 0);
+	CHECK_INT(n, 10000);
+	if (n == 10000) {
+		CHECK_STR(w[0].msg, "[no-expiry] key 'k0' has no expires");
+		CHECK_INT(w[0].line, 4);
+		CHECK_INT(w[1].line, 5);
+		CHECK_INT(w[9998].line, 4 + 9998);
+		CHECK_STR(w[9999].msg,
+		    "[too-many-warnings] 51 more warnings not shown");
+	}
+	free(w);
+	CHECK_INT(kp_policy_lint(p, now, NULL, &n), KP_ERR_ARG);
+	CHECK_INT(kp_policy_lint(NULL, now, &w, &n), KP_ERR_ARG);
+	CHECK(w == NULL);
+	kp_policy_free(p);
+}
+
+int
+main(void)
+{
+	if (kp_time_parse("2026-06-01T00:00:00Z", &now) != 0)
+		return 99;
+	test_clean();
+	test_rules();
+	test_many();
+	return t_done();
+}
