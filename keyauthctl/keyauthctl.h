@@ -1,0 +1,57 @@
+/* keyauthctl: private interface between main and the subcommands. */
+#ifndef KEYAUTHCTL_H
+#define KEYAUTHCTL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "keyauth.h"
+
+/* Exit codes (SPEC section 8). */
+#define CTL_OK 0
+#define CTL_REFUSED 1 /* policy refused, access denied, stale */
+#define CTL_USAGE 2
+#define CTL_SYSERR 3
+
+#define CTL_MAX_ARGS 4
+
+struct ctl {
+	const char *cmd;
+	/* Global options; the four paths are absolute. */
+	const char *policy;
+	const char *index;
+	const char *krl;
+	const char *state;
+	const char *host; /* --host, or NULL */
+	/* Subcommand options. */
+	int strict; /* check --strict */
+	const char *from; /* explain --from */
+	const char *at; /* explain/status --at */
+	const char *policy_file; /* explain --policy-file */
+	const char *args[CTL_MAX_ARGS];
+	int nargs;
+	int64_t now;
+};
+
+int cmd_check(struct ctl *c);
+int cmd_install(struct ctl *c);
+int cmd_explain(struct ctl *c);
+int cmd_status(struct ctl *c);
+
+/* Helpers in keyauthctl.c. */
+void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ctl_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An absolute copy of path (relative to the working directory). */
+char *ctl_abspath(const char *path);
+/* --host, else gethostname(); NULL (after a message) on failure. */
+const char *ctl_hostname(struct ctl *c, char *buf, size_t len);
+/* "FILE:LINE:COL: LEVEL: msg" (LINE/COL left out when 0). */
+void ctl_print_diag(FILE *f, const struct kp_diag *d, const char *fallback,
+    const char *level, const char *suffix);
+/* "3d 4h", "12m 5s", ... */
+void ctl_duration(int64_t secs, char *buf, size_t len);
+/* Parse --at (kp_time_parse syntax or "now"); exits via CTL_USAGE codes. */
+int ctl_time_arg(const char *s, int64_t now, int64_t *out);
+const char *ctl_plural(uint64_t n, const char *one, const char *many);
+
+#endif /* KEYAUTHCTL_H */

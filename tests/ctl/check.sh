@@ -1,0 +1,88 @@
+#!/bin/sh
+# keyauthctl check: valid, invalid, lint, --strict, unreadable files,
+# usage errors, and every example policy in policy/examples.
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/ctl/common.sh"
+make_keys
+cd "$T" || exit 99
+for t in base clean lint typo badcidr; do render "$CTLDATA/$t.yaml.in" "$t.yaml"; done
+
+# A clean policy: one summary line, exit 0.
+out=$("$KEYAUTHCTL" check clean.yaml 2>&1); rc=$?
+expect_rc "check clean" $rc 0
+expect_eq "check clean: summary" "$out" \
+    "clean.yaml: valid, serial 7, 2 keys, 0 revoked, 0 warnings"
+out=$("$KEYAUTHCTL" check --strict clean.yaml 2>&1); rc=$?
+expect_rc "check --strict clean" $rc 0
+
+# --policy is the default file; global options before or after the command.
+out=$("$KEYAUTHCTL" --policy "$T/clean.yaml" check 2>&1); rc=$?
+expect_rc "check via --policy" $rc 0
+expect_contains "check via --policy: absolute path" "$out" "$T/clean.yaml: valid, serial 7"
+out=$("$KEYAUTHCTL" check --policy "$T/clean.yaml" 2>&1); rc=$?
+expect_rc "global option after the command" $rc 0
+
+# The standard policy: valid, with the revoked owner's key linted.
+out=$("$KEYAUTHCTL" check base.yaml 2>/dev/null); rc=$?
+expect_rc "check base" $rc 0
+expect_contains "check base: summary" "$out" "base.yaml: valid, serial 6, 5 keys, 2 revoked,"
+
+# Lint: warnings with file:line:col, still valid (exit 0).
+out=$("$KEYAUTHCTL" check lint.yaml 2>&1); rc=$?
+expect_rc "check lint" $rc 0
+nwarn=$(printf '%s\n' "$out" | grep -c '^lint\.yaml:[0-9]*:[0-9]*: warning: ')
+expect_eq "check lint: three warnings" "$nwarn" 3
+expect_contains "check lint: summary" "$out" "lint.yaml: valid, serial 3, 2 keys, 0 revoked, 3 warnings"
+expect_eq "check lint: exact output" "$out" "lint.yaml:6:3: warning: [unused-network] network 'unused' is not used by any key
+lint.yaml:8:5: warning: [no-expiry] key 'alice-laptop' has no expires
+lint.yaml:13:5: warning: [root-without-from] key 'acme-root' may log in as root from any address; add from:
+lint.yaml: valid, serial 3, 2 keys, 0 revoked, 3 warnings"
+
+# --strict turns the same warnings into errors: exit 1.
+out=$("$KEYAUTHCTL" check --strict lint.yaml 2>&1); rc=$?
+expect_rc "check --strict lint" $rc 1
+nerr=$(printf '%s\n' "$out" | grep -c '^lint\.yaml:[0-9]*:[0-9]*: error: .*\[--strict\]$')
+expect_eq "check --strict: three errors" "$nerr" 3
+expect_contains "check --strict: exact error line" "$out" "lint.yaml:8:5: error: [no-expiry] key 'alice-laptop' has no expires [--strict]"
+expect_eq "check --strict: summary" "$(printf '%s\n' "$out" | tail -n1)" "lint.yaml: invalid, 3 warnings (--strict)"
+
+# Invalid: the first error with file:line:col, then "invalid"; exit 1.
+out=$("$KEYAUTHCTL" check typo.yaml 2>&1); rc=$?
+expect_rc "check form: typo" $rc 1
+expect_eq "check form: typo: exact output" "$out" "typo.yaml:8:5: error: unknown field 'form' in keys entry; did you mean 'from'?
+typo.yaml: invalid"
+out=$("$KEYAUTHCTL" check badcidr.yaml 2>&1); rc=$?
+expect_rc "check host bits" $rc 1
+expect_eq "check host bits: exact output" "$out" "badcidr.yaml:8:12: error: from: '192.0.2.1/24': host bits set: did you mean 192.0.2.0/24?
+badcidr.yaml: invalid"
+
+# Unreadable: exit 3, on stderr.
+out=$("$KEYAUTHCTL" check nonexistent.yaml 2>&1 >/dev/null); rc=$?
+expect_rc "check missing file" $rc 3
+expect_contains "check missing file: message" "$out" "nonexistent.yaml"
+out=$("$KEYAUTHCTL" check "$T" 2>&1); rc=$?
+if [ $rc -eq 1 ] || [ $rc -eq 3 ]; then pass "check a directory: refused ($rc)"; else fail "check a directory: exit $rc"; fi
+
+# Usage errors: exit 2, usage hint on stderr, nothing on stdout.
+for args in "" "frobnicate" "check --bogus" "check a b" "--strict check" \
+    "status --strict" "install --from 1.2.3.4" "explain alice" \
+    "check --policy" "--host bad/host status" "--policy= check"; do
+	# shellcheck disable=SC2086
+	out=$("$KEYAUTHCTL" $args 2>"$T/err"); rc=$?
+	expect_rc "usage: '$args'" $rc 2
+	expect_eq "usage: '$args': stdout empty" "$out" ""
+	expect_contains "usage: '$args': hint" "$(cat "$T/err")" "keyauthctl --help"
+done
+out=$("$KEYAUTHCTL" --help); rc=$?
+expect_rc "--help" $rc 0
+expect_contains "--help lists explain" "$out" "explain ACCOUNT KEYFILE|FINGERPRINT"
+out=$("$KEYAUTHCTL" --version); rc=$?
+expect_rc "--version" $rc 0
+expect_contains "--version" "$out" "keyauthctl (keyauth) "
+
+# Every example policy shipped in policy/examples is valid.
+for f in "$top_srcdir"/policy/examples/*.yaml; do
+	out=$("$KEYAUTHCTL" check "$f" 2>&1); rc=$?
+	expect_rc "example $(basename "$f")" $rc 0
+	expect_contains "example $(basename "$f"): summary" "$out" ": valid, serial "
+done
+t_done
