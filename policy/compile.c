@@ -1,3 +1,833 @@
 #include "config.h"
 
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cdb.h>
+
 #include "keyauth.h"
+#include "index-format.h"
+
+/*
+ * The index compiler (docs/index-format.md). It streams: entries are
+ * sorted by fingerprint (an array of references, O(n log n)), each key's records are written as
+ * its group is met, and only the (account, fingerprint) pairs are kept
+ * until the end, to be written as per-account chunks.
+ */
+
+/* Grows up to KPI_MAX_VALUE; errors are sticky and checked once. */
+struct wbuf {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+	int err;
+};
+
+/*
+ * Sorting keys carry the first bytes after "SHA256:" and an interned
+ * account number, so that comparisons at a million keys rarely chase a
+ * pointer into the policy (the cache misses dominated the compile time).
+ */
+struct fpref {
+	uint64_t k; /* fp bytes 7..14, big-endian */
+	const char *fp;
+	size_t idx; /* entry index; ties keep policy order */
+};
+
+struct pair {
+	uint32_t acct; /* index into compiler.accts */
+	uint64_t k;
+	const char *fp;
+};
+
+struct compiler {
+	const struct kp_policy *p;
+	const char *host;
+	struct kp_diag *diag;
+	struct cdb_make cm;
+	struct wbuf val;
+	struct kp_ix_hasher hash;
+	uint64_t databytes; /* bytes of all records written so far */
+	uint64_t nrecords;
+	uint64_t nentries;
+	uint64_t nkeys;
+	const char **rev_fps; /* sorted, unique */
+	size_t nrev_fps;
+	const char **rev_owners; /* sorted, unique */
+	size_t nrev_owners;
+	struct pair *pairs;
+	size_t npairs;
+	const char **accts; /* distinct accounts, first seen first */
+	size_t naccts;
+	uint32_t *atab; /* open addressing: 1 + index into accts */
+	size_t atab_mask;
+};
+
+static void set_diag(struct kp_diag *d, const char *file, unsigned line,
+    unsigned column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+set_diag(struct kp_diag *d, const char *file, unsigned line, unsigned column,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d == NULL)
+		return;
+	memset(d, 0, sizeof(*d));
+	snprintf(d->file, sizeof(d->file), "%s", file != NULL ? file : "");
+	d->line = line;
+	d->column = column;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------ value building */
+
+static void
+wb_put(struct wbuf *b, const void *data, size_t n)
+{
+	size_t ncap;
+	uint8_t *np;
+
+	if (b->err != 0)
+		return;
+	if (n > KPI_MAX_VALUE || b->len + n > KPI_MAX_VALUE) {
+		b->err = KP_ERR_TOOBIG;
+		return;
+	}
+	if (b->len + n > b->cap) {
+		ncap = b->cap == 0 ? 512 : b->cap;
+		while (ncap < b->len + n)
+			ncap *= 2;
+		if ((np = realloc(b->p, ncap)) == NULL) {
+			b->err = KP_ERR_NOMEM;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+static void
+wb_u8(struct wbuf *b, uint8_t v)
+{
+	wb_put(b, &v, 1);
+}
+
+static void
+wb_u16(struct wbuf *b, uint16_t v)
+{
+	uint8_t x[2];
+
+	kpi_put16(x, v);
+	wb_put(b, x, sizeof(x));
+}
+
+static void
+wb_u32(struct wbuf *b, uint32_t v)
+{
+	uint8_t x[4];
+
+	kpi_put32(x, v);
+	wb_put(b, x, sizeof(x));
+}
+
+static void
+wb_u64(struct wbuf *b, uint64_t v)
+{
+	uint8_t x[8];
+
+	kpi_put64(x, v);
+	wb_put(b, x, sizeof(x));
+}
+
+static void
+wb_str(struct wbuf *b, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len > KPI_MAX_STR) {
+		if (b->err == 0)
+			b->err = KP_ERR_TOOBIG;
+		return;
+	}
+	wb_u16(b, (uint16_t)len);
+	wb_put(b, s, len + 1);
+}
+
+/* Append the check to the value in c->val and add the record. */
+static int
+add_record(struct compiler *c, const void *key, size_t klen)
+{
+	uint8_t check[KPI_CHECK_LEN];
+	int r;
+
+	if (c->val.err != 0)
+		return c->val.err;
+	if ((r = kp_ix_check(
+	         &c->hash, key, klen, c->val.p, c->val.len, check)) != 0)
+		return r;
+	wb_put(&c->val, check, sizeof(check));
+	if (c->val.err != 0)
+		return c->val.err;
+	if (c->databytes + 8 + klen + c->val.len > UINT32_MAX)
+		return KP_ERR_TOOBIG;
+	if (cdb_make_add(&c->cm, key, (unsigned)klen, c->val.p,
+	        (unsigned)c->val.len) != 0)
+		return errno == ENOMEM ? KP_ERR_TOOBIG : KP_ERR_IO;
+	c->databytes += 8 + klen + c->val.len;
+	c->nrecords++;
+	c->val.len = 0;
+	return 0;
+}
+
+static size_t
+fp_key(uint8_t *buf, const char *fp, uint16_t i)
+{
+	buf[0] = KPI_NS_FP;
+	memcpy(buf + 1, fp, KPI_FP_STRLEN);
+	kpi_put16(buf + 1 + KPI_FP_STRLEN, i);
+	return 1 + KPI_FP_STRLEN + 2;
+}
+
+/* ---------------------------------------------------------- sorting */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Orders like strcmp: every valid fingerprint starts with "SHA256:". */
+static uint64_t
+fp_sortkey(const char *fp)
+{
+	return kpi_get64((const uint8_t *)fp + 7);
+}
+
+static int
+cmp_fpref(const void *a, const void *b)
+{
+	const struct fpref *x = a, *y = b;
+	int d;
+
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	if ((d = strcmp(x->fp, y->fp)) != 0)
+		return d;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int
+cmp_pair(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+
+	if (x->acct != y->acct)
+		return x->acct < y->acct ? -1 : 1;
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	return x->fp == y->fp ? 0 : strcmp(x->fp, y->fp);
+}
+
+/* The number of account name a, added on first sight. */
+static uint32_t
+intern_account(struct compiler *c, const char *a)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	const unsigned char *s;
+	size_t i;
+
+	for (s = (const unsigned char *)a; *s != '\0'; s++)
+		h = (h ^ *s) * 0x100000001b3ULL;
+	for (i = (size_t)h & c->atab_mask; c->atab[i] != 0;
+	     i = (i + 1) & c->atab_mask) {
+		if (strcmp(c->accts[c->atab[i] - 1], a) == 0)
+			return c->atab[i] - 1;
+	}
+	/* The table has twice as many slots as there can be accounts. */
+	c->accts[c->naccts] = a;
+	c->atab[i] = (uint32_t)++c->naccts;
+	return c->atab[i] - 1;
+}
+
+static size_t
+uniq_str(const char **v, size_t n)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (o == 0 || strcmp(v[o - 1], v[i]) != 0)
+			v[o++] = v[i];
+	}
+	return o;
+}
+
+static int
+in_sorted(const char **v, size_t n, const char *s)
+{
+	return n > 0 && bsearch(&s, v, n, sizeof(*v), cmp_str) != NULL;
+}
+
+/* ------------------------------------------------------------ records */
+
+static int
+entry_applies(const struct kp_entry *e, const char *host)
+{
+	size_t i;
+
+	if (e->nhosts == 0)
+		return 1;
+	for (i = 0; i < e->nhosts; i++) {
+		if (e->hosts[i] != NULL &&
+		    kp_host_match(e->hosts[i], host) == 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* Refuse what the reader would call corrupt, naming the entry. */
+static int
+check_entry(struct compiler *c, const struct kp_entry *e)
+{
+	const char *file = c->p->path;
+	size_t i;
+
+	if (e->id == NULL || e->owner == NULL || e->key == NULL ||
+	    e->key->type == NULL || e->key->b64 == NULL ||
+	    !kp_fingerprint_valid(e->key->fp) || e->naccounts == 0 ||
+	    e->accounts == NULL || (e->nsources > 0 && e->sources == NULL) ||
+	    (e->noptions > 0 && e->options == NULL) ||
+	    (e->nhosts > 0 && e->hosts == NULL) || *e->id == '\0' ||
+	    *e->key->type == '\0' || *e->key->b64 == '\0') {
+		set_diag(
+		    c->diag, file, e->line, e->column, "entry is incomplete");
+		return KP_ERR_INVALID;
+	}
+	for (i = 0; i < e->naccounts; i++) {
+		if (e->accounts[i] == NULL ||
+		    !kp_account_valid(e->accounts[i])) {
+			set_diag(c->diag, file, e->line, e->column,
+			    "entry %s: invalid account", e->id);
+			return KP_ERR_INVALID;
+		}
+	}
+	for (i = 0; i < e->noptions; i++) {
+		if (e->options[i] == NULL || *e->options[i] == '\0') {
+			set_diag(c->diag, file, e->line, e->column,
+			    "entry %s: empty option", e->id);
+			return KP_ERR_INVALID;
+		}
+	}
+	if (e->not_before >= e->expires) {
+		set_diag(c->diag, file, e->line, e->column,
+		    "entry %s: not_before is not earlier than expires", e->id);
+		return KP_ERR_INVALID;
+	}
+	if (e->naccounts > KPI_MAX_LIST || e->nsources > KPI_MAX_LIST ||
+	    e->noptions > KPI_MAX_OPTIONS || strlen(e->owner) > KP_VALUE_MAX) {
+		set_diag(c->diag, file, e->line, e->column,
+		    "entry %s: too many accounts, sources or options for the "
+		    "index",
+		    e->id);
+		return KP_ERR_TOOBIG;
+	}
+	return 0;
+}
+
+static int
+write_grant(struct compiler *c, const struct kp_entry *e, const uint8_t *key,
+    size_t klen)
+{
+	struct wbuf *b = &c->val;
+	uint8_t cidr[KPI_CIDR_LEN];
+	size_t i;
+
+	wb_u8(b, KPI_REC_GRANT);
+	wb_u64(b, (uint64_t)e->not_before);
+	wb_u64(b, (uint64_t)e->expires);
+	wb_str(b, e->id);
+	wb_str(b, e->key->type);
+	wb_str(b, e->key->b64);
+	wb_u8(b, e->command != NULL);
+	if (e->command != NULL)
+		wb_str(b, e->command);
+	wb_u16(b, (uint16_t)e->naccounts);
+	for (i = 0; i < e->naccounts; i++)
+		wb_str(b, e->accounts[i]);
+	wb_u16(b, (uint16_t)e->nsources);
+	for (i = 0; i < e->nsources; i++) {
+		cidr[0] = e->sources[i].family;
+		cidr[1] = e->sources[i].prefix;
+		memcpy(cidr + 2, e->sources[i].addr, 16);
+		wb_put(b, cidr, sizeof(cidr));
+	}
+	wb_u8(b, (uint8_t)e->noptions);
+	for (i = 0; i < e->noptions; i++)
+		wb_str(b, e->options[i]);
+	return add_record(c, key, klen);
+}
+
+static int
+write_marker(struct compiler *c, const struct kp_entry *e, const uint8_t *key,
+    size_t klen)
+{
+	size_t i;
+
+	wb_u8(&c->val, KPI_REC_MARKER);
+	wb_str(&c->val, e->id);
+	wb_u16(&c->val, (uint16_t)e->naccounts);
+	for (i = 0; i < e->naccounts; i++)
+		wb_str(&c->val, e->accounts[i]);
+	return add_record(c, key, klen);
+}
+
+/*
+ * One fingerprint: the entries refs[0..n) (n may be 0 for a revoked key
+ * that no entry names). A revoked key gets its header only: the grants of
+ * a revoked key are never compiled, so no damage to a revocation record
+ * can bring them back.
+ */
+static int
+write_key(
+    struct compiler *c, const char *fp, const struct fpref *refs, size_t n)
+{
+	const struct kp_entry *e = NULL, *first = NULL;
+	uint8_t key[1 + KPI_FP_STRLEN + 2];
+	const char *owner = "";
+	size_t i, j, klen, ngrants = 0;
+	uint8_t flags = 0;
+	int r;
+
+	if (n > 0) {
+		first = &c->p->entries[refs[0].idx];
+		owner = first->owner;
+	}
+	for (i = 1; i < n; i++) {
+		e = &c->p->entries[refs[i].idx];
+		if (strcmp(e->owner, owner) != 0) {
+			set_diag(c->diag, c->p->path, e->line, e->column,
+			    "entry %s: key %s has another owner in entry %s",
+			    e->id, fp, first->id);
+			return KP_ERR_INVALID;
+		}
+	}
+	if (in_sorted(c->rev_fps, c->nrev_fps, fp))
+		flags |= KPI_KEY_REVOKED_FP;
+	if (*owner != '\0' && in_sorted(c->rev_owners, c->nrev_owners, owner))
+		flags |= KPI_KEY_REVOKED_OWNER;
+	if (flags != 0)
+		n = 0;
+	if (n > KPI_MAX_RECORDS_PER_KEY) {
+		set_diag(c->diag, c->p->path, first->line, first->column,
+		    "key %s has %zu entries; the index holds at most %d", fp, n,
+		    KPI_MAX_RECORDS_PER_KEY);
+		return KP_ERR_TOOBIG;
+	}
+	for (i = 0; i < n; i++) {
+		e = &c->p->entries[refs[i].idx];
+		klen = fp_key(key, fp, (uint16_t)(i + 1));
+		if (!entry_applies(e, c->host)) {
+			if ((r = write_marker(c, e, key, klen)) != 0)
+				goto fail;
+			continue;
+		}
+		if ((r = write_grant(c, e, key, klen)) != 0)
+			goto fail;
+		ngrants++;
+		for (j = 0; j < e->naccounts; j++) {
+			/* Sized for every account of every entry up front. */
+			c->pairs[c->npairs].acct =
+			    intern_account(c, e->accounts[j]);
+			c->pairs[c->npairs].k = fp_sortkey(e->key->fp);
+			c->pairs[c->npairs].fp = e->key->fp;
+			c->npairs++;
+		}
+	}
+	c->nentries += ngrants;
+	if (ngrants > 0)
+		c->nkeys++;
+	wb_u8(&c->val, KPI_REC_KEY);
+	wb_u8(&c->val, flags);
+	wb_u16(&c->val, (uint16_t)n);
+	wb_str(&c->val, owner);
+	klen = fp_key(key, fp, 0);
+	return add_record(c, key, klen);
+fail:
+	if (r == KP_ERR_TOOBIG)
+		set_diag(c->diag, c->p->path, e->line, e->column,
+		    "entry %s does not fit in one index record", e->id);
+	return r;
+}
+
+static int
+write_keys(struct compiler *c)
+{
+	const struct kp_policy *p = c->p;
+	struct fpref *refs = NULL;
+	size_t i, j, k = 0;
+	int r = KP_ERR_NOMEM, d;
+
+	if (p->nentries > 0 &&
+	    (refs = calloc(p->nentries, sizeof(*refs))) == NULL)
+		goto out;
+	for (i = 0; i < p->nentries; i++) {
+		if ((r = check_entry(c, &p->entries[i])) != 0)
+			goto out;
+		refs[i].fp = p->entries[i].key->fp;
+		refs[i].k = fp_sortkey(refs[i].fp);
+		refs[i].idx = i;
+	}
+	if (p->nentries > 1)
+		qsort(refs, p->nentries, sizeof(*refs), cmp_fpref);
+	/* Merge the entry groups with the revoked fingerprints, both sorted. */
+	i = 0;
+	while (i < p->nentries || k < c->nrev_fps) {
+		if (i < p->nentries && k < c->nrev_fps)
+			d = strcmp(refs[i].fp, c->rev_fps[k]);
+		else
+			d = i < p->nentries ? -1 : 1;
+		if (d > 0) {
+			if ((r = write_key(c, c->rev_fps[k], NULL, 0)) != 0)
+				goto out;
+			k++;
+			continue;
+		}
+		for (j = i + 1;
+		     j < p->nentries && strcmp(refs[j].fp, refs[i].fp) == 0;
+		     j++)
+			;
+		if ((r = write_key(c, refs[i].fp, refs + i, j - i)) != 0)
+			goto out;
+		if (d == 0)
+			k++;
+		i = j;
+	}
+	r = 0;
+out:
+	free(refs);
+	return r;
+}
+
+static int
+write_owners(struct compiler *c)
+{
+	uint8_t key[1 + KP_VALUE_MAX];
+	size_t i, len;
+	int r;
+
+	for (i = 0; i < c->nrev_owners; i++) {
+		len = strlen(c->rev_owners[i]);
+		key[0] = KPI_NS_OWNER;
+		memcpy(key + 1, c->rev_owners[i], len);
+		wb_u8(&c->val, KPI_REC_OWNER);
+		if ((r = add_record(c, key, 1 + len)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* One record per KPI_ACCOUNT_CHUNK fingerprints keeps every key unique. */
+static int
+write_accounts(struct compiler *c)
+{
+	uint8_t key[1 + KP_ACCOUNT_MAX + 1 + 4];
+	size_t i, j, o, n, alen, nchunks, ch, k;
+	const char *acct;
+	int r;
+
+	if (c->npairs > 1)
+		qsort(c->pairs, c->npairs, sizeof(*c->pairs), cmp_pair);
+	/* A key granted to an account by two entries is listed once. */
+	for (i = 0, o = 0; i < c->npairs; i++) {
+		if (o == 0 || cmp_pair(&c->pairs[o - 1], &c->pairs[i]) != 0)
+			c->pairs[o++] = c->pairs[i];
+	}
+	c->npairs = o;
+	for (i = 0; i < c->npairs; i = j) {
+		for (j = i + 1;
+		     j < c->npairs && c->pairs[j].acct == c->pairs[i].acct; j++)
+			;
+		n = j - i;
+		nchunks = (n + KPI_ACCOUNT_CHUNK - 1) / KPI_ACCOUNT_CHUNK;
+		if (nchunks > UINT32_MAX)
+			return KP_ERR_TOOBIG;
+		acct = c->accts[c->pairs[i].acct];
+		alen = strlen(acct);
+		key[0] = KPI_NS_ACCOUNT;
+		memcpy(key + 1, acct, alen);
+		key[1 + alen] = '\0';
+		for (ch = 0; ch < nchunks; ch++) {
+			size_t from = i + ch * KPI_ACCOUNT_CHUNK;
+			size_t cnt = j - from < KPI_ACCOUNT_CHUNK
+			    ? j - from
+			    : KPI_ACCOUNT_CHUNK;
+
+			kpi_put32(key + 1 + alen + 1, (uint32_t)ch);
+			wb_u8(&c->val, KPI_REC_ACCOUNT);
+			wb_u32(&c->val, (uint32_t)ch);
+			wb_u32(&c->val, (uint32_t)nchunks);
+			wb_u16(&c->val, (uint16_t)cnt);
+			for (k = 0; k < cnt; k++)
+				wb_put(&c->val, c->pairs[from + k].fp,
+				    KPI_FP_STRLEN);
+			if ((r = add_record(c, key, 1 + alen + 1 + 4)) != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int
+write_meta(struct compiler *c, int64_t now)
+{
+	static const uint8_t mkey[1] = {KPI_NS_META};
+	uint64_t databytes = c->databytes;
+
+	wb_put(&c->val, KPI_MAGIC, KPI_MAGIC_LEN);
+	wb_u32(&c->val, KP_INDEX_FORMAT);
+	wb_u64(&c->val, c->p->serial);
+	wb_u64(&c->val, (uint64_t)c->p->expires);
+	wb_u64(&c->val, (uint64_t)now);
+	wb_u64(&c->val, c->nentries);
+	wb_u64(&c->val, c->nkeys);
+	wb_u64(&c->val, c->nrecords + 1); /* this one included */
+	wb_u64(&c->val, databytes);
+	wb_put(&c->val, c->p->sha256, 64);
+	wb_str(&c->val, c->host);
+	return add_record(c, mkey, sizeof(mkey));
+}
+
+/* Revocations as sorted unique lists (KEY revocations carry their fp). */
+static int
+collect_revocations(struct compiler *c)
+{
+	const struct kp_policy *p = c->p;
+	const struct kp_revocation *rv;
+	size_t i;
+
+	if (p->nrevoked == 0)
+		return 0;
+	if ((c->rev_fps = calloc(p->nrevoked, sizeof(char *))) == NULL ||
+	    (c->rev_owners = calloc(p->nrevoked, sizeof(char *))) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; i < p->nrevoked; i++) {
+		rv = &p->revoked[i];
+		if (rv->value == NULL)
+			goto bad;
+		switch (rv->kind) {
+		case KP_REVOKE_FINGERPRINT:
+		case KP_REVOKE_KEY:
+			if (!kp_fingerprint_valid(rv->value))
+				goto bad;
+			c->rev_fps[c->nrev_fps++] = rv->value;
+			break;
+		case KP_REVOKE_OWNER:
+			if (*rv->value == '\0' ||
+			    strlen(rv->value) > KP_VALUE_MAX)
+				goto bad;
+			c->rev_owners[c->nrev_owners++] = rv->value;
+			break;
+		default:
+			goto bad;
+		}
+	}
+	qsort(c->rev_fps, c->nrev_fps, sizeof(char *), cmp_str);
+	c->nrev_fps = uniq_str(c->rev_fps, c->nrev_fps);
+	qsort(c->rev_owners, c->nrev_owners, sizeof(char *), cmp_str);
+	c->nrev_owners = uniq_str(c->rev_owners, c->nrev_owners);
+	return 0;
+bad:
+	set_diag(
+	    c->diag, p->path, rv->line, rv->column, "revocation is malformed");
+	return KP_ERR_INVALID;
+}
+
+static int
+sha256_hex_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		        (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return s[64] == '\0';
+}
+
+/* ------------------------------------------------------ atomic writing */
+
+static int
+open_temp(const char *path, char *tmp, size_t tmplen)
+{
+	uint8_t rnd[8];
+	int fd, tries, n;
+
+	for (tries = 0; tries < 16; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -1;
+		n = snprintf(tmp, tmplen,
+		    "%s.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", path, rnd[0],
+		    rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+		if (n < 0 || (size_t)n >= tmplen) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = open(tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+static int
+fsync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd, r = 0;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -1;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fsync(fd) != 0)
+		r = -1;
+	close(fd);
+	return r;
+}
+
+int
+kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
+    const char *path, struct kp_diag *diag)
+{
+	struct compiler c;
+	char tmp[PATH_MAX];
+	size_t i, npairs_max = 0;
+	int fd = -1, r, renamed = 0;
+
+	memset(&c, 0, sizeof(c));
+	tmp[0] = '\0';
+	if (diag != NULL)
+		memset(diag, 0, sizeof(*diag));
+	if (p == NULL || host == NULL || path == NULL || *path == '\0') {
+		set_diag(diag, path, 0, 0, "missing policy, host or path");
+		return KP_ERR_ARG;
+	}
+	if (*host == '\0' || strlen(host) > KPI_HOST_MAX) {
+		set_diag(diag, path, 0, 0, "invalid host name");
+		return KP_ERR_ARG;
+	}
+	if (!sha256_hex_ok(p->sha256) ||
+	    (p->nentries > 0 && p->entries == NULL) ||
+	    (p->nrevoked > 0 && p->revoked == NULL)) {
+		set_diag(diag, p->path, 0, 0, "policy is incomplete");
+		return KP_ERR_INVALID;
+	}
+	c.p = p;
+	c.host = host;
+	c.diag = diag;
+	if ((r = kp_ix_hasher_init(&c.hash)) != 0 ||
+	    (r = collect_revocations(&c)) != 0)
+		goto out;
+	for (i = 0; i < p->nentries; i++) {
+		if (p->entries[i].naccounts > SIZE_MAX / 2 - npairs_max) {
+			r = KP_ERR_TOOBIG;
+			goto out;
+		}
+		npairs_max += p->entries[i].naccounts;
+	}
+	for (i = 1; i < 2 * npairs_max; i *= 2)
+		;
+	c.atab_mask = i - 1;
+	if (npairs_max > UINT32_MAX - 1) {
+		r = KP_ERR_TOOBIG;
+		goto out;
+	}
+	if (npairs_max > 0 &&
+	    ((c.pairs = calloc(npairs_max, sizeof(*c.pairs))) == NULL ||
+	        (c.accts = calloc(npairs_max, sizeof(*c.accts))) == NULL ||
+	        (c.atab = calloc(i, sizeof(*c.atab))) == NULL)) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	if ((fd = open_temp(path, tmp, sizeof(tmp))) < 0) {
+		r = KP_ERR_IO;
+		set_diag(diag, path, 0, 0, "cannot create a temporary file: %s",
+		    strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	if (cdb_make_start(&c.cm, fd) != 0) {
+		r = KP_ERR_IO;
+		goto out;
+	}
+	if ((r = write_keys(&c)) != 0 || (r = write_owners(&c)) != 0 ||
+	    (r = write_accounts(&c)) != 0 || (r = write_meta(&c, now)) != 0)
+		goto out;
+	if (cdb_make_finish(&c.cm) != 0) {
+		r = errno == ENOMEM ? KP_ERR_TOOBIG : KP_ERR_IO;
+		goto out;
+	}
+	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+		r = KP_ERR_IO;
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		r = KP_ERR_IO;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		r = KP_ERR_IO;
+		goto out;
+	}
+	renamed = 1;
+	if (fsync_parent(path) != 0) {
+		r = KP_ERR_IO;
+		goto out;
+	}
+	r = 0;
+out:
+	if (r != 0 && diag != NULL && diag->msg[0] == '\0')
+		set_diag(diag, path, 0, 0, "cannot compile the index: %s%s%s",
+		    kp_strerror(r), r == KP_ERR_IO ? ": " : "",
+		    r == KP_ERR_IO ? strerror(errno) : "");
+	if (fd >= 0)
+		close(fd);
+	if (r != 0 && !renamed && tmp[0] != '\0')
+		unlink(tmp);
+	kp_ix_hasher_free(&c.hash);
+	free(c.val.p);
+	free(c.pairs);
+	free(c.accts);
+	free(c.atab);
+	free(c.rev_fps);
+	free(c.rev_owners);
+	return r;
+}

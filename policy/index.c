@@ -1,3 +1,892 @@
 #include "config.h"
 
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cdb.h>
+#include <openssl/evp.h>
+
 #include "keyauth.h"
+#include "index-format.h"
+
+/*
+ * The reader of the compiled index (docs/index-format.md). Every lookup is
+ * a fixed number of cdb finds on unique keys; every value read is checked
+ * against its own digest; anything malformed is KP_ERR_CORRUPT and the
+ * decision that comes with it is policy_unavailable, never an allow.
+ */
+
+struct kp_index {
+	int fd;
+	int cdb_ok;
+	struct cdb cdb;
+	struct kp_ix_hasher hash;
+	struct kp_index_meta meta;
+};
+
+/* One grant or host marker as read; pointers lead into the mapped file. */
+struct ixrec {
+	int marker;
+	const char *id;
+	const char *type;
+	const char *b64;
+	const char *command; /* NULL: none */
+	int64_t not_before;
+	int64_t expires;
+	const char **accounts;
+	size_t naccounts;
+	struct kp_cidr *sources;
+	size_t nsources;
+	const char **options;
+	size_t noptions;
+	void *mem; /* the one allocation behind the arrays */
+};
+
+/* All records of one fingerprint. */
+struct ixkey {
+	int found;
+	uint8_t flags;
+	int owner_revoked; /* an 'O' record exists for owner */
+	const char *owner;
+	struct ixrec *recs;
+	size_t nrecs;
+};
+
+/* ------------------------------------------------------------ the check */
+
+int
+kp_ix_hasher_init(struct kp_ix_hasher *h)
+{
+	memset(h, 0, sizeof(*h));
+	if ((h->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (h->ctx = EVP_MD_CTX_new()) == NULL) {
+		kp_ix_hasher_free(h);
+		return KP_ERR_NOMEM;
+	}
+	return 0;
+}
+
+void
+kp_ix_hasher_free(struct kp_ix_hasher *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	memset(h, 0, sizeof(*h));
+}
+
+int
+kp_ix_check(struct kp_ix_hasher *h, const void *key, size_t klen,
+    const void *body, size_t blen, uint8_t out[KPI_CHECK_LEN])
+{
+	static const char domain[] = "kpindex-check";
+	uint8_t md[EVP_MAX_MD_SIZE], kl[4];
+	unsigned int mdlen = 0;
+
+	memset(out, 0, KPI_CHECK_LEN);
+	if (h == NULL || h->md == NULL || h->ctx == NULL)
+		return KP_ERR_ARG;
+	if (klen > UINT32_MAX)
+		return KP_ERR_ARG;
+	kpi_put32(kl, (uint32_t)klen);
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	    EVP_DigestUpdate(h->ctx, domain, sizeof(domain) - 1) != 1 ||
+	    EVP_DigestUpdate(h->ctx, kl, sizeof(kl)) != 1 ||
+	    EVP_DigestUpdate(h->ctx, key, klen) != 1 ||
+	    EVP_DigestUpdate(h->ctx, body, blen) != 1 ||
+	    EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1 ||
+	    mdlen < KPI_CHECK_LEN)
+		return KP_ERR_INTERNAL;
+	memcpy(out, md, KPI_CHECK_LEN);
+	return 0;
+}
+
+/* ------------------------------------------------------- value decoding */
+
+struct rd {
+	const uint8_t *p;
+	size_t left;
+};
+
+static int
+rd_bytes(struct rd *r, size_t n, const uint8_t **out)
+{
+	if (r->left < n)
+		return KP_ERR_CORRUPT;
+	*out = r->p;
+	r->p += n;
+	r->left -= n;
+	return 0;
+}
+
+static int
+rd_u8(struct rd *r, uint8_t *v)
+{
+	const uint8_t *p;
+
+	if (rd_bytes(r, 1, &p) != 0)
+		return KP_ERR_CORRUPT;
+	*v = p[0];
+	return 0;
+}
+
+static int
+rd_u16(struct rd *r, uint16_t *v)
+{
+	const uint8_t *p;
+
+	if (rd_bytes(r, 2, &p) != 0)
+		return KP_ERR_CORRUPT;
+	*v = kpi_get16(p);
+	return 0;
+}
+
+static int
+rd_u32(struct rd *r, uint32_t *v)
+{
+	const uint8_t *p;
+
+	if (rd_bytes(r, 4, &p) != 0)
+		return KP_ERR_CORRUPT;
+	*v = kpi_get32(p);
+	return 0;
+}
+
+static int
+rd_u64(struct rd *r, uint64_t *v)
+{
+	const uint8_t *p;
+
+	if (rd_bytes(r, 8, &p) != 0)
+		return KP_ERR_CORRUPT;
+	*v = kpi_get64(p);
+	return 0;
+}
+
+static int
+rd_i64(struct rd *r, int64_t *v)
+{
+	uint64_t u;
+
+	if (rd_u64(r, &u) != 0)
+		return KP_ERR_CORRUPT;
+	*v = (int64_t)u;
+	return 0;
+}
+
+/*
+ * A string: be16 length, bytes, NUL. The result points into the mapped
+ * file; it is a proper C string because the NUL is checked to be there and
+ * nowhere else. Empty strings are refused unless may_be_empty.
+ */
+static int
+rd_str(struct rd *r, int may_be_empty, const char **out)
+{
+	const uint8_t *p;
+	uint16_t len;
+
+	*out = NULL;
+	if (rd_u16(r, &len) != 0 || rd_bytes(r, (size_t)len + 1, &p) != 0)
+		return KP_ERR_CORRUPT;
+	if (p[len] != '\0' || memchr(p, '\0', len) != NULL ||
+	    (len == 0 && !may_be_empty))
+		return KP_ERR_CORRUPT;
+	*out = (const char *)p;
+	return 0;
+}
+
+static int
+cidr_ok(const struct kp_cidr *c)
+{
+	size_t i;
+
+	if (c->family == 4) {
+		if (c->prefix > 32)
+			return 0;
+		for (i = 4; i < sizeof(c->addr); i++) {
+			if (c->addr[i] != 0)
+				return 0;
+		}
+		return 1;
+	}
+	return c->family == 6 && c->prefix <= 128;
+}
+
+/* ------------------------------------------------------------- lookups */
+
+static size_t
+fp_key(uint8_t *buf, const char *fp, uint16_t i)
+{
+	buf[0] = KPI_NS_FP;
+	memcpy(buf + 1, fp, KPI_FP_STRLEN);
+	kpi_put16(buf + 1 + KPI_FP_STRLEN, i);
+	return 1 + KPI_FP_STRLEN + 2;
+}
+
+/*
+ * Find the value of a unique key and verify its check. *body is the value
+ * without the check. KP_ERR_NOTFOUND when the key is absent.
+ */
+static int
+get_value(struct kp_index *ix, const void *key, size_t klen,
+    const uint8_t **body, size_t *blen)
+{
+	uint8_t want[KPI_CHECK_LEN];
+	const uint8_t *v;
+	unsigned vlen;
+	int r;
+
+	*body = NULL;
+	*blen = 0;
+	if (klen > UINT32_MAX)
+		return KP_ERR_ARG;
+	errno = 0;
+	r = cdb_find(&ix->cdb, key, (unsigned)klen);
+	if (r < 0)
+		return KP_ERR_CORRUPT;
+	if (r == 0)
+		return KP_ERR_NOTFOUND;
+	vlen = cdb_datalen(&ix->cdb);
+	if (vlen < 1 + KPI_CHECK_LEN || vlen > KPI_MAX_VALUE)
+		return KP_ERR_CORRUPT;
+	if ((v = cdb_get(&ix->cdb, vlen, cdb_datapos(&ix->cdb))) == NULL)
+		return KP_ERR_CORRUPT;
+	if ((r = kp_ix_check(
+	         &ix->hash, key, klen, v, vlen - KPI_CHECK_LEN, want)) != 0)
+		return r;
+	if (memcmp(want, v + vlen - KPI_CHECK_LEN, KPI_CHECK_LEN) != 0)
+		return KP_ERR_CORRUPT;
+	*body = v;
+	*blen = vlen - KPI_CHECK_LEN;
+	return 0;
+}
+
+static void
+ixrec_free(struct ixrec *rec)
+{
+	if (rec == NULL)
+		return;
+	free(rec->mem);
+	memset(rec, 0, sizeof(*rec));
+}
+
+static void
+ixkey_free(struct ixkey *k)
+{
+	size_t i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < k->nrecs; i++)
+		ixrec_free(&k->recs[i]);
+	free(k->recs);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Allocate the arrays of one record in one block; counts are bounded. */
+static int
+ixrec_alloc(struct ixrec *rec, size_t nacc, size_t nsrc, size_t nopt)
+{
+	size_t sz;
+	uint8_t *m;
+
+	sz = (nacc + nopt) * sizeof(char *) + nsrc * sizeof(struct kp_cidr);
+	if ((m = calloc(1, sz == 0 ? 1 : sz)) == NULL)
+		return KP_ERR_NOMEM;
+	rec->mem = m;
+	rec->accounts = (const char **)(void *)m;
+	rec->options = rec->accounts + nacc;
+	rec->sources = (struct kp_cidr *)(void *)(rec->options + nopt);
+	return 0;
+}
+
+static int
+decode_accounts(struct rd *r, const char **acc, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (rd_str(r, 0, &acc[i]) != 0 ||
+		    strlen(acc[i]) > KP_ACCOUNT_MAX)
+			return KP_ERR_CORRUPT;
+	}
+	return 0;
+}
+
+/*
+ * Decode a grant or marker. Counts are checked against the bytes left
+ * before anything is allocated, so a damaged count cannot make a reader
+ * allocate more than the value could hold.
+ */
+static int
+decode_rec(const uint8_t *body, size_t blen, struct ixrec *rec)
+{
+	struct rd r = {body, blen}, save;
+	const uint8_t *p;
+	uint16_t nacc = 0, nsrc = 0;
+	uint8_t type, hascmd = 0, nopt = 0;
+	size_t i;
+	int ret = KP_ERR_CORRUPT;
+
+	memset(rec, 0, sizeof(*rec));
+	if (rd_u8(&r, &type) != 0)
+		goto out;
+	if (type == KPI_REC_MARKER) {
+		rec->marker = 1;
+		rec->not_before = KP_TIME_NONE_BEFORE;
+		rec->expires = KP_TIME_NONE_AFTER;
+		if (rd_str(&r, 0, &rec->id) != 0 || rd_u16(&r, &nacc) != 0 ||
+		    (size_t)nacc * 3 > r.left)
+			goto out;
+		if ((ret = ixrec_alloc(rec, nacc, 0, 0)) != 0)
+			goto out;
+		ret = KP_ERR_CORRUPT;
+		rec->naccounts = nacc;
+		if (decode_accounts(&r, rec->accounts, nacc) != 0)
+			goto out;
+	} else if (type == KPI_REC_GRANT) {
+		if (rd_i64(&r, &rec->not_before) != 0 ||
+		    rd_i64(&r, &rec->expires) != 0 ||
+		    rd_str(&r, 0, &rec->id) != 0 ||
+		    rd_str(&r, 0, &rec->type) != 0 ||
+		    rd_str(&r, 0, &rec->b64) != 0 || rd_u8(&r, &hascmd) != 0 ||
+		    hascmd > 1 ||
+		    (hascmd && rd_str(&r, 1, &rec->command) != 0) ||
+		    rd_u16(&r, &nacc) != 0 || (size_t)nacc * 3 > r.left)
+			goto out;
+		/* Peek ahead for the other counts, then allocate once. */
+		save = r;
+		for (i = 0; i < nacc; i++) {
+			const char *s;
+
+			if (rd_str(&r, 0, &s) != 0)
+				goto out;
+		}
+		if (rd_u16(&r, &nsrc) != 0 ||
+		    rd_bytes(&r, (size_t)nsrc * KPI_CIDR_LEN, &p) != 0 ||
+		    rd_u8(&r, &nopt) != 0 || (size_t)nopt * 3 > r.left)
+			goto out;
+		if ((ret = ixrec_alloc(rec, nacc, nsrc, nopt)) != 0)
+			goto out;
+		ret = KP_ERR_CORRUPT;
+		r = save;
+		rec->naccounts = nacc;
+		if (decode_accounts(&r, rec->accounts, nacc) != 0 ||
+		    rd_u16(&r, &nsrc) != 0)
+			goto out;
+		rec->nsources = nsrc;
+		for (i = 0; i < nsrc; i++) {
+			if (rd_bytes(&r, KPI_CIDR_LEN, &p) != 0)
+				goto out;
+			rec->sources[i].family = p[0];
+			rec->sources[i].prefix = p[1];
+			memcpy(rec->sources[i].addr, p + 2,
+			    sizeof(rec->sources[i].addr));
+			if (!cidr_ok(&rec->sources[i]))
+				goto out;
+		}
+		if (rd_u8(&r, &nopt) != 0)
+			goto out;
+		rec->noptions = nopt;
+		for (i = 0; i < nopt; i++) {
+			if (rd_str(&r, 0, &rec->options[i]) != 0)
+				goto out;
+		}
+		if (rec->not_before >= rec->expires)
+			goto out;
+	} else
+		goto out;
+	if (rec->naccounts == 0 || r.left != 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret != 0)
+		ixrec_free(rec);
+	return ret;
+}
+
+static int
+lookup_owner_revoked(struct kp_index *ix, const char *owner, int *revoked)
+{
+	uint8_t key[1 + KP_VALUE_MAX], type;
+	const uint8_t *body;
+	size_t len, blen;
+	int r;
+
+	*revoked = 0;
+	len = strlen(owner);
+	if (len == 0)
+		return 0;
+	if (len > KP_VALUE_MAX)
+		return KP_ERR_CORRUPT;
+	key[0] = KPI_NS_OWNER;
+	memcpy(key + 1, owner, len);
+	r = get_value(ix, key, 1 + len, &body, &blen);
+	if (r == KP_ERR_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	type = body[0];
+	if (type != KPI_REC_OWNER || blen != 1)
+		return KP_ERR_CORRUPT;
+	*revoked = 1;
+	return 0;
+}
+
+/*
+ * Read every record of fingerprint fp (which must be well formed). A key
+ * that is not in the index gives k->found == 0 and success.
+ */
+static int
+load_key(struct kp_index *ix, const char *fp, struct ixkey *k)
+{
+	uint8_t key[1 + KPI_FP_STRLEN + 2];
+	const uint8_t *body;
+	size_t klen, blen, total = 0, i;
+	struct rd r;
+	uint8_t type;
+	uint16_t n;
+	int ret;
+
+	memset(k, 0, sizeof(*k));
+	klen = fp_key(key, fp, 0);
+	ret = get_value(ix, key, klen, &body, &blen);
+	if (ret == KP_ERR_NOTFOUND)
+		return 0;
+	if (ret != 0)
+		return ret;
+	r.p = body;
+	r.left = blen;
+	if (rd_u8(&r, &type) != 0 || type != KPI_REC_KEY ||
+	    rd_u8(&r, &k->flags) != 0 ||
+	    (k->flags & ~(KPI_KEY_REVOKED_FP | KPI_KEY_REVOKED_OWNER)) != 0 ||
+	    rd_u16(&r, &n) != 0 || n > KPI_MAX_RECORDS_PER_KEY ||
+	    rd_str(&r, 1, &k->owner) != 0 || r.left != 0)
+		return KP_ERR_CORRUPT;
+	k->found = 1;
+	if ((ret = lookup_owner_revoked(ix, k->owner, &k->owner_revoked)) != 0)
+		goto out;
+	if (n == 0)
+		return 0;
+	if ((k->recs = calloc(n, sizeof(*k->recs))) == NULL) {
+		ret = KP_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		klen = fp_key(key, fp, (uint16_t)(i + 1));
+		ret = get_value(ix, key, klen, &body, &blen);
+		/* The header promised it: a missing record is damage. */
+		if (ret == KP_ERR_NOTFOUND)
+			ret = KP_ERR_CORRUPT;
+		if (ret != 0)
+			goto out;
+		total += blen;
+		if (total > KPI_MAX_KEY_BYTES) {
+			ret = KP_ERR_CORRUPT;
+			goto out;
+		}
+		if ((ret = decode_rec(body, blen, &k->recs[i])) != 0)
+			goto out;
+		k->nrecs = i + 1;
+	}
+	ret = 0;
+out:
+	if (ret != 0)
+		ixkey_free(k);
+	return ret;
+}
+
+static int
+key_revoked(const struct ixkey *k)
+{
+	return k->flags != 0 || k->owner_revoked;
+}
+
+/* ------------------------------------------------------ open and close */
+
+static int
+check_structure(
+    struct kp_index *ix, size_t size, uint64_t *nrecords, uint32_t *dend)
+{
+	const uint8_t *toc;
+	uint64_t expect, slots = 0;
+	uint32_t pos, len;
+	unsigned t;
+
+	if ((toc = cdb_get(&ix->cdb, KPI_TOC_LEN, 0)) == NULL)
+		return KP_ERR_CORRUPT;
+	/*
+	 * tinycdb writes the 256 hash tables back to back right after the
+	 * data, the last one ending at the end of the file, each holding
+	 * twice as many slots as its records. Any truncation or extension
+	 * breaks this chain.
+	 */
+	expect = cdb_unpack(toc);
+	if (expect < KPI_TOC_LEN)
+		return KP_ERR_CORRUPT;
+	*dend = (uint32_t)expect;
+	for (t = 0; t < 256; t++) {
+		pos = cdb_unpack(toc + t * 8);
+		len = cdb_unpack(toc + t * 8 + 4);
+		if (pos != expect || (len & 1) != 0)
+			return KP_ERR_CORRUPT;
+		expect += (uint64_t)len * 8;
+		slots += len;
+		if (expect > size)
+			return KP_ERR_CORRUPT;
+	}
+	if (expect != size)
+		return KP_ERR_CORRUPT;
+	*nrecords = slots / 2;
+	return 0;
+}
+
+static int
+read_meta(
+    struct kp_index *ix, uint64_t nrecords, uint32_t dend, const char **why)
+{
+	static const uint8_t mkey[1] = {KPI_NS_META};
+	struct kp_index_meta *m = &ix->meta;
+	uint64_t databytes, recs;
+	const uint8_t *body, *p;
+	const char *host;
+	unsigned vpos, vlen;
+	struct rd r;
+	uint32_t format;
+	size_t blen, i;
+	int ret;
+
+	/* The version comes first: a future format may change everything else. */
+	errno = 0;
+	ret = cdb_find(&ix->cdb, mkey, sizeof(mkey));
+	if (ret <= 0) {
+		*why = "index has no meta record";
+		return KP_ERR_CORRUPT;
+	}
+	vpos = cdb_datapos(&ix->cdb);
+	vlen = cdb_datalen(&ix->cdb);
+	if (vlen < KPI_MAGIC_LEN + 4 + KPI_CHECK_LEN || vlen > KPI_MAX_VALUE ||
+	    (p = cdb_get(&ix->cdb, vlen, vpos)) == NULL) {
+		*why = "index meta record is malformed";
+		return KP_ERR_CORRUPT;
+	}
+	if (memcmp(p, KPI_MAGIC, KPI_MAGIC_LEN) != 0) {
+		*why = "not a keyauth index";
+		return KP_ERR_CORRUPT;
+	}
+	format = kpi_get32(p + KPI_MAGIC_LEN);
+	if (format != KP_INDEX_FORMAT) {
+		*why = "index is of another format version";
+		return KP_ERR_VERSION;
+	}
+	if ((ret = get_value(ix, mkey, sizeof(mkey), &body, &blen)) != 0) {
+		*why = "index meta record fails its check";
+		return ret == KP_ERR_NOTFOUND ? KP_ERR_CORRUPT : ret;
+	}
+	*why = "index meta record is malformed";
+	r.p = body + KPI_MAGIC_LEN + 4;
+	r.left = blen - KPI_MAGIC_LEN - 4;
+	m->format = format;
+	if (rd_u64(&r, &m->serial) != 0 ||
+	    rd_i64(&r, &m->policy_expires) != 0 ||
+	    rd_i64(&r, &m->compiled_at) != 0 || rd_u64(&r, &m->nentries) != 0 ||
+	    rd_u64(&r, &m->nkeys) != 0 || rd_u64(&r, &recs) != 0 ||
+	    rd_u64(&r, &databytes) != 0 || rd_bytes(&r, 64, &p) != 0 ||
+	    rd_str(&r, 1, &host) != 0 || r.left != 0)
+		return KP_ERR_CORRUPT;
+	for (i = 0; i < 64; i++) {
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		        (p[i] >= 'a' && p[i] <= 'f')))
+			return KP_ERR_CORRUPT;
+	}
+	memcpy(m->sha256, p, 64);
+	m->sha256[64] = '\0';
+	if (strlen(host) >= sizeof(m->host))
+		return KP_ERR_CORRUPT;
+	memcpy(m->host, host, strlen(host) + 1);
+	/*
+	 * The meta record is written last and counts what came before it:
+	 * the data section must hold exactly those bytes and the hash
+	 * tables exactly that many records.
+	 */
+	*why = "index structure does not match its meta record";
+	if (recs != nrecords || databytes > UINT32_MAX ||
+	    (uint64_t)vpos != KPI_TOC_LEN + databytes + 8 + sizeof(mkey) ||
+	    (uint64_t)vpos + vlen != dend)
+		return KP_ERR_CORRUPT;
+	*why = NULL;
+	return 0;
+}
+
+int
+kp_index_open(
+    const char *path, uid_t allow_uid, struct kp_index **out, const char **why)
+{
+	struct kp_index *ix = NULL;
+	const char *w = NULL;
+	uint64_t nrecords = 0;
+	uint32_t dend = 0;
+	size_t size = 0;
+	int fd = -1, r;
+
+	if (why == NULL)
+		why = &w;
+	*why = NULL;
+	if (out == NULL)
+		return KP_ERR_ARG;
+	*out = NULL;
+	if (path == NULL) {
+		*why = "no index path";
+		return KP_ERR_ARG;
+	}
+	if ((r = kp_file_open_safe(
+	         path, KP_INDEX_MAX_BYTES, allow_uid, &fd, &size, why)) != 0)
+		return r;
+	if ((ix = calloc(1, sizeof(*ix))) == NULL) {
+		close(fd);
+		*why = "out of memory";
+		return KP_ERR_NOMEM;
+	}
+	ix->fd = fd;
+	if ((r = kp_ix_hasher_init(&ix->hash)) != 0) {
+		*why = "out of memory";
+		goto out;
+	}
+	r = KP_ERR_CORRUPT;
+	/* cdb offsets are 32-bit: a bigger file cannot be one we wrote. */
+	if (size < KPI_TOC_LEN || size > UINT32_MAX) {
+		*why = "index is truncated or not a cdb file";
+		goto out;
+	}
+	if (cdb_init(&ix->cdb, fd) != 0) {
+		*why = "index cannot be mapped";
+		r = errno == EPROTO ? KP_ERR_CORRUPT : KP_ERR_IO;
+		goto out;
+	}
+	ix->cdb_ok = 1;
+	if (ix->cdb.cdb_fsize != size) {
+		*why = "index changed size while being opened";
+		goto out;
+	}
+	if ((r = check_structure(ix, size, &nrecords, &dend)) != 0) {
+		*why = "index is truncated or its table of contents is damaged";
+		goto out;
+	}
+	if ((r = read_meta(ix, nrecords, dend, why)) != 0)
+		goto out;
+	*out = ix; /* handed to the caller */
+	ix = NULL;
+	r = 0;
+out:
+	kp_index_close(ix);
+	return r;
+}
+
+void
+kp_index_close(struct kp_index *ix)
+{
+	if (ix == NULL)
+		return;
+	if (ix->cdb_ok)
+		cdb_free(&ix->cdb);
+	if (ix->fd >= 0)
+		close(ix->fd);
+	kp_ix_hasher_free(&ix->hash);
+	free(ix);
+}
+
+const struct kp_index_meta *
+kp_index_meta(const struct kp_index *ix)
+{
+	return ix == NULL ? NULL : &ix->meta;
+}
+
+/* ------------------------------------------------------------ decisions */
+
+int
+kp_index_decide(
+    struct kp_index *ix, const struct kp_request *req, struct kp_decision *out)
+{
+	struct kp_grant *grants = NULL;
+	struct ixkey k;
+	size_t i;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	if (out == NULL)
+		return KP_ERR_ARG;
+	memset(out, 0, sizeof(*out));
+	out->reason = KP_POLICY_UNAVAILABLE; /* until decided */
+	if (ix == NULL || req == NULL || req->fp == NULL ||
+	    !kp_fingerprint_valid(req->fp))
+		return KP_ERR_ARG;
+	if ((r = load_key(ix, req->fp, &k)) != 0)
+		goto out;
+	if (k.nrecs > 0 &&
+	    (grants = calloc(k.nrecs, sizeof(*grants))) == NULL) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < k.nrecs; i++) {
+		grants[i].id = k.recs[i].id;
+		grants[i].owner = k.owner;
+		grants[i].accounts = k.recs[i].accounts;
+		grants[i].naccounts = k.recs[i].naccounts;
+		grants[i].host_ok = !k.recs[i].marker;
+		grants[i].sources = k.recs[i].sources;
+		grants[i].nsources = k.recs[i].nsources;
+		grants[i].not_before = k.recs[i].not_before;
+		grants[i].expires = k.recs[i].expires;
+	}
+	kp_decide(ix->meta.policy_expires, k.found && key_revoked(&k), grants,
+	    k.nrecs, req, out);
+	/* A revoked key has no grants in the index; still name its owner. */
+	if (out->owner[0] == '\0' && k.owner != NULL)
+		snprintf(out->owner, sizeof(out->owner), "%s", k.owner);
+	out->policy_serial = ix->meta.serial;
+	memcpy(out->policy_sha256, ix->meta.sha256, sizeof(out->policy_sha256));
+	r = 0;
+out:
+	if (r != 0) {
+		memset(out, 0, sizeof(*out));
+		out->reason = KP_POLICY_UNAVAILABLE;
+	}
+	free(grants);
+	ixkey_free(&k);
+	return r;
+}
+
+/* ------------------------------------------------------ authorized_keys */
+
+static int
+rec_lists(const struct ixrec *rec, const char *account)
+{
+	size_t i;
+
+	for (i = 0; i < rec->naccounts; i++) {
+		if (strcmp(rec->accounts[i], account) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Emit the lines of one key for account. The whole key is read and
+ * checked before the first line goes out. must_exist: the key comes from
+ * an account list, so a missing header is damage.
+ */
+static int
+emit_key(struct kp_index *ix, const char *account, const char *fp, int64_t now,
+    int must_exist, kp_line_cb cb, void *arg)
+{
+	const struct ixrec *rec;
+	struct ixkey k;
+	char *line = NULL;
+	size_t i;
+	int r;
+
+	if ((r = load_key(ix, fp, &k)) != 0)
+		return r;
+	if (!k.found) {
+		r = must_exist ? KP_ERR_CORRUPT : 0;
+		goto out;
+	}
+	if (key_revoked(&k))
+		goto out;
+	for (i = 0; i < k.nrecs; i++) {
+		rec = &k.recs[i];
+		if (rec->marker || !rec_lists(rec, account) ||
+		    now < rec->not_before || now >= rec->expires)
+			continue;
+		r = kp_authkeys_line(rec->type, rec->b64, rec->id, rec->sources,
+		    rec->nsources, rec->expires,
+		    (const char *const *)rec->options, rec->noptions,
+		    rec->command, &line);
+		if (r != 0)
+			goto out;
+		if (line == NULL) {
+			r = KP_ERR_INTERNAL;
+			goto out;
+		}
+		r = cb(arg, line, fp, rec->id, k.owner);
+		free(line);
+		line = NULL;
+		if (r != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	ixkey_free(&k);
+	return r;
+}
+
+int
+kp_index_authorized_keys(struct kp_index *ix, const char *account,
+    const char *fp, int64_t now, kp_line_cb cb, void *arg)
+{
+	uint8_t key[1 + KP_ACCOUNT_MAX + 1 + 4];
+	char fpbuf[KP_FP_LEN];
+	const uint8_t *body, *fps;
+	uint32_t c = 0, nchunks = 1, idx, nc;
+	size_t alen, klen, blen, i;
+	uint16_t n;
+	uint8_t type;
+	struct rd r;
+	int ret;
+
+	if (ix == NULL || account == NULL || cb == NULL)
+		return KP_ERR_ARG;
+	if (fp != NULL && !kp_fingerprint_valid(fp))
+		return KP_ERR_ARG;
+	/* A stale policy serves nothing (the caller reports policy_stale). */
+	if (now >= ix->meta.policy_expires)
+		return KP_ERR_INVALID;
+	/* No account outside the policy's syntax can hold a grant. */
+	if (!kp_account_valid(account))
+		return 0;
+	if (fp != NULL)
+		return emit_key(ix, account, fp, now, 0, cb, arg);
+
+	alen = strlen(account);
+	key[0] = KPI_NS_ACCOUNT;
+	memcpy(key + 1, account, alen);
+	key[1 + alen] = '\0';
+	klen = 1 + alen + 1 + 4;
+	for (c = 0; c < nchunks; c++) {
+		kpi_put32(key + 1 + alen + 1, c);
+		ret = get_value(ix, key, klen, &body, &blen);
+		if (ret == KP_ERR_NOTFOUND && c == 0)
+			return 0; /* no key for this account */
+		if (ret == KP_ERR_NOTFOUND)
+			return KP_ERR_CORRUPT;
+		if (ret != 0)
+			return ret;
+		r.p = body;
+		r.left = blen;
+		if (rd_u8(&r, &type) != 0 || type != KPI_REC_ACCOUNT ||
+		    rd_u32(&r, &idx) != 0 || rd_u32(&r, &nc) != 0 ||
+		    rd_u16(&r, &n) != 0 || idx != c || nc == 0 ||
+		    (c == 0 ? 0 : nc != nchunks) || n == 0 ||
+		    n > KPI_ACCOUNT_CHUNK ||
+		    rd_bytes(&r, (size_t)n * KPI_FP_STRLEN, &fps) != 0 ||
+		    r.left != 0)
+			return KP_ERR_CORRUPT;
+		nchunks = nc;
+		for (i = 0; i < n; i++) {
+			memcpy(fpbuf, fps + i * KPI_FP_STRLEN, KPI_FP_STRLEN);
+			fpbuf[KPI_FP_STRLEN] = '\0';
+			if (!kp_fingerprint_valid(fpbuf))
+				return KP_ERR_CORRUPT;
+			if ((ret = emit_key(
+			         ix, account, fpbuf, now, 1, cb, arg)) != 0)
+				return ret;
+		}
+	}
+	return 0;
+}
