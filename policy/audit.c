@@ -1,3 +1,410 @@
 #include "config.h"
 
+/*
+ * Audit records (SPEC section 7): one line of key=value fields in a fixed
+ * order. Every value is either a bare token of printable ASCII without
+ * space, '"', '=' and '\\', or a double-quoted string with \" \\ and \xHH
+ * escapes; a record therefore always splits into the same fields whatever
+ * an attacker put into an account name, and a parser can tell a literal
+ * "-" from an absent value. kp_audit_parse() accepts exactly what
+ * kp_audit_format() produces and nothing else.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "keyauth.h"
+
+/* A record longer than this is not one of ours. */
+#define AUDIT_LINE_MAX (256 * 1024)
+
+enum {
+	F_EVENT,
+	F_DECISION,
+	F_REASON,
+	F_ACCOUNT,
+	F_KEY_ID,
+	F_OWNER,
+	F_FP,
+	F_CLIENT,
+	F_HOST,
+	F_SERIAL,
+	F_SHA256,
+};
+
+const char *const kp_audit_field_names[KP_AUDIT_NFIELDS] = {
+    "event",
+    "decision",
+    "reason",
+    "account",
+    "key_id",
+    "owner",
+    "fp",
+    "client",
+    "host",
+    "policy_serial",
+    "policy_sha256",
+};
+
+static const char *const event_names[] = {"lookup", "account", "session"};
+static const char *const verdict_names[] = {"allow", "deny", "would_deny"};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A bounded writer: pieces go in whole or not at all. */
+struct wbuf {
+	char *p;
+	size_t len;
+	size_t off;
+	int full;
+};
+
+static int
+put(struct wbuf *w, const char *s, size_t n)
+{
+	if (w->full || n >= w->len - w->off) {
+		w->full = 1;
+		return -1;
+	}
+	memcpy(w->p + w->off, s, n);
+	w->off += n;
+	w->p[w->off] = '\0';
+	return 0;
+}
+
+static int
+puts_(struct wbuf *w, const char *s)
+{
+	return put(w, s, strlen(s));
+}
+
+/* Bytes that may stand unquoted in a bare token. */
+static int
+bare_ok(unsigned char c)
+{
+	return c >= 0x21 && c <= 0x7e && c != '"' && c != '=' && c != '\\';
+}
+
+/* Quote when the value is empty, is "-" (which means absent) or holds any byte a bare token may not. */
+static int
+needs_quote(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || (n == 1 && s[0] == '-'))
+		return 1;
+	for (i = 0; i < n; i++)
+		if (!bare_ok((unsigned char)s[i]))
+			return 1;
+	return 0;
+}
+
+static void
+put_value(struct wbuf *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[4];
+	unsigned char c;
+	size_t i;
+
+	if (s == NULL) {
+		put(w, "-", 1);
+		return;
+	}
+	if (!needs_quote(s, n)) {
+		put(w, s, n);
+		return;
+	}
+	put(w, "\"", 1);
+	for (i = 0; i < n && !w->full; i++) {
+		c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			put(w, esc, 2);
+		} else if (c >= 0x20 && c <= 0x7e) {
+			put(w, (const char *)&s[i], 1);
+		} else {
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[c >> 4];
+			esc[3] = hex[c & 0xf];
+			put(w, esc, 4);
+		}
+	}
+	put(w, "\"", 1);
+}
+
+static void
+put_field(struct wbuf *w, int first, const char *name, const char *value)
+{
+	if (!first)
+		put(w, " ", 1);
+	puts_(w, name);
+	put(w, "=", 1);
+	put_value(w, value, value == NULL ? 0 : strlen(value));
+}
+
+int
+kp_audit_format(const struct kp_audit *a, char *buf, size_t len)
+{
+	struct wbuf w = {buf, len, 0, 0};
+	const char *reason;
+	char serial[24], sha[17];
+	size_t n;
+
+	if (buf == NULL || len == 0)
+		return KP_ERR_ARG;
+	buf[0] = '\0';
+	if (a == NULL || (unsigned)a->event >= NELEM(event_names) ||
+	    (unsigned)a->verdict >= NELEM(verdict_names) ||
+	    (unsigned)a->reason >= KP_REASON_COUNT ||
+	    (reason = kp_reason_str(a->reason)) == NULL)
+		return KP_ERR_ARG;
+
+	put_field(&w, 1, "event", event_names[a->event]);
+	put_field(&w, 0, "decision", verdict_names[a->verdict]);
+	put_field(&w, 0, "reason", reason);
+	put_field(&w, 0, "account", a->account);
+	put_field(&w, 0, "key_id", a->key_id);
+	put_field(&w, 0, "owner", a->owner);
+	put_field(&w, 0, "fp", a->fp);
+	put_field(&w, 0, "client", a->client);
+	put_field(&w, 0, "host", a->host);
+	if (a->policy_serial == 0)
+		put_field(&w, 0, "policy_serial", NULL);
+	else {
+		snprintf(serial, sizeof(serial), "%llu",
+		    (unsigned long long)a->policy_serial);
+		put_field(&w, 0, "policy_serial", serial);
+	}
+	/* An empty hash is "no policy", like a zero serial. */
+	if (a->policy_sha256 == NULL || a->policy_sha256[0] == '\0')
+		put_field(&w, 0, "policy_sha256", NULL);
+	else {
+		n = strnlen(a->policy_sha256, sizeof(sha) - 1);
+		memcpy(sha, a->policy_sha256, n);
+		sha[n] = '\0';
+		put_field(&w, 0, "policy_sha256", sha);
+	}
+	if (a->error != NULL)
+		put_field(&w, 0, "error", a->error);
+	return w.full ? KP_ERR_TOOBIG : 0;
+}
+
+void
+kp_audit_fields_free(struct kp_audit_fields *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < KP_AUDIT_NFIELDS; i++)
+		free(f->value[i]);
+	free(f->error);
+	memset(f, 0, sizeof(*f));
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1; /* upper case is never produced, so never accepted */
+}
+
+/*
+ * Parse one value at *sp. On success *out is an allocated string (caller
+ * frees), *absent is 1 for a bare "-", and *sp points past the value.
+ */
+static int
+parse_value(const char **sp, char **out, uint8_t *absent)
+{
+	const char *s = *sp, *e;
+	char *v = NULL;
+	size_t n = 0;
+	int hi, lo, r = KP_ERR_INVALID;
+
+	*out = NULL;
+	*absent = 0;
+	if (*s != '"') {
+		for (e = s; *e != '\0' && *e != ' '; e++)
+			if (!bare_ok((unsigned char)*e))
+				return KP_ERR_INVALID;
+		if (e == s)
+			return KP_ERR_INVALID;
+		if ((v = strndup(s, (size_t)(e - s))) == NULL)
+			return KP_ERR_NOMEM;
+		*absent = (e - s == 1 && *s == '-');
+		*out = v;
+		*sp = e;
+		return 0;
+	}
+	/* Unescaping never grows a value, so the rest of the line bounds it. */
+	if ((v = malloc(strlen(s))) == NULL)
+		return KP_ERR_NOMEM;
+	for (s++;; s++) {
+		if (*s == '\0')
+			goto out; /* unterminated: a truncated record */
+		if (*s == '"')
+			break;
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			goto out;
+		if (*s != '\\') {
+			v[n++] = *s;
+			continue;
+		}
+		s++;
+		if (*s == '"' || *s == '\\') {
+			v[n++] = *s;
+			continue;
+		}
+		if (*s != 'x' || (hi = hexval(s[1])) < 0 ||
+		    (lo = hexval(s[2])) < 0)
+			goto out;
+		/* Only bytes that must be escaped may be; never NUL. */
+		if ((hi << 4 | lo) == 0 ||
+		    ((hi << 4 | lo) >= 0x20 && (hi << 4 | lo) <= 0x7e))
+			goto out;
+		v[n++] = (char)(hi << 4 | lo);
+		s += 2;
+	}
+	s++;
+	if (*s != '\0' && *s != ' ')
+		goto out;
+	/* A quoted value that did not need quotes is not ours. */
+	if (!needs_quote(v, n))
+		goto out;
+	v[n] = '\0';
+	*out = v; /* handed to the caller */
+	v = NULL;
+	*sp = s;
+	r = 0;
+out:
+	free(v);
+	return r;
+}
+
+static int
+one_of(const char *v, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+reason_known(const char *v)
+{
+	int i;
+	const char *s;
+
+	for (i = 0; i < KP_REASON_COUNT; i++)
+		if ((s = kp_reason_str((enum kp_reason)i)) != NULL &&
+		    strcmp(v, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* "1".."18446744073709551615", no sign, no leading zero. */
+static int
+serial_valid(const char *v)
+{
+	unsigned long long x;
+	char *end;
+
+	if (v[0] < '1' || v[0] > '9' || strlen(v) > 20)
+		return 0;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	(void)x;
+	return errno == 0 && *end == '\0';
+}
+
+/* The fields whose values are words, not free text: bare and present. */
+static int
+field_valid(int i, const char *v, int absent)
+{
+	switch (i) {
+	case F_EVENT:
+		return !absent && one_of(v, event_names, NELEM(event_names));
+	case F_DECISION:
+		return !absent &&
+		    one_of(v, verdict_names, NELEM(verdict_names));
+	case F_REASON:
+		return !absent && reason_known(v);
+	case F_SERIAL:
+		return absent || serial_valid(v);
+	default:
+		return 1;
+	}
+}
+
+static int
+parse_name(const char **sp, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(*sp, name, n) != 0 || (*sp)[n] != '=')
+		return KP_ERR_INVALID;
+	*sp += n + 1;
+	return 0;
+}
+
+int
+kp_audit_parse(const char *line, struct kp_audit_fields *out)
+{
+	struct kp_audit_fields f;
+	const char *s = line;
+	uint8_t absent;
+	int i, r;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (line == NULL || out == NULL)
+		return KP_ERR_ARG;
+	memset(&f, 0, sizeof(f));
+	if (strnlen(line, AUDIT_LINE_MAX + 1) > AUDIT_LINE_MAX)
+		return KP_ERR_TOOBIG;
+	for (i = 0; i < KP_AUDIT_NFIELDS; i++) {
+		if (i > 0 && *s++ != ' ') {
+			r = KP_ERR_INVALID;
+			goto out;
+		}
+		if ((r = parse_name(&s, kp_audit_field_names[i])) != 0 ||
+		    (r = parse_value(&s, &f.value[i], &f.absent[i])) != 0)
+			goto out;
+		if (!field_valid(i, f.value[i], f.absent[i])) {
+			r = KP_ERR_INVALID;
+			goto out;
+		}
+	}
+	if (*s == ' ') {
+		s++;
+		if ((r = parse_name(&s, "error")) != 0 ||
+		    (r = parse_value(&s, &f.error, &absent)) != 0)
+			goto out;
+		if (absent) {
+			/* an absent error is written by omitting the field */
+			r = KP_ERR_INVALID;
+			goto out;
+		}
+	}
+	if (*s != '\0') {
+		r = KP_ERR_INVALID;
+		goto out;
+	}
+	*out = f; /* ownership of the strings passes to the caller */
+	memset(&f, 0, sizeof(f));
+	r = 0;
+out:
+	kp_audit_fields_free(&f);
+	return r;
+}

@@ -1,3 +1,443 @@
 #include "config.h"
 
+/*
+ * The PAM handoff record (SPEC section 6). At the account stage sshd does
+ * not tell PAM which key it accepted, so keyauth-authorized-keys leaves a
+ * note for the sshd process that ran it: SPOOL/<pid> holds that process's
+ * start time (a recycled pid cannot inherit it), the account, the key's
+ * fingerprint, the entry id and the time. pam_keyauth takes (reads and
+ * deletes) the note of its own process and checks it.
+ *
+ * One record is one line:
+ *   v1 pid=123 start=456 account=alice fp=SHA256:... id=alice-laptop time=1763780000\n
+ * every field present, in this order, single spaces, decimal numbers
+ * without sign or leading zeros, nothing else.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "keyauth.h"
+
+/* Far above the longest valid record (about 200 bytes). */
+#define HANDOFF_MAX 512
+/* /proc/PID/stat is about 300 bytes; the command name is at most 16. */
+#define PROC_STAT_MAX 4096
+/* Clock skew tolerated for a record written "in the future". */
+#define HANDOFF_FUTURE 5
+
+int
+kp_proc_start_time(pid_t pid, unsigned long long *out)
+{
+	char path[64], buf[PROC_STAT_MAX + 1], *p, *end;
+	size_t n = 0;
+	ssize_t got;
+	unsigned long long v;
+	int fd, field, r = KP_ERR_IO;
+
+	if (out != NULL)
+		*out = 0;
+	if (out == NULL || pid <= 0)
+		return KP_ERR_ARG;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT || errno == ESRCH ? KP_ERR_NOTFOUND
+		                                         : KP_ERR_IO;
+	while (n < sizeof(buf) - 1) {
+		got = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1)
+			goto out;
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	r = KP_ERR_INVALID;
+	if (n == 0 || n >= sizeof(buf) - 1 || memchr(buf, '\0', n) != NULL)
+		goto out;
+	buf[n] = '\0';
+	/*
+	 * Field 2 is "(comm)" and comm may hold spaces and ')': the fields
+	 * that follow start after the last ')'.
+	 */
+	if ((p = strrchr(buf, ')')) == NULL)
+		goto out;
+	p++;
+	for (field = 3; field < 22; field++) {
+		if (*p != ' ')
+			goto out;
+		p++;
+		while (*p != ' ' && *p != '\0')
+			p++;
+	}
+	if (*p++ != ' ' || *p < '0' || *p > '9')
+		goto out;
+	errno = 0;
+	v = strtoull(p, &end, 10);
+	if (errno != 0 || (*end != ' ' && *end != '\n' && *end != '\0'))
+		goto out;
+	*out = v;
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+int
+kp_handoff_format(const struct kp_handoff *h, char *buf, size_t len)
+{
+	int n;
+
+	if (buf != NULL && len > 0)
+		buf[0] = '\0';
+	if (h == NULL || buf == NULL || len == 0)
+		return KP_ERR_ARG;
+	if (h->pid <= 0 || h->time < 0 ||
+	    memchr(h->account, '\0', sizeof(h->account)) == NULL ||
+	    memchr(h->fp, '\0', sizeof(h->fp)) == NULL ||
+	    memchr(h->entry_id, '\0', sizeof(h->entry_id)) == NULL ||
+	    !kp_account_valid(h->account) || !kp_fingerprint_valid(h->fp) ||
+	    !kp_id_valid(h->entry_id))
+		return KP_ERR_INVALID;
+	n = snprintf(buf, len,
+	    "v1 pid=%ld start=%llu account=%s fp=%s id=%s time=%lld\n",
+	    (long)h->pid, h->start, h->account, h->fp, h->entry_id,
+	    (long long)h->time);
+	if (n < 0 || (size_t)n >= len) {
+		buf[0] = '\0';
+		return KP_ERR_TOOBIG;
+	}
+	return 0;
+}
+
+/* Decimal without sign or leading zero, at most max. */
+static int
+parse_num(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	const char *p;
+
+	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return KP_ERR_INVALID;
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return KP_ERR_INVALID;
+		if (v > (max - (unsigned)(*p - '0')) / 10)
+			return KP_ERR_INVALID;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* The next space-separated token, which must be "name=value". */
+static char *
+next_field(char **sp, const char *name)
+{
+	char *s = *sp, *sp_at;
+	size_t n = strlen(name);
+
+	if (s == NULL || strncmp(s, name, n) != 0 || s[n] != '=')
+		return NULL;
+	s += n + 1;
+	if ((sp_at = strchr(s, ' ')) != NULL) {
+		*sp_at = '\0';
+		*sp = sp_at + 1;
+	} else
+		*sp = NULL;
+	return s;
+}
+
+int
+kp_handoff_parse(const char *buf, size_t len, struct kp_handoff *out)
+{
+	char tmp[HANDOFF_MAX + 1], *s, *v;
+	unsigned long long num;
+	struct kp_handoff h;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (buf == NULL || out == NULL)
+		return KP_ERR_ARG;
+	memset(&h, 0, sizeof(h));
+	if (len > HANDOFF_MAX)
+		return KP_ERR_TOOBIG;
+	/* Exactly one line: a newline at the end and nowhere else, no NUL. */
+	if (len < 2 || buf[len - 1] != '\n' ||
+	    memchr(buf, '\n', len - 1) != NULL ||
+	    memchr(buf, '\0', len) != NULL)
+		return KP_ERR_INVALID;
+	memcpy(tmp, buf, len - 1);
+	tmp[len - 1] = '\0';
+	if (strncmp(tmp, "v1 ", 3) != 0)
+		return KP_ERR_INVALID;
+	s = tmp + 3;
+
+	if ((v = next_field(&s, "pid")) == NULL ||
+	    parse_num(v, INT_MAX, &num) != 0 || num == 0)
+		return KP_ERR_INVALID;
+	h.pid = (pid_t)num;
+	if ((v = next_field(&s, "start")) == NULL ||
+	    parse_num(v, ULLONG_MAX, &num) != 0)
+		return KP_ERR_INVALID;
+	h.start = num;
+	if ((v = next_field(&s, "account")) == NULL ||
+	    strlen(v) >= sizeof(h.account) || !kp_account_valid(v))
+		return KP_ERR_INVALID;
+	memcpy(h.account, v, strlen(v) + 1);
+	if ((v = next_field(&s, "fp")) == NULL || strlen(v) >= sizeof(h.fp) ||
+	    !kp_fingerprint_valid(v))
+		return KP_ERR_INVALID;
+	memcpy(h.fp, v, strlen(v) + 1);
+	if ((v = next_field(&s, "id")) == NULL ||
+	    strlen(v) >= sizeof(h.entry_id) || !kp_id_valid(v))
+		return KP_ERR_INVALID;
+	memcpy(h.entry_id, v, strlen(v) + 1);
+	if ((v = next_field(&s, "time")) == NULL ||
+	    parse_num(v, INT64_MAX, &num) != 0)
+		return KP_ERR_INVALID;
+	h.time = (int64_t)num;
+	if (s != NULL) /* something after the last field */
+		return KP_ERR_INVALID;
+	*out = h;
+	return 0;
+}
+
+/* The spool: a real directory (not a link), writable by its owner only. */
+static int
+open_spool(const char *spool, struct stat *st, const char **why)
+{
+	int dfd;
+
+	if ((dfd = open(spool,
+	         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ELOOP || errno == ENOTDIR) {
+			*why = "spool is a symbolic link or not a directory";
+			return KP_ERR_UNSAFE;
+		}
+		*why = "cannot open spool directory";
+		return errno == ENOENT ? KP_ERR_NOTFOUND : KP_ERR_IO;
+	}
+	if (fstat(dfd, st) == -1) {
+		close(dfd);
+		*why = "cannot stat spool directory";
+		return KP_ERR_IO;
+	}
+	if (!S_ISDIR(st->st_mode) || (st->st_mode & (S_IWGRP | S_IWOTH))) {
+		close(dfd);
+		*why = "spool directory is group or world writable";
+		return KP_ERR_UNSAFE;
+	}
+	return dfd;
+}
+
+int
+kp_handoff_write(const char *spool, const struct kp_handoff *h)
+{
+	char buf[HANDOFF_MAX], tmp[64], name[24];
+	const char *why = NULL;
+	struct stat st;
+	size_t len, off = 0;
+	ssize_t n;
+	int dfd = -1, fd = -1, i, r;
+
+	if (spool == NULL || h == NULL)
+		return KP_ERR_ARG;
+	if ((r = kp_handoff_format(h, buf, sizeof(buf))) != 0)
+		return r;
+	len = strlen(buf);
+	if ((dfd = open_spool(spool, &st, &why)) < 0)
+		return dfd;
+	/* The reader trusts only files of the spool's owner: be that owner. */
+	if (st.st_uid != geteuid()) {
+		r = KP_ERR_UNSAFE;
+		goto out;
+	}
+	snprintf(name, sizeof(name), "%ld", (long)h->pid);
+	for (i = 0; i < 16; i++) {
+		snprintf(tmp, sizeof(tmp), ".tmp.%ld.%d", (long)getpid(), i);
+		fd = openat(dfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd != -1 || errno != EEXIST)
+			break;
+	}
+	if (fd == -1) {
+		r = KP_ERR_IO;
+		goto out;
+	}
+	/* A umask may have taken bits away; the reader insists on 0600. */
+	if (fchmod(fd, 0600) == -1) {
+		r = KP_ERR_IO;
+		goto fail;
+	}
+	while (off < len) {
+		n = write(fd, buf + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = KP_ERR_IO;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1) {
+		r = KP_ERR_IO;
+		goto fail;
+	}
+	r = close(fd);
+	fd = -1;
+	/* rename() replaces whatever SPOOL/<pid> was, links included. */
+	if (r == -1 || renameat(dfd, tmp, dfd, name) == -1) {
+		r = KP_ERR_IO;
+		goto fail;
+	}
+	r = 0;
+	goto out;
+fail:
+	unlinkat(dfd, tmp, 0);
+out:
+	if (fd != -1)
+		close(fd);
+	if (dfd != -1)
+		close(dfd);
+	return r;
+}
+
+int
+kp_handoff_take(
+    const char *spool, pid_t pid, struct kp_handoff *out, const char **why)
+{
+	char buf[HANDOFF_MAX + 1], name[24];
+	const char *w = NULL;
+	struct stat dst, st;
+	size_t len = 0;
+	ssize_t n;
+	int dfd = -1, fd = -1, r;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (why != NULL)
+		*why = NULL;
+	if (spool == NULL || out == NULL || pid <= 0) {
+		w = "bad argument";
+		r = KP_ERR_ARG;
+		goto out;
+	}
+	if ((dfd = open_spool(spool, &dst, &w)) < 0) {
+		r = dfd;
+		goto out;
+	}
+	snprintf(name, sizeof(name), "%ld", (long)pid);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT) {
+		w = "no handoff record";
+		r = KP_ERR_NOTFOUND;
+		goto out;
+	}
+	/*
+	 * Whatever it turns out to be, a record is used at most once. Look
+	 * at it first: unlinking changes its link count.
+	 */
+	r = fd == -1 ? errno : (fstat(fd, &st) == -1 ? -1 : 0);
+	(void)unlinkat(dfd, name, 0);
+	if (fd == -1) {
+		w = r == ELOOP ? "handoff record is a symbolic link"
+		               : "cannot open handoff record";
+		r = r == ELOOP ? KP_ERR_UNSAFE : KP_ERR_IO;
+		goto out;
+	}
+	if (r == -1) {
+		w = "cannot stat handoff record";
+		r = KP_ERR_IO;
+		goto out;
+	}
+	r = KP_ERR_UNSAFE;
+	if (!S_ISREG(st.st_mode)) {
+		w = "handoff record is not a regular file";
+		goto out;
+	}
+	if (st.st_nlink > 1) {
+		w = "handoff record has other hard links";
+		goto out;
+	}
+	if (st.st_uid != dst.st_uid) {
+		w = "handoff record is not owned by the spool's owner";
+		goto out;
+	}
+	if ((st.st_mode & 07777) != 0600) {
+		w = "handoff record mode is not 0600";
+		goto out;
+	}
+	if (st.st_size > HANDOFF_MAX) {
+		w = "handoff record is too large";
+		r = KP_ERR_TOOBIG;
+		goto out;
+	}
+	while (len < sizeof(buf)) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			w = "cannot read handoff record";
+			r = KP_ERR_IO;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > HANDOFF_MAX) {
+		w = "handoff record is too large";
+		r = KP_ERR_TOOBIG;
+		goto out;
+	}
+	if ((r = kp_handoff_parse(buf, len, out)) != 0)
+		w = "handoff record is malformed";
+out:
+	if (fd != -1)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (why != NULL)
+		*why = w;
+	return r;
+}
+
+int
+kp_handoff_check(const struct kp_handoff *h, pid_t pid,
+    unsigned long long start, const char *account, int64_t now, int64_t grace,
+    const char **why)
+{
+	const char *w = NULL;
+	int r = KP_ERR_INVALID;
+
+	if (h == NULL || account == NULL || grace < 0) {
+		w = "bad argument";
+		r = KP_ERR_ARG;
+	} else if (h->pid <= 0 || h->pid != pid)
+		w = "handoff record is for another process";
+	else if (h->start != start)
+		w = "handoff record is for an earlier process with this pid";
+	else if (memchr(h->account, '\0', sizeof(h->account)) == NULL ||
+	    strcmp(h->account, account) != 0)
+		w = "handoff record is for another account";
+	/* Unsigned differences: no overflow whatever the values. */
+	else if (h->time < now &&
+	    (uint64_t)now - (uint64_t)h->time > (uint64_t)grace)
+		w = "handoff record is older than the login grace time";
+	else if (h->time > now &&
+	    (uint64_t)h->time - (uint64_t)now > HANDOFF_FUTURE)
+		w = "handoff record is dated in the future";
+	else
+		r = 0;
+	if (why != NULL)
+		*why = w;
+	return r;
+}

@@ -380,6 +380,7 @@ struct kp_audit {
 	const char *host;
 	uint64_t policy_serial;	/* 0: "-" */
 	const char *policy_sha256;	/* first 16 hex chars are logged */
+	const char *error;	/* NULL, or why it failed: appended as error=... */
 };
 
 /*
@@ -393,6 +394,8 @@ int kp_audit_format(const struct kp_audit *a, char *buf, size_t len);
 #define KP_AUDIT_NFIELDS 11
 struct kp_audit_fields {
 	char *value[KP_AUDIT_NFIELDS];	/* in SPEC order: event .. policy_sha256 */
+	uint8_t absent[KP_AUDIT_NFIELDS];	/* 1: logged as bare - (not "-") */
+	char *error;	/* the optional trailing error= field; NULL if none */
 };
 extern const char *const kp_audit_field_names[KP_AUDIT_NFIELDS];
 /* Parse one record (whole line, fields in order); KP_ERR_INVALID if malformed. */
