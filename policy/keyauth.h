@@ -26,19 +26,19 @@
 
 /* ---------------------------------------------------------------- errors */
 
-#define KP_OK			0
-#define KP_ERR_NOMEM		-1	/* allocation failed */
-#define KP_ERR_IO		-2	/* read/write/open failed (errno kept) */
-#define KP_ERR_INVALID		-3	/* policy or input fails validation */
-#define KP_ERR_UNSAFE		-4	/* file owner, mode, type or link unsafe */
-#define KP_ERR_TOOBIG		-5	/* over a size, depth or count limit */
-#define KP_ERR_CORRUPT		-6	/* index truncated or damaged */
-#define KP_ERR_VERSION		-7	/* index of another format version */
-#define KP_ERR_NOTFOUND		-8	/* file or record does not exist */
-#define KP_ERR_ARG		-9	/* bad argument from the caller */
-#define KP_ERR_ROLLBACK		-10	/* serial lower than the installed one */
-#define KP_ERR_CONFLICT		-11	/* same serial, different content */
-#define KP_ERR_INTERNAL		-12	/* a bug: should not happen */
+#define KP_OK 0
+#define KP_ERR_NOMEM -1 /* allocation failed */
+#define KP_ERR_IO -2 /* read/write/open failed (errno kept) */
+#define KP_ERR_INVALID -3 /* policy or input fails validation */
+#define KP_ERR_UNSAFE -4 /* file owner, mode, type or link unsafe */
+#define KP_ERR_TOOBIG -5 /* over a size, depth or count limit */
+#define KP_ERR_CORRUPT -6 /* index truncated or damaged */
+#define KP_ERR_VERSION -7 /* index of another format version */
+#define KP_ERR_NOTFOUND -8 /* file or record does not exist */
+#define KP_ERR_ARG -9 /* bad argument from the caller */
+#define KP_ERR_ROLLBACK -10 /* serial lower than the installed one */
+#define KP_ERR_CONFLICT -11 /* same serial, different content */
+#define KP_ERR_INTERNAL -12 /* a bug: should not happen */
 
 const char *kp_strerror(int r);
 
@@ -59,21 +59,21 @@ void kp_diag_format(const struct kp_diag *d, char *buf, size_t len);
 
 /* ------------------------------------------------------------- limits */
 
-#define KP_POLICY_MAX_BYTES	(256UL * 1024 * 1024)	/* policy YAML */
-#define KP_POLICY_MAX_DEPTH	16			/* YAML nesting */
-#define KP_POLICY_MAX_NODES	(64UL * 1024 * 1024)	/* YAML scalars+collections */
-#define KP_INDEX_MAX_BYTES	(4UL * 1024 * 1024 * 1024)	/* compiled index */
-#define KP_ID_MAX		64
-#define KP_ACCOUNT_MAX		32
-#define KP_FP_LEN		51	/* "SHA256:" + 43 base64 chars + NUL */
-#define KP_VALUE_MAX		4096	/* any scalar other than a key line */
-#define KP_KEYLINE_MAX		16384	/* a public key line */
+#define KP_POLICY_MAX_BYTES (256UL * 1024 * 1024) /* policy YAML */
+#define KP_POLICY_MAX_DEPTH 16 /* YAML nesting */
+#define KP_POLICY_MAX_NODES (64UL * 1024 * 1024) /* YAML scalars+collections */
+#define KP_INDEX_MAX_BYTES (4UL * 1024 * 1024 * 1024) /* compiled index */
+#define KP_ID_MAX 64
+#define KP_ACCOUNT_MAX 32
+#define KP_FP_LEN 51 /* "SHA256:" + 43 base64 chars + NUL */
+#define KP_VALUE_MAX 4096 /* any scalar other than a key line */
+#define KP_KEYLINE_MAX 16384 /* a public key line */
 
 /* ---------------------------------------------------------------- time */
 
 /* Seconds since the epoch, UTC. */
-#define KP_TIME_NONE_BEFORE	INT64_MIN	/* no not_before */
-#define KP_TIME_NONE_AFTER	INT64_MAX	/* no expires */
+#define KP_TIME_NONE_BEFORE INT64_MIN /* no not_before */
+#define KP_TIME_NONE_AFTER INT64_MAX /* no expires */
 
 /*
  * Parse "YYYY-MM-DD" (midnight UTC) or RFC 3339 "YYYY-MM-DDTHH:MM:SS"
@@ -96,9 +96,9 @@ int kp_host_match(const char *pattern, const char *host);
 
 /* An address (prefix 32 or 128) or a network. IPv4-mapped IPv6 is stored as IPv4. */
 struct kp_cidr {
-	uint8_t family;		/* 4 or 6 */
-	uint8_t prefix;		/* 0..32 or 0..128 */
-	uint8_t addr[16];	/* IPv4 in addr[0..3] */
+	uint8_t family; /* 4 or 6 */
+	uint8_t prefix; /* 0..32 or 0..128 */
+	uint8_t addr[16]; /* IPv4 in addr[0..3] */
 };
 
 /* A single IP literal (no prefix). *why is a static message on failure. */
@@ -113,13 +113,13 @@ void kp_cidr_format(const struct kp_cidr *c, char *buf, size_t len);
 /* ----------------------------------------------------------------- keys */
 
 struct kp_pubkey {
-	char *type;		/* "ssh-ed25519", ... */
-	char *b64;		/* canonical base64 of blob */
+	char *type; /* "ssh-ed25519", ... */
+	char *b64; /* canonical base64 of blob */
 	uint8_t *blob;
 	size_t bloblen;
-	char *comment;		/* NULL when the line has none */
-	unsigned bits;		/* RSA modulus bits; 0 for other types */
-	char fp[KP_FP_LEN];	/* SHA256:... as ssh-keygen -l prints it */
+	char *comment; /* NULL when the line has none */
+	unsigned bits; /* RSA modulus bits; 0 for other types */
+	char fp[KP_FP_LEN]; /* SHA256:... as ssh-keygen -l prints it */
 };
 
 /*
@@ -153,19 +153,19 @@ struct kp_entry {
 	struct kp_pubkey *key;
 	char **accounts;
 	size_t naccounts;
-	char **hosts;		/* nhosts == 0: every host */
+	char **hosts; /* nhosts == 0: every host */
 	size_t nhosts;
-	char **from;		/* as written: names and addresses; nfrom == 0: anywhere */
+	char **from; /* as written: names and addresses; nfrom == 0: anywhere */
 	size_t nfrom;
-	struct kp_cidr *sources;	/* from, named networks expanded */
+	struct kp_cidr *sources; /* from, named networks expanded */
 	size_t nsources;
-	int64_t not_before;	/* KP_TIME_NONE_BEFORE when absent */
-	int64_t expires;	/* KP_TIME_NONE_AFTER when absent */
+	int64_t not_before; /* KP_TIME_NONE_BEFORE when absent */
+	int64_t expires; /* KP_TIME_NONE_AFTER when absent */
 	char **options;
 	size_t noptions;
-	char *command;		/* NULL when absent */
-	char *comment;		/* NULL when absent */
-	unsigned line, column;	/* of the entry's mapping */
+	char *command; /* NULL when absent */
+	char *comment; /* NULL when absent */
+	unsigned line, column; /* of the entry's mapping */
 };
 
 enum kp_revoke_kind {
@@ -176,28 +176,28 @@ enum kp_revoke_kind {
 
 struct kp_revocation {
 	enum kp_revoke_kind kind;
-	char *value;		/* fingerprint (also for KEY: the key's fp) or owner */
-	struct kp_pubkey *key;	/* KP_REVOKE_KEY only */
+	char *value; /* fingerprint (also for KEY: the key's fp) or owner */
+	struct kp_pubkey *key; /* KP_REVOKE_KEY only */
 	char *reason;
-	int64_t date;		/* KP_TIME_NONE_BEFORE when absent */
+	int64_t date; /* KP_TIME_NONE_BEFORE when absent */
 	unsigned line, column;
 };
 
 struct kp_policy {
 	uint64_t serial;
-	int64_t expires;	/* KP_TIME_NONE_AFTER when absent */
+	int64_t expires; /* KP_TIME_NONE_AFTER when absent */
 	struct kp_network *networks;
 	size_t nnetworks;
 	struct kp_entry *entries;
 	size_t nentries;
 	struct kp_revocation *revoked;
 	size_t nrevoked;
-	char sha256[65];	/* hex SHA-256 of the file's bytes */
+	char sha256[65]; /* hex SHA-256 of the file's bytes */
 	char *path;
 };
 
 /* Open policy files with kp_file_read_safe (for installed paths). */
-#define KP_LOAD_SAFE		0x01
+#define KP_LOAD_SAFE 0x01
 
 /*
  * Load and fully validate a policy. On failure *out is NULL, diag names the
@@ -210,8 +210,8 @@ int kp_policy_load_buf(const char *name, const char *buf, size_t len,
 void kp_policy_free(struct kp_policy *p);
 
 /* 1 if the key (by fingerprint) or its owner is revoked by the policy. */
-int kp_policy_is_revoked(const struct kp_policy *p, const char *fp,
-    const char *owner);
+int kp_policy_is_revoked(
+    const struct kp_policy *p, const char *fp, const char *owner);
 
 /*
  * Lint (SPEC section 2). Warnings are returned as an array the caller frees
@@ -244,9 +244,9 @@ const char *kp_reason_str(enum kp_reason r);
 
 struct kp_request {
 	const char *account;
-	const char *fp;		/* fingerprint of the key used */
-	const char *client;	/* IP literal; NULL or "" when unknown */
-	const char *host;	/* this server's name */
+	const char *fp; /* fingerprint of the key used */
+	const char *client; /* IP literal; NULL or "" when unknown */
+	const char *host; /* this server's name */
 	int64_t now;
 };
 
@@ -259,17 +259,17 @@ struct kp_grant {
 	const char *owner;
 	const char *const *accounts;
 	size_t naccounts;
-	int host_ok;		/* the entry applies to the request's host */
+	int host_ok; /* the entry applies to the request's host */
 	const struct kp_cidr *sources;
-	size_t nsources;	/* 0: any source */
+	size_t nsources; /* 0: any source */
 	int64_t not_before;
 	int64_t expires;
 };
 
 struct kp_decision {
 	enum kp_reason reason;
-	char entry_id[KP_ID_MAX + 1];	/* the entry that decided; "" if none */
-	char owner[KP_VALUE_MAX + 1];	/* owner of the key; "" if unknown */
+	char entry_id[KP_ID_MAX + 1]; /* the entry that decided; "" if none */
+	char owner[KP_VALUE_MAX + 1]; /* owner of the key; "" if unknown */
 	uint64_t policy_serial;
 	char policy_sha256[65];
 };
@@ -282,8 +282,8 @@ struct kp_decision {
  * to the first entry. Never fails: out is always filled.
  */
 void kp_decide(int64_t policy_expires, int revoked,
-    const struct kp_grant *grants, size_t ngrants,
-    const struct kp_request *req, struct kp_decision *out);
+    const struct kp_grant *grants, size_t ngrants, const struct kp_request *req,
+    struct kp_decision *out);
 
 /* The same against a loaded YAML policy (used by keyauthctl explain). */
 int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
@@ -309,14 +309,14 @@ int kp_authkeys_line(const char *type, const char *b64, const char *id,
  * by root (or by uid allow_uid when allow_uid != (uid_t)-1), not group- or
  * world-writable, at most max bytes. *why names an unsafe property.
  */
-int kp_file_read_safe(const char *path, size_t max, uid_t allow_uid,
-    char **buf, size_t *len, const char **why);
+int kp_file_read_safe(const char *path, size_t max, uid_t allow_uid, char **buf,
+    size_t *len, const char **why);
 /* The same checks on an open descriptor; returns the fd in *fd. */
-int kp_file_open_safe(const char *path, size_t max, uid_t allow_uid,
-    int *fd, size_t *size, const char **why);
+int kp_file_open_safe(const char *path, size_t max, uid_t allow_uid, int *fd,
+    size_t *size, const char **why);
 /* Write a file atomically: temp file in the same directory, fsync, rename, fsync dir. */
-int kp_file_write_atomic(const char *path, const void *buf, size_t len,
-    mode_t mode);
+int kp_file_write_atomic(
+    const char *path, const void *buf, size_t len, mode_t mode);
 
 /* ---------------------------------------------------------- the index */
 
@@ -327,30 +327,30 @@ struct kp_index;
 struct kp_index_meta {
 	unsigned format;
 	uint64_t serial;
-	char sha256[65];	/* of the policy YAML */
-	char host[256];		/* compiled for */
+	char sha256[65]; /* of the policy YAML */
+	char host[256]; /* compiled for */
 	int64_t policy_expires;
 	int64_t compiled_at;
-	uint64_t nentries;	/* entries that apply to host */
-	uint64_t nkeys;		/* distinct fingerprints */
+	uint64_t nentries; /* entries that apply to host */
+	uint64_t nkeys; /* distinct fingerprints */
 };
 
 /*
  * Compile p for host into path, atomically (temp file in the same
  * directory, fsync, rename, fsync directory), mode 0644.
  */
-int kp_index_compile(const struct kp_policy *p, const char *host,
-    int64_t now, const char *path, struct kp_diag *diag);
+int kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
+    const char *path, struct kp_diag *diag);
 
 /* Open and verify (safe opener, format version, structure, meta record). */
-int kp_index_open(const char *path, uid_t allow_uid, struct kp_index **out,
-    const char **why);
+int kp_index_open(
+    const char *path, uid_t allow_uid, struct kp_index **out, const char **why);
 void kp_index_close(struct kp_index *ix);
 const struct kp_index_meta *kp_index_meta(const struct kp_index *ix);
 
 /* The decision of SPEC section 3 for req against the index. */
-int kp_index_decide(struct kp_index *ix, const struct kp_request *req,
-    struct kp_decision *out);
+int kp_index_decide(
+    struct kp_index *ix, const struct kp_request *req, struct kp_decision *out);
 
 /*
  * Call cb with the authorized_keys line of every grant that may log into
@@ -372,15 +372,15 @@ struct kp_audit {
 	enum kp_event event;
 	enum kp_verdict verdict;
 	enum kp_reason reason;
-	const char *account;	/* NULL: "-" */
+	const char *account; /* NULL: "-" */
 	const char *key_id;
 	const char *owner;
 	const char *fp;
 	const char *client;
 	const char *host;
-	uint64_t policy_serial;	/* 0: "-" */
-	const char *policy_sha256;	/* first 16 hex chars are logged */
-	const char *error;	/* NULL, or why it failed: appended as error=... */
+	uint64_t policy_serial; /* 0: "-" */
+	const char *policy_sha256; /* first 16 hex chars are logged */
+	const char *error; /* NULL, or why it failed: appended as error=... */
 };
 
 /*
@@ -393,9 +393,10 @@ int kp_audit_format(const struct kp_audit *a, char *buf, size_t len);
 /* Parsed record: each field's unescaped value ("-" for absent). */
 #define KP_AUDIT_NFIELDS 11
 struct kp_audit_fields {
-	char *value[KP_AUDIT_NFIELDS];	/* in SPEC order: event .. policy_sha256 */
-	uint8_t absent[KP_AUDIT_NFIELDS];	/* 1: logged as bare - (not "-") */
-	char *error;	/* the optional trailing error= field; NULL if none */
+	char *
+	    value[KP_AUDIT_NFIELDS]; /* in SPEC order: event .. policy_sha256 */
+	uint8_t absent[KP_AUDIT_NFIELDS]; /* 1: logged as bare - (not "-") */
+	char *error; /* the optional trailing error= field; NULL if none */
 };
 extern const char *const kp_audit_field_names[KP_AUDIT_NFIELDS];
 /* Parse one record (whole line, fields in order); KP_ERR_INVALID if malformed. */
@@ -405,12 +406,12 @@ void kp_audit_fields_free(struct kp_audit_fields *f);
 /* ------------------------------------------------- PAM handoff record */
 
 struct kp_handoff {
-	pid_t pid;			/* the sshd process that ran the helper */
-	unsigned long long start;	/* its start time, /proc/PID/stat field 22 */
+	pid_t pid; /* the sshd process that ran the helper */
+	unsigned long long start; /* its start time, /proc/PID/stat field 22 */
 	char account[KP_ACCOUNT_MAX + 1];
 	char fp[KP_FP_LEN];
 	char entry_id[KP_ID_MAX + 1];
-	int64_t time;			/* when written */
+	int64_t time; /* when written */
 };
 
 /* Start time (clock ticks since boot) of pid from /proc/PID/stat. */
@@ -425,12 +426,12 @@ int kp_handoff_write(const char *spool, const struct kp_handoff *h);
  * spool directory's owner, mode 0600. Checks are the caller's (see
  * kp_handoff_check).
  */
-int kp_handoff_take(const char *spool, pid_t pid, struct kp_handoff *out,
-    const char **why);
+int kp_handoff_take(
+    const char *spool, pid_t pid, struct kp_handoff *out, const char **why);
 /* Verify a record for (pid, start, account) at now within grace seconds. */
 int kp_handoff_check(const struct kp_handoff *h, pid_t pid,
-    unsigned long long start, const char *account, int64_t now,
-    int64_t grace, const char **why);
+    unsigned long long start, const char *account, int64_t now, int64_t grace,
+    const char **why);
 
 /* ------------------------------------------------- SSH_AUTH_INFO_0 */
 

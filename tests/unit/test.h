@@ -15,56 +15,53 @@
 static int t_failures;
 static int t_checks;
 
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		t_checks++;                                               \
-		if (!(cond)) {                                            \
-			t_failures++;                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n",      \
-			    __FILE__, __LINE__, #cond);                   \
-		}                                                         \
+#define CHECK(cond) \
+	do { \
+		t_checks++; \
+		if (!(cond)) { \
+			t_failures++; \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
+			    __LINE__, #cond); \
+		} \
 	} while (0)
 
-#define CHECK_INT(got, want)                                              \
-	do {                                                              \
+#define CHECK_INT(got, want) \
+	do { \
 		long long t_g_ = (long long)(got), t_w_ = (long long)(want); \
-		t_checks++;                                               \
-		if (t_g_ != t_w_) {                                       \
-			t_failures++;                                     \
-			fprintf(stderr,                                   \
-			    "%s:%d: %s == %lld, expected %lld\n",         \
-			    __FILE__, __LINE__, #got, t_g_, t_w_);        \
-		}                                                         \
+		t_checks++; \
+		if (t_g_ != t_w_) { \
+			t_failures++; \
+			fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n", \
+			    __FILE__, __LINE__, #got, t_g_, t_w_); \
+		} \
 	} while (0)
 
-#define CHECK_STR(got, want)                                              \
-	do {                                                              \
-		const char *t_g_ = (got), *t_w_ = (want);                 \
-		t_checks++;                                               \
-		if (t_g_ == NULL || t_w_ == NULL ||                       \
-		    strcmp(t_g_, t_w_) != 0) {                            \
-			t_failures++;                                     \
-			fprintf(stderr,                                   \
-			    "%s:%d: %s == \"%s\", expected \"%s\"\n",     \
-			    __FILE__, __LINE__, #got,                     \
-			    t_g_ ? t_g_ : "(null)",                       \
-			    t_w_ ? t_w_ : "(null)");                      \
-		}                                                         \
+#define CHECK_STR(got, want) \
+	do { \
+		const char *t_g_ = (got), *t_w_ = (want); \
+		t_checks++; \
+		if (t_g_ == NULL || t_w_ == NULL || strcmp(t_g_, t_w_) != 0) { \
+			t_failures++; \
+			fprintf(stderr, \
+			    "%s:%d: %s == \"%s\", expected \"%s\"\n", \
+			    __FILE__, __LINE__, #got, t_g_ ? t_g_ : "(null)", \
+			    t_w_ ? t_w_ : "(null)"); \
+		} \
 	} while (0)
 
 /* got contains want as a substring */
-#define CHECK_CONTAINS(got, want)                                         \
-	do {                                                              \
-		const char *t_g_ = (got), *t_w_ = (want);                 \
-		t_checks++;                                               \
-		if (t_g_ == NULL || strstr(t_g_, t_w_) == NULL) {         \
-			t_failures++;                                     \
-			fprintf(stderr,                                   \
-			    "%s:%d: %s == \"%s\", expected to contain "   \
-			    "\"%s\"\n",                                   \
-			    __FILE__, __LINE__, #got,                     \
-			    t_g_ ? t_g_ : "(null)", t_w_);                \
-		}                                                         \
+#define CHECK_CONTAINS(got, want) \
+	do { \
+		const char *t_g_ = (got), *t_w_ = (want); \
+		t_checks++; \
+		if (t_g_ == NULL || strstr(t_g_, t_w_) == NULL) { \
+			t_failures++; \
+			fprintf(stderr, \
+			    "%s:%d: %s == \"%s\", expected to contain " \
+			    "\"%s\"\n", \
+			    __FILE__, __LINE__, #got, t_g_ ? t_g_ : "(null)", \
+			    t_w_); \
+		} \
 	} while (0)
 
 static inline int
