@@ -17,6 +17,13 @@
 #define OPT_CHECK 0x02
 #define OPT_EXPLAIN 0x04
 #define OPT_STATUS 0x08
+#define OPT_REPORT 0x10
+#define OPT_DIFF 0x20
+#define OPT_AUDIT 0x40
+#define OPT_IMPORT 0x80
+#define OPT_DOCTOR 0x100
+#define OPT_EDIT 0x200
+#define MANY_ARGS 0x7fffffff
 
 struct cmd {
 	const char *name;
@@ -30,6 +37,12 @@ static const struct cmd cmds[] = {
     {"install", cmd_install, 0, 0, 1},
     {"explain", cmd_explain, OPT_EXPLAIN, 2, 2},
     {"status", cmd_status, OPT_STATUS, 0, 0},
+    {"report", cmd_report, OPT_REPORT, 0, 0},
+    {"diff", cmd_diff, OPT_DIFF, 2, 2},
+    {"audit", cmd_audit, OPT_AUDIT, 0, MANY_ARGS},
+    {"import", cmd_import, OPT_IMPORT, 1, MANY_ARGS},
+    {"doctor", cmd_doctor, OPT_DOCTOR, 0, 0},
+    {"edit", cmd_edit, OPT_EDIT, 0, 0},
 };
 
 enum optid {
@@ -42,6 +55,13 @@ enum optid {
 	O_FROM,
 	O_AT,
 	O_POLICY_FILE,
+	O_FORMAT,
+	O_ACCOUNT,
+	O_OWNER,
+	O_OWNER_FROM_COMMENT,
+	O_SSHD_T_OUTPUT,
+	O_PAM_FILE,
+	O_ROOT,
 	O_COUNT
 };
 
@@ -60,8 +80,15 @@ static const struct opt opts[] = {
     {"--host", O_HOST, 1, OPT_GLOBAL},
     {"--strict", O_STRICT, 0, OPT_CHECK},
     {"--from", O_FROM, 1, OPT_EXPLAIN},
-    {"--at", O_AT, 1, OPT_EXPLAIN | OPT_STATUS},
-    {"--policy-file", O_POLICY_FILE, 1, OPT_EXPLAIN},
+    {"--at", O_AT, 1, OPT_EXPLAIN | OPT_STATUS | OPT_REPORT | OPT_DOCTOR},
+    {"--policy-file", O_POLICY_FILE, 1, OPT_EXPLAIN | OPT_REPORT | OPT_AUDIT},
+    {"--format", O_FORMAT, 1, OPT_REPORT | OPT_DIFF | OPT_AUDIT},
+    {"--account", O_ACCOUNT, 1, OPT_REPORT | OPT_IMPORT},
+    {"--owner-from-comment", O_OWNER_FROM_COMMENT, 0, OPT_IMPORT},
+    {"--owner", O_OWNER, 1, OPT_REPORT},
+    {"--sshd-t-output", O_SSHD_T_OUTPUT, 1, OPT_DOCTOR},
+    {"--pam-file", O_PAM_FILE, 1, OPT_DOCTOR},
+    {"--root", O_ROOT, 1, OPT_DOCTOR},
 };
 
 static void
@@ -79,6 +106,26 @@ usage(FILE *f)
 	    "          [--policy-file FILE]   say whether a login is allowed, "
 	    "and why\n"
 	    "  status [--at TIME]             show the installed policy\n"
+	    "  report [--format text|csv|json] [--account NAME] [--owner "
+	    "OWNER]\n"
+	    "         [--at TIME] [--policy-file FILE]\n"
+	    "                                 who can log in where, from "
+	    "where, until when\n"
+	    "  diff OLD NEW [--format text|json]\n"
+	    "                                 what a policy change does to "
+	    "access\n"
+	    "  audit [FILE...] [--format text|json] [--policy-file FILE]\n"
+	    "                                 summarise audit records "
+	    "(stdin without FILE)\n"
+	    "  import [--owner-from-comment] [--account NAME] FILE|DIR...\n"
+	    "                                 authorized_keys files to "
+	    "policy YAML\n"
+	    "  doctor [--sshd-t-output FILE] [--pam-file FILE] [--root "
+	    "DIR]\n"
+	    "                                 check sshd, PAM and the "
+	    "installed files\n"
+	    "  edit                           edit, validate and install "
+	    "the policy\n"
 	    "\n"
 	    "options (before or after the command):\n"
 	    "  --policy PATH   policy file (default %s)\n"
@@ -347,19 +394,22 @@ main(int argc, char **argv)
 	int help = 0, version = 0, rc, i;
 
 	memset(&c, 0, sizeof(c));
+	if ((c.args = calloc((size_t)argc + 1, sizeof(*c.args))) == NULL) {
+		ctl_err("out of memory");
+		return CTL_SYSERR;
+	}
 	/* Half-written output must never look like a complete answer. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rc = parse_args(argc, argv, &c, &cmd, vals, &help, &version);
-	if (rc != CTL_OK) {
-		return rc;
-	}
+	if (rc != CTL_OK)
+		goto out;
 	if (help) {
 		usage(stdout);
-		return CTL_OK;
+		goto out;
 	}
 	if (version) {
 		printf("keyauthctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-		return CTL_OK;
+		goto out;
 	}
 	c.cmd = cmd->name;
 	for (i = 0; i < 4; i++) {
@@ -388,6 +438,13 @@ main(int argc, char **argv)
 	c.from = vals[O_FROM];
 	c.at = vals[O_AT];
 	c.policy_file = vals[O_POLICY_FILE];
+	c.format = vals[O_FORMAT];
+	c.account = vals[O_ACCOUNT];
+	c.owner = vals[O_OWNER];
+	c.owner_from_comment = vals[O_OWNER_FROM_COMMENT] != NULL;
+	c.sshd_t_output = vals[O_SSHD_T_OUTPUT];
+	c.pam_file = vals[O_PAM_FILE];
+	c.root = vals[O_ROOT];
 	c.now = (int64_t)time(NULL);
 	rc = cmd->fn(&c);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -397,5 +454,6 @@ main(int argc, char **argv)
 out:
 	for (i = 0; i < 4; i++)
 		free(paths[i]);
+	free(c.args);
 	return rc;
 }

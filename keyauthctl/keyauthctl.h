@@ -13,7 +13,7 @@
 #define CTL_USAGE 2
 #define CTL_SYSERR 3
 
-#define CTL_MAX_ARGS 4
+#define CTL_MAX_ARGS 4 /* for the commands with a fixed list */
 
 struct ctl {
 	const char *cmd;
@@ -27,8 +27,15 @@ struct ctl {
 	int strict; /* check --strict */
 	const char *from; /* explain --from */
 	const char *at; /* explain/status --at */
-	const char *policy_file; /* explain --policy-file */
-	const char *args[CTL_MAX_ARGS];
+	const char *policy_file; /* explain/report/audit --policy-file */
+	const char *format; /* report/diff/audit --format */
+	const char *account; /* report/import --account */
+	const char *owner; /* report --owner */
+	int owner_from_comment; /* import --owner-from-comment */
+	const char *sshd_t_output; /* doctor --sshd-t-output */
+	const char *pam_file; /* doctor --pam-file */
+	const char *root; /* doctor --root */
+	const char **args; /* argc entries: audit and import take many */
 	int nargs;
 	int64_t now;
 };
@@ -37,6 +44,12 @@ int cmd_check(struct ctl *c);
 int cmd_install(struct ctl *c);
 int cmd_explain(struct ctl *c);
 int cmd_status(struct ctl *c);
+int cmd_report(struct ctl *c);
+int cmd_diff(struct ctl *c);
+int cmd_audit(struct ctl *c);
+int cmd_import(struct ctl *c);
+int cmd_doctor(struct ctl *c);
+int cmd_edit(struct ctl *c);
 
 /* Helpers in keyauthctl.c. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,71 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "keyauth.h"
+#include "admin.h"
+#include "keyauthctl.h"
+
+/*
+ * keyauthctl report [--format text|csv|json] [--account NAME]
+ *     [--owner OWNER] [--host NAME] [--at TIME] [--policy-file FILE]
+ *
+ * The access matrix of a YAML policy (--policy-file, else --policy). The
+ * compiled index cannot be listed (it answers lookups by account and key
+ * only), so the report reads the policy the index was compiled from.
+ */
+int
+cmd_report(struct ctl *c)
+{
+	const char *path = c->policy_file != NULL ? c->policy_file : c->policy;
+	struct kp_report_filter f;
+	struct kp_report_row *rows = NULL;
+	struct kp_policy *p = NULL;
+	struct kp_diag d;
+	enum kp_format fmt = KP_FORMAT_TEXT;
+	char *out = NULL;
+	size_t n = 0;
+	int64_t at = c->now;
+	int r, rc = CTL_SYSERR;
+
+	if (c->format != NULL && kp_format_parse(c->format, &fmt) != 0) {
+		ctl_usage_err("report: --format %s: expected text, csv or json",
+		    c->format);
+		return CTL_USAGE;
+	}
+	if (c->account != NULL && !kp_account_valid(c->account)) {
+		ctl_usage_err("report: --account \"%s\" is not a valid account "
+		              "name",
+		    c->account);
+		return CTL_USAGE;
+	}
+	if (c->at != NULL && ctl_time_arg(c->at, c->now, &at) != 0) {
+		ctl_usage_err("report: --at %s: expected YYYY-MM-DD or "
+		              "YYYY-MM-DDTHH:MM:SSZ",
+		    c->at);
+		return CTL_USAGE;
+	}
+	if ((r = kp_policy_load(path, 0, &p, &d)) != 0) {
+		ctl_print_diag(stderr, &d, path, "error", NULL);
+		return r == KP_ERR_IO || r == KP_ERR_NOTFOUND ||
+		        r == KP_ERR_NOMEM || r == KP_ERR_INTERNAL
+		    ? CTL_SYSERR
+		    : CTL_REFUSED;
+	}
+	f.account = c->account;
+	f.owner = c->owner;
+	f.host = c->host;
+	if ((r = kp_report_rows(p, &f, at, &rows, &n)) != 0 ||
+	    (r = kp_report_format(p, &f, at, rows, n, fmt, &out)) != 0) {
+		ctl_err("report: %s", kp_strerror(r));
+		goto out;
+	}
+	fputs(out, stdout);
+	rc = CTL_OK;
+out:
+	free(out);
+	free(rows);
+	kp_policy_free(p);
+	return rc;
+}

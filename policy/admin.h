@@ -1,0 +1,316 @@
+/*
+ * The security team's and the auditor's views of a policy: the access
+ * report, the access diff between two policies, summaries of audit records,
+ * the import of authorized_keys files and the configuration doctor.
+ *
+ * Part of libkeyauth-policy (keyauthctl report/diff/audit/import/doctor/
+ * edit are thin front ends over it). Like the rest of the library it never
+ * prints: results are structures, or text the caller writes out.
+ */
+#ifndef KP_ADMIN_H
+#define KP_ADMIN_H
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "keyauth.h"
+#include "kp-internal.h"
+
+/* ------------------------------------------------------------ output */
+
+enum kp_format { KP_FORMAT_TEXT, KP_FORMAT_CSV, KP_FORMAT_JSON };
+
+/* "text", "csv", "json" -> *out; KP_ERR_ARG for anything else. */
+int kp_format_parse(const char *s, enum kp_format *out);
+
+/*
+ * s as a JSON string with its quotes. Valid UTF-8 passes through; '"',
+ * '\\' and control characters are escaped; a byte that is not part of
+ * valid UTF-8 is written as \u00XX (its value), so any input gives valid
+ * JSON. NULL is written as null.
+ */
+void kp_json_str(struct kp_buf *b, const char *s);
+/* s as one RFC 4180 CSV field (quoted when it holds , " CR LF or space). */
+void kp_csv_field(struct kp_buf *b, const char *s);
+/*
+ * s for a terminal: valid UTF-8 without control characters passes, every
+ * other byte (and '\\') is written \xHH. For values read from logs.
+ */
+void kp_text_safe(struct kp_buf *b, const char *s);
+/* Display width of a UTF-8 string (code points; a good enough measure). */
+size_t kp_text_width(const char *s);
+/* Output limit of the formatters. */
+#define KP_ADMIN_OUT_MAX ((size_t)1 << 31)
+
+/* ------------------------------------------------------------ report */
+
+enum kp_report_status {
+	KP_RS_ACTIVE,
+	KP_RS_EXPIRED,
+	KP_RS_NOT_YET_VALID,
+	KP_RS_REVOKED,
+	KP_RS_POLICY_STALE,
+};
+
+/* "active", "expired", "not yet valid", "revoked", "policy stale" */
+const char *kp_report_status_str(enum kp_report_status s);
+
+/* One (account, entry) pair of the access matrix. Borrowed pointers. */
+struct kp_report_row {
+	const char *account;
+	const struct kp_entry *entry;
+	enum kp_report_status status;
+};
+
+struct kp_report_filter {
+	const char *account; /* NULL: every account */
+	const char *owner; /* NULL: every owner */
+	const char *host; /* NULL: every entry; else entries that apply there */
+};
+
+/*
+ * The rows of p that pass f, sorted by account, then entry id. The
+ * status is the decision (kp_decide) at time at for that account and
+ * entry, ignoring the client address. *rows (caller frees) borrows from p.
+ */
+int kp_report_rows(const struct kp_policy *p, const struct kp_report_filter *f,
+    int64_t at, struct kp_report_row **rows, size_t *nrows);
+
+/* The whole report as text, CSV or JSON (docs/keyauthctl-report.md). */
+int kp_report_format(const struct kp_policy *p,
+    const struct kp_report_filter *f, int64_t at,
+    const struct kp_report_row *rows, size_t nrows, enum kp_format fmt,
+    char **out);
+
+/* -------------------------------------------------------------- diff */
+
+enum kp_diff_kind {
+	KP_DIFF_GAINED, /* a (key, account) pair that could not log in before */
+	KP_DIFF_LOST,
+	KP_DIFF_WIDENED, /* a restriction of an entry was relaxed */
+	KP_DIFF_NARROWED,
+	KP_DIFF_CHANGED, /* changed, neither clearly wider nor narrower */
+	KP_DIFF_REVOCATION_ADDED,
+	KP_DIFF_REVOCATION_REMOVED,
+	KP_DIFF_KIND_COUNT
+};
+
+/* One change. Strings are owned by the diff. */
+struct kp_diff_item {
+	enum kp_diff_kind kind;
+	char *field; /* "access", "from", "hosts", "expires", "not_before",
+	                "options", "command", "owner", "policy expires",
+	                "fingerprint", "key", "owner" (revocations) */
+	char *key_id; /* NULL for revocations and the policy */
+	char *owner;
+	char *fp;
+	char *accounts; /* "alice, deploy"; NULL if n/a */
+	char *detail; /* what changed, in words */
+};
+
+struct kp_diff {
+	uint64_t old_serial, new_serial;
+	int64_t old_expires, new_expires;
+	struct kp_diff_item *items;
+	size_t nitems;
+	size_t count[KP_DIFF_KIND_COUNT];
+};
+
+/*
+ * What going from old to new does to access. Entries are matched by id;
+ * an entry whose key changed counts as the old key's access lost and the
+ * new key's access gained. old may be NULL (nothing installed yet).
+ */
+int kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
+    struct kp_diff **out);
+/* 1 when anything but the serial changed (access, restrictions, revocations). */
+int kp_diff_access_changed(const struct kp_diff *d);
+int kp_diff_format(const struct kp_diff *d, enum kp_format fmt, char **out);
+void kp_diff_free(struct kp_diff *d);
+
+/*
+ * 1 if the union of the networks in a covers every address of the union
+ * of b (nb == 0 means "any address"; na == 0 covers everything).
+ */
+int kp_cidrs_cover(
+    const struct kp_cidr *a, size_t na, const struct kp_cidr *b, size_t nb);
+
+/* ---------------------------------------------------------- audit log */
+
+/* Longest line kept; longer lines are counted as malformed. */
+#define KP_AUDITLOG_LINE_MAX (64 * 1024)
+
+struct kp_auditlog;
+
+int kp_auditlog_new(struct kp_auditlog **out);
+void kp_auditlog_free(struct kp_auditlog *a);
+
+/*
+ * Where the record in line starts: at 0 (a bare record, journalctl -o cat),
+ * or right after "keyauth-authorized-keys[PID]: " or
+ * "pam_keyauth(SERVICE:STAGE): " (syslog, journalctl's short formats).
+ * Returns 1 and *off, else 0 (not a keyauth line). When a syslog
+ * timestamp leads the line, ts (at least 64 bytes) gets it and *t its
+ * time (RFC 3339 stamps; INT64_MIN for "Nov 22 10:00:00" ones, which have
+ * no year); else ts is "" and *t INT64_MIN.
+ */
+int kp_auditlog_locate(const char *line, size_t len, size_t *off, char *ts,
+    size_t tslen, int64_t *t);
+
+/* Account for one line (without its newline); len bytes, may hold NUL. */
+int kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len);
+/* Every line of f (read with a bounded line length). */
+int kp_auditlog_read(struct kp_auditlog *a, FILE *f);
+/* The keys of p, for the "never used" section (optional). */
+int kp_auditlog_set_policy(struct kp_auditlog *a, const struct kp_policy *p);
+int kp_auditlog_format(
+    const struct kp_auditlog *a, enum kp_format fmt, char **out);
+
+/* Counters, for the caller's exit code and for tests. */
+struct kp_auditlog_counts {
+	uint64_t lines;
+	uint64_t records;
+	uint64_t malformed; /* looked like a keyauth record, did not parse */
+	uint64_t other; /* not keyauth lines: ignored */
+	uint64_t revoked_tries;
+};
+void kp_auditlog_counts(
+    const struct kp_auditlog *a, struct kp_auditlog_counts *out);
+
+/* ------------------------------------------------------------- import */
+
+/* One parsed authorized_keys line. */
+struct kp_authkey {
+	struct kp_pubkey *key;
+	struct kp_cidr *sources; /* from="..." */
+	size_t nsources;
+	int64_t expires; /* expiry-time="..."; KP_TIME_NONE_AFTER */
+	char **options; /* the restricting options kept */
+	size_t noptions;
+	char *command; /* command="..."; NULL */
+	char **dropped; /* options left out (they do not widen access) */
+	size_t ndropped;
+};
+void kp_authkey_clear(struct kp_authkey *k);
+
+/*
+ * Parse one authorized_keys line (not empty, not a comment). Fails
+ * (KP_ERR_INVALID, *why) when the line cannot be represented without
+ * widening access: a from= with a host name, wildcard or negation, a
+ * command with a quote, an option that is unknown (sshd ignores such a
+ * line), not allow-listed and restricting (tunnel=), cert-authority,
+ * an unsupported key. environment= is dropped (reported in dropped).
+ * expiry-time without Z is local time, as sshd reads it.
+ */
+int kp_authkey_parse(
+    const char *line, struct kp_authkey *out, const char **why);
+
+/*
+ * The account an authorized_keys path belongs to: .../home/NAME/.ssh/
+ * authorized_keys{,2} gives NAME, .../root/.ssh/... gives root. 0, or
+ * KP_ERR_NOTFOUND when the path does not say.
+ */
+int kp_import_account_from_path(const char *path, char *out, size_t len);
+
+struct kp_import;
+
+struct kp_import_msg {
+	struct kp_diag d; /* file, line, message */
+	int skipped; /* 1: the key was not imported; 0: an option left out */
+};
+
+int kp_import_new(int owner_from_comment, struct kp_import **out);
+void kp_import_free(struct kp_import *im);
+/* Import the contents of one file for account; name is used in messages. */
+int kp_import_buf(struct kp_import *im, const char *name, const char *account,
+    const char *buf, size_t len);
+const struct kp_import_msg *kp_import_msgs(
+    const struct kp_import *im, size_t *n);
+size_t kp_import_nkeys(const struct kp_import *im);
+/* The policy YAML (version 1, serial 1) of everything imported. */
+int kp_import_yaml(const struct kp_import *im, char **out);
+
+/* ------------------------------------------------------------- doctor */
+
+enum kp_doctor_level { KP_DOCTOR_WARN, KP_DOCTOR_ERROR };
+
+struct kp_doctor_finding {
+	enum kp_doctor_level level; /* ERROR: enforcement is weakened */
+	char code[48];
+	char problem[512];
+	char fix[512];
+};
+
+struct kp_doctor {
+	struct kp_doctor_finding *f;
+	size_t n, cap;
+	int err; /* sticky allocation failure */
+	size_t nerrors;
+};
+
+void kp_doctor_init(struct kp_doctor *d);
+void kp_doctor_free(struct kp_doctor *d);
+void kp_doctor_add(struct kp_doctor *d, enum kp_doctor_level level,
+    const char *code, const char *fix, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* What doctor needs from `sshd -T` (pointers into a private copy). */
+struct kp_sshd_conf {
+	char *authorizedkeysfile;
+	char *command; /* the AuthorizedKeysCommand line, NULL if none */
+	char *command_path; /* its first word */
+	char *command_user;
+	char *revokedkeys;
+	char *usedns;
+	char *usepam;
+	char *buf; /* owns the strings above */
+};
+void kp_sshd_conf_free(struct kp_sshd_conf *c);
+/* Parse the text and add findings about the sshd configuration. */
+int kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
+    const char *krl_path, struct kp_sshd_conf *out);
+
+/* Read an included PAM file by name ("common-account"): 0 and *text, or <0. */
+typedef int (*kp_pam_include_cb)(
+    void *arg, const char *name, char **text, size_t *len);
+/* Check the PAM stack text of a service (e.g. /etc/pam.d/sshd). */
+int kp_doctor_pam(struct kp_doctor *d, const char *name, const char *text,
+    size_t len, kp_pam_include_cb include, void *arg);
+
+/* One path component and what lstat said about it (err: its errno, 0 ok). */
+struct kp_path_stat {
+	const char *path;
+	struct stat st;
+	int err;
+};
+/*
+ * A file sshd (or the login path) trusts: it and every directory above it
+ * (chain[0] the top, chain[n-1] the file) must be owned by root and not
+ * writable by group or others; the file must be a regular file (and
+ * executable when exec). Adds one finding per problem.
+ */
+void kp_doctor_trusted_path(struct kp_doctor *d, const char *what,
+    const char *code, const struct kp_path_stat *chain, size_t n, int exec);
+/* 1 if a process of uid/gid (and groups) may write a file with st. */
+int kp_doctor_may_write(const struct stat *st, uid_t uid, gid_t gid,
+    const gid_t *groups, size_t ngroups);
+/* Find name in passwd(5) text: 0 and uid/gid, else KP_ERR_NOTFOUND. */
+int kp_doctor_passwd_lookup(
+    const char *text, size_t len, const char *name, uid_t *uid, gid_t *gid);
+/*
+ * The installed index against the policy file on disk. ix_err: the error
+ * of kp_index_open (0 when m is valid), why its detail. disk may be NULL
+ * (no policy file, or unreadable: disk_err).
+ */
+void kp_doctor_index(struct kp_doctor *d, const char *index_path,
+    const struct kp_index_meta *m, int ix_err, const char *why,
+    const char *policy_path, const struct kp_policy *disk, int disk_err,
+    const char *host, int64_t now);
+/* Text report of the findings (one block per finding, then a summary). */
+int kp_doctor_format(const struct kp_doctor *d, char **out);
+
+#endif /* KP_ADMIN_H */

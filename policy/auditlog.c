@@ -1,0 +1,1218 @@
+#include "config.h"
+
+/*
+ * Summaries of audit records (SPEC section 7) read from syslog files or
+ * the journal. A line is a record only when a keyauth program wrote it:
+ * bare (journalctl -o cat), or behind a syslog header whose tag is
+ * keyauth-authorized-keys or whose message starts with pam_keyauth(...):.
+ * Anything else that mentions "event=" is counted as malformed, never
+ * trusted: another program's message may carry attacker-chosen text. The
+ * record itself is parsed by kp_audit_parse(), strictly.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyauth.h"
+#include "kp-internal.h"
+#include "kp-policy.h"
+#include "admin.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Bounds on what one summary keeps, whatever the input holds. */
+#define MAX_KEYS (1024 * 1024)
+#define MAX_SET 256 /* distinct accounts, ids, clients kept per key */
+
+struct when {
+	char text[64]; /* "" when the line had no timestamp */
+	int64_t t; /* INT64_MIN when unknown or without a year */
+	uint64_t seq; /* line number over all input */
+};
+
+struct counted {
+	char *s;
+	uint64_t n;
+};
+
+struct set {
+	struct counted *v;
+	size_t n;
+	uint64_t more; /* values not kept (over MAX_SET) */
+};
+
+struct keystat {
+	char *fp;
+	char *owner; /* the last one logged; NULL if none */
+	struct set ids, accounts, clients;
+	uint64_t logins; /* account stage: allow or would_deny */
+	struct when last_login;
+	uint64_t lookups; /* lookup: allow */
+	struct when last_lookup;
+	uint64_t denials;
+	uint64_t revoked; /* records with reason=revoked */
+	struct when last_revoked;
+};
+
+struct kp_auditlog {
+	struct kp_auditlog_counts c;
+	uint64_t account_records;
+	struct when first, last;
+	uint64_t deny[KP_REASON_COUNT], would_deny[KP_REASON_COUNT];
+	struct keystat *keys;
+	size_t nkeys, capkeys;
+	uint64_t keys_dropped;
+	struct kp_strtab byfp;
+	const struct kp_policy *policy; /* borrowed, for "never used" */
+};
+
+int
+kp_auditlog_new(struct kp_auditlog **out)
+{
+	struct kp_auditlog *a;
+
+	if (out == NULL)
+		return KP_ERR_ARG;
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		*out = NULL;
+		return KP_ERR_NOMEM;
+	}
+	kp_strtab_init(&a->byfp);
+	*out = a;
+	return 0;
+}
+
+static void
+set_free(struct set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i].s);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+void
+kp_auditlog_free(struct kp_auditlog *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->nkeys; i++) {
+		free(a->keys[i].fp);
+		free(a->keys[i].owner);
+		set_free(&a->keys[i].ids);
+		set_free(&a->keys[i].accounts);
+		set_free(&a->keys[i].clients);
+	}
+	free(a->keys);
+	kp_strtab_free(&a->byfp);
+	free(a);
+}
+
+static int
+set_add(struct set *s, const char *v)
+{
+	struct counted *tmp;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i].s, v) == 0) {
+			s->v[i].n++;
+			return 0;
+		}
+	}
+	if (s->n >= MAX_SET) {
+		s->more++;
+		return 0;
+	}
+	if ((tmp = reallocarray(s->v, s->n + 1, sizeof(*tmp))) == NULL)
+		return KP_ERR_NOMEM;
+	s->v = tmp;
+	if ((s->v[s->n].s = strdup(v)) == NULL)
+		return KP_ERR_NOMEM;
+	s->v[s->n++].n = 1;
+	return 0;
+}
+
+/* 1 if a happened after b (unknown times: input order). */
+static int
+later(const struct when *a, const struct when *b)
+{
+	if (b->seq == 0)
+		return 1;
+	if (a->t != INT64_MIN && b->t != INT64_MIN)
+		return a->t > b->t || (a->t == b->t && a->seq > b->seq);
+	return a->seq > b->seq;
+}
+
+/* ------------------------------------------------------------ locating */
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* "Nov 22 10:00:00" / "Nov  2 10:00:00": 15 bytes. */
+static int
+bsd_stamp(const char *s, size_t len)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	size_t i;
+
+	if (len < 16 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' ||
+	    s[12] != ':' || s[15] != ' ')
+		return 0;
+	for (i = 0; i + 3 <= sizeof(months) - 1; i += 3)
+		if (memcmp(s, months + i, 3) == 0)
+			break;
+	if (i + 3 > sizeof(months) - 1)
+		return 0;
+	if (!(s[4] == ' ' || is_digit(s[4])) || !is_digit(s[5]) ||
+	    !is_digit(s[7]) || !is_digit(s[8]) || !is_digit(s[10]) ||
+	    !is_digit(s[11]) || !is_digit(s[13]) || !is_digit(s[14]))
+		return 0;
+	return 1;
+}
+
+/* An RFC 3339 stamp as rsyslog or journalctl -o short-iso write it. */
+static int
+iso_stamp(const char *s, size_t n, int64_t *t)
+{
+	char tmp[64];
+
+	if (n < 19 || n >= sizeof(tmp) - 1 || !is_digit(s[0]) || s[4] != '-')
+		return 0;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (kp_time_parse(tmp, t) == 0)
+		return 1;
+	/* journalctl writes the zone as +0000; kp_time_parse wants +00:00 */
+	if (n >= 24 && (tmp[n - 5] == '+' || tmp[n - 5] == '-') &&
+	    is_digit(tmp[n - 4]) && is_digit(tmp[n - 1])) {
+		memmove(tmp + n - 1, tmp + n - 2, 3);
+		tmp[n - 2] = ':';
+		return kp_time_parse(tmp, t) == 0;
+	}
+	return 0;
+}
+
+/* "pam_keyauth(SERVICE:STAGE): " at s: its length, or 0. */
+static size_t
+pam_marker(const char *s, size_t len)
+{
+	size_t i = 12;
+
+	if (len < 12 || memcmp(s, "pam_keyauth(", 12) != 0)
+		return 0;
+	while (i < len && s[i] != ')' && s[i] != ' ' && s[i] != '(')
+		i++;
+	if (i + 3 > len || s[i] != ')' || s[i + 1] != ':' || s[i + 2] != ' ')
+		return 0;
+	return i + 3;
+}
+
+int
+kp_auditlog_locate(const char *line, size_t len, size_t *off, char *ts,
+    size_t tslen, int64_t *t)
+{
+	const char *tag, *sp, *end = line + len;
+	size_t n, tl;
+
+	*off = 0;
+	*t = INT64_MIN;
+	if (ts != NULL && tslen > 0)
+		ts[0] = '\0';
+	if (len >= 6 && memcmp(line, "event=", 6) == 0)
+		return 1;
+	if ((n = pam_marker(line, len)) != 0) {
+		*off = n;
+		return 1;
+	}
+	/* TIMESTAMP HOST TAG: MESSAGE */
+	if (bsd_stamp(line, len)) {
+		if (ts != NULL && tslen > 15) {
+			memcpy(ts, line, 15);
+			ts[15] = '\0';
+		}
+		tag = line + 16;
+	} else {
+		if ((sp = memchr(line, ' ', len)) == NULL ||
+		    !iso_stamp(line, (size_t)(sp - line), t))
+			return 0;
+		if (ts != NULL)
+			kp_time_format(*t, ts, tslen);
+		tag = sp + 1;
+	}
+	/* the host */
+	if ((sp = memchr(tag, ' ', (size_t)(end - tag))) == NULL || sp == tag)
+		return 0;
+	tag = sp + 1;
+	if ((sp = memchr(tag, ' ', (size_t)(end - tag))) == NULL ||
+	    sp - tag < 2 || sp[-1] != ':')
+		return 0;
+	tl = (size_t)(sp - tag) - 1; /* the tag without its ':' */
+	if (tl >= 23 && memcmp(tag, "keyauth-authorized-keys", 23) == 0) {
+		if (tl == 23)
+			goto helper;
+		if (tag[23] == '[' && tag[tl - 1] == ']' && tl > 25) {
+			for (n = 24; n < tl - 1; n++)
+				if (!is_digit(tag[n]))
+					return 0;
+			goto helper;
+		}
+	}
+	/* any tag: PAM logs under the service's name (sshd[PID]:) */
+	if ((n = pam_marker(sp + 1, (size_t)(end - sp - 1))) == 0)
+		return 0;
+	*off = (size_t)(sp + 1 - line) + n;
+	return 1;
+helper:
+	*off = (size_t)(sp + 1 - line);
+	return 1;
+}
+
+/* ------------------------------------------------------------ counting */
+
+static struct keystat *
+key_get(struct kp_auditlog *a, const char *fp, int *err)
+{
+	struct keystat *k, *tmp;
+	size_t i;
+
+	if (kp_strtab_get(&a->byfp, fp, &i))
+		return &a->keys[i];
+	if (a->nkeys >= MAX_KEYS) {
+		a->keys_dropped++;
+		return NULL;
+	}
+	if (a->nkeys == a->capkeys) {
+		size_t cap = a->capkeys == 0 ? 64 : a->capkeys * 2;
+
+		if ((tmp = reallocarray(a->keys, cap, sizeof(*tmp))) == NULL) {
+			*err = KP_ERR_NOMEM;
+			return NULL;
+		}
+		a->keys = tmp;
+		a->capkeys = cap;
+	}
+	k = &a->keys[a->nkeys];
+	memset(k, 0, sizeof(*k));
+	if ((k->fp = strdup(fp)) == NULL) {
+		*err = KP_ERR_NOMEM;
+		return NULL;
+	}
+	/* the table borrows k->fp, which never moves */
+	if (kp_strtab_put(&a->byfp, k->fp, a->nkeys, NULL) < 0) {
+		free(k->fp);
+		*err = KP_ERR_NOMEM;
+		return NULL;
+	}
+	a->nkeys++;
+	return k;
+}
+
+static int
+reason_parse(const char *s, enum kp_reason *out)
+{
+	int i;
+
+	for (i = 0; i < KP_REASON_COUNT; i++) {
+		if (strcmp(s, kp_reason_str((enum kp_reason)i)) == 0) {
+			*out = (enum kp_reason)i;
+			return 0;
+		}
+	}
+	return KP_ERR_INVALID;
+}
+
+#define V(f, i) ((f)->absent[i] ? NULL : (f)->value[i])
+
+static int
+account(struct kp_auditlog *a, const struct kp_audit_fields *f,
+    const struct when *w)
+{
+	const char *event = f->value[0], *decision = f->value[1];
+	const char *acct = V(f, 3), *id = V(f, 4), *owner = V(f, 5);
+	const char *fp = V(f, 6), *client = V(f, 7);
+	struct keystat *k = NULL;
+	enum kp_reason reason;
+	int allow = strcmp(decision, "allow") == 0;
+	int would = strcmp(decision, "would_deny") == 0;
+	int err = 0, r;
+
+	if (reason_parse(f->value[2], &reason) != 0)
+		return KP_ERR_INVALID; /* kp_audit_parse checks it already */
+	if (strcmp(event, "account") == 0)
+		a->account_records++;
+	if (!allow) {
+		if (would)
+			a->would_deny[reason]++;
+		else
+			a->deny[reason]++;
+	}
+	if (w->text[0] != '\0') {
+		if (later(w, &a->last))
+			a->last = *w;
+		if (a->first.seq == 0 || later(&a->first, w))
+			a->first = *w;
+	}
+	if (fp == NULL)
+		return 0;
+	if ((k = key_get(a, fp, &err)) == NULL)
+		return err;
+	if (owner != NULL) {
+		char *o = strdup(owner);
+
+		if (o == NULL)
+			return KP_ERR_NOMEM;
+		free(k->owner);
+		k->owner = o;
+	}
+	if ((id != NULL && (r = set_add(&k->ids, id)) != 0) ||
+	    (acct != NULL && (r = set_add(&k->accounts, acct)) != 0) ||
+	    (client != NULL && (r = set_add(&k->clients, client)) != 0))
+		return r;
+	if (strcmp(event, "account") == 0 && (allow || would)) {
+		k->logins++;
+		if (later(w, &k->last_login))
+			k->last_login = *w;
+	}
+	if (strcmp(event, "lookup") == 0 && allow) {
+		k->lookups++;
+		if (later(w, &k->last_lookup))
+			k->last_lookup = *w;
+	}
+	if (!allow)
+		k->denials++;
+	if (reason == KP_REVOKED) {
+		k->revoked++;
+		a->c.revoked_tries++;
+		if (later(w, &k->last_revoked))
+			k->last_revoked = *w;
+	}
+	return 0;
+}
+
+int
+kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len)
+{
+	struct kp_audit_fields f;
+	struct when w;
+	size_t off;
+	char *copy = NULL;
+	int r;
+
+	if (a == NULL || (line == NULL && len > 0))
+		return KP_ERR_ARG;
+	a->c.lines++;
+	memset(&w, 0, sizeof(w));
+	w.seq = a->c.lines;
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len == 0 || memmem(line, len, "event=", 6) == NULL) {
+		a->c.other++;
+		return 0;
+	}
+	if (len > KP_AUDITLOG_LINE_MAX || memchr(line, '\0', len) != NULL ||
+	    !kp_auditlog_locate(
+	        line, len, &off, w.text, sizeof(w.text), &w.t)) {
+		a->c.malformed++;
+		return 0;
+	}
+	if ((copy = malloc(len - off + 1)) == NULL)
+		return KP_ERR_NOMEM;
+	memcpy(copy, line + off, len - off);
+	copy[len - off] = '\0';
+	r = kp_audit_parse(copy, &f);
+	free(copy);
+	if (r == KP_ERR_NOMEM)
+		return r;
+	if (r != 0) {
+		a->c.malformed++;
+		return 0;
+	}
+	if (w.text[0] == '\0')
+		w.seq = a->c.lines; /* no time: input order still orders */
+	r = account(a, &f, &w);
+	kp_audit_fields_free(&f);
+	if (r == KP_ERR_INVALID) {
+		a->c.malformed++;
+		return 0;
+	}
+	if (r != 0)
+		return r;
+	a->c.records++;
+	return 0;
+}
+
+int
+kp_auditlog_read(struct kp_auditlog *a, FILE *f)
+{
+	char *buf;
+	size_t n = 0;
+	int ch, over = 0, r = 0;
+
+	if (a == NULL || f == NULL)
+		return KP_ERR_ARG;
+	if ((buf = malloc(KP_AUDITLOG_LINE_MAX + 1)) == NULL)
+		return KP_ERR_NOMEM;
+	for (;;) {
+		ch = getc(f);
+		if (ch != EOF && ch != '\n') {
+			if (n <= KP_AUDITLOG_LINE_MAX)
+				buf[n++] = (char)ch;
+			else
+				over = 1;
+			continue;
+		}
+		if (n > 0 || ch == '\n') {
+			if (over) {
+				/* too long to be ours: never parse a prefix */
+				a->c.lines++;
+				a->c.malformed++;
+			} else if ((r = kp_auditlog_add_line(a, buf, n)) != 0)
+				break;
+		}
+		n = 0;
+		over = 0;
+		if (ch == EOF)
+			break;
+	}
+	if (r == 0 && ferror(f))
+		r = KP_ERR_IO;
+	free(buf);
+	return r;
+}
+
+int
+kp_auditlog_set_policy(struct kp_auditlog *a, const struct kp_policy *p)
+{
+	if (a == NULL)
+		return KP_ERR_ARG;
+	a->policy = p;
+	return 0;
+}
+
+void
+kp_auditlog_counts(const struct kp_auditlog *a, struct kp_auditlog_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (a != NULL)
+		*out = a->c;
+}
+
+/* -------------------------------------------------------------- output */
+
+/* Logins come from PAM records; without any, from sshd's lookups. */
+static int
+use_lookups(const struct kp_auditlog *a)
+{
+	return a->account_records == 0;
+}
+
+static uint64_t
+uses(const struct kp_auditlog *a, const struct keystat *k)
+{
+	return use_lookups(a) ? k->lookups : k->logins;
+}
+
+static const struct when *
+last_use(const struct kp_auditlog *a, const struct keystat *k)
+{
+	return use_lookups(a) ? &k->last_lookup : &k->last_login;
+}
+
+static const char *
+when_text(const struct when *w)
+{
+	return w->seq == 0 || w->text[0] == '\0' ? NULL : w->text;
+}
+
+static int
+str_cmp_null(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+static int
+key_cmp(const void *x, const void *y)
+{
+	const struct keystat *a = *(const struct keystat *const *)x;
+	const struct keystat *b = *(const struct keystat *const *)y;
+	int c;
+
+	if ((c = str_cmp_null(a->owner, b->owner)) != 0)
+		return c;
+	return strcmp(a->fp, b->fp);
+}
+
+static int
+counted_cmp(const void *x, const void *y)
+{
+	const struct counted *a = x, *b = y;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return strcmp(a->s, b->s);
+}
+
+static int
+plain_cmp(const void *x, const void *y)
+{
+	const struct counted *a = x, *b = y;
+
+	return strcmp(a->s, b->s);
+}
+
+/* A sorted copy of a set's values (the set itself stays untouched). */
+static struct counted *
+sorted(const struct set *s, int by_count)
+{
+	struct counted *v;
+
+	if ((v = calloc(s->n + 1, sizeof(*v))) == NULL)
+		return NULL;
+	if (s->n > 0) {
+		memcpy(v, s->v, s->n * sizeof(*v));
+		qsort(v, s->n, sizeof(*v), by_count ? counted_cmp : plain_cmp);
+	}
+	return v;
+}
+
+static int
+text_set(struct kp_buf *b, const struct set *s, int counts)
+{
+	struct counted *v;
+	size_t i;
+
+	if (s->n == 0) {
+		kp_buf_puts(b, "-");
+		return 0;
+	}
+	if ((v = sorted(s, counts)) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; i < s->n; i++) {
+		if (i > 0)
+			kp_buf_puts(b, ", ");
+		kp_text_safe(b, v[i].s);
+		if (counts)
+			kp_buf_printf(b, " (%llu)", (unsigned long long)v[i].n);
+	}
+	if (s->more > 0)
+		kp_buf_printf(
+		    b, ", and %llu more", (unsigned long long)s->more);
+	free(v);
+	return 0;
+}
+
+static int
+json_set(struct kp_buf *b, const struct set *s, int counts)
+{
+	struct counted *v;
+	size_t i;
+
+	if ((v = sorted(s, counts)) == NULL)
+		return KP_ERR_NOMEM;
+	kp_buf_putc(b, '[');
+	for (i = 0; i < s->n; i++) {
+		if (i > 0)
+			kp_buf_puts(b, ", ");
+		if (counts) {
+			kp_buf_puts(b, "{\"client\": ");
+			kp_json_str(b, v[i].s);
+			kp_buf_printf(b, ", \"count\": %llu}",
+			    (unsigned long long)v[i].n);
+		} else
+			kp_json_str(b, v[i].s);
+	}
+	kp_buf_putc(b, ']');
+	free(v);
+	return 0;
+}
+
+/* A text table: rows of cells, aligned when written. */
+struct table {
+	char **cells;
+	size_t ncols, nrows, cap;
+	int err;
+};
+
+static void
+table_put(struct table *t, size_t col, const char *plain, const char *safe)
+{
+	struct kp_buf cb;
+	char **tmp;
+	char *s = NULL;
+	size_t at = t->nrows * t->ncols + col;
+
+	if (t->err != 0)
+		return;
+	kp_buf_init(&cb, KP_ADMIN_OUT_MAX);
+	kp_buf_puts(&cb, "");
+	if (plain != NULL)
+		kp_buf_puts(&cb, plain);
+	if (safe != NULL)
+		kp_text_safe(&cb, safe);
+	if ((t->err = kp_buf_take(&cb, &s, NULL)) != 0)
+		return;
+	if (at + 1 > t->cap) {
+		size_t cap = t->cap == 0 ? 64 : t->cap * 2;
+
+		while (cap < at + 1)
+			cap *= 2;
+		if ((tmp = reallocarray(t->cells, cap, sizeof(*tmp))) == NULL) {
+			free(s);
+			t->err = KP_ERR_NOMEM;
+			return;
+		}
+		t->cells = tmp;
+		t->cap = cap;
+	}
+	t->cells[at] = s;
+	if (col + 1 == t->ncols)
+		t->nrows++;
+}
+
+static void
+table_free(struct table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
+
+static void
+table_write(struct kp_buf *b, const struct table *t, const char *const *head)
+{
+	size_t w[16] = {0}, i, k, cw;
+
+	for (k = 0; k < t->ncols && k < NELEM(w); k++)
+		w[k] = strlen(head[k]);
+	for (i = 0; i < t->nrows; i++)
+		for (k = 0; k < t->ncols && k < NELEM(w); k++)
+			if ((cw = kp_text_width(t->cells[i * t->ncols + k])) >
+			    w[k])
+				w[k] = cw;
+	for (i = 0; i <= t->nrows; i++) {
+		kp_buf_puts(b, "  ");
+		for (k = 0; k < t->ncols && k < NELEM(w); k++) {
+			const char *s =
+			    i == 0 ? head[k] : t->cells[(i - 1) * t->ncols + k];
+
+			kp_buf_puts(b, s);
+			if (k + 1 == t->ncols)
+				break;
+			for (cw = kp_text_width(s); cw < w[k] + 2; cw++)
+				kp_buf_putc(b, ' ');
+		}
+		kp_buf_putc(b, '\n');
+	}
+}
+
+/* The keys, sorted by owner then fingerprint (pointers into a->keys). */
+static struct keystat **
+sorted_keys(const struct kp_auditlog *a)
+{
+	struct keystat **v;
+	size_t i;
+
+	if ((v = calloc(a->nkeys + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < a->nkeys; i++)
+		v[i] = &a->keys[i];
+	if (a->nkeys > 0)
+		qsort(v, a->nkeys, sizeof(*v), key_cmp);
+	return v;
+}
+
+struct ownerstat {
+	const char *owner;
+	size_t keys;
+	uint64_t logins;
+	const struct when *last;
+};
+
+/* Owners over the sorted keys (same owners are adjacent). */
+static struct ownerstat *
+owner_stats(const struct kp_auditlog *a, struct keystat **v, size_t *n)
+{
+	struct ownerstat *o;
+	size_t i, m = 0;
+
+	*n = 0;
+	if ((o = calloc(a->nkeys + 1, sizeof(*o))) == NULL)
+		return NULL;
+	for (i = 0; i < a->nkeys; i++) {
+		if (v[i]->owner == NULL)
+			continue;
+		if (m == 0 || strcmp(o[m - 1].owner, v[i]->owner) != 0)
+			o[m++].owner = v[i]->owner;
+		o[m - 1].keys++;
+		o[m - 1].logins += uses(a, v[i]);
+		if (uses(a, v[i]) > 0 &&
+		    (o[m - 1].last == NULL ||
+		        later(last_use(a, v[i]), o[m - 1].last)))
+			o[m - 1].last = last_use(a, v[i]);
+	}
+	*n = m;
+	return o;
+}
+
+/* Policy keys (by fingerprint) that no record shows in use. */
+struct unused {
+	const struct kp_entry *e; /* the first entry of the key */
+	struct set ids;
+};
+
+static int
+unused_cmp(const void *x, const void *y)
+{
+	const struct unused *a = x, *b = y;
+	int c;
+
+	if ((c = strcmp(a->e->owner, b->e->owner)) != 0)
+		return c;
+	return strcmp(a->e->key->fp, b->e->key->fp);
+}
+
+static int
+never_used(const struct kp_auditlog *a, struct unused **out, size_t *nout)
+{
+	const struct kp_policy *p = a->policy;
+	struct kp_strtab seen;
+	struct unused *v = NULL;
+	const struct kp_entry *e;
+	size_t i, j, n = 0;
+	int r = 0;
+
+	*out = NULL;
+	*nout = 0;
+	kp_strtab_init(&seen);
+	if ((v = calloc(p->nentries + 1, sizeof(*v))) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; i < p->nentries; i++) {
+		e = &p->entries[i];
+		if (kp_policy_is_revoked(p, e->key->fp, e->owner))
+			continue; /* cannot be used: not a candidate */
+		if (kp_strtab_get(&a->byfp, e->key->fp, &j) &&
+		    uses(a, &a->keys[j]) > 0)
+			continue;
+		if (kp_strtab_get(&seen, e->key->fp, &j)) {
+			if ((r = set_add(&v[j].ids, e->id)) != 0)
+				goto out;
+			continue;
+		}
+		if ((r = kp_strtab_put(&seen, e->key->fp, n, NULL)) < 0)
+			goto out;
+		v[n].e = e;
+		if ((r = set_add(&v[n].ids, e->id)) != 0)
+			goto out;
+		n++;
+	}
+	if (n > 0)
+		qsort(v, n, sizeof(*v), unused_cmp);
+	*out = v;
+	*nout = n;
+	v = NULL;
+	r = 0;
+out:
+	if (v != NULL) {
+		for (i = 0; i < n; i++)
+			set_free(&v[i].ids);
+		free(v);
+	}
+	kp_strtab_free(&seen);
+	return r;
+}
+
+static void
+unused_free(struct unused *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		set_free(&v[i].ids);
+	free(v);
+}
+
+static int
+format_text(const struct kp_auditlog *a, struct keystat **keys,
+    struct ownerstat *own, size_t nown, struct kp_buf *b)
+{
+	static const char *const khead[] = {"FINGERPRINT", "OWNER", "KEY IDS",
+	    "ACCOUNTS", "LOGINS", "LAST LOGIN", "DENIED"};
+	static const char *const ohead[] = {
+	    "OWNER", "KEYS", "LOGINS", "LAST LOGIN"};
+	static const char *const rhead[] = {"REASON", "DENIED", "WOULD DENY"};
+	static const char *const vhead[] = {
+	    "FINGERPRINT", "OWNER", "TRIES", "LAST", "ACCOUNTS", "CLIENTS"};
+	static const char *const uhead[] = {"FINGERPRINT", "OWNER", "KEY IDS"};
+	struct table t;
+	struct unused *un = NULL;
+	struct kp_buf cb;
+	const char *w;
+	char num[32];
+	size_t i, nun = 0;
+	int r = 0, any;
+	const char *basis = use_lookups(a) ? "lookups" : "logins";
+
+	kp_buf_printf(b,
+	    "records: %llu (%llu malformed %s skipped, %llu other %s "
+	    "ignored)\n",
+	    (unsigned long long)a->c.records,
+	    (unsigned long long)a->c.malformed,
+	    a->c.malformed == 1 ? "line" : "lines",
+	    (unsigned long long)a->c.other, a->c.other == 1 ? "line" : "lines");
+	kp_buf_printf(b, "period: %s .. %s\n",
+	    when_text(&a->first) ? when_text(&a->first) : "-",
+	    when_text(&a->last) ? when_text(&a->last) : "-");
+	if (use_lookups(a) && a->c.records > 0)
+		kp_buf_puts(b,
+		    "note: no pam_keyauth account records; logins "
+		    "are counted from sshd's key lookups (a lookup "
+		    "is not proof of a login)\n");
+	if (a->keys_dropped > 0)
+		kp_buf_printf(b,
+		    "note: %llu records of keys over the limit of "
+		    "%d keys were not summarised\n",
+		    (unsigned long long)a->keys_dropped, MAX_KEYS);
+
+	/* logins per key */
+	kp_buf_printf(b, "\n%s per key:\n", basis);
+	memset(&t, 0, sizeof(t));
+	t.ncols = NELEM(khead);
+	for (i = 0; i < a->nkeys && t.err == 0; i++) {
+		table_put(&t, 0, keys[i]->fp, NULL);
+		table_put(&t, 1, NULL, keys[i]->owner);
+		kp_buf_init(&cb, KP_ADMIN_OUT_MAX);
+		if ((r = text_set(&cb, &keys[i]->ids, 0)) != 0 ||
+		    (r = cb.err) != 0) {
+			kp_buf_free(&cb);
+			goto out;
+		}
+		table_put(&t, 2, cb.s, NULL);
+		kp_buf_free(&cb);
+		kp_buf_init(&cb, KP_ADMIN_OUT_MAX);
+		if ((r = text_set(&cb, &keys[i]->accounts, 0)) != 0 ||
+		    (r = cb.err) != 0) {
+			kp_buf_free(&cb);
+			goto out;
+		}
+		table_put(&t, 3, cb.s, NULL);
+		kp_buf_free(&cb);
+		snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)uses(a, keys[i]));
+		table_put(&t, 4, num, NULL);
+		w = uses(a, keys[i]) > 0 ? when_text(last_use(a, keys[i]))
+		                         : NULL;
+		table_put(&t, 5, w != NULL ? w : "-", NULL);
+		snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)keys[i]->denials);
+		table_put(&t, 6, num, NULL);
+	}
+	if ((r = t.err) != 0)
+		goto out;
+	if (t.nrows == 0)
+		kp_buf_puts(b, "  none\n");
+	else
+		table_write(b, &t, khead);
+	table_free(&t);
+
+	kp_buf_printf(b, "\n%s per owner:\n", basis);
+	t.ncols = NELEM(ohead);
+	for (i = 0; i < nown && t.err == 0; i++) {
+		table_put(&t, 0, NULL, own[i].owner);
+		snprintf(num, sizeof(num), "%zu", own[i].keys);
+		table_put(&t, 1, num, NULL);
+		snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)own[i].logins);
+		table_put(&t, 2, num, NULL);
+		w = own[i].last != NULL ? when_text(own[i].last) : NULL;
+		table_put(&t, 3, w != NULL ? w : "-", NULL);
+	}
+	if ((r = t.err) != 0)
+		goto out;
+	if (t.nrows == 0)
+		kp_buf_puts(b, "  none\n");
+	else
+		table_write(b, &t, ohead);
+	table_free(&t);
+
+	kp_buf_puts(b, "\ndenials by reason:\n");
+	t.ncols = NELEM(rhead);
+	for (i = 0; i < KP_REASON_COUNT; i++) {
+		if (a->deny[i] == 0 && a->would_deny[i] == 0)
+			continue;
+		table_put(&t, 0, kp_reason_str((enum kp_reason)i), NULL);
+		snprintf(
+		    num, sizeof(num), "%llu", (unsigned long long)a->deny[i]);
+		table_put(&t, 1, num, NULL);
+		snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)a->would_deny[i]);
+		table_put(&t, 2, num, NULL);
+	}
+	if ((r = t.err) != 0)
+		goto out;
+	if (t.nrows == 0)
+		kp_buf_puts(b, "  none\n");
+	else
+		table_write(b, &t, rhead);
+	table_free(&t);
+
+	kp_buf_printf(b, "\n%srevoked keys tried (%llu %s):\n",
+	    a->c.revoked_tries > 0 ? "ALERT: " : "",
+	    (unsigned long long)a->c.revoked_tries,
+	    a->c.revoked_tries == 1 ? "attempt" : "attempts");
+	t.ncols = NELEM(vhead);
+	for (i = 0; i < a->nkeys && t.err == 0; i++) {
+		if (keys[i]->revoked == 0)
+			continue;
+		table_put(&t, 0, keys[i]->fp, NULL);
+		table_put(&t, 1, NULL, keys[i]->owner);
+		snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)keys[i]->revoked);
+		table_put(&t, 2, num, NULL);
+		w = when_text(&keys[i]->last_revoked);
+		table_put(&t, 3, w != NULL ? w : "-", NULL);
+		for (any = 0; any < 2; any++) {
+			kp_buf_init(&cb, KP_ADMIN_OUT_MAX);
+			if ((r = text_set(&cb,
+			         any == 0 ? &keys[i]->accounts
+			                  : &keys[i]->clients,
+			         0)) != 0 ||
+			    (r = cb.err) != 0) {
+				kp_buf_free(&cb);
+				goto out;
+			}
+			table_put(&t, 4 + (size_t)any, cb.s, NULL);
+			kp_buf_free(&cb);
+		}
+	}
+	if ((r = t.err) != 0)
+		goto out;
+	if (t.nrows == 0)
+		kp_buf_puts(b, "  none\n");
+	else
+		table_write(b, &t, vhead);
+	table_free(&t);
+
+	if (a->policy == NULL) {
+		kp_buf_puts(b,
+		    "\nkeys never used: (give --policy-file to "
+		    "list the policy's keys that were never used)\n");
+	} else {
+		if ((r = never_used(a, &un, &nun)) != 0)
+			goto out;
+		kp_buf_printf(b,
+		    "\nkeys never used (policy serial %llu): %zu\n",
+		    (unsigned long long)a->policy->serial, nun);
+		t.ncols = NELEM(uhead);
+		for (i = 0; i < nun && t.err == 0; i++) {
+			table_put(&t, 0, un[i].e->key->fp, NULL);
+			table_put(&t, 1, NULL, un[i].e->owner);
+			kp_buf_init(&cb, KP_ADMIN_OUT_MAX);
+			if ((r = text_set(&cb, &un[i].ids, 0)) != 0 ||
+			    (r = cb.err) != 0) {
+				kp_buf_free(&cb);
+				goto out;
+			}
+			table_put(&t, 2, cb.s, NULL);
+			kp_buf_free(&cb);
+		}
+		if ((r = t.err) != 0)
+			goto out;
+		if (t.nrows > 0)
+			table_write(b, &t, uhead);
+		table_free(&t);
+	}
+
+	kp_buf_puts(b, "\nsources seen per key:\n");
+	for (i = 0, any = 0; i < a->nkeys; i++) {
+		if (keys[i]->clients.n == 0)
+			continue;
+		kp_buf_printf(b, "  %s (", keys[i]->fp);
+		kp_text_safe(b, keys[i]->owner);
+		kp_buf_puts(b, "): ");
+		if ((r = text_set(b, &keys[i]->clients, 1)) != 0)
+			goto out;
+		kp_buf_putc(b, '\n');
+		any = 1;
+	}
+	if (!any)
+		kp_buf_puts(b, "  none\n");
+	r = b->err;
+out:
+	table_free(&t);
+	unused_free(un, nun);
+	return r;
+}
+
+static void
+json_when(struct kp_buf *b, const struct when *w)
+{
+	kp_json_str(b, w != NULL ? when_text(w) : NULL);
+}
+
+static int
+format_json(const struct kp_auditlog *a, struct keystat **keys,
+    struct ownerstat *own, size_t nown, struct kp_buf *b)
+{
+	struct unused *un = NULL;
+	size_t i, nun = 0;
+	int r = 0, first;
+
+	kp_buf_printf(b,
+	    "{\n  \"audit_version\": 1,\n  \"lines\": %llu,\n"
+	    "  \"records\": %llu,\n  \"malformed\": %llu,\n"
+	    "  \"other\": %llu,\n",
+	    (unsigned long long)a->c.lines, (unsigned long long)a->c.records,
+	    (unsigned long long)a->c.malformed, (unsigned long long)a->c.other);
+	kp_buf_puts(b, "  \"period\": {\"first\": ");
+	json_when(b, &a->first);
+	kp_buf_puts(b, ", \"last\": ");
+	json_when(b, &a->last);
+	kp_buf_printf(b, "},\n  \"logins_from\": \"%s\",\n  \"keys\": [",
+	    use_lookups(a) ? "lookup" : "account");
+	for (i = 0; i < a->nkeys; i++) {
+		kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
+		kp_buf_puts(b, "\"fingerprint\": ");
+		kp_json_str(b, keys[i]->fp);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, keys[i]->owner);
+		kp_buf_puts(b, ", \"key_ids\": ");
+		if ((r = json_set(b, &keys[i]->ids, 0)) != 0)
+			goto out;
+		kp_buf_puts(b, ", \"accounts\": ");
+		if ((r = json_set(b, &keys[i]->accounts, 0)) != 0)
+			goto out;
+		kp_buf_printf(b, ", \"logins\": %llu, \"last_login\": ",
+		    (unsigned long long)uses(a, keys[i]));
+		json_when(
+		    b, uses(a, keys[i]) > 0 ? last_use(a, keys[i]) : NULL);
+		kp_buf_printf(b,
+		    ", \"lookups\": %llu, \"denials\": %llu, "
+		    "\"revoked_tries\": %llu, \"sources\": ",
+		    (unsigned long long)keys[i]->lookups,
+		    (unsigned long long)keys[i]->denials,
+		    (unsigned long long)keys[i]->revoked);
+		if ((r = json_set(b, &keys[i]->clients, 1)) != 0)
+			goto out;
+		kp_buf_printf(b, ", \"sources_not_kept\": %llu}",
+		    (unsigned long long)keys[i]->clients.more);
+	}
+	kp_buf_puts(b,
+	    a->nkeys > 0 ? "\n  ],\n  \"owners\": [" : "],\n  \"owners\": [");
+	for (i = 0; i < nown; i++) {
+		kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
+		kp_buf_puts(b, "\"owner\": ");
+		kp_json_str(b, own[i].owner);
+		kp_buf_printf(b,
+		    ", \"keys\": %zu, \"logins\": %llu, \"last_login\": ",
+		    own[i].keys, (unsigned long long)own[i].logins);
+		json_when(b, own[i].last);
+		kp_buf_putc(b, '}');
+	}
+	kp_buf_puts(
+	    b, nown > 0 ? "\n  ],\n  \"denials\": [" : "],\n  \"denials\": [");
+	for (i = 0, first = 1; i < KP_REASON_COUNT; i++) {
+		if (a->deny[i] == 0 && a->would_deny[i] == 0)
+			continue;
+		kp_buf_printf(b,
+		    "%s{\"reason\": \"%s\", \"deny\": %llu, \"would_deny\": "
+		    "%llu}",
+		    first ? "\n    " : ",\n    ",
+		    kp_reason_str((enum kp_reason)i),
+		    (unsigned long long)a->deny[i],
+		    (unsigned long long)a->would_deny[i]);
+		first = 0;
+	}
+	kp_buf_puts(b,
+	    first ? "],\n  \"revoked_tries\": ["
+	          : "\n  ],\n  \"revoked_tries\": [");
+	for (i = 0, first = 1; i < a->nkeys; i++) {
+		if (keys[i]->revoked == 0)
+			continue;
+		kp_buf_puts(b, first ? "\n    {" : ",\n    {");
+		first = 0;
+		kp_buf_puts(b, "\"fingerprint\": ");
+		kp_json_str(b, keys[i]->fp);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, keys[i]->owner);
+		kp_buf_printf(b, ", \"tries\": %llu, \"last\": ",
+		    (unsigned long long)keys[i]->revoked);
+		json_when(b, &keys[i]->last_revoked);
+		kp_buf_puts(b, ", \"accounts\": ");
+		if ((r = json_set(b, &keys[i]->accounts, 0)) != 0)
+			goto out;
+		kp_buf_puts(b, ", \"clients\": ");
+		if ((r = json_set(b, &keys[i]->clients, 0)) != 0)
+			goto out;
+		kp_buf_putc(b, '}');
+	}
+	kp_buf_puts(
+	    b, first ? "],\n  \"never_used\": " : "\n  ],\n  \"never_used\": ");
+	if (a->policy == NULL) {
+		kp_buf_puts(b, "null\n}\n");
+		return b->err;
+	}
+	if ((r = never_used(a, &un, &nun)) != 0)
+		goto out;
+	kp_buf_putc(b, '[');
+	for (i = 0; i < nun; i++) {
+		kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
+		kp_buf_puts(b, "\"fingerprint\": ");
+		kp_json_str(b, un[i].e->key->fp);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, un[i].e->owner);
+		kp_buf_puts(b, ", \"key_ids\": ");
+		if ((r = json_set(b, &un[i].ids, 0)) != 0)
+			goto out;
+		kp_buf_putc(b, '}');
+	}
+	kp_buf_puts(b, nun > 0 ? "\n  ]\n}\n" : "]\n}\n");
+	r = b->err;
+out:
+	unused_free(un, nun);
+	return r;
+}
+
+int
+kp_auditlog_format(const struct kp_auditlog *a, enum kp_format fmt, char **out)
+{
+	struct keystat **keys = NULL;
+	struct ownerstat *own = NULL;
+	struct kp_buf b;
+	size_t nown = 0;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (a == NULL || out == NULL)
+		return KP_ERR_ARG;
+	kp_buf_init(&b, KP_ADMIN_OUT_MAX);
+	if ((keys = sorted_keys(a)) == NULL ||
+	    (own = owner_stats(a, keys, &nown)) == NULL) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	if (fmt == KP_FORMAT_TEXT)
+		r = format_text(a, keys, own, nown, &b);
+	else if (fmt == KP_FORMAT_JSON)
+		r = format_json(a, keys, own, nown, &b);
+	else
+		r = KP_ERR_ARG;
+	if (r == 0)
+		r = kp_buf_take(&b, out, NULL); /* the caller's */
+out:
+	kp_buf_free(&b);
+	free(keys);
+	free(own);
+	return r;
+}

@@ -1,0 +1,853 @@
+#include "config.h"
+
+/*
+ * What a policy change does to access, for the reviewer who approves it.
+ * Entries are matched by id. Restrictions are compared by what they admit,
+ * not by how they are written: "from: [office]" and the network's
+ * addresses written out are the same thing, and a from: list that lost an
+ * address while gaining a wider network is a widening.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "keyauth.h"
+#include "kp-internal.h"
+#include "kp-policy.h"
+#include "admin.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define DIFF_DETAIL_MAX (1024 * 1024)
+
+/* ------------------------------------------------------ address sets */
+
+static int
+cidr_contains(const struct kp_cidr *net, const struct kp_cidr *x)
+{
+	unsigned i, full, rem;
+
+	if (net->family != x->family || net->prefix > x->prefix)
+		return 0;
+	full = net->prefix / 8;
+	rem = net->prefix % 8;
+	for (i = 0; i < full; i++)
+		if (net->addr[i] != x->addr[i])
+			return 0;
+	if (rem != 0) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rem));
+
+		if ((net->addr[full] & mask) != (x->addr[full] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * 1 if the union of s covers x. Only a network strictly inside x can
+ * help cover it piecewise, so x is halved only then; the depth is bounded
+ * by the address length (at most 129 levels).
+ */
+static int
+covered(const struct kp_cidr *x, const struct kp_cidr *s, size_t ns)
+{
+	struct kp_cidr h;
+	size_t i;
+	int inside = 0, max = x->family == 4 ? 32 : 128;
+
+	for (i = 0; i < ns; i++) {
+		if (cidr_contains(&s[i], x))
+			return 1;
+		if (!inside && cidr_contains(x, &s[i]))
+			inside = 1;
+	}
+	if (!inside || x->prefix >= max)
+		return 0;
+	h = *x;
+	h.prefix++;
+	h.addr[x->prefix / 8] &= (uint8_t) ~(0x80 >> (x->prefix % 8));
+	if (!covered(&h, s, ns))
+		return 0;
+	h.addr[x->prefix / 8] |= (uint8_t)(0x80 >> (x->prefix % 8));
+	return covered(&h, s, ns);
+}
+
+int
+kp_cidrs_cover(
+    const struct kp_cidr *a, size_t na, const struct kp_cidr *b, size_t nb)
+{
+	struct kp_cidr all[2];
+	size_t i;
+
+	if (na == 0)
+		return 1; /* any address covers everything */
+	if (nb == 0) {
+		memset(all, 0, sizeof(all));
+		all[0].family = 4;
+		all[1].family = 6;
+		b = all;
+		nb = 2;
+	}
+	for (i = 0; i < nb; i++)
+		if (!covered(&b[i], a, na))
+			return 0;
+	return 1;
+}
+
+/* ------------------------------------------------------------- items */
+
+struct ctx {
+	struct kp_diff *d;
+	size_t cap;
+	const struct kp_policy *old, *new;
+	int err;
+};
+
+static char *
+dup_or_null(struct ctx *c, const char *s)
+{
+	char *r;
+
+	if (s == NULL)
+		return NULL;
+	if ((r = strdup(s)) == NULL)
+		c->err = KP_ERR_NOMEM;
+	return r;
+}
+
+static void
+add_item(struct ctx *c, enum kp_diff_kind kind, const char *field,
+    const struct kp_entry *e, const char *accounts, struct kp_buf *detail)
+{
+	struct kp_diff_item *it, *tmp;
+	char *text = NULL;
+
+	if (c->err != 0 || (c->err = detail->err) != 0) {
+		kp_buf_free(detail);
+		return;
+	}
+	if (c->d->nitems == c->cap) {
+		size_t ncap = c->cap == 0 ? 16 : c->cap * 2;
+
+		if ((tmp = reallocarray(c->d->items, ncap, sizeof(*tmp))) ==
+		    NULL) {
+			c->err = KP_ERR_NOMEM;
+			kp_buf_free(detail);
+			return;
+		}
+		c->d->items = tmp;
+		c->cap = ncap;
+	}
+	if ((c->err = kp_buf_take(detail, &text, NULL)) != 0)
+		return;
+	it = &c->d->items[c->d->nitems];
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	it->detail = text; /* owned by the item */
+	it->field = dup_or_null(c, field);
+	if (e != NULL) {
+		it->key_id = dup_or_null(c, e->id);
+		it->owner = dup_or_null(c, e->owner);
+		it->fp = dup_or_null(c, e->key->fp);
+	}
+	it->accounts = dup_or_null(c, accounts);
+	c->d->nitems++;
+	c->d->count[kind]++;
+}
+
+static void
+put_sources(struct kp_buf *b, const struct kp_entry *e)
+{
+	char addr[64];
+	size_t i;
+
+	if (e->nsources == 0) {
+		kp_buf_puts(b, "any address");
+		return;
+	}
+	for (i = 0; i < e->nsources; i++) {
+		kp_cidr_format(&e->sources[i], addr, sizeof(addr));
+		kp_buf_printf(b, "%s%s", i > 0 ? ", " : "", addr);
+	}
+}
+
+static void
+put_strv(struct kp_buf *b, char *const *v, size_t n, const char *none)
+{
+	size_t i;
+
+	if (n == 0)
+		kp_buf_puts(b, none);
+	for (i = 0; i < n; i++)
+		kp_buf_printf(b, "%s%s", i > 0 ? ", " : "", v[i]);
+}
+
+static void
+put_time(struct kp_buf *b, int64_t t, const char *none)
+{
+	char ts[64];
+
+	if (t == KP_TIME_NONE_BEFORE || t == KP_TIME_NONE_AFTER) {
+		kp_buf_puts(b, none);
+		return;
+	}
+	kp_time_format(t, ts, sizeof(ts));
+	kp_buf_puts(b, ts);
+}
+
+/* Everything a grant admits, in one line. */
+static void
+describe_grant(
+    struct kp_buf *b, const struct kp_policy *p, const struct kp_entry *e)
+{
+	kp_buf_puts(b, "from ");
+	put_sources(b, e);
+	kp_buf_puts(b, "; ");
+	if (e->nhosts == 0)
+		kp_buf_puts(b, "all hosts");
+	else {
+		kp_buf_puts(b, "hosts ");
+		put_strv(b, e->hosts, e->nhosts, "");
+	}
+	if (e->not_before != KP_TIME_NONE_BEFORE) {
+		kp_buf_puts(b, "; valid from ");
+		put_time(b, e->not_before, "");
+	}
+	kp_buf_puts(b, "; expires ");
+	put_time(b, e->expires, "never");
+	if (e->noptions > 0) {
+		kp_buf_puts(b, "; options ");
+		put_strv(b, e->options, e->noptions, "");
+	}
+	if (e->command != NULL)
+		kp_buf_printf(b, "; command \"%s\"", e->command);
+	if (kp_policy_is_revoked(p, e->key->fp, e->owner))
+		kp_buf_puts(b, " (the key is revoked: grants nothing)");
+}
+
+static int
+lists(char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+lists_ci(char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* One item per account of e that other does not list (all when NULL). */
+static void
+access_items(struct ctx *c, enum kp_diff_kind kind, const struct kp_policy *p,
+    const struct kp_entry *e, const struct kp_entry *other)
+{
+	struct kp_buf b;
+	size_t i;
+
+	for (i = 0; i < e->naccounts && c->err == 0; i++) {
+		if (other != NULL &&
+		    lists(other->accounts, other->naccounts, e->accounts[i]))
+			continue;
+		kp_buf_init(&b, DIFF_DETAIL_MAX);
+		describe_grant(&b, p, e);
+		add_item(c, kind, "access", e, e->accounts[i], &b);
+	}
+}
+
+/* The accounts both entries list, "a, b", for the restriction items. */
+static int
+common_accounts(const struct kp_entry *o, const struct kp_entry *n, char **out)
+{
+	struct kp_buf b;
+	size_t i;
+	int first = 1;
+
+	kp_buf_init(&b, DIFF_DETAIL_MAX);
+	kp_buf_puts(&b, "");
+	for (i = 0; i < n->naccounts; i++) {
+		if (!lists(o->accounts, o->naccounts, n->accounts[i]))
+			continue;
+		kp_buf_printf(&b, "%s%s", first ? "" : ", ", n->accounts[i]);
+		first = 0;
+	}
+	return kp_buf_take(&b, out, NULL);
+}
+
+/* WIDENED, NARROWED, CHANGED from "new admits all old did" and back. */
+static enum kp_diff_kind
+direction(int new_covers_old, int old_covers_new)
+{
+	if (new_covers_old && !old_covers_new)
+		return KP_DIFF_WIDENED;
+	if (old_covers_new && !new_covers_old)
+		return KP_DIFF_NARROWED;
+	return KP_DIFF_CHANGED;
+}
+
+static int
+strv_subset_ci(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i;
+
+	for (i = 0; i < na; i++)
+		if (!lists_ci(b, nb, a[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * 1 if every server pattern a names is also named by b: the same pattern,
+ * or a plain host name that one of b's globs matches. Globs are not
+ * compared beyond that: "web-0?" against "web-*" counts as different.
+ */
+static int
+hosts_subset(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i, j;
+	int ok;
+
+	for (i = 0; i < na; i++) {
+		ok = lists_ci(b, nb, a[i]);
+		for (j = 0; !ok && j < nb && strpbrk(a[i], "*?[") == NULL; j++)
+			ok = kp_host_match(b[j], a[i]);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+/* Options that lift a restriction (sshd re-enables after "restrict"). */
+static int
+option_relaxes(const char *o)
+{
+	static const char *const relaxing[] = {"port-forwarding",
+	    "agent-forwarding", "X11-forwarding", "pty", "user-rc",
+	    "no-touch-required"};
+	size_t i;
+
+	for (i = 0; i < NELEM(relaxing); i++)
+		if (strcasecmp(o, relaxing[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+option_restricts(const char *o)
+{
+	return strcasecmp(o, "restrict") == 0 ||
+	    strcasecmp(o, "verify-required") == 0 ||
+	    (strncasecmp(o, "no-", 3) == 0 && !option_relaxes(o));
+}
+
+/*
+ * Options: only a change that adds pure restrictions and removes pure
+ * relaxations (or the reverse) has a direction; permitopen and friends
+ * are "changed".
+ */
+static enum kp_diff_kind
+options_direction(const struct kp_entry *o, const struct kp_entry *n)
+{
+	size_t i;
+	int narrower = 1, wider = 1;
+
+	for (i = 0; i < n->noptions; i++) {
+		if (lists_ci(o->options, o->noptions, n->options[i]))
+			continue;
+		if (!option_restricts(n->options[i]))
+			narrower = 0;
+		if (!option_relaxes(n->options[i]))
+			wider = 0;
+	}
+	for (i = 0; i < o->noptions; i++) {
+		if (lists_ci(n->options, n->noptions, o->options[i]))
+			continue;
+		if (!option_relaxes(o->options[i]))
+			narrower = 0;
+		if (!option_restricts(o->options[i]))
+			wider = 0;
+	}
+	if (narrower && !wider)
+		return KP_DIFF_NARROWED;
+	if (wider && !narrower)
+		return KP_DIFF_WIDENED;
+	return KP_DIFF_CHANGED;
+}
+
+static void
+restriction_items(
+    struct ctx *c, const struct kp_entry *o, const struct kp_entry *n)
+{
+	struct kp_buf b;
+	char *acc = NULL;
+	int a, z;
+
+	if ((c->err = common_accounts(o, n, &acc)) != 0)
+		return;
+	if (acc[0] == '\0')
+		goto out; /* nothing in common: gained/lost say it all */
+
+	if (strcmp(o->owner, n->owner) != 0) {
+		kp_buf_init(&b, DIFF_DETAIL_MAX);
+		kp_buf_printf(&b, "owner: %s -> %s", o->owner, n->owner);
+		add_item(c, KP_DIFF_CHANGED, "owner", n, acc, &b);
+	}
+	a = kp_cidrs_cover(n->sources, n->nsources, o->sources, o->nsources);
+	z = kp_cidrs_cover(o->sources, o->nsources, n->sources, n->nsources);
+	if (!(a && z)) {
+		kp_buf_init(&b, DIFF_DETAIL_MAX);
+		kp_buf_puts(&b, "from: ");
+		put_sources(&b, o);
+		kp_buf_puts(&b, " -> ");
+		put_sources(&b, n);
+		add_item(c, direction(a, z), "from", n, acc, &b);
+	}
+	a = n->nhosts == 0 ||
+	    (o->nhosts > 0 &&
+	        hosts_subset(o->hosts, o->nhosts, n->hosts, n->nhosts));
+	z = o->nhosts == 0 ||
+	    (n->nhosts > 0 &&
+	        hosts_subset(n->hosts, n->nhosts, o->hosts, o->nhosts));
+	if (!(a && z)) {
+		kp_buf_init(&b, DIFF_DETAIL_MAX);
+		kp_buf_puts(&b, "hosts: ");
+		put_strv(&b, o->hosts, o->nhosts, "all hosts");
+		kp_buf_puts(&b, " -> ");
+		put_strv(&b, n->hosts, n->nhosts, "all hosts");
+		add_item(c, direction(a, z), "hosts", n, acc, &b);
+	}
+	if (o->not_before != n->not_before) {
+		kp_buf_init(&b, DIFF_DETAIL_MAX);
+		kp_buf_puts(&b, "valid from: ");
+		put_time(&b, o->not_before, "always");
+		kp_buf_puts(&b, " -> ");
+		put_time(&b, n->not_before, "always");
+		add_item(c,
+		    n->not_before < o->not_before ? KP_DIFF_WIDENED
+		                                  : KP_DIFF_NARROWED,
+		    "not_before", n, acc, &b);
+	}
+	if (o->expires != n->expires) {
+		kp_buf_init(&b, DIFF_DETAIL_MAX);
+		kp_buf_puts(&b, "expires: ");
+		put_time(&b, o->expires, "never");
+		kp_buf_puts(&b, " -> ");
+		put_time(&b, n->expires, "never");
+		add_item(c,
+		    n->expires > o->expires ? KP_DIFF_WIDENED
+		                            : KP_DIFF_NARROWED,
+		    "expires", n, acc, &b);
+	}
+	if (!strv_subset_ci(o->options, o->noptions, n->options, n->noptions) ||
+	    !strv_subset_ci(n->options, n->noptions, o->options, o->noptions)) {
+		kp_buf_init(&b, DIFF_DETAIL_MAX);
+		kp_buf_puts(&b, "options: ");
+		put_strv(&b, o->options, o->noptions, "none");
+		kp_buf_puts(&b, " -> ");
+		put_strv(&b, n->options, n->noptions, "none");
+		add_item(c, options_direction(o, n), "options", n, acc, &b);
+	}
+	if ((o->command == NULL) != (n->command == NULL) ||
+	    (o->command != NULL && strcmp(o->command, n->command) != 0)) {
+		kp_buf_init(&b, DIFF_DETAIL_MAX);
+		kp_buf_puts(&b, "command: ");
+		if (o->command != NULL)
+			kp_buf_printf(&b, "\"%s\"", o->command);
+		else
+			kp_buf_puts(&b, "none (any command)");
+		kp_buf_puts(&b, " -> ");
+		if (n->command != NULL)
+			kp_buf_printf(&b, "\"%s\"", n->command);
+		else
+			kp_buf_puts(&b, "none (any command)");
+		add_item(c,
+		    o->command == NULL       ? KP_DIFF_NARROWED
+		        : n->command == NULL ? KP_DIFF_WIDENED
+		                             : KP_DIFF_CHANGED,
+		    "command", n, acc, &b);
+	}
+out:
+	free(acc);
+}
+
+/* --------------------------------------------------------- revocations */
+
+/* Revocations are the same when they refuse the same thing. */
+static int
+rev_same(const struct kp_revocation *a, const struct kp_revocation *b)
+{
+	int afp = a->kind != KP_REVOKE_OWNER, bfp = b->kind != KP_REVOKE_OWNER;
+
+	return afp == bfp && strcmp(a->value, b->value) == 0;
+}
+
+static void
+revocation_items(struct ctx *c, enum kp_diff_kind kind,
+    const struct kp_policy *p, const struct kp_policy *other,
+    const struct kp_policy *affected)
+{
+	const struct kp_revocation *rv;
+	const struct kp_entry *e;
+	struct kp_buf b;
+	size_t i, j, n;
+	int hit;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nrevoked && c->err == 0; i++) {
+		rv = &p->revoked[i];
+		hit = 0;
+		for (j = 0; other != NULL && j < other->nrevoked && !hit; j++)
+			hit = rev_same(rv, &other->revoked[j]);
+		if (hit)
+			continue;
+		kp_buf_init(&b, DIFF_DETAIL_MAX);
+		kp_buf_printf(&b, "%s %s (%s)",
+		    rv->kind == KP_REVOKE_OWNER     ? "owner"
+		        : rv->kind == KP_REVOKE_KEY ? "key"
+		                                    : "fingerprint",
+		    rv->value, rv->reason != NULL ? rv->reason : "-");
+		/* Name the entries whose access this takes away or gives back. */
+		for (j = 0, n = 0; affected != NULL && j < affected->nentries;
+		     j++) {
+			e = &affected->entries[j];
+			if (rv->kind == KP_REVOKE_OWNER
+			        ? strcmp(e->owner, rv->value) != 0
+			        : strcmp(e->key->fp, rv->value) != 0)
+				continue;
+			kp_buf_printf(&b, "%s%s",
+			    n++ == 0 ? (kind == KP_DIFF_REVOCATION_ADDED
+			                       ? "; refuses "
+			                       : "; gives back access to ")
+			             : ", ",
+			    e->id);
+		}
+		add_item(c, kind, rv->kind == KP_REVOKE_OWNER ? "owner" : "key",
+		    NULL, NULL, &b);
+		if (c->err == 0 && rv->kind != KP_REVOKE_OWNER) {
+			struct kp_diff_item *it =
+			    &c->d->items[c->d->nitems - 1];
+
+			it->fp = dup_or_null(c, rv->value);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- diff */
+
+static const struct kp_entry *
+find_entry(
+    const struct kp_policy *p, const struct kp_strtab *ids, const char *id)
+{
+	size_t i;
+
+	if (p == NULL || !kp_strtab_get(ids, id, &i))
+		return NULL;
+	return &p->entries[i];
+}
+
+static int
+index_ids(const struct kp_policy *p, struct kp_strtab *t)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; p != NULL && i < p->nentries; i++)
+		if ((r = kp_strtab_put(t, p->entries[i].id, i, NULL)) < 0)
+			return r;
+	return 0;
+}
+
+static int
+item_cmp(const void *a, const void *b)
+{
+	const struct kp_diff_item *x = a, *y = b;
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if ((c = strcmp(x->accounts ? x->accounts : "",
+	         y->accounts ? y->accounts : "")) != 0 &&
+	    (x->kind == KP_DIFF_GAINED || x->kind == KP_DIFF_LOST))
+		return c;
+	if ((c = strcmp(
+	         x->key_id ? x->key_id : "", y->key_id ? y->key_id : "")) != 0)
+		return c;
+	if ((c = strcmp(x->field, y->field)) != 0)
+		return c;
+	return strcmp(x->detail, y->detail);
+}
+
+int
+kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
+    struct kp_diff **out)
+{
+	struct ctx c;
+	struct kp_strtab oids, nids;
+	const struct kp_entry *o, *n;
+	struct kp_buf b;
+	size_t i;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (new == NULL || out == NULL)
+		return KP_ERR_ARG;
+	memset(&c, 0, sizeof(c));
+	kp_strtab_init(&oids);
+	kp_strtab_init(&nids);
+	if ((c.d = calloc(1, sizeof(*c.d))) == NULL)
+		return KP_ERR_NOMEM;
+	c.old = old;
+	c.new = new;
+	c.d->old_serial = old != NULL ? old->serial : 0;
+	c.d->new_serial = new->serial;
+	c.d->old_expires = old != NULL ? old->expires : KP_TIME_NONE_AFTER;
+	c.d->new_expires = new->expires;
+	if ((r = index_ids(old, &oids)) != 0 ||
+	    (r = index_ids(new, &nids)) != 0)
+		goto out;
+
+	if (old != NULL && old->expires != new->expires) {
+		kp_buf_init(&b, DIFF_DETAIL_MAX);
+		kp_buf_puts(&b, "policy expires: ");
+		put_time(&b, old->expires, "never");
+		kp_buf_puts(&b, " -> ");
+		put_time(&b, new->expires, "never");
+		add_item(&c,
+		    new->expires > old->expires ? KP_DIFF_WIDENED
+		                                : KP_DIFF_NARROWED,
+		    "policy expires", NULL, NULL, &b);
+	}
+	for (i = 0; i < new->nentries &&c.err == 0; i++) {
+		n = &new->entries[i];
+		o = find_entry(old, &oids, n->id);
+		if (o != NULL && strcmp(o->key->fp, n->key->fp) != 0)
+			o = NULL; /* another key under the same id */
+		access_items(&c, KP_DIFF_GAINED, new, n, o);
+		if (o != NULL)
+			restriction_items(&c, o, n);
+	}
+	for (i = 0; old != NULL && i < old->nentries && c.err == 0; i++) {
+		o = &old->entries[i];
+		n = find_entry(new, &nids, o->id);
+		if (n != NULL && strcmp(o->key->fp, n->key->fp) != 0)
+			n = NULL;
+		access_items(&c, KP_DIFF_LOST, old, o, n);
+	}
+	revocation_items(&c, KP_DIFF_REVOCATION_ADDED, new, old, new);
+	revocation_items(&c, KP_DIFF_REVOCATION_REMOVED, old, new, new);
+	if ((r = c.err) != 0)
+		goto out;
+	if (c.d->nitems > 0)
+		qsort(c.d->items, c.d->nitems, sizeof(*c.d->items), item_cmp);
+	*out = c.d; /* the caller's */
+	c.d = NULL;
+	r = 0;
+out:
+	kp_strtab_free(&oids);
+	kp_strtab_free(&nids);
+	kp_diff_free(c.d);
+	return r;
+}
+
+int
+kp_diff_access_changed(const struct kp_diff *d)
+{
+	return d != NULL && d->nitems > 0;
+}
+
+void
+kp_diff_free(struct kp_diff *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->nitems; i++) {
+		free(d->items[i].field);
+		free(d->items[i].key_id);
+		free(d->items[i].owner);
+		free(d->items[i].fp);
+		free(d->items[i].accounts);
+		free(d->items[i].detail);
+	}
+	free(d->items);
+	free(d);
+}
+
+/* -------------------------------------------------------------- output */
+
+static const char *const kind_title[KP_DIFF_KIND_COUNT] = {
+    [KP_DIFF_GAINED] = "access gained",
+    [KP_DIFF_LOST] = "access lost",
+    [KP_DIFF_WIDENED] = "restrictions widened",
+    [KP_DIFF_NARROWED] = "restrictions narrowed",
+    [KP_DIFF_CHANGED] = "other changes",
+    [KP_DIFF_REVOCATION_ADDED] = "revocations added",
+    [KP_DIFF_REVOCATION_REMOVED] = "revocations removed",
+};
+
+static const char *const kind_short[KP_DIFF_KIND_COUNT] = {
+    [KP_DIFF_GAINED] = "gained",
+    [KP_DIFF_LOST] = "lost",
+    [KP_DIFF_WIDENED] = "widened",
+    [KP_DIFF_NARROWED] = "narrowed",
+    [KP_DIFF_CHANGED] = "other",
+    [KP_DIFF_REVOCATION_ADDED] = "revocations added",
+    [KP_DIFF_REVOCATION_REMOVED] = "revocations removed",
+};
+
+static const char *const kind_json[KP_DIFF_KIND_COUNT] = {
+    [KP_DIFF_GAINED] = "gained",
+    [KP_DIFF_LOST] = "lost",
+    [KP_DIFF_WIDENED] = "widened",
+    [KP_DIFF_NARROWED] = "narrowed",
+    [KP_DIFF_CHANGED] = "changed",
+    [KP_DIFF_REVOCATION_ADDED] = "revocation_added",
+    [KP_DIFF_REVOCATION_REMOVED] = "revocation_removed",
+};
+
+static void
+text_item(struct kp_buf *b, const struct kp_diff_item *it)
+{
+	switch (it->kind) {
+	case KP_DIFF_GAINED:
+	case KP_DIFF_LOST:
+		kp_buf_printf(b, "  %c %s: %s (%s, %s): %s\n",
+		    it->kind == KP_DIFF_GAINED ? '+' : '-', it->accounts,
+		    it->key_id, it->owner, it->fp, it->detail);
+		break;
+	case KP_DIFF_REVOCATION_ADDED:
+	case KP_DIFF_REVOCATION_REMOVED:
+		kp_buf_printf(b, "  %c %s\n",
+		    it->kind == KP_DIFF_REVOCATION_ADDED ? '+' : '-',
+		    it->detail);
+		break;
+	default:
+		if (it->key_id == NULL)
+			kp_buf_printf(b, "  * %s\n", it->detail);
+		else
+			kp_buf_printf(b, "  * %s (%s) [%s]: %s\n", it->key_id,
+			    it->owner, it->accounts, it->detail);
+		break;
+	}
+}
+
+static int
+format_text(const struct kp_diff *d, struct kp_buf *b)
+{
+	size_t i, k;
+	const char *sep = "";
+
+	if (d->old_serial == 0)
+		kp_buf_printf(b, "serial: none -> %llu\n",
+		    (unsigned long long)d->new_serial);
+	else
+		kp_buf_printf(b, "serial: %llu -> %llu%s\n",
+		    (unsigned long long)d->old_serial,
+		    (unsigned long long)d->new_serial,
+		    d->new_serial < d->old_serial
+		        ? " (lower: install refuses a rollback)"
+		        : d->new_serial == d->old_serial
+		        ? " (unchanged: install refuses a changed file "
+		          "with the same serial)"
+		        : "");
+	for (k = 0; k < KP_DIFF_KIND_COUNT; k++) {
+		if (d->count[k] == 0)
+			continue;
+		kp_buf_printf(b, "\n%s (%zu):\n", kind_title[k], d->count[k]);
+		for (i = 0; i < d->nitems; i++)
+			if (d->items[i].kind == k)
+				text_item(b, &d->items[i]);
+	}
+	if (!kp_diff_access_changed(d)) {
+		kp_buf_puts(b, "\naccess unchanged\n");
+		return b->err;
+	}
+	kp_buf_puts(b, "\naccess changed:");
+	for (k = 0; k < KP_DIFF_KIND_COUNT; k++) {
+		if (d->count[k] == 0)
+			continue;
+		kp_buf_printf(b, "%s %zu %s", sep, d->count[k], kind_short[k]);
+		sep = ",";
+	}
+	kp_buf_putc(b, '\n');
+	return b->err;
+}
+
+static int
+format_json(const struct kp_diff *d, struct kp_buf *b)
+{
+	const struct kp_diff_item *it;
+	size_t i, k;
+
+	kp_buf_puts(b, "{\n  \"diff_version\": 1,\n  \"old_serial\": ");
+	if (d->old_serial == 0)
+		kp_buf_puts(b, "null");
+	else
+		kp_buf_printf(b, "%llu", (unsigned long long)d->old_serial);
+	kp_buf_printf(b, ",\n  \"new_serial\": %llu,\n",
+	    (unsigned long long)d->new_serial);
+	kp_buf_printf(b, "  \"access_changed\": %s,\n  \"counts\": {",
+	    kp_diff_access_changed(d) ? "true" : "false");
+	for (k = 0; k < KP_DIFF_KIND_COUNT; k++)
+		kp_buf_printf(b, "%s\"%s\": %zu", k > 0 ? ", " : "",
+		    kind_json[k], d->count[k]);
+	kp_buf_puts(b, "},\n  \"changes\": [");
+	for (i = 0; i < d->nitems; i++) {
+		it = &d->items[i];
+		kp_buf_puts(
+		    b, i > 0 ? ",\n    {\"kind\": " : "\n    {\"kind\": ");
+		kp_json_str(b, kind_json[it->kind]);
+		kp_buf_puts(b, ", \"field\": ");
+		kp_json_str(b, it->field);
+		kp_buf_puts(b, ", \"key_id\": ");
+		kp_json_str(b, it->key_id);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, it->owner);
+		kp_buf_puts(b, ", \"fingerprint\": ");
+		kp_json_str(b, it->fp);
+		kp_buf_puts(b, ", \"accounts\": ");
+		kp_json_str(b, it->accounts);
+		kp_buf_puts(b, ", \"detail\": ");
+		kp_json_str(b, it->detail);
+		kp_buf_putc(b, '}');
+	}
+	kp_buf_puts(b, d->nitems > 0 ? "\n  ]\n}\n" : "]\n}\n");
+	return b->err;
+}
+
+int
+kp_diff_format(const struct kp_diff *d, enum kp_format fmt, char **out)
+{
+	struct kp_buf b;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (d == NULL || out == NULL)
+		return KP_ERR_ARG;
+	kp_buf_init(&b, KP_ADMIN_OUT_MAX);
+	if (fmt == KP_FORMAT_TEXT)
+		r = format_text(d, &b);
+	else if (fmt == KP_FORMAT_JSON)
+		r = format_json(d, &b);
+	else
+		r = KP_ERR_ARG;
+	if (r != 0) {
+		kp_buf_free(&b);
+		return r;
+	}
+	return kp_buf_take(&b, out, NULL); /* the caller's */
+}

@@ -1,0 +1,719 @@
+#include "config.h"
+
+/*
+ * The access matrix of a policy: one row per (account, entry), with the
+ * status a login would get at a given time. The status comes from
+ * kp_decide() over that one grant, so the report can never disagree with
+ * the login path about what "expired" or "revoked" means.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyauth.h"
+#include "kp-internal.h"
+#include "admin.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------- shared output */
+
+int
+kp_format_parse(const char *s, enum kp_format *out)
+{
+	if (s == NULL || out == NULL)
+		return KP_ERR_ARG;
+	if (strcmp(s, "text") == 0)
+		*out = KP_FORMAT_TEXT;
+	else if (strcmp(s, "csv") == 0)
+		*out = KP_FORMAT_CSV;
+	else if (strcmp(s, "json") == 0)
+		*out = KP_FORMAT_JSON;
+	else
+		return KP_ERR_ARG;
+	return 0;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes there
+ * are not one (shortest form, no surrogates, at most U+10FFFF).
+ */
+static size_t
+utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the NUL */
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return n;
+}
+
+void
+kp_json_str(struct kp_buf *b, const char *s)
+{
+	const unsigned char *p;
+	uint32_t cp;
+	size_t n;
+
+	if (s == NULL) {
+		kp_buf_puts(b, "null");
+		return;
+	}
+	kp_buf_putc(b, '"');
+	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
+		if ((n = utf8_seq(p, &cp)) == 0) {
+			kp_buf_printf(b, "\\u%04x", *p);
+			n = 1;
+			continue;
+		}
+		if (cp == '"' || cp == '\\')
+			kp_buf_printf(b, "\\%c", (char)cp);
+		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			kp_buf_printf(b, "\\u%04x", (unsigned)cp);
+		else
+			kp_buf_put(b, p, n);
+	}
+	kp_buf_putc(b, '"');
+}
+
+void
+kp_csv_field(struct kp_buf *b, const char *s)
+{
+	const char *p;
+
+	if (s == NULL)
+		s = "";
+	if (strpbrk(s, ",\"\r\n ") == NULL) {
+		kp_buf_puts(b, s);
+		return;
+	}
+	kp_buf_putc(b, '"');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			kp_buf_putc(b, '"');
+		kp_buf_putc(b, *p);
+	}
+	kp_buf_putc(b, '"');
+}
+
+void
+kp_text_safe(struct kp_buf *b, const char *s)
+{
+	const unsigned char *p;
+	uint32_t cp;
+	size_t n;
+
+	if (s == NULL)
+		s = "-";
+	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
+		n = utf8_seq(p, &cp);
+		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+		    cp == '\\') {
+			kp_buf_printf(b, "\\x%02x", *p);
+			n = 1;
+			continue;
+		}
+		kp_buf_put(b, p, n);
+	}
+}
+
+size_t
+kp_text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+static const char *const status_text[] = {
+    [KP_RS_ACTIVE] = "active",
+    [KP_RS_EXPIRED] = "expired",
+    [KP_RS_NOT_YET_VALID] = "not yet valid",
+    [KP_RS_REVOKED] = "revoked",
+    [KP_RS_POLICY_STALE] = "policy stale",
+};
+
+static const char *const status_json[] = {
+    [KP_RS_ACTIVE] = "active",
+    [KP_RS_EXPIRED] = "expired",
+    [KP_RS_NOT_YET_VALID] = "not_yet_valid",
+    [KP_RS_REVOKED] = "revoked",
+    [KP_RS_POLICY_STALE] = "policy_stale",
+};
+
+const char *
+kp_report_status_str(enum kp_report_status s)
+{
+	if ((unsigned)s >= NELEM(status_text))
+		return "?";
+	return status_text[s];
+}
+
+static int
+applies_to_host(const struct kp_entry *e, const char *host)
+{
+	size_t i;
+
+	if (host == NULL || e->nhosts == 0)
+		return 1;
+	for (i = 0; i < e->nhosts; i++)
+		if (kp_host_match(e->hosts[i], host))
+			return 1;
+	return 0;
+}
+
+/*
+ * The decision for this account and entry alone, with the source check
+ * left out (the report lists the sources instead).
+ */
+static int
+row_status(const struct kp_policy *p, const struct kp_entry *e,
+    const char *account, int64_t at, enum kp_report_status *st)
+{
+	const char *acc[1];
+	struct kp_grant g;
+	struct kp_request req;
+	struct kp_decision dec;
+
+	acc[0] = account;
+	memset(&g, 0, sizeof(g));
+	g.id = e->id;
+	g.owner = e->owner;
+	g.accounts = acc;
+	g.naccounts = 1;
+	g.host_ok = 1;
+	g.not_before = e->not_before;
+	g.expires = e->expires;
+	memset(&req, 0, sizeof(req));
+	req.account = account;
+	req.fp = e->key->fp;
+	req.host = "-";
+	req.now = at;
+	kp_decide(p->expires, kp_policy_is_revoked(p, e->key->fp, e->owner), &g,
+	    1, &req, &dec);
+	switch (dec.reason) {
+	case KP_ALLOWED:
+		*st = KP_RS_ACTIVE;
+		return 0;
+	case KP_EXPIRED:
+		*st = KP_RS_EXPIRED;
+		return 0;
+	case KP_NOT_YET_VALID:
+		*st = KP_RS_NOT_YET_VALID;
+		return 0;
+	case KP_REVOKED:
+		*st = KP_RS_REVOKED;
+		return 0;
+	case KP_POLICY_STALE:
+		*st = KP_RS_POLICY_STALE;
+		return 0;
+	default:
+		return KP_ERR_INTERNAL;
+	}
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct kp_report_row *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->account, y->account)) != 0)
+		return c;
+	if ((c = strcmp(x->entry->id, y->entry->id)) != 0)
+		return c;
+	return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+int
+kp_report_rows(const struct kp_policy *p, const struct kp_report_filter *f,
+    int64_t at, struct kp_report_row **rows, size_t *nrows)
+{
+	struct kp_report_row *v = NULL, *tmp;
+	const struct kp_entry *e;
+	size_t i, j, n = 0, cap = 0;
+	int r;
+
+	if (rows != NULL)
+		*rows = NULL;
+	if (nrows != NULL)
+		*nrows = 0;
+	if (p == NULL || rows == NULL || nrows == NULL)
+		return KP_ERR_ARG;
+	for (i = 0; i < p->nentries; i++) {
+		e = &p->entries[i];
+		if (e->key == NULL)
+			continue;
+		if (f != NULL && f->owner != NULL &&
+		    strcmp(f->owner, e->owner) != 0)
+			continue;
+		if (f != NULL && !applies_to_host(e, f->host))
+			continue;
+		for (j = 0; j < e->naccounts; j++) {
+			if (f != NULL && f->account != NULL &&
+			    strcmp(f->account, e->accounts[j]) != 0)
+				continue;
+			if (n == cap) {
+				cap = cap == 0 ? 64 : cap * 2;
+				if ((tmp = reallocarray(v, cap, sizeof(*v))) ==
+				    NULL) {
+					r = KP_ERR_NOMEM;
+					goto out;
+				}
+				v = tmp;
+			}
+			v[n].account = e->accounts[j];
+			v[n].entry = e;
+			if ((r = row_status(
+			         p, e, e->accounts[j], at, &v[n].status)) != 0)
+				goto out;
+			n++;
+		}
+	}
+	if (n > 0)
+		qsort(v, n, sizeof(*v), row_cmp);
+	*rows = v; /* the caller's; borrows from p */
+	*nrows = n;
+	v = NULL;
+	r = 0;
+out:
+	free(v);
+	return r;
+}
+
+/* ------------------------------------------------------------- output */
+
+enum col {
+	C_ACCOUNT,
+	C_ID,
+	C_OWNER,
+	C_FP,
+	C_FROM,
+	C_HOSTS,
+	C_NOT_BEFORE,
+	C_EXPIRES,
+	C_STATUS,
+	C_RESTRICT,
+	C_COUNT
+};
+
+static const char *const col_names[C_COUNT] = {"ACCOUNT", "KEY ID", "OWNER",
+    "FINGERPRINT", "FROM", "HOSTS", "VALID FROM", "EXPIRES", "STATUS",
+    "OPTIONS/COMMAND"};
+
+static void
+put_list(struct kp_buf *b, char *const *v, size_t n, const char *sep,
+    const char *none)
+{
+	size_t i;
+
+	if (n == 0) {
+		kp_buf_puts(b, none);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			kp_buf_puts(b, sep);
+		kp_buf_puts(b, v[i]);
+	}
+}
+
+static void
+put_sources(struct kp_buf *b, const struct kp_entry *e, const char *sep,
+    const char *none)
+{
+	char addr[64];
+	size_t i;
+
+	if (e->nsources == 0) {
+		kp_buf_puts(b, none);
+		return;
+	}
+	for (i = 0; i < e->nsources; i++) {
+		kp_cidr_format(&e->sources[i], addr, sizeof(addr));
+		if (i > 0)
+			kp_buf_puts(b, sep);
+		kp_buf_puts(b, addr);
+	}
+}
+
+static void
+put_time(struct kp_buf *b, int64_t t, const char *none)
+{
+	char ts[64];
+
+	if (t == KP_TIME_NONE_BEFORE || t == KP_TIME_NONE_AFTER) {
+		kp_buf_puts(b, none);
+		return;
+	}
+	kp_time_format(t, ts, sizeof(ts));
+	kp_buf_puts(b, ts);
+}
+
+static void
+put_restrictions(struct kp_buf *b, const struct kp_entry *e, const char *none)
+{
+	put_list(b, e->options, e->noptions, ",", e->command ? "" : none);
+	if (e->command != NULL)
+		kp_buf_printf(
+		    b, "%scommand=\"%s\"", e->noptions ? "," : "", e->command);
+}
+
+/* One cell of the text table, in a scratch buffer. */
+static int
+cell(const struct kp_report_row *row, enum col c, struct kp_buf *b)
+{
+	const struct kp_entry *e = row->entry;
+
+	kp_buf_free(b);
+	kp_buf_init(b, KP_ADMIN_OUT_MAX);
+	switch (c) {
+	case C_ACCOUNT:
+		kp_buf_puts(b, row->account);
+		break;
+	case C_ID:
+		kp_buf_puts(b, e->id);
+		break;
+	case C_OWNER:
+		kp_buf_puts(b, e->owner);
+		break;
+	case C_FP:
+		kp_buf_puts(b, e->key->fp);
+		break;
+	case C_FROM:
+		put_list(b, e->from, e->nfrom, ",", "any");
+		break;
+	case C_HOSTS:
+		put_list(b, e->hosts, e->nhosts, ",", "all");
+		break;
+	case C_NOT_BEFORE:
+		put_time(b, e->not_before, "-");
+		break;
+	case C_EXPIRES:
+		put_time(b, e->expires, "never");
+		break;
+	case C_STATUS:
+		kp_buf_puts(b, kp_report_status_str(row->status));
+		break;
+	case C_RESTRICT:
+		put_restrictions(b, e, "-");
+		break;
+	default:
+		return KP_ERR_INTERNAL;
+	}
+	if (b->s == NULL)
+		kp_buf_puts(b, "");
+	return b->err;
+}
+
+static void
+header(struct kp_buf *b, const struct kp_policy *p,
+    const struct kp_report_filter *f, int64_t at)
+{
+	char ts[64];
+
+	kp_time_format(at, ts, sizeof(ts));
+	kp_buf_printf(b, "policy: %s serial %llu sha256 %.16s\n",
+	    p->path != NULL ? p->path : "-", (unsigned long long)p->serial,
+	    p->sha256);
+	kp_buf_printf(b, "at: %s\n", ts);
+	kp_buf_printf(b, "host: %s\n",
+	    f != NULL && f->host != NULL ? f->host : "all hosts");
+	if (f != NULL && f->account != NULL)
+		kp_buf_printf(b, "account: %s\n", f->account);
+	if (f != NULL && f->owner != NULL)
+		kp_buf_printf(b, "owner: %s\n", f->owner);
+}
+
+static void
+summary(struct kp_buf *b, const struct kp_report_row *rows, size_t n)
+{
+	size_t cnt[NELEM(status_text)] = {0}, i;
+	int first = 1;
+
+	for (i = 0; i < n; i++)
+		cnt[rows[i].status]++;
+	kp_buf_printf(b, "%zu %s", n, n == 1 ? "row" : "rows");
+	for (i = 0; i < NELEM(status_text); i++) {
+		if (cnt[i] == 0)
+			continue;
+		kp_buf_printf(
+		    b, "%s %zu %s", first ? ":" : ",", cnt[i], status_text[i]);
+		first = 0;
+	}
+	kp_buf_putc(b, '\n');
+}
+
+static int
+format_text(const struct kp_policy *p, const struct kp_report_filter *f,
+    int64_t at, const struct kp_report_row *rows, size_t n, struct kp_buf *b)
+{
+	struct kp_buf c;
+	size_t w[C_COUNT], i, k, cw;
+	int r = 0;
+
+	header(b, p, f, at);
+	kp_buf_putc(b, '\n');
+	if (n == 0) {
+		kp_buf_puts(b, "no access: no entry matches\n");
+		return b->err;
+	}
+	kp_buf_init(&c, KP_ADMIN_OUT_MAX);
+	for (k = 0; k < C_COUNT; k++)
+		w[k] = strlen(col_names[k]);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < C_COUNT; k++) {
+			if ((r = cell(&rows[i], k, &c)) != 0)
+				goto out;
+			if ((cw = kp_text_width(c.s)) > w[k])
+				w[k] = cw;
+		}
+	}
+	for (k = 0; k + 1 < C_COUNT; k++)
+		kp_buf_printf(b, "%-*s  ", (int)w[k], col_names[k]);
+	kp_buf_printf(b, "%s\n", col_names[C_COUNT - 1]);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < C_COUNT; k++) {
+			if ((r = cell(&rows[i], k, &c)) != 0)
+				goto out;
+			kp_buf_puts(b, c.s);
+			if (k + 1 == C_COUNT) {
+				kp_buf_putc(b, '\n');
+				break;
+			}
+			for (cw = kp_text_width(c.s); cw < w[k] + 2; cw++)
+				kp_buf_putc(b, ' ');
+		}
+	}
+	kp_buf_putc(b, '\n');
+	summary(b, rows, n);
+out:
+	kp_buf_free(&c);
+	return r != 0 ? r : b->err;
+}
+
+static int
+format_csv(const struct kp_report_row *rows, size_t n, struct kp_buf *b)
+{
+	struct kp_buf c;
+	const struct kp_entry *e;
+	size_t i;
+
+	kp_buf_puts(b,
+	    "account,key_id,owner,fingerprint,key_type,from,"
+	    "sources,hosts,not_before,expires,options,command,"
+	    "status\n");
+	kp_buf_init(&c, KP_ADMIN_OUT_MAX);
+	for (i = 0; i < n && b->err == 0; i++) {
+		e = rows[i].entry;
+		kp_csv_field(b, rows[i].account);
+		kp_buf_putc(b, ',');
+		kp_csv_field(b, e->id);
+		kp_buf_putc(b, ',');
+		kp_csv_field(b, e->owner);
+		kp_buf_putc(b, ',');
+		kp_csv_field(b, e->key->fp);
+		kp_buf_putc(b, ',');
+		kp_csv_field(b, e->key->type);
+		kp_buf_putc(b, ',');
+#define CSV_CELL(stmt) \
+	do { \
+		kp_buf_free(&c); \
+		kp_buf_init(&c, KP_ADMIN_OUT_MAX); \
+		kp_buf_puts(&c, ""); \
+		stmt; \
+		kp_csv_field(b, c.s); \
+	} while (0)
+		CSV_CELL(put_list(&c, e->from, e->nfrom, " ", ""));
+		kp_buf_putc(b, ',');
+		CSV_CELL(put_sources(&c, e, " ", ""));
+		kp_buf_putc(b, ',');
+		CSV_CELL(put_list(&c, e->hosts, e->nhosts, " ", ""));
+		kp_buf_putc(b, ',');
+		CSV_CELL(put_time(&c, e->not_before, ""));
+		kp_buf_putc(b, ',');
+		CSV_CELL(put_time(&c, e->expires, ""));
+		kp_buf_putc(b, ',');
+		CSV_CELL(put_list(&c, e->options, e->noptions, " ", ""));
+#undef CSV_CELL
+		kp_buf_putc(b, ',');
+		kp_csv_field(b, e->command);
+		kp_buf_putc(b, ',');
+		kp_csv_field(b, status_json[rows[i].status]);
+		kp_buf_putc(b, '\n');
+		if (c.err != 0)
+			b->err = c.err;
+	}
+	kp_buf_free(&c);
+	return b->err;
+}
+
+static void
+json_strv(struct kp_buf *b, char *const *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0) {
+		kp_buf_puts(b, "null");
+		return;
+	}
+	kp_buf_putc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			kp_buf_puts(b, ", ");
+		kp_json_str(b, v[i]);
+	}
+	kp_buf_putc(b, ']');
+}
+
+static void
+json_time(struct kp_buf *b, int64_t t)
+{
+	char ts[64];
+
+	if (t == KP_TIME_NONE_BEFORE || t == KP_TIME_NONE_AFTER) {
+		kp_buf_puts(b, "null");
+		return;
+	}
+	kp_time_format(t, ts, sizeof(ts));
+	kp_json_str(b, ts);
+}
+
+static int
+format_json(const struct kp_policy *p, const struct kp_report_filter *f,
+    int64_t at, const struct kp_report_row *rows, size_t n, struct kp_buf *b)
+{
+	const struct kp_entry *e;
+	size_t cnt[NELEM(status_json)] = {0}, i, k;
+	char ts[64], addr[64];
+
+	kp_time_format(at, ts, sizeof(ts));
+	kp_buf_puts(
+	    b, "{\n  \"report_version\": 1,\n  \"policy\": {\"path\": ");
+	kp_json_str(b, p->path);
+	kp_buf_printf(b,
+	    ", \"serial\": %llu, \"sha256\": ", (unsigned long long)p->serial);
+	kp_json_str(b, p->sha256);
+	kp_buf_puts(b, ", \"expires\": ");
+	json_time(b, p->expires);
+	kp_buf_puts(b, "},\n  \"at\": ");
+	kp_json_str(b, ts);
+	kp_buf_puts(b, ",\n  \"filter\": {\"account\": ");
+	kp_json_str(b, f != NULL ? f->account : NULL);
+	kp_buf_puts(b, ", \"owner\": ");
+	kp_json_str(b, f != NULL ? f->owner : NULL);
+	kp_buf_puts(b, ", \"host\": ");
+	kp_json_str(b, f != NULL ? f->host : NULL);
+	kp_buf_puts(b, "},\n  \"rows\": [");
+	for (i = 0; i < n; i++) {
+		e = rows[i].entry;
+		cnt[rows[i].status]++;
+		kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
+		kp_buf_puts(b, "\"account\": ");
+		kp_json_str(b, rows[i].account);
+		kp_buf_puts(b, ", \"key_id\": ");
+		kp_json_str(b, e->id);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, e->owner);
+		kp_buf_puts(b, ", \"fingerprint\": ");
+		kp_json_str(b, e->key->fp);
+		kp_buf_puts(b, ", \"key_type\": ");
+		kp_json_str(b, e->key->type);
+		kp_buf_puts(b, ", \"from\": ");
+		json_strv(b, e->from, e->nfrom);
+		kp_buf_puts(b, ", \"sources\": ");
+		if (e->nsources == 0)
+			kp_buf_puts(b, "null");
+		for (k = 0; k < e->nsources; k++) {
+			kp_cidr_format(&e->sources[k], addr, sizeof(addr));
+			kp_buf_puts(b, k == 0 ? "[" : ", ");
+			kp_json_str(b, addr);
+			if (k + 1 == e->nsources)
+				kp_buf_putc(b, ']');
+		}
+		kp_buf_puts(b, ", \"hosts\": ");
+		json_strv(b, e->hosts, e->nhosts);
+		kp_buf_puts(b, ", \"not_before\": ");
+		json_time(b, e->not_before);
+		kp_buf_puts(b, ", \"expires\": ");
+		json_time(b, e->expires);
+		kp_buf_puts(b, ", \"options\": ");
+		if (e->noptions == 0)
+			kp_buf_puts(b, "[]");
+		else
+			json_strv(b, e->options, e->noptions);
+		kp_buf_puts(b, ", \"command\": ");
+		kp_json_str(b, e->command);
+		kp_buf_puts(b, ", \"status\": ");
+		kp_json_str(b, status_json[rows[i].status]);
+		kp_buf_putc(b, '}');
+	}
+	kp_buf_puts(b, n > 0 ? "\n  ],\n" : "],\n");
+	kp_buf_printf(b, "  \"counts\": {\"rows\": %zu", n);
+	for (i = 0; i < NELEM(status_json); i++)
+		kp_buf_printf(b, ", \"%s\": %zu", status_json[i], cnt[i]);
+	kp_buf_puts(b, "}\n}\n");
+	return b->err;
+}
+
+int
+kp_report_format(const struct kp_policy *p, const struct kp_report_filter *f,
+    int64_t at, const struct kp_report_row *rows, size_t nrows,
+    enum kp_format fmt, char **out)
+{
+	struct kp_buf b;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (p == NULL || out == NULL || (nrows > 0 && rows == NULL))
+		return KP_ERR_ARG;
+	kp_buf_init(&b, KP_ADMIN_OUT_MAX);
+	switch (fmt) {
+	case KP_FORMAT_TEXT:
+		r = format_text(p, f, at, rows, nrows, &b);
+		break;
+	case KP_FORMAT_CSV:
+		r = format_csv(rows, nrows, &b);
+		break;
+	case KP_FORMAT_JSON:
+		r = format_json(p, f, at, rows, nrows, &b);
+		break;
+	default:
+		r = KP_ERR_ARG;
+		break;
+	}
+	if (r != 0) {
+		kp_buf_free(&b);
+		return r;
+	}
+	return kp_buf_take(&b, out, NULL); /* the text is the caller's */
+}

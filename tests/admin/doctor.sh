@@ -1,0 +1,147 @@
+#!/bin/sh
+# keyauthctl doctor against crafted sshd -T outputs, PAM stacks and a
+# file tree under --root: a clean configuration, every listed problem on
+# its own, and one configuration with everything wrong (whole output).
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/admin/common.sh"
+require_root
+R="$T/root"
+mkdir -p "$R/usr/libexec/keyauth" "$R/etc/keyauth" "$R/etc/pam.d" \
+    "$R/var/lib/keyauth" "$R/run/keyauth" || exit 99
+chmod 0755 "$R" "$R/usr" "$R/usr/libexec" "$R/usr/libexec/keyauth" "$R/etc" \
+    "$R/etc/keyauth" "$R/etc/pam.d" "$R/var" "$R/var/lib" "$R/var/lib/keyauth" "$R/run"
+cp "$HELPER" "$R/usr/libexec/keyauth/keyauth-authorized-keys" 2>/dev/null ||
+    printf '#!/bin/sh\nexit 1\n' >"$R/usr/libexec/keyauth/keyauth-authorized-keys"
+chmod 0755 "$R/usr/libexec/keyauth/keyauth-authorized-keys"
+cp "$ADATA/passwd" "$R/etc/passwd"
+cp "$ADATA"/pam/* "$R/etc/pam.d/"
+chown 998:998 "$R/run/keyauth"
+chmod 0700 "$R/run/keyauth"
+# a policy that expires, so that staleness can be asked about with --at
+sed 's/^serial: 10$/serial: 10\nexpires: 2037-01-01/' "$ADATA/base.yaml" >"$R/etc/keyauth/policy.yaml"
+chmod 0644 "$R/etc/keyauth/policy.yaml"
+V="$R/var/lib/keyauth"
+ctl() {
+	"$KEYAUTHCTL" --index "$V/policy.cdb" --krl "$V/revoked.krl" --state "$V/state" \
+	    --policy "$R/etc/keyauth/policy.yaml" --host db-01 "$@"
+}
+ctl install >"$T/install.out" 2>&1 || { cat "$T/install.out"; exit 99; }
+cp "$ADATA/sshd-t-clean.txt" "$T/clean.txt"
+doc() { ctl doctor --root "$R" --at "${AT:-2030-01-01}" "$@"; }
+# sshd NAME SED: a variant of the clean sshd -T output
+sshd() { sed -e "$2" "$T/clean.txt" >"$T/$1.txt"; }
+# expect NAME CODE: doctor on variant NAME finds error [CODE], exit 1
+expect() {
+	run "$1" 1 doc --sshd-t-output "$T/$1.txt" ${3:-}
+	has "$1: [$2]" "$T/out" "error [$2]:"
+}
+# masked FILE: the output with $T replaced, for golden files
+masked() { sed "s|$T|\$T|g" "$1"; }
+
+run "clean" 0 doc --sshd-t-output "$T/clean.txt"
+golden doctor-clean.txt "$T/out"
+
+run "everything wrong" 1 doc --sshd-t-output "$ADATA/sshd-t-bad.txt" --pam-file "$R/etc/pam.d/sshd-bad"
+masked "$T/out" >"$T/bad.txt"
+golden doctor-bad.txt "$T/bad.txt"
+
+sshd akf 's|^authorizedkeysfile none|authorizedkeysfile .ssh/authorized_keys .ssh/authorized_keys2|'
+expect akf authorized-keys-file
+has "akf: the fix" "$T/out" 'fix: set "AuthorizedKeysFile none"'
+sshd akc 's|^authorizedkeyscommand .*|authorizedkeyscommand none|'
+expect akc authorized-keys-command
+sshd relative 's|^authorizedkeyscommand /usr/libexec/keyauth/|authorizedkeyscommand |'
+expect relative helper-path
+sshd noargs 's| %u %f %t %k$| %u|'
+run "helper without %f %t %k" 0 doc --sshd-t-output "$T/noargs.txt"
+has "noargs: warning" "$T/out" "warning [helper-args]:"
+sshd nobody 's|^authorizedkeyscommanduser keyauth|authorizedkeyscommanduser nobody|'
+expect nobody helper-user
+sshd ghost 's|^authorizedkeyscommanduser keyauth|authorizedkeyscommanduser ghost|'
+expect ghost helper-user
+has "ghost: does not exist" "$T/out" "AuthorizedKeysCommandUser ghost does not exist"
+sshd rk 's|^revokedkeys .*|revokedkeys none|'
+expect rk revoked-keys
+sshd dns 's|^usedns no|usedns yes|'
+expect dns use-dns
+sshd nopam 's|^usepam yes|usepam no|'
+expect nopam use-pam
+: >"$T/empty.txt"
+expect empty sshd-config
+
+# the helper's path
+chmod g+w "$R/usr/libexec/keyauth"
+expect clean helper-path
+has "group-writable directory named" "$T/out" "/usr/libexec/keyauth is writable by group or others (mode 0775)"
+chmod g-w "$R/usr/libexec/keyauth"
+chown 1000 "$R/usr/libexec/keyauth/keyauth-authorized-keys"
+expect clean helper-path
+has "helper owner named" "$T/out" "is owned by uid 1000, not root"
+chown 0 "$R/usr/libexec/keyauth/keyauth-authorized-keys"
+mv "$R/usr/libexec/keyauth/keyauth-authorized-keys" "$T/helper.saved"
+expect clean helper-path
+mv "$T/helper.saved" "$R/usr/libexec/keyauth/keyauth-authorized-keys"
+
+# the helper's user must not be able to write what it reads
+chown 998 "$V/policy.cdb"
+expect clean helper-writes
+has "index named" "$T/out" "AuthorizedKeysCommandUser keyauth can write the index"
+chown 0 "$V/policy.cdb"
+chmod 0777 "$V"
+expect clean helper-writes
+chmod 0755 "$V"
+
+# the spool
+chmod 0755 "$R/run/keyauth"
+expect clean spool
+chmod 0700 "$R/run/keyauth"
+chown 0 "$R/run/keyauth"
+expect clean spool
+chown 998 "$R/run/keyauth"
+
+# PAM
+pam() { sed -e "$2" "$ADATA/pam/sshd" >"$R/etc/pam.d/$1"; }
+pam noacct '/^account *required *pam_keyauth.so/d'
+expect clean pam-account "--pam-file $R/etc/pam.d/noacct"
+pam nosess '/^session *required *pam_keyauth.so/d'
+expect clean pam-session "--pam-file $R/etc/pam.d/nosess"
+pam optional 's/^account *required *pam_keyauth.so/account optional pam_keyauth.so/'
+expect clean pam-control "--pam-file $R/etc/pam.d/optional"
+pam audit 's/^account *required *pam_keyauth.so/account required pam_keyauth.so mode=audit/'
+expect clean pam-audit-mode "--pam-file $R/etc/pam.d/audit"
+pam dash 's/^session *required *pam_keyauth.so/-session required pam_keyauth.so/'
+expect clean pam-dash "--pam-file $R/etc/pam.d/dash"
+pam nokey 's/^account *required *pam_keyauth.so/account required pam_keyauth.so nokey=ignore/'
+run "nokey=ignore: a warning" 0 doc --sshd-t-output "$T/clean.txt" --pam-file "$R/etc/pam.d/nokey"
+has "nokey warning" "$T/out" "warning [pam-nokey]:"
+pam early 's/^@include common-account/account sufficient pam_localuser.so/'
+run "sufficient before: a warning" 0 doc --sshd-t-output "$T/clean.txt" --pam-file "$R/etc/pam.d/early"
+has "order warning" "$T/out" "warning [pam-order]:"
+# pam_keyauth inside an included file counts
+printf 'account required pam_unix.so\naccount required pam_keyauth.so\n' >"$R/etc/pam.d/common-account-ka"
+pam viainclude 's/^@include common-account/@include common-account-ka/; /^account *required *pam_keyauth.so/d'
+run "pam_keyauth via @include" 0 doc --sshd-t-output "$T/clean.txt" --pam-file "$R/etc/pam.d/viainclude"
+expect clean pam-file "--pam-file $R/etc/pam.d/missing"
+
+# the index and the policy file
+AT=2037-02-01 expect clean index-stale
+AT=2036-12-25 run "expires soon: a warning" 0 doc --sshd-t-output "$T/clean.txt"
+unset AT
+has "expires soon" "$T/out" "warning [index-expires-soon]:"
+mv "$V/revoked.krl" "$T/krl.saved"
+expect clean krl
+mv "$T/krl.saved" "$V/revoked.krl"
+sed -i 's/^serial: 10$/serial: 11/' "$R/etc/keyauth/policy.yaml"
+expect clean policy-not-installed
+has "newer serial named" "$T/out" "(serial 11) is newer than the installed one (serial 10)"
+sed -i 's/^serial: 11$/serial: 10/; s/reason: laptop stolen (INC-1234)/reason: stolen/' "$R/etc/keyauth/policy.yaml"
+expect clean policy-not-installed
+has "same serial, other content" "$T/out" "was changed without a new serial"
+mv "$V/policy.cdb" "$T/cdb.saved"
+expect clean index-missing
+printf 'not a cdb' >"$V/policy.cdb"
+expect clean index-unusable
+mv "$T/cdb.saved" "$V/policy.cdb"
+
+run "missing sshd -T file" 3 doc --sshd-t-output "$T/nope.txt"
+run "bad --at" 2 doc --sshd-t-output "$T/clean.txt" --at=tomorrow
+t_done

@@ -1,0 +1,74 @@
+#!/bin/sh
+# keyauthctl import: authorized_keys files (from=, expiry-time=, command=,
+# restricting options, quoted values with escaped quotes, lines that
+# cannot be expressed) to policy YAML that passes keyauthctl check.
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/admin/common.sh"
+cd "$ADATA" || exit 99
+
+run "import dir" 1 "$KEYAUTHCTL" import import
+golden import.yaml "$T/out"
+golden import.err "$T/err"
+cp "$T/out" "$T/imported.yaml"
+cp "$T/err" "$T/import.err"
+run "imported policy passes check" 0 "$KEYAUTHCTL" check "$T/imported.yaml"
+has "check: valid" "$T/out" "valid, serial 1, 7 keys"
+
+# the same key for two accounts with equal restrictions: one entry
+has "merged across accounts" "$T/imported.yaml" 'accounts: ["alice", "bob"]'
+# nothing that widens access is imported
+hasnt "from=*.example.com key not imported" "$T/imported.yaml" "mallory"
+has "reported with file:line" "$T/import.err" 'import/home/alice/.ssh/authorized_keys:6: error: from= holds a host name'
+has "escaped quote in command refused" "$T/import.err" 'import/root/.ssh/authorized_keys:1: error: command='
+has "environment left out, key kept" "$T/import.err" 'authorized_keys:5: warning: environment="..." is not supported'
+has "expiry-time kept" "$T/imported.yaml" "expires: 2037-01-01T00:00:00Z"
+has "local expiry-time (TZ=UTC)" "$T/imported.yaml" "expires: 2036-12-31T00:00:00Z"
+
+# files one by one, in the order given; the account from the path
+run "files" 1 "$KEYAUTHCTL" import import/root/.ssh/authorized_keys import/home/bob/.ssh/authorized_keys2
+has "root account from /root/.ssh" "$T/out" 'accounts: ["root"]'
+has "bob account from home/bob/.ssh" "$T/out" 'accounts: ["bob"]'
+
+# expiry-time in local time follows TZ, as sshd reads it
+TZ=Europe/Berlin "$KEYAUTHCTL" import import/home/bob/.ssh/authorized_keys2 >"$T/berlin.yaml" 2>/dev/null
+has "expiry-time without Z is local time" "$T/berlin.yaml" "expires: 2036-12-30T23:00:00Z"
+
+# --owner-from-comment
+run "owner from comment" 1 "$KEYAUTHCTL" import --owner-from-comment import/home/alice/.ssh/authorized_keys
+has "owner is the comment" "$T/out" 'owner: "alice@laptop"'
+"$KEYAUTHCTL" import --owner-from-comment import >"$T/owners.yaml" 2>/dev/null
+run "owners: still valid" 0 "$KEYAUTHCTL" check "$T/owners.yaml"
+
+# the account cannot be told from an arbitrary path
+mkdir -p "$T/keys"
+grep alice@example keys.txt >"$T/keys/some-file"
+run "no account" 2 "$KEYAUTHCTL" import "$T/keys/some-file"
+has "asks for --account" "$T/err" "give --account NAME"
+run "--account" 0 "$KEYAUTHCTL" import --account deploy "$T/keys/some-file"
+has "--account used" "$T/out" 'accounts: ["deploy"]'
+"$KEYAUTHCTL" import --account deploy "$T/keys/some-file" >"$T/one.yaml" 2>/dev/null
+run "single key: valid" 0 "$KEYAUTHCTL" check "$T/one.yaml"
+run "bad --account" 2 "$KEYAUTHCTL" import --account 'Bad Name' "$T/keys/some-file"
+
+# ids stay unique and valid whatever the comments say
+{
+	printf '%s same\n' "$(sed -n 's/ alice@example$//p' keys.txt)"
+	printf 'no-pty %s same\n' "$(sed -n 's/ alice@example$//p' keys.txt)"
+	printf 'no-pty,no-user-rc %s same\n' "$(sed -n 's/ alice@example$//p' keys.txt)"
+	printf '%s %s\n' "$(sed -n 's/ bob@example$//p' keys.txt)" '"weird" comment/with*stuff	and tab'
+} >"$T/keys/dups"
+run "duplicate comments" 0 "$KEYAUTHCTL" import --account alice "$T/keys/dups"
+cp "$T/out" "$T/dups.yaml"
+run "duplicate comments: valid" 0 "$KEYAUTHCTL" check "$T/dups.yaml"
+expect_eq "three distinct alice ids" "$(grep -c '^  - id: "same' "$T/dups.yaml")" 3
+has "odd comment made into an id" "$T/dups.yaml" 'id: "weird-comment-with-stuff-and-tab"'
+
+# an empty file: a valid policy without keys
+: >"$T/keys/empty"
+run "empty file" 0 "$KEYAUTHCTL" import --account alice "$T/keys/empty"
+cp "$T/out" "$T/empty.yaml"
+run "empty import: valid" 0 "$KEYAUTHCTL" check "$T/empty.yaml"
+
+# errors
+run "missing file" 3 "$KEYAUTHCTL" import --account alice "$T/nope"
+run "no argument" 2 "$KEYAUTHCTL" import
+t_done

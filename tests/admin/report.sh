@@ -1,0 +1,70 @@
+#!/bin/sh
+# keyauthctl report: whole outputs in text, CSV and JSON, filters, the
+# status at a given time, and exit codes.
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/admin/common.sh"
+cd "$ADATA" || exit 99
+R="$KEYAUTHCTL report --policy-file base.yaml --at 2026-06-01"
+
+run "report text" 0 $R
+golden report.txt "$T/out"
+run "report csv" 0 $R --format csv
+golden report.csv "$T/out"
+run "report json" 0 $R --format json
+golden report.json "$T/out"
+json_ok "report json" "$T/out"
+
+run "report --account root" 0 $R --account root
+golden report-root.txt "$T/out"
+run "report --owner --format json" 0 $R --owner alice@example.com --format json
+golden report-alice.json "$T/out"
+json_ok "report --owner json" "$T/out"
+
+# --host: only the entries that apply there
+run "report --host web-01" 0 $R --host web-01
+hasnt "web-01: no db-only entry (alice-root)" "$T/out" "alice-root"
+hasnt "web-01: no db-* entry (acme-support)" "$T/out" "acme-support"
+has "web-01: unrestricted entries stay" "$T/out" "ci-deploy"
+run "report --host db-01" 0 $R --host db-01
+has "db-01: alice-root applies" "$T/out" "alice-root"
+has "db-01: header names the host" "$T/out" "host: db-01"
+
+# status follows the decision at --at
+run "report at 2027-02-01" 0 "$KEYAUTHCTL" report --policy-file base.yaml --at 2027-02-01 --account alice
+has "alice-laptop expired by 2027-02-01" "$T/out" "expired"
+run "report at 2026-09-01" 0 "$KEYAUTHCTL" report --policy-file base.yaml --at 2026-09-01 --account dave
+has "dave-new valid from its not_before" "$T/out" "  active  "
+run "report at 2026-08-31" 0 "$KEYAUTHCTL" report --policy-file base.yaml --at 2026-08-31T23:59:59Z --account dave
+has "dave-new not yet valid a second before" "$T/out" "not yet valid"
+run "revoked key" 0 $R --account mallory --format csv
+has "mallory's key is revoked" "$T/out" ",revoked"
+# A stale policy: every row says so, whatever the entry.
+sed 's/^serial: 10/serial: 10\nexpires: 2026-05-01/' base.yaml >"$T/stale.yaml"
+run "report stale" 0 "$KEYAUTHCTL" report --policy-file "$T/stale.yaml" --at 2026-06-01 --format csv
+expect_eq "every row policy_stale" "$(grep -c ',policy_stale$' "$T/out")" 8
+# no row matches
+run "report no match" 0 $R --account nobody
+has "no rows" "$T/out" "no access: no entry matches"
+run "report no match json" 0 $R --account nobody --format json
+has "empty rows in json" "$T/out" '"rows": [],'
+json_ok "empty json" "$T/out"
+
+# the default is --policy
+run "report --policy" 0 "$KEYAUTHCTL" --policy "$ADATA/base.yaml" report --at 2026-06-01 --format csv
+cmp -s "$T/out" "$GOLD/report.csv" && pass "--policy reads the same file" || fail "--policy reads the same file"
+
+# JSON escaping of hostile-looking (but valid) values
+sed 's/owner: alice@example.com/owner: "ali\\"ce\\\\ \\u00e9"/' base.yaml >"$T/esc.yaml"
+run "report escaping" 0 "$KEYAUTHCTL" report --policy-file "$T/esc.yaml" --at 2026-06-01 --format json --account root
+has "quote and backslash escaped" "$T/out" '"owner": "ali\"ce\\ é"'
+json_ok "escaped json" "$T/out"
+
+# errors
+run "bad --format" 2 $R --format xml
+run "bad --account" 2 $R --account 'Not Valid'
+run "bad --at" 2 "$KEYAUTHCTL" report --policy-file base.yaml --at yesterday
+run "missing policy" 3 "$KEYAUTHCTL" report --policy-file "$T/nope.yaml"
+has "missing file named" "$T/err" "nope.yaml"
+run "invalid policy" 1 "$KEYAUTHCTL" report --policy-file "$top_srcdir/tests/data/invalid/from-hostname.yaml"
+has "invalid policy located" "$T/err" "from-hostname.yaml:"
+run "option of another command" 2 $R --strict
+t_done

@@ -1,0 +1,362 @@
+#include "config.h"
+
+/*
+ * The pure functions behind report/diff/audit/import/doctor: address set
+ * coverage, locating and escaping, authorized_keys option parsing, paths
+ * to accounts, and the doctor's judgements over crafted text and stat data.
+ */
+
+#include <sys/stat.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyauth.h"
+#include "kp-internal.h"
+#include "admin.h"
+#include "../unit/test.h"
+
+static struct kp_cidr
+C(const char *s) {
+	struct kp_cidr c;
+
+	memset(&c, 0, sizeof(c));
+	if (kp_cidr_parse(s, &c, NULL) != 0) {
+		fprintf(stderr, "bad test cidr %s\n", s);
+		exit(99);
+	}
+	return c;
+}
+
+static void
+test_cover(void)
+{
+	struct kp_cidr a[3], b[2];
+
+	a[0] = C("10.0.0.0/25");
+	a[1] = C("10.0.0.128/25");
+	b[0] = C("10.0.0.0/24");
+	/* two halves cover the whole, and the whole covers them */
+	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 1);
+	CHECK_INT(kp_cidrs_cover(b, 1, a, 2), 1);
+	/* one half does not */
+	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 0);
+	/* any address (n == 0) covers everything, and is covered only by both families' /0 */
+	CHECK_INT(kp_cidrs_cover(NULL, 0, b, 1), 1);
+	CHECK_INT(kp_cidrs_cover(b, 1, NULL, 0), 0);
+	a[0] = C("0.0.0.0/0");
+	a[1] = C("::/0");
+	CHECK_INT(kp_cidrs_cover(a, 2, NULL, 0), 1);
+	CHECK_INT(kp_cidrs_cover(a, 1, NULL, 0), 0);
+	/* families never cover each other */
+	b[0] = C("2001:db8::/32");
+	a[0] = C("10.0.0.0/8");
+	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 0);
+	/* a single address inside */
+	b[0] = C("10.1.2.3");
+	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 1);
+	/* deep split: 2^7 pieces are not needed, two /128 are not a /127's complement */
+	a[0] = C("2001:db8::");
+	a[1] = C("2001:db8::1");
+	b[0] = C("2001:db8::/127");
+	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 1);
+	a[1] = C("2001:db8::2");
+	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 0);
+}
+
+static void
+test_locate(void)
+{
+	char ts[64];
+	size_t off;
+	int64_t t;
+	const char *l;
+
+	l = "event=lookup x";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 1);
+	CHECK_INT(off, 0);
+	CHECK_STR(ts, "");
+	l = "Nov  2 10:00:00 web-01 keyauth-authorized-keys[12]: event=lookup";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 1);
+	CHECK_STR(l + off, "event=lookup");
+	CHECK_STR(ts, "Nov  2 10:00:00");
+	l = "2026-11-22T10:00:00.5+01:00 web-01 sshd[1]: "
+	    "pam_keyauth(sshd:account): event=account";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 1);
+	CHECK_STR(l + off, "event=account");
+	CHECK_STR(ts, "2026-11-22T09:00:00Z");
+	l = "pam_keyauth(sshd:session): event=session";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 1);
+	CHECK_STR(l + off, "event=session");
+	/* another program, or a tag that only looks like ours */
+	l = "Nov 22 10:00:00 web-01 cron[1]: event=lookup";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 0);
+	l = "Nov 22 10:00:00 web-01 keyauth-authorized-keys[1x]: event=lookup";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 0);
+	l = "Nov 22 10:00:00 web-01 app[1]: said pam_keyauth(a:b): "
+	    "event=lookup";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 0);
+	l = "Xyz 22 10:00:00 web-01 keyauth-authorized-keys: event=lookup";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 0);
+}
+
+static void
+test_escape(void)
+{
+	struct kp_buf b;
+	char *s = NULL;
+
+	kp_buf_init(&b, 4096);
+	kp_json_str(&b, "a\"b\\c\n\x01\xc3\xa9\xff\x7f");
+	kp_buf_putc(&b, ' ');
+	kp_json_str(&b, NULL);
+	kp_buf_putc(&b, ' ');
+	kp_csv_field(&b, "x,\"y\"");
+	kp_buf_putc(&b, ' ');
+	kp_text_safe(&b, "ok\x1b[1m\\\xc3\xa9");
+	CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
+	CHECK_STR(s,
+	    "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\u00ff\\u007f\" null "
+	    "\"x,\"\"y\"\"\" ok\\x1b[1m\\x5c\xc3\xa9");
+	free(s);
+}
+
+static void
+test_authkey(void)
+{
+	struct kp_authkey k;
+	const char *why;
+	const char *key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIByvMl2TLlaMJ8"
+	                  "RShhxll+xkkN0ArGGyzG/9xHkzYjnt";
+	char line[1024];
+
+	snprintf(line, sizeof(line),
+	    "from=\"10.0.0.0/8,192.0.2.7\",expiry-time=\"20300101Z\","
+	    "command=\"/bin/echo a\\\\b\",no-pty,permitopen=\"h.example:22\" "
+	    "%s  my laptop",
+	    key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
+	CHECK_INT(k.nsources, 2);
+	CHECK_INT(k.expires, 1893456000);
+	CHECK_STR(k.command, "/bin/echo a\\\\b");
+	CHECK_INT(k.noptions, 2);
+	if (k.noptions == 2) {
+		CHECK_STR(k.options[0], "no-pty");
+		CHECK_STR(k.options[1], "permitopen=\"h.example:22\"");
+	}
+	CHECK_STR(k.key != NULL ? k.key->comment : NULL, "my laptop");
+	kp_authkey_clear(&k);
+
+	/* an escaped quote inside command= cannot be expressed */
+	snprintf(line, sizeof(line), "command=\"echo \\\"x\\\"\" %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	/* the quote is dequoted, so a comma inside does not split options */
+	snprintf(line, sizeof(line), "command=\"a,b\",restrict %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
+	CHECK_STR(k.command, "a,b");
+	kp_authkey_clear(&k);
+	snprintf(line, sizeof(line), "from=\"!10.0.0.1,*\" %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	snprintf(line, sizeof(line), "from=\"10.0.0.1/8\" %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	snprintf(line, sizeof(line), "environment=\"A=B\",no-pty %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
+	CHECK_INT(k.ndropped, 1);
+	CHECK_INT(k.noptions, 1);
+	kp_authkey_clear(&k);
+	snprintf(line, sizeof(line), "no-pty,unknown-thing %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	snprintf(line, sizeof(line), "command=\"unterminated %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	snprintf(line, sizeof(line), "expiry-time=\"20301301\" %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	snprintf(line, sizeof(line),
+	    "expiry-time=\"20300101\",expiry-time=\"20290101Z\" %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
+	CHECK_INT(k.expires, 1861920000); /* the earlier one wins */
+	kp_authkey_clear(&k);
+	CHECK_INT(
+	    kp_authkey_parse("ssh-dss AAAAB3NzaC1kc3M=", &k, &why) < 0, 1);
+	CHECK_INT(kp_authkey_parse("no-pty", &k, &why), KP_ERR_INVALID);
+}
+
+static void
+test_paths(void)
+{
+	char a[KP_ACCOUNT_MAX + 1];
+
+	CHECK_INT(kp_import_account_from_path(
+	              "/home/alice/.ssh/authorized_keys", a, sizeof(a)),
+	    0);
+	CHECK_STR(a, "alice");
+	CHECK_INT(kp_import_account_from_path(
+	              "/srv/copy/home/bob/.ssh/authorized_keys2", a, sizeof(a)),
+	    0);
+	CHECK_STR(a, "bob");
+	CHECK_INT(kp_import_account_from_path(
+	              "/root/.ssh/authorized_keys", a, sizeof(a)),
+	    0);
+	CHECK_STR(a, "root");
+	CHECK_INT(kp_import_account_from_path(
+	              "home/carol/.ssh/authorized_keys", a, sizeof(a)),
+	    0);
+	CHECK_STR(a, "carol");
+	CHECK_INT(kp_import_account_from_path(
+	              "/var/lib/pg/.ssh/authorized_keys", a, sizeof(a)),
+	    KP_ERR_NOTFOUND);
+	CHECK_INT(kp_import_account_from_path(
+	              "/myhome/x/.ssh/authorized_keys", a, sizeof(a)),
+	    KP_ERR_NOTFOUND);
+	CHECK_INT(kp_import_account_from_path(
+	              "/home/Bad User/.ssh/authorized_keys", a, sizeof(a)),
+	    KP_ERR_NOTFOUND);
+	CHECK_INT(kp_import_account_from_path(
+	              "/home/alice/authorized_keys", a, sizeof(a)),
+	    KP_ERR_NOTFOUND);
+}
+
+static int
+find(const struct kp_doctor *d, const char *code, enum kp_doctor_level lv)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->f[i].code, code) == 0 && d->f[i].level == lv)
+			return 1;
+	return 0;
+}
+
+static int
+inc(void *arg, const char *name, char **text, size_t *len)
+{
+	(void)arg;
+	if (strcmp(name, "common-account") != 0)
+		return -1;
+	*text = strdup("account required pam_keyauth.so\n");
+	*len = strlen(*text);
+	return 0;
+}
+
+static void
+test_doctor(void)
+{
+	struct kp_doctor d;
+	struct kp_sshd_conf c;
+	struct kp_path_stat ch[2];
+	struct stat st;
+	const char *t;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[1] = {50};
+
+	kp_doctor_init(&d);
+	t = "authorizedkeysfile none\nauthorizedkeyscommand /k %u %f %t %k\n"
+	    "authorizedkeyscommanduser keyauth\nrevokedkeys /r.krl\n"
+	    "usedns no\nusepam yes\n";
+	CHECK_INT(kp_doctor_sshd(&d, t, strlen(t), "/r.krl", &c), 0);
+	CHECK_STR(c.command_path, "/k");
+	CHECK_INT(d.nerrors, 0);
+	CHECK_INT(find(&d, "helper-name", KP_DOCTOR_WARN), 1);
+	kp_sshd_conf_free(&c);
+	kp_doctor_free(&d);
+
+	kp_doctor_init(&d);
+	t = "authorizedkeysfile .ssh/authorized_keys\nusepam yes\n";
+	CHECK_INT(kp_doctor_sshd(&d, t, strlen(t), NULL, &c), 0);
+	CHECK_INT(find(&d, "authorized-keys-file", KP_DOCTOR_ERROR), 1);
+	CHECK_INT(find(&d, "authorized-keys-command", KP_DOCTOR_ERROR), 1);
+	CHECK_INT(find(&d, "revoked-keys", KP_DOCTOR_ERROR), 1);
+	kp_sshd_conf_free(&c);
+	kp_doctor_free(&d);
+
+	/* PAM: via @include, and the problems */
+	kp_doctor_init(&d);
+	t = "@include common-account\nsession requisite pam_keyauth.so\n";
+	CHECK_INT(kp_doctor_pam(&d, "sshd", t, strlen(t), inc, NULL), 0);
+	CHECK_INT(d.n, 0);
+	kp_doctor_free(&d);
+	kp_doctor_init(&d);
+	t = "account sufficient pam_permit.so\n"
+	    "account [default=ignore] /lib/security/pam_keyauth.so mode=audit\n"
+	    "# session required pam_keyauth.so\n"
+	    "session required pam_not_keyauth.so\n";
+	CHECK_INT(kp_doctor_pam(&d, "sshd", t, strlen(t), NULL, NULL), 0);
+	CHECK_INT(find(&d, "pam-control", KP_DOCTOR_ERROR), 1);
+	CHECK_INT(find(&d, "pam-audit-mode", KP_DOCTOR_ERROR), 1);
+	CHECK_INT(find(&d, "pam-order", KP_DOCTOR_WARN), 1);
+	CHECK_INT(find(&d, "pam-session", KP_DOCTOR_ERROR), 1);
+	kp_doctor_free(&d);
+	/* paths and writers */
+	kp_doctor_init(&d);
+	memset(ch, 0, sizeof(ch));
+	ch[0].path = "/usr";
+	ch[0].st.st_mode = S_IFDIR | 0775;
+	ch[1].path = "/usr/k";
+	ch[1].st.st_mode = S_IFREG | 0644;
+	ch[1].st.st_uid = 7;
+	kp_doctor_trusted_path(&d, "helper", "x", ch, 2, 1);
+	CHECK_INT(d.nerrors, 3); /* group-writable dir, owner, not executable */
+	kp_doctor_free(&d);
+	memset(&st, 0, sizeof(st));
+	st.st_uid = 0;
+	st.st_gid = 50;
+	st.st_mode = S_IFREG | 0664;
+	CHECK_INT(kp_doctor_may_write(&st, 998, 998, NULL, 0), 0);
+	CHECK_INT(kp_doctor_may_write(&st, 998, 998, groups, 1), 1);
+	st.st_mode = S_IFREG | 0644;
+	st.st_uid = 998;
+	CHECK_INT(kp_doctor_may_write(&st, 998, 998, NULL, 0), 1);
+	t = "root:x:0:0::/root:/bin/sh\nkeyauth:x:998:997::/:/bin/false\n";
+	CHECK_INT(
+	    kp_doctor_passwd_lookup(t, strlen(t), "keyauth", &uid, &gid), 0);
+	CHECK_INT(uid, 998);
+	CHECK_INT(gid, 997);
+	CHECK_INT(kp_doctor_passwd_lookup(t, strlen(t), "key", &uid, &gid),
+	    KP_ERR_NOTFOUND);
+	t = "keyauth:x:abc:1::/:/bin/false\n";
+	CHECK_INT(kp_doctor_passwd_lookup(t, strlen(t), "keyauth", &uid, &gid),
+	    KP_ERR_INVALID);
+}
+
+static int
+self_include(void *arg, const char *name, char **text, size_t *len)
+{
+	(void)arg;
+	(void)name;
+	*text = strdup("@include again\n");
+	*len = strlen(*text);
+	return 0;
+}
+
+static void
+test_pam_loop(void)
+{
+	struct kp_doctor d;
+	const char *t = "@include again\n";
+
+	kp_doctor_init(&d);
+	CHECK_INT(kp_doctor_pam(&d, "sshd", t, strlen(t), self_include, NULL),
+	    KP_ERR_TOOBIG);
+	kp_doctor_free(&d);
+}
+
+int
+main(void)
+{
+	test_cover();
+	test_locate();
+	test_escape();
+	test_authkey();
+	test_paths();
+	test_doctor();
+	test_pam_loop();
+	return t_done();
+}
