@@ -177,7 +177,7 @@ main(int argc, char **argv)
 	struct out o;
 	char acct_buf[LOGGED_ARG_MAX], fp_buf[LOGGED_ARG_MAX];
 	char client_buf[64], host[256];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = 0;
 	int ch, nargs, r, ret = 1;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -194,6 +194,10 @@ main(int argc, char **argv)
 	}
 	if (sanitise_fds() == -1) {
 		a.error = "cannot open /dev/null";
+		goto out;
+	}
+	if (kp_now(&now) != 0) {
+		a.error = "cannot read the clock";
 		goto out;
 	}
 
@@ -331,6 +335,9 @@ main(int argc, char **argv)
 	}
 
 	if (o.len > 0 && write_all(STDOUT_FILENO, o.buf, o.len) == -1) {
+		/* sshd got no key: no record may vouch for one. */
+		if (h.pid > 0)
+			(void)kp_handoff_remove(spool, h.pid);
 		a.error = "cannot write to standard output";
 		goto deny;
 	}

@@ -79,9 +79,29 @@ enum ka_fail {
 static void
 ka_debug(const struct ka_ctx *c, const char *what, const char *val)
 {
-	if (c->args.debug)
-		pam_syslog(c->pamh, LOG_DEBUG, "%s: %s", what,
-		    val != NULL ? val : "-");
+	static const char hex[] = "0123456789abcdef";
+	char esc[4 * 64 + 1];
+	size_t i, o = 0;
+
+	if (!c->args.debug)
+		return;
+	if (val == NULL)
+		val = "-";
+	/* val may be the raw PAM user name: never a raw line break in the log */
+	for (i = 0; val[i] != '\0' && o + 4 < sizeof(esc); i++) {
+		unsigned char ch = (unsigned char)val[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+			esc[o++] = (char)ch;
+		} else {
+			esc[o++] = '\\';
+			esc[o++] = 'x';
+			esc[o++] = hex[ch >> 4];
+			esc[o++] = hex[ch & 0xf];
+		}
+	}
+	esc[o] = '\0';
+	pam_syslog(c->pamh, LOG_DEBUG, "%s: %s", what, esc);
 }
 
 /*
@@ -281,7 +301,10 @@ ka_ctx_init(struct ka_ctx *c, const char **err)
 	const char *user = NULL;
 
 	*err = NULL;
-	c->now = (int64_t)time(NULL);
+	if (kp_now(&c->now) != 0) {
+		*err = "cannot read the clock";
+		return KA_FAIL_SYSTEM;
+	}
 	if (gethostname(c->host, sizeof(c->host)) != 0) {
 		c->host[0] = '\0';
 		*err = "gethostname failed";

@@ -311,6 +311,25 @@ out:
 }
 
 int
+kp_handoff_remove(const char *spool, pid_t pid)
+{
+	const char *w = NULL;
+	struct stat dst;
+	char name[24];
+	int dfd, r = 0;
+
+	if (spool == NULL || pid <= 0)
+		return KP_ERR_ARG;
+	if ((dfd = open_spool(spool, &dst, &w)) < 0)
+		return dfd;
+	snprintf(name, sizeof(name), "%ld", (long)pid);
+	if (unlinkat(dfd, name, 0) == -1 && errno != ENOENT)
+		r = KP_ERR_IO;
+	close(dfd);
+	return r;
+}
+
+int
 kp_handoff_take(
     const char *spool, pid_t pid, struct kp_handoff *out, const char **why)
 {

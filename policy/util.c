@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "keyauth.h"
 #include "kp-internal.h"
@@ -138,6 +139,18 @@ kp_time_parse(const char *s, int64_t *out)
 	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
 	    sign * (oh * 3600 + om * 60);
 	return 0;
+}
+
+int
+kp_now(int64_t *out)
+{
+	struct timespec ts;
+
+	*out = 0;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec <= 0)
+		return KP_ERR_IO;
+	*out = (int64_t)ts.tv_sec;
+	return KP_OK;
 }
 
 void
