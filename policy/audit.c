@@ -137,14 +137,29 @@ put_value(struct wbuf *w, const char *s, size_t n)
 	put(w, "\"", 1);
 }
 
+/*
+ * A hostile value (a 10 kB user name of control bytes) must not push the
+ * fields after it out of the record: a value is cut at KP_AUDIT_VALUE_MAX
+ * bytes and the cut is marked by a trailing "...".
+ */
 static void
 put_field(struct wbuf *w, int first, const char *name, const char *value)
 {
+	char cut[KP_AUDIT_VALUE_MAX + 4];
+	size_t n = 0;
+
 	if (!first)
 		put(w, " ", 1);
 	puts_(w, name);
 	put(w, "=", 1);
-	put_value(w, value, value == NULL ? 0 : strlen(value));
+	if (value != NULL &&
+	    (n = strnlen(value, KP_AUDIT_VALUE_MAX + 1)) > KP_AUDIT_VALUE_MAX) {
+		memcpy(cut, value, KP_AUDIT_VALUE_MAX);
+		memcpy(cut + KP_AUDIT_VALUE_MAX, "...", 4);
+		value = cut;
+		n = KP_AUDIT_VALUE_MAX + 3;
+	}
+	put_value(w, value, n);
 }
 
 int

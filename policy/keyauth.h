@@ -80,6 +80,12 @@ void kp_diag_format(const struct kp_diag *d, char *buf, size_t len);
  * with optional fraction and "Z" or "+HH:MM"/"-HH:MM" (UTC when no zone).
  */
 int kp_time_parse(const char *s, int64_t *out);
+/*
+ * The current time. Fails (KP_ERR_IO) when the clock cannot be read, so a
+ * login path never decides with a bogus "now" (time() returning -1 would
+ * make every expired grant valid again).
+ */
+int kp_now(int64_t *out);
 /* "YYYY-MM-DDTHH:MM:SSZ" */
 void kp_time_format(int64_t t, char *buf, size_t len);
 
@@ -386,10 +392,13 @@ struct kp_audit {
 /*
  * The record of SPEC section 7 on one line. Values with a space, '"', '=',
  * '\\' or bytes outside printable ASCII are quoted, with \" \\ and \xHH
- * escapes. Truncates safely (always NUL-terminated, never mid-escape).
+ * escapes; a value over KP_AUDIT_VALUE_MAX bytes is cut and marked "...".
+ * Truncates safely (always NUL-terminated, never mid-escape).
  */
 int kp_audit_format(const struct kp_audit *a, char *buf, size_t len);
 
+/* Longer values are logged cut to this many bytes followed by "...". */
+#define KP_AUDIT_VALUE_MAX 256
 /* Parsed record: each field's unescaped value ("-" for absent). */
 #define KP_AUDIT_NFIELDS 11
 struct kp_audit_fields {
@@ -428,6 +437,8 @@ int kp_handoff_write(const char *spool, const struct kp_handoff *h);
  */
 int kp_handoff_take(
     const char *spool, pid_t pid, struct kp_handoff *out, const char **why);
+/* Delete spool/PID if it exists (a record that must not be used). */
+int kp_handoff_remove(const char *spool, pid_t pid);
 /* Verify a record for (pid, start, account) at now within grace seconds. */
 int kp_handoff_check(const struct kp_handoff *h, pid_t pid,
     unsigned long long start, const char *account, int64_t now, int64_t grace,

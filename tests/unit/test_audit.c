@@ -462,6 +462,20 @@ test_big(void)
 		v[i] = (char)(0x80 + i % 128);
 	v[KP_VALUE_MAX] = '\0';
 	a.owner = v;
+	a.account = v;
+	CHECK_INT(kp_audit_format(&a, rec, sizeof(rec)), 0);
+	CHECK_INT(kp_audit_parse(rec, &f), 0);
+	/* cut to KP_AUDIT_VALUE_MAX bytes and marked, fields after it intact */
+	CHECK_INT(strlen(f.value[5]), KP_AUDIT_VALUE_MAX + 3);
+	CHECK(memcmp(f.value[5], v, KP_AUDIT_VALUE_MAX) == 0);
+	CHECK_STR(f.value[5] + KP_AUDIT_VALUE_MAX, "...");
+	CHECK_STR(f.value[3], f.value[5]);
+	CHECK_STR(f.value[8], a.host);
+	CHECK(strlen(rec) < 4 * (2 * KP_AUDIT_VALUE_MAX + 6) + 512);
+	kp_audit_fields_free(&f);
+
+	/* exactly KP_AUDIT_VALUE_MAX bytes: kept whole */
+	v[KP_AUDIT_VALUE_MAX] = '\0';
 	CHECK_INT(kp_audit_format(&a, rec, sizeof(rec)), 0);
 	CHECK_INT(kp_audit_parse(rec, &f), 0);
 	CHECK_STR(f.value[5], v);
