@@ -123,7 +123,7 @@ int
 kp_install_state_parse(
     const char *buf, size_t len, struct kp_install_state *out, const char **why)
 {
-	const char *pos = buf, *end = buf + len, *nl;
+	const char *pos = buf, *end, *nl;
 	char val[300];
 	unsigned long long serial = 0;
 	size_t i, mlen = strlen(KP_STATE_MAGIC);
@@ -134,6 +134,7 @@ kp_install_state_parse(
 		memset(out, 0, sizeof(*out));
 	if (buf == NULL || out == NULL)
 		return KP_ERR_ARG;
+	end = buf + len; /* only now: NULL + len is undefined */
 #define BAD(msg) \
 	do { \
 		if (why != NULL) \

@@ -256,7 +256,9 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 		r = l.err;
 		goto out;
 	}
-	qsort(l.w, l.n, sizeof(*l.w), diag_cmp);
+	/* qsort(NULL, 0, ...) is undefined behaviour (no warnings: l.w NULL). */
+	if (l.n > 1)
+		qsort(l.w, l.n, sizeof(*l.w), diag_cmp);
 	if (l.dropped > 0) {
 		/* LINT_MAX leaves room: the array was not grown past it. */
 		l.n = LINT_MAX - 1;

@@ -1,0 +1,107 @@
+#include "config.h"
+
+/*
+ * Public key lines (kp_pubkey_parse_line, kp_pubkey_parse_parts).
+ *
+ * Properties, for every line that parses:
+ *  - the fingerprint is SHA-256 of the decoded blob, in ssh-keygen's form;
+ *  - the canonical "type base64" parses again (whole line and parts) to
+ *    the same type, blob and fingerprint, and the base64 is the only
+ *    spelling of the blob (re-encoding gives the same text);
+ *  - the authorized_keys line built from it is one line that starts with
+ *    the type and the base64 and ends with the entry id.
+ * A refusal comes with a message and an offset inside the line.
+ */
+
+#include "fuzz.h"
+#include "keyauth.h"
+
+static void
+same_key(const struct kp_pubkey *a, const struct kp_pubkey *b)
+{
+	FZ_ASSERT(strcmp(a->type, b->type) == 0);
+	FZ_ASSERT(strcmp(a->b64, b->b64) == 0);
+	FZ_ASSERT(a->bloblen == b->bloblen);
+	FZ_ASSERT(memcmp(a->blob, b->blob, a->bloblen) == 0);
+	FZ_ASSERT(strcmp(a->fp, b->fp) == 0);
+	FZ_ASSERT(a->bits == b->bits);
+}
+
+static void
+check_key(const char *line, const struct kp_pubkey *k)
+{
+	struct kp_pubkey *again = NULL;
+	char fp[KP_FP_LEN], *canon, *ak = NULL;
+	const char *why = NULL;
+	size_t col = 0, n;
+
+	FZ_ASSERT(k->type != NULL && k->b64 != NULL && k->blob != NULL);
+	FZ_ASSERT(kp_fingerprint(k->blob, k->bloblen, fp) == 0);
+	FZ_ASSERT(strcmp(fp, k->fp) == 0);
+	FZ_ASSERT(kp_fingerprint_valid(k->fp));
+	FZ_ASSERT(strstr(line, k->type) != NULL);
+	FZ_ASSERT(strstr(line, k->b64) != NULL);
+	if (k->comment != NULL) {
+		FZ_ASSERT(strchr(k->comment, '\n') == NULL);
+		FZ_ASSERT(strstr(line, k->comment) != NULL);
+	}
+
+	n = strlen(k->type) + strlen(k->b64) + 2;
+	if ((canon = malloc(n)) == NULL)
+		abort();
+	snprintf(canon, n, "%s %s", k->type, k->b64);
+	FZ_ASSERT(kp_pubkey_parse_line(canon, &again, &why, &col) == 0);
+	same_key(k, again);
+	FZ_ASSERT(again->comment == NULL);
+	kp_pubkey_free(again);
+	again = NULL;
+	FZ_ASSERT(kp_pubkey_parse_parts(k->type, k->b64, &again, &why) == 0);
+	same_key(k, again);
+	kp_pubkey_free(again);
+
+	FZ_ASSERT(kp_authkeys_line(k->type, k->b64, "fuzz-id", NULL, 0,
+	              KP_TIME_NONE_AFTER, NULL, 0, NULL, &ak) == 0);
+	FZ_ASSERT(strchr(ak, '\n') == NULL);
+	FZ_ASSERT(strncmp(ak, canon, strlen(canon)) == 0);
+	FZ_ASSERT(strcmp(ak + strlen(canon), " keyauth:fuzz-id") == 0);
+	free(ak);
+	free(canon);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct kp_pubkey *k = (struct kp_pubkey *)1;
+	const char *why = NULL;
+	size_t col = (size_t)-1;
+	char *line, *sp;
+	int r;
+
+	if (size > KP_KEYLINE_MAX + 16)
+		return 0;
+	line = fz_cstr(data, size);
+	r = kp_pubkey_parse_line(line, &k, &why, &col);
+	if (r == 0) {
+		check_key(line, k);
+		kp_pubkey_free(k);
+	} else {
+		FZ_ASSERT(r < 0 && k == NULL);
+		FZ_ASSERT(why != NULL && *why != '\0');
+		FZ_ASSERT(col <= strlen(line));
+	}
+	/* the parts path as sshd's %t %k reach the helper */
+	if ((sp = strchr(line, ' ')) != NULL) {
+		*sp = '\0';
+		k = NULL;
+		why = NULL;
+		r = kp_pubkey_parse_parts(line, sp + 1, &k, &why);
+		if (r == 0) {
+			FZ_ASSERT(strcmp(k->type, line) == 0);
+			kp_pubkey_free(k);
+		} else {
+			FZ_ASSERT(k == NULL && why != NULL);
+		}
+	}
+	free(line);
+	return 0;
+}
