@@ -674,26 +674,7 @@ kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
 	r = kp_install_state_read(o->state_path, o->allow_uid, &cur, &why);
 	if (r == 0) {
 		have = 1;
-	} else if (r == KP_ERR_NOTFOUND) {
-		/*
-		 * No state: the index itself, when it is intact, still says
-		 * what is installed, so deleting the state file does not
-		 * open the door to a rollback.
-		 */
-		if (kp_index_open(o->index_path, o->allow_uid, &ix, NULL) ==
-		        0 &&
-		    (m = kp_index_meta(ix)) != NULL) {
-			memset(&cur, 0, sizeof(cur));
-			cur.serial = m->serial;
-			memcpy(cur.sha256, m->sha256, sizeof(cur.sha256));
-			snprintf(cur.host, sizeof(cur.host), "%s", m->host);
-			cur.installed_at = m->compiled_at;
-			have = 1;
-		}
-		if (ix != NULL)
-			kp_index_close(ix);
-		ix = NULL;
-	} else {
+	} else if (r != KP_ERR_NOTFOUND) {
 		/* Never guess: a damaged state must not become "first install". */
 		diag_set(diag,
 		    "state file %s is unreadable or corrupt (%s: %s); "
@@ -701,6 +682,26 @@ kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
 		    o->state_path, kp_strerror(r), why != NULL ? why : "-");
 		goto out;
 	}
+	/*
+	 * The baseline is the higher of the state's serial and the intact
+	 * index's: the index goes live before the state is written, so a
+	 * crash (or a restored state file) can leave the state behind, and
+	 * a deleted state file must not open the door to a rollback either.
+	 */
+	if (kp_index_open(o->index_path, o->allow_uid, &ix, NULL) == 0 &&
+	    (m = kp_index_meta(ix)) != NULL &&
+	    (!have || m->serial > cur.serial)) {
+		memset(&cur, 0, sizeof(cur));
+		cur.serial = m->serial;
+		memcpy(cur.sha256, m->sha256, sizeof(cur.sha256));
+		snprintf(cur.host, sizeof(cur.host), "%s", m->host);
+		cur.installed_at = m->compiled_at;
+		have = 1;
+	}
+	if (ix != NULL)
+		kp_index_close(ix);
+	ix = NULL;
+	r = 0;
 	if (have) {
 		res->had_previous = 1;
 		res->previous = cur;

@@ -102,6 +102,17 @@ expect_contains "same policy, index missing: says so" "$out" "(same policy; inde
 out=$(ctl --host web-01 status 2>&1); rc=$?
 expect_rc "status after repair" $rc 0
 
+# The state file behind the index (a crash between the index rename and
+# the state write, or a restored backup): the index's serial still counts.
+cp "$VAR/state" "$T/state6"
+sed 's/^serial 6$/serial 4/' "$T/state6" >"$VAR/state"
+before=$(file_id "$VAR/policy.cdb")
+out=$(ctl --host web-01 install p5.yaml 2>&1); rc=$?
+expect_rc "rollback with a state file behind the index refused" $rc 1
+expect_contains "state behind index: message" "$out" "refusing serial 5: installed serial is 6 (rollback)"
+expect_eq "state behind index: index untouched" "$(file_id "$VAR/policy.cdb")" "$before"
+cp "$T/state6" "$VAR/state"
+
 # The state file deleted: the index still guards against rollback.
 rm "$VAR/state"
 before=$(file_id "$VAR/policy.cdb")
