@@ -111,15 +111,20 @@ kpi_get64(const uint8_t *p)
  * The check of one record: the first KPI_CHECK_LEN bytes of
  * SHA-256("kpindex-check" || be32(klen) || key || body), where body is the
  * value without its check. Lives in index.c (libkeyauth-core); the writer
- * uses the same function so both sides cannot drift apart. The digest is
- * fetched once per hasher: fetching it per record costs more than the
- * hashing itself. A hasher is not shared between threads.
+ * uses the same function so both sides cannot drift apart. SHA-256 is
+ * libkeyauth's own (kp-sha256.h): the reader is on the login path, where
+ * loading libcrypto cost more than the lookup. The writer hashes millions
+ * of records and may plug in a faster SHA-256 (compile.c uses OpenSSL's,
+ * which uses the CPU's SHA instructions); it must compute the same digest
+ * (tests/unit/test_sha256 compares the two). A hasher is not shared
+ * between threads.
  */
-struct evp_md_st;
-struct evp_md_ctx_st;
 struct kp_ix_hasher {
-	struct evp_md_st *md;
-	struct evp_md_ctx_st *ctx;
+	int ready;
+	/* NULL: kp_sha256. Else SHA-256 of the n parts concatenated. */
+	int (*sha256v)(void *ctx, const void *const *parts, const size_t *lens,
+	    size_t n, uint8_t md[32]);
+	void *ctx;
 };
 
 int kp_ix_hasher_init(struct kp_ix_hasher *h);

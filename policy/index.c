@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include <cdb.h>
-#include <openssl/evp.h>
 
 #include "keyauth.h"
 #include "index-format.h"
+#include "kp-sha256.h"
 
 /*
  * The reader of the compiled index (docs/index-format.md). Every lookup is
@@ -62,12 +62,10 @@ struct ixkey {
 int
 kp_ix_hasher_init(struct kp_ix_hasher *h)
 {
+	if (h == NULL)
+		return KP_ERR_ARG;
 	memset(h, 0, sizeof(*h));
-	if ((h->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
-	    (h->ctx = EVP_MD_CTX_new()) == NULL) {
-		kp_ix_hasher_free(h);
-		return KP_ERR_NOMEM;
-	}
+	h->ready = 1;
 	return 0;
 }
 
@@ -76,8 +74,6 @@ kp_ix_hasher_free(struct kp_ix_hasher *h)
 {
 	if (h == NULL)
 		return;
-	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->md);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -86,23 +82,30 @@ kp_ix_check(struct kp_ix_hasher *h, const void *key, size_t klen,
     const void *body, size_t blen, uint8_t out[KPI_CHECK_LEN])
 {
 	static const char domain[] = "kpindex-check";
-	uint8_t md[EVP_MAX_MD_SIZE], kl[4];
-	unsigned int mdlen = 0;
+	struct kp_sha256 c;
+	uint8_t md[KP_SHA256_LEN], kl[4];
 
 	memset(out, 0, KPI_CHECK_LEN);
-	if (h == NULL || h->md == NULL || h->ctx == NULL)
+	if (h == NULL || !h->ready)
 		return KP_ERR_ARG;
 	if (klen > UINT32_MAX)
 		return KP_ERR_ARG;
 	kpi_put32(kl, (uint32_t)klen);
-	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
-	    EVP_DigestUpdate(h->ctx, domain, sizeof(domain) - 1) != 1 ||
-	    EVP_DigestUpdate(h->ctx, kl, sizeof(kl)) != 1 ||
-	    EVP_DigestUpdate(h->ctx, key, klen) != 1 ||
-	    EVP_DigestUpdate(h->ctx, body, blen) != 1 ||
-	    EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1 ||
-	    mdlen < KPI_CHECK_LEN)
-		return KP_ERR_INTERNAL;
+	if (h->sha256v != NULL) {
+		const void *parts[4] = {domain, kl, key, body};
+		size_t lens[4] = {sizeof(domain) - 1, sizeof(kl), klen, blen};
+
+		if (h->sha256v(h->ctx, parts, lens, 4, md) != 0)
+			return KP_ERR_INTERNAL;
+		memcpy(out, md, KPI_CHECK_LEN);
+		return 0;
+	}
+	kp_sha256_init(&c);
+	kp_sha256_update(&c, domain, sizeof(domain) - 1);
+	kp_sha256_update(&c, kl, sizeof(kl));
+	kp_sha256_update(&c, key, klen);
+	kp_sha256_update(&c, body, blen);
+	kp_sha256_final(&c, md);
 	memcpy(out, md, KPI_CHECK_LEN);
 	return 0;
 }
