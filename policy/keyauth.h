@@ -200,6 +200,7 @@ struct kp_policy {
 	size_t nrevoked;
 	char sha256[65]; /* hex SHA-256 of the file's bytes */
 	char *path;
+	struct kp_revset *revset; /* private: revocation sets, built on load */
 };
 
 /* Open policy files with kp_file_read_safe (for installed paths). */

@@ -39,6 +39,18 @@ int kp_strtab_get(const struct kp_strtab *t, const char *key, size_t *val);
 int kp_strtab_put(
     struct kp_strtab *t, const char *key, size_t val, size_t *old);
 
+/*
+ * The revocations of a policy as two hash sets (fingerprints, owners), so
+ * kp_policy_is_revoked costs the same with ten revocations and ten
+ * thousand: install, lint and report ask it once per entry.
+ */
+struct kp_revset {
+	struct kp_strtab fps;
+	struct kp_strtab owners;
+};
+/* Build p->revset from p->revoked (replacing any). */
+int kp_policy_index_revocations(struct kp_policy *p);
+
 /* Free what one element owns (not the element itself). */
 void kp_entry_clear(struct kp_entry *e);
 void kp_network_clear(struct kp_network *n);

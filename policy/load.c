@@ -1770,6 +1770,10 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 		r = ferr(&L, KP_ERR_INTERNAL, 0, 0, "SHA-256 failed");
 		goto out;
 	}
+	if ((r = kp_policy_index_revocations(L.p)) != 0) {
+		r = ferr(&L, r, 0, 0, "out of memory");
+		goto out;
+	}
 	*out = L.p; /* ownership to the caller */
 	L.p = NULL;
 	r = 0;

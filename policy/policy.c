@@ -168,6 +168,16 @@ kp_revocation_clear(struct kp_revocation *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void
+revset_free(struct kp_revset *rs)
+{
+	if (rs == NULL)
+		return;
+	kp_strtab_free(&rs->fps);
+	kp_strtab_free(&rs->owners);
+	free(rs);
+}
+
 void
 kp_policy_free(struct kp_policy *p)
 {
@@ -184,8 +194,38 @@ kp_policy_free(struct kp_policy *p)
 	for (i = 0; i < p->nrevoked; i++)
 		kp_revocation_clear(&p->revoked[i]);
 	free(p->revoked);
+	revset_free(p->revset);
 	free(p->path);
 	free(p);
+}
+
+int
+kp_policy_index_revocations(struct kp_policy *p)
+{
+	struct kp_revset *rs;
+	const struct kp_revocation *rv;
+	size_t i;
+
+	if (p == NULL)
+		return KP_ERR_ARG;
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		return KP_ERR_NOMEM;
+	kp_strtab_init(&rs->fps);
+	kp_strtab_init(&rs->owners);
+	for (i = 0; i < p->nrevoked; i++) {
+		rv = &p->revoked[i];
+		if (rv->value == NULL)
+			continue;
+		if (kp_strtab_put(
+		        rv->kind == KP_REVOKE_OWNER ? &rs->owners : &rs->fps,
+		        rv->value, i, NULL) < 0) {
+			revset_free(rs);
+			return KP_ERR_NOMEM;
+		}
+	}
+	revset_free(p->revset);
+	p->revset = rs; /* keys borrowed from p->revoked */
+	return KP_OK;
 }
 
 /* ----------------------------------------------------------- decisions */
@@ -197,12 +237,14 @@ kp_policy_is_revoked(
 	const struct kp_revocation *rv;
 	size_t i;
 
-	/*
-	 * Linear: revocation lists are short, and this is the explain path.
-	 * Bulk users (the index compiler) should build their own set.
-	 */
 	if (p == NULL)
 		return 1; /* no policy: treat everything as refused */
+	if (p->revset != NULL)
+		return (fp != NULL &&
+		           kp_strtab_get(&p->revset->fps, fp, NULL)) ||
+		    (owner != NULL &&
+		        kp_strtab_get(&p->revset->owners, owner, NULL));
+	/* A policy built by hand (tests) has no sets: scan the list. */
 	for (i = 0; i < p->nrevoked; i++) {
 		rv = &p->revoked[i];
 		if (rv->value == NULL)
