@@ -240,12 +240,17 @@ kp_auditlog_locate(const char *line, size_t len, size_t *off, char *ts,
 		}
 		tag = line + 16;
 	} else {
-		if ((sp = memchr(line, ' ', len)) == NULL ||
-		    !iso_stamp(line, (size_t)(sp - line), t))
+		/*
+		 * A bounded scan rather than memchr(): the analyzer then knows
+		 * the stamp lies inside the line that iso_stamp() reads.
+		 */
+		for (n = 0; n < len && line[n] != ' '; n++)
+			;
+		if (n == len || !iso_stamp(line, n, t))
 			return 0;
 		if (ts != NULL)
 			kp_time_format(*t, ts, tslen);
-		tag = sp + 1;
+		tag = line + n + 1;
 	}
 	/* the host */
 	if ((sp = memchr(tag, ' ', (size_t)(end - tag))) == NULL || sp == tag)

@@ -84,7 +84,11 @@ struct compiler {
 	const struct kp_policy *p;
 	const char *host;
 	struct kp_diag *diag;
-	struct cdb_make cm;
+	/*
+	 * Not embedded: handing tinycdb a pointer into this struct makes the
+	 * analyzer assume it may rewrite any member (val.p is then "leaked").
+	 */
+	struct cdb_make *cm;
 	struct wbuf val;
 	struct kp_ix_hasher hash;
 	uint64_t databytes; /* bytes of all records written so far */
@@ -218,7 +222,7 @@ add_record(struct compiler *c, const void *key, size_t klen)
 		return c->val.err;
 	if (c->databytes + 8 + klen + c->val.len > UINT32_MAX)
 		return KP_ERR_TOOBIG;
-	if (cdb_make_add(&c->cm, key, (unsigned)klen, c->val.p,
+	if (cdb_make_add(c->cm, key, (unsigned)klen, c->val.p,
 	        (unsigned)c->val.len) != 0)
 		return errno == ENOMEM ? KP_ERR_TOOBIG : KP_ERR_IO;
 	c->databytes += 8 + klen + c->val.len;
@@ -757,9 +761,10 @@ kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
 {
 	struct compiler c;
 	struct ossl_sha ossl = {NULL, NULL};
+	struct cdb_make cm;
 	char tmp[PATH_MAX];
 	size_t i, npairs_max = 0;
-	int fd = -1, r, renamed = 0;
+	int fd = -1, r, renamed = 0, making = 0;
 
 	memset(&c, 0, sizeof(c));
 	tmp[0] = '\0';
@@ -782,6 +787,7 @@ kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
 	c.p = p;
 	c.host = host;
 	c.diag = diag;
+	c.cm = &cm;
 	if ((r = kp_ix_hasher_init(&c.hash)) != 0)
 		goto out;
 	/* Without OpenSSL's digest the portable one does the same work. */
@@ -820,14 +826,16 @@ kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
 		tmp[0] = '\0';
 		goto out;
 	}
-	if (cdb_make_start(&c.cm, fd) != 0) {
+	if (cdb_make_start(c.cm, fd) != 0) {
 		r = KP_ERR_IO;
 		goto out;
 	}
+	making = 1;
 	if ((r = write_keys(&c)) != 0 || (r = write_owners(&c)) != 0 ||
 	    (r = write_accounts(&c)) != 0 || (r = write_meta(&c, now)) != 0)
 		goto out;
-	if (cdb_make_finish(&c.cm) != 0) {
+	making = 0; /* cdb_make_finish() frees the records even when it fails */
+	if (cdb_make_finish(c.cm) != 0) {
 		r = errno == ENOMEM ? KP_ERR_TOOBIG : KP_ERR_IO;
 		goto out;
 	}
@@ -856,6 +864,15 @@ out:
 		set_diag(diag, path, 0, 0, "cannot compile the index: %s%s%s",
 		    kp_strerror(r), r == KP_ERR_IO ? ": " : "",
 		    r == KP_ERR_IO ? strerror(errno) : "");
+	if (making) {
+		/*
+		 * tinycdb frees its record lists only in cdb_make_finish();
+		 * without a descriptor it writes nothing into the file that is
+		 * about to be removed, and it frees them all the same.
+		 */
+		c.cm->cdb_fd = -1;
+		(void)cdb_make_finish(c.cm);
+	}
 	if (fd >= 0)
 		close(fd);
 	if (r != 0 && !renamed && tmp[0] != '\0')

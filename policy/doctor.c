@@ -91,7 +91,8 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
 		return KP_ERR_ARG;
 	if ((c.buf = malloc(len + 1)) == NULL)
 		return KP_ERR_NOMEM;
-	memcpy(c.buf, text, len);
+	if (len > 0) /* text may be NULL when empty */
+		memcpy(c.buf, text, len);
 	c.buf[len] = '\0';
 	end = c.buf + len;
 	/* "keyword value..." per line, keywords in lower case */
@@ -257,11 +258,14 @@ pam_scan(struct pamscan *ps, const char *name, const char *text, size_t len,
 	size_t inclen, i, ln = 0;
 	int r = 0, s, nw;
 
+	if (text == NULL && len > 0)
+		return KP_ERR_ARG;
 	if (depth > PAM_INCLUDE_DEPTH || len > PAM_TEXT_MAX)
 		return KP_ERR_TOOBIG;
 	if ((buf = malloc(len + 1)) == NULL)
 		return KP_ERR_NOMEM;
-	memcpy(buf, text, len);
+	if (len > 0) /* text may be NULL when empty */
+		memcpy(buf, text, len);
 	buf[len] = '\0';
 	end = buf + len;
 	for (p = buf; p < end && r == 0; p = nl + 1) {

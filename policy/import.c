@@ -579,7 +579,7 @@ kp_import_buf(struct kp_import *im, const char *name, const char *account,
     const char *buf, size_t len)
 {
 	struct kp_authkey k;
-	const char *p = buf, *end = buf + len, *nl, *why;
+	const char *p, *end, *nl, *why;
 	char *line = NULL, origin[300], lno[16];
 	unsigned ln = 0;
 	size_t n, i;
@@ -590,6 +590,10 @@ kp_import_buf(struct kp_import *im, const char *name, const char *account,
 		return KP_ERR_ARG;
 	if (!kp_account_valid(account))
 		return KP_ERR_INVALID;
+	if (len == 0)
+		return 0; /* nothing to import; buf may be NULL */
+	p = buf;
+	end = buf + len;
 	for (; p < end; p = nl + 1) {
 		ln++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
