@@ -3,7 +3,7 @@
 /*
  * keyauth-authorized-keys: sshd's AuthorizedKeysCommand (SPEC section 5).
  *
- *   keyauth-authorized-keys [-i INDEX] [-s SPOOL] ACCOUNT
+ *   keyauth-authorized-keys [-i INDEX] [-s SPOOL] [-H HOST] ACCOUNT
  *       [FINGERPRINT TYPE BASE64 [CONNECTION...]]
  *
  * A thin front end over the compiled index: it prints the authorized_keys
@@ -12,6 +12,10 @@
  * offered fingerprint, and logs one audit record to syslog. Any error
  * prints nothing and exits 1: sshd then ignores the command. It never
  * writes to stderr, which sshd discards or forwards to the client.
+ *
+ * -H names this host (default gethostname()): the index must have been
+ * compiled for it, or nothing is served (a copied index or a cloned image
+ * must not grant another server's keys).
  */
 
 #include <errno.h>
@@ -32,6 +36,9 @@
 #define LOGGED_ARG_MAX 256
 /* Escaping grows a value at most 4 times; every value here is bounded. */
 #define RECORD_MAX (64 * 1024)
+#define USAGE \
+	"usage: keyauth-authorized-keys [-i index] [-s spool] [-H host] " \
+	"account [fingerprint type key]"
 
 struct out {
 	char *buf;
@@ -143,6 +150,18 @@ client_of(int nextra, char **extra, char *buf, size_t len)
 	return buf;
 }
 
+/* A host name as keyauthctl install accepts it: 1-255 of [A-Za-z0-9._-]. */
+static int
+host_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 255 &&
+	    strspn(s,
+	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	        "0123456789._-") == n;
+}
+
 /* Keep fds 0-2 open so no file we open becomes stdout; silence stderr. */
 static int
 sanitise_fds(void)
@@ -166,7 +185,7 @@ main(int argc, char **argv)
 {
 	const char *index_path = KP_DEFAULT_INDEX, *spool = KP_DEFAULT_SPOOL;
 	const char *account = NULL, *fp = NULL, *type = NULL, *b64 = NULL;
-	const char *why = NULL;
+	const char *why = NULL, *this_host = NULL;
 	const struct kp_index_meta *meta;
 	struct kp_pubkey *key = NULL;
 	struct kp_index *ix = NULL;
@@ -176,7 +195,7 @@ main(int argc, char **argv)
 	struct kp_audit a;
 	struct out o;
 	char acct_buf[LOGGED_ARG_MAX], fp_buf[LOGGED_ARG_MAX];
-	char client_buf[64], host[256];
+	char client_buf[64], host[256], host_arg_buf[LOGGED_ARG_MAX];
 	int64_t now = 0;
 	int ch, nargs, r, ret = 1;
 
@@ -190,7 +209,7 @@ main(int argc, char **argv)
 	a.reason = KP_POLICY_UNAVAILABLE;
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
-		a.host = host;
+		a.host = this_host = host;
 	}
 	if (sanitise_fds() == -1) {
 		a.error = "cannot open /dev/null";
@@ -202,7 +221,7 @@ main(int argc, char **argv)
 	}
 
 	opterr = 0; /* getopt must not write to stderr */
-	while ((ch = getopt(argc, argv, "+i:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "+i:s:H:")) != -1) {
 		switch (ch) {
 		case 'i':
 			index_path = optarg;
@@ -210,11 +229,23 @@ main(int argc, char **argv)
 		case 's':
 			spool = optarg;
 			break;
+		case 'H':
+			a.host =
+			    cut(optarg, host_arg_buf, sizeof(host_arg_buf));
+			if (!host_valid(optarg)) {
+				a.error = "-H: not a valid host name";
+				goto out;
+			}
+			this_host = optarg;
+			break;
 		default:
-			a.error = "usage: keyauth-authorized-keys [-i index] "
-			          "[-s spool] account [fingerprint type key]";
+			a.error = USAGE;
 			goto out;
 		}
+	}
+	if (this_host == NULL) {
+		a.error = "cannot read this host's name (gethostname); give -H";
+		goto out;
 	}
 	argc -= optind;
 	argv += optind;
@@ -227,8 +258,7 @@ main(int argc, char **argv)
 		a.client = client_of(
 		    nargs - 4, argv + 4, client_buf, sizeof(client_buf));
 	if (nargs != 1 && nargs < 4) {
-		a.error = "usage: keyauth-authorized-keys [-i index] "
-		          "[-s spool] account [fingerprint type key]";
+		a.error = USAGE;
 		goto out;
 	}
 	account = argv[0];
@@ -267,8 +297,11 @@ main(int argc, char **argv)
 	meta = kp_index_meta(ix);
 	a.policy_serial = meta->serial;
 	a.policy_sha256 = meta->sha256;
-	if (meta->host[0] != '\0')
-		a.host = meta->host;
+	/* why points into ix, which lives until after the record is logged. */
+	if ((r = kp_index_check_host(ix, this_host, &why)) != 0) {
+		a.error = why != NULL ? why : kp_strerror(r);
+		goto out;
+	}
 	if (now >= meta->policy_expires) {
 		a.reason = KP_POLICY_STALE;
 		a.error = "the installed policy has expired";
@@ -277,7 +310,7 @@ main(int argc, char **argv)
 
 	o.fp = fp;
 	if ((r = kp_index_authorized_keys(
-	         ix, account, fp, now, add_line, &o)) != 0) {
+	         ix, account, fp, this_host, now, add_line, &o)) != 0) {
 		a.error = o.why != NULL ? o.why : kp_strerror(r);
 		goto out;
 	}
@@ -297,7 +330,7 @@ main(int argc, char **argv)
 		req.account = account;
 		req.fp = fp;
 		req.client = a.client;
-		req.host = meta->host;
+		req.host = this_host;
 		req.now = now;
 		if ((r = kp_index_decide(ix, &req, &dec)) != 0) {
 			a.error = kp_strerror(r);

@@ -178,7 +178,7 @@ done
 # --------------------------------------------------------------- helper
 say "helper: $N-key index vs 10-key index vs the floor"
 printf 'a small file the floor program reads\n' >"$W/floor.txt"
-hcmd() { echo "$HELPER -i $W/$1/policy.cdb -s $SPOOL $ACCT $KFP $KTYPE $KB64"; }
+hcmd() { echo "$HELPER -H web-01 -i $W/$1/policy.cdb -s $SPOOL $ACCT $KFP $KTYPE $KB64"; }
 for ix in small big; do
 	out=$($(hcmd $ix) 2>&1) || die "helper failed on the $ix index"
 	case $out in *"keyauth:bench-login") ;; *) die "helper ($ix) did not serve the key: $out" ;; esac
@@ -191,7 +191,7 @@ if [ $MODE = quick ]; then hw=10 hn=150; else hw=20 hn=300; fi
 
 # ------------------------------------------------------------------ PAM
 say "PAM: pamtester acct_mgmt, pam_keyauth ($N keys) vs pam_permit"
-echo "account required $PAMMOD index=$W/big/policy.cdb spool=$SPOOL" >"/etc/pam.d/$SVC"
+echo "account required $PAMMOD index=$W/big/policy.cdb spool=$SPOOL host=web-01" >"/etc/pam.d/$SVC"
 echo "account required pam_permit.so" >"/etc/pam.d/$SVC-permit"
 PCONN="SSH_CONNECTION=192.0.2.10 50000 192.0.2.1 22"
 PINFO="SSH_AUTH_INFO_0=publickey $KTYPE $KB64"

@@ -228,9 +228,12 @@ cmd_explain(struct ctl *c)
 		m = kp_index_meta(ix);
 		/*
 		 * Host patterns are resolved when the index is compiled: an
-		 * index answers for its own host only.
+		 * index answers for its own host only. Asking about another
+		 * host is a usage error; without --host the question is about
+		 * this machine, where the login path refuses such an index.
 		 */
-		if (c->host != NULL && strcmp(c->host, m->host) != 0) {
+		if (c->host != NULL &&
+		    kp_index_check_host(ix, c->host, NULL) != 0) {
 			ctl_usage_err("explain: the index %s was compiled for "
 			              "host %s; use --policy-file to ask "
 			              "about host %s",
@@ -238,7 +241,16 @@ cmd_explain(struct ctl *c)
 			rc = CTL_USAGE;
 			goto out;
 		}
-		req.host = m->host;
+		if ((req.host = ctl_hostname(c, hostbuf, sizeof(hostbuf))) ==
+		    NULL) {
+			rc = CTL_SYSERR;
+			goto out;
+		}
+		if ((r = kp_index_check_host(ix, req.host, &why)) != 0) {
+			ctl_err("explain: %s: %s", c->index,
+			    why != NULL ? why : kp_strerror(r));
+			goto unavailable;
+		}
 		r = kp_index_decide(ix, &req, &dec);
 	}
 	if (r != 0) {

@@ -94,10 +94,15 @@ cmd_status(struct ctl *c)
 		const char *h = c->host != NULL ? c->host : hostbuf;
 
 		hostbuf[sizeof(hostbuf) - 1] = '\0';
-		if (strcmp(h, m->host) != 0)
-			printf("warning: the index was compiled for host %s, "
-			       "this is %s\n",
-			    m->host, h);
+		/* The login path refuses another host's index outright. */
+		if ((r = kp_index_check_host(ix, h, &why)) != 0) {
+			printf("status: policy_unavailable (%s)\n",
+			    why != NULL ? why : kp_strerror(r));
+			ctl_err("status: %s: %s; every login is denied",
+			    c->index, why != NULL ? why : kp_strerror(r));
+			kp_index_close(ix);
+			return CTL_SYSERR;
+		}
 	}
 
 	if (m->policy_expires != KP_TIME_NONE_AFTER &&

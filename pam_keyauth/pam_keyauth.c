@@ -42,6 +42,7 @@
 struct ka_args {
 	const char *index;
 	const char *spool;
+	const char *host; /* host=, or NULL for gethostname() */
 	int nokey_ignore;
 	int audit;
 	int debug;
@@ -162,6 +163,18 @@ ka_opt(const char *arg, const char *name, const char **val)
 	return 1;
 }
 
+/* 1-255 of [A-Za-z0-9._-], as keyauthctl install --host accepts. */
+static int
+ka_host_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 255 &&
+	    strspn(s,
+	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	        "0123456789._-") == n;
+}
+
 /*
  * Linux-PAM style arguments. Anything unknown, empty, relative or given
  * twice is a configuration error: a typo must never silently change what
@@ -173,11 +186,12 @@ ka_parse_args(
     int argc, const char **argv, struct ka_args *a, int *bad, const char **why)
 {
 	int seen_index = 0, seen_spool = 0, seen_nokey = 0, seen_mode = 0;
-	int seen_debug = 0, i, *seen;
+	int seen_debug = 0, seen_host = 0, i, *seen;
 	const char *v;
 
 	a->index = KP_DEFAULT_INDEX;
 	a->spool = KP_DEFAULT_SPOOL;
+	a->host = NULL;
 	a->nokey_ignore = 0;
 	a->audit = 0;
 	a->debug = 0;
@@ -204,6 +218,14 @@ ka_parse_args(
 			if (v[0] != '/')
 				goto bad_path;
 			a->spool = v;
+		} else if (ka_opt(arg, "host", &v)) {
+			seen = &seen_host;
+			if (!ka_host_valid(v)) {
+				*why = "module argument host= needs a host "
+				       "name (1-255 of A-Za-z0-9._-)";
+				return -1;
+			}
+			a->host = v;
 		} else if (ka_opt(arg, "nokey", &v)) {
 			seen = &seen_nokey;
 			if (strcmp(v, "deny") == 0)
@@ -305,7 +327,9 @@ ka_ctx_init(struct ka_ctx *c, const char **err)
 		*err = "cannot read the clock";
 		return KA_FAIL_SYSTEM;
 	}
-	if (gethostname(c->host, sizeof(c->host)) != 0) {
+	if (c->args.host != NULL) {
+		snprintf(c->host, sizeof(c->host), "%s", c->args.host);
+	} else if (gethostname(c->host, sizeof(c->host)) != 0) {
 		c->host[0] = '\0';
 		*err = "gethostname failed";
 		return KA_FAIL_SYSTEM;
@@ -549,7 +573,7 @@ ka_decide_all(const struct ka_ctx *c, const struct ka_keys *keys,
 	struct kp_decision d;
 	struct kp_request req;
 	const char *why = NULL;
-	char err[256];
+	char err[1024]; /* a path and two host names */
 	enum kp_reason reason;
 	size_t i;
 	int r, denied = 0, sysfail = 0, ret;
@@ -560,6 +584,14 @@ ka_decide_all(const struct ka_ctx *c, const struct ka_keys *keys,
 		return ka_fail(c,
 		    r == KP_ERR_NOMEM ? KA_FAIL_NOMEM : KA_FAIL_SYSTEM,
 		    keys->n == 1 ? keys->fp[0] : NULL, err);
+	}
+	/* kp_index_decide refuses it too; this gets the admin the why. */
+	if ((r = kp_index_check_host(ix, c->host, &why)) != 0) {
+		snprintf(err, sizeof(err), "cannot use index %s: %s",
+		    c->args.index, why != NULL ? why : kp_strerror(r));
+		kp_index_close(ix);
+		return ka_fail(
+		    c, KA_FAIL_SYSTEM, keys->n == 1 ? keys->fp[0] : NULL, err);
 	}
 	for (i = 0; i < keys->n; i++) {
 		memset(&d, 0, sizeof(d));

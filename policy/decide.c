@@ -107,16 +107,27 @@ evaluate(const struct kp_grant *g, const struct kp_request *req,
 			return STAGE_SOURCE;
 		}
 	}
-	if (req->now < g->not_before) {
-		*reason = KP_NOT_YET_VALID;
-		return STAGE_TIME;
-	}
-	if (req->now >= g->expires) {
-		*reason = KP_EXPIRED;
+	/*
+	 * Account and host passed above, so what kp_grant_serves refuses
+	 * here is the time window. Asking it (rather than comparing times
+	 * here) keeps the decision and the lines the helper serves on one
+	 * rule.
+	 */
+	if (!kp_grant_serves(g, req->account, req->now)) {
+		*reason =
+		    req->now < g->not_before ? KP_NOT_YET_VALID : KP_EXPIRED;
 		return STAGE_TIME;
 	}
 	*reason = KP_ALLOWED;
 	return STAGE_PASSED;
+}
+
+int
+kp_grant_serves(const struct kp_grant *g, const char *account, int64_t now)
+{
+	if (g == NULL || !lists_account(g, account) || !g->host_ok)
+		return 0;
+	return g->not_before <= now && now < g->expires;
 }
 
 void

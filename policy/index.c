@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cdb.h>
@@ -27,6 +28,13 @@ struct kp_index {
 	struct cdb cdb;
 	struct kp_ix_hasher hash;
 	struct kp_index_meta meta;
+	/*
+	 * kp_index_check_host's message names both hosts, so it cannot be
+	 * static. whybuf points at hostwhy: the text is written through it
+	 * while the index itself is const to the caller.
+	 */
+	char hostwhy[2 * (KPI_HOST_MAX + 1) + 96];
+	char *whybuf;
 };
 
 /* One grant or host marker as read; pointers lead into the mapped file. */
@@ -657,6 +665,7 @@ kp_index_open(
 		return KP_ERR_NOMEM;
 	}
 	ix->fd = fd;
+	ix->whybuf = ix->hostwhy;
 	if ((r = kp_ix_hasher_init(&ix->hash)) != 0) {
 		*why = "out of memory";
 		goto out;
@@ -710,7 +719,47 @@ kp_index_meta(const struct kp_index *ix)
 	return ix == NULL ? NULL : &ix->meta;
 }
 
+int
+kp_index_check_host(
+    const struct kp_index *ix, const char *host, const char **why)
+{
+	const char *w = NULL;
+
+	if (why == NULL)
+		why = &w;
+	*why = NULL;
+	if (ix == NULL || host == NULL || *host == '\0') {
+		*why = "no host name to check the index against";
+		return KP_ERR_ARG;
+	}
+	if (strcasecmp(ix->meta.host, host) == 0)
+		return 0;
+	/* Cut to the buffer if need be: both names are at most 255 bytes. */
+	snprintf(ix->whybuf, sizeof(ix->hostwhy),
+	    "index was compiled for host %s, this host is %s: run keyauthctl "
+	    "install on this host",
+	    ix->meta.host[0] != '\0' ? ix->meta.host : "-", host);
+	*why = ix->whybuf;
+	return KP_ERR_INVALID;
+}
+
 /* ------------------------------------------------------------ decisions */
+
+/* The decision's view of one record; host markers apply to no request. */
+static void
+rec_grant(const struct ixkey *k, const struct ixrec *rec, struct kp_grant *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->id = rec->id;
+	g->owner = k->owner;
+	g->accounts = rec->accounts;
+	g->naccounts = rec->naccounts;
+	g->host_ok = !rec->marker;
+	g->sources = rec->sources;
+	g->nsources = rec->nsources;
+	g->not_before = rec->not_before;
+	g->expires = rec->expires;
+}
 
 int
 kp_index_decide(
@@ -729,6 +778,10 @@ kp_index_decide(
 	if (ix == NULL || req == NULL || req->fp == NULL ||
 	    !kp_fingerprint_valid(req->fp))
 		return KP_ERR_ARG;
+	/* Its grants were chosen for the compiled host, not for req->host. */
+	if (req->host != NULL &&
+	    (r = kp_index_check_host(ix, req->host, NULL)) != 0)
+		return r;
 	if ((r = load_key(ix, req->fp, &k)) != 0)
 		goto out;
 	if (k.nrecs > 0 &&
@@ -736,17 +789,8 @@ kp_index_decide(
 		r = KP_ERR_NOMEM;
 		goto out;
 	}
-	for (i = 0; i < k.nrecs; i++) {
-		grants[i].id = k.recs[i].id;
-		grants[i].owner = k.owner;
-		grants[i].accounts = k.recs[i].accounts;
-		grants[i].naccounts = k.recs[i].naccounts;
-		grants[i].host_ok = !k.recs[i].marker;
-		grants[i].sources = k.recs[i].sources;
-		grants[i].nsources = k.recs[i].nsources;
-		grants[i].not_before = k.recs[i].not_before;
-		grants[i].expires = k.recs[i].expires;
-	}
+	for (i = 0; i < k.nrecs; i++)
+		rec_grant(&k, &k.recs[i], &grants[i]);
 	kp_decide(ix->meta.policy_expires, k.found && key_revoked(&k), grants,
 	    k.nrecs, req, out);
 	/* A revoked key has no grants in the index; still name its owner. */
@@ -767,18 +811,6 @@ out:
 
 /* ------------------------------------------------------ authorized_keys */
 
-static int
-rec_lists(const struct ixrec *rec, const char *account)
-{
-	size_t i;
-
-	for (i = 0; i < rec->naccounts; i++) {
-		if (strcmp(rec->accounts[i], account) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * Emit the lines of one key for account. The whole key is read and
  * checked before the first line goes out. must_exist: the key comes from
@@ -789,6 +821,7 @@ emit_key(struct kp_index *ix, const char *account, const char *fp, int64_t now,
     int must_exist, kp_line_cb cb, void *arg)
 {
 	const struct ixrec *rec;
+	struct kp_grant g;
 	struct ixkey k;
 	char *line = NULL;
 	size_t i;
@@ -804,8 +837,9 @@ emit_key(struct kp_index *ix, const char *account, const char *fp, int64_t now,
 		goto out;
 	for (i = 0; i < k.nrecs; i++) {
 		rec = &k.recs[i];
-		if (rec->marker || !rec_lists(rec, account) ||
-		    now < rec->not_before || now >= rec->expires)
+		/* The decision's rule, so the helper and PAM agree. */
+		rec_grant(&k, rec, &g);
+		if (!kp_grant_serves(&g, account, now))
 			continue;
 		r = kp_authkeys_line(rec->type, rec->b64, rec->id, rec->sources,
 		    rec->nsources, rec->expires,
@@ -831,7 +865,7 @@ out:
 
 int
 kp_index_authorized_keys(struct kp_index *ix, const char *account,
-    const char *fp, int64_t now, kp_line_cb cb, void *arg)
+    const char *fp, const char *host, int64_t now, kp_line_cb cb, void *arg)
 {
 	uint8_t key[1 + KP_ACCOUNT_MAX + 1 + 4];
 	char fpbuf[KP_FP_LEN];
@@ -847,6 +881,9 @@ kp_index_authorized_keys(struct kp_index *ix, const char *account,
 		return KP_ERR_ARG;
 	if (fp != NULL && !kp_fingerprint_valid(fp))
 		return KP_ERR_ARG;
+	/* Another host's index must not serve its keys here. */
+	if ((ret = kp_index_check_host(ix, host, NULL)) != 0)
+		return ret;
 	/* A stale policy serves nothing (the caller reports policy_stale). */
 	if (now >= ix->meta.policy_expires)
 		return KP_ERR_INVALID;

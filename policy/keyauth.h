@@ -292,6 +292,14 @@ void kp_decide(int64_t policy_expires, int revoked,
     const struct kp_grant *grants, size_t ngrants, const struct kp_request *req,
     struct kp_decision *out);
 
+/*
+ * 1 if grant g serves account at now: it lists the account, applies to
+ * this host (host_ok) and now lies in [not_before, expires). The source is
+ * not part of it: a served line carries from= and sshd enforces it. Both
+ * kp_decide and kp_index_authorized_keys go through this one rule.
+ */
+int kp_grant_serves(const struct kp_grant *g, const char *account, int64_t now);
+
 /* The same against a loaded YAML policy (used by keyauthctl explain). */
 int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
     struct kp_decision *out);
@@ -355,20 +363,36 @@ int kp_index_open(
 void kp_index_close(struct kp_index *ix);
 const struct kp_index_meta *kp_index_meta(const struct kp_index *ix);
 
-/* The decision of SPEC section 3 for req against the index. */
+/*
+ * 0 if the index was compiled for host (compared case-insensitively, as
+ * host names are). An index answers for its own host only: host patterns
+ * were resolved when it was compiled. KP_ERR_INVALID when it was compiled
+ * for another host, with *why naming both (the text lives in ix until the
+ * next call or kp_index_close); KP_ERR_ARG for a NULL or empty host.
+ */
+int kp_index_check_host(
+    const struct kp_index *ix, const char *host, const char **why);
+
+/*
+ * The decision of SPEC section 3 for req against the index. When req->host
+ * is not NULL it must pass kp_index_check_host, else KP_ERR_INVALID with
+ * out->reason KP_POLICY_UNAVAILABLE.
+ */
 int kp_index_decide(
     struct kp_index *ix, const struct kp_request *req, struct kp_decision *out);
 
 /*
  * Call cb with the authorized_keys line of every grant that may log into
- * account now: revoked, expired and not-yet-valid grants are skipped. When
- * fp is not NULL only that key's grants. Stops on the first non-zero return
- * of cb and returns it. Memory use does not depend on the index size.
+ * account on host now: revoked, expired and not-yet-valid grants are
+ * skipped. When fp is not NULL only that key's grants. host must pass
+ * kp_index_check_host, else KP_ERR_INVALID (KP_ERR_ARG when NULL) and cb is
+ * never called. Stops on the first non-zero return of cb and returns it.
+ * Memory use does not depend on the index size.
  */
 typedef int (*kp_line_cb)(void *arg, const char *line, const char *fp,
     const char *entry_id, const char *owner);
 int kp_index_authorized_keys(struct kp_index *ix, const char *account,
-    const char *fp, int64_t now, kp_line_cb cb, void *arg);
+    const char *fp, const char *host, int64_t now, kp_line_cb cb, void *arg);
 
 /* -------------------------------------------------------- audit records */
 

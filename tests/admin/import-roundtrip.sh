@@ -16,7 +16,7 @@ run "install" 0 "$KEYAUTHCTL" --index "$T/var/policy.cdb" --krl "$T/var/revoked.
 : >"$T/served"
 for a in alice bob root mallory; do
 	echo "== $a" >>"$T/served"
-	"$HELPER" -i "$T/var/policy.cdb" "$a" >>"$T/served" 2>&1
+	"$HELPER" -H db-01 -i "$T/var/policy.cdb" "$a" >>"$T/served" 2>&1
 	expect_rc "helper $a" $? 0
 done
 golden import-served.txt "$T/served"

@@ -29,29 +29,29 @@ explain_case() {
 	LAST="$out"
 }
 
-explain_case "allowed" 0 allowed explain alice keys/alice.pub --from 192.0.2.7
+explain_case "allowed" 0 allowed --host web-01 explain alice keys/alice.pub --from 192.0.2.7
 expect_contains "allowed: decision" "$LAST" "decision: allow"
 expect_contains "allowed: entry" "$LAST" "entry: alice-laptop (owner alice@example.com)"
 expect_contains "allowed: policy" "$LAST" "policy: serial 6 (sha256 $sha16)"
 expect_contains "allowed: request" "$LAST" "request: account=alice key=$ALICE_FP from=192.0.2.7 host=web-01"
 # by fingerprint instead of key file, and an IPv6 client
-explain_case "allowed by fingerprint" 0 allowed explain deploy "$ALICE_FP" --from 2001:db8:10::1
-explain_case "allowed, forced-command key" 0 allowed explain deploy keys/ci.pub
+explain_case "allowed by fingerprint" 0 allowed --host web-01 explain deploy "$ALICE_FP" --from 2001:db8:10::1
+explain_case "allowed, forced-command key" 0 allowed --host web-01 explain deploy keys/ci.pub
 
-explain_case "revoked by owner" 1 revoked explain dave keys/dave.pub
+explain_case "revoked by owner" 1 revoked --host web-01 explain dave keys/dave.pub
 expect_contains "revoked: decision" "$LAST" "decision: deny"
-explain_case "revoked by fingerprint" 1 revoked explain alice keys/mallory.pub
-explain_case "source_not_allowed" 1 source_not_allowed explain root keys/acme.pub --from 192.0.2.7
+explain_case "revoked by fingerprint" 1 revoked --host web-01 explain alice keys/mallory.pub
+explain_case "source_not_allowed" 1 source_not_allowed --host web-01 explain root keys/acme.pub --from 192.0.2.7
 expect_contains "source_not_allowed: entry" "$LAST" "entry: acme-support (owner support@acme.example)"
-explain_case "support from its address" 0 allowed explain root keys/acme.pub --from 203.0.113.11
-explain_case "source_unknown" 1 source_unknown explain root keys/acme.pub
-explain_case "account_not_allowed" 1 account_not_allowed explain root keys/alice.pub --from 192.0.2.7
-explain_case "expired" 1 expired explain alice keys/alice.pub --from 192.0.2.7 --at 2098-06-01
-explain_case "not_yet_valid" 1 not_yet_valid explain deploy keys/ci.pub --at 2019-06-01T12:00:00Z
-explain_case "policy_stale" 1 policy_stale explain alice keys/alice.pub --from 192.0.2.7 --at 2099-06-01
-explain_case "unknown key" 1 unknown_key explain alice keys/stranger.pub
+explain_case "support from its address" 0 allowed --host web-01 explain root keys/acme.pub --from 203.0.113.11
+explain_case "source_unknown" 1 source_unknown --host web-01 explain root keys/acme.pub
+explain_case "account_not_allowed" 1 account_not_allowed --host web-01 explain root keys/alice.pub --from 192.0.2.7
+explain_case "expired" 1 expired --host web-01 explain alice keys/alice.pub --from 192.0.2.7 --at 2098-06-01
+explain_case "not_yet_valid" 1 not_yet_valid --host web-01 explain deploy keys/ci.pub --at 2019-06-01T12:00:00Z
+explain_case "policy_stale" 1 policy_stale --host web-01 explain alice keys/alice.pub --from 192.0.2.7 --at 2099-06-01
+explain_case "unknown key" 1 unknown_key --host web-01 explain alice keys/stranger.pub
 # bob's entry applies to db-* only: web-01's index knows it is not for here
-explain_case "host_not_allowed" 1 host_not_allowed explain bob keys/bob.pub
+explain_case "host_not_allowed" 1 host_not_allowed --host web-01 explain bob keys/bob.pub
 expect_contains "host_not_allowed: entry" "$LAST" "entry: bob-rsa (owner bob@example.com)"
 
 # Against the YAML file: any host can be asked about.
@@ -69,6 +69,25 @@ explain_case "source_not_allowed (--policy-file)" 1 source_not_allowed \
 out=$(ctl --host db-01 explain bob keys/bob.pub 2>&1); rc=$?
 expect_rc "explain --host other than the index's" $rc 2
 expect_contains "explain --host other: hint" "$out" "use --policy-file"
+# host names compare case-insensitively, as at login
+explain_case "--host in capitals" 0 allowed --host WEB-01 explain alice keys/alice.pub --from 192.0.2.7
+# Without --host, explain answers for this machine, like the login path:
+# an index compiled for another name refuses every login here.
+me=$(hostname)
+if [ "$me" != web-01 ]; then
+	out=$(ctl explain alice keys/alice.pub --from 192.0.2.7 2>&1); rc=$?
+	expect_rc "explain on another host" $rc 3
+	expect_contains "explain on another host: reason" "$out" "reason: policy_unavailable"
+	expect_contains "explain on another host: why" "$out" \
+	    "index was compiled for host web-01, this host is $me: run keyauthctl install on this host"
+	expect_contains "explain on another host: request" "$out" "host=$me "
+	out=$(ctl status 2>&1); rc=$?
+	expect_rc "status on another host" $rc 3
+	expect_contains "status on another host" "$out" \
+	    "status: policy_unavailable (index was compiled for host web-01, this host is $me:"
+	out=$(ctl --host WEB-01 status 2>&1); rc=$?
+	expect_rc "status --host in capitals" $rc 0
+fi
 
 # Usage errors: exit 2.
 for args in "explain alice" "explain alice keys/nope.pub" "explain Alice;rm keys/alice.pub" \

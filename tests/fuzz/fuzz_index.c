@@ -192,7 +192,8 @@ query(struct kp_index *ix, const char *account, const char *fp)
 			FZ_ASSERT(d.reason != KP_ALLOWED);
 		FZ_ASSERT(memchr(d.entry_id, '\0', sizeof(d.entry_id)) != NULL);
 	}
-	r = kp_index_authorized_keys(ix, account, fp, NOW, line_cb, &lines);
+	r = kp_index_authorized_keys(
+	    ix, account, fp, "web-01", NOW, line_cb, &lines);
 	(void)r;
 }
 

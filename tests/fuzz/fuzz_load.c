@@ -183,7 +183,7 @@ differential(const struct kp_policy *p)
 			s.account =
 			    j < e->naccounts ? e->accounts[j] : "nobody";
 			FZ_ASSERT(kp_index_authorized_keys(ix, s.account, NULL,
-			              NOW, served_cb, &s) == 0);
+			              HOST, NOW, served_cb, &s) == 0);
 		}
 	}
 	/* a key the policy does not know */

@@ -65,7 +65,7 @@ elif ldd "$HELPER" 2>/dev/null | grep -q libasan; then
 	echo "# ASan build: helper part skipped"
 else
 	helper_at() {
-		out=$(faketime -f "$2" "$HELPER" -i "$IX" -s "$T/spool" alice 2>&1 </dev/null)
+		out=$(faketime -f "$2" "$HELPER" -H web-01 -i "$IX" -s "$T/spool" alice 2>&1 </dev/null)
 		rc=$?
 		expect_rc "helper at $2" "$rc" "$3"
 		expect_eq "helper at $2: keys served (sorted)" "$(printf '%s\n' "$out" | sed -n 's/.* keyauth://p' | sort | paste -sd' ' -)" "$4"
@@ -74,11 +74,11 @@ else
 	helper_at "now-ish" "@2026-06-01 00:00:00" 0 "always limited"
 	helper_at "after the key expired" "@2027-06-01 00:00:00" 0 "always"
 	# past the policy's own expiry: stale, nothing served, non-zero exit
-	out=$(faketime -f "@2100-06-01 00:00:00" "$HELPER" -i "$IX" -s "$T/spool" alice 2>&1 </dev/null)
+	out=$(faketime -f "@2100-06-01 00:00:00" "$HELPER" -H web-01 -i "$IX" -s "$T/spool" alice 2>&1 </dev/null)
 	rc=$?
 	if [ $rc != 0 ] && [ -z "$out" ]; then pass "helper in 2100: stale policy, nothing served"
 	else fail "helper in 2100: exit $rc, output: $out"; fi
-	out=$(faketime -f "@9999-01-01 00:00:00" "$HELPER" -i "$IX" -s "$T/spool" alice 2>&1 </dev/null)
+	out=$(faketime -f "@9999-01-01 00:00:00" "$HELPER" -H web-01 -i "$IX" -s "$T/spool" alice 2>&1 </dev/null)
 	rc=$?
 	if [ $rc != 0 ] && [ -z "$out" ]; then pass "helper in 9999: nothing served"
 	else fail "helper in 9999: exit $rc, output: $out"; fi

@@ -35,7 +35,7 @@ grant_policy "$T/v2.yaml" 2 B key-b
 sed -i 's/owner: key-b@example.com/owner: b@example.com/' "$T/v2.yaml"
 "$KEYAUTHCTL" check "$T/v2.yaml" >/dev/null 2>&1 || { echo "error: v2 does not validate"; "$KEYAUTHCTL" check "$T/v2.yaml"; exit 99; }
 ctl_install "$D" "$T/v1.yaml" >/dev/null 2>&1 || exit 99
-"$HELPER" -i "$D/policy.cdb" -s "$T/spool" alice >"$T/want" 2>/dev/null </dev/null || exit 99
+"$HELPER" -H web-01 -i "$D/policy.cdb" -s "$T/spool" alice >"$T/want" 2>/dev/null </dev/null || exit 99
 snapshot() { (cd "$D" && ls -a && sha256sum policy.cdb revoked.krl state); }
 snapshot >"$T/before"
 
@@ -44,7 +44,7 @@ still_v1() {
 	snapshot >"$T/after"
 	if cmp -s "$T/before" "$T/after"; then pass "$1: previous index, KRL and state byte-identical, no temp files"
 	else fail "$1: state directory changed"; diff "$T/before" "$T/after" | sed 's/^/  /'; fi
-	"$HELPER" -i "$D/policy.cdb" -s "$T/spool" alice >"$T/out" 2>/dev/null </dev/null
+	"$HELPER" -H web-01 -i "$D/policy.cdb" -s "$T/spool" alice >"$T/out" 2>/dev/null </dev/null
 	expect_rc "$1: helper" $? 0
 	if cmp -s "$T/out" "$T/want"; then pass "$1: helper serves the previous policy"
 	else fail "$1: helper output changed"; cat "$T/out"; fi
@@ -72,7 +72,7 @@ still_v1 "nearly full"
 rm -f "$D/fill"
 out=$(ctl_install "$D" "$T/v2.yaml" 2>&1); rc=$?
 expect_rc "room again: install" $rc 0
-"$HELPER" -i "$D/policy.cdb" -s "$T/spool" alice >"$T/out" 2>/dev/null </dev/null
+"$HELPER" -H web-01 -i "$D/policy.cdb" -s "$T/spool" alice >"$T/out" 2>/dev/null </dev/null
 expect_eq "room again: v2 in force" "$(head -n1 "$T/out" | cut -d' ' -f3)" "keyauth:key-b"
 cp "$T/out" "$T/want"
 snapshot >"$T/before"

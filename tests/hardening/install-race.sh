@@ -18,9 +18,9 @@ mkdir -m 0755 "$D" "$T/spool" && chmod 0700 "$T/spool"
 grant_policy "$T/a.yaml" 1 A key-a
 grant_policy "$T/b.yaml" 2 B key-b
 ctl_install "$D" "$T/a.yaml" >/dev/null 2>&1 || exit 99
-"$HELPER" -i "$D/policy.cdb" -s "$T/spool" alice >"$T/want-a" 2>/dev/null </dev/null || exit 99
+"$HELPER" -H web-01 -i "$D/policy.cdb" -s "$T/spool" alice >"$T/want-a" 2>/dev/null </dev/null || exit 99
 ctl_install "$D" "$T/b.yaml" >/dev/null 2>&1 || exit 99
-"$HELPER" -i "$D/policy.cdb" -s "$T/spool" alice >"$T/want-b" 2>/dev/null </dev/null || exit 99
+"$HELPER" -H web-01 -i "$D/policy.cdb" -s "$T/spool" alice >"$T/want-b" 2>/dev/null </dev/null || exit 99
 expect_eq "policy A grants key A" "$(cut -d' ' -f3 "$T/want-a")" "keyauth:key-a"
 expect_eq "policy B grants key B" "$(cut -d' ' -f3 "$T/want-b")" "keyauth:key-b"
 
@@ -32,7 +32,7 @@ mknod -m 0666 /dev/null c 1 3 || exit 99
 n=0 bad=0
 while [ ! -e "$T/done" ]; do
 	rc=0
-	"$HELPER" -i "$T/state/policy.cdb" -s "$T/spool" alice >"$T/out.$1" 2>"$T/err.$1" </dev/null || rc=$?
+	"$HELPER" -H web-01 -i "$T/state/policy.cdb" -s "$T/spool" alice >"$T/out.$1" 2>"$T/err.$1" </dev/null || rc=$?
 	n=$((n + 1))
 	if [ $rc -ne 0 ] || [ -s "$T/err.$1" ] ||
 	    { ! cmp -s "$T/out.$1" "$T/want-a" && ! cmp -s "$T/out.$1" "$T/want-b"; }; then
@@ -67,5 +67,5 @@ done
 echo "# $total lookups during 100 installs"
 expect_eq "lookups that saw an error or a mix" "$bad" 0
 if [ "$total" -ge 8 ]; then pass "every loop ran lookups ($total)"; else fail "only $total lookups ran"; fi
-expect_eq "the last policy is in force" "$(ctl_install "$D" "$T/p.yaml" 2>&1 >/dev/null; "$HELPER" -i "$D/policy.cdb" -s "$T/spool" alice </dev/null | cut -d' ' -f3)" "keyauth:key-b"
+expect_eq "the last policy is in force" "$(ctl_install "$D" "$T/p.yaml" 2>&1 >/dev/null; "$HELPER" -H web-01 -i "$D/policy.cdb" -s "$T/spool" alice </dev/null | cut -d' ' -f3)" "keyauth:key-b"
 t_done

@@ -91,18 +91,18 @@ for acct in 'a b' 'a=b' 'a"b' 'a\b' "x${nl}event=lookup decision=allow reason=al
     "$(printf 'hi\377\376\001')" 'x decision=allow' '"-"'; do
 	n=$((n + 1))
 	name="helper hostile account #$n"
-	logged 1 "$HELPER" -i "$T/ix/policy.cdb" -s "$T/spool" "$acct" "$FP" "$TYPE" "$B64"
+	logged 1 "$HELPER" -H web-01 -i "$T/ix/policy.cdb" -s "$T/spool" "$acct" "$FP" "$TYPE" "$B64"
 	one_line_each "$name"
 	record_fields "$name" 1
 	exact "$name" account "$acct" key_id
 	expect_eq "$name: denied" "$(field decision)" deny
 done
-logged 1 "$HELPER" -i "$T/ix/policy.cdb" -s "$T/spool" - "$FP" "$TYPE" "$B64"
+logged 1 "$HELPER" -H web-01 -i "$T/ix/policy.cdb" -s "$T/spool" - "$FP" "$TYPE" "$B64"
 record_fields "helper account -" 1
 expect_eq "helper account -: a literal - is quoted" "$(field account)" '"-"'
 
 # ---- the helper: the owner from the policy and a hostile connection spec
-logged 1 "$HELPER" -i "$T/ix/policy.cdb" -s "$T/spool" alice "$FP" "$TYPE" "$B64" \
+logged 1 "$HELPER" -H web-01 -i "$T/ix/policy.cdb" -s "$T/spool" alice "$FP" "$TYPE" "$B64" \
 	127.0.0.1 22 "$(printf '192.0.2.5\nevent=lookup')" 50000
 one_line_each "helper hostile owner"
 record_fields "helper hostile owner" 1
@@ -113,7 +113,7 @@ expect_eq "helper: host" "$(field host)" web-01
 expect_eq "helper: lines printed" "$(wc -l <"$T/out")" 1
 
 # ---- the PAM module (debug on: its debug lines are captured too)
-printf 'account required %s index=%s spool=%s debug\nsession required %s index=%s spool=%s debug\n' \
+printf 'account required %s index=%s spool=%s host=web-01 debug\nsession required %s index=%s spool=%s host=web-01 debug\n' \
 	"$MOD" "$T/ix/policy.cdb" "$T/spool" "$MOD" "$T/ix/policy.cdb" "$T/spool" >"$T/pam.d/keyauth"
 INFO="SSH_AUTH_INFO_0=publickey $TYPE $B64"
 for acct in 'a b=c' 'a"b\c' "x${nl}event=account decision=allow reason=allowed" \

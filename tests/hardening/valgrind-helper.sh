@@ -35,15 +35,17 @@ vg() {
 	fi
 	expect_rc "$name" "$rc" "$want"
 }
-vg "account lookup" 0 -i "$IX" -s "$T/spool" alice
+vg "account lookup" 0 -H web-01 -i "$IX" -s "$T/spool" alice
 expect_eq "account lookup: one line" "$(wc -l <"$T/out")" 1
-vg "offered key, handoff written" 0 -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" "$B64"
-vg "unknown key" 0 -i "$IX" -s "$T/spool" alice "$(cat "$T/B.fp")" "$TYPE" "$(cut -d' ' -f2 "$T/B.pub")"
-vg "fingerprint mismatch" 1 -i "$IX" -s "$T/spool" alice "$(cat "$T/B.fp")" "$TYPE" "$B64"
-vg "hostile account" 1 -i "$IX" -s "$T/spool" 'a b
+vg "offered key, handoff written" 0 -H web-01 -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" "$B64"
+vg "unknown key" 0 -H web-01 -i "$IX" -s "$T/spool" alice "$(cat "$T/B.fp")" "$TYPE" "$(cut -d' ' -f2 "$T/B.pub")"
+vg "fingerprint mismatch" 1 -H web-01 -i "$IX" -s "$T/spool" alice "$(cat "$T/B.fp")" "$TYPE" "$B64"
+vg "hostile account" 1 -H web-01 -i "$IX" -s "$T/spool" 'a b
 c' "$FP" "$TYPE" "$B64"
-vg "missing index" 1 -i "$T/ix/none.cdb" -s "$T/spool" alice
-vg "truncated index" 1 -i "$T/ix/trunc.cdb" -s "$T/spool" alice
-vg "no arguments" 1 -i "$IX" -s "$T/spool"
-vg "bad base64" 1 -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" 'AAAA!!'
+vg "missing index" 1 -H web-01 -i "$T/ix/none.cdb" -s "$T/spool" alice
+vg "truncated index" 1 -H web-01 -i "$T/ix/trunc.cdb" -s "$T/spool" alice
+vg "no arguments" 1 -H web-01 -i "$IX" -s "$T/spool"
+vg "bad base64" 1 -H web-01 -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" 'AAAA!!'
+vg "another host's index" 1 -H db-01 -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" "$B64"
+expect_eq "another host's index: no output" "$(cat "$T/out")" ""
 t_done

@@ -7,14 +7,14 @@ setup
 FP=$(fp_of PLAIN) TYPE=$(type_of PLAIN) B64=$(b64_of PLAIN)
 
 # The baseline works, so the failures below are the index's or argv's.
-helper -i "$IX" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
+helper -H web-01 -i "$IX" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
 expect_rc "baseline" "$rc" 0
 
 # --- the index
 try_index() {
-	helper -i "$2" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
+	helper -H web-01 -i "$2" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
 	expect_silent_failure "$1"
-	helper -i "$2" -s "$SPOOL" alice
+	helper -H web-01 -i "$2" -s "$SPOOL" alice
 	expect_silent_failure "$1 (account only)"
 }
 try_index "missing index" "$T/nonexistent.cdb"
@@ -39,7 +39,7 @@ for at in $(grep -boaF "F$FP" "$IX" | cut -d: -f1); do
 	# a byte of the value after the 'F' fp be16 key: flip it
 	off=$((at + 1 + 50 + 2 + 3))
 	printf '\377' | dd of="$T/corrupt.cdb" bs=1 seek="$off" conv=notrunc 2>/dev/null
-	helper -i "$T/corrupt.cdb" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
+	helper -H web-01 -i "$T/corrupt.cdb" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
 	expect_silent_failure "corrupt record of the offered key (byte $off)"
 done
 # Wherever a byte is damaged, the helper fails silently or prints only
@@ -48,16 +48,16 @@ done
 # denial, detectable only by a whole-file check that would make lookups
 # cost the size of the index.)
 printf 'ssh-ed25519 %s keyauth:plain\n' "$B64" >"$T/want.one"
-helper -i "$IX" -s "$SPOOL" alice && sort "$T/out" >"$T/want.all"
+helper -H web-01 -i "$IX" -s "$SPOOL" alice && sort "$T/out" >"$T/want.all"
 bad=0 off=0
 while [ "$off" -lt "$size" ]; do
 	cp "$IX" "$T/corrupt.cdb"
 	printf '\125' | dd of="$T/corrupt.cdb" bs=1 seek="$off" conv=notrunc 2>/dev/null
 	for mode in one all; do
 		if [ $mode = one ]; then
-			helper -i "$T/corrupt.cdb" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
+			helper -H web-01 -i "$T/corrupt.cdb" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
 		else
-			helper -i "$T/corrupt.cdb" -s "$SPOOL" alice
+			helper -H web-01 -i "$T/corrupt.cdb" -s "$SPOOL" alice
 		fi
 		[ -s "$T/err" ] && { bad=$((bad + 1)); echo "  stderr at byte $off"; }
 		if [ "$rc" -eq 0 ]; then
@@ -91,7 +91,7 @@ exp=$(($(date +%s) + 2))
 render "$HDATA/stale.yaml.in" "$T/stale.yaml.t"
 sed "s/@EXPIRES@/$(date -u -d "@$exp" +%Y-%m-%dT%H:%M:%SZ)/" "$T/stale.yaml.t" >"$T/stale.yaml"
 install_index "$T/stale.yaml" "$T/stale" web-01
-helper -i "$T/stale/policy.cdb" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
+helper -H web-01 -i "$T/stale/policy.cdb" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
 expect_rc "policy about to expire still serves" "$rc" 0
 while [ "$(date +%s)" -le "$exp" ]; do sleep 0.2; done
 try_index "stale policy" "$T/stale/policy.cdb"
@@ -100,7 +100,7 @@ try_index "stale policy" "$T/stale/policy.cdb"
 argv() {
 	name=$1
 	shift
-	helper -i "$IX" -s "$SPOOL" "$@"
+	helper -H web-01 -i "$IX" -s "$SPOOL" "$@"
 	expect_silent_failure "$name"
 }
 long=$(head -c 10240 /dev/zero | tr '\0' a)
@@ -133,10 +133,10 @@ argv "dss key type" alice "$FP" ssh-dss "$B64"
 
 # --- stdout closed, a broken pipe: no crash, no signal death, no stderr
 rc=0
-"$HELPER" -i "$IX" -s "$SPOOL" alice >&- 2>"$T/err" || rc=$?
+"$HELPER" -H web-01 -i "$IX" -s "$SPOOL" alice >&- 2>"$T/err" || rc=$?
 expect_eq "stdout closed: stderr" "$(cat "$T/err")" ""
 case $rc in 0 | 1) pass "stdout closed: exit $rc" ;; *) fail "stdout closed: exit $rc" ;; esac
-( "$HELPER" -i "$IX" -s "$SPOOL" alice 2>"$T/err"; echo $? >"$T/rc" ) | true
+( "$HELPER" -H web-01 -i "$IX" -s "$SPOOL" alice 2>"$T/err"; echo $? >"$T/rc" ) | true
 expect_eq "broken pipe: stderr" "$(cat "$T/err")" ""
 case $(cat "$T/rc") in 0 | 1) pass "broken pipe: exit $(cat "$T/rc")" ;;
 *) fail "broken pipe: exit $(cat "$T/rc")" ;; esac

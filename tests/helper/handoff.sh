@@ -10,7 +10,7 @@ FP=$(fp_of PLAIN) TYPE=$(type_of PLAIN) B64=$(b64_of PLAIN)
 # This shell ($$) is the helper's parent, as sshd is in production.
 start=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f20)
 before=$(date +%s)
-helper -i "$IX" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
+helper -H web-01 -i "$IX" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
 after=$(date +%s)
 expect_rc "granted lookup" "$rc" 0
 rec="$SPOOL/$$"
@@ -27,7 +27,7 @@ expect_eq "record is one line" "$(wc -l <"$rec")" 1
 expect_eq "no temp files left" "$(ls -A "$SPOOL" | grep -c '^\.')" 0
 
 # A second lookup replaces the record (a retried key in one connection).
-helper -i "$IX" -s "$SPOOL" alice "$(fp_of TWO)" "$(type_of TWO)" "$(b64_of TWO)"
+helper -H web-01 -i "$IX" -s "$SPOOL" alice "$(fp_of TWO)" "$(type_of TWO)" "$(b64_of TWO)"
 expect_rc "second lookup" "$rc" 0
 expect_contains "second lookup replaces the record" "$(cat "$rec")" " id=two-a time="
 expect_eq "still one record" "$(ls -A "$SPOOL" | wc -l)" 1
@@ -35,16 +35,16 @@ expect_eq "still one record" "$(ls -A "$SPOOL" | wc -l)" 1
 # Nothing printed, or no fingerprint offered: no record.
 rm -f "$rec"
 for k in UNKNOWN RFP OLD BOB; do
-	helper -i "$IX" -s "$SPOOL" alice "$(fp_of $k)" "$(type_of $k)" "$(b64_of $k)"
+	helper -H web-01 -i "$IX" -s "$SPOOL" alice "$(fp_of $k)" "$(type_of $k)" "$(b64_of $k)"
 	expect_rc "denied $k" "$rc" 0
 done
-helper -i "$IX" -s "$SPOOL" alice
+helper -H web-01 -i "$IX" -s "$SPOOL" alice
 expect_rc "account only" "$rc" 0
 expect_eq "no record without a printed key for a fingerprint" "$(ls -A "$SPOOL" | wc -l)" 0
 
 # An unsafe or missing spool is an error: nothing printed, no record.
 spool_fails() {
-	helper -i "$IX" -s "$2" alice "$FP" "$TYPE" "$B64"
+	helper -H web-01 -i "$IX" -s "$2" alice "$FP" "$TYPE" "$B64"
 	expect_silent_failure "$1"
 }
 spool_fails "missing spool" "$T/nospool"
@@ -65,7 +65,7 @@ spool_fails "spool is a file" "$T/spool-file"
 # A planted link at SPOOL/<pid> is replaced, never followed.
 : >"$T/victim"
 ln -s "$T/victim" "$rec"
-helper -i "$IX" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
+helper -H web-01 -i "$IX" -s "$SPOOL" alice "$FP" "$TYPE" "$B64"
 expect_rc "planted link" "$rc" 0
 if [ -f "$rec" ] && [ ! -L "$rec" ]; then pass "planted link replaced by a record"
 else fail "planted link replaced by a record"; fi
@@ -78,7 +78,7 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1; then
 	mkdir -m 0700 "$T/spool-nobody" && chown "$uid:$gid" "$T/spool-nobody"
 	rc=0
 	setpriv --reuid="$uid" --regid="$gid" --clear-groups \
-		"$HELPER" -i "$IX" -s "$T/spool-nobody" alice "$FP" "$TYPE" "$B64" \
+		"$HELPER" -H web-01 -i "$IX" -s "$T/spool-nobody" alice "$FP" "$TYPE" "$B64" \
 		>"$T/out" 2>"$T/err" || rc=$?
 	expect_rc "unprivileged helper" "$rc" 0
 	expect_eq "unprivileged helper: one record" "$(ls -A "$T/spool-nobody" | wc -l)" 1

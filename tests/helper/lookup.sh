@@ -10,7 +10,7 @@ setup
 lookup() {
 	name=$1 acct=$2 k=$3
 	shift 3
-	helper -i "$IX" -s "$SPOOL" "$acct" "$(fp_of "$k")" "$(type_of "$k")" "$(b64_of "$k")" "$@"
+	helper -H web-01 -i "$IX" -s "$SPOOL" "$acct" "$(fp_of "$k")" "$(type_of "$k")" "$(b64_of "$k")" "$@"
 	expect_rc "$name" "$rc" 0
 	expect_output "$name"
 	expect_eq "$name: stderr" "$(cat "$T/err")" ""
@@ -62,11 +62,11 @@ lookup "with connection spec" alice PLAIN 127.0.0.1 22 192.0.2.5 50000
   line 'no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-pty,command="/usr/local/bin/backup-only --daily" ' OPT restricted
   line 'from="192.0.2.0/24" ' TWO two-a
   line 'expiry-time="20980601120000Z",no-pty ' TWO two-b; } | sort >"$T/want"
-helper -i "$IX" -s "$SPOOL" alice
+helper -H web-01 -i "$IX" -s "$SPOOL" alice
 expect_rc "account only" "$rc" 0
 sort "$T/out" >"$T/out.sorted" && mv "$T/out.sorted" "$T/out"
 expect_output "account only (sorted)"
-helper -i "$IX" -s "$SPOOL" nobody
+helper -H web-01 -i "$IX" -s "$SPOOL" nobody
 expect_rc "account only, no grants" "$rc" 0
 none; expect_output "account only, no grants"
 # a restricted key never also appears unrestricted
@@ -75,7 +75,7 @@ expect_eq "no unrestricted copy of a restricted key" \
 
 # The same policy compiled for a db-* host serves the host-bound key.
 install_index "$T/lookup.yaml" "$T/ix-db" db-01
-helper -i "$T/ix-db/policy.cdb" -s "$SPOOL" alice "$(fp_of HOST)" "$(type_of HOST)" "$(b64_of HOST)"
+helper -H db-01 -i "$T/ix-db/policy.cdb" -s "$SPOOL" alice "$(fp_of HOST)" "$(type_of HOST)" "$(b64_of HOST)"
 line '' HOST other-host >"$T/want"
 expect_rc "host-bound key on its host" "$rc" 0
 expect_output "host-bound key on its host"

@@ -44,7 +44,7 @@ expect_fields() {
 	done
 }
 
-logged "granted" -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" "$B64"
+logged "granted" -H web-01 -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" "$B64"
 expect_rc "granted" "$rc" 0
 expect_fields "granted" pri=85 event=lookup decision=allow reason=allowed \
 	account=alice key_id=plain owner=alice@example.com fp="$FP" client=- \
@@ -54,33 +54,33 @@ case $(field tag) in "keyauth-authorized-keys["*"]") pass "granted: tag" ;;
 expect_eq "granted: no error field" "$(grep -c '^error=' "$T/fields")" 0
 expect_eq "granted: stderr" "$(cat "$T/err")" ""
 
-logged "account only" -i "$IX" -s "$T/spool" alice
+logged "account only" -H web-01 -i "$IX" -s "$T/spool" alice
 expect_fields "account only" pri=85 decision=allow reason=allowed account=alice \
 	key_id=- fp=-
 
-logged "connection spec" -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" "$B64" \
+logged "connection spec" -H web-01 -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" "$B64" \
 	127.0.0.1 22 192.0.2.5 50000
 expect_fields "connection spec" decision=allow client=192.0.2.5
 
-logged "unknown key" -i "$IX" -s "$T/spool" alice "$(fp_of UNKNOWN)" \
+logged "unknown key" -H web-01 -i "$IX" -s "$T/spool" alice "$(fp_of UNKNOWN)" \
 	"$(type_of UNKNOWN)" "$(b64_of UNKNOWN)"
 expect_rc "unknown key" "$rc" 0
 expect_fields "unknown key" pri=85 decision=deny reason=unknown_key \
 	fp="$(fp_of UNKNOWN)" key_id=-
 
-logged "revoked key" -i "$IX" -s "$T/spool" alice "$(fp_of RFP)" \
+logged "revoked key" -H web-01 -i "$IX" -s "$T/spool" alice "$(fp_of RFP)" \
 	"$(type_of RFP)" "$(b64_of RFP)"
 expect_fields "revoked key" pri=85 decision=deny reason=revoked
 
-logged "revoked owner" -i "$IX" -s "$T/spool" alice "$(fp_of ROWN)" \
+logged "revoked owner" -H web-01 -i "$IX" -s "$T/spool" alice "$(fp_of ROWN)" \
 	"$(type_of ROWN)" "$(b64_of ROWN)"
 expect_fields "revoked owner" decision=deny reason=revoked
 
-logged "expired key" -i "$IX" -s "$T/spool" alice "$(fp_of OLD)" \
+logged "expired key" -H web-01 -i "$IX" -s "$T/spool" alice "$(fp_of OLD)" \
 	"$(type_of OLD)" "$(b64_of OLD)"
 expect_fields "expired key" decision=deny reason=expired key_id=expired
 
-logged "missing index" -i "$T/nonexistent.cdb" -s "$T/spool" alice "$FP" "$TYPE" "$B64"
+logged "missing index" -H web-01 -i "$T/nonexistent.cdb" -s "$T/spool" alice "$FP" "$TYPE" "$B64"
 expect_silent_failure "missing index"
 expect_fields "missing index" pri=83 decision=deny reason=policy_unavailable \
 	account=alice policy_serial=- policy_sha256=-
@@ -88,39 +88,95 @@ if [ -n "$(field error)" ]; then pass "missing index: error says why ($(field er
 else fail "missing index: no error field"; fi
 
 # A hostile account name is refused but audited, and cannot forge fields.
-logged "account 'a b=c'" -i "$IX" -s "$T/spool" "a b=c" "$FP" "$TYPE" "$B64"
+logged "account 'a b=c'" -H web-01 -i "$IX" -s "$T/spool" "a b=c" "$FP" "$TYPE" "$B64"
 expect_silent_failure "account 'a b=c'"
 expect_fields "account 'a b=c'" pri=83 event=lookup decision=deny \
 	reason=account_not_allowed "account=a b=c" key_id=- owner=- fp="$FP"
 expect_contains "account 'a b=c': quoted in the record" "$(cat "$T/log")" ' account="a b=c" key_id=- '
 expect_eq "account 'a b=c': no field named b" "$(grep -c '^b=' "$T/fields")" 0
 
-logged "forged fields in the account" -i "$IX" -s "$T/spool" \
+logged "forged fields in the account" -H web-01 -i "$IX" -s "$T/spool" \
 	'x decision=allow reason=allowed account=root' "$FP" "$TYPE" "$B64"
 expect_fields "forged fields in the account" decision=deny \
 	reason=account_not_allowed \
 	"account=x decision=allow reason=allowed account=root"
 
-logged "forged line in the account" -i "$IX" -s "$T/spool" \
+logged "forged line in the account" -H web-01 -i "$IX" -s "$T/spool" \
 	"$(printf 'x\nevent=lookup decision=allow reason=allowed')" "$FP" "$TYPE" "$B64"
 expect_eq "forged line: still one line" "$(wc -l <"$T/log")" 1
 expect_contains "forged line: newline escaped" "$(cat "$T/log")" \
 	' account="x\x0aevent=lookup decision=allow reason=allowed" '
 expect_fields "forged line" decision=deny
 
-logged "quote and backslash" -i "$IX" -s "$T/spool" 'a"b\c' "$FP" "$TYPE" "$B64"
+logged "quote and backslash" -H web-01 -i "$IX" -s "$T/spool" 'a"b\c' "$FP" "$TYPE" "$B64"
 expect_contains "quote and backslash: escaped" "$(cat "$T/log")" ' account="a\"b\\c" '
 expect_fields "quote and backslash" 'account=a"b\c'
 
 long=$(head -c 10240 /dev/zero | tr '\0' a)
-logged "10 kB account" -i "$IX" -s "$T/spool" "$long"
+logged "10 kB account" -H web-01 -i "$IX" -s "$T/spool" "$long"
 expect_fields "10 kB account" decision=deny reason=account_not_allowed
 expect_eq "10 kB account: logged cut to 255 bytes" "$(field account | wc -c)" 256
 
-logged "fingerprint mismatch" -i "$IX" -s "$T/spool" alice "$(fp_of BOB)" "$TYPE" "$B64"
+logged "fingerprint mismatch" -H web-01 -i "$IX" -s "$T/spool" alice "$(fp_of BOB)" "$TYPE" "$B64"
 expect_fields "fingerprint mismatch" pri=83 decision=deny reason=key_mismatch
 
-logged "no arguments" -i "$IX" -s "$T/spool"
+logged "no arguments" -H web-01 -i "$IX" -s "$T/spool"
 expect_fields "no arguments" pri=83 decision=deny reason=policy_unavailable account=-
+
+# An index serves only the host it was compiled for: a copied index, a
+# cloned image or a --host typo must not grant another server's keys.
+install_index "$T/lookup.yaml" "$T/ix-db" db-01
+HFP=$(fp_of HOST) HTYPE=$(type_of HOST) HB64=$(b64_of HOST)
+logged "own host" -H db-01 -i "$T/ix-db/policy.cdb" -s "$T/spool" alice \
+	"$HFP" "$HTYPE" "$HB64"
+expect_rc "own host" "$rc" 0
+expect_fields "own host" decision=allow reason=allowed key_id=other-host \
+	host=db-01
+rm -f "$T/spool"/*
+logged "another host's index" -H vm-7 -i "$T/ix-db/policy.cdb" -s "$T/spool" \
+	alice "$HFP" "$HTYPE" "$HB64"
+expect_silent_failure "another host's index"
+expect_fields "another host's index" pri=83 event=lookup decision=deny \
+	reason=policy_unavailable account=alice key_id=- fp="$HFP" host=vm-7 \
+	policy_serial=10 policy_sha256="$SHA16" \
+	"error=index was compiled for host db-01, this host is vm-7: run keyauthctl install on this host"
+expect_eq "another host's index: no handoff record" "$(ls -A "$T/spool")" ""
+logged "another host's index, account only" -H web-01 \
+	-i "$T/ix-db/policy.cdb" -s "$T/spool" alice
+expect_silent_failure "another host's index, account only"
+expect_fields "another host's index, account only" decision=deny \
+	reason=policy_unavailable host=web-01
+case $(field error) in *"compiled for host db-01, this host is web-01"*)
+	pass "another host's index, account only: error" ;;
+*) fail "another host's index, account only: error is $(field error)" ;; esac
+# host names compare case-insensitively
+logged "host in capitals" -H DB-01 -i "$T/ix-db/policy.cdb" -s "$T/spool" \
+	alice "$HFP" "$HTYPE" "$HB64"
+expect_rc "host in capitals" "$rc" 0
+expect_fields "host in capitals" decision=allow reason=allowed host=DB-01
+rm -f "$T/spool"/*
+logged "bad -H" -H 'db-01/x' -i "$T/ix-db/policy.cdb" -s "$T/spool" alice
+expect_silent_failure "bad -H"
+expect_fields "bad -H" decision=deny reason=policy_unavailable \
+	"error=-H: not a valid host name"
+logged "empty -H" -H '' -i "$T/ix-db/policy.cdb" -s "$T/spool" alice
+expect_silent_failure "empty -H"
+expect_fields "empty -H" decision=deny "error=-H: not a valid host name"
+
+# Without -H the helper is this machine, gethostname().
+me=$(hostname)
+if [ "$me" != web-01 ] && [ "$me" != db-01 ]; then
+	logged "default host" -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" "$B64"
+	expect_silent_failure "default host"
+	expect_fields "default host" reason=policy_unavailable host="$me"
+	case $(field error) in *"compiled for host web-01, this host is $me:"*)
+		pass "default host: error" ;;
+	*) fail "default host: error is $(field error)" ;; esac
+	install_index "$T/lookup.yaml" "$T/ix-me" "$me"
+	logged "default host, own index" -i "$T/ix-me/policy.cdb" -s "$T/spool" \
+		alice "$FP" "$TYPE" "$B64"
+	expect_rc "default host, own index" "$rc" 0
+	expect_fields "default host, own index" decision=allow host="$me"
+fi
 
 t_done

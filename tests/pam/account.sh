@@ -215,6 +215,36 @@ acct "index missing in audit mode" PAM_SUCCESS \
     "decision=would_deny reason=policy_unavailable" \
     -e "$V4" -w "$SPOOL" -k "$(key_fp alice)" "$CONF" keyauth-missing-audit alice acct
 
+# ---- the index of another host (a copied index, a cloned image, a
+# --host typo): it grants nothing here
+me=$(hostname)
+service keyauth-otherhost "$COMMON host=db-01x"
+acct "index for another host" PAM_SYSTEM_ERR \
+    "event=account decision=deny reason=policy_unavailable account=alice key_id=- owner=- fp=$(key_fp alice) client=192.0.2.10 host=db-01x" \
+    -e "$V4" -w "$SPOOL" -k "$(key_fp alice)" "$CONF" keyauth-otherhost alice acct
+expect_record "index for another host: says why" \
+    "index was compiled for host $me, this host is db-01x: run keyauthctl install on this host"
+expect_contains "index for another host: logged at LOG_ERR" "$log" "<83>"
+expect_eq "index for another host: handoff record consumed" "$(ls "$SPOOL")" ""
+acct "index for another host, key from SSH_AUTH_INFO_0" PAM_SYSTEM_ERR \
+    "decision=deny reason=policy_unavailable" \
+    -e "$V4" -e "SSH_AUTH_INFO_0=$(key_info alice)" "$CONF" keyauth-otherhost alice acct
+drive -e "$V4" -e "SSH_AUTH_INFO_0=$(key_info alice)" "$CONF" keyauth-otherhost alice session
+expect_contains "index for another host: session refused" "$out" "open_session: PAM_SESSION_ERR"
+expect_record "index for another host: session record" \
+    "event=session decision=deny reason=policy_unavailable"
+service keyauth-otherhost-audit "$COMMON host=db-01x mode=audit"
+acct "index for another host in audit mode" PAM_SUCCESS \
+    "decision=would_deny reason=policy_unavailable" \
+    -e "$V4" -w "$SPOOL" -k "$(key_fp alice)" "$CONF" keyauth-otherhost-audit alice acct
+rm -f "$SPOOL"/[0-9]*
+# host= names this host; names compare case-insensitively
+service keyauth-myhost "$COMMON host=$(printf '%s' "$me" | tr a-z A-Z)"
+acct "host= this host in capitals" PAM_SUCCESS \
+    "decision=allow reason=allowed account=alice key_id=alice-laptop" \
+    -e "$V4" -w "$SPOOL" -k "$(key_fp alice)" "$CONF" keyauth-myhost alice acct
+rm -f "$SPOOL"/[0-9]*
+
 # ---- module arguments: anything malformed denies, even with mode=audit
 badarg() {
 	service keyauth-badarg "$2"
@@ -232,6 +262,9 @@ badarg "relative spool" "index=$IDX spool=run/keyauth" "absolute path: spool=run
 badarg "bad nokey" "$COMMON nokey=allow" "bad module argument value"
 badarg "bad mode" "$COMMON mode=permissive" "bad module argument value"
 badarg "duplicate" "$COMMON mode=audit mode=enforce" "given twice: mode=enforce"
+badarg "empty host" "$COMMON host=" "host= needs a host name"
+badarg "bad host" "$COMMON host=web-01/x" "host= needs a host name"
+badarg "duplicate host" "$COMMON host=a host=b" "given twice: host=b"
 
 # ---- debug adds diagnostics, never key material
 acct "debug" PAM_SUCCESS "reason=allowed" -e "$V4" -w "$SPOOL" \

@@ -322,6 +322,35 @@ test_odd_inputs(void)
 	CHECK_INT(d.reason, KP_ALLOWED);
 }
 
+/* The rule the index's served lines share with the decision. */
+static void
+test_grant_serves(void)
+{
+	struct kp_grant g = sets[S_TIME][0]; /* alice, [1000, 2000) */
+
+	CHECK_INT(g.not_before, 1000);
+	CHECK_INT(g.expires, 2000);
+	CHECK_INT(kp_grant_serves(&g, "alice", 1000), 1);
+	CHECK_INT(kp_grant_serves(&g, "alice", 1999), 1);
+	CHECK_INT(kp_grant_serves(&g, "alice", 999), 0);
+	CHECK_INT(kp_grant_serves(&g, "alice", 2000), 0);
+	CHECK_INT(kp_grant_serves(&g, "bob", 1500), 0);
+	CHECK_INT(kp_grant_serves(&g, NULL, 1500), 0);
+	CHECK_INT(kp_grant_serves(NULL, "alice", 1500), 0);
+	/* the source is not part of it: sshd enforces from= on the line */
+	g = sets[S_SRC4][0];
+	CHECK(g.nsources > 0);
+	CHECK_INT(kp_grant_serves(&g, "alice", 1500), 1);
+	/* another host's grant (an index host marker) serves nothing */
+	g = sets[S_HOST][0];
+	CHECK_INT(g.host_ok, 0);
+	CHECK_INT(kp_grant_serves(&g, "alice", 1500), 0);
+	g.host_ok = 1;
+	CHECK_INT(kp_grant_serves(&g, "alice", 1500), 1);
+	g.accounts = NULL;
+	CHECK_INT(kp_grant_serves(&g, "alice", 1500), 0);
+}
+
 int
 main(void)
 {
@@ -329,5 +358,6 @@ main(void)
 	test_reason_names();
 	run_cases();
 	test_odd_inputs();
+	test_grant_serves();
 	return t_done();
 }

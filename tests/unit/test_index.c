@@ -377,7 +377,7 @@ ak(struct kp_index *ix, const char *account, const char *fp, int64_t now,
     struct lines *l)
 {
 	lines_free(l);
-	return kp_index_authorized_keys(ix, account, fp, now, collect, l);
+	return kp_index_authorized_keys(ix, account, fp, HOST, now, collect, l);
 }
 
 static int
@@ -477,9 +477,11 @@ test_empty(void)
 	CHECK_INT(kp_index_decide(NULL, NULL, &d), KP_ERR_ARG);
 	CHECK_INT(kp_index_decide(ix, NULL, NULL), KP_ERR_ARG);
 	CHECK_INT(ak(ix, "alice", "nonsense", 100, &l), KP_ERR_ARG);
-	CHECK_INT(kp_index_authorized_keys(ix, NULL, NULL, 100, collect, &l),
+	CHECK_INT(
+	    kp_index_authorized_keys(ix, NULL, NULL, HOST, 100, collect, &l),
 	    KP_ERR_ARG);
-	CHECK_INT(kp_index_authorized_keys(ix, "alice", NULL, 100, NULL, &l),
+	CHECK_INT(
+	    kp_index_authorized_keys(ix, "alice", NULL, HOST, 100, NULL, &l),
 	    KP_ERR_ARG);
 	CHECK(kp_index_meta(NULL) == NULL);
 	kp_index_close(NULL);
@@ -578,7 +580,103 @@ test_one_key(void)
 	lines_free(&l);
 	l.stop_after = 1;
 	CHECK_INT(
-	    kp_index_authorized_keys(ix, "bob", NULL, 1000, collect, &l), 42);
+	    kp_index_authorized_keys(ix, "bob", NULL, HOST, 1000, collect, &l),
+	    42);
+	kp_index_close(ix);
+	lines_free(&l);
+	tp_free(&t);
+}
+
+/*
+ * An index answers for the host it was compiled for only: a copied index
+ * or a cloned image must not grant another server's keys.
+ */
+static void
+test_other_host(void)
+{
+	struct tpol t;
+	struct kp_index *ix;
+	struct kp_decision d;
+	struct kp_request req;
+	struct lines l = {0};
+	struct kp_pubkey *alice;
+	const char *why = NULL;
+	char longhost[300];
+
+	tp_init(&t, 7);
+	alice = tp_key(&t, "ssh-ed25519", ALICE_B64);
+	tp_entry(&t, "alice-laptop", "alice@example.com", alice, "alice", NULL,
+	    NULL, NONE_B, NONE_A, NULL, NULL);
+	ix = compile_open(&t, "host.cdb", 1000);
+	if (ix == NULL)
+		return;
+
+	CHECK_INT(kp_index_check_host(ix, HOST, &why), 0);
+	CHECK(why == NULL);
+	CHECK_INT(kp_index_check_host(ix, "WEB-01", &why), 0);
+	CHECK_INT(kp_index_check_host(ix, "db-01", &why), KP_ERR_INVALID);
+	CHECK(why != NULL);
+	if (why != NULL)
+		CHECK_STR(why,
+		    "index was compiled for host web-01, this host is db-01: "
+		    "run keyauthctl install on this host");
+	CHECK_INT(kp_index_check_host(ix, "web-01.example.com", NULL),
+	    KP_ERR_INVALID);
+	CHECK_INT(kp_index_check_host(ix, "web-0", NULL), KP_ERR_INVALID);
+	CHECK_INT(kp_index_check_host(ix, NULL, &why), KP_ERR_ARG);
+	CHECK(why != NULL);
+	CHECK_INT(kp_index_check_host(ix, "", &why), KP_ERR_ARG);
+	CHECK_INT(kp_index_check_host(NULL, HOST, &why), KP_ERR_ARG);
+	/* an over-long name is cut in the message, never overflows */
+	memset(longhost, 'h', sizeof(longhost) - 1);
+	longhost[sizeof(longhost) - 1] = '\0';
+	CHECK_INT(kp_index_check_host(ix, longhost, &why), KP_ERR_INVALID);
+	CHECK(why != NULL && strlen(why) < 2 * 256 + 96);
+
+	/* the decision: allowed here, policy_unavailable elsewhere */
+	CHECK_INT(decide(ix, "alice", ALICE_FP, NULL, 1000, &d), 0);
+	CHECK_INT(d.reason, KP_ALLOWED);
+	memset(&req, 0, sizeof(req));
+	req.account = "alice";
+	req.fp = ALICE_FP;
+	req.host = "db-01";
+	req.now = 1000;
+	memset(&d, 0, sizeof(d)); /* d.reason == KP_ALLOWED */
+	CHECK_INT(kp_index_decide(ix, &req, &d), KP_ERR_INVALID);
+	CHECK_INT(d.reason, KP_POLICY_UNAVAILABLE);
+	CHECK_STR(d.entry_id, "");
+	req.host = "";
+	CHECK_INT(kp_index_decide(ix, &req, &d), KP_ERR_ARG);
+	CHECK_INT(d.reason, KP_POLICY_UNAVAILABLE);
+	req.host = "Web-01";
+	CHECK_INT(kp_index_decide(ix, &req, &d), 0);
+	CHECK_INT(d.reason, KP_ALLOWED);
+	/* no host in the request: the index's own (keyauth.h) */
+	req.host = NULL;
+	CHECK_INT(kp_index_decide(ix, &req, &d), 0);
+	CHECK_INT(d.reason, KP_ALLOWED);
+
+	/* authorized_keys: refused, and the callback never runs */
+	CHECK_INT(kp_index_authorized_keys(
+	              ix, "alice", NULL, "db-01", 1000, collect, &l),
+	    KP_ERR_INVALID);
+	CHECK_INT(l.n, 0);
+	CHECK_INT(kp_index_authorized_keys(
+	              ix, "alice", ALICE_FP, "db-01", 1000, collect, &l),
+	    KP_ERR_INVALID);
+	CHECK_INT(l.n, 0);
+	CHECK_INT(kp_index_authorized_keys(
+	              ix, "alice", NULL, NULL, 1000, collect, &l),
+	    KP_ERR_ARG);
+	CHECK_INT(l.n, 0);
+	CHECK_INT(
+	    kp_index_authorized_keys(ix, "alice", NULL, "", 1000, collect, &l),
+	    KP_ERR_ARG);
+	CHECK_INT(l.n, 0);
+	CHECK_INT(kp_index_authorized_keys(
+	              ix, "alice", NULL, "WEB-01", 1000, collect, &l),
+	    0);
+	CHECK_INT(l.n, 1);
 	kp_index_close(ix);
 	lines_free(&l);
 	tp_free(&t);
@@ -1339,6 +1437,7 @@ main(void)
 	allow = geteuid() == 0 ? (uid_t)-1 : geteuid();
 	test_empty();
 	test_one_key();
+	test_other_host();
 	test_accounts_and_entries();
 	test_hosts_and_revocations();
 	test_stale();
