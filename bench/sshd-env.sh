@@ -14,6 +14,13 @@
 #                 as the last line; sshd reads that file, with no keyauth
 #                 at all (no AuthorizedKeysCommand, no pam_keyauth).
 # KEY is the private key; KEY.pub its public half.
+# Variants for bench/ssh-breakdown.sh (environment; unset = as above):
+#   BENCH_PAM=none|permit   the PAM lines of pam_keyauth dropped, or with
+#                 pam_permit.so in their place (rest of the stack unchanged)
+#   BENCH_SSHD="KEYWORD VALUE ..."  more sshd_config overrides (no spaces
+#                 in a value), e.g. "RevokedKeys -"
+#   BENCH_AKC=1   (ak) no AuthorizedKeysFile: sshd runs bench/akc-cat, a
+#                 trivial AuthorizedKeysCommand printing the file's lines
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 mode=$1 key=$2 info=$3 file=${4:-}
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -26,6 +33,15 @@ mount -t tmpfs -o "size=1m,mode=0700,uid=$(id -u "$E2E_HELPER_USER"),gid=$(id -g
     keyauth-bench-spool "$E2E_SPOOL" || e2e_die "cannot mount a tmpfs spool"
 t_extra_cleanup="e2e_sshd_stop; umount '$E2E_SPOOL'; e2e_cleanup"
 pub=$(cut -d' ' -f1,2 "$key.pub")
+# lib.sh writes the PAM service from KA_PAM (empty: its lines dropped).
+bench_pam() {
+	case ${BENCH_PAM:-} in
+	'') ;;
+	none) KA_PAM= ;;
+	permit) KA_PAM=pam_permit.so ;;
+	*) e2e_die "BENCH_PAM: none or permit" ;;
+	esac
+}
 case $mode in
 keyauth)
 	e2e_install_build
@@ -36,7 +52,9 @@ keyauth)
 	} >"$T/policy.yaml"
 	chmod 0644 "$T/policy.yaml"
 	e2e_policy_install "$T/policy.yaml"
-	e2e_sshd_start
+	bench_pam
+	# shellcheck disable=SC2086
+	e2e_sshd_start ${BENCH_SSHD:-}
 	;;
 ak)
 	ak="$E2E_PREFIX/etc/authorized_keys"
@@ -45,14 +63,26 @@ ak)
 		printf '%s bench-login\n' "$pub"
 	} >"$ak"
 	chmod 0644 "$ak"
-	KA_PAM= KA_HELPER=
-	e2e_sshd_start AuthorizedKeysFile "$ak" AuthorizedKeysCommand - \
-	    AuthorizedKeysCommandUser - RevokedKeys -
+	KA_PAM='' KA_HELPER=''
+	bench_pam
+	if [ -n "${BENCH_AKC:-}" ]; then
+		install -m 0755 -o root -g root "$top_builddir/bench/akc-cat" "$E2E_PREFIX/libexec/akc-cat"
+		# shellcheck disable=SC2086
+		e2e_sshd_start AuthorizedKeysFile none \
+		    AuthorizedKeysCommand "$E2E_PREFIX/libexec/akc-cat $ak %u %f %t %k" \
+		    AuthorizedKeysCommandUser "$E2E_HELPER_USER" RevokedKeys - ${BENCH_SSHD:-}
+	else
+		# shellcheck disable=SC2086
+		e2e_sshd_start AuthorizedKeysFile "$ak" AuthorizedKeysCommand - \
+		    AuthorizedKeysCommandUser - RevokedKeys - ${BENCH_SSHD:-}
+	fi
 	;;
 *)
 	e2e_die "unknown mode $mode"
 	;;
 esac
+# The KRL's path, for ssh-breakdown.sh to time sshd's parse of it.
+[ "$mode" != keyauth ] || printf '%s\n' "$E2E_KRL" >"$info.krl"
 printf '%s %s\n' "$E2E_PORT" "$E2E_USER" >"$info.tmp"
 mv "$info.tmp" "$info"
 while [ -e "$info" ]; do
