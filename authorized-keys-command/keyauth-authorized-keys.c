@@ -150,18 +150,6 @@ client_of(int nextra, char **extra, char *buf, size_t len)
 	return buf;
 }
 
-/* A host name as keyauthctl install accepts it: 1-255 of [A-Za-z0-9._-]. */
-static int
-host_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n <= 255 &&
-	    strspn(s,
-	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	        "0123456789._-") == n;
-}
-
 /* Keep fds 0-2 open so no file we open becomes stdout; silence stderr. */
 static int
 sanitise_fds(void)
@@ -232,7 +220,7 @@ main(int argc, char **argv)
 		case 'H':
 			a.host =
 			    cut(optarg, host_arg_buf, sizeof(host_arg_buf));
-			if (!host_valid(optarg)) {
+			if (!kp_host_name_valid(optarg)) {
 				a.error = "-H: not a valid host name";
 				goto out;
 			}

@@ -26,47 +26,6 @@
 #define EDIT_MAX (KP_POLICY_MAX_BYTES)
 
 static int
-read_all(const char *path, char **buf, size_t *len)
-{
-	struct stat st;
-	size_t n = 0;
-	ssize_t got;
-	char *b;
-	int fd;
-
-	*buf = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || (size_t)st.st_size > EDIT_MAX) {
-		if (errno == 0)
-			errno = EFBIG;
-		close(fd);
-		return -1;
-	}
-	if ((b = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (n < (size_t)st.st_size &&
-	    (got = read(fd, b + n, (size_t)st.st_size - n)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			free(b);
-			close(fd);
-			return -1;
-		}
-		n += (size_t)got;
-	}
-	close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-static int
 write_all(const char *path, const char *buf, size_t len)
 {
 	size_t off = 0;
@@ -152,12 +111,15 @@ cmd_edit(struct ctl *c)
 	char *path = NULL, *orig = NULL, *edited = NULL, *out = NULL;
 	const char *tmpdir;
 	size_t olen = 0, elen = 0, nw = 0, i;
+	const char *why = NULL;
 	int r, rc = CTL_SYSERR, have_dir = 0, keep = 0;
 	char tmpl[4096];
 
-	if (read_all(c->policy, &orig, &olen) != 0) {
-		if (errno != ENOENT) {
-			ctl_err("edit: %s: %s", c->policy, strerror(errno));
+	if ((r = kp_file_read(c->policy, EDIT_MAX, 0, &orig, &olen, &why)) !=
+	    0) {
+		if (r != KP_ERR_NOTFOUND) {
+			ctl_err("edit: %s: %s", c->policy,
+			    why != NULL ? why : kp_strerror(r));
 			return CTL_SYSERR;
 		}
 		/* Nothing yet: start from the smallest valid policy. */
@@ -200,8 +162,10 @@ cmd_edit(struct ctl *c)
 			goto out;
 		}
 		free(edited);
-		if (read_all(path, &edited, &elen) != 0) {
-			ctl_err("edit: %s: %s", path, strerror(errno));
+		if ((r = kp_file_read(path, EDIT_MAX, KP_FILE_NOFOLLOW, &edited,
+		         &elen, &why)) != 0) {
+			ctl_err("edit: %s: %s", path,
+			    why != NULL ? why : kp_strerror(r));
 			goto out;
 		}
 		if (elen == olen && memcmp(edited, orig, olen) == 0 &&

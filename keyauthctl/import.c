@@ -34,54 +34,10 @@ struct run {
 };
 
 static int
-read_file(const char *path, char **buf, size_t *len)
-{
-	struct stat st;
-	size_t n = 0;
-	ssize_t got;
-	char *b;
-	int fd;
-
-	*buf = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -1;
-	if (fstat(fd, &st) != 0) {
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > IMPORT_FILE_MAX) {
-		close(fd);
-		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
-		return -1;
-	}
-	if ((b = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (n < (size_t)st.st_size &&
-	    (got = read(fd, b + n, (size_t)st.st_size - n)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			free(b);
-			close(fd);
-			return -1;
-		}
-		n += (size_t)got;
-	}
-	close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-static int
 import_file(struct run *run, const char *path)
 {
 	char acct[KP_ACCOUNT_MAX + 1], *buf = NULL;
-	const char *account = run->c->account;
+	const char *account = run->c->account, *why = NULL;
 	size_t len;
 	int r;
 
@@ -97,8 +53,11 @@ import_file(struct run *run, const char *path)
 		}
 		account = acct;
 	}
-	if (read_file(path, &buf, &len) != 0) {
-		ctl_err("import: %s: %s", path, strerror(errno));
+	/* Users' files, read as root: never through a planted link. */
+	if ((r = kp_file_read(path, IMPORT_FILE_MAX, KP_FILE_NOFOLLOW, &buf,
+	         &len, &why)) != 0) {
+		ctl_err(
+		    "import: %s: %s", path, why != NULL ? why : kp_strerror(r));
 		return CTL_SYSERR;
 	}
 	r = kp_import_buf(run->im, path, account, buf, len);

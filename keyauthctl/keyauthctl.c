@@ -197,7 +197,7 @@ ctl_hostname(struct ctl *c, char *buf, size_t len)
 		return NULL;
 	}
 	buf[len - 1] = '\0';
-	if (!kp_install_host_valid(buf)) {
+	if (!kp_host_name_valid(buf)) {
 		ctl_err("this machine's hostname \"%s\" is not usable; "
 		        "give --host NAME",
 		    buf);
@@ -427,7 +427,7 @@ main(int argc, char **argv)
 	c.index = paths[1];
 	c.krl = paths[2];
 	c.state = paths[3];
-	if ((c.host = vals[O_HOST]) != NULL && !kp_install_host_valid(c.host)) {
+	if ((c.host = vals[O_HOST]) != NULL && !kp_host_name_valid(c.host)) {
 		ctl_usage_err("invalid --host \"%s\" (expected 1-255 letters, "
 		              "digits, '.', '-', '_')",
 		    c.host);

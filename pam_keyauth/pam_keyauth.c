@@ -163,18 +163,6 @@ ka_opt(const char *arg, const char *name, const char **val)
 	return 1;
 }
 
-/* 1-255 of [A-Za-z0-9._-], as keyauthctl install --host accepts. */
-static int
-ka_host_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n <= 255 &&
-	    strspn(s,
-	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	        "0123456789._-") == n;
-}
-
 /*
  * Linux-PAM style arguments. Anything unknown, empty, relative or given
  * twice is a configuration error: a typo must never silently change what
@@ -220,7 +208,7 @@ ka_parse_args(
 			a->spool = v;
 		} else if (ka_opt(arg, "host", &v)) {
 			seen = &seen_host;
-			if (!ka_host_valid(v)) {
+			if (!kp_host_name_valid(v)) {
 				*why = "module argument host= needs a host "
 				       "name (1-255 of A-Za-z0-9._-)";
 				return -1;

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "keyauth.h"
+#include "kp-internal.h"
 #include "index-format.h"
 
 /*
@@ -693,19 +694,6 @@ bad:
 	return KP_ERR_INVALID;
 }
 
-static int
-sha256_hex_ok(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 64; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		        (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	}
-	return s[64] == '\0';
-}
-
 /* ------------------------------------------------------ atomic writing */
 
 static int
@@ -778,7 +766,7 @@ kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
 		set_diag(diag, path, 0, 0, "invalid host name");
 		return KP_ERR_ARG;
 	}
-	if (!sha256_hex_ok(p->sha256) ||
+	if (!kp_sha256_hex_valid(p->sha256) ||
 	    (p->nentries > 0 && p->entries == NULL) ||
 	    (p->nrevoked > 0 && p->revoked == NULL)) {
 		set_diag(diag, p->path, 0, 0, "policy is incomplete");

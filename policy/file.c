@@ -20,9 +20,14 @@
  * /etc/keyauth and /var/lib/keyauth), as for sshd's own files.
  */
 
-int
-kp_file_open_safe(const char *path, size_t max, uid_t allow_uid, int *fd,
-    size_t *size, const char **why)
+/*
+ * The one opener. safe: absolute path, no link, owner and mode checks (the
+ * installed files); otherwise a regular file of at most max bytes, not
+ * followed through a final symbolic link when nofollow.
+ */
+static int
+open_checked(const char *path, size_t max, int safe, int nofollow,
+    uid_t allow_uid, int *fd, size_t *size, const char **why)
 {
 	struct stat st;
 	int f = -1, r, saved;
@@ -35,13 +40,14 @@ kp_file_open_safe(const char *path, size_t max, uid_t allow_uid, int *fd,
 		*why = NULL;
 	if (path == NULL || fd == NULL)
 		KP_FAIL(why, "missing path", KP_ERR_ARG);
-	if (path[0] != '/')
+	if (safe && path[0] != '/')
 		KP_FAIL(why, "path is not absolute", KP_ERR_ARG);
 	if (strnlen(path, PATH_MAX) >= PATH_MAX)
 		KP_FAIL(why, "path too long", KP_ERR_ARG);
 	/* O_NONBLOCK: a FIFO planted here must not hang us before fstat. */
-	f = open(
-	    path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	f = open(path,
+	    O_RDONLY | (safe || nofollow ? O_NOFOLLOW : 0) | O_CLOEXEC |
+	        O_NONBLOCK | O_NOCTTY);
 	if (f == -1) {
 		if (errno == ENOENT)
 			KP_FAIL(why, "file does not exist", KP_ERR_NOTFOUND);
@@ -59,7 +65,7 @@ kp_file_open_safe(const char *path, size_t max, uid_t allow_uid, int *fd,
 		KP_WHY(why, "not a regular file");
 		goto fail;
 	}
-	if (st.st_uid != 0 &&
+	if (safe && st.st_uid != 0 &&
 	    (allow_uid == (uid_t)-1 || st.st_uid != allow_uid)) {
 		KP_WHY(why,
 		    allow_uid == (uid_t)-1 || allow_uid == 0
@@ -67,7 +73,7 @@ kp_file_open_safe(const char *path, size_t max, uid_t allow_uid, int *fd,
 		        : "file is not owned by root or the allowed user");
 		goto fail;
 	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+	if (safe && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		KP_WHY(why, "file is group- or world-writable");
 		goto fail;
 	}
@@ -95,8 +101,15 @@ fail:
 }
 
 int
-kp_file_read_safe(const char *path, size_t max, uid_t allow_uid, char **buf,
-    size_t *len, const char **why)
+kp_file_open_safe(const char *path, size_t max, uid_t allow_uid, int *fd,
+    size_t *size, const char **why)
+{
+	return open_checked(path, max, 1, 1, allow_uid, fd, size, why);
+}
+
+static int
+read_checked(const char *path, size_t max, int safe, int nofollow,
+    uid_t allow_uid, char **buf, size_t *len, const char **why)
 {
 	char *b = NULL, *nb;
 	size_t size, cap, off = 0;
@@ -109,7 +122,8 @@ kp_file_read_safe(const char *path, size_t max, uid_t allow_uid, char **buf,
 		*len = 0;
 	if (buf == NULL || len == NULL)
 		KP_FAIL(why, "missing output", KP_ERR_ARG);
-	if ((r = kp_file_open_safe(path, max, allow_uid, &fd, &size, why)) != 0)
+	if ((r = open_checked(
+	         path, max, safe, nofollow, allow_uid, &fd, &size, why)) != 0)
 		return r;
 	cap = size + 1;
 	if ((b = malloc(cap)) == NULL) {
@@ -167,6 +181,21 @@ out:
 	close(fd);
 	errno = saved;
 	return r;
+}
+
+int
+kp_file_read_safe(const char *path, size_t max, uid_t allow_uid, char **buf,
+    size_t *len, const char **why)
+{
+	return read_checked(path, max, 1, 1, allow_uid, buf, len, why);
+}
+
+int
+kp_file_read(const char *path, size_t max, unsigned flags, char **buf,
+    size_t *len, const char **why)
+{
+	return read_checked(path, max, 0, (flags & KP_FILE_NOFOLLOW) != 0,
+	    (uid_t)-1, buf, len, why);
 }
 
 static int

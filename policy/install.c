@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "keyauth.h"
+#include "kp-internal.h"
 #include "install.h"
 
 static void diag_set(struct kp_diag *d, const char *fmt, ...)
@@ -35,40 +36,6 @@ diag_set(struct kp_diag *d, const char *fmt, ...)
 /* ------------------------------------------------------- the state file */
 
 int
-kp_install_host_valid(const char *name)
-{
-	size_t i, n;
-
-	if (name == NULL)
-		return 0;
-	n = strlen(name);
-	if (n == 0 || n > 255)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		        (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-		        c == '_'))
-			return 0;
-	}
-	return 1;
-}
-
-static int
-sha256_hex_valid(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 64; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		        (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	}
-	return s[64] == '\0';
-}
-
-int
 kp_install_state_format(const struct kp_install_state *s, char *buf, size_t len)
 {
 	char when[64];
@@ -78,7 +45,7 @@ kp_install_state_format(const struct kp_install_state *s, char *buf, size_t len)
 		return KP_ERR_ARG;
 	buf[0] = '\0';
 	if (s->serial == 0 || s->serial > (uint64_t)INT64_MAX ||
-	    !sha256_hex_valid(s->sha256) || !kp_install_host_valid(s->host))
+	    !kp_sha256_hex_valid(s->sha256) || !kp_host_name_valid(s->host))
 		return KP_ERR_ARG;
 	kp_time_format(s->installed_at, when, sizeof(when));
 	n = snprintf(buf, len,
@@ -165,12 +132,12 @@ kp_install_state_parse(
 	out->serial = serial;
 
 	if (state_field(&pos, end, "sha256", val, sizeof(val)) != 0 ||
-	    strlen(val) != 64 || !sha256_hex_valid(val))
+	    strlen(val) != 64 || !kp_sha256_hex_valid(val))
 		BAD("line 3 is not \"sha256 <64 lowercase hex digits>\"");
 	memcpy(out->sha256, val, 65);
 
 	if (state_field(&pos, end, "host", val, sizeof(val)) != 0 ||
-	    !kp_install_host_valid(val))
+	    !kp_host_name_valid(val))
 		BAD("line 4 is not \"host NAME\"");
 	snprintf(out->host, sizeof(out->host), "%s", val);
 
@@ -657,7 +624,7 @@ kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
 		diag_set(diag, "kp_install: bad arguments");
 		return KP_ERR_ARG;
 	}
-	if (!kp_install_host_valid(o->host)) {
+	if (!kp_host_name_valid(o->host)) {
 		diag_set(diag,
 		    "invalid host name \"%.255s\" (expected letters, digits, "
 		    "'.', '-', '_')",

@@ -45,9 +45,6 @@ int kp_install_state_read(const char *path, uid_t allow_uid,
 /* Atomic (kp_file_write_atomic), mode 0644. */
 int kp_install_state_write(const char *path, const struct kp_install_state *s);
 
-/* 1 if name is usable as a host name (1..255 of [A-Za-z0-9._-]). */
-int kp_install_host_valid(const char *name);
-
 /*
  * The rollback rule. installed NULL: nothing installed yet.
  * Returns KP_INSTALL_PROCEED, KP_INSTALL_SAME (same serial, same content),

@@ -95,6 +95,12 @@ void kp_time_format(int64_t t, char *buf, size_t len);
 int kp_account_valid(const char *name);
 /* [A-Za-z0-9._@+-]{1,64} */
 int kp_id_valid(const char *id);
+/*
+ * A server's own name as the index records it and the front ends accept
+ * it (install --host, the helper's -H, the module's host=): 1..255 of
+ * [A-Za-z0-9._-].
+ */
+int kp_host_name_valid(const char *name);
 /* Case-insensitive glob (fnmatch) of a host pattern against a hostname. */
 int kp_host_match(const char *pattern, const char *host);
 
@@ -329,6 +335,14 @@ int kp_file_read_safe(const char *path, size_t max, uid_t allow_uid, char **buf,
 /* The same checks on an open descriptor; returns the fd in *fd. */
 int kp_file_open_safe(const char *path, size_t max, uid_t allow_uid, int *fd,
     size_t *size, const char **why);
+/*
+ * Read a whole regular file of at most max bytes, with no owner or mode
+ * requirement (files a person hands keyauthctl: a policy in a checkout, an
+ * authorized_keys file). KP_FILE_NOFOLLOW: refuse a final symbolic link.
+ */
+#define KP_FILE_NOFOLLOW 0x01
+int kp_file_read(const char *path, size_t max, unsigned flags, char **buf,
+    size_t *len, const char **why);
 /* Write a file atomically: temp file in the same directory, fsync, rename, fsync dir. */
 int kp_file_write_atomic(
     const char *path, const void *buf, size_t len, mode_t mode);

@@ -133,4 +133,7 @@ int kp_option_allowed(const char *opt, const char **why);
 /* 1 if type is one of the supported key types (ssh-dss is not). */
 int kp_key_type_supported(const char *type);
 
+/* 1 if s is exactly 64 lower-case hex digits (a policy's SHA-256). */
+int kp_sha256_hex_valid(const char *s);
+
 #endif /* KP_INTERNAL_H */

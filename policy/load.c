@@ -1791,96 +1791,6 @@ out:
 	return r;
 }
 
-/* Read path as a regular file of at most KP_POLICY_MAX_BYTES. */
-static int
-read_plain(const char *path, char **bufp, size_t *lenp, struct kp_diag *diag)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap;
-	ssize_t n;
-	int fd, r;
-
-	*bufp = NULL;
-	*lenp = 0;
-	/* O_NONBLOCK: opening a FIFO must not hang before S_ISREG refuses it. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) <
-	    0) {
-		r = errno == ENOENT ? KP_ERR_NOTFOUND : KP_ERR_IO;
-		snprintf(diag->msg, sizeof(diag->msg), "cannot open: %s",
-		    strerror(errno));
-		return r;
-	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(diag->msg, sizeof(diag->msg), "cannot stat: %s",
-		    strerror(errno));
-		r = KP_ERR_IO;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(diag->msg, sizeof(diag->msg), "not a regular file");
-		r = KP_ERR_UNSAFE;
-		goto out;
-	}
-	if ((unsigned long long)st.st_size > KP_POLICY_MAX_BYTES) {
-		snprintf(diag->msg, sizeof(diag->msg),
-		    "policy too large (%lld bytes, at most %lu)",
-		    (long long)st.st_size, (unsigned long)KP_POLICY_MAX_BYTES);
-		r = KP_ERR_TOOBIG;
-		goto out;
-	}
-	/* One byte more than the size, to notice a file that grew. */
-	cap = (size_t)st.st_size + 1;
-	if ((buf = malloc(cap)) == NULL) {
-		snprintf(diag->msg, sizeof(diag->msg), "out of memory");
-		r = KP_ERR_NOMEM;
-		goto out;
-	}
-	for (;;) {
-		if (len == cap) {
-			char *tmp;
-
-			if (cap > KP_POLICY_MAX_BYTES) {
-				snprintf(diag->msg, sizeof(diag->msg),
-				    "policy too large (at most %lu bytes)",
-				    (unsigned long)KP_POLICY_MAX_BYTES);
-				r = KP_ERR_TOOBIG;
-				goto out;
-			}
-			cap = cap * 2 > KP_POLICY_MAX_BYTES + 1
-			    ? KP_POLICY_MAX_BYTES + 1
-			    : cap * 2;
-			if ((tmp = realloc(buf, cap)) == NULL) {
-				snprintf(diag->msg, sizeof(diag->msg),
-				    "out of memory");
-				r = KP_ERR_NOMEM;
-				goto out;
-			}
-			buf = tmp;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(diag->msg, sizeof(diag->msg), "read: %s",
-			    strerror(errno));
-			r = KP_ERR_IO;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*bufp = buf; /* ownership to the caller */
-	*lenp = len;
-	buf = NULL;
-	r = 0;
-out:
-	free(buf);
-	close(fd);
-	return r;
-}
-
 int
 kp_policy_load(const char *path, unsigned flags, struct kp_policy **out,
     struct kp_diag *diag)
@@ -1900,17 +1810,28 @@ kp_policy_load(const char *path, unsigned flags, struct kp_policy **out,
 		snprintf(diag->msg, sizeof(diag->msg), "bad arguments");
 		return KP_ERR_ARG;
 	}
-	if ((flags & KP_LOAD_SAFE) != 0) {
+	/*
+	 * Installed paths get the safe opener; a file a person checks (a
+	 * policy in a git checkout) only has to be a regular file.
+	 */
+	if ((flags & KP_LOAD_SAFE) != 0)
 		r = kp_file_read_safe(
 		    path, KP_POLICY_MAX_BYTES, (uid_t)-1, &buf, &len, &why);
-		if (r != 0) {
-			snprintf(diag->msg, sizeof(diag->msg), "%s",
-			    why != NULL ? why : kp_strerror(r));
-			goto out;
-		}
-	} else if ((r = read_plain(path, &buf, &len, diag)) != 0) {
+	else
+		r = kp_file_read(
+		    path, KP_POLICY_MAX_BYTES, 0, &buf, &len, &why);
+	if (r == KP_ERR_TOOBIG)
+		snprintf(diag->msg, sizeof(diag->msg),
+		    "policy too large (at most %lu bytes)",
+		    (unsigned long)KP_POLICY_MAX_BYTES);
+	else if (r == KP_ERR_NOTFOUND || r == KP_ERR_IO)
+		snprintf(diag->msg, sizeof(diag->msg), "%s: %s",
+		    why != NULL ? why : kp_strerror(r), strerror(errno));
+	else if (r != 0)
+		snprintf(diag->msg, sizeof(diag->msg), "%s",
+		    why != NULL ? why : kp_strerror(r));
+	if (r != 0)
 		goto out;
-	}
 	r = kp_policy_load_buf(path, buf, len, out, diag);
 out:
 	free(buf);

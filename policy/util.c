@@ -142,6 +142,27 @@ kp_time_parse(const char *s, int64_t *out)
 }
 
 int
+kp_host_name_valid(const char *name)
+{
+	size_t n;
+
+	if (name == NULL)
+		return 0;
+	n = strlen(name);
+	return n > 0 && n <= KP_HOST_MAX &&
+	    strspn(name,
+	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	        "0123456789._-") == n;
+}
+
+int
+kp_sha256_hex_valid(const char *s)
+{
+	return s != NULL && strlen(s) == 64 &&
+	    strspn(s, "0123456789abcdef") == 64;
+}
+
+int
 kp_now(int64_t *out)
 {
 	struct timespec ts;

@@ -130,17 +130,17 @@ test_host(void)
 {
 	char longname[300];
 
-	CHECK(kp_install_host_valid("web-01.example.com"));
-	CHECK(kp_install_host_valid("db_2"));
-	CHECK(!kp_install_host_valid(""));
-	CHECK(!kp_install_host_valid("a b"));
-	CHECK(!kp_install_host_valid("a/b"));
-	CHECK(!kp_install_host_valid("a\nb"));
+	CHECK(kp_host_name_valid("web-01.example.com"));
+	CHECK(kp_host_name_valid("db_2"));
+	CHECK(!kp_host_name_valid(""));
+	CHECK(!kp_host_name_valid("a b"));
+	CHECK(!kp_host_name_valid("a/b"));
+	CHECK(!kp_host_name_valid("a\nb"));
 	memset(longname, 'a', sizeof(longname));
 	longname[256] = '\0';
-	CHECK(!kp_install_host_valid(longname));
+	CHECK(!kp_host_name_valid(longname));
 	longname[255] = '\0';
-	CHECK(kp_install_host_valid(longname));
+	CHECK(kp_host_name_valid(longname));
 }
 
 static void

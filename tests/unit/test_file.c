@@ -178,6 +178,31 @@ main(void)
 		fprintf(stderr, "note: not root, chown tests skipped\n");
 	}
 
+	/* ---- kp_file_read: no owner or mode rules, still a regular file */
+	CHECK_INT(kp_file_read(p("ww"), 100, 0, &buf, &len, &why), 0);
+	CHECK_STR(buf, "x");
+	free(buf);
+	CHECK_INT(kp_file_read(p("link"), 100, 0, &buf, &len, &why), 0);
+	CHECK_STR(buf, "hello\nworld\n");
+	free(buf);
+	CHECK_INT(
+	    kp_file_read(p("link"), 100, KP_FILE_NOFOLLOW, &buf, &len, &why),
+	    KP_ERR_UNSAFE);
+	CHECK(buf == NULL);
+	CHECK_INT(
+	    kp_file_read(p("fifo"), 100, 0, &buf, &len, &why), KP_ERR_UNSAFE);
+	CHECK_INT(
+	    kp_file_read(p("subdir"), 100, 0, &buf, &len, &why), KP_ERR_UNSAFE);
+	CHECK_INT(
+	    kp_file_read(p("good"), 11, 0, &buf, &len, &why), KP_ERR_TOOBIG);
+	CHECK_INT(kp_file_read(p("missing"), 100, 0, &buf, &len, &why),
+	    KP_ERR_NOTFOUND);
+	if (chdir(dir) == 0) {
+		CHECK_INT(kp_file_read("good", 100, 0, &buf, &len, &why), 0);
+		CHECK_INT(len, 12);
+		free(buf);
+	}
+
 	/* ---- atomic write */
 	n = count_entries();
 	CHECK_INT(kp_file_write_atomic(p("new"), "first", 5, 0640), 0);

