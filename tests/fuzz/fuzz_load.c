@@ -182,8 +182,11 @@ differential(const struct kp_policy *p)
 			s.p = p;
 			s.account =
 			    j < e->naccounts ? e->accounts[j] : "nobody";
+			/* a stale policy serves nothing: an error, no line */
 			FZ_ASSERT(kp_index_authorized_keys(ix, s.account, NULL,
-			              HOST, NOW, served_cb, &s) == 0);
+			              HOST, NOW, served_cb, &s) ==
+			    (NOW >= p->expires ? KP_ERR_INVALID : 0));
+			FZ_ASSERT(NOW < p->expires || s.lines == 0);
 		}
 	}
 	/* a key the policy does not know */
