@@ -1034,9 +1034,15 @@ source_matches(const struct loader *L, const struct node *n, size_t off)
 			i++;
 		col++;
 	}
-	if (n->quoted)
+	/*
+	 * The walk above counts '\n' only; libyaml also breaks lines at a
+	 * lone '\r', so the walk can end at the buffer's end: never step
+	 * past it (found by fuzz_load, a 1-byte over-read).
+	 */
+	if (n->quoted && i < L->len)
 		i++;
-	if (off > L->len - i || memchr(L->buf + i, '\n', off) != NULL)
+	if (i >= L->len || off > L->len - i ||
+	    memchr(L->buf + i, '\n', off) != NULL)
 		return 0;
 	if (memchr(L->buf + i, n->quoted ? '\\' : '\n', off) != NULL ||
 	    (n->quoted && memchr(L->buf + i, '\'', off) != NULL))
