@@ -182,19 +182,6 @@ put_strv(struct kp_buf *b, char *const *v, size_t n, const char *none)
 		kp_buf_printf(b, "%s%s", i > 0 ? ", " : "", v[i]);
 }
 
-static void
-put_time(struct kp_buf *b, int64_t t, const char *none)
-{
-	char ts[64];
-
-	if (t == KP_TIME_NONE_BEFORE || t == KP_TIME_NONE_AFTER) {
-		kp_buf_puts(b, none);
-		return;
-	}
-	kp_time_format(t, ts, sizeof(ts));
-	kp_buf_puts(b, ts);
-}
-
 /* Everything a grant admits, in one line. */
 static void
 describe_grant(
@@ -211,10 +198,10 @@ describe_grant(
 	}
 	if (e->not_before != KP_TIME_NONE_BEFORE) {
 		kp_buf_puts(b, "; valid from ");
-		put_time(b, e->not_before, "");
+		kp_buf_put_time(b, e->not_before, "");
 	}
 	kp_buf_puts(b, "; expires ");
-	put_time(b, e->expires, "never");
+	kp_buf_put_time(b, e->expires, "never");
 	if (e->noptions > 0) {
 		kp_buf_puts(b, "; options ");
 		put_strv(b, e->options, e->noptions, "");
@@ -429,9 +416,9 @@ restriction_items(
 	if (o->not_before != n->not_before) {
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
 		kp_buf_puts(&b, "valid from: ");
-		put_time(&b, o->not_before, "always");
+		kp_buf_put_time(&b, o->not_before, "always");
 		kp_buf_puts(&b, " -> ");
-		put_time(&b, n->not_before, "always");
+		kp_buf_put_time(&b, n->not_before, "always");
 		add_item(c,
 		    n->not_before < o->not_before ? KP_DIFF_WIDENED
 		                                  : KP_DIFF_NARROWED,
@@ -440,9 +427,9 @@ restriction_items(
 	if (o->expires != n->expires) {
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
 		kp_buf_puts(&b, "expires: ");
-		put_time(&b, o->expires, "never");
+		kp_buf_put_time(&b, o->expires, "never");
 		kp_buf_puts(&b, " -> ");
-		put_time(&b, n->expires, "never");
+		kp_buf_put_time(&b, n->expires, "never");
 		add_item(c,
 		    n->expires > o->expires ? KP_DIFF_WIDENED
 		                            : KP_DIFF_NARROWED,
@@ -621,9 +608,9 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 	if (old != NULL && old->expires != new->expires) {
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
 		kp_buf_puts(&b, "policy expires: ");
-		put_time(&b, old->expires, "never");
+		kp_buf_put_time(&b, old->expires, "never");
 		kp_buf_puts(&b, " -> ");
-		put_time(&b, new->expires, "never");
+		kp_buf_put_time(&b, new->expires, "never");
 		add_item(&c,
 		    new->expires > old->expires ? KP_DIFF_WIDENED
 		                                : KP_DIFF_NARROWED,

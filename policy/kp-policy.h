@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "keyauth.h"
+#include "kp-internal.h"
 
 /*
  * A set of borrowed strings mapping to a size_t, open addressing with
@@ -50,6 +51,9 @@ struct kp_revset {
 };
 /* Build p->revset from p->revoked (replacing any). */
 int kp_policy_index_revocations(struct kp_policy *p);
+
+/* A time as report and diff print it; none when it is absent. */
+void kp_buf_put_time(struct kp_buf *b, int64_t t, const char *none);
 
 /* Free what one element owns (not the element itself). */
 void kp_entry_clear(struct kp_entry *e);

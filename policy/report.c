@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "keyauth.h"
+#include "kp-policy.h"
 #include "kp-internal.h"
 #include "admin.h"
 
@@ -366,19 +367,6 @@ put_sources(struct kp_buf *b, const struct kp_entry *e, const char *sep,
 }
 
 static void
-put_time(struct kp_buf *b, int64_t t, const char *none)
-{
-	char ts[64];
-
-	if (t == KP_TIME_NONE_BEFORE || t == KP_TIME_NONE_AFTER) {
-		kp_buf_puts(b, none);
-		return;
-	}
-	kp_time_format(t, ts, sizeof(ts));
-	kp_buf_puts(b, ts);
-}
-
-static void
 put_restrictions(struct kp_buf *b, const struct kp_entry *e, const char *none)
 {
 	put_list(b, e->options, e->noptions, ",", e->command ? "" : none);
@@ -415,10 +403,10 @@ cell(const struct kp_report_row *row, enum col c, struct kp_buf *b)
 		put_list(b, e->hosts, e->nhosts, ",", "all");
 		break;
 	case C_NOT_BEFORE:
-		put_time(b, e->not_before, "-");
+		kp_buf_put_time(b, e->not_before, "-");
 		break;
 	case C_EXPIRES:
-		put_time(b, e->expires, "never");
+		kp_buf_put_time(b, e->expires, "never");
 		break;
 	case C_STATUS:
 		kp_buf_puts(b, kp_report_status_str(row->status));
@@ -558,9 +546,9 @@ format_csv(const struct kp_report_row *rows, size_t n, struct kp_buf *b)
 		kp_buf_putc(b, ',');
 		CSV_CELL(put_list(&c, e->hosts, e->nhosts, " ", ""));
 		kp_buf_putc(b, ',');
-		CSV_CELL(put_time(&c, e->not_before, ""));
+		CSV_CELL(kp_buf_put_time(&c, e->not_before, ""));
 		kp_buf_putc(b, ',');
-		CSV_CELL(put_time(&c, e->expires, ""));
+		CSV_CELL(kp_buf_put_time(&c, e->expires, ""));
 		kp_buf_putc(b, ',');
 		CSV_CELL(put_list(&c, e->options, e->noptions, " ", ""));
 #undef CSV_CELL
