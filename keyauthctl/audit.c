@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyauth.h"
-#include "admin.h"
+#include "keyauth-policy.h"
+#include "keyauth-admin.h"
 #include "keyauthctl.h"
 
 /*

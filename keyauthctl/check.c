@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "keyauthctl.h"
 
 /*

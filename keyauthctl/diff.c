@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "keyauth.h"
-#include "admin.h"
+#include "keyauth-policy.h"
+#include "keyauth-admin.h"
 #include "keyauthctl.h"
 
 /*

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keyauth.h"
-#include "admin.h"
+#include "keyauth-policy.h"
+#include "keyauth-admin.h"
 #include "keyauthctl.h"
 
 /*

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keyauth.h"
-#include "admin.h"
+#include "keyauth-policy.h"
+#include "keyauth-admin.h"
 #include "keyauthctl.h"
 
 /*

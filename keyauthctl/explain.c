@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "keyauthctl.h"
 
 /*

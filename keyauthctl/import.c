@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "keyauth.h"
-#include "admin.h"
+#include "keyauth-admin.h"
 #include "keyauthctl.h"
 
 /*

@@ -5,8 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keyauth.h"
-#include "install.h"
+#include "keyauth-policy.h"
 #include "keyauthctl.h"
 
 /*

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "keyauth.h"
-#include "install.h"
+#include "keyauth-policy.h"
 #include "keyauthctl.h"
 
 /* Which subcommand takes which option. */

@@ -13,7 +13,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
-#include "admin.h"
+#include "keyauth-admin.h"
 #include "../unit/test.h"
 
 static struct kp_cidr

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyauth.h"
-#include "install.h"
+#include "keyauth-policy.h"
 #include "../unit/test.h"
 
 #define SHA_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

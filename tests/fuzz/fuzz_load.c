@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "keyauth.h"
+#include "keyauth-policy.h"
 
 #define HOST "web-01"
 #define NOW ((int64_t)1767225600) /* 2026-01-01T00:00:00Z */

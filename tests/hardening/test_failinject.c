@@ -31,7 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "../unit/test.h"
 
 void *__real_malloc(size_t);

@@ -23,7 +23,7 @@
 
 #include <cdb.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "kp-internal.h"
 #include "index-format.h"
 #include "test.h"

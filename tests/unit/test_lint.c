@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "test.h"
 
 #define ALICE \

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "test.h"
 
 static const char *srcdir;

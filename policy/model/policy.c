@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "kp-internal.h"
 #include "kp-policy.h"
 

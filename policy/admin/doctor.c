@@ -14,7 +14,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
-#include "admin.h"
+#include "keyauth-admin.h"
 
 #define PAM_INCLUDE_DEPTH 8
 #define PAM_TEXT_MAX (1024 * 1024)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "kp-internal.h"
 
 /*

@@ -13,7 +13,7 @@
 #include "keyauth.h"
 #include "kp-policy.h"
 #include "kp-internal.h"
-#include "admin.h"
+#include "keyauth-admin.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

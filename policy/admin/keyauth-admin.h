@@ -3,12 +3,12 @@
  * report, the access diff between two policies, summaries of audit records,
  * the import of authorized_keys files and the configuration doctor.
  *
- * Part of libkeyauth-policy (keyauthctl report/diff/audit/import/doctor/
+ * Part of libkeyauth-admin (keyauthctl report/diff/audit/import/doctor/
  * edit are thin front ends over it). Like the rest of the library it never
  * prints: results are structures, or text the caller writes out.
  */
-#ifndef KP_ADMIN_H
-#define KP_ADMIN_H
+#ifndef KEYAUTH_ADMIN_H
+#define KEYAUTH_ADMIN_H
 
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "kp-internal.h"
 
 /* ------------------------------------------------------------ output */
@@ -313,4 +313,4 @@ void kp_doctor_index(struct kp_doctor *d, const char *index_path,
 /* Text report of the findings (one block per finding, then a summary). */
 int kp_doctor_format(const struct kp_doctor *d, char **out);
 
-#endif /* KP_ADMIN_H */
+#endif /* KEYAUTH_ADMIN_H */

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "kp-internal.h"
-#include "install.h"
+#include "keyauth-policy.h"
 
 static void diag_set(struct kp_diag *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

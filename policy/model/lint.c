@@ -29,7 +29,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "kp-internal.h"
 #include "kp-policy.h"
 

@@ -15,7 +15,7 @@
 #include "keyauth.h"
 #include "kp-internal.h"
 #include "kp-policy.h"
-#include "admin.h"
+#include "keyauth-admin.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define DIFF_DETAIL_MAX (1024 * 1024)

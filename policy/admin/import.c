@@ -19,7 +19,7 @@
 #include "keyauth.h"
 #include "kp-internal.h"
 #include "kp-policy.h"
-#include "admin.h"
+#include "keyauth-admin.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define IMPORT_LINE_MAX (64 * 1024)

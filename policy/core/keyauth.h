@@ -1,5 +1,12 @@
 /*
- * libkeyauth: the one home of keyauth's policy logic.
+ * libkeyauth-core: the login path of keyauth (policy/README.md).
+ *
+ * This is the only header keyauth-authorized-keys and pam_keyauth.so see:
+ * keys and fingerprints, addresses, the decision, the compiled index
+ * reader, authorized_keys lines, audit records, the PAM handoff record,
+ * SSH_AUTH_INFO_0 and safe file access. It knows nothing of YAML; the
+ * policy model is in keyauth-policy.h, the security team's views in
+ * keyauth-admin.h.
  *
  * Conventions (after OpenSSH's sshbuf/sshkey):
  *  - functions return 0 (KP_OK) or a negative KP_ERR_* code; kp_strerror()
@@ -9,13 +16,6 @@
  *  - the library never logs, prints or exits: problems the user must see go
  *    into a struct kp_diag (file, line, column, message) and the caller
  *    decides what to do with them.
- *
- * The library is split in two convenience archives:
- *  - libkeyauth-core: everything the login path needs (keys, fingerprints,
- *    addresses, the decision, the compiled index reader, audit records, the
- *    PAM handoff record, SSH_AUTH_INFO_0). It does not link libyaml.
- *  - libkeyauth-policy: the YAML loader, validation, lint and the index
- *    compiler, used by keyauthctl and the tests.
  */
 #ifndef KEYAUTH_H
 #define KEYAUTH_H
@@ -59,9 +59,6 @@ void kp_diag_format(const struct kp_diag *d, char *buf, size_t len);
 
 /* ------------------------------------------------------------- limits */
 
-#define KP_POLICY_MAX_BYTES (256UL * 1024 * 1024) /* policy YAML */
-#define KP_POLICY_MAX_DEPTH 16 /* YAML nesting */
-#define KP_POLICY_MAX_NODES (64UL * 1024 * 1024) /* YAML scalars+collections */
 #define KP_INDEX_MAX_BYTES (4UL * 1024 * 1024 * 1024) /* compiled index */
 #define KP_ID_MAX 64
 #define KP_ACCOUNT_MAX 32
@@ -150,89 +147,6 @@ int kp_fingerprint(const uint8_t *blob, size_t len, char out[KP_FP_LEN]);
 /* 1 if s looks like "SHA256:" + 43 base64 chars. */
 int kp_fingerprint_valid(const char *s);
 
-/* --------------------------------------------------------------- policy */
-
-struct kp_network {
-	char *name;
-	struct kp_cidr *addrs;
-	size_t naddrs;
-	unsigned line, column;
-};
-
-struct kp_entry {
-	char *id;
-	char *owner;
-	struct kp_pubkey *key;
-	char **accounts;
-	size_t naccounts;
-	char **hosts; /* nhosts == 0: every host */
-	size_t nhosts;
-	char **from; /* as written: names and addresses; nfrom == 0: anywhere */
-	size_t nfrom;
-	struct kp_cidr *sources; /* from, named networks expanded */
-	size_t nsources;
-	int64_t not_before; /* KP_TIME_NONE_BEFORE when absent */
-	int64_t expires; /* KP_TIME_NONE_AFTER when absent */
-	char **options;
-	size_t noptions;
-	char *command; /* NULL when absent */
-	char *comment; /* NULL when absent */
-	unsigned line, column; /* of the entry's mapping */
-};
-
-enum kp_revoke_kind {
-	KP_REVOKE_FINGERPRINT,
-	KP_REVOKE_KEY,
-	KP_REVOKE_OWNER,
-};
-
-struct kp_revocation {
-	enum kp_revoke_kind kind;
-	char *value; /* fingerprint (also for KEY: the key's fp) or owner */
-	struct kp_pubkey *key; /* KP_REVOKE_KEY only */
-	char *reason;
-	int64_t date; /* KP_TIME_NONE_BEFORE when absent */
-	unsigned line, column;
-};
-
-struct kp_policy {
-	uint64_t serial;
-	int64_t expires; /* KP_TIME_NONE_AFTER when absent */
-	struct kp_network *networks;
-	size_t nnetworks;
-	struct kp_entry *entries;
-	size_t nentries;
-	struct kp_revocation *revoked;
-	size_t nrevoked;
-	char sha256[65]; /* hex SHA-256 of the file's bytes */
-	char *path;
-	struct kp_revset *revset; /* private: revocation sets, built on load */
-};
-
-/* Open policy files with kp_file_read_safe (for installed paths). */
-#define KP_LOAD_SAFE 0x01
-
-/*
- * Load and fully validate a policy. On failure *out is NULL, diag names the
- * first error (file:line:column: what was expected).
- */
-int kp_policy_load(const char *path, unsigned flags, struct kp_policy **out,
-    struct kp_diag *diag);
-int kp_policy_load_buf(const char *name, const char *buf, size_t len,
-    struct kp_policy **out, struct kp_diag *diag);
-void kp_policy_free(struct kp_policy *p);
-
-/* 1 if the key (by fingerprint) or its owner is revoked by the policy. */
-int kp_policy_is_revoked(
-    const struct kp_policy *p, const char *fp, const char *owner);
-
-/*
- * Lint (SPEC section 2). Warnings are returned as an array the caller frees
- * with free(). now is the reference time for "expires within 14 days".
- */
-int kp_policy_lint(const struct kp_policy *p, int64_t now,
-    struct kp_diag **warnings, size_t *nwarnings);
-
 /* ------------------------------------------------------------- decision */
 
 enum kp_reason {
@@ -306,10 +220,6 @@ void kp_decide(int64_t policy_expires, int revoked,
  */
 int kp_grant_serves(const struct kp_grant *g, const char *account, int64_t now);
 
-/* The same against a loaded YAML policy (used by keyauthctl explain). */
-int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
-    struct kp_decision *out);
-
 /* ----------------------------------------------------- authorized_keys */
 
 /*
@@ -363,13 +273,6 @@ struct kp_index_meta {
 	uint64_t nentries; /* entries that apply to host */
 	uint64_t nkeys; /* distinct fingerprints */
 };
-
-/*
- * Compile p for host into path, atomically (temp file in the same
- * directory, fsync, rename, fsync directory), mode 0644.
- */
-int kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
-    const char *path, struct kp_diag *diag);
 
 /* Open and verify (safe opener, format version, structure, meta record). */
 int kp_index_open(

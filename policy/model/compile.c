@@ -16,7 +16,7 @@
 #include <cdb.h>
 #include <openssl/evp.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "kp-internal.h"
 #include "index-format.h"
 

@@ -48,7 +48,7 @@
 #include <openssl/evp.h>
 #include <yaml.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "kp-internal.h"
 #include "kp-policy.h"
 
