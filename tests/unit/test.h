@@ -1,9 +1,9 @@
 /*
  * A minimal TAP producer for automake's tap-driver.sh (Makefile.am). Every
  * check prints one result on stdout,
- *	ok 12 - rsa 4096: test_key.c:120: r == 0
- *	not ok 13 - rsa 4096: test_key.c:121: k->bits == 4096
- *	# test_key.c:121: k->bits == 2048, expected 4096
+ *	ok 14 - ecdsa256: test_key.c:207: k->bits == bits
+ *	not ok 15 - ecdsa256: test_key.c:210: k->fp == fp
+ *	# test_key.c:210: k->fp == "SHA256:...", expected "SHA256:..."
  * named by the case set with T_CASE() (optional), file:line and the
  * expression; what differed follows as "# " lines, and the program goes on
  * so one run shows every failure. t_done() prints the plan "1..N" last.
