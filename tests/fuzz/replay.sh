@@ -15,7 +15,7 @@ for t in load index authinfo handoff pubkey addr audit; do
 		pass "$t: $(echo "$out" | tail -n1 | sed 's/.*: //')"
 	else
 		fail "$t: replay"
-		echo "$out" | tail -n 30 | sed 's/^/  /'
+		t_diag "$(echo "$out" | tail -n 30 | sed 's/^/  /')"
 	fi
 done
 t_done
