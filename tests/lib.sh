@@ -20,8 +20,8 @@
 #   t_done                 the plan; the last line of every test
 # `exit 77` and `exit 99` still mean skip and hard error: the EXIT trap set
 # here turns them into TAP, and says "Bail out!" for any test that ends
-# without t_done. The verdict is in the stream: a test whose checks failed
-# exits 0 after t_done. Set t_no_tap=1 before sourcing for a script that is
+# without t_done. A test whose checks failed exits 1 after t_done, so a
+# run by hand says so too. Set t_no_tap=1 before sourcing for a script that is
 # no test (tests/e2e/demo.sh): the trap then only cleans up.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -150,5 +150,5 @@ t_done() {
 	echo "1..$t_n"
 	echo "# $t_pass passed, $t_fail failed"
 	t_planned=1
-	return 0
+	[ "$t_fail" = 0 ]
 }

@@ -16,10 +16,10 @@
  *   t_diag(fmt, ...)   a "# " diagnostic (every line prefixed)
  *   return t_skip(fmt, ...)  skip the whole program: "1..0 # SKIP reason"
  *   t_bail(fmt, ...)   a hard error: "Bail out! reason", exit 99
- * The verdict is in the stream: t_done() returns 0 once the plan is out.
- * A non-zero exit status is left for what TAP cannot say (a crash, a
- * sanitizer report at exit), and a program that ends before t_done()
- * without a plan (exit(99), return 99, an abort) prints "Bail out!".
+ * The verdict is in the stream, and in the exit status too: t_done()
+ * returns 1 when a check failed, so a test run by hand says so (the
+ * driver then adds an ERROR line to the FAIL lines). A program that ends
+ * before t_done() without a plan (exit(99), return 99, an abort) prints "Bail out!".
  * t_checks and t_failures count every check; code that bumps them by hand
  * still counts (t_done() reports such checks as one result), but should
  * call t_ok() so that each is named.
@@ -257,7 +257,7 @@ t_done(void)
 	printf("# %d checks, %d failed\n", t_checks, t_failures);
 	fflush(stdout);
 	t_planned = 1;
-	return 0;
+	return t_failures == 0 ? 0 : 1;
 }
 
 /* return t_skip("why"): the program is skipped; results printed before
@@ -284,7 +284,7 @@ t_skip(const char *fmt, ...)
 	}
 	fflush(stdout);
 	t_planned = 1;
-	return 0;
+	return t_failures == 0 ? 0 : 1;
 }
 
 static inline void t_bail(const char *fmt, ...)
