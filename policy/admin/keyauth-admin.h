@@ -43,8 +43,37 @@ void kp_csv_field(struct kp_buf *b, const char *s);
 void kp_text_safe(struct kp_buf *b, const char *s);
 /* Display width of a UTF-8 string (code points; a good enough measure). */
 size_t kp_text_width(const char *s);
+/* A time as report and diff print it; none when it is absent. */
+void kp_buf_put_time(struct kp_buf *b, int64_t t, const char *none);
 /* Output limit of the formatters. */
 #define KP_ADMIN_OUT_MAX ((size_t)1 << 31)
+
+/*
+ * A text table: cells are added left to right, row by row, then written
+ * under their headings, every column as wide as its widest cell and two
+ * spaces between columns (the last column is not padded). Errors are
+ * sticky and come out of kp_table_write.
+ */
+struct kp_table {
+	const char *const *head; /* ncols headings, borrowed */
+	size_t ncols;
+	struct kp_buf text; /* every cell's text, each NUL-terminated */
+	size_t *cell; /* where each cell starts in text */
+	size_t ncells, cap;
+};
+
+void kp_table_init(struct kp_table *t, const char *const *head, size_t ncols);
+void kp_table_free(struct kp_table *t);
+/* Start the next cell: its text is what is appended to the buffer returned. */
+struct kp_buf *kp_table_cell(struct kp_table *t);
+/* The next cell is s ("" for NULL), or s made safe by kp_text_safe. */
+void kp_table_put(struct kp_table *t, const char *s);
+void kp_table_put_safe(struct kp_table *t, const char *s);
+/* Complete rows so far. */
+size_t kp_table_rows(const struct kp_table *t);
+/* The headings and the rows into b, each line starting with indent. */
+int kp_table_write(
+    struct kp_buf *b, const struct kp_table *t, const char *indent);
 
 /* ------------------------------------------------------------ report */
 
