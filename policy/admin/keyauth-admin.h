@@ -212,32 +212,6 @@ void kp_auditlog_counts(
 
 /* ------------------------------------------------------------- import */
 
-/* One parsed authorized_keys line. */
-struct kp_authkey {
-	struct kp_pubkey *key;
-	struct kp_cidr *sources; /* from="..." */
-	size_t nsources;
-	int64_t expires; /* expiry-time="..."; KP_TIME_NONE_AFTER */
-	char **options; /* the restricting options kept */
-	size_t noptions;
-	char *command; /* command="..."; NULL */
-	char **dropped; /* options left out (they do not widen access) */
-	size_t ndropped;
-};
-void kp_authkey_clear(struct kp_authkey *k);
-
-/*
- * Parse one authorized_keys line (not empty, not a comment). Fails
- * (KP_ERR_INVALID, *why) when the line cannot be represented without
- * widening access: a from= with a host name, wildcard or negation, a
- * command with a quote, an option that is unknown (sshd ignores such a
- * line), not allow-listed and restricting (tunnel=), cert-authority,
- * an unsupported key. environment= is dropped (reported in dropped).
- * expiry-time without Z is local time, as sshd reads it.
- */
-int kp_authkey_parse(
-    const char *line, struct kp_authkey *out, const char **why);
-
 /*
  * The account an authorized_keys path belongs to: .../home/NAME/.ssh/
  * authorized_keys{,2} gives NAME, .../root/.ssh/... gives root. 0, or
