@@ -161,13 +161,6 @@ int kp_diff_access_changed(const struct kp_diff *d);
 int kp_diff_format(const struct kp_diff *d, enum kp_format fmt, char **out);
 void kp_diff_free(struct kp_diff *d);
 
-/*
- * 1 if the union of the networks in a covers every address of the union
- * of b (nb == 0 means "any address"; na == 0 covers everything).
- */
-int kp_cidrs_cover(
-    const struct kp_cidr *a, size_t na, const struct kp_cidr *b, size_t nb);
-
 /* ---------------------------------------------------------- audit log */
 
 /* Longest line kept; longer lines are counted as malformed. */

@@ -116,6 +116,13 @@ int kp_addr_parse(const char *s, struct kp_cidr *out, const char **why);
 int kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why);
 /* 1 if addr (a single address) lies in net, else 0. */
 int kp_cidr_match(const struct kp_cidr *net, const struct kp_cidr *addr);
+/*
+ * 1 if the union of the networks in a covers every address of the union
+ * of b (nb == 0 means "any address"; na == 0 covers everything): whether
+ * a from: list admits all that another one did (keyauthctl diff).
+ */
+int kp_cidrs_cover(
+    const struct kp_cidr *a, size_t na, const struct kp_cidr *b, size_t nb);
 /* Canonical text: "192.0.2.0/24", "2001:db8::/32", "198.51.100.7" (no /32, /128). */
 void kp_cidr_format(const struct kp_cidr *c, char *buf, size_t len);
 

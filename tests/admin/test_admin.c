@@ -1,9 +1,9 @@
 #include "config.h"
 
 /*
- * The pure functions behind report/diff/audit/import/doctor: address set
- * coverage, locating and escaping, paths to accounts, and the doctor's
- * judgements over crafted text and stat data.
+ * The pure functions behind report/diff/audit/import/doctor: locating and
+ * escaping, paths to accounts, and the doctor's judgements over crafted
+ * text and stat data.
  */
 
 #include <sys/stat.h>
@@ -15,54 +15,6 @@
 #include "kp-internal.h"
 #include "keyauth-admin.h"
 #include "../unit/test.h"
-
-static struct kp_cidr
-C(const char *s) {
-	struct kp_cidr c;
-
-	memset(&c, 0, sizeof(c));
-	if (kp_cidr_parse(s, &c, NULL) != 0) {
-		fprintf(stderr, "bad test cidr %s\n", s);
-		exit(99);
-	}
-	return c;
-}
-
-static void
-test_cover(void)
-{
-	struct kp_cidr a[3], b[2];
-
-	a[0] = C("10.0.0.0/25");
-	a[1] = C("10.0.0.128/25");
-	b[0] = C("10.0.0.0/24");
-	/* two halves cover the whole, and the whole covers them */
-	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 1);
-	CHECK_INT(kp_cidrs_cover(b, 1, a, 2), 1);
-	/* one half does not */
-	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 0);
-	/* any address (n == 0) covers everything, and is covered only by both families' /0 */
-	CHECK_INT(kp_cidrs_cover(NULL, 0, b, 1), 1);
-	CHECK_INT(kp_cidrs_cover(b, 1, NULL, 0), 0);
-	a[0] = C("0.0.0.0/0");
-	a[1] = C("::/0");
-	CHECK_INT(kp_cidrs_cover(a, 2, NULL, 0), 1);
-	CHECK_INT(kp_cidrs_cover(a, 1, NULL, 0), 0);
-	/* families never cover each other */
-	b[0] = C("2001:db8::/32");
-	a[0] = C("10.0.0.0/8");
-	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 0);
-	/* a single address inside */
-	b[0] = C("10.1.2.3");
-	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 1);
-	/* deep split: 2^7 pieces are not needed, two /128 are not a /127's complement */
-	a[0] = C("2001:db8::");
-	a[1] = C("2001:db8::1");
-	b[0] = C("2001:db8::/127");
-	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 1);
-	a[1] = C("2001:db8::2");
-	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 0);
-}
 
 static void
 test_locate(void)
@@ -292,7 +244,6 @@ test_pam_loop(void)
 int
 main(void)
 {
-	test_cover();
 	test_locate();
 	test_escape();
 	test_paths();
