@@ -601,34 +601,19 @@ kp_diff_free(struct kp_diff *d)
 
 /* -------------------------------------------------------------- output */
 
-static const char *const kind_title[KP_DIFF_KIND_COUNT] = {
-    [KP_DIFF_GAINED] = "access gained",
-    [KP_DIFF_LOST] = "access lost",
-    [KP_DIFF_WIDENED] = "restrictions widened",
-    [KP_DIFF_NARROWED] = "restrictions narrowed",
-    [KP_DIFF_CHANGED] = "other changes",
-    [KP_DIFF_REVOCATION_ADDED] = "revocations added",
-    [KP_DIFF_REVOCATION_REMOVED] = "revocations removed",
-};
-
-static const char *const kind_short[KP_DIFF_KIND_COUNT] = {
-    [KP_DIFF_GAINED] = "gained",
-    [KP_DIFF_LOST] = "lost",
-    [KP_DIFF_WIDENED] = "widened",
-    [KP_DIFF_NARROWED] = "narrowed",
-    [KP_DIFF_CHANGED] = "other",
-    [KP_DIFF_REVOCATION_ADDED] = "revocations added",
-    [KP_DIFF_REVOCATION_REMOVED] = "revocations removed",
-};
-
-static const char *const kind_json[KP_DIFF_KIND_COUNT] = {
-    [KP_DIFF_GAINED] = "gained",
-    [KP_DIFF_LOST] = "lost",
-    [KP_DIFF_WIDENED] = "widened",
-    [KP_DIFF_NARROWED] = "narrowed",
-    [KP_DIFF_CHANGED] = "changed",
-    [KP_DIFF_REVOCATION_ADDED] = "revocation_added",
-    [KP_DIFF_REVOCATION_REMOVED] = "revocation_removed",
+/* Each kind of change: section title, word in the summary, JSON name. */
+static const struct {
+	const char *title, *word, *json;
+} kinds[KP_DIFF_KIND_COUNT] = {
+    [KP_DIFF_GAINED] = {"access gained", "gained", "gained"},
+    [KP_DIFF_LOST] = {"access lost", "lost", "lost"},
+    [KP_DIFF_WIDENED] = {"restrictions widened", "widened", "widened"},
+    [KP_DIFF_NARROWED] = {"restrictions narrowed", "narrowed", "narrowed"},
+    [KP_DIFF_CHANGED] = {"other changes", "other", "changed"},
+    [KP_DIFF_REVOCATION_ADDED] = {"revocations added", "revocations added",
+        "revocation_added"},
+    [KP_DIFF_REVOCATION_REMOVED] = {"revocations removed",
+        "revocations removed", "revocation_removed"},
 };
 
 static void
@@ -679,7 +664,7 @@ format_text(const struct kp_diff *d, struct kp_buf *b)
 	for (k = 0; k < KP_DIFF_KIND_COUNT; k++) {
 		if (d->count[k] == 0)
 			continue;
-		kp_buf_printf(b, "\n%s (%zu):\n", kind_title[k], d->count[k]);
+		kp_buf_printf(b, "\n%s (%zu):\n", kinds[k].title, d->count[k]);
 		for (i = 0; i < d->nitems; i++)
 			if (d->items[i].kind == k)
 				text_item(b, &d->items[i]);
@@ -692,7 +677,7 @@ format_text(const struct kp_diff *d, struct kp_buf *b)
 	for (k = 0; k < KP_DIFF_KIND_COUNT; k++) {
 		if (d->count[k] == 0)
 			continue;
-		kp_buf_printf(b, "%s %zu %s", sep, d->count[k], kind_short[k]);
+		kp_buf_printf(b, "%s %zu %s", sep, d->count[k], kinds[k].word);
 		sep = ",";
 	}
 	kp_buf_putc(b, '\n');
@@ -716,13 +701,13 @@ format_json(const struct kp_diff *d, struct kp_buf *b)
 	    kp_diff_access_changed(d) ? "true" : "false");
 	for (k = 0; k < KP_DIFF_KIND_COUNT; k++)
 		kp_buf_printf(b, "%s\"%s\": %zu", k > 0 ? ", " : "",
-		    kind_json[k], d->count[k]);
+		    kinds[k].json, d->count[k]);
 	kp_buf_puts(b, "},\n  \"changes\": [");
 	for (i = 0; i < d->nitems; i++) {
 		it = &d->items[i];
 		kp_buf_puts(
 		    b, i > 0 ? ",\n    {\"kind\": " : "\n    {\"kind\": ");
-		kp_json_str(b, kind_json[it->kind]);
+		kp_json_str(b, kinds[it->kind].json);
 		kp_buf_puts(b, ", \"field\": ");
 		kp_json_str(b, it->field);
 		kp_buf_puts(b, ", \"key_id\": ");

@@ -41,12 +41,6 @@ strv_add(char ***v, size_t *n, const char *s, size_t len)
 	return 0;
 }
 
-static int
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /* ------------------------------------------------------------ paths */
 
 int
@@ -362,7 +356,8 @@ base_id(const struct ientry *e, char *out, size_t len)
 			char c = *s;
 
 			if (!((c >= 'a' && c <= 'z') ||
-			        (c >= 'A' && c <= 'Z') || is_digit(c) ||
+			        (c >= 'A' && c <= 'Z') ||
+			        (c >= '0' && c <= '9') ||
 			        strchr("._@+-", c) != NULL))
 				c = '-';
 			if (c == '-' && (i == 0 || out[i - 1] == '-'))

@@ -124,11 +124,10 @@ unmap(struct kp_cidr *c)
 	c->prefix -= 96;
 }
 
-int
-kp_addr_parse(const char *s, struct kp_cidr *out, const char **why)
+/* What both parsers check first; out is zeroed. */
+static int
+parse_start(const char *s, struct kp_cidr *out, const char **why)
 {
-	int r;
-
 	if (why != NULL)
 		*why = NULL;
 	if (out == NULL)
@@ -136,6 +135,16 @@ kp_addr_parse(const char *s, struct kp_cidr *out, const char **why)
 	memset(out, 0, sizeof(*out));
 	if (s == NULL)
 		KP_FAIL(why, "missing address", KP_ERR_ARG);
+	return 0;
+}
+
+int
+kp_addr_parse(const char *s, struct kp_cidr *out, const char **why)
+{
+	int r;
+
+	if ((r = parse_start(s, out, why)) != 0)
+		return r;
 	if (strchr(s, '/') != NULL)
 		KP_FAIL(why, "a single address was expected, not a network",
 		    KP_ERR_INVALID);
@@ -192,13 +201,8 @@ kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why)
 	unsigned prefix = 0, max;
 	int r;
 
-	if (why != NULL)
-		*why = NULL;
-	if (out == NULL)
-		return KP_ERR_ARG;
-	memset(out, 0, sizeof(*out));
-	if (s == NULL)
-		KP_FAIL(why, "missing address", KP_ERR_ARG);
+	if ((r = parse_start(s, out, why)) != 0)
+		return r;
 	if ((n = strnlen(s, ADDR_TEXT_MAX)) >= ADDR_TEXT_MAX)
 		KP_FAIL(why, "address too long", KP_ERR_INVALID);
 	if ((slash = memchr(s, '/', n)) == NULL)
