@@ -376,15 +376,144 @@ base_id(const struct ientry *e, char *out, size_t len)
 	}
 }
 
+/* An id for entry i that none before it has; ids keeps *out. */
+static int
+unique_id(struct kp_strtab *ids, const struct ientry *e, size_t i, char **out)
+{
+	char base[64], id[KP_ID_MAX + 1];
+	size_t k;
+
+	base_id(e, base, sizeof(base));
+	snprintf(id, sizeof(id), "%s", base);
+	for (k = 2; kp_strtab_get(ids, id, NULL); k++) {
+		if (k == 2)
+			snprintf(id, sizeof(id), "%s-%s", base, e->accounts[0]);
+		else
+			snprintf(id, sizeof(id), "%s-%zu", base, k);
+		if (!kp_id_valid(id))
+			snprintf(id, sizeof(id), "key-%zu-%zu", i, k);
+	}
+	if ((*out = strdup(id)) == NULL)
+		return KP_ERR_NOMEM;
+	return kp_strtab_put(ids, *out, i, NULL) < 0 ? KP_ERR_NOMEM : 0;
+}
+
+/*
+ * The owner of entry i: all entries of one key must name the same owner,
+ * so it is the first entry's (by the key's comment, or "unknown").
+ */
+static int
+entry_owner(
+    const struct kp_import *im, struct kp_strtab *owners, size_t i, char **out)
+{
+	const struct ientry *first;
+	size_t j;
+
+	*out = NULL;
+	if (!kp_strtab_get(owners, im->e[i].k.key->fp, &j)) {
+		if (kp_strtab_put(owners, im->e[i].k.key->fp, i, NULL) < 0)
+			return KP_ERR_NOMEM;
+		j = i;
+	}
+	first = &im->e[j];
+	*out =
+	    clean_copy(im->owner_from_comment && first->k.key->comment != NULL
+	            ? first->k.key->comment
+	            : "unknown",
+	        256);
+	return *out != NULL ? 0 : KP_ERR_NOMEM;
+}
+
+/* The entry's comment: the key's own, then where it was imported from. */
+static int
+entry_comment(const struct ientry *e, char **out)
+{
+	struct kp_buf cb;
+	char *c = NULL;
+	int r;
+
+	*out = NULL;
+	kp_buf_init(&cb, KP_VALUE_MAX);
+	if (e->k.key->comment != NULL)
+		kp_buf_printf(&cb, "%s; ", e->k.key->comment);
+	kp_buf_printf(&cb, "imported from %s", e->origin);
+	if (e->norigins > 1)
+		kp_buf_printf(&cb, " and %zu more", e->norigins - 1);
+	if (cb.err == KP_ERR_TOOBIG) {
+		kp_buf_free(&cb);
+		kp_buf_init(&cb, KP_VALUE_MAX);
+		kp_buf_puts(&cb, "imported");
+	}
+	if ((r = kp_buf_take(&cb, &c, NULL)) != 0)
+		return r;
+	*out = clean_copy(c, KP_VALUE_MAX);
+	free(c);
+	return *out != NULL ? 0 : KP_ERR_NOMEM;
+}
+
+/* "    NAME: [a, b]", every item quoted. */
+static void
+yq_list(struct kp_buf *b, const char *name, char *const *v, size_t n)
+{
+	size_t i;
+
+	kp_buf_printf(b, "    %s: [", name);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			kp_buf_puts(b, ", ");
+		yq(b, v[i]);
+	}
+	kp_buf_puts(b, "]\n");
+}
+
+/* One keys entry of the policy. */
+static void
+put_entry(struct kp_buf *b, const struct ientry *e, const char *id,
+    const char *owner, const char *comment)
+{
+	char addr[64], ts[64];
+	size_t i;
+
+	kp_buf_puts(b, "  - id: ");
+	yq(b, id);
+	kp_buf_puts(b, "\n    owner: ");
+	yq(b, owner);
+	kp_buf_printf(
+	    b, "\n    key: \"%s %s\"\n", e->k.key->type, e->k.key->b64);
+	yq_list(b, "accounts", e->accounts, e->naccounts);
+	if (e->k.nsources > 0) {
+		kp_buf_puts(b, "    from: [");
+		for (i = 0; i < e->k.nsources; i++) {
+			kp_cidr_format(&e->k.sources[i], addr, sizeof(addr));
+			if (i > 0)
+				kp_buf_puts(b, ", ");
+			yq(b, addr);
+		}
+		kp_buf_puts(b, "]\n");
+	}
+	if (e->k.expires != KP_TIME_NONE_AFTER) {
+		kp_time_format(e->k.expires, ts, sizeof(ts));
+		kp_buf_printf(b, "    expires: %s\n", ts);
+	}
+	if (e->k.noptions > 0)
+		yq_list(b, "options", e->k.options, e->k.noptions);
+	if (e->k.command != NULL) {
+		kp_buf_puts(b, "    command: ");
+		yq(b, e->k.command);
+		kp_buf_putc(b, '\n');
+	}
+	kp_buf_puts(b, "    comment: ");
+	yq(b, comment);
+	kp_buf_putc(b, '\n');
+}
+
 int
 kp_import_yaml(const struct kp_import *im, char **out)
 {
 	struct kp_strtab ids, owners;
 	struct kp_buf b;
-	const struct ientry *e;
-	char base[64], id[KP_ID_MAX + 1], addr[64], ts[64];
 	char **idv = NULL, *owner = NULL, *comment = NULL;
-	size_t i, j, k;
+	size_t i;
 	int r = 0;
 
 	if (out != NULL)
@@ -406,116 +535,14 @@ kp_import_yaml(const struct kp_import *im, char **out)
 	if (im->n > 0)
 		kp_buf_puts(&b, "keys:\n");
 	for (i = 0; i < im->n && b.err == 0; i++) {
-		e = &im->e[i];
-		base_id(e, base, sizeof(base));
-		snprintf(id, sizeof(id), "%s", base);
-		for (k = 2; kp_strtab_get(&ids, id, NULL); k++) {
-			if (k == 2)
-				snprintf(id, sizeof(id), "%s-%s", base,
-				    e->accounts[0]);
-			else
-				snprintf(id, sizeof(id), "%s-%zu", base, k);
-			if (!kp_id_valid(id))
-				snprintf(id, sizeof(id), "key-%zu-%zu", i, k);
-		}
-		if ((idv[i] = strdup(id)) == NULL) {
-			r = KP_ERR_NOMEM;
+		if ((r = unique_id(&ids, &im->e[i], i, &idv[i])) != 0 ||
+		    (r = entry_owner(im, &owners, i, &owner)) != 0 ||
+		    (r = entry_comment(&im->e[i], &comment)) != 0)
 			goto out;
-		}
-		if ((r = kp_strtab_put(&ids, idv[i], i, NULL)) < 0)
-			goto out;
-		/* All entries of one key must name the same owner. */
-		if (kp_strtab_get(&owners, e->k.key->fp, &j))
-			owner = clean_copy(im->owner_from_comment &&
-			            im->e[j].k.key->comment != NULL
-			        ? im->e[j].k.key->comment
-			        : "unknown",
-			    256);
-		else {
-			if ((r = kp_strtab_put(
-			         &owners, e->k.key->fp, i, NULL)) < 0)
-				goto out;
-			owner = clean_copy(
-			    im->owner_from_comment && e->k.key->comment != NULL
-			        ? e->k.key->comment
-			        : "unknown",
-			    256);
-		}
-		if (owner == NULL) {
-			r = KP_ERR_NOMEM;
-			goto out;
-		}
-		kp_buf_puts(&b, "  - id: ");
-		yq(&b, id);
-		kp_buf_puts(&b, "\n    owner: ");
-		yq(&b, owner);
-		kp_buf_printf(&b, "\n    key: \"%s %s\"\n    accounts: [",
-		    e->k.key->type, e->k.key->b64);
-		for (j = 0; j < e->naccounts; j++) {
-			if (j > 0)
-				kp_buf_puts(&b, ", ");
-			yq(&b, e->accounts[j]);
-		}
-		kp_buf_puts(&b, "]\n");
-		if (e->k.nsources > 0) {
-			kp_buf_puts(&b, "    from: [");
-			for (j = 0; j < e->k.nsources; j++) {
-				kp_cidr_format(
-				    &e->k.sources[j], addr, sizeof(addr));
-				if (j > 0)
-					kp_buf_puts(&b, ", ");
-				yq(&b, addr);
-			}
-			kp_buf_puts(&b, "]\n");
-		}
-		if (e->k.expires != KP_TIME_NONE_AFTER) {
-			kp_time_format(e->k.expires, ts, sizeof(ts));
-			kp_buf_printf(&b, "    expires: %s\n", ts);
-		}
-		if (e->k.noptions > 0) {
-			kp_buf_puts(&b, "    options: [");
-			for (j = 0; j < e->k.noptions; j++) {
-				if (j > 0)
-					kp_buf_puts(&b, ", ");
-				yq(&b, e->k.options[j]);
-			}
-			kp_buf_puts(&b, "]\n");
-		}
-		if (e->k.command != NULL) {
-			kp_buf_puts(&b, "    command: ");
-			yq(&b, e->k.command);
-			kp_buf_putc(&b, '\n');
-		}
+		put_entry(&b, &im->e[i], idv[i], owner, comment);
+		free(owner);
 		free(comment);
-		comment = NULL;
-		{
-			struct kp_buf cb;
-
-			kp_buf_init(&cb, KP_VALUE_MAX);
-			if (e->k.key->comment != NULL)
-				kp_buf_printf(&cb, "%s; ", e->k.key->comment);
-			kp_buf_printf(&cb, "imported from %s", e->origin);
-			if (e->norigins > 1)
-				kp_buf_printf(
-				    &cb, " and %zu more", e->norigins - 1);
-			if (cb.err == KP_ERR_TOOBIG) {
-				kp_buf_free(&cb);
-				kp_buf_init(&cb, KP_VALUE_MAX);
-				kp_buf_puts(&cb, "imported");
-			}
-			if ((r = kp_buf_take(&cb, &comment, NULL)) != 0)
-				goto out;
-		}
-		free(owner);
-		if ((owner = clean_copy(comment, KP_VALUE_MAX)) == NULL) {
-			r = KP_ERR_NOMEM;
-			goto out;
-		}
-		kp_buf_puts(&b, "    comment: ");
-		yq(&b, owner);
-		kp_buf_putc(&b, '\n');
-		free(owner);
-		owner = NULL;
+		owner = comment = NULL;
 	}
 	if ((r = b.err) != 0)
 		goto out;
