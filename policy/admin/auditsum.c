@@ -1011,13 +1011,160 @@ json_when(struct kp_buf *b, const struct when *w)
 	kp_json_str(b, w != NULL ? when_text(w) : NULL);
 }
 
+/* Item i of a JSON list of objects (one level in), and the list's end. */
+static void
+json_item(struct kp_buf *b, size_t i)
+{
+	kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
+}
+
+static void
+json_end(struct kp_buf *b, size_t n)
+{
+	kp_buf_puts(b, n > 0 ? "\n  ]" : "]");
+}
+
+static int
+json_keys(const struct kp_auditlog *a, struct keystat **keys, struct kp_buf *b)
+{
+	const struct keystat *k;
+	size_t i;
+	int r;
+
+	for (i = 0; i < a->nkeys; i++) {
+		k = keys[i];
+		json_item(b, i);
+		kp_buf_puts(b, "\"fingerprint\": ");
+		kp_json_str(b, k->fp);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, k->owner);
+		kp_buf_puts(b, ", \"key_ids\": ");
+		if ((r = json_set(b, &k->ids, 0)) != 0)
+			return r;
+		kp_buf_puts(b, ", \"accounts\": ");
+		if ((r = json_set(b, &k->accounts, 0)) != 0)
+			return r;
+		kp_buf_printf(b, ", \"logins\": %llu, \"last_login\": ",
+		    (unsigned long long)uses(a, k));
+		json_when(b, uses(a, k) > 0 ? last_use(a, k) : NULL);
+		kp_buf_printf(b,
+		    ", \"lookups\": %llu, \"denials\": %llu, "
+		    "\"revoked_tries\": %llu, \"sources\": ",
+		    (unsigned long long)k->lookups,
+		    (unsigned long long)k->denials,
+		    (unsigned long long)k->revoked);
+		if ((r = json_set(b, &k->clients, 1)) != 0)
+			return r;
+		kp_buf_printf(b, ", \"sources_not_kept\": %llu}",
+		    (unsigned long long)k->clients.more);
+	}
+	json_end(b, a->nkeys);
+	return 0;
+}
+
+static void
+json_owners(const struct ownerstat *own, size_t nown, struct kp_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < nown; i++) {
+		json_item(b, i);
+		kp_buf_puts(b, "\"owner\": ");
+		kp_json_str(b, own[i].owner);
+		kp_buf_printf(b,
+		    ", \"keys\": %zu, \"logins\": %llu, \"last_login\": ",
+		    own[i].keys, (unsigned long long)own[i].logins);
+		json_when(b, own[i].last);
+		kp_buf_putc(b, '}');
+	}
+	json_end(b, nown);
+}
+
+static void
+json_denials(const struct kp_auditlog *a, struct kp_buf *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < KP_REASON_COUNT; i++) {
+		if (a->deny[i] == 0 && a->would_deny[i] == 0)
+			continue;
+		json_item(b, n++);
+		kp_buf_printf(b,
+		    "\"reason\": \"%s\", \"deny\": %llu, \"would_deny\": %llu}",
+		    kp_reason_str((enum kp_reason)i),
+		    (unsigned long long)a->deny[i],
+		    (unsigned long long)a->would_deny[i]);
+	}
+	json_end(b, n);
+}
+
+static int
+json_revoked(
+    const struct kp_auditlog *a, struct keystat **keys, struct kp_buf *b)
+{
+	const struct keystat *k;
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < a->nkeys; i++) {
+		if ((k = keys[i])->revoked == 0)
+			continue;
+		json_item(b, n++);
+		kp_buf_puts(b, "\"fingerprint\": ");
+		kp_json_str(b, k->fp);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, k->owner);
+		kp_buf_printf(b, ", \"tries\": %llu, \"last\": ",
+		    (unsigned long long)k->revoked);
+		json_when(b, &k->last_revoked);
+		kp_buf_puts(b, ", \"accounts\": ");
+		if ((r = json_set(b, &k->accounts, 0)) != 0)
+			return r;
+		kp_buf_puts(b, ", \"clients\": ");
+		if ((r = json_set(b, &k->clients, 0)) != 0)
+			return r;
+		kp_buf_putc(b, '}');
+	}
+	json_end(b, n);
+	return 0;
+}
+
+/* null without a policy (nothing to compare the records with). */
+static int
+json_never_used(const struct kp_auditlog *a, struct kp_buf *b)
+{
+	struct unused *un = NULL;
+	size_t i, nun = 0;
+	int r;
+
+	if (a->policy == NULL) {
+		kp_buf_puts(b, "null");
+		return 0;
+	}
+	if ((r = never_used(a, &un, &nun)) != 0)
+		return r;
+	kp_buf_putc(b, '[');
+	for (i = 0; i < nun && r == 0; i++) {
+		json_item(b, i);
+		kp_buf_puts(b, "\"fingerprint\": ");
+		kp_json_str(b, un[i].e->key->fp);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, un[i].e->owner);
+		kp_buf_puts(b, ", \"key_ids\": ");
+		if ((r = json_set(b, &un[i].ids, 0)) == 0)
+			kp_buf_putc(b, '}');
+	}
+	json_end(b, nun);
+	unused_free(un, nun);
+	return r;
+}
+
+/* The JSON summary (docs/keyauthctl-audit.md), list by list. */
 static int
 format_json(const struct kp_auditlog *a, struct keystat **keys,
     struct ownerstat *own, size_t nown, struct kp_buf *b)
 {
-	struct unused *un = NULL;
-	size_t i, nun = 0;
-	int r = 0, first;
+	int r;
 
 	kp_buf_printf(b,
 	    "{\n  \"audit_version\": 1,\n  \"lines\": %llu,\n"
@@ -1031,107 +1178,20 @@ format_json(const struct kp_auditlog *a, struct keystat **keys,
 	json_when(b, &a->last);
 	kp_buf_printf(b, "},\n  \"logins_from\": \"%s\",\n  \"keys\": [",
 	    use_lookups(a) ? "lookup" : "account");
-	for (i = 0; i < a->nkeys; i++) {
-		kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
-		kp_buf_puts(b, "\"fingerprint\": ");
-		kp_json_str(b, keys[i]->fp);
-		kp_buf_puts(b, ", \"owner\": ");
-		kp_json_str(b, keys[i]->owner);
-		kp_buf_puts(b, ", \"key_ids\": ");
-		if ((r = json_set(b, &keys[i]->ids, 0)) != 0)
-			goto out;
-		kp_buf_puts(b, ", \"accounts\": ");
-		if ((r = json_set(b, &keys[i]->accounts, 0)) != 0)
-			goto out;
-		kp_buf_printf(b, ", \"logins\": %llu, \"last_login\": ",
-		    (unsigned long long)uses(a, keys[i]));
-		json_when(
-		    b, uses(a, keys[i]) > 0 ? last_use(a, keys[i]) : NULL);
-		kp_buf_printf(b,
-		    ", \"lookups\": %llu, \"denials\": %llu, "
-		    "\"revoked_tries\": %llu, \"sources\": ",
-		    (unsigned long long)keys[i]->lookups,
-		    (unsigned long long)keys[i]->denials,
-		    (unsigned long long)keys[i]->revoked);
-		if ((r = json_set(b, &keys[i]->clients, 1)) != 0)
-			goto out;
-		kp_buf_printf(b, ", \"sources_not_kept\": %llu}",
-		    (unsigned long long)keys[i]->clients.more);
-	}
-	kp_buf_puts(b,
-	    a->nkeys > 0 ? "\n  ],\n  \"owners\": [" : "],\n  \"owners\": [");
-	for (i = 0; i < nown; i++) {
-		kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
-		kp_buf_puts(b, "\"owner\": ");
-		kp_json_str(b, own[i].owner);
-		kp_buf_printf(b,
-		    ", \"keys\": %zu, \"logins\": %llu, \"last_login\": ",
-		    own[i].keys, (unsigned long long)own[i].logins);
-		json_when(b, own[i].last);
-		kp_buf_putc(b, '}');
-	}
-	kp_buf_puts(
-	    b, nown > 0 ? "\n  ],\n  \"denials\": [" : "],\n  \"denials\": [");
-	for (i = 0, first = 1; i < KP_REASON_COUNT; i++) {
-		if (a->deny[i] == 0 && a->would_deny[i] == 0)
-			continue;
-		kp_buf_printf(b,
-		    "%s{\"reason\": \"%s\", \"deny\": %llu, \"would_deny\": "
-		    "%llu}",
-		    first ? "\n    " : ",\n    ",
-		    kp_reason_str((enum kp_reason)i),
-		    (unsigned long long)a->deny[i],
-		    (unsigned long long)a->would_deny[i]);
-		first = 0;
-	}
-	kp_buf_puts(b,
-	    first ? "],\n  \"revoked_tries\": ["
-	          : "\n  ],\n  \"revoked_tries\": [");
-	for (i = 0, first = 1; i < a->nkeys; i++) {
-		if (keys[i]->revoked == 0)
-			continue;
-		kp_buf_puts(b, first ? "\n    {" : ",\n    {");
-		first = 0;
-		kp_buf_puts(b, "\"fingerprint\": ");
-		kp_json_str(b, keys[i]->fp);
-		kp_buf_puts(b, ", \"owner\": ");
-		kp_json_str(b, keys[i]->owner);
-		kp_buf_printf(b, ", \"tries\": %llu, \"last\": ",
-		    (unsigned long long)keys[i]->revoked);
-		json_when(b, &keys[i]->last_revoked);
-		kp_buf_puts(b, ", \"accounts\": ");
-		if ((r = json_set(b, &keys[i]->accounts, 0)) != 0)
-			goto out;
-		kp_buf_puts(b, ", \"clients\": ");
-		if ((r = json_set(b, &keys[i]->clients, 0)) != 0)
-			goto out;
-		kp_buf_putc(b, '}');
-	}
-	kp_buf_puts(
-	    b, first ? "],\n  \"never_used\": " : "\n  ],\n  \"never_used\": ");
-	if (a->policy == NULL) {
-		kp_buf_puts(b, "null\n}\n");
-		return b->err;
-	}
-	if ((r = never_used(a, &un, &nun)) != 0)
-		goto out;
-	kp_buf_putc(b, '[');
-	for (i = 0; i < nun; i++) {
-		kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
-		kp_buf_puts(b, "\"fingerprint\": ");
-		kp_json_str(b, un[i].e->key->fp);
-		kp_buf_puts(b, ", \"owner\": ");
-		kp_json_str(b, un[i].e->owner);
-		kp_buf_puts(b, ", \"key_ids\": ");
-		if ((r = json_set(b, &un[i].ids, 0)) != 0)
-			goto out;
-		kp_buf_putc(b, '}');
-	}
-	kp_buf_puts(b, nun > 0 ? "\n  ]\n}\n" : "]\n}\n");
-	r = b->err;
-out:
-	unused_free(un, nun);
-	return r;
+	if ((r = json_keys(a, keys, b)) != 0)
+		return r;
+	kp_buf_puts(b, ",\n  \"owners\": [");
+	json_owners(own, nown, b);
+	kp_buf_puts(b, ",\n  \"denials\": [");
+	json_denials(a, b);
+	kp_buf_puts(b, ",\n  \"revoked_tries\": [");
+	if ((r = json_revoked(a, keys, b)) != 0)
+		return r;
+	kp_buf_puts(b, ",\n  \"never_used\": ");
+	if ((r = json_never_used(a, b)) != 0)
+		return r;
+	kp_buf_puts(b, "\n}\n");
+	return b->err;
 }
 
 int
