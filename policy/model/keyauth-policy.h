@@ -106,11 +106,9 @@ int kp_policy_is_revoked(
 int kp_policy_lint(const struct kp_policy *p, int64_t now,
     struct kp_diag **warnings, size_t *nwarnings);
 
-
 /* The same against a loaded YAML policy (used by keyauthctl explain). */
 int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
     struct kp_decision *out);
-
 
 /*
  * Compile p for host into path, atomically (temp file in the same
@@ -118,7 +116,6 @@ int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
  */
 int kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
     const char *path, struct kp_diag *diag);
-
 
 /* ------------------------------------------------------------ install */
 
