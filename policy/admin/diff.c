@@ -138,26 +138,29 @@ describe_grant(
 		kp_buf_puts(b, " (the key is revoked: grants nothing)");
 }
 
+/* 1 if v lists s; lists_ci ignores case (host names, sshd's options). */
 static int
-lists(char *const *v, size_t n, const char *s)
+lists_by(char *const *v, size_t n, const char *s,
+    int (*cmp)(const char *, const char *))
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
+		if (cmp(v[i], s) == 0)
 			return 1;
 	return 0;
 }
 
 static int
+lists(char *const *v, size_t n, const char *s)
+{
+	return lists_by(v, n, s, strcmp);
+}
+
+static int
 lists_ci(char *const *v, size_t n, const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcasecmp(v[i], s) == 0)
-			return 1;
-	return 0;
+	return lists_by(v, n, s, strcasecmp);
 }
 
 /* One item per account of e that other does not list (all when NULL). */
