@@ -336,16 +336,3 @@ out:
 	free(grants);
 	return r;
 }
-
-void
-kp_buf_put_time(struct kp_buf *b, int64_t t, const char *none)
-{
-	char ts[64];
-
-	if (t == KP_TIME_NONE_BEFORE || t == KP_TIME_NONE_AFTER) {
-		kp_buf_puts(b, none);
-		return;
-	}
-	kp_time_format(t, ts, sizeof(ts));
-	kp_buf_puts(b, ts);
-}
