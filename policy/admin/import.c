@@ -370,7 +370,7 @@ kp_authkey_parse(const char *line, struct kp_authkey *out, const char **why)
 	kl[tl] = ' ';
 	memcpy(kl + tl + 1, b, bl);
 	kl[tl + 1 + bl] = '\0';
-	if ((r = kp_pubkey_parse_line(kl, &k.key, why, NULL)) != 0)
+	if ((r = kp_pubkey_parse_line_checked(kl, &k.key, why, NULL)) != 0)
 		goto out;
 	/* The comment, as the rest of the line: kept for the reviewer. */
 	for (b += bl; *b == ' ' || *b == '\t'; b++)

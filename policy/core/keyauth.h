@@ -24,6 +24,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kp-buf.h"
+#include "kp-io.h"
+#include "kp-paths.h"
+
 /* ---------------------------------------------------------------- errors */
 
 #define KP_OK 0
@@ -32,7 +36,7 @@
 #define KP_ERR_INVALID -3 /* policy or input fails validation */
 #define KP_ERR_UNSAFE -4 /* file owner, mode, type or link unsafe */
 #define KP_ERR_TOOBIG -5 /* over a size, depth or count limit */
-#define KP_ERR_CORRUPT -6 /* index truncated or damaged */
+#define KP_ERR_CORRUPT -6 /* data (index, key blob) truncated or damaged */
 #define KP_ERR_VERSION -7 /* index of another format version */
 #define KP_ERR_NOTFOUND -8 /* file or record does not exist */
 #define KP_ERR_ARG -9 /* bad argument from the caller */
