@@ -4,7 +4,9 @@
  * This is the only header keyauth-authorized-keys and pam_keyauth.so see:
  * keys and fingerprints, addresses, the decision, the compiled index
  * reader, authorized_keys lines, audit records, the PAM handoff record,
- * SSH_AUTH_INFO_0 and safe file access. It knows nothing of YAML; the
+ * SSH_AUTH_INFO_0 and safe file access; through it the byte buffer
+ * (kp-buf.h), the I/O module (kp-io.h) and the default paths (kp-paths.h,
+ * made from configure's directories). It knows nothing of YAML; the
  * policy model is in keyauth-policy.h, the security team's views in
  * keyauth-admin.h.
  *
