@@ -93,7 +93,7 @@ cleanup(void)
 static void
 test_io(void)
 {
-	char a0[] = "sh", a1[] = "-c", script[160], name[NAME_MAX + 1];
+	char a0[] = "sh", a1[] = "-c", script[600], name[NAME_MAX + 1];
 	char *argv[] = {a0, a1, script, NULL}, *buf, out[64];
 	static char env0[] = "KP_TEST=from-envp";
 	char *envp[] = {env0, NULL};
