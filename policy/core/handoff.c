@@ -214,15 +214,15 @@ kp_handoff_parse(const char *buf, size_t len, struct kp_handoff *out)
 static int
 open_spool(const char *spool, struct stat *st, const char **why)
 {
-	int dfd, r;
+	int dfd;
 
-	if ((r = kp_dir_open(spool, &dfd)) != 0) {
-		if (r == KP_ERR_IO && (errno == ELOOP || errno == ENOTDIR)) {
+	if (kp_dir_open(spool, &dfd) != 0) {
+		if (errno == ELOOP || errno == ENOTDIR) {
 			*why = "spool is a symbolic link or not a directory";
 			return KP_ERR_UNSAFE;
 		}
 		*why = "cannot open spool directory";
-		return r;
+		return errno == ENOENT ? KP_ERR_NOTFOUND : KP_ERR_IO;
 	}
 	if (fstat(dfd, st) == -1) {
 		close(dfd);
