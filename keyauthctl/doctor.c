@@ -96,38 +96,34 @@ slurp(const char *path, char **buf, size_t *len)
 static int
 run_sshd_t(char **buf, size_t *len)
 {
-	int p[2], status, r, e;
-	pid_t pid;
+	char a0[] = SSHD_PATH, a1[] = "-T";
+	char *argv[] = {a0, a1, NULL};
+	struct kp_buf out;
+	int status = 0, truncated = 0;
 
-	if (pipe(p) != 0)
-		return -1;
-	if ((pid = fork()) < 0) {
-		close(p[0]);
-		close(p[1]);
+	*buf = NULL;
+	*len = 0;
+	kp_buf_init(&out, DOCTOR_TEXT_MAX);
+	if (kp_run(SSHD_PATH, argv, NULL, KP_RUN_OUT, &out, &truncated,
+	        &status) != 0) {
+		kp_buf_free(&out);
 		return -1;
 	}
-	if (pid == 0) {
-		if (dup2(p[1], 1) < 0)
-			_exit(127);
-		close(p[0]);
-		close(p[1]);
-		execl(SSHD_PATH, SSHD_PATH, "-T", (char *)NULL);
-		_exit(127);
+	if (truncated) {
+		kp_buf_free(&out);
+		errno = EFBIG;
+		return -1;
 	}
-	close(p[1]);
-	r = slurp_fd(p[0], buf, len);
-	e = errno;
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-		free(*buf);
-		*buf = NULL;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		kp_buf_free(&out);
 		errno = EINVAL;
 		return -1;
 	}
-	errno = e;
-	return r;
+	if (kp_buf_take(&out, buf, len) != 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 /* root + logical, or logical when root is NULL. */

@@ -26,36 +26,30 @@
 #define EDIT_MAX (KP_POLICY_MAX_BYTES)
 
 static int
-write_all(const char *path, const char *buf, size_t len)
+write_file(const char *path, const char *buf, size_t len)
 {
-	size_t off = 0;
-	ssize_t w;
-	int fd;
+	int fd, r, saved;
 
 	if ((fd = open(path,
 	         O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) <
 	    0)
 		return -1;
-	while (off < len) {
-		if ((w = write(fd, buf + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	return close(fd);
+	r = kp_write_all(fd, buf, len);
+	saved = errno;
+	if (close(fd) != 0)
+		return -1;
+	errno = saved;
+	return r == 0 ? 0 : -1;
 }
 
 /* $VISUAL, $EDITOR or vi on path, through sh as visudo and git do. */
 static int
-run_editor(const char *path)
+run_editor(char *path)
 {
 	const char *ed = getenv("VISUAL");
-	char *cmd = NULL;
-	pid_t pid;
-	int status;
+	char a0[] = "sh", a1[] = "-c", *cmd = NULL;
+	char *argv[6];
+	int status = 0, r;
 
 	if (ed == NULL || *ed == '\0')
 		ed = getenv("EDITOR");
@@ -63,19 +57,17 @@ run_editor(const char *path)
 		ed = "vi";
 	if (asprintf(&cmd, "%s \"$1\"", ed) < 0)
 		return -1;
+	argv[0] = a0;
+	argv[1] = a1;
+	argv[2] = cmd;
+	argv[3] = a0;
+	argv[4] = path;
+	argv[5] = NULL;
 	fflush(stdout);
-	if ((pid = fork()) < 0) {
-		free(cmd);
-		return -1;
-	}
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, "sh", path, (char *)NULL);
-		_exit(127);
-	}
+	r = kp_run("/bin/sh", argv, NULL, 0, NULL, NULL, &status);
 	free(cmd);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	if (r != 0)
+		return -1;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
@@ -149,7 +141,7 @@ cmd_edit(struct ctl *c)
 		path = NULL;
 		goto out;
 	}
-	if (write_all(path, orig, olen) != 0) {
+	if (write_file(path, orig, olen) != 0) {
 		ctl_err("edit: %s: %s", path, strerror(errno));
 		goto out;
 	}

@@ -57,7 +57,7 @@ key_arg_fp(const char *arg, char fp[KP_FP_LEN])
 			    arg);
 			goto out;
 		}
-		if (kp_pubkey_parse_line(line, &k, &why, &off) != 0) {
+		if (kp_pubkey_parse_line_checked(line, &k, &why, &off) != 0) {
 			ctl_usage_err(
 			    "explain: %s: not a usable public key: %s", arg,
 			    why != NULL ? why : "invalid");

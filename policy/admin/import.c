@@ -275,6 +275,14 @@ kp_import_buf(struct kp_import *im, const char *name, const char *account,
 				break;
 			continue;
 		}
+		/* The core parser checks framing; the model checks the key. */
+		if (kp_pubkey_check(k.key, &why) != 0) {
+			kp_authkey_clear(&k);
+			if ((r = msg(im, name, ln, 1,
+			         why != NULL ? why : "invalid key", "")) != 0)
+				break;
+			continue;
+		}
 		for (i = 0; i < k.ndropped && r == 0; i++)
 			r = msg(im, name, ln, 0, k.dropped[i],
 			    " is not supported; left out (the key is imported "

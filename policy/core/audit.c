@@ -53,33 +53,6 @@ static const char *const verdict_names[] = {"allow", "deny", "would_deny"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A bounded writer: pieces go in whole or not at all. */
-struct wbuf {
-	char *p;
-	size_t len;
-	size_t off;
-	int full;
-};
-
-static int
-put(struct wbuf *w, const char *s, size_t n)
-{
-	if (w->full || n >= w->len - w->off) {
-		w->full = 1;
-		return -1;
-	}
-	memcpy(w->p + w->off, s, n);
-	w->off += n;
-	w->p[w->off] = '\0';
-	return 0;
-}
-
-static int
-puts_(struct wbuf *w, const char *s)
-{
-	return put(w, s, strlen(s));
-}
-
 /* Bytes that may stand unquoted in a bare token. */
 static int
 bare_ok(unsigned char c)
@@ -101,8 +74,13 @@ needs_quote(const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * The record is written into the caller's buffer (a fixed kp_buf): every
+ * piece goes in whole or not at all, so a record cut short never ends in
+ * half an escape.
+ */
 static void
-put_value(struct wbuf *w, const char *s, size_t n)
+put_value(struct kp_buf *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	char esc[4];
@@ -110,31 +88,31 @@ put_value(struct wbuf *w, const char *s, size_t n)
 	size_t i;
 
 	if (s == NULL) {
-		put(w, "-", 1);
+		kp_buf_put(w, "-", 1);
 		return;
 	}
 	if (!needs_quote(s, n)) {
-		put(w, s, n);
+		kp_buf_put(w, s, n);
 		return;
 	}
-	put(w, "\"", 1);
-	for (i = 0; i < n && !w->full; i++) {
+	kp_buf_put(w, "\"", 1);
+	for (i = 0; i < n && w->err == 0; i++) {
 		c = (unsigned char)s[i];
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
-			put(w, esc, 2);
+			kp_buf_put(w, esc, 2);
 		} else if (c >= 0x20 && c <= 0x7e) {
-			put(w, (const char *)&s[i], 1);
+			kp_buf_put(w, (const char *)&s[i], 1);
 		} else {
 			esc[0] = '\\';
 			esc[1] = 'x';
 			esc[2] = hex[c >> 4];
 			esc[3] = hex[c & 0xf];
-			put(w, esc, 4);
+			kp_buf_put(w, esc, 4);
 		}
 	}
-	put(w, "\"", 1);
+	kp_buf_put(w, "\"", 1);
 }
 
 /*
@@ -143,15 +121,15 @@ put_value(struct wbuf *w, const char *s, size_t n)
  * bytes and the cut is marked by a trailing "...".
  */
 static void
-put_field(struct wbuf *w, int first, const char *name, const char *value)
+put_field(struct kp_buf *w, int first, const char *name, const char *value)
 {
 	char cut[KP_AUDIT_VALUE_MAX + 4];
 	size_t n = 0;
 
 	if (!first)
-		put(w, " ", 1);
-	puts_(w, name);
-	put(w, "=", 1);
+		kp_buf_put(w, " ", 1);
+	kp_buf_puts(w, name);
+	kp_buf_put(w, "=", 1);
 	if (value != NULL &&
 	    (n = strnlen(value, KP_AUDIT_VALUE_MAX + 1)) > KP_AUDIT_VALUE_MAX) {
 		memcpy(cut, value, KP_AUDIT_VALUE_MAX);
@@ -165,14 +143,14 @@ put_field(struct wbuf *w, int first, const char *name, const char *value)
 int
 kp_audit_format(const struct kp_audit *a, char *buf, size_t len)
 {
-	struct wbuf w = {buf, len, 0, 0};
+	struct kp_buf w;
 	const char *reason;
 	char serial[24], sha[17];
 	size_t n;
 
 	if (buf == NULL || len == 0)
 		return KP_ERR_ARG;
-	buf[0] = '\0';
+	kp_buf_init_fixed(&w, buf, len);
 	if (a == NULL || (unsigned)a->event >= NELEM(event_names) ||
 	    (unsigned)a->verdict >= NELEM(verdict_names) ||
 	    (unsigned)a->reason >= KP_REASON_COUNT ||
@@ -206,7 +184,7 @@ kp_audit_format(const struct kp_audit *a, char *buf, size_t len)
 	}
 	if (a->error != NULL)
 		put_field(&w, 0, "error", a->error);
-	return w.full ? KP_ERR_TOOBIG : 0;
+	return w.err != 0 ? KP_ERR_TOOBIG : 0;
 }
 
 void

@@ -198,77 +198,21 @@ kp_file_read(const char *path, size_t max, unsigned flags, char **buf,
 	    (uid_t)-1, buf, len, why);
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 kp_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
 {
-	char *dir = NULL, *tmp = NULL, *slash;
-	int fd = -1, dfd = -1, r = KP_ERR_IO, saved;
+	struct kp_atomic a;
+	int r;
 
 	if (path == NULL || path[0] != '/' || (buf == NULL && len != 0))
 		return KP_ERR_ARG;
 	if (strnlen(path, PATH_MAX) >= PATH_MAX - 16)
 		return KP_ERR_ARG;
-	slash = strrchr(path, '/');
-	if (slash[1] == '\0')
-		return KP_ERR_ARG;
-	if ((dir = strndup(path, slash == path ? 1 : (size_t)(slash - path))) ==
-	        NULL ||
-	    (r = kp_strconcat(&tmp, PATH_MAX, dir, slash == path ? "" : "/",
-	         ".", slash + 1, ".XXXXXX", (char *)NULL)) != 0) {
-		r = KP_ERR_NOMEM;
-		goto out;
+	if ((r = kp_atomic_open(&a, path, mode, KP_ATOMIC_SYNC_DIR)) != 0)
+		return r;
+	if ((r = kp_write_all(a.fd, buf, len)) != 0) {
+		kp_atomic_abort(&a);
+		return r;
 	}
-	r = KP_ERR_IO;
-	/* mkostemp: O_CREAT|O_EXCL, so never through a planted link */
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (write_all(fd, buf, len) != 0 || fchmod(fd, mode & 07777) != 0 ||
-	    fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto out;
-	free(tmp);
-	tmp = NULL; /* renamed: nothing left to unlink */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fsync(dfd) != 0)
-		goto out;
-	r = 0;
-out:
-	saved = errno;
-	if (fd != -1)
-		close(fd);
-	if (dfd != -1)
-		close(dfd);
-	if (tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	errno = saved;
-	return r;
+	return kp_atomic_commit(&a);
 }

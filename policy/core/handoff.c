@@ -216,8 +216,7 @@ open_spool(const char *spool, struct stat *st, const char **why)
 {
 	int dfd;
 
-	if ((dfd = open(spool,
-	         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	if (kp_dir_open(spool, &dfd) != 0) {
 		if (errno == ELOOP || errno == ENOTDIR) {
 			*why = "spool is a symbolic link or not a directory";
 			return KP_ERR_UNSAFE;
@@ -241,18 +240,16 @@ open_spool(const char *spool, struct stat *st, const char **why)
 int
 kp_handoff_write(const char *spool, const struct kp_handoff *h)
 {
-	char buf[HANDOFF_MAX], tmp[64], name[24];
+	char buf[HANDOFF_MAX], name[24];
 	const char *why = NULL;
+	struct kp_atomic a;
 	struct stat st;
-	size_t len, off = 0;
-	ssize_t n;
-	int dfd = -1, fd = -1, i, r;
+	int dfd = -1, r;
 
 	if (spool == NULL || h == NULL)
 		return KP_ERR_ARG;
 	if ((r = kp_handoff_format(h, buf, sizeof(buf))) != 0)
 		return r;
-	len = strlen(buf);
 	if ((dfd = open_spool(spool, &st, &why)) < 0)
 		return dfd;
 	/* The reader trusts only files of the spool's owner: be that owner. */
@@ -261,52 +258,20 @@ kp_handoff_write(const char *spool, const struct kp_handoff *h)
 		goto out;
 	}
 	snprintf(name, sizeof(name), "%ld", (long)h->pid);
-	for (i = 0; i < 16; i++) {
-		snprintf(tmp, sizeof(tmp), ".tmp.%ld.%d", (long)getpid(), i);
-		fd = openat(dfd, tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd != -1 || errno != EEXIST)
-			break;
-	}
-	if (fd == -1) {
-		r = KP_ERR_IO;
+	/*
+	 * 0600, an O_EXCL temporary file, no link followed: rename replaces
+	 * whatever SPOOL/<pid> was, links included. A record serves one
+	 * login, which a crash ends anyway: no directory fsync.
+	 */
+	if ((r = kp_atomic_openat(&a, dfd, name, 0600, 0)) != 0)
+		goto out;
+	if ((r = kp_write_all(a.fd, buf, strlen(buf))) != 0) {
+		kp_atomic_abort(&a);
 		goto out;
 	}
-	/* A umask may have taken bits away; the reader insists on 0600. */
-	if (fchmod(fd, 0600) == -1) {
-		r = KP_ERR_IO;
-		goto fail;
-	}
-	while (off < len) {
-		n = write(fd, buf + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = KP_ERR_IO;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) == -1) {
-		r = KP_ERR_IO;
-		goto fail;
-	}
-	r = close(fd);
-	fd = -1;
-	/* rename() replaces whatever SPOOL/<pid> was, links included. */
-	if (r == -1 || renameat(dfd, tmp, dfd, name) == -1) {
-		r = KP_ERR_IO;
-		goto fail;
-	}
-	r = 0;
-	goto out;
-fail:
-	unlinkat(dfd, tmp, 0);
+	r = kp_atomic_commit(&a);
 out:
-	if (fd != -1)
-		close(fd);
-	if (dfd != -1)
-		close(dfd);
+	close(dfd);
 	return r;
 }
 

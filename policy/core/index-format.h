@@ -24,6 +24,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "keyauth.h"
 
 /* Key namespaces. */
 #define KPI_NS_META 'M'
@@ -65,71 +68,113 @@
 #define KPI_ACCOUNT_CHUNK 256 /* fingerprints per account chunk */
 #define KPI_HOST_MAX 255 /* meta host */
 
-static inline void
-kpi_put16(uint8_t *p, uint16_t v)
+#define KPI_FP_KEY_LEN (1 + KPI_FP_STRLEN + 2) /* 'F' fp be16(i) */
+#define KPI_ACCOUNT_KEY_MAX (1 + KP_ACCOUNT_MAX + 1 + 4)
+#define KPI_OWNER_KEY_MAX (1 + KP_VALUE_MAX)
+
+/*
+ * The keys, written by the compiler and looked up by the reader through
+ * these builders only. Each fills a fixed kp_buf over the caller's
+ * storage (one byte more than the key, for the buffer's NUL) and returns
+ * the key's length, or 0 when the input cannot make a key of the format.
+ */
+static inline size_t
+kpi_fp_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	struct kp_buf b;
+
+	kp_buf_init_fixed(&b, buf, KPI_FP_KEY_LEN + 1);
+	kp_buf_put_u8(&b, KPI_NS_FP);
+	kp_buf_put(&b, fp, KPI_FP_STRLEN);
+	kp_buf_put_u16(&b, i);
+	return b.err == 0 ? b.len : 0;
 }
 
-static inline void
-kpi_put32(uint8_t *p, uint32_t v)
+static inline size_t
+kpi_account_key(
+    uint8_t buf[KPI_ACCOUNT_KEY_MAX + 1], const char *account, uint32_t chunk)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	struct kp_buf b;
+
+	kp_buf_init_fixed(&b, buf, KPI_ACCOUNT_KEY_MAX + 1);
+	kp_buf_put_u8(&b, KPI_NS_ACCOUNT);
+	kp_buf_puts(&b, account);
+	kp_buf_put_u8(&b, 0);
+	kp_buf_put_u32(&b, chunk);
+	return b.err == 0 ? b.len : 0;
 }
 
-static inline void
-kpi_put64(uint8_t *p, uint64_t v)
+static inline size_t
+kpi_owner_key(uint8_t buf[KPI_OWNER_KEY_MAX + 1], const char *owner)
 {
-	kpi_put32(p, (uint32_t)(v >> 32));
-	kpi_put32(p + 4, (uint32_t)v);
+	struct kp_buf b;
+
+	kp_buf_init_fixed(&b, buf, KPI_OWNER_KEY_MAX + 1);
+	kp_buf_put_u8(&b, KPI_NS_OWNER);
+	kp_buf_puts(&b, owner);
+	return b.err == 0 ? b.len : 0;
 }
 
-static inline uint16_t
-kpi_get16(const uint8_t *p)
+/*
+ * A string of a value: be16 length, the bytes, a NUL. The reader hands
+ * out pointers into the mapped file: the NUL must be there and no other
+ * NUL inside; an empty string only where may_be_empty.
+ */
+static inline int
+kpi_put_str(struct kp_buf *b, const char *s)
 {
-	return (uint16_t)((p[0] << 8) | p[1]);
+	size_t len = strlen(s);
+
+	if (len > KPI_MAX_STR)
+		return kp_buf_set_error(b, KP_ERR_TOOBIG);
+	kp_buf_put_u16(b, (uint16_t)len);
+	return kp_buf_put(b, s, len + 1);
 }
 
-static inline uint32_t
-kpi_get32(const uint8_t *p)
+static inline int
+kpi_get_str(struct kp_buf *b, int may_be_empty, const char **out)
 {
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+	const uint8_t *p;
+	uint16_t len;
+
+	*out = NULL;
+	if (kp_buf_get_u16(b, &len) != 0 ||
+	    kp_buf_get_ptr(b, (size_t)len + 1, &p) != 0)
+		return KP_ERR_CORRUPT;
+	if (p[len] != '\0' || memchr(p, '\0', len) != NULL ||
+	    (len == 0 && !may_be_empty))
+		return KP_ERR_CORRUPT;
+	*out = (const char *)p;
+	return 0;
 }
 
-static inline uint64_t
-kpi_get64(const uint8_t *p)
+/* An address or network: family, prefix, addr[16]. */
+static inline int
+kpi_put_cidr(struct kp_buf *b, const struct kp_cidr *c)
 {
-	return ((uint64_t)kpi_get32(p) << 32) | kpi_get32(p + 4);
+	kp_buf_put_u8(b, c->family);
+	kp_buf_put_u8(b, c->prefix);
+	return kp_buf_put(b, c->addr, sizeof(c->addr));
+}
+
+static inline int
+kpi_get_cidr(struct kp_buf *b, struct kp_cidr *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (kp_buf_len(b) < KPI_CIDR_LEN)
+		return KP_ERR_CORRUPT;
+	kp_buf_get_u8(b, &c->family);
+	kp_buf_get_u8(b, &c->prefix);
+	return kp_buf_get(b, c->addr, sizeof(c->addr));
 }
 
 /*
  * The check of one record: the first KPI_CHECK_LEN bytes of
  * SHA-256("kpindex-check" || be32(klen) || key || body), where body is the
- * value without its check. Lives in index.c (libkeyauth-core); the writer
- * uses the same function so both sides cannot drift apart. SHA-256 is
- * libkeyauth's own (kp-sha256.h): the reader is on the login path, where
- * loading libcrypto cost more than the lookup. The writer hashes millions
- * of records and may plug in a faster SHA-256 (compile.c uses OpenSSL's,
- * which uses the CPU's SHA instructions); it must compute the same digest
- * (tests/unit/test_sha256 compares the two). A hasher is not shared
- * between threads.
+ * value without its check. Lives in index.c; the writer uses the same
+ * function, so both sides cannot drift apart.
  */
-struct kp_ix_hasher {
-	int ready;
-	/* NULL: kp_sha256. Else SHA-256 of the n parts concatenated. */
-	int (*sha256v)(void *ctx, const void *const *parts, const size_t *lens,
-	    size_t n, uint8_t md[32]);
-	void *ctx;
-};
-
-int kp_ix_hasher_init(struct kp_ix_hasher *h);
-void kp_ix_hasher_free(struct kp_ix_hasher *h);
-int kp_ix_check(struct kp_ix_hasher *h, const void *key, size_t klen,
-    const void *body, size_t blen, uint8_t out[KPI_CHECK_LEN]);
+int kp_ix_check(const void *key, size_t klen, const void *body, size_t blen,
+    uint8_t out[KPI_CHECK_LEN]);
 
 #endif /* KP_INDEX_FORMAT_H */

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include <cdb.h>
+#include <nettle/sha2.h>
 
 #include "keyauth.h"
 #include "index-format.h"
-#include "kp-sha256.h"
 
 /*
  * The reader of the compiled index (docs/index-format.md). Every lookup is
@@ -26,7 +26,6 @@ struct kp_index {
 	int fd;
 	int cdb_ok;
 	struct cdb cdb;
-	struct kp_ix_hasher hash;
 	struct kp_index_meta meta;
 	/*
 	 * kp_index_check_host's message names both hosts, so it cannot be
@@ -68,147 +67,38 @@ struct ixkey {
 /* ------------------------------------------------------------ the check */
 
 int
-kp_ix_hasher_init(struct kp_ix_hasher *h)
-{
-	if (h == NULL)
-		return KP_ERR_ARG;
-	memset(h, 0, sizeof(*h));
-	h->ready = 1;
-	return 0;
-}
-
-void
-kp_ix_hasher_free(struct kp_ix_hasher *h)
-{
-	if (h == NULL)
-		return;
-	memset(h, 0, sizeof(*h));
-}
-
-int
-kp_ix_check(struct kp_ix_hasher *h, const void *key, size_t klen,
-    const void *body, size_t blen, uint8_t out[KPI_CHECK_LEN])
+kp_ix_check(const void *key, size_t klen, const void *body, size_t blen,
+    uint8_t out[KPI_CHECK_LEN])
 {
 	static const char domain[] = "kpindex-check";
-	struct kp_sha256 c;
-	uint8_t md[KP_SHA256_LEN], kl[4];
+	uint8_t md[SHA256_DIGEST_SIZE], kl[4];
+	struct sha256_ctx c;
 
 	memset(out, 0, KPI_CHECK_LEN);
-	if (h == NULL || !h->ready)
+	if (klen > UINT32_MAX || (key == NULL && klen != 0) ||
+	    (body == NULL && blen != 0))
 		return KP_ERR_ARG;
-	if (klen > UINT32_MAX)
-		return KP_ERR_ARG;
-	kpi_put32(kl, (uint32_t)klen);
-	if (h->sha256v != NULL) {
-		const void *parts[4] = {domain, kl, key, body};
-		size_t lens[4] = {sizeof(domain) - 1, sizeof(kl), klen, blen};
-
-		if (h->sha256v(h->ctx, parts, lens, 4, md) != 0)
-			return KP_ERR_INTERNAL;
-		memcpy(out, md, KPI_CHECK_LEN);
-		return 0;
-	}
-	kp_sha256_init(&c);
-	kp_sha256_update(&c, domain, sizeof(domain) - 1);
-	kp_sha256_update(&c, kl, sizeof(kl));
-	kp_sha256_update(&c, key, klen);
-	kp_sha256_update(&c, body, blen);
-	kp_sha256_final(&c, md);
+	kp_poke_u32(kl, (uint32_t)klen);
+	sha256_init(&c);
+	sha256_update(&c, sizeof(domain) - 1, (const uint8_t *)domain);
+	sha256_update(&c, sizeof(kl), kl);
+	sha256_update(&c, klen, key);
+	sha256_update(&c, blen, body);
+	sha256_digest(&c, sizeof(md), md);
 	memcpy(out, md, KPI_CHECK_LEN);
 	return 0;
 }
 
 /* ------------------------------------------------------- value decoding */
 
-struct rd {
-	const uint8_t *p;
-	size_t left;
-};
-
 static int
-rd_bytes(struct rd *r, size_t n, const uint8_t **out)
-{
-	if (r->left < n)
-		return KP_ERR_CORRUPT;
-	*out = r->p;
-	r->p += n;
-	r->left -= n;
-	return 0;
-}
-
-static int
-rd_u8(struct rd *r, uint8_t *v)
-{
-	const uint8_t *p;
-
-	if (rd_bytes(r, 1, &p) != 0)
-		return KP_ERR_CORRUPT;
-	*v = p[0];
-	return 0;
-}
-
-static int
-rd_u16(struct rd *r, uint16_t *v)
-{
-	const uint8_t *p;
-
-	if (rd_bytes(r, 2, &p) != 0)
-		return KP_ERR_CORRUPT;
-	*v = kpi_get16(p);
-	return 0;
-}
-
-static int
-rd_u32(struct rd *r, uint32_t *v)
-{
-	const uint8_t *p;
-
-	if (rd_bytes(r, 4, &p) != 0)
-		return KP_ERR_CORRUPT;
-	*v = kpi_get32(p);
-	return 0;
-}
-
-static int
-rd_u64(struct rd *r, uint64_t *v)
-{
-	const uint8_t *p;
-
-	if (rd_bytes(r, 8, &p) != 0)
-		return KP_ERR_CORRUPT;
-	*v = kpi_get64(p);
-	return 0;
-}
-
-static int
-rd_i64(struct rd *r, int64_t *v)
+get_i64(struct kp_buf *r, int64_t *v)
 {
 	uint64_t u;
 
-	if (rd_u64(r, &u) != 0)
+	if (kp_buf_get_u64(r, &u) != 0)
 		return KP_ERR_CORRUPT;
 	*v = (int64_t)u;
-	return 0;
-}
-
-/*
- * A string: be16 length, bytes, NUL. The result points into the mapped
- * file; it is a proper C string because the NUL is checked to be there and
- * nowhere else. Empty strings are refused unless may_be_empty.
- */
-static int
-rd_str(struct rd *r, int may_be_empty, const char **out)
-{
-	const uint8_t *p;
-	uint16_t len;
-
-	*out = NULL;
-	if (rd_u16(r, &len) != 0 || rd_bytes(r, (size_t)len + 1, &p) != 0)
-		return KP_ERR_CORRUPT;
-	if (p[len] != '\0' || memchr(p, '\0', len) != NULL ||
-	    (len == 0 && !may_be_empty))
-		return KP_ERR_CORRUPT;
-	*out = (const char *)p;
 	return 0;
 }
 
@@ -230,15 +120,6 @@ cidr_ok(const struct kp_cidr *c)
 }
 
 /* ------------------------------------------------------------- lookups */
-
-static size_t
-fp_key(uint8_t *buf, const char *fp, uint16_t i)
-{
-	buf[0] = KPI_NS_FP;
-	memcpy(buf + 1, fp, KPI_FP_STRLEN);
-	kpi_put16(buf + 1 + KPI_FP_STRLEN, i);
-	return 1 + KPI_FP_STRLEN + 2;
-}
 
 /*
  * Find the value of a unique key and verify its check. *body is the value
@@ -268,8 +149,7 @@ get_value(struct kp_index *ix, const void *key, size_t klen,
 		return KP_ERR_CORRUPT;
 	if ((v = cdb_get(&ix->cdb, vlen, cdb_datapos(&ix->cdb))) == NULL)
 		return KP_ERR_CORRUPT;
-	if ((r = kp_ix_check(
-	         &ix->hash, key, klen, v, vlen - KPI_CHECK_LEN, want)) != 0)
+	if ((r = kp_ix_check(key, klen, v, vlen - KPI_CHECK_LEN, want)) != 0)
 		return r;
 	if (memcmp(want, v + vlen - KPI_CHECK_LEN, KPI_CHECK_LEN) != 0)
 		return KP_ERR_CORRUPT;
@@ -318,12 +198,12 @@ ixrec_alloc(struct ixrec *rec, size_t nacc, size_t nsrc, size_t nopt)
 }
 
 static int
-decode_accounts(struct rd *r, const char **acc, size_t n)
+decode_accounts(struct kp_buf *r, const char **acc, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (rd_str(r, 0, &acc[i]) != 0 ||
+		if (kpi_get_str(r, 0, &acc[i]) != 0 ||
 		    strlen(acc[i]) > KP_ACCOUNT_MAX)
 			return KP_ERR_CORRUPT;
 	}
@@ -338,22 +218,23 @@ decode_accounts(struct rd *r, const char **acc, size_t n)
 static int
 decode_rec(const uint8_t *body, size_t blen, struct ixrec *rec)
 {
-	struct rd r = {body, blen}, save;
-	const uint8_t *p;
+	struct kp_buf r, save;
 	uint16_t nacc = 0, nsrc = 0;
 	uint8_t type, hascmd = 0, nopt = 0;
 	size_t i;
 	int ret = KP_ERR_CORRUPT;
 
 	memset(rec, 0, sizeof(*rec));
-	if (rd_u8(&r, &type) != 0)
+	kp_buf_view(&r, body, blen);
+	if (kp_buf_get_u8(&r, &type) != 0)
 		goto out;
 	if (type == KPI_REC_MARKER) {
 		rec->marker = 1;
 		rec->not_before = KP_TIME_NONE_BEFORE;
 		rec->expires = KP_TIME_NONE_AFTER;
-		if (rd_str(&r, 0, &rec->id) != 0 || rd_u16(&r, &nacc) != 0 ||
-		    (size_t)nacc * 3 > r.left)
+		if (kpi_get_str(&r, 0, &rec->id) != 0 ||
+		    kp_buf_get_u16(&r, &nacc) != 0 ||
+		    (size_t)nacc * 3 > kp_buf_len(&r))
 			goto out;
 		if ((ret = ixrec_alloc(rec, nacc, 0, 0)) != 0)
 			goto out;
@@ -362,26 +243,29 @@ decode_rec(const uint8_t *body, size_t blen, struct ixrec *rec)
 		if (decode_accounts(&r, rec->accounts, nacc) != 0)
 			goto out;
 	} else if (type == KPI_REC_GRANT) {
-		if (rd_i64(&r, &rec->not_before) != 0 ||
-		    rd_i64(&r, &rec->expires) != 0 ||
-		    rd_str(&r, 0, &rec->id) != 0 ||
-		    rd_str(&r, 0, &rec->type) != 0 ||
-		    rd_str(&r, 0, &rec->b64) != 0 || rd_u8(&r, &hascmd) != 0 ||
-		    hascmd > 1 ||
-		    (hascmd && rd_str(&r, 1, &rec->command) != 0) ||
-		    rd_u16(&r, &nacc) != 0 || (size_t)nacc * 3 > r.left)
+		if (get_i64(&r, &rec->not_before) != 0 ||
+		    get_i64(&r, &rec->expires) != 0 ||
+		    kpi_get_str(&r, 0, &rec->id) != 0 ||
+		    kpi_get_str(&r, 0, &rec->type) != 0 ||
+		    kpi_get_str(&r, 0, &rec->b64) != 0 ||
+		    kp_buf_get_u8(&r, &hascmd) != 0 || hascmd > 1 ||
+		    (hascmd && kpi_get_str(&r, 1, &rec->command) != 0) ||
+		    kp_buf_get_u16(&r, &nacc) != 0 ||
+		    (size_t)nacc * 3 > kp_buf_len(&r))
 			goto out;
 		/* Peek ahead for the other counts, then allocate once. */
 		save = r;
 		for (i = 0; i < nacc; i++) {
 			const char *s;
 
-			if (rd_str(&r, 0, &s) != 0)
+			if (kpi_get_str(&r, 0, &s) != 0)
 				goto out;
 		}
-		if (rd_u16(&r, &nsrc) != 0 ||
-		    rd_bytes(&r, (size_t)nsrc * KPI_CIDR_LEN, &p) != 0 ||
-		    rd_u8(&r, &nopt) != 0 || (size_t)nopt * 3 > r.left)
+		if (kp_buf_get_u16(&r, &nsrc) != 0 ||
+		    kp_buf_get_ptr(&r, (size_t)nsrc * KPI_CIDR_LEN, NULL) !=
+		        0 ||
+		    kp_buf_get_u8(&r, &nopt) != 0 ||
+		    (size_t)nopt * 3 > kp_buf_len(&r))
 			goto out;
 		if ((ret = ixrec_alloc(rec, nacc, nsrc, nopt)) != 0)
 			goto out;
@@ -389,31 +273,26 @@ decode_rec(const uint8_t *body, size_t blen, struct ixrec *rec)
 		r = save;
 		rec->naccounts = nacc;
 		if (decode_accounts(&r, rec->accounts, nacc) != 0 ||
-		    rd_u16(&r, &nsrc) != 0)
+		    kp_buf_get_u16(&r, &nsrc) != 0)
 			goto out;
 		rec->nsources = nsrc;
 		for (i = 0; i < nsrc; i++) {
-			if (rd_bytes(&r, KPI_CIDR_LEN, &p) != 0)
-				goto out;
-			rec->sources[i].family = p[0];
-			rec->sources[i].prefix = p[1];
-			memcpy(rec->sources[i].addr, p + 2,
-			    sizeof(rec->sources[i].addr));
-			if (!cidr_ok(&rec->sources[i]))
+			if (kpi_get_cidr(&r, &rec->sources[i]) != 0 ||
+			    !cidr_ok(&rec->sources[i]))
 				goto out;
 		}
-		if (rd_u8(&r, &nopt) != 0)
+		if (kp_buf_get_u8(&r, &nopt) != 0)
 			goto out;
 		rec->noptions = nopt;
 		for (i = 0; i < nopt; i++) {
-			if (rd_str(&r, 0, &rec->options[i]) != 0)
+			if (kpi_get_str(&r, 0, &rec->options[i]) != 0)
 				goto out;
 		}
 		if (rec->not_before >= rec->expires)
 			goto out;
 	} else
 		goto out;
-	if (rec->naccounts == 0 || r.left != 0)
+	if (rec->naccounts == 0 || kp_buf_len(&r) != 0)
 		goto out;
 	ret = 0;
 out:
@@ -425,20 +304,18 @@ out:
 static int
 lookup_owner_revoked(struct kp_index *ix, const char *owner, int *revoked)
 {
-	uint8_t key[1 + KP_VALUE_MAX], type;
+	uint8_t key[KPI_OWNER_KEY_MAX + 1], type;
 	const uint8_t *body;
-	size_t len, blen;
+	size_t len, blen, klen;
 	int r;
 
 	*revoked = 0;
 	len = strlen(owner);
 	if (len == 0)
 		return 0;
-	if (len > KP_VALUE_MAX)
+	if (len > KP_VALUE_MAX || (klen = kpi_owner_key(key, owner)) == 0)
 		return KP_ERR_CORRUPT;
-	key[0] = KPI_NS_OWNER;
-	memcpy(key + 1, owner, len);
-	r = get_value(ix, key, 1 + len, &body, &blen);
+	r = get_value(ix, key, klen, &body, &blen);
 	if (r == KP_ERR_NOTFOUND)
 		return 0;
 	if (r != 0)
@@ -457,28 +334,27 @@ lookup_owner_revoked(struct kp_index *ix, const char *owner, int *revoked)
 static int
 load_key(struct kp_index *ix, const char *fp, struct ixkey *k)
 {
-	uint8_t key[1 + KPI_FP_STRLEN + 2];
+	uint8_t key[KPI_FP_KEY_LEN + 1];
 	const uint8_t *body;
 	size_t klen, blen, total = 0, i;
-	struct rd r;
+	struct kp_buf r;
 	uint8_t type;
 	uint16_t n;
 	int ret;
 
 	memset(k, 0, sizeof(*k));
-	klen = fp_key(key, fp, 0);
+	klen = kpi_fp_key(key, fp, 0);
 	ret = get_value(ix, key, klen, &body, &blen);
 	if (ret == KP_ERR_NOTFOUND)
 		return 0;
 	if (ret != 0)
 		return ret;
-	r.p = body;
-	r.left = blen;
-	if (rd_u8(&r, &type) != 0 || type != KPI_REC_KEY ||
-	    rd_u8(&r, &k->flags) != 0 ||
+	kp_buf_view(&r, body, blen);
+	if (kp_buf_get_u8(&r, &type) != 0 || type != KPI_REC_KEY ||
+	    kp_buf_get_u8(&r, &k->flags) != 0 ||
 	    (k->flags & ~(KPI_KEY_REVOKED_FP | KPI_KEY_REVOKED_OWNER)) != 0 ||
-	    rd_u16(&r, &n) != 0 || n > KPI_MAX_RECORDS_PER_KEY ||
-	    rd_str(&r, 1, &k->owner) != 0 || r.left != 0)
+	    kp_buf_get_u16(&r, &n) != 0 || n > KPI_MAX_RECORDS_PER_KEY ||
+	    kpi_get_str(&r, 1, &k->owner) != 0 || kp_buf_len(&r) != 0)
 		return KP_ERR_CORRUPT;
 	k->found = 1;
 	if ((ret = lookup_owner_revoked(ix, k->owner, &k->owner_revoked)) != 0)
@@ -490,7 +366,7 @@ load_key(struct kp_index *ix, const char *fp, struct ixkey *k)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		klen = fp_key(key, fp, (uint16_t)(i + 1));
+		klen = kpi_fp_key(key, fp, (uint16_t)(i + 1));
 		ret = get_value(ix, key, klen, &body, &blen);
 		/* The header promised it: a missing record is damage. */
 		if (ret == KP_ERR_NOTFOUND)
@@ -568,7 +444,7 @@ read_meta(
 	const uint8_t *body, *p;
 	const char *host;
 	unsigned vpos, vlen;
-	struct rd r;
+	struct kp_buf r;
 	uint32_t format;
 	size_t blen, i;
 	int ret;
@@ -591,7 +467,7 @@ read_meta(
 		*why = "not a keyauth index";
 		return KP_ERR_CORRUPT;
 	}
-	format = kpi_get32(p + KPI_MAGIC_LEN);
+	format = kp_peek_u32(p + KPI_MAGIC_LEN);
 	if (format != KP_INDEX_FORMAT) {
 		*why = "index is of another format version";
 		return KP_ERR_VERSION;
@@ -601,15 +477,17 @@ read_meta(
 		return ret == KP_ERR_NOTFOUND ? KP_ERR_CORRUPT : ret;
 	}
 	*why = "index meta record is malformed";
-	r.p = body + KPI_MAGIC_LEN + 4;
-	r.left = blen - KPI_MAGIC_LEN - 4;
+	kp_buf_view(&r, body + KPI_MAGIC_LEN + 4, blen - KPI_MAGIC_LEN - 4);
 	m->format = format;
-	if (rd_u64(&r, &m->serial) != 0 ||
-	    rd_i64(&r, &m->policy_expires) != 0 ||
-	    rd_i64(&r, &m->compiled_at) != 0 || rd_u64(&r, &m->nentries) != 0 ||
-	    rd_u64(&r, &m->nkeys) != 0 || rd_u64(&r, &recs) != 0 ||
-	    rd_u64(&r, &databytes) != 0 || rd_bytes(&r, 64, &p) != 0 ||
-	    rd_str(&r, 1, &host) != 0 || r.left != 0)
+	if (kp_buf_get_u64(&r, &m->serial) != 0 ||
+	    get_i64(&r, &m->policy_expires) != 0 ||
+	    get_i64(&r, &m->compiled_at) != 0 ||
+	    kp_buf_get_u64(&r, &m->nentries) != 0 ||
+	    kp_buf_get_u64(&r, &m->nkeys) != 0 ||
+	    kp_buf_get_u64(&r, &recs) != 0 ||
+	    kp_buf_get_u64(&r, &databytes) != 0 ||
+	    kp_buf_get_ptr(&r, 64, &p) != 0 || kpi_get_str(&r, 1, &host) != 0 ||
+	    kp_buf_len(&r) != 0)
 		return KP_ERR_CORRUPT;
 	for (i = 0; i < 64; i++) {
 		if (!((p[i] >= '0' && p[i] <= '9') ||
@@ -666,10 +544,6 @@ kp_index_open(
 	}
 	ix->fd = fd;
 	ix->whybuf = ix->hostwhy;
-	if ((r = kp_ix_hasher_init(&ix->hash)) != 0) {
-		*why = "out of memory";
-		goto out;
-	}
 	r = KP_ERR_CORRUPT;
 	/* cdb offsets are 32-bit: a bigger file cannot be one we wrote. */
 	if (size < KPI_TOC_LEN || size > UINT32_MAX) {
@@ -709,7 +583,6 @@ kp_index_close(struct kp_index *ix)
 		cdb_free(&ix->cdb);
 	if (ix->fd >= 0)
 		close(ix->fd);
-	kp_ix_hasher_free(&ix->hash);
 	free(ix);
 }
 
@@ -867,14 +740,14 @@ int
 kp_index_authorized_keys(struct kp_index *ix, const char *account,
     const char *fp, const char *host, int64_t now, kp_line_cb cb, void *arg)
 {
-	uint8_t key[1 + KP_ACCOUNT_MAX + 1 + 4];
+	uint8_t key[KPI_ACCOUNT_KEY_MAX + 1];
 	char fpbuf[KP_FP_LEN];
 	const uint8_t *body, *fps;
 	uint32_t c = 0, nchunks = 1, idx, nc;
-	size_t alen, klen, blen, i;
+	size_t klen, blen, i;
 	uint16_t n;
 	uint8_t type;
-	struct rd r;
+	struct kp_buf r;
 	int ret;
 
 	if (ix == NULL || account == NULL || cb == NULL)
@@ -893,13 +766,9 @@ kp_index_authorized_keys(struct kp_index *ix, const char *account,
 	if (fp != NULL)
 		return emit_key(ix, account, fp, now, 0, cb, arg);
 
-	alen = strlen(account);
-	key[0] = KPI_NS_ACCOUNT;
-	memcpy(key + 1, account, alen);
-	key[1 + alen] = '\0';
-	klen = 1 + alen + 1 + 4;
 	for (c = 0; c < nchunks; c++) {
-		kpi_put32(key + 1 + alen + 1, c);
+		if ((klen = kpi_account_key(key, account, c)) == 0)
+			return KP_ERR_ARG;
 		ret = get_value(ix, key, klen, &body, &blen);
 		if (ret == KP_ERR_NOTFOUND && c == 0)
 			return 0; /* no key for this account */
@@ -907,15 +776,15 @@ kp_index_authorized_keys(struct kp_index *ix, const char *account,
 			return KP_ERR_CORRUPT;
 		if (ret != 0)
 			return ret;
-		r.p = body;
-		r.left = blen;
-		if (rd_u8(&r, &type) != 0 || type != KPI_REC_ACCOUNT ||
-		    rd_u32(&r, &idx) != 0 || rd_u32(&r, &nc) != 0 ||
-		    rd_u16(&r, &n) != 0 || idx != c || nc == 0 ||
+		kp_buf_view(&r, body, blen);
+		if (kp_buf_get_u8(&r, &type) != 0 || type != KPI_REC_ACCOUNT ||
+		    kp_buf_get_u32(&r, &idx) != 0 ||
+		    kp_buf_get_u32(&r, &nc) != 0 ||
+		    kp_buf_get_u16(&r, &n) != 0 || idx != c || nc == 0 ||
 		    (c == 0 ? 0 : nc != nchunks) || n == 0 ||
 		    n > KPI_ACCOUNT_CHUNK ||
-		    rd_bytes(&r, (size_t)n * KPI_FP_STRLEN, &fps) != 0 ||
-		    r.left != 0)
+		    kp_buf_get_ptr(&r, (size_t)n * KPI_FP_STRLEN, &fps) != 0 ||
+		    kp_buf_len(&r) != 0)
 			return KP_ERR_CORRUPT;
 		nchunks = nc;
 		for (i = 0; i < n; i++) {

@@ -4,7 +4,9 @@
  * This is the only header keyauth-authorized-keys and pam_keyauth.so see:
  * keys and fingerprints, addresses, the decision, the compiled index
  * reader, authorized_keys lines, audit records, the PAM handoff record,
- * SSH_AUTH_INFO_0 and safe file access. It knows nothing of YAML; the
+ * SSH_AUTH_INFO_0 and safe file access; through it the byte buffer
+ * (kp-buf.h), the I/O module (kp-io.h) and the default paths (kp-paths.h,
+ * made from configure's directories). It knows nothing of YAML; the
  * policy model is in keyauth-policy.h, the security team's views in
  * keyauth-admin.h.
  *
@@ -24,6 +26,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kp-buf.h"
+#include "kp-io.h"
+#include "kp-paths.h"
+
 /* ---------------------------------------------------------------- errors */
 
 #define KP_OK 0
@@ -32,7 +38,7 @@
 #define KP_ERR_INVALID -3 /* policy or input fails validation */
 #define KP_ERR_UNSAFE -4 /* file owner, mode, type or link unsafe */
 #define KP_ERR_TOOBIG -5 /* over a size, depth or count limit */
-#define KP_ERR_CORRUPT -6 /* index truncated or damaged */
+#define KP_ERR_CORRUPT -6 /* data (index, key blob) truncated or damaged */
 #define KP_ERR_VERSION -7 /* index of another format version */
 #define KP_ERR_NOTFOUND -8 /* file or record does not exist */
 #define KP_ERR_ARG -9 /* bad argument from the caller */

@@ -51,31 +51,6 @@ int kp_b64_encode(
 int kp_b64_decode(const char *src, size_t len, uint8_t **out, size_t *outlen,
     const char **why, size_t *bad_off);
 
-/* ------------------------------------------------- bounded string buffer */
-
-/*
- * A growable NUL-terminated string that refuses to grow past max bytes.
- * Errors are sticky: after the first failure every call returns it, so a
- * sequence of appends can be checked once at kp_buf_take().
- */
-struct kp_buf {
-	char *s; /* NULL until the first append */
-	size_t len;
-	size_t cap;
-	size_t max; /* content limit, excluding the NUL */
-	int err; /* first error, 0 if none */
-};
-
-void kp_buf_init(struct kp_buf *b, size_t max);
-int kp_buf_put(struct kp_buf *b, const void *p, size_t n);
-int kp_buf_puts(struct kp_buf *b, const char *s);
-int kp_buf_putc(struct kp_buf *b, char c);
-int kp_buf_printf(struct kp_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Hand the string to the caller (who frees it); b is reset. "" if empty. */
-int kp_buf_take(struct kp_buf *b, char **out, size_t *len);
-void kp_buf_free(struct kp_buf *b);
-
 /* ------------------------------------------------------------- strings */
 
 /* strdup of s when strlen(s) <= max: KP_ERR_ARG (NULL), _TOOBIG, _NOMEM. */
@@ -84,6 +59,16 @@ int kp_strdup_max(const char *s, size_t max, char **out);
 int kp_strconcat(char **out, size_t max, ...) __attribute__((sentinel));
 /* Copy src into dst; KP_ERR_TOOBIG (and dst = "") if it does not fit. */
 int kp_strlcpy_checked(char *dst, size_t dstlen, const char *src);
+
+/*
+ * The one UTF-8 decoder: the character at s, of which len bytes may be
+ * read. Returns its length (1..4) and *cp, or KP_UTF8_INVALID (a bad lead
+ * or continuation byte, an overlong form, a surrogate, beyond U+10FFFF) or
+ * KP_UTF8_TRUNCATED (the sequence it starts is longer than len).
+ */
+#define KP_UTF8_INVALID (-1)
+#define KP_UTF8_TRUNCATED (-2)
+int kp_utf8_next(const char *s, size_t len, uint32_t *cp);
 
 /*
  * 1 if s is a clean scalar value: at most max bytes, valid UTF-8 (shortest

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -14,7 +13,6 @@
 #include <unistd.h>
 
 #include <cdb.h>
-#include <openssl/evp.h>
 
 #include "keyauth-policy.h"
 #include "kp-internal.h"
@@ -26,14 +24,6 @@
  * its group is met, and only the (account, fingerprint) pairs are kept
  * until the end, to be written as per-account chunks.
  */
-
-/* Grows up to KPI_MAX_VALUE; errors are sticky and checked once. */
-struct wbuf {
-	uint8_t *p;
-	size_t len;
-	size_t cap;
-	int err;
-};
 
 /*
  * Sorting keys carry the first bytes after "SHA256:" and an interned
@@ -52,35 +42,6 @@ struct pair {
 	const char *fp;
 };
 
-/*
- * The record checks through OpenSSL's SHA-256 (the CPU's SHA instructions):
- * a million-key index has millions of records, and the portable
- * kp_sha256 the login path uses was a tenth of the install time.
- */
-struct ossl_sha {
-	EVP_MD *md;
-	EVP_MD_CTX *ctx;
-};
-
-static int
-ossl_sha256v(void *arg, const void *const *parts, const size_t *lens, size_t n,
-    uint8_t md[32])
-{
-	struct ossl_sha *o = arg;
-	unsigned int mdlen = 0;
-	size_t i;
-
-	if (EVP_DigestInit_ex2(o->ctx, o->md, NULL) != 1)
-		return KP_ERR_INTERNAL;
-	for (i = 0; i < n; i++) {
-		if (EVP_DigestUpdate(o->ctx, parts[i], lens[i]) != 1)
-			return KP_ERR_INTERNAL;
-	}
-	if (EVP_DigestFinal_ex(o->ctx, md, &mdlen) != 1 || mdlen != 32)
-		return KP_ERR_INTERNAL;
-	return 0;
-}
-
 struct compiler {
 	const struct kp_policy *p;
 	const char *host;
@@ -90,8 +51,7 @@ struct compiler {
 	 * analyzer assume it may rewrite any member (val.p is then "leaked").
 	 */
 	struct cdb_make *cm;
-	struct wbuf val;
-	struct kp_ix_hasher hash;
+	struct kp_buf val; /* the value being built, up to KPI_MAX_VALUE */
 	uint64_t databytes; /* bytes of all records written so far */
 	uint64_t nrecords;
 	uint64_t nentries;
@@ -131,114 +91,33 @@ set_diag(struct kp_diag *d, const char *file, unsigned line, unsigned column,
 
 /* ------------------------------------------------------ value building */
 
-static void
-wb_put(struct wbuf *b, const void *data, size_t n)
-{
-	size_t ncap;
-	uint8_t *np;
-
-	if (b->err != 0)
-		return;
-	if (n > KPI_MAX_VALUE || b->len + n > KPI_MAX_VALUE) {
-		b->err = KP_ERR_TOOBIG;
-		return;
-	}
-	if (b->len + n > b->cap) {
-		ncap = b->cap == 0 ? 512 : b->cap;
-		while (ncap < b->len + n)
-			ncap *= 2;
-		if ((np = realloc(b->p, ncap)) == NULL) {
-			b->err = KP_ERR_NOMEM;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	if (n > 0)
-		memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
-static void
-wb_u8(struct wbuf *b, uint8_t v)
-{
-	wb_put(b, &v, 1);
-}
-
-static void
-wb_u16(struct wbuf *b, uint16_t v)
-{
-	uint8_t x[2];
-
-	kpi_put16(x, v);
-	wb_put(b, x, sizeof(x));
-}
-
-static void
-wb_u32(struct wbuf *b, uint32_t v)
-{
-	uint8_t x[4];
-
-	kpi_put32(x, v);
-	wb_put(b, x, sizeof(x));
-}
-
-static void
-wb_u64(struct wbuf *b, uint64_t v)
-{
-	uint8_t x[8];
-
-	kpi_put64(x, v);
-	wb_put(b, x, sizeof(x));
-}
-
-static void
-wb_str(struct wbuf *b, const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len > KPI_MAX_STR) {
-		if (b->err == 0)
-			b->err = KP_ERR_TOOBIG;
-		return;
-	}
-	wb_u16(b, (uint16_t)len);
-	wb_put(b, s, len + 1);
-}
-
 /* Append the check to the value in c->val and add the record. */
 static int
 add_record(struct compiler *c, const void *key, size_t klen)
 {
 	uint8_t check[KPI_CHECK_LEN];
+	size_t vlen;
 	int r;
 
+	if (klen == 0)
+		return KP_ERR_INTERNAL; /* a key builder refused its input */
 	if (c->val.err != 0)
 		return c->val.err;
-	if ((r = kp_ix_check(
-	         &c->hash, key, klen, c->val.p, c->val.len, check)) != 0)
+	if ((r = kp_ix_check(key, klen, kp_buf_ptr(&c->val),
+	         kp_buf_len(&c->val), check)) != 0)
 		return r;
-	wb_put(&c->val, check, sizeof(check));
-	if (c->val.err != 0)
-		return c->val.err;
-	if (c->databytes + 8 + klen + c->val.len > UINT32_MAX)
+	if ((r = kp_buf_put(&c->val, check, sizeof(check))) != 0)
+		return r;
+	vlen = kp_buf_len(&c->val);
+	if (c->databytes + 8 + klen + vlen > UINT32_MAX)
 		return KP_ERR_TOOBIG;
-	if (cdb_make_add(c->cm, key, (unsigned)klen, c->val.p,
-	        (unsigned)c->val.len) != 0)
+	if (cdb_make_add(c->cm, key, (unsigned)klen, kp_buf_ptr(&c->val),
+	        (unsigned)vlen) != 0)
 		return errno == ENOMEM ? KP_ERR_TOOBIG : KP_ERR_IO;
-	c->databytes += 8 + klen + c->val.len;
+	c->databytes += 8 + klen + vlen;
 	c->nrecords++;
-	c->val.len = 0;
+	kp_buf_reset(&c->val);
 	return 0;
-}
-
-static size_t
-fp_key(uint8_t *buf, const char *fp, uint16_t i)
-{
-	buf[0] = KPI_NS_FP;
-	memcpy(buf + 1, fp, KPI_FP_STRLEN);
-	kpi_put16(buf + 1 + KPI_FP_STRLEN, i);
-	return 1 + KPI_FP_STRLEN + 2;
 }
 
 /* ---------------------------------------------------------- sorting */
@@ -253,7 +132,7 @@ cmp_str(const void *a, const void *b)
 static uint64_t
 fp_sortkey(const char *fp)
 {
-	return kpi_get64((const uint8_t *)fp + 7);
+	return kp_peek_u64(fp + 7);
 }
 
 static int
@@ -390,32 +269,27 @@ static int
 write_grant(struct compiler *c, const struct kp_entry *e, const uint8_t *key,
     size_t klen)
 {
-	struct wbuf *b = &c->val;
-	uint8_t cidr[KPI_CIDR_LEN];
+	struct kp_buf *b = &c->val;
 	size_t i;
 
-	wb_u8(b, KPI_REC_GRANT);
-	wb_u64(b, (uint64_t)e->not_before);
-	wb_u64(b, (uint64_t)e->expires);
-	wb_str(b, e->id);
-	wb_str(b, e->key->type);
-	wb_str(b, e->key->b64);
-	wb_u8(b, e->command != NULL);
+	kp_buf_put_u8(b, KPI_REC_GRANT);
+	kp_buf_put_u64(b, (uint64_t)e->not_before);
+	kp_buf_put_u64(b, (uint64_t)e->expires);
+	kpi_put_str(b, e->id);
+	kpi_put_str(b, e->key->type);
+	kpi_put_str(b, e->key->b64);
+	kp_buf_put_u8(b, e->command != NULL);
 	if (e->command != NULL)
-		wb_str(b, e->command);
-	wb_u16(b, (uint16_t)e->naccounts);
+		kpi_put_str(b, e->command);
+	kp_buf_put_u16(b, (uint16_t)e->naccounts);
 	for (i = 0; i < e->naccounts; i++)
-		wb_str(b, e->accounts[i]);
-	wb_u16(b, (uint16_t)e->nsources);
-	for (i = 0; i < e->nsources; i++) {
-		cidr[0] = e->sources[i].family;
-		cidr[1] = e->sources[i].prefix;
-		memcpy(cidr + 2, e->sources[i].addr, 16);
-		wb_put(b, cidr, sizeof(cidr));
-	}
-	wb_u8(b, (uint8_t)e->noptions);
+		kpi_put_str(b, e->accounts[i]);
+	kp_buf_put_u16(b, (uint16_t)e->nsources);
+	for (i = 0; i < e->nsources; i++)
+		kpi_put_cidr(b, &e->sources[i]);
+	kp_buf_put_u8(b, (uint8_t)e->noptions);
 	for (i = 0; i < e->noptions; i++)
-		wb_str(b, e->options[i]);
+		kpi_put_str(b, e->options[i]);
 	return add_record(c, key, klen);
 }
 
@@ -425,11 +299,11 @@ write_marker(struct compiler *c, const struct kp_entry *e, const uint8_t *key,
 {
 	size_t i;
 
-	wb_u8(&c->val, KPI_REC_MARKER);
-	wb_str(&c->val, e->id);
-	wb_u16(&c->val, (uint16_t)e->naccounts);
+	kp_buf_put_u8(&c->val, KPI_REC_MARKER);
+	kpi_put_str(&c->val, e->id);
+	kp_buf_put_u16(&c->val, (uint16_t)e->naccounts);
 	for (i = 0; i < e->naccounts; i++)
-		wb_str(&c->val, e->accounts[i]);
+		kpi_put_str(&c->val, e->accounts[i]);
 	return add_record(c, key, klen);
 }
 
@@ -444,7 +318,7 @@ write_key(
     struct compiler *c, const char *fp, const struct fpref *refs, size_t n)
 {
 	const struct kp_entry *e = NULL, *first = NULL;
-	uint8_t key[1 + KPI_FP_STRLEN + 2];
+	uint8_t key[KPI_FP_KEY_LEN + 1];
 	const char *owner = "";
 	size_t i, j, klen, ngrants = 0;
 	uint8_t flags = 0;
@@ -477,7 +351,7 @@ write_key(
 	}
 	for (i = 0; i < n; i++) {
 		e = &c->p->entries[refs[i].idx];
-		klen = fp_key(key, fp, (uint16_t)(i + 1));
+		klen = kpi_fp_key(key, fp, (uint16_t)(i + 1));
 		if (!entry_applies(e, c->host)) {
 			if ((r = write_marker(c, e, key, klen)) != 0)
 				goto fail;
@@ -498,11 +372,11 @@ write_key(
 	c->nentries += ngrants;
 	if (ngrants > 0)
 		c->nkeys++;
-	wb_u8(&c->val, KPI_REC_KEY);
-	wb_u8(&c->val, flags);
-	wb_u16(&c->val, (uint16_t)n);
-	wb_str(&c->val, owner);
-	klen = fp_key(key, fp, 0);
+	kp_buf_put_u8(&c->val, KPI_REC_KEY);
+	kp_buf_put_u8(&c->val, flags);
+	kp_buf_put_u16(&c->val, (uint16_t)n);
+	kpi_put_str(&c->val, owner);
+	klen = kpi_fp_key(key, fp, 0);
 	return add_record(c, key, klen);
 fail:
 	if (r == KP_ERR_TOOBIG)
@@ -563,16 +437,14 @@ out:
 static int
 write_owners(struct compiler *c)
 {
-	uint8_t key[1 + KP_VALUE_MAX];
-	size_t i, len;
+	uint8_t key[KPI_OWNER_KEY_MAX + 1];
+	size_t i;
 	int r;
 
 	for (i = 0; i < c->nrev_owners; i++) {
-		len = strlen(c->rev_owners[i]);
-		key[0] = KPI_NS_OWNER;
-		memcpy(key + 1, c->rev_owners[i], len);
-		wb_u8(&c->val, KPI_REC_OWNER);
-		if ((r = add_record(c, key, 1 + len)) != 0)
+		kp_buf_put_u8(&c->val, KPI_REC_OWNER);
+		if ((r = add_record(
+		         c, key, kpi_owner_key(key, c->rev_owners[i]))) != 0)
 			return r;
 	}
 	return 0;
@@ -582,8 +454,8 @@ write_owners(struct compiler *c)
 static int
 write_accounts(struct compiler *c)
 {
-	uint8_t key[1 + KP_ACCOUNT_MAX + 1 + 4];
-	size_t i, j, o, n, alen, nchunks, ch, k;
+	uint8_t key[KPI_ACCOUNT_KEY_MAX + 1];
+	size_t i, j, o, n, nchunks, ch, k;
 	const char *acct;
 	int r;
 
@@ -604,25 +476,22 @@ write_accounts(struct compiler *c)
 		if (nchunks > UINT32_MAX)
 			return KP_ERR_TOOBIG;
 		acct = c->accts[c->pairs[i].acct];
-		alen = strlen(acct);
-		key[0] = KPI_NS_ACCOUNT;
-		memcpy(key + 1, acct, alen);
-		key[1 + alen] = '\0';
 		for (ch = 0; ch < nchunks; ch++) {
 			size_t from = i + ch * KPI_ACCOUNT_CHUNK;
 			size_t cnt = j - from < KPI_ACCOUNT_CHUNK
 			    ? j - from
 			    : KPI_ACCOUNT_CHUNK;
 
-			kpi_put32(key + 1 + alen + 1, (uint32_t)ch);
-			wb_u8(&c->val, KPI_REC_ACCOUNT);
-			wb_u32(&c->val, (uint32_t)ch);
-			wb_u32(&c->val, (uint32_t)nchunks);
-			wb_u16(&c->val, (uint16_t)cnt);
+			kp_buf_put_u8(&c->val, KPI_REC_ACCOUNT);
+			kp_buf_put_u32(&c->val, (uint32_t)ch);
+			kp_buf_put_u32(&c->val, (uint32_t)nchunks);
+			kp_buf_put_u16(&c->val, (uint16_t)cnt);
 			for (k = 0; k < cnt; k++)
-				wb_put(&c->val, c->pairs[from + k].fp,
+				kp_buf_put(&c->val, c->pairs[from + k].fp,
 				    KPI_FP_STRLEN);
-			if ((r = add_record(c, key, 1 + alen + 1 + 4)) != 0)
+			if ((r = add_record(c, key,
+			         kpi_account_key(key, acct, (uint32_t)ch))) !=
+			    0)
 				return r;
 		}
 	}
@@ -635,17 +504,17 @@ write_meta(struct compiler *c, int64_t now)
 	static const uint8_t mkey[1] = {KPI_NS_META};
 	uint64_t databytes = c->databytes;
 
-	wb_put(&c->val, KPI_MAGIC, KPI_MAGIC_LEN);
-	wb_u32(&c->val, KP_INDEX_FORMAT);
-	wb_u64(&c->val, c->p->serial);
-	wb_u64(&c->val, (uint64_t)c->p->expires);
-	wb_u64(&c->val, (uint64_t)now);
-	wb_u64(&c->val, c->nentries);
-	wb_u64(&c->val, c->nkeys);
-	wb_u64(&c->val, c->nrecords + 1); /* this one included */
-	wb_u64(&c->val, databytes);
-	wb_put(&c->val, c->p->sha256, 64);
-	wb_str(&c->val, c->host);
+	kp_buf_put(&c->val, KPI_MAGIC, KPI_MAGIC_LEN);
+	kp_buf_put_u32(&c->val, KP_INDEX_FORMAT);
+	kp_buf_put_u64(&c->val, c->p->serial);
+	kp_buf_put_u64(&c->val, (uint64_t)c->p->expires);
+	kp_buf_put_u64(&c->val, (uint64_t)now);
+	kp_buf_put_u64(&c->val, c->nentries);
+	kp_buf_put_u64(&c->val, c->nkeys);
+	kp_buf_put_u64(&c->val, c->nrecords + 1); /* this one included */
+	kp_buf_put_u64(&c->val, databytes);
+	kp_buf_put(&c->val, c->p->sha256, 64);
+	kpi_put_str(&c->val, c->host);
 	return add_record(c, mkey, sizeof(mkey));
 }
 
@@ -694,68 +563,19 @@ bad:
 	return KP_ERR_INVALID;
 }
 
-/* ------------------------------------------------------ atomic writing */
-
-static int
-open_temp(const char *path, char *tmp, size_t tmplen)
-{
-	uint8_t rnd[8];
-	int fd, tries, n;
-
-	for (tries = 0; tries < 16; tries++) {
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			return -1;
-		n = snprintf(tmp, tmplen,
-		    "%s.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", path, rnd[0],
-		    rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-		if (n < 0 || (size_t)n >= tmplen) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		fd = open(tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0 || errno != EEXIST)
-			return fd;
-	}
-	return -1;
-}
-
-static int
-fsync_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	int fd, r = 0;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return -1;
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	if (fsync(fd) != 0)
-		r = -1;
-	close(fd);
-	return r;
-}
-
 int
 kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
     const char *path, struct kp_diag *diag)
 {
 	struct compiler c;
-	struct ossl_sha ossl = {NULL, NULL};
 	struct cdb_make cm;
-	char tmp[PATH_MAX];
+	struct kp_atomic out;
 	size_t i, npairs_max = 0;
-	int fd = -1, r, renamed = 0, making = 0;
+	int r, making = 0;
 
 	memset(&c, 0, sizeof(c));
-	tmp[0] = '\0';
+	memset(&out, 0, sizeof(out));
+	out.fd = out.dfd = -1;
 	if (diag != NULL)
 		memset(diag, 0, sizeof(*diag));
 	if (p == NULL || host == NULL || path == NULL || *path == '\0') {
@@ -776,14 +596,7 @@ kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
 	c.host = host;
 	c.diag = diag;
 	c.cm = &cm;
-	if ((r = kp_ix_hasher_init(&c.hash)) != 0)
-		goto out;
-	/* Without OpenSSL's digest the portable one does the same work. */
-	if ((ossl.md = EVP_MD_fetch(NULL, "SHA256", NULL)) != NULL &&
-	    (ossl.ctx = EVP_MD_CTX_new()) != NULL) {
-		c.hash.sha256v = ossl_sha256v;
-		c.hash.ctx = &ossl;
-	}
+	kp_buf_init(&c.val, KPI_MAX_VALUE);
 	if ((r = collect_revocations(&c)) != 0)
 		goto out;
 	for (i = 0; i < p->nentries; i++) {
@@ -807,14 +620,16 @@ kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
 		r = KP_ERR_NOMEM;
 		goto out;
 	}
-	if ((fd = open_temp(path, tmp, sizeof(tmp))) < 0) {
-		r = KP_ERR_IO;
+	/*
+	 * Written beside path and renamed over it: the old index stays in
+	 * force, untouched, until the new one is complete and durable.
+	 */
+	if ((r = kp_atomic_open(&out, path, 0644, KP_ATOMIC_SYNC_DIR)) != 0) {
 		set_diag(diag, path, 0, 0, "cannot create a temporary file: %s",
-		    strerror(errno));
-		tmp[0] = '\0';
+		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
 		goto out;
 	}
-	if (cdb_make_start(c.cm, fd) != 0) {
+	if (cdb_make_start(c.cm, out.fd) != 0) {
 		r = KP_ERR_IO;
 		goto out;
 	}
@@ -827,25 +642,8 @@ kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
 		r = errno == ENOMEM ? KP_ERR_TOOBIG : KP_ERR_IO;
 		goto out;
 	}
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		r = KP_ERR_IO;
+	if ((r = kp_atomic_commit(&out)) != 0)
 		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		r = KP_ERR_IO;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		r = KP_ERR_IO;
-		goto out;
-	}
-	renamed = 1;
-	if (fsync_parent(path) != 0) {
-		r = KP_ERR_IO;
-		goto out;
-	}
 	r = 0;
 out:
 	if (r != 0 && diag != NULL && diag->msg[0] == '\0')
@@ -861,14 +659,8 @@ out:
 		c.cm->cdb_fd = -1;
 		(void)cdb_make_finish(c.cm);
 	}
-	if (fd >= 0)
-		close(fd);
-	if (r != 0 && !renamed && tmp[0] != '\0')
-		unlink(tmp);
-	kp_ix_hasher_free(&c.hash);
-	EVP_MD_CTX_free(ossl.ctx);
-	EVP_MD_free(ossl.md);
-	free(c.val.p);
+	kp_atomic_abort(&out);
+	kp_buf_free(&c.val);
 	free(c.pairs);
 	free(c.accts);
 	free(c.atab);

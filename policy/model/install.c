@@ -15,7 +15,6 @@
 
 #include "keyauth-policy.h"
 #include "kp-internal.h"
-#include "keyauth-policy.h"
 
 static void diag_set(struct kp_diag *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -284,23 +283,6 @@ out:
 	return r;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static char *
 path_with_suffix(const char *path, const char *suffix)
 {
@@ -319,111 +301,63 @@ run_keygen(const char *keygen, char *const argv[], char *errbuf, size_t errlen)
 {
 	static char env_path[] = "PATH=/usr/bin:/bin", env_lc[] = "LC_ALL=C";
 	char *const envp[] = {env_path, env_lc, NULL};
-	int pfd[2] = {-1, -1}, devnull = -1, status = 0, r = KP_ERR_IO;
-	size_t got = 0;
-	char sink[256];
-	ssize_t n;
-	pid_t pid;
+	char said[256];
+	struct kp_buf out;
+	int status = 0;
+	size_t i, got;
 
-	errbuf[0] = '\0';
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		snprintf(errbuf, errlen, "pipe: %s", strerror(errno));
+	kp_buf_init_fixed(&out, errbuf, errlen);
+	if (kp_run(keygen, argv, envp,
+	        KP_RUN_STDIN_NULL | KP_RUN_OUT | KP_RUN_ERR, &out, NULL,
+	        &status) != 0) {
+		snprintf(
+		    errbuf, errlen, "running %s: %s", keygen, strerror(errno));
 		return KP_ERR_IO;
 	}
-	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(errbuf, errlen, "/dev/null: %s", strerror(errno));
-		goto out;
-	}
-	if ((pid = fork()) < 0) {
-		snprintf(errbuf, errlen, "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		/* dup2 clears close-on-exec on the copies only. */
-		if (dup2(devnull, 0) < 0 || dup2(pfd[1], 1) < 0 ||
-		    dup2(pfd[1], 2) < 0)
-			_exit(127);
-		execve(keygen, argv, envp);
-		_exit(127);
-	}
-	close(pfd[1]);
-	pfd[1] = -1;
-	for (;;) {
-		char *dst = got + 1 < errlen ? errbuf + got : sink;
-		size_t room =
-		    got + 1 < errlen ? errlen - 1 - got : sizeof(sink);
-
-		n = read(pfd[0], dst, room);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (dst != sink)
-			got += (size_t)n;
-	}
-	errbuf[got] = '\0';
 	/* One line for the caller's message. */
-	for (size_t i = 0; i < got; i++) {
+	got = out.len;
+	for (i = 0; i < got; i++) {
 		if (errbuf[i] == '\n' || errbuf[i] == '\r')
 			errbuf[i] = i + 1 == got ? '\0' : ' ';
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(
-			    errbuf, errlen, "waitpid: %s", strerror(errno));
-			goto out;
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		r = 0;
-	} else {
-		char said[256];
-
-		snprintf(said, sizeof(said), "%s", errbuf);
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
-		    said[0] == '\0')
-			snprintf(errbuf, errlen, "%s could not be run", keygen);
-		else if (WIFEXITED(status))
-			snprintf(errbuf, errlen, "%s exited with status %d%s%s",
-			    keygen, WEXITSTATUS(status),
-			    said[0] != '\0' ? ": " : "", said);
-		else
-			snprintf(errbuf, errlen, "%s killed by signal %d",
-			    keygen, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	}
-out:
-	if (pfd[0] >= 0)
-		close(pfd[0]);
-	if (pfd[1] >= 0)
-		close(pfd[1]);
-	if (devnull >= 0)
-		close(devnull);
-	return r;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	snprintf(said, sizeof(said), "%s", errbuf);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && said[0] == '\0')
+		snprintf(errbuf, errlen, "%s could not be run", keygen);
+	else if (WIFEXITED(status))
+		snprintf(errbuf, errlen, "%s exited with status %d%s%s", keygen,
+		    WEXITSTATUS(status), said[0] != '\0' ? ": " : "", said);
+	else
+		snprintf(errbuf, errlen, "%s killed by signal %d", keygen,
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return KP_ERR_IO;
 }
 
 int
 kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
-    const char *path, char **tmp_out, char *errbuf, size_t errlen)
+    const char *path, struct kp_atomic *krl, char *errbuf, size_t errlen)
 {
-	char *spec_path = NULL, *krl_tmp = NULL;
-	int fd = -1, r = KP_ERR_IO;
+	char *spec_path = NULL, *krl_tmp = NULL, *slash;
+	int fd = -1, r = KP_ERR_IO, pending = 0;
 	char a0[] = "ssh-keygen", a1[] = "-q", a2[] = "-k", a3[] = "-f";
 	char *argv[7];
 
-	if (tmp_out != NULL)
-		*tmp_out = NULL;
+	if (krl != NULL) {
+		memset(krl, 0, sizeof(*krl));
+		krl->fd = krl->dfd = -1;
+	}
 	if (errbuf == NULL || errlen == 0)
 		return KP_ERR_ARG;
 	errbuf[0] = '\0';
-	if (keygen == NULL || spec == NULL || path == NULL || tmp_out == NULL ||
+	if (keygen == NULL || spec == NULL || path == NULL || krl == NULL ||
 	    keygen[0] != '/' || path[0] != '/')
 		return KP_ERR_ARG;
 	if (access(keygen, X_OK) != 0) {
 		snprintf(errbuf, errlen, "%s: %s", keygen, strerror(errno));
 		return KP_ERR_IO;
 	}
-	if ((spec_path = path_with_suffix(path, ".spec.XXXXXX")) == NULL ||
-	    (krl_tmp = path_with_suffix(path, ".new.XXXXXX")) == NULL) {
+	if ((spec_path = path_with_suffix(path, ".spec.XXXXXX")) == NULL) {
 		r = KP_ERR_NOMEM;
 		goto out;
 	}
@@ -434,19 +368,30 @@ kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
 		spec_path = NULL;
 		goto out;
 	}
-	if (write_all(fd, spec, speclen) != 0 || close(fd) != 0) {
-		fd = -1;
-		snprintf(errbuf, errlen, "%s: %s", spec_path, strerror(errno));
-		goto out;
-	}
-	if ((fd = mkstemp(krl_tmp)) < 0) {
-		snprintf(errbuf, errlen, "%s: %s", krl_tmp, strerror(errno));
-		free(krl_tmp);
-		krl_tmp = NULL;
-		goto out;
-	}
-	close(fd);
+	r = kp_write_all(fd, spec, speclen);
+	if (close(fd) != 0)
+		r = KP_ERR_IO;
 	fd = -1;
+	if (r != 0) {
+		snprintf(errbuf, errlen, "%s: %s", spec_path, strerror(errno));
+		r = KP_ERR_IO;
+		goto out;
+	}
+	/* The new KRL: a temporary file beside path, put in place later. */
+	if (kp_atomic_open(krl, path, 0644, KP_ATOMIC_SYNC_DIR) != 0) {
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		r = KP_ERR_IO;
+		goto out;
+	}
+	pending = 1;
+	slash = strrchr(path, '/');
+	if ((krl_tmp = malloc((size_t)(slash - path) + 2 + strlen(krl->tmp))) ==
+	    NULL) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(krl_tmp, path, (size_t)(slash - path) + 1);
+	memcpy(krl_tmp + (slash - path) + 1, krl->tmp, strlen(krl->tmp) + 1);
 
 	argv[0] = a0;
 	argv[1] = a1;
@@ -458,15 +403,14 @@ kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
 	if ((r = run_keygen(keygen, argv, errbuf, errlen)) != 0)
 		goto out;
 
-	/* ssh-keygen wrote it in place; make it durable and readable. */
+	/* ssh-keygen wrote it by name; make what is there durable and readable. */
 	r = KP_ERR_IO;
-	if ((fd = open(krl_tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+	if (kp_atomic_reopen(krl) != 0 || fchmod(krl->fd, 0644) != 0 ||
+	    fsync(krl->fd) != 0) {
 		snprintf(errbuf, errlen, "%s: %s", krl_tmp, strerror(errno));
 		goto out;
 	}
-	*tmp_out = krl_tmp; /* ownership to the caller */
-	krl_tmp = NULL;
+	pending = 0; /* the caller commits or aborts krl */
 	r = 0;
 out:
 	if (fd >= 0)
@@ -475,10 +419,9 @@ out:
 		unlink(spec_path);
 		free(spec_path);
 	}
-	if (krl_tmp != NULL) {
-		unlink(krl_tmp);
-		free(krl_tmp);
-	}
+	if (pending)
+		kp_atomic_abort(krl);
+	free(krl_tmp);
 	return r;
 }
 
@@ -541,22 +484,6 @@ prepare_dir(const char *path, uid_t allow_uid, struct kp_diag *diag)
 }
 
 static int
-fsync_dir_of(const char *path)
-{
-	char dir[4096];
-	int fd, r = 0;
-
-	if (parent_dir(path, dir, sizeof(dir)) != 0)
-		return -1;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	if (fsync(fd) != 0)
-		r = -1;
-	close(fd);
-	return r;
-}
-
-static int
 lock_state_dir(const char *state_path, int *fd_out, struct kp_diag *diag)
 {
 	char dir[4096];
@@ -602,18 +529,245 @@ index_current(
 	return ok;
 }
 
+/*
+ * One install, stage by stage (kp_install). Each stage fills diag when it
+ * fails; a stage that finds nothing left to do returns KP_INSTALL_SAME.
+ */
+struct install {
+	const struct kp_policy *p;
+	const struct kp_install_opts *o;
+	struct kp_install_result *res;
+	struct kp_diag *diag;
+	int lockfd;
+	int have; /* cur is the baseline */
+	struct kp_install_state cur;
+	struct kp_atomic krl; /* the new KRL until it is in place */
+};
+
+/* The three directories exist and are safe; the state directory is locked. */
+static int
+stage_prepare(struct install *in)
+{
+	const struct kp_install_opts *o = in->o;
+	int r;
+
+	if ((r = prepare_dir(o->index_path, o->allow_uid, in->diag)) != 0 ||
+	    (r = prepare_dir(o->krl_path, o->allow_uid, in->diag)) != 0 ||
+	    (r = prepare_dir(o->state_path, o->allow_uid, in->diag)) != 0)
+		return r;
+	return lock_state_dir(o->state_path, &in->lockfd, in->diag);
+}
+
+/*
+ * The baseline is the higher of the state's serial and the intact
+ * index's: the index goes live before the state is written, so a crash
+ * (or a restored state file) can leave the state behind, and a deleted
+ * state file must not open the door to a rollback either.
+ */
+static int
+stage_baseline(struct install *in)
+{
+	const struct kp_install_opts *o = in->o;
+	struct kp_index *ix = NULL;
+	const struct kp_index_meta *m;
+	const char *why = NULL;
+	int r;
+
+	r = kp_install_state_read(o->state_path, o->allow_uid, &in->cur, &why);
+	if (r == 0) {
+		in->have = 1;
+	} else if (r != KP_ERR_NOTFOUND) {
+		/* Never guess: a damaged state must not become "first install". */
+		diag_set(in->diag,
+		    "state file %s is unreadable or corrupt (%s: %s); "
+		    "inspect it, or remove it to install anew",
+		    o->state_path, kp_strerror(r), why != NULL ? why : "-");
+		return r;
+	}
+	if (kp_index_open(o->index_path, o->allow_uid, &ix, NULL) == 0 &&
+	    (m = kp_index_meta(ix)) != NULL &&
+	    (!in->have || m->serial > in->cur.serial)) {
+		memset(&in->cur, 0, sizeof(in->cur));
+		in->cur.serial = m->serial;
+		memcpy(in->cur.sha256, m->sha256, sizeof(in->cur.sha256));
+		snprintf(in->cur.host, sizeof(in->cur.host), "%s", m->host);
+		in->cur.installed_at = m->compiled_at;
+		in->have = 1;
+	}
+	if (ix != NULL)
+		kp_index_close(ix);
+	if (in->have) {
+		in->res->had_previous = 1;
+		in->res->previous = in->cur;
+	}
+	return 0;
+}
+
+/*
+ * The rollback rule, then the policy's own expiry: nothing is written
+ * when either refuses. KP_INSTALL_SAME: this policy is already installed
+ * and its files are intact.
+ */
+static int
+stage_rule(struct install *in)
+{
+	const struct kp_policy *p = in->p;
+	const struct kp_install_opts *o = in->o;
+	char when[64];
+	int r;
+
+	r = kp_install_check(in->have ? &in->cur : NULL, p->serial, p->sha256);
+	if (r == KP_ERR_ROLLBACK) {
+		diag_set(in->diag,
+		    "refusing serial %llu: installed serial is %llu (rollback)",
+		    (unsigned long long)p->serial,
+		    (unsigned long long)in->cur.serial);
+		return r;
+	} else if (r == KP_ERR_CONFLICT) {
+		diag_set(in->diag,
+		    "serial %llu is already installed with different content; "
+		    "bump serial",
+		    (unsigned long long)p->serial);
+		return r;
+	} else if (r == KP_INSTALL_SAME) {
+		if (strcmp(in->cur.host, o->host) == 0 &&
+		    index_current(o, p->serial, p->sha256)) {
+			in->res->outcome = KP_INSTALL_UNCHANGED;
+			return KP_INSTALL_SAME;
+		}
+		/* Same policy, but the files are missing, damaged or for
+		 * another host: write them again. */
+		in->res->repaired = 1;
+	} else if (r != KP_INSTALL_PROCEED) {
+		diag_set(in->diag, "rollback check: %s", kp_strerror(r));
+		return r;
+	}
+	if (p->expires != KP_TIME_NONE_AFTER && p->expires <= o->now) {
+		kp_time_format(p->expires, when, sizeof(when));
+		diag_set(in->diag,
+		    "policy expired at %s; refusing to install a stale policy "
+		    "(every login would be denied)",
+		    when);
+		return KP_ERR_INVALID;
+	}
+	return 0;
+}
+
+/* The new KRL, beside the installed one (in->krl), not in force yet. */
+static int
+stage_build_krl(struct install *in)
+{
+	char *spec = NULL, errbuf[512];
+	size_t speclen = 0;
+	int r;
+
+	if ((r = kp_install_krl_spec(in->p, &spec, &speclen, &in->res->nkrl)) !=
+	    0) {
+		diag_set(in->diag, "KRL: %s", kp_strerror(r));
+		return r;
+	}
+	if ((r = kp_install_krl_build(in->o->keygen, spec, speclen,
+	         in->o->krl_path, &in->krl, errbuf, sizeof(errbuf))) != 0)
+		diag_set(
+		    in->diag, "KRL: %s", errbuf[0] ? errbuf : kp_strerror(r));
+	free(spec);
+	return r;
+}
+
+/* The new index, in force from here on (kp_index_compile renames it). */
+static int
+stage_compile(struct install *in)
+{
+	const struct kp_install_opts *o = in->o;
+	int r;
+
+	if ((r = kp_index_compile(
+	         in->p, o->host, o->now, o->index_path, in->diag)) != 0) {
+		if (in->diag != NULL && in->diag->msg[0] == '\0')
+			diag_set(in->diag, "compiling %s: %s", o->index_path,
+			    kp_strerror(r));
+	}
+	return r;
+}
+
+/* The new KRL in force: renamed over the old one, the directory synced. */
+static int
+stage_put_krl(struct install *in)
+{
+	const char *krl_path = in->o->krl_path;
+
+	if (kp_atomic_commit(&in->krl) == 0)
+		return 0;
+	if (!in->krl.replaced)
+		diag_set(in->diag,
+		    "%s: %s (the index is installed, the KRL is not)", krl_path,
+		    strerror(errno));
+	else
+		diag_set(in->diag, "fsync directory of %s: %s", krl_path,
+		    strerror(errno));
+	return KP_ERR_IO;
+}
+
+/* Read back what was written before recording it as installed. */
+static int
+stage_verify(struct install *in)
+{
+	const struct kp_install_opts *o = in->o;
+	const struct kp_policy *p = in->p;
+	struct kp_index *ix = NULL;
+	const struct kp_index_meta *m;
+	const char *why = NULL;
+	int r;
+
+	if ((r = kp_index_open(o->index_path, o->allow_uid, &ix, &why)) != 0) {
+		diag_set(in->diag, "the new index %s does not verify: %s: %s",
+		    o->index_path, kp_strerror(r), why != NULL ? why : "-");
+		return r;
+	}
+	m = kp_index_meta(ix);
+	if (m == NULL || m->serial != p->serial ||
+	    strcmp(m->sha256, p->sha256) != 0 ||
+	    strcmp(m->host, o->host) != 0) {
+		diag_set(in->diag,
+		    "the new index %s does not record serial %llu",
+		    o->index_path, (unsigned long long)p->serial);
+		r = KP_ERR_INTERNAL;
+	} else {
+		in->res->nentries = m->nentries;
+		in->res->nkeys = m->nkeys;
+	}
+	kp_index_close(ix);
+	return r;
+}
+
+/* Last: the state records what is now installed. */
+static int
+stage_write_state(struct install *in)
+{
+	struct kp_install_state next;
+	int r;
+
+	memset(&next, 0, sizeof(next));
+	next.serial = in->p->serial;
+	memcpy(next.sha256, in->p->sha256, sizeof(next.sha256));
+	snprintf(next.host, sizeof(next.host), "%s", in->o->host);
+	next.installed_at = in->o->now;
+	if ((r = kp_install_state_write(in->o->state_path, &next)) != 0)
+		diag_set(in->diag, "writing state file %s: %s",
+		    in->o->state_path,
+		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
+	return r;
+}
+
 int
 kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
     struct kp_install_result *res, struct kp_diag *diag)
 {
-	struct kp_install_state cur, next;
-	struct kp_index *ix = NULL;
-	const struct kp_index_meta *m;
-	char *spec = NULL, *krl_tmp = NULL, errbuf[512], when[64];
-	const char *why = NULL;
-	size_t speclen = 0;
-	int r, lockfd = -1, have = 0;
+	struct install in;
+	int r;
 
+	memset(&in, 0, sizeof(in));
+	in.lockfd = in.krl.fd = in.krl.dfd = -1;
 	if (res != NULL)
 		memset(res, 0, sizeof(*res));
 	if (diag != NULL)
@@ -631,158 +785,26 @@ kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
 		    o->host);
 		return KP_ERR_INVALID;
 	}
-	if ((r = prepare_dir(o->index_path, o->allow_uid, diag)) != 0 ||
-	    (r = prepare_dir(o->krl_path, o->allow_uid, diag)) != 0 ||
-	    (r = prepare_dir(o->state_path, o->allow_uid, diag)) != 0)
-		return r;
-	if ((r = lock_state_dir(o->state_path, &lockfd, diag)) != 0)
-		return r;
-
-	r = kp_install_state_read(o->state_path, o->allow_uid, &cur, &why);
-	if (r == 0) {
-		have = 1;
-	} else if (r != KP_ERR_NOTFOUND) {
-		/* Never guess: a damaged state must not become "first install". */
-		diag_set(diag,
-		    "state file %s is unreadable or corrupt (%s: %s); "
-		    "inspect it, or remove it to install anew",
-		    o->state_path, kp_strerror(r), why != NULL ? why : "-");
+	in.p = p;
+	in.o = o;
+	in.res = res;
+	in.diag = diag;
+	if ((r = stage_prepare(&in)) != 0 || (r = stage_baseline(&in)) != 0)
+		goto out;
+	if ((r = stage_rule(&in)) != 0) {
+		if (r == KP_INSTALL_SAME)
+			r = 0; /* nothing to do */
 		goto out;
 	}
-	/*
-	 * The baseline is the higher of the state's serial and the intact
-	 * index's: the index goes live before the state is written, so a
-	 * crash (or a restored state file) can leave the state behind, and
-	 * a deleted state file must not open the door to a rollback either.
-	 */
-	if (kp_index_open(o->index_path, o->allow_uid, &ix, NULL) == 0 &&
-	    (m = kp_index_meta(ix)) != NULL &&
-	    (!have || m->serial > cur.serial)) {
-		memset(&cur, 0, sizeof(cur));
-		cur.serial = m->serial;
-		memcpy(cur.sha256, m->sha256, sizeof(cur.sha256));
-		snprintf(cur.host, sizeof(cur.host), "%s", m->host);
-		cur.installed_at = m->compiled_at;
-		have = 1;
-	}
-	if (ix != NULL)
-		kp_index_close(ix);
-	ix = NULL;
-	r = 0;
-	if (have) {
-		res->had_previous = 1;
-		res->previous = cur;
-	}
-
-	r = kp_install_check(have ? &cur : NULL, p->serial, p->sha256);
-	if (r == KP_ERR_ROLLBACK) {
-		diag_set(diag,
-		    "refusing serial %llu: installed serial is %llu (rollback)",
-		    (unsigned long long)p->serial,
-		    (unsigned long long)cur.serial);
+	if ((r = stage_build_krl(&in)) != 0 || (r = stage_compile(&in)) != 0 ||
+	    (r = stage_put_krl(&in)) != 0 || (r = stage_verify(&in)) != 0 ||
+	    (r = stage_write_state(&in)) != 0)
 		goto out;
-	} else if (r == KP_ERR_CONFLICT) {
-		diag_set(diag,
-		    "serial %llu is already installed with different content; "
-		    "bump serial",
-		    (unsigned long long)p->serial);
-		goto out;
-	} else if (r == KP_INSTALL_SAME) {
-		if (strcmp(cur.host, o->host) == 0 &&
-		    index_current(o, p->serial, p->sha256)) {
-			res->outcome = KP_INSTALL_UNCHANGED;
-			r = 0;
-			goto out;
-		}
-		/* Same policy, but the files are missing, damaged or for
-		 * another host: write them again. */
-		res->repaired = 1;
-	} else if (r != KP_INSTALL_PROCEED) {
-		diag_set(diag, "rollback check: %s", kp_strerror(r));
-		goto out;
-	}
-
-	if (p->expires != KP_TIME_NONE_AFTER && p->expires <= o->now) {
-		kp_time_format(p->expires, when, sizeof(when));
-		diag_set(diag,
-		    "policy expired at %s; refusing to install a stale policy "
-		    "(every login would be denied)",
-		    when);
-		r = KP_ERR_INVALID;
-		goto out;
-	}
-
-	if ((r = kp_install_krl_spec(p, &spec, &speclen, &res->nkrl)) != 0) {
-		diag_set(diag, "KRL: %s", kp_strerror(r));
-		goto out;
-	}
-	if ((r = kp_install_krl_build(o->keygen, spec, speclen, o->krl_path,
-	         &krl_tmp, errbuf, sizeof(errbuf))) != 0) {
-		diag_set(diag, "KRL: %s", errbuf[0] ? errbuf : kp_strerror(r));
-		goto out;
-	}
-	if ((r = kp_index_compile(p, o->host, o->now, o->index_path, diag)) !=
-	    0) {
-		if (diag != NULL && diag->msg[0] == '\0')
-			diag_set(diag, "compiling %s: %s", o->index_path,
-			    kp_strerror(r));
-		goto out;
-	}
-	if (rename(krl_tmp, o->krl_path) != 0) {
-		diag_set(diag,
-		    "%s: %s (the index is installed, the KRL is not)",
-		    o->krl_path, strerror(errno));
-		r = KP_ERR_IO;
-		goto out;
-	}
-	free(krl_tmp);
-	krl_tmp = NULL;
-	if (fsync_dir_of(o->krl_path) != 0) {
-		diag_set(diag, "fsync directory of %s: %s", o->krl_path,
-		    strerror(errno));
-		r = KP_ERR_IO;
-		goto out;
-	}
-
-	/* Read back what was written before recording it as installed. */
-	if ((r = kp_index_open(o->index_path, o->allow_uid, &ix, &why)) != 0) {
-		diag_set(diag, "the new index %s does not verify: %s: %s",
-		    o->index_path, kp_strerror(r), why != NULL ? why : "-");
-		goto out;
-	}
-	m = kp_index_meta(ix);
-	if (m == NULL || m->serial != p->serial ||
-	    strcmp(m->sha256, p->sha256) != 0 ||
-	    strcmp(m->host, o->host) != 0) {
-		diag_set(diag, "the new index %s does not record serial %llu",
-		    o->index_path, (unsigned long long)p->serial);
-		r = KP_ERR_INTERNAL;
-		goto out;
-	}
-	res->nentries = m->nentries;
-	res->nkeys = m->nkeys;
-
-	memset(&next, 0, sizeof(next));
-	next.serial = p->serial;
-	memcpy(next.sha256, p->sha256, sizeof(next.sha256));
-	snprintf(next.host, sizeof(next.host), "%s", o->host);
-	next.installed_at = o->now;
-	if ((r = kp_install_state_write(o->state_path, &next)) != 0) {
-		diag_set(diag, "writing state file %s: %s", o->state_path,
-		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
-		goto out;
-	}
 	res->outcome = KP_INSTALL_DONE;
 	r = 0;
 out:
-	if (ix != NULL)
-		kp_index_close(ix);
-	if (krl_tmp != NULL) {
-		unlink(krl_tmp);
-		free(krl_tmp);
-	}
-	free(spec);
-	if (lockfd >= 0)
-		close(lockfd);
+	kp_atomic_abort(&in.krl);
+	if (in.lockfd >= 0)
+		close(in.lockfd);
 	return r;
 }

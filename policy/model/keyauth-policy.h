@@ -23,6 +23,21 @@
 #define KP_POLICY_MAX_DEPTH 16 /* YAML nesting */
 #define KP_POLICY_MAX_NODES (64UL * 1024 * 1024) /* YAML scalars+collections */
 
+/* ----------------------------------------------------------------- keys */
+
+/*
+ * What a key is worth beyond its framing, judged by libcrypto (keycheck.c):
+ * an RSA exponent odd and > 1 and a modulus odd and above it, an ECDSA
+ * point on its curve. KP_ERR_INVALID with *why.
+ */
+int kp_pubkey_check(const struct kp_pubkey *k, const char **why);
+/*
+ * kp_pubkey_parse_line, then kp_pubkey_check: how keyauthctl reads every
+ * key line (the loader, import, explain). *col_off as kp_pubkey_parse_line.
+ */
+int kp_pubkey_parse_line_checked(const char *line, struct kp_pubkey **out,
+    const char **why, size_t *col_off);
+
 /* --------------------------------------------------------------- policy */
 
 struct kp_network {
@@ -169,13 +184,14 @@ int kp_install_krl_spec(
     const struct kp_policy *p, char **out, size_t *len, size_t *nentries);
 
 /*
- * Run "keygen -q -k -f TMP SPEC" (absolute path, no shell, empty
- * environment) and leave the result in a new temporary file next to path;
- * *tmp_out names it (caller renames or unlinks, and frees). On failure
- * errbuf holds what ssh-keygen said.
+ * Run "keygen -q -k -f TMP SPEC" (absolute path, no shell, a fixed
+ * environment) and leave the result in krl: a pending atomic replacement
+ * of path (kp-io.h) that the caller commits (puts the KRL in place) or
+ * aborts. On failure nothing is left behind and errbuf holds what
+ * ssh-keygen said.
  */
 int kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
-    const char *path, char **tmp_out, char *errbuf, size_t errlen);
+    const char *path, struct kp_atomic *krl, char *errbuf, size_t errlen);
 
 struct kp_install_opts {
 	const char *index_path; /* absolute */

@@ -58,7 +58,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <yaml.h>
 
 #include "keyauth-policy.h"
@@ -1433,7 +1433,7 @@ parse_key(struct loader *L, const struct node *n, struct kp_pubkey **out)
 	/* kp_pubkey_parse_line checks characters itself, with an offset. */
 	if ((r = want_string(L, n, "key")) != 0)
 		return r;
-	if (kp_pubkey_parse_line(n->s, out, &why, &off) != 0) {
+	if (kp_pubkey_parse_line_checked(n->s, out, &why, &off) != 0) {
 		*out = NULL;
 		col = n->col;
 		if (off > 0 && source_matches(L, n, off))
@@ -1968,14 +1968,15 @@ static int
 sha256_hex(const char *buf, size_t len, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx c;
+	size_t i;
 
 	out[0] = '\0';
-	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32)
-		return KP_ERR_INTERNAL;
-	for (i = 0; i < mdlen; i++) {
+	sha256_init(&c);
+	sha256_update(&c, len, (const uint8_t *)buf);
+	sha256_digest(&c, sizeof(md), md);
+	for (i = 0; i < sizeof(md); i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 0xf];
 	}

@@ -38,7 +38,6 @@
 #define META_DATABYTES_OFF (META_NRECORDS_OFF + 8)
 
 static char path[256];
-static struct kp_ix_hasher hasher;
 
 /* The scratch directory goes when the fuzzer exits. */
 static void
@@ -64,7 +63,7 @@ init(void)
 		return;
 	base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(dir, sizeof(dir), "%s/keyauth-fuzz-index.XXXXXX", base);
-	if (mkdtemp(dir) == NULL || kp_ix_hasher_init(&hasher) != 0)
+	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(path, sizeof(path), "%s/policy.cdb", dir);
 	atexit(cleanup);
@@ -124,8 +123,8 @@ write_records(int fd, const uint8_t *d, size_t n, struct names *nm)
 		} else {
 			note_key(nm, d + off, klen);
 			memcpy(val, d + off + klen, blen);
-			if (kp_ix_check(&hasher, d + off, klen, val, blen,
-			        val + blen) != 0)
+			if (kp_ix_check(d + off, klen, val, blen, val + blen) !=
+			    0)
 				abort();
 			if (cdb_make_add(&cm, d + off, (unsigned)klen, val,
 			        (unsigned)(blen + KPI_CHECK_LEN)) != 0)
@@ -140,11 +139,10 @@ write_records(int fd, const uint8_t *d, size_t n, struct names *nm)
 
 		memcpy(val, meta, metalen);
 		if (metalen >= META_DATABYTES_OFF + 8) {
-			kpi_put64(val + META_NRECORDS_OFF, nrecords + 1);
-			kpi_put64(val + META_DATABYTES_OFF, databytes);
+			kp_poke_u64(val + META_NRECORDS_OFF, nrecords + 1);
+			kp_poke_u64(val + META_DATABYTES_OFF, databytes);
 		}
-		if (kp_ix_check(
-		        &hasher, mkey, 1, val, metalen, val + metalen) != 0)
+		if (kp_ix_check(mkey, 1, val, metalen, val + metalen) != 0)
 			abort();
 		if (cdb_make_add(&cm, mkey, 1, val,
 		        (unsigned)(metalen + KPI_CHECK_LEN)) != 0)

@@ -10,11 +10,13 @@
  *    spelling of the blob (re-encoding gives the same text);
  *  - the authorized_keys line built from it is one line that starts with
  *    the type and the base64 and ends with the entry id.
+ * What keyauthctl then checks of the numbers (kp_pubkey_check) accepts or
+ * refuses with a message, never anything else.
  * A refusal comes with a message and an offset inside the line.
  */
 
 #include "fuzz.h"
-#include "keyauth.h"
+#include "keyauth-policy.h"
 
 static void
 same_key(const struct kp_pubkey *a, const struct kp_pubkey *b)
@@ -34,11 +36,16 @@ check_key(const char *line, const struct kp_pubkey *k)
 	char fp[KP_FP_LEN], *canon, *ak = NULL;
 	const char *why = NULL;
 	size_t col = 0, n;
+	int r;
 
 	FZ_ASSERT(k->type != NULL && k->b64 != NULL && k->blob != NULL);
 	FZ_ASSERT(kp_fingerprint(k->blob, k->bloblen, fp) == 0);
 	FZ_ASSERT(strcmp(fp, k->fp) == 0);
 	FZ_ASSERT(kp_fingerprint_valid(k->fp));
+	why = NULL;
+	r = kp_pubkey_check(k, &why);
+	FZ_ASSERT(r == 0 || r == KP_ERR_NOMEM ||
+	    (r == KP_ERR_INVALID && why != NULL && *why != '\0'));
 	FZ_ASSERT(strstr(line, k->type) != NULL);
 	FZ_ASSERT(strstr(line, k->b64) != NULL);
 	if (k->comment != NULL) {

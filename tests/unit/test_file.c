@@ -1,8 +1,12 @@
-/* Unit tests: safe file reading and atomic writing. */
+/*
+ * Unit tests: safe file reading, atomic writing and the rest of the I/O
+ * module (directories, kp_write_all, running a program).
+ */
 #include "config.h"
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -83,6 +87,123 @@ cleanup(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cleanup failed\n");
+}
+
+/* The atomic replacement, the directory openers and kp_run. */
+static void
+test_io(void)
+{
+	char a0[] = "sh", a1[] = "-c", script[600], name[NAME_MAX + 1];
+	char *argv[] = {a0, a1, script, NULL}, *buf, out[64];
+	static char env0[] = "KP_TEST=from-envp";
+	char *envp[] = {env0, NULL};
+	struct kp_atomic a;
+	struct kp_buf b;
+	const char *why;
+	struct stat st;
+	size_t len;
+	int dfd = -1, status, trunc, n, pfd[2];
+
+	/* a write that is aborted leaves nothing, the old file in force */
+	mkfile("io", "old", 0644);
+	n = count_entries();
+	CHECK_INT(kp_atomic_open(&a, p("io"), 0640, 0), 0);
+	CHECK(a.fd >= 0 && strncmp(a.tmp, ".tmp-io.", 8) == 0);
+	CHECK_INT(count_entries(), n + 1);
+	CHECK(fstat(a.fd, &st) == 0 && (st.st_mode & 077) == 0);
+	CHECK_INT(kp_write_all(a.fd, "new", 3), 0);
+	kp_atomic_abort(&a);
+	kp_atomic_abort(&a); /* twice is harmless */
+	CHECK_INT(count_entries(), n);
+	CHECK_INT(kp_file_read(p("io"), 100, 0, &buf, &len, &why), 0);
+	CHECK_STR(buf, "old");
+	free(buf);
+	/* committed: the new content, the caller's mode, nothing else left */
+	CHECK_INT(kp_atomic_open(&a, p("io"), 0640, KP_ATOMIC_SYNC_DIR), 0);
+	CHECK_INT(kp_write_all(a.fd, "new", 3), 0);
+	CHECK_INT(kp_atomic_commit(&a), 0);
+	CHECK(a.replaced && a.fd == -1 && a.dfd == -1);
+	kp_atomic_abort(&a); /* a no-op after commit */
+	CHECK_INT(count_entries(), n);
+	CHECK_INT(kp_file_read(p("io"), 100, 0, &buf, &len, &why), 0);
+	CHECK_STR(buf, "new");
+	free(buf);
+	CHECK(stat(p("io"), &st) == 0 && (st.st_mode & 07777) == 0640);
+	/* in a directory the caller opened; the file rewritten by name */
+	CHECK_INT(kp_dir_open(dir, &dfd), 0);
+	CHECK_INT(kp_atomic_openat(&a, dfd, "io", 0600, 0), 0);
+	close(dfd);
+	snprintf(script, sizeof(script), "printf other > '%s/%s'", dir, a.tmp);
+	CHECK_INT(kp_run("/bin/sh", argv, NULL, 0, NULL, NULL, &status), 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_INT(kp_atomic_reopen(&a), 0);
+	CHECK_INT(kp_atomic_commit(&a), 0);
+	CHECK_INT(kp_file_read(p("io"), 100, 0, &buf, &len, &why), 0);
+	CHECK_STR(buf, "other");
+	free(buf);
+	CHECK_INT(kp_atomic_openat(&a, -1, "io", 0600, 0), KP_ERR_ARG);
+	CHECK_INT(kp_atomic_openat(&a, 0, "a/b", 0600, 0), KP_ERR_ARG);
+	CHECK_INT(kp_atomic_commit(&a), KP_ERR_ARG);
+
+	/* directories: a link in place of one is refused */
+	CHECK(mkdir(p("realdir"), 0755) == 0);
+	CHECK(symlink(p("realdir"), p("dirlink")) == 0);
+	CHECK_INT(kp_dir_open(p("dirlink"), &dfd), KP_ERR_IO);
+	CHECK(dfd == -1 && (errno == ELOOP || errno == ENOTDIR));
+	CHECK_INT(kp_dir_open(p("nothere"), &dfd), KP_ERR_NOTFOUND);
+	CHECK_INT(kp_dir_open(p("good"), &dfd), KP_ERR_IO);
+	CHECK_INT(kp_dir_open_parent(p("realdir/x"), &dfd, name), 0);
+	CHECK_STR(name, "x");
+	CHECK(dfd >= 0 && fstat(dfd, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK_INT(kp_dir_sync(dfd), 0);
+	close(dfd);
+	CHECK_INT(kp_dir_open_parent(p("dirlink/x"), &dfd, name), KP_ERR_IO);
+	CHECK_INT(kp_dir_open_parent(p("realdir/"), &dfd, name), KP_ERR_ARG);
+	CHECK_INT(kp_dir_open_parent("", &dfd, name), KP_ERR_ARG);
+	CHECK_INT(kp_atomic_open(&a, p("dirlink/x"), 0644, 0), KP_ERR_IO);
+	rmdir(p("realdir"));
+	unlink(p("dirlink"));
+
+	/* kp_write_all: everything, through short writes of a pipe */
+	CHECK(pipe(pfd) == 0);
+	CHECK_INT(kp_write_all(pfd[1], "0123456789", 10), 0);
+	close(pfd[1]);
+	CHECK_INT(read(pfd[0], out, sizeof(out)), 10);
+	close(pfd[0]);
+	CHECK_INT(kp_write_all(-1, "x", 1), KP_ERR_IO);
+	CHECK_INT(errno, EBADF);
+	CHECK_INT(kp_write_all(1, NULL, 1), KP_ERR_ARG);
+
+	/* kp_run: output and errors captured, what does not fit dropped */
+	snprintf(script, sizeof(script),
+	    "read x; echo \"in=$x env=$KP_TEST\"; echo err >&2; exit 3");
+	kp_buf_init(&b, 1000);
+	CHECK_INT(kp_run("/bin/sh", argv, envp,
+	              KP_RUN_STDIN_NULL | KP_RUN_OUT | KP_RUN_ERR, &b, &trunc,
+	              &status),
+	    0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+	CHECK_INT(trunc, 0);
+	CHECK_STR(b.s, "in= env=from-envp\nerr\n");
+	kp_buf_free(&b);
+	snprintf(script, sizeof(script), "seq 1 10000; echo err >&2");
+	kp_buf_init_fixed(&b, out, 8);
+	CHECK_INT(
+	    kp_run("/bin/sh", argv, NULL, KP_RUN_OUT, &b, &trunc, &status), 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_INT(trunc, 1);
+	CHECK_STR(out, "1\n2\n3\n4");
+	/* a program that cannot be executed exits 127 */
+	kp_buf_init_fixed(&b, out, sizeof(out));
+	CHECK_INT(
+	    kp_run(p("nothere"), argv, NULL, KP_RUN_OUT, &b, &trunc, &status),
+	    0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 127);
+	CHECK_STR(out, "");
+	CHECK_INT(kp_run("sh", argv, NULL, 0, NULL, NULL, &status), KP_ERR_ARG);
+	CHECK_INT(
+	    kp_run("/bin/sh", argv, NULL, KP_RUN_OUT, NULL, NULL, &status),
+	    KP_ERR_ARG);
 }
 
 int
@@ -235,5 +356,6 @@ main(void)
 	CHECK_INT(kp_file_write_atomic(p("dir/"), "x", 1, 0644), KP_ERR_ARG);
 	CHECK_INT(kp_file_write_atomic(p("x"), NULL, 1, 0644), KP_ERR_ARG);
 	CHECK_INT(count_entries(), n);
+	test_io();
 	return t_done();
 }

@@ -1,11 +1,13 @@
 #include "config.h"
 
 /*
- * libkeyauth's own SHA-256, ECDSA on-curve check and RSA parameter checks
- * (policy/key.c), which replaced OpenSSL on the login path, compared with
- * OpenSSL itself on many inputs: every length around the block boundaries,
- * random split points, generated keys of every curve and damaged copies of
- * them, coordinates at and beyond the field prime.
+ * libkeyauth's hashes (nettle's SHA-256: key fingerprints, the index
+ * record checks, the policy file's digest) and its key checks (libcrypto,
+ * policy/model/keycheck.c, on top of the framing of policy/core/key.c),
+ * each compared with OpenSSL itself on many inputs: every length around
+ * the block boundaries, generated keys of every curve and damaged copies
+ * of them, coordinates at and beyond the field prime, RSA parameters at
+ * every edge.
  */
 
 #include <openssl/bn.h>
@@ -16,100 +18,157 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include "keyauth.h"
+#include "keyauth-policy.h"
 #include "index-format.h"
-#include "kp-sha256.h"
 #include "test.h"
 
+/* "SHA256:" + unpadded base64 of OpenSSL's SHA-256, as ssh-keygen -l. */
 static void
-test_sha256(void)
+ossl_fingerprint(const uint8_t *p, size_t n, char out[KP_FP_LEN])
+{
+	uint8_t md[32];
+	char b64[64];
+	size_t len;
+
+	SHA256(p, n, md);
+	EVP_EncodeBlock((unsigned char *)b64, md, sizeof(md));
+	len = strlen(b64);
+	while (len > 0 && b64[len - 1] == '=')
+		b64[--len] = '\0';
+	snprintf(out, KP_FP_LEN, "SHA256:%s", b64);
+}
+
+static void
+test_fingerprint(void)
 {
 	static uint8_t buf[1 << 20];
-	uint8_t a[32], b[32];
-	struct kp_sha256 c;
-	size_t len, off, step;
+	char a[KP_FP_LEN], b[KP_FP_LEN];
+	size_t len;
 	int bad = 0, i;
 
-	kp_sha256("abc", 3, a);
-	CHECK(memcmp(a,
-	          "\xba\x78\x16\xbf\x8f\x01\xcf\xea\x41\x41\x40\xde\x5d\xae"
-	          "\x22\x23\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61"
-	          "\xf2\x00\x15\xad",
-	          32) == 0);
 	CHECK(RAND_bytes(buf, sizeof(buf)) == 1);
 	for (len = 0; len <= 1000; len++) {
-		kp_sha256(buf + len, len, a);
-		SHA256(buf + len, len, b);
-		bad += memcmp(a, b, 32) != 0;
-		/* the same input fed in random pieces */
-		kp_sha256_init(&c);
-		for (off = 0; off < len; off += step) {
-			step = (size_t)(buf[off] % 70) + 1;
-			if (step > len - off)
-				step = len - off;
-			kp_sha256_update(&c, buf + len + off, step);
-		}
-		kp_sha256_final(&c, a);
-		bad += memcmp(a, b, 32) != 0;
+		CHECK_INT(kp_fingerprint(buf + len, len, a), 0);
+		ossl_fingerprint(buf + len, len, b);
+		bad += strcmp(a, b) != 0;
+		bad += !kp_fingerprint_valid(a);
 	}
 	CHECK_INT(bad, 0);
 	for (i = 0; i < 4; i++) {
 		len = sizeof(buf) - (size_t)i * 12345;
-		kp_sha256(buf, len, a);
-		SHA256(buf, len, b);
-		CHECK(memcmp(a, b, 32) == 0);
+		CHECK_INT(kp_fingerprint(buf, len, a), 0);
+		ossl_fingerprint(buf, len, b);
+		CHECK_STR(a, b);
 	}
+	/* SHA-256("abc"), FIPS 180-4's example, in ssh-keygen's spelling */
+	CHECK_INT(kp_fingerprint((const uint8_t *)"abc", 3, a), 0);
+	CHECK_STR(a, "SHA256:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0");
 }
 
-/* The index record check with OpenSSL plugged in, as compile.c does. */
-static int
-plug(void *ctx, const void *const *parts, const size_t *lens, size_t n,
-    uint8_t md[32])
+/* The index record check, computed with OpenSSL from its definition. */
+static void
+ossl_ix_check(const uint8_t *key, size_t klen, const uint8_t *body, size_t blen,
+    uint8_t out[KPI_CHECK_LEN])
 {
-	EVP_MD_CTX *c = ctx;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	uint8_t md[32], kl[4];
 	unsigned int len = 0;
-	size_t i;
 
-	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
-		return -1;
-	for (i = 0; i < n; i++)
-		EVP_DigestUpdate(c, parts[i], lens[i]);
-	return EVP_DigestFinal_ex(c, md, &len) == 1 && len == 32 ? 0 : -1;
+	if (c == NULL)
+		abort();
+	kl[0] = (uint8_t)(klen >> 24);
+	kl[1] = (uint8_t)(klen >> 16);
+	kl[2] = (uint8_t)(klen >> 8);
+	kl[3] = (uint8_t)klen;
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(c, "kpindex-check", 13) != 1 ||
+	    EVP_DigestUpdate(c, kl, 4) != 1 ||
+	    EVP_DigestUpdate(c, key, klen) != 1 ||
+	    EVP_DigestUpdate(c, body, blen) != 1 ||
+	    EVP_DigestFinal_ex(c, md, &len) != 1 || len != 32)
+		abort();
+	EVP_MD_CTX_free(c);
+	memcpy(out, md, KPI_CHECK_LEN);
 }
 
 static void
 test_ix_check(void)
 {
 	static uint8_t buf[70000];
-	struct kp_ix_hasher a, b, none;
 	uint8_t ca[KPI_CHECK_LEN], cb[KPI_CHECK_LEN];
 	size_t i, klen, blen;
 	int bad = 0;
 
 	CHECK(RAND_bytes(buf, sizeof(buf)) == 1);
-	CHECK_INT(kp_ix_hasher_init(&a), 0);
-	CHECK_INT(kp_ix_hasher_init(&b), 0);
-	b.sha256v = plug;
-	CHECK((b.ctx = EVP_MD_CTX_new()) != NULL);
 	for (i = 0; i < 2000; i++) {
 		klen = buf[i] % 80;
 		blen = (size_t)buf[i + 1] * (i % 7 == 0 ? 250 : 1);
-		CHECK_INT(
-		    kp_ix_check(&a, buf + i, klen, buf + 3 * i, blen, ca), 0);
-		CHECK_INT(
-		    kp_ix_check(&b, buf + i, klen, buf + 3 * i, blen, cb), 0);
+		CHECK_INT(kp_ix_check(buf + i, klen, buf + 3 * i, blen, ca), 0);
+		ossl_ix_check(buf + i, klen, buf + 3 * i, blen, cb);
 		bad += memcmp(ca, cb, sizeof(ca)) != 0;
 	}
 	CHECK_INT(bad, 0);
-	/* a hasher used before init (or after free) is refused */
-	memset(&none, 0, sizeof(none));
-	CHECK_INT(kp_ix_check(&none, "k", 1, "v", 1, ca), KP_ERR_ARG);
-	EVP_MD_CTX_free(b.ctx);
-	kp_ix_hasher_free(&a);
-	CHECK_INT(kp_ix_check(&a, "k", 1, "v", 1, ca), KP_ERR_ARG);
+	CHECK_INT(kp_ix_check(NULL, 1, "v", 1, ca), KP_ERR_ARG);
 }
 
-/* OpenSSL's verdict, as key.c decided before: oct2point and on-curve. */
+/* A loaded policy's sha256 is OpenSSL's SHA-256 of the file's bytes. */
+static void
+test_policy_digest(void)
+{
+	static const char yaml[] = "version: 1\nserial: 7\n";
+	struct kp_policy *p = NULL;
+	struct kp_diag d;
+	uint8_t md[32];
+	char hex[65];
+	int i;
+
+	SHA256((const uint8_t *)yaml, sizeof(yaml) - 1, md);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	CHECK_INT(
+	    kp_policy_load_buf("t.yaml", yaml, sizeof(yaml) - 1, &p, &d), 0);
+	if (p != NULL)
+		CHECK_STR(p->sha256, hex);
+	kp_policy_free(p);
+}
+
+/* An SSH string into w at *o. */
+static void
+put_string(uint8_t *w, size_t *o, const void *p, size_t n)
+{
+	w[(*o)++] = (uint8_t)(n >> 24);
+	w[(*o)++] = (uint8_t)(n >> 16);
+	w[(*o)++] = (uint8_t)(n >> 8);
+	w[(*o)++] = (uint8_t)n;
+	memcpy(w + *o, p, n);
+	*o += n;
+}
+
+/*
+ * A key blob read as keyauthctl reads it: the framing (core), then the
+ * numbers (kp_pubkey_check). 0 or the first refusal; *why names it.
+ */
+static int
+read_key(const char *type, const uint8_t *blob, size_t len, const char **why,
+    unsigned *bits)
+{
+	static char b64[8000];
+	struct kp_pubkey *k = NULL;
+	int r;
+
+	if (bits != NULL)
+		*bits = 0;
+	EVP_EncodeBlock((unsigned char *)b64, blob, (int)len);
+	if ((r = kp_pubkey_parse_parts(type, b64, &k, why)) == 0) {
+		if (bits != NULL)
+			*bits = k->bits;
+		r = kp_pubkey_check(k, why);
+	}
+	kp_pubkey_free(k);
+	return r;
+}
+
+/* OpenSSL's own verdict: oct2point, not at infinity, on the curve. */
 static int
 ossl_point_ok(int nid, const uint8_t *q, size_t qlen)
 {
@@ -127,10 +186,26 @@ ossl_point_ok(int nid, const uint8_t *q, size_t qlen)
 	return ok;
 }
 
+/* The point q (1 + 2 * fl bytes) as an ecdsa-sha2-nistpNNN key. */
 static int
 mine_point_ok(size_t fl, const uint8_t *q)
 {
-	return kp_ec_point_valid(fl, q + 1, q + 1 + fl);
+	static const char *const names[] = {"nistp256", "nistp384", "nistp521"};
+	uint8_t blob[300];
+	char type[32];
+	const char *curve, *why = NULL;
+	size_t o = 0;
+
+	curve = names[fl == 32 ? 0 : fl == 48 ? 1 : 2];
+	snprintf(type, sizeof(type), "ecdsa-sha2-%s", curve);
+	put_string(blob, &o, type, strlen(type));
+	put_string(blob, &o, curve, strlen(curve));
+	put_string(blob, &o, q, 1 + 2 * fl);
+	if (read_key(type, blob, o, &why, NULL) == 0)
+		return 1;
+	if (strstr(why, "not on the curve") == NULL)
+		fprintf(stderr, "  ... refused for another reason: %s\n", why);
+	return 0;
 }
 
 /* q = 04 || x || y with x, y given as BIGNUMs (must fit). */
@@ -218,8 +293,6 @@ test_curve(const char *name, int nid, size_t fl)
 	set_xy(q, fl, x, x);
 	CHECK(!mine_point_ok(fl, q));
 	CHECK(!ossl_point_ok(nid, q, qlen));
-	CHECK(!kp_ec_point_valid(33, q + 1, q + 1));
-	CHECK(!kp_ec_point_valid(fl, NULL, q + 1));
 	BN_free(p);
 	BN_free(x);
 	BN_free(y);
@@ -232,38 +305,17 @@ static int
 rsa_parse(const uint8_t *e, size_t el, const uint8_t *n, size_t nl,
     const char **why, unsigned *bits)
 {
-	static uint8_t blob[4200];
-	static char b64[6000];
-	struct kp_pubkey *k = NULL;
+	static uint8_t blob[4200], mp[1100];
 	size_t o = 0;
-	int r;
 
-#define PUT32(v) \
-	do { \
-		blob[o++] = (uint8_t)((v) >> 24); \
-		blob[o++] = (uint8_t)((v) >> 16); \
-		blob[o++] = (uint8_t)((v) >> 8); \
-		blob[o++] = (uint8_t)(v); \
-	} while (0)
-	PUT32(7);
-	memcpy(blob + o, "ssh-rsa", 7);
-	o += 7;
-	PUT32(el + (e[0] & 0x80 ? 1 : 0));
-	if (e[0] & 0x80)
-		blob[o++] = 0;
-	memcpy(blob + o, e, el);
-	o += el;
-	PUT32(nl + (n[0] & 0x80 ? 1 : 0));
-	if (n[0] & 0x80)
-		blob[o++] = 0;
-	memcpy(blob + o, n, nl);
-	o += nl;
-	EVP_EncodeBlock((unsigned char *)b64, blob, (int)o);
-	r = kp_pubkey_parse_parts("ssh-rsa", b64, &k, why);
-	*bits = k != NULL ? k->bits : 0;
-	kp_pubkey_free(k);
-	return r;
-#undef PUT32
+	put_string(blob, &o, "ssh-rsa", 7);
+	/* positive mpints: a 0x00 before a magnitude whose top bit is set */
+	mp[0] = 0;
+	memcpy(mp + 1, e, el);
+	put_string(blob, &o, e[0] & 0x80 ? mp : mp + 1, el + (e[0] >> 7));
+	memcpy(mp + 1, n, nl);
+	put_string(blob, &o, n[0] & 0x80 ? mp : mp + 1, nl + (n[0] >> 7));
+	return read_key("ssh-rsa", blob, o, why, bits);
 }
 
 static void
@@ -310,8 +362,9 @@ test_rsa(void)
 int
 main(void)
 {
-	test_sha256();
+	test_fingerprint();
 	test_ix_check();
+	test_policy_digest();
 	test_curve("P-256", NID_X9_62_prime256v1, 32);
 	test_curve("P-384", NID_secp384r1, 48);
 	test_curve("P-521", NID_secp521r1, 66);

@@ -1,4 +1,7 @@
-/* Unit tests: time, names, host globs, base64 and the string helpers. */
+/*
+ * Unit tests: time, names, host globs, base64, the string helpers, UTF-8
+ * and the byte buffer.
+ */
 #include "config.h"
 
 #include <stdint.h>
@@ -345,6 +348,138 @@ test_strings(void)
 }
 
 static void
+test_utf8(void)
+{
+	uint32_t cp;
+
+	CHECK_INT(kp_utf8_next("a", 1, &cp), 1);
+	CHECK_INT(cp, 'a');
+	CHECK_INT(kp_utf8_next("\xc3\xa9", 2, &cp), 2);
+	CHECK_INT(cp, 0xe9);
+	CHECK_INT(kp_utf8_next("\xe2\x80\xa8", 3, &cp), 3);
+	CHECK_INT(cp, 0x2028);
+	CHECK_INT(kp_utf8_next("\xf0\x9f\x94\x91", 4, &cp), 4);
+	CHECK_INT(cp, 0x1f511);
+	/* only as many bytes as len: the rest of a sequence is missing */
+	CHECK_INT(kp_utf8_next("\xf0\x9f\x94\x91", 3, &cp), KP_UTF8_TRUNCATED);
+	CHECK_INT(kp_utf8_next("", 0, &cp), KP_UTF8_TRUNCATED);
+	CHECK_INT(
+	    kp_utf8_next("\xc0\x80", 2, &cp), KP_UTF8_INVALID); /* overlong */
+	CHECK_INT(kp_utf8_next("\xe0\x80\x80", 3, &cp), KP_UTF8_INVALID);
+	CHECK_INT(kp_utf8_next("\xed\xa0\x80", 3, &cp),
+	    KP_UTF8_INVALID); /* surrogate */
+	CHECK_INT(kp_utf8_next("\xf4\x90\x80\x80", 4, &cp), KP_UTF8_INVALID);
+	CHECK_INT(kp_utf8_next("\x80", 1, &cp), KP_UTF8_INVALID);
+	CHECK_INT(kp_utf8_next("\xc3x", 2, &cp), KP_UTF8_INVALID);
+	CHECK_INT(cp, 0);
+}
+
+static void
+test_buf(void)
+{
+	static const uint8_t wire[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+	    0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0, 0, 0, 3, 'a',
+	    'b', 'c'};
+	const uint8_t *p;
+	struct kp_buf b, v;
+	char store[8], *s;
+	uint64_t u64;
+	uint32_t u32;
+	uint16_t u16;
+	uint8_t u8;
+	size_t n;
+
+	/* big-endian integers and an SSH string, read back from a view */
+	kp_buf_init(&b, 100);
+	CHECK_INT(kp_buf_put_u8(&b, 0x01), 0);
+	CHECK_INT(kp_buf_put_u16(&b, 0x0203), 0);
+	CHECK_INT(kp_buf_put_u32(&b, 0x04050607), 0);
+	CHECK_INT(kp_buf_put_u64(&b, 0x08090a0b0c0d0e0fULL), 0);
+	CHECK_INT(kp_buf_put_string(&b, "abc", 3), 0);
+	CHECK_INT(kp_buf_len(&b), sizeof(wire));
+	CHECK(memcmp(kp_buf_ptr(&b), wire, sizeof(wire)) == 0);
+	kp_buf_free(&b);
+	kp_buf_view(&v, wire, sizeof(wire));
+	CHECK_INT(kp_buf_get_u8(&v, &u8), 0);
+	CHECK_INT(u8, 1);
+	CHECK_INT(kp_buf_get_u16(&v, &u16), 0);
+	CHECK_INT(u16, 0x0203);
+	CHECK_INT(kp_buf_get_u32(&v, &u32), 0);
+	CHECK_INT(u32, 0x04050607);
+	CHECK_INT(kp_buf_get_u64(&v, &u64), 0);
+	CHECK(u64 == 0x08090a0b0c0d0e0fULL);
+	CHECK_INT(kp_buf_get_string(&v, &p, &n), 0);
+	CHECK_INT(n, 3);
+	CHECK(p == wire + 19 && memcmp(p, "abc", 3) == 0);
+	CHECK_INT(kp_buf_len(&v), 0);
+	CHECK_INT(kp_buf_get_u8(&v, &u8), KP_ERR_CORRUPT);
+	/* a view is read-only */
+	CHECK_INT(kp_buf_put_u8(&v, 1), KP_ERR_ARG);
+	/* a short read consumes nothing, a string's length is checked first */
+	kp_buf_view(&v, wire + 15, 6); /* 00 00 00 03 'a' 'b' */
+	CHECK_INT(kp_buf_get_string(&v, &p, &n), KP_ERR_CORRUPT);
+	CHECK(p == NULL && n == 0);
+	CHECK_INT(kp_buf_len(&v), 6);
+	CHECK_INT(kp_buf_get_u64(&v, &u64), KP_ERR_CORRUPT);
+	CHECK_INT(kp_buf_get_ptr(&v, 7, &p), KP_ERR_CORRUPT);
+	CHECK_INT(kp_buf_get_ptr(&v, 6, &p), 0);
+	CHECK(p == wire + 15);
+	CHECK_INT(kp_buf_get_ptr(&v, 0, NULL), 0);
+	CHECK(kp_peek_u32(wire + 3) == 0x04050607);
+	CHECK(kp_peek_u64(wire + 7) == 0x08090a0b0c0d0e0fULL);
+	CHECK(kp_peek_u16(wire + 1) == 0x0203);
+
+	/* fixed storage: NUL-terminated, whole pieces only, never grows */
+	memset(store, 'x', sizeof(store));
+	kp_buf_init_fixed(&b, store, sizeof(store));
+	CHECK_STR(store, "");
+	CHECK_INT(kp_buf_puts(&b, "abcd"), 0);
+	CHECK_INT(kp_buf_printf(&b, "%d", 123), 0);
+	CHECK_STR(store, "abcd123");
+	CHECK_INT(kp_buf_putc(&b, 'z'), KP_ERR_TOOBIG);
+	CHECK_STR(store, "abcd123");
+	CHECK_INT(kp_buf_puts(&b, ""), KP_ERR_TOOBIG); /* sticky */
+	s = (char *)1;
+	CHECK_INT(
+	    kp_buf_take(&b, &s, NULL), KP_ERR_ARG); /* not ours to hand out */
+	CHECK(s == NULL);
+	kp_buf_init_fixed(&b, store, sizeof(store));
+	CHECK_INT(kp_buf_puts(&b, "abc"), 0);
+	CHECK_INT(kp_buf_printf(&b, "%s", "defgh"), KP_ERR_TOOBIG);
+	CHECK_STR(store, "abc");
+	kp_buf_reset(&b);
+	CHECK_STR(store, "");
+	CHECK_INT(kp_buf_put_string(&b, "abcd", 4), KP_ERR_TOOBIG); /* 8 > 7 */
+	CHECK_INT(b.len, 0);
+	kp_buf_reset(&b);
+	CHECK_INT(kp_buf_put_string(&b, "abc", 3), 0);
+	CHECK_INT(b.len, 7);
+
+	/* lines: the text and its newline, or nothing */
+	kp_buf_init(&b, 8);
+	CHECK_INT(kp_buf_putline(&b, "abc"), 0);
+	CHECK_INT(kp_buf_putline(&b, "defg"), KP_ERR_TOOBIG);
+	CHECK_INT(kp_buf_take(&b, &s, &n), KP_ERR_TOOBIG);
+	kp_buf_init(&b, 8);
+	CHECK_INT(kp_buf_putline(&b, "abc"), 0);
+	CHECK_INT(kp_buf_putline(&b, "def"), 0);
+	CHECK_INT(kp_buf_take(&b, &s, &n), 0);
+	CHECK_STR(s, "abc\ndef\n");
+	CHECK_INT(n, 8);
+	free(s);
+	/* reading what was written, from the front */
+	kp_buf_init(&b, 100);
+	kp_buf_puts(&b, "hello");
+	CHECK_INT(kp_buf_get_ptr(&b, 2, &p), 0);
+	CHECK_INT(kp_buf_len(&b), 3);
+	CHECK(memcmp(kp_buf_ptr(&b), "llo", 3) == 0);
+	CHECK_INT(kp_buf_set_error(&b, KP_ERR_NOMEM), KP_ERR_NOMEM);
+	CHECK_INT(kp_buf_set_error(&b, KP_ERR_IO), KP_ERR_NOMEM);
+	CHECK_INT(kp_buf_putc(&b, 'x'), KP_ERR_NOMEM);
+	kp_buf_free(&b);
+}
+
+static void
 test_errors(void)
 {
 	struct kp_diag d;
@@ -397,6 +532,8 @@ main(void)
 	test_hosts();
 	test_b64();
 	test_strings();
+	test_utf8();
+	test_buf();
 	test_errors();
 	return t_done();
 }
