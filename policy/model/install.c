@@ -702,7 +702,7 @@ kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
 		goto out;
 	}
 
-	if (p->expires != KP_TIME_NONE_AFTER && p->expires <= o->now) {
+	if (kp_policy_stale(p->expires, o->now)) {
 		kp_time_format(p->expires, when, sizeof(when));
 		diag_set(diag,
 		    "policy expired at %s; refusing to install a stale policy "

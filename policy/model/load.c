@@ -1253,7 +1253,8 @@ parse_entry(struct loader *L, const struct node *map, struct kp_entry *e)
 		}
 	}
 	if (e->not_before != KP_TIME_NONE_BEFORE &&
-	    e->expires != KP_TIME_NONE_AFTER && e->not_before >= e->expires) {
+	    e->expires != KP_TIME_NONE_AFTER &&
+	    !kp_time_window_valid(e->not_before, e->expires)) {
 		return nerr(L, f[F_EXPIRES],
 		    "expires (%s) must be later than not_before (%s, line %u)",
 		    f[F_EXPIRES]->s, f[F_NOT_BEFORE]->s, f[F_NOT_BEFORE]->line);
