@@ -38,7 +38,7 @@ enum {
 void f_setup(void);
 void f_cleanup(void);
 /* Exit 99 on a setup failure. */
-void f_die(const char *what);
+void f_die(const char *what) __attribute__((noreturn));
 /* NAME in the private directory (a rotating static buffer). */
 const char *f_path(const char *name);
 /*
