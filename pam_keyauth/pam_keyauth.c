@@ -144,20 +144,6 @@ bad_value:
 	return -1;
 }
 
-/*
- * The argument as text fit for a log line: at most 64 printable ASCII
- * characters, anything else as '?'. The audit formatter quotes the rest.
- */
-static void
-ka_sanitize(const char *s, char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len && i < 64; i++)
-		out[i] = (s[i] > 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	out[i] = '\0';
-}
-
 /* ------------------------------------------------------------ logging */
 
 static void
@@ -249,18 +235,14 @@ ka_stage(
 	struct kp_login_req req;
 	struct ka_args args;
 	struct ka_call k;
-	char msg[256], arg[80];
 	const char *why = NULL, *user = NULL;
 	const void *item = NULL, *data = NULL;
 	int badi = 0;
 
 	memset(&req, 0, sizeof(req));
 	if (ka_parse_args(argc, argv, &args, &badi, &why) != 0) {
-		/* Name the offending argument: the admin must find it. */
-		ka_sanitize(badi < argc ? argv[badi] : NULL, arg, sizeof(arg));
-		snprintf(msg, sizeof(msg), "%s: %s", why,
-		    arg[0] != '\0' ? arg : "(null)");
-		req.config_error = msg;
+		req.config_error = why;
+		req.config_arg = badi < argc ? argv[badi] : NULL;
 	}
 	k.pamh = pamh;
 	k.debug = args.debug;

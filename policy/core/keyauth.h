@@ -497,11 +497,13 @@ struct kp_login_req {
 	int audit; /* mode=audit: log would_deny, allow */
 	int nokey_ignore; /* nokey=ignore */
 	/*
-	 * The module's arguments are wrong: why. The login is refused even
-	 * in audit mode (the argument that says "audit" is in doubt too);
-	 * the fields above and below hold what could be read.
+	 * The module's arguments are wrong: why, and the argument at fault
+	 * (logged cut to printable ASCII; NULL when it is missing). The
+	 * login is refused even in audit mode (the argument that says
+	 * "audit" is in doubt too); the other fields hold what was read.
 	 */
 	const char *config_error;
+	const char *config_arg;
 	const char *index;
 	const char *spool;
 	const char *host; /* host=, or NULL for kp_host_self() */

@@ -206,7 +206,10 @@ keys_has(const struct kp_login_keys *k, const char *fp)
 	return 0;
 }
 
-/* A type named in a log line: printable ASCII, at most 64 characters. */
+/*
+ * s as text fit for a log line: at most 64 printable ASCII characters,
+ * anything else as '?'. The audit formatter quotes the rest.
+ */
 static void
 sanitize(const char *s, char *out, size_t len)
 {
@@ -528,11 +531,12 @@ kp_login_decide(const struct kp_login_req *req)
 {
 	static const struct kp_login_req none;
 	struct login l;
+	char msg[256], arg[80];
 	const char *err = NULL;
 	enum fail f;
 
 	memset(&l, 0, sizeof(l));
-	/* Nothing to decide with: refuse, and say so if anyone listens. */
+	/* No request: refuse (with no callback, nothing is logged). */
 	l.req = req != NULL ? req : &none;
 	l.event = l.req->stage == KP_LOGIN_SESSION ? KP_EVENT_SESSION
 	                                           : KP_EVENT_ACCOUNT;
@@ -540,8 +544,13 @@ kp_login_decide(const struct kp_login_req *req)
 		return failed(&l, FAIL_CONFIG, NULL, "no request");
 	/* Gathered even for bad arguments: the record names the login. */
 	f = gather(&l, &err);
-	if (req->config_error != NULL)
-		return failed(&l, FAIL_CONFIG, NULL, req->config_error);
+	if (req->config_error != NULL) {
+		/* Name the offending argument: the admin must find it. */
+		sanitize(req->config_arg, arg, sizeof(arg));
+		snprintf(msg, sizeof(msg), "%s: %s", req->config_error,
+		    arg[0] != '\0' ? arg : "(null)");
+		return failed(&l, FAIL_CONFIG, NULL, msg);
+	}
 	if (f != FAIL_NONE)
 		return failed(&l, f, NULL, err);
 	debug(&l, "account", l.account);

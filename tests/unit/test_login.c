@@ -421,7 +421,8 @@ test_bad_inputs(void)
 
 	/* bad arguments refuse even in audit mode, and name the login */
 	req_init(&q, KP_LOGIN_ACCOUNT, "alice");
-	q.config_error = "unknown module argument: bogus=1";
+	q.config_error = "unknown module argument";
+	q.config_arg = "bogus=1";
 	q.audit = 1;
 	handoff("alice", K_PLAIN, 0);
 	CHECK_INT(login(&q), KP_LOGIN_BAD_CONFIG);
@@ -440,6 +441,15 @@ test_bad_inputs(void)
 	CHECK_CONTAINS(lg.rec[0],
 	    "event=session decision=deny "
 	    "reason=policy_unavailable");
+	/* the argument at fault, as printable text */
+	q.config_arg = "host=a\nb c";
+	CHECK_INT(login(&q), KP_LOGIN_BAD_CONFIG);
+	CHECK_CONTAINS(
+	    lg.rec[0], "error=\"unknown module argument: host=a?b?c\"");
+	q.config_arg = NULL;
+	q.config_error = "missing module argument";
+	CHECK_INT(login(&q), KP_LOGIN_BAD_CONFIG);
+	CHECK_CONTAINS(lg.rec[0], "error=\"missing module argument: (null)\"");
 
 	/* users no policy can name */
 	req_init(&q, KP_LOGIN_ACCOUNT, NULL);
