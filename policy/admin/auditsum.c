@@ -639,88 +639,6 @@ json_set(struct kp_buf *b, const struct set *s, int counts)
 	return 0;
 }
 
-/* A text table: rows of cells, aligned when written. */
-struct table {
-	char **cells;
-	size_t ncols, nrows, cap;
-	int err;
-};
-
-static void
-table_put(struct table *t, size_t col, const char *plain, const char *safe)
-{
-	struct kp_buf cb;
-	char **tmp;
-	char *s = NULL;
-	size_t at = t->nrows * t->ncols + col;
-
-	if (t->err != 0)
-		return;
-	kp_buf_init(&cb, KP_ADMIN_OUT_MAX);
-	kp_buf_puts(&cb, "");
-	if (plain != NULL)
-		kp_buf_puts(&cb, plain);
-	if (safe != NULL)
-		kp_text_safe(&cb, safe);
-	if ((t->err = kp_buf_take(&cb, &s, NULL)) != 0)
-		return;
-	if (at + 1 > t->cap) {
-		size_t cap = t->cap == 0 ? 64 : t->cap * 2;
-
-		while (cap < at + 1)
-			cap *= 2;
-		if ((tmp = reallocarray(t->cells, cap, sizeof(*tmp))) == NULL) {
-			free(s);
-			t->err = KP_ERR_NOMEM;
-			return;
-		}
-		t->cells = tmp;
-		t->cap = cap;
-	}
-	t->cells[at] = s;
-	if (col + 1 == t->ncols)
-		t->nrows++;
-}
-
-static void
-table_free(struct table *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nrows * t->ncols; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	memset(t, 0, sizeof(*t));
-}
-
-static void
-table_write(struct kp_buf *b, const struct table *t, const char *const *head)
-{
-	size_t w[16] = {0}, i, k, cw;
-
-	for (k = 0; k < t->ncols && k < NELEM(w); k++)
-		w[k] = strlen(head[k]);
-	for (i = 0; i < t->nrows; i++)
-		for (k = 0; k < t->ncols && k < NELEM(w); k++)
-			if ((cw = kp_text_width(t->cells[i * t->ncols + k])) >
-			    w[k])
-				w[k] = cw;
-	for (i = 0; i <= t->nrows; i++) {
-		kp_buf_puts(b, "  ");
-		for (k = 0; k < t->ncols && k < NELEM(w); k++) {
-			const char *s =
-			    i == 0 ? head[k] : t->cells[(i - 1) * t->ncols + k];
-
-			kp_buf_puts(b, s);
-			if (k + 1 == t->ncols)
-				break;
-			for (cw = kp_text_width(s); cw < w[k] + 2; cw++)
-				kp_buf_putc(b, ' ');
-		}
-		kp_buf_putc(b, '\n');
-	}
-}
-
 /* The keys, sorted by owner then fingerprint (pointers into a->keys). */
 static struct keystat **
 sorted_keys(const struct kp_auditlog *a)
@@ -847,27 +765,45 @@ unused_free(struct unused *v, size_t n)
 	free(v);
 }
 
-static int
-format_text(const struct kp_auditlog *a, struct keystat **keys,
-    struct ownerstat *own, size_t nown, struct kp_buf *b)
+/* A count cell. */
+static void
+num_cell(struct kp_table *t, uint64_t n)
 {
-	static const char *const khead[] = {"FINGERPRINT", "OWNER", "KEY IDS",
-	    "ACCOUNTS", "LOGINS", "LAST LOGIN", "DENIED"};
-	static const char *const ohead[] = {
-	    "OWNER", "KEYS", "LOGINS", "LAST LOGIN"};
-	static const char *const rhead[] = {"REASON", "DENIED", "WOULD DENY"};
-	static const char *const vhead[] = {
-	    "FINGERPRINT", "OWNER", "TRIES", "LAST", "ACCOUNTS", "CLIENTS"};
-	static const char *const uhead[] = {"FINGERPRINT", "OWNER", "KEY IDS"};
-	struct table t;
-	struct unused *un = NULL;
-	struct kp_buf cb;
-	const char *w;
-	char num[32];
-	size_t i, nun = 0;
-	int r = 0, any;
-	const char *basis = use_lookups(a) ? "lookups" : "logins";
+	kp_buf_printf(kp_table_cell(t), "%llu", (unsigned long long)n);
+}
 
+/* A time cell: "-" when there is none. */
+static void
+when_cell(struct kp_table *t, const struct when *w)
+{
+	const char *s = w != NULL ? when_text(w) : NULL;
+
+	kp_table_put(t, s != NULL ? s : "-");
+}
+
+static int
+set_cell(struct kp_table *t, const struct set *s)
+{
+	return text_set(kp_table_cell(t), s, 0);
+}
+
+/* A section's table; without rows, "  none" (when none) or nothing. */
+static int
+table_end(struct kp_buf *b, struct kp_table *t, int none)
+{
+	int r = t->text.err;
+
+	if (r == 0 && kp_table_rows(t) > 0)
+		r = kp_table_write(b, t, "  ");
+	else if (r == 0 && none)
+		kp_buf_puts(b, "  none\n");
+	kp_table_free(t);
+	return r;
+}
+
+static void
+text_counts(const struct kp_auditlog *a, struct kp_buf *b)
+{
 	kp_buf_printf(b,
 	    "records: %llu (%llu malformed %s skipped, %llu other %s "
 	    "ignored)\n",
@@ -888,175 +824,185 @@ format_text(const struct kp_auditlog *a, struct keystat **keys,
 		    "note: %llu records of keys over the limit of "
 		    "%d keys were not summarised\n",
 		    (unsigned long long)a->keys_dropped, MAX_KEYS);
+}
 
-	/* logins per key */
-	kp_buf_printf(b, "\n%s per key:\n", basis);
-	memset(&t, 0, sizeof(t));
-	t.ncols = NELEM(khead);
-	for (i = 0; i < a->nkeys && t.err == 0; i++) {
-		table_put(&t, 0, keys[i]->fp, NULL);
-		table_put(&t, 1, NULL, keys[i]->owner);
-		kp_buf_init(&cb, KP_ADMIN_OUT_MAX);
-		if ((r = text_set(&cb, &keys[i]->ids, 0)) != 0 ||
-		    (r = cb.err) != 0) {
-			kp_buf_free(&cb);
-			goto out;
-		}
-		table_put(&t, 2, cb.s, NULL);
-		kp_buf_free(&cb);
-		kp_buf_init(&cb, KP_ADMIN_OUT_MAX);
-		if ((r = text_set(&cb, &keys[i]->accounts, 0)) != 0 ||
-		    (r = cb.err) != 0) {
-			kp_buf_free(&cb);
-			goto out;
-		}
-		table_put(&t, 3, cb.s, NULL);
-		kp_buf_free(&cb);
-		snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)uses(a, keys[i]));
-		table_put(&t, 4, num, NULL);
-		w = uses(a, keys[i]) > 0 ? when_text(last_use(a, keys[i]))
-		                         : NULL;
-		table_put(&t, 5, w != NULL ? w : "-", NULL);
-		snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)keys[i]->denials);
-		table_put(&t, 6, num, NULL);
-	}
-	if ((r = t.err) != 0)
-		goto out;
-	if (t.nrows == 0)
-		kp_buf_puts(b, "  none\n");
-	else
-		table_write(b, &t, khead);
-	table_free(&t);
+static int
+text_keys(const struct kp_auditlog *a, struct keystat **keys, struct kp_buf *b)
+{
+	static const char *const head[] = {"FINGERPRINT", "OWNER", "KEY IDS",
+	    "ACCOUNTS", "LOGINS", "LAST LOGIN", "DENIED"};
+	const struct keystat *k;
+	struct kp_table t;
+	size_t i;
+	int r = 0;
 
-	kp_buf_printf(b, "\n%s per owner:\n", basis);
-	t.ncols = NELEM(ohead);
-	for (i = 0; i < nown && t.err == 0; i++) {
-		table_put(&t, 0, NULL, own[i].owner);
-		snprintf(num, sizeof(num), "%zu", own[i].keys);
-		table_put(&t, 1, num, NULL);
-		snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)own[i].logins);
-		table_put(&t, 2, num, NULL);
-		w = own[i].last != NULL ? when_text(own[i].last) : NULL;
-		table_put(&t, 3, w != NULL ? w : "-", NULL);
+	kp_buf_printf(
+	    b, "\n%s per key:\n", use_lookups(a) ? "lookups" : "logins");
+	kp_table_init(&t, head, NELEM(head));
+	for (i = 0; i < a->nkeys && r == 0; i++) {
+		k = keys[i];
+		kp_table_put(&t, k->fp);
+		kp_table_put_safe(&t, k->owner);
+		if ((r = set_cell(&t, &k->ids)) != 0 ||
+		    (r = set_cell(&t, &k->accounts)) != 0)
+			break;
+		num_cell(&t, uses(a, k));
+		when_cell(&t, uses(a, k) > 0 ? last_use(a, k) : NULL);
+		num_cell(&t, k->denials);
 	}
-	if ((r = t.err) != 0)
-		goto out;
-	if (t.nrows == 0)
-		kp_buf_puts(b, "  none\n");
-	else
-		table_write(b, &t, ohead);
-	table_free(&t);
+	if (r != 0) {
+		kp_table_free(&t);
+		return r;
+	}
+	return table_end(b, &t, 1);
+}
+
+static int
+text_owners(const struct kp_auditlog *a, const struct ownerstat *own,
+    size_t nown, struct kp_buf *b)
+{
+	static const char *const head[] = {
+	    "OWNER", "KEYS", "LOGINS", "LAST LOGIN"};
+	struct kp_table t;
+	size_t i;
+
+	kp_buf_printf(
+	    b, "\n%s per owner:\n", use_lookups(a) ? "lookups" : "logins");
+	kp_table_init(&t, head, NELEM(head));
+	for (i = 0; i < nown; i++) {
+		kp_table_put_safe(&t, own[i].owner);
+		num_cell(&t, own[i].keys);
+		num_cell(&t, own[i].logins);
+		when_cell(&t, own[i].last);
+	}
+	return table_end(b, &t, 1);
+}
+
+static int
+text_denials(const struct kp_auditlog *a, struct kp_buf *b)
+{
+	static const char *const head[] = {"REASON", "DENIED", "WOULD DENY"};
+	struct kp_table t;
+	size_t i;
 
 	kp_buf_puts(b, "\ndenials by reason:\n");
-	t.ncols = NELEM(rhead);
+	kp_table_init(&t, head, NELEM(head));
 	for (i = 0; i < KP_REASON_COUNT; i++) {
 		if (a->deny[i] == 0 && a->would_deny[i] == 0)
 			continue;
-		table_put(&t, 0, kp_reason_str((enum kp_reason)i), NULL);
-		snprintf(
-		    num, sizeof(num), "%llu", (unsigned long long)a->deny[i]);
-		table_put(&t, 1, num, NULL);
-		snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)a->would_deny[i]);
-		table_put(&t, 2, num, NULL);
+		kp_table_put(&t, kp_reason_str((enum kp_reason)i));
+		num_cell(&t, a->deny[i]);
+		num_cell(&t, a->would_deny[i]);
 	}
-	if ((r = t.err) != 0)
-		goto out;
-	if (t.nrows == 0)
-		kp_buf_puts(b, "  none\n");
-	else
-		table_write(b, &t, rhead);
-	table_free(&t);
+	return table_end(b, &t, 1);
+}
+
+static int
+text_revoked(
+    const struct kp_auditlog *a, struct keystat **keys, struct kp_buf *b)
+{
+	static const char *const head[] = {
+	    "FINGERPRINT", "OWNER", "TRIES", "LAST", "ACCOUNTS", "CLIENTS"};
+	const struct keystat *k;
+	struct kp_table t;
+	size_t i;
+	int r = 0;
 
 	kp_buf_printf(b, "\n%srevoked keys tried (%llu %s):\n",
 	    a->c.revoked_tries > 0 ? "ALERT: " : "",
 	    (unsigned long long)a->c.revoked_tries,
 	    a->c.revoked_tries == 1 ? "attempt" : "attempts");
-	t.ncols = NELEM(vhead);
-	for (i = 0; i < a->nkeys && t.err == 0; i++) {
-		if (keys[i]->revoked == 0)
+	kp_table_init(&t, head, NELEM(head));
+	for (i = 0; i < a->nkeys && r == 0; i++) {
+		if ((k = keys[i])->revoked == 0)
 			continue;
-		table_put(&t, 0, keys[i]->fp, NULL);
-		table_put(&t, 1, NULL, keys[i]->owner);
-		snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)keys[i]->revoked);
-		table_put(&t, 2, num, NULL);
-		w = when_text(&keys[i]->last_revoked);
-		table_put(&t, 3, w != NULL ? w : "-", NULL);
-		for (any = 0; any < 2; any++) {
-			kp_buf_init(&cb, KP_ADMIN_OUT_MAX);
-			if ((r = text_set(&cb,
-			         any == 0 ? &keys[i]->accounts
-			                  : &keys[i]->clients,
-			         0)) != 0 ||
-			    (r = cb.err) != 0) {
-				kp_buf_free(&cb);
-				goto out;
-			}
-			table_put(&t, 4 + (size_t)any, cb.s, NULL);
-			kp_buf_free(&cb);
-		}
+		kp_table_put(&t, k->fp);
+		kp_table_put_safe(&t, k->owner);
+		num_cell(&t, k->revoked);
+		when_cell(&t, &k->last_revoked);
+		if ((r = set_cell(&t, &k->accounts)) == 0)
+			r = set_cell(&t, &k->clients);
 	}
-	if ((r = t.err) != 0)
-		goto out;
-	if (t.nrows == 0)
-		kp_buf_puts(b, "  none\n");
-	else
-		table_write(b, &t, vhead);
-	table_free(&t);
+	if (r != 0) {
+		kp_table_free(&t);
+		return r;
+	}
+	return table_end(b, &t, 1);
+}
+
+static int
+text_never_used(const struct kp_auditlog *a, struct kp_buf *b)
+{
+	static const char *const head[] = {"FINGERPRINT", "OWNER", "KEY IDS"};
+	struct kp_table t;
+	struct unused *un = NULL;
+	size_t i, nun = 0;
+	int r;
 
 	if (a->policy == NULL) {
 		kp_buf_puts(b,
 		    "\nkeys never used: (give --policy-file to "
 		    "list the policy's keys that were never used)\n");
-	} else {
-		if ((r = never_used(a, &un, &nun)) != 0)
-			goto out;
-		kp_buf_printf(b,
-		    "\nkeys never used (policy serial %llu): %zu\n",
-		    (unsigned long long)a->policy->serial, nun);
-		t.ncols = NELEM(uhead);
-		for (i = 0; i < nun && t.err == 0; i++) {
-			table_put(&t, 0, un[i].e->key->fp, NULL);
-			table_put(&t, 1, NULL, un[i].e->owner);
-			kp_buf_init(&cb, KP_ADMIN_OUT_MAX);
-			if ((r = text_set(&cb, &un[i].ids, 0)) != 0 ||
-			    (r = cb.err) != 0) {
-				kp_buf_free(&cb);
-				goto out;
-			}
-			table_put(&t, 2, cb.s, NULL);
-			kp_buf_free(&cb);
-		}
-		if ((r = t.err) != 0)
-			goto out;
-		if (t.nrows > 0)
-			table_write(b, &t, uhead);
-		table_free(&t);
+		return 0;
 	}
+	if ((r = never_used(a, &un, &nun)) != 0)
+		return r;
+	kp_buf_printf(b, "\nkeys never used (policy serial %llu): %zu\n",
+	    (unsigned long long)a->policy->serial, nun);
+	kp_table_init(&t, head, NELEM(head));
+	for (i = 0; i < nun && r == 0; i++) {
+		kp_table_put(&t, un[i].e->key->fp);
+		kp_table_put_safe(&t, un[i].e->owner);
+		r = set_cell(&t, &un[i].ids);
+	}
+	unused_free(un, nun);
+	if (r != 0) {
+		kp_table_free(&t);
+		return r;
+	}
+	return table_end(b, &t, 0);
+}
+
+static int
+text_sources(
+    const struct kp_auditlog *a, struct keystat **keys, struct kp_buf *b)
+{
+	size_t i;
+	int r, any = 0;
 
 	kp_buf_puts(b, "\nsources seen per key:\n");
-	for (i = 0, any = 0; i < a->nkeys; i++) {
+	for (i = 0; i < a->nkeys; i++) {
 		if (keys[i]->clients.n == 0)
 			continue;
 		kp_buf_printf(b, "  %s (", keys[i]->fp);
 		kp_text_safe(b, keys[i]->owner);
 		kp_buf_puts(b, "): ");
 		if ((r = text_set(b, &keys[i]->clients, 1)) != 0)
-			goto out;
+			return r;
 		kp_buf_putc(b, '\n');
 		any = 1;
 	}
 	if (!any)
 		kp_buf_puts(b, "  none\n");
-	r = b->err;
-out:
-	table_free(&t);
-	unused_free(un, nun);
-	return r;
+	return 0;
+}
+
+/* The text summary, section by section (docs/keyauthctl-audit.md). */
+static int
+format_text(const struct kp_auditlog *a, struct keystat **keys,
+    struct ownerstat *own, size_t nown, struct kp_buf *b)
+{
+	int r;
+
+	text_counts(a, b);
+	if ((r = text_keys(a, keys, b)) != 0 ||
+	    (r = text_owners(a, own, nown, b)) != 0 ||
+	    (r = text_denials(a, b)) != 0 ||
+	    (r = text_revoked(a, keys, b)) != 0 ||
+	    (r = text_never_used(a, b)) != 0 ||
+	    (r = text_sources(a, keys, b)) != 0)
+		return r;
+	return b->err;
 }
 
 static void
@@ -1065,13 +1011,160 @@ json_when(struct kp_buf *b, const struct when *w)
 	kp_json_str(b, w != NULL ? when_text(w) : NULL);
 }
 
+/* Item i of a JSON list of objects (one level in), and the list's end. */
+static void
+json_item(struct kp_buf *b, size_t i)
+{
+	kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
+}
+
+static void
+json_end(struct kp_buf *b, size_t n)
+{
+	kp_buf_puts(b, n > 0 ? "\n  ]" : "]");
+}
+
+static int
+json_keys(const struct kp_auditlog *a, struct keystat **keys, struct kp_buf *b)
+{
+	const struct keystat *k;
+	size_t i;
+	int r;
+
+	for (i = 0; i < a->nkeys; i++) {
+		k = keys[i];
+		json_item(b, i);
+		kp_buf_puts(b, "\"fingerprint\": ");
+		kp_json_str(b, k->fp);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, k->owner);
+		kp_buf_puts(b, ", \"key_ids\": ");
+		if ((r = json_set(b, &k->ids, 0)) != 0)
+			return r;
+		kp_buf_puts(b, ", \"accounts\": ");
+		if ((r = json_set(b, &k->accounts, 0)) != 0)
+			return r;
+		kp_buf_printf(b, ", \"logins\": %llu, \"last_login\": ",
+		    (unsigned long long)uses(a, k));
+		json_when(b, uses(a, k) > 0 ? last_use(a, k) : NULL);
+		kp_buf_printf(b,
+		    ", \"lookups\": %llu, \"denials\": %llu, "
+		    "\"revoked_tries\": %llu, \"sources\": ",
+		    (unsigned long long)k->lookups,
+		    (unsigned long long)k->denials,
+		    (unsigned long long)k->revoked);
+		if ((r = json_set(b, &k->clients, 1)) != 0)
+			return r;
+		kp_buf_printf(b, ", \"sources_not_kept\": %llu}",
+		    (unsigned long long)k->clients.more);
+	}
+	json_end(b, a->nkeys);
+	return 0;
+}
+
+static void
+json_owners(const struct ownerstat *own, size_t nown, struct kp_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < nown; i++) {
+		json_item(b, i);
+		kp_buf_puts(b, "\"owner\": ");
+		kp_json_str(b, own[i].owner);
+		kp_buf_printf(b,
+		    ", \"keys\": %zu, \"logins\": %llu, \"last_login\": ",
+		    own[i].keys, (unsigned long long)own[i].logins);
+		json_when(b, own[i].last);
+		kp_buf_putc(b, '}');
+	}
+	json_end(b, nown);
+}
+
+static void
+json_denials(const struct kp_auditlog *a, struct kp_buf *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < KP_REASON_COUNT; i++) {
+		if (a->deny[i] == 0 && a->would_deny[i] == 0)
+			continue;
+		json_item(b, n++);
+		kp_buf_printf(b,
+		    "\"reason\": \"%s\", \"deny\": %llu, \"would_deny\": %llu}",
+		    kp_reason_str((enum kp_reason)i),
+		    (unsigned long long)a->deny[i],
+		    (unsigned long long)a->would_deny[i]);
+	}
+	json_end(b, n);
+}
+
+static int
+json_revoked(
+    const struct kp_auditlog *a, struct keystat **keys, struct kp_buf *b)
+{
+	const struct keystat *k;
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < a->nkeys; i++) {
+		if ((k = keys[i])->revoked == 0)
+			continue;
+		json_item(b, n++);
+		kp_buf_puts(b, "\"fingerprint\": ");
+		kp_json_str(b, k->fp);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, k->owner);
+		kp_buf_printf(b, ", \"tries\": %llu, \"last\": ",
+		    (unsigned long long)k->revoked);
+		json_when(b, &k->last_revoked);
+		kp_buf_puts(b, ", \"accounts\": ");
+		if ((r = json_set(b, &k->accounts, 0)) != 0)
+			return r;
+		kp_buf_puts(b, ", \"clients\": ");
+		if ((r = json_set(b, &k->clients, 0)) != 0)
+			return r;
+		kp_buf_putc(b, '}');
+	}
+	json_end(b, n);
+	return 0;
+}
+
+/* null without a policy (nothing to compare the records with). */
+static int
+json_never_used(const struct kp_auditlog *a, struct kp_buf *b)
+{
+	struct unused *un = NULL;
+	size_t i, nun = 0;
+	int r;
+
+	if (a->policy == NULL) {
+		kp_buf_puts(b, "null");
+		return 0;
+	}
+	if ((r = never_used(a, &un, &nun)) != 0)
+		return r;
+	kp_buf_putc(b, '[');
+	for (i = 0; i < nun && r == 0; i++) {
+		json_item(b, i);
+		kp_buf_puts(b, "\"fingerprint\": ");
+		kp_json_str(b, un[i].e->key->fp);
+		kp_buf_puts(b, ", \"owner\": ");
+		kp_json_str(b, un[i].e->owner);
+		kp_buf_puts(b, ", \"key_ids\": ");
+		if ((r = json_set(b, &un[i].ids, 0)) == 0)
+			kp_buf_putc(b, '}');
+	}
+	json_end(b, nun);
+	unused_free(un, nun);
+	return r;
+}
+
+/* The JSON summary (docs/keyauthctl-audit.md), list by list. */
 static int
 format_json(const struct kp_auditlog *a, struct keystat **keys,
     struct ownerstat *own, size_t nown, struct kp_buf *b)
 {
-	struct unused *un = NULL;
-	size_t i, nun = 0;
-	int r = 0, first;
+	int r;
 
 	kp_buf_printf(b,
 	    "{\n  \"audit_version\": 1,\n  \"lines\": %llu,\n"
@@ -1085,107 +1178,20 @@ format_json(const struct kp_auditlog *a, struct keystat **keys,
 	json_when(b, &a->last);
 	kp_buf_printf(b, "},\n  \"logins_from\": \"%s\",\n  \"keys\": [",
 	    use_lookups(a) ? "lookup" : "account");
-	for (i = 0; i < a->nkeys; i++) {
-		kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
-		kp_buf_puts(b, "\"fingerprint\": ");
-		kp_json_str(b, keys[i]->fp);
-		kp_buf_puts(b, ", \"owner\": ");
-		kp_json_str(b, keys[i]->owner);
-		kp_buf_puts(b, ", \"key_ids\": ");
-		if ((r = json_set(b, &keys[i]->ids, 0)) != 0)
-			goto out;
-		kp_buf_puts(b, ", \"accounts\": ");
-		if ((r = json_set(b, &keys[i]->accounts, 0)) != 0)
-			goto out;
-		kp_buf_printf(b, ", \"logins\": %llu, \"last_login\": ",
-		    (unsigned long long)uses(a, keys[i]));
-		json_when(
-		    b, uses(a, keys[i]) > 0 ? last_use(a, keys[i]) : NULL);
-		kp_buf_printf(b,
-		    ", \"lookups\": %llu, \"denials\": %llu, "
-		    "\"revoked_tries\": %llu, \"sources\": ",
-		    (unsigned long long)keys[i]->lookups,
-		    (unsigned long long)keys[i]->denials,
-		    (unsigned long long)keys[i]->revoked);
-		if ((r = json_set(b, &keys[i]->clients, 1)) != 0)
-			goto out;
-		kp_buf_printf(b, ", \"sources_not_kept\": %llu}",
-		    (unsigned long long)keys[i]->clients.more);
-	}
-	kp_buf_puts(b,
-	    a->nkeys > 0 ? "\n  ],\n  \"owners\": [" : "],\n  \"owners\": [");
-	for (i = 0; i < nown; i++) {
-		kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
-		kp_buf_puts(b, "\"owner\": ");
-		kp_json_str(b, own[i].owner);
-		kp_buf_printf(b,
-		    ", \"keys\": %zu, \"logins\": %llu, \"last_login\": ",
-		    own[i].keys, (unsigned long long)own[i].logins);
-		json_when(b, own[i].last);
-		kp_buf_putc(b, '}');
-	}
-	kp_buf_puts(
-	    b, nown > 0 ? "\n  ],\n  \"denials\": [" : "],\n  \"denials\": [");
-	for (i = 0, first = 1; i < KP_REASON_COUNT; i++) {
-		if (a->deny[i] == 0 && a->would_deny[i] == 0)
-			continue;
-		kp_buf_printf(b,
-		    "%s{\"reason\": \"%s\", \"deny\": %llu, \"would_deny\": "
-		    "%llu}",
-		    first ? "\n    " : ",\n    ",
-		    kp_reason_str((enum kp_reason)i),
-		    (unsigned long long)a->deny[i],
-		    (unsigned long long)a->would_deny[i]);
-		first = 0;
-	}
-	kp_buf_puts(b,
-	    first ? "],\n  \"revoked_tries\": ["
-	          : "\n  ],\n  \"revoked_tries\": [");
-	for (i = 0, first = 1; i < a->nkeys; i++) {
-		if (keys[i]->revoked == 0)
-			continue;
-		kp_buf_puts(b, first ? "\n    {" : ",\n    {");
-		first = 0;
-		kp_buf_puts(b, "\"fingerprint\": ");
-		kp_json_str(b, keys[i]->fp);
-		kp_buf_puts(b, ", \"owner\": ");
-		kp_json_str(b, keys[i]->owner);
-		kp_buf_printf(b, ", \"tries\": %llu, \"last\": ",
-		    (unsigned long long)keys[i]->revoked);
-		json_when(b, &keys[i]->last_revoked);
-		kp_buf_puts(b, ", \"accounts\": ");
-		if ((r = json_set(b, &keys[i]->accounts, 0)) != 0)
-			goto out;
-		kp_buf_puts(b, ", \"clients\": ");
-		if ((r = json_set(b, &keys[i]->clients, 0)) != 0)
-			goto out;
-		kp_buf_putc(b, '}');
-	}
-	kp_buf_puts(
-	    b, first ? "],\n  \"never_used\": " : "\n  ],\n  \"never_used\": ");
-	if (a->policy == NULL) {
-		kp_buf_puts(b, "null\n}\n");
-		return b->err;
-	}
-	if ((r = never_used(a, &un, &nun)) != 0)
-		goto out;
-	kp_buf_putc(b, '[');
-	for (i = 0; i < nun; i++) {
-		kp_buf_puts(b, i > 0 ? ",\n    {" : "\n    {");
-		kp_buf_puts(b, "\"fingerprint\": ");
-		kp_json_str(b, un[i].e->key->fp);
-		kp_buf_puts(b, ", \"owner\": ");
-		kp_json_str(b, un[i].e->owner);
-		kp_buf_puts(b, ", \"key_ids\": ");
-		if ((r = json_set(b, &un[i].ids, 0)) != 0)
-			goto out;
-		kp_buf_putc(b, '}');
-	}
-	kp_buf_puts(b, nun > 0 ? "\n  ]\n}\n" : "]\n}\n");
-	r = b->err;
-out:
-	unused_free(un, nun);
-	return r;
+	if ((r = json_keys(a, keys, b)) != 0)
+		return r;
+	kp_buf_puts(b, ",\n  \"owners\": [");
+	json_owners(own, nown, b);
+	kp_buf_puts(b, ",\n  \"denials\": [");
+	json_denials(a, b);
+	kp_buf_puts(b, ",\n  \"revoked_tries\": [");
+	if ((r = json_revoked(a, keys, b)) != 0)
+		return r;
+	kp_buf_puts(b, ",\n  \"never_used\": ");
+	if ((r = json_never_used(a, b)) != 0)
+		return r;
+	kp_buf_puts(b, "\n}\n");
+	return b->err;
 }
 
 int

@@ -20,80 +20,6 @@
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define DIFF_DETAIL_MAX (1024 * 1024)
 
-/* ------------------------------------------------------ address sets */
-
-static int
-cidr_contains(const struct kp_cidr *net, const struct kp_cidr *x)
-{
-	unsigned i, full, rem;
-
-	if (net->family != x->family || net->prefix > x->prefix)
-		return 0;
-	full = net->prefix / 8;
-	rem = net->prefix % 8;
-	for (i = 0; i < full; i++)
-		if (net->addr[i] != x->addr[i])
-			return 0;
-	if (rem != 0) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rem));
-
-		if ((net->addr[full] & mask) != (x->addr[full] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * 1 if the union of s covers x. Only a network strictly inside x can
- * help cover it piecewise, so x is halved only then; the depth is bounded
- * by the address length (at most 129 levels).
- */
-static int
-covered(const struct kp_cidr *x, const struct kp_cidr *s, size_t ns)
-{
-	struct kp_cidr h;
-	size_t i;
-	int inside = 0, max = x->family == 4 ? 32 : 128;
-
-	for (i = 0; i < ns; i++) {
-		if (cidr_contains(&s[i], x))
-			return 1;
-		if (!inside && cidr_contains(x, &s[i]))
-			inside = 1;
-	}
-	if (!inside || x->prefix >= max)
-		return 0;
-	h = *x;
-	h.prefix++;
-	h.addr[x->prefix / 8] &= (uint8_t) ~(0x80 >> (x->prefix % 8));
-	if (!covered(&h, s, ns))
-		return 0;
-	h.addr[x->prefix / 8] |= (uint8_t)(0x80 >> (x->prefix % 8));
-	return covered(&h, s, ns);
-}
-
-int
-kp_cidrs_cover(
-    const struct kp_cidr *a, size_t na, const struct kp_cidr *b, size_t nb)
-{
-	struct kp_cidr all[2];
-	size_t i;
-
-	if (na == 0)
-		return 1; /* any address covers everything */
-	if (nb == 0) {
-		memset(all, 0, sizeof(all));
-		all[0].family = 4;
-		all[1].family = 6;
-		b = all;
-		nb = 2;
-	}
-	for (i = 0; i < nb; i++)
-		if (!covered(&b[i], a, na))
-			return 0;
-	return 1;
-}
-
 /* ------------------------------------------------------------- items */
 
 struct ctx {
@@ -212,26 +138,29 @@ describe_grant(
 		kp_buf_puts(b, " (the key is revoked: grants nothing)");
 }
 
+/* 1 if v lists s; lists_ci ignores case (host names, sshd's options). */
 static int
-lists(char *const *v, size_t n, const char *s)
+lists_by(char *const *v, size_t n, const char *s,
+    int (*cmp)(const char *, const char *))
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
+		if (cmp(v[i], s) == 0)
 			return 1;
 	return 0;
 }
 
 static int
+lists(char *const *v, size_t n, const char *s)
+{
+	return lists_by(v, n, s, strcmp);
+}
+
+static int
 lists_ci(char *const *v, size_t n, const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcasecmp(v[i], s) == 0)
-			return 1;
-	return 0;
+	return lists_by(v, n, s, strcasecmp);
 }
 
 /* One item per account of e that other does not list (all when NULL). */
@@ -675,34 +604,19 @@ kp_diff_free(struct kp_diff *d)
 
 /* -------------------------------------------------------------- output */
 
-static const char *const kind_title[KP_DIFF_KIND_COUNT] = {
-    [KP_DIFF_GAINED] = "access gained",
-    [KP_DIFF_LOST] = "access lost",
-    [KP_DIFF_WIDENED] = "restrictions widened",
-    [KP_DIFF_NARROWED] = "restrictions narrowed",
-    [KP_DIFF_CHANGED] = "other changes",
-    [KP_DIFF_REVOCATION_ADDED] = "revocations added",
-    [KP_DIFF_REVOCATION_REMOVED] = "revocations removed",
-};
-
-static const char *const kind_short[KP_DIFF_KIND_COUNT] = {
-    [KP_DIFF_GAINED] = "gained",
-    [KP_DIFF_LOST] = "lost",
-    [KP_DIFF_WIDENED] = "widened",
-    [KP_DIFF_NARROWED] = "narrowed",
-    [KP_DIFF_CHANGED] = "other",
-    [KP_DIFF_REVOCATION_ADDED] = "revocations added",
-    [KP_DIFF_REVOCATION_REMOVED] = "revocations removed",
-};
-
-static const char *const kind_json[KP_DIFF_KIND_COUNT] = {
-    [KP_DIFF_GAINED] = "gained",
-    [KP_DIFF_LOST] = "lost",
-    [KP_DIFF_WIDENED] = "widened",
-    [KP_DIFF_NARROWED] = "narrowed",
-    [KP_DIFF_CHANGED] = "changed",
-    [KP_DIFF_REVOCATION_ADDED] = "revocation_added",
-    [KP_DIFF_REVOCATION_REMOVED] = "revocation_removed",
+/* Each kind of change: section title, word in the summary, JSON name. */
+static const struct {
+	const char *title, *word, *json;
+} kinds[KP_DIFF_KIND_COUNT] = {
+    [KP_DIFF_GAINED] = {"access gained", "gained", "gained"},
+    [KP_DIFF_LOST] = {"access lost", "lost", "lost"},
+    [KP_DIFF_WIDENED] = {"restrictions widened", "widened", "widened"},
+    [KP_DIFF_NARROWED] = {"restrictions narrowed", "narrowed", "narrowed"},
+    [KP_DIFF_CHANGED] = {"other changes", "other", "changed"},
+    [KP_DIFF_REVOCATION_ADDED] = {"revocations added", "revocations added",
+        "revocation_added"},
+    [KP_DIFF_REVOCATION_REMOVED] = {"revocations removed",
+        "revocations removed", "revocation_removed"},
 };
 
 static void
@@ -753,7 +667,7 @@ format_text(const struct kp_diff *d, struct kp_buf *b)
 	for (k = 0; k < KP_DIFF_KIND_COUNT; k++) {
 		if (d->count[k] == 0)
 			continue;
-		kp_buf_printf(b, "\n%s (%zu):\n", kind_title[k], d->count[k]);
+		kp_buf_printf(b, "\n%s (%zu):\n", kinds[k].title, d->count[k]);
 		for (i = 0; i < d->nitems; i++)
 			if (d->items[i].kind == k)
 				text_item(b, &d->items[i]);
@@ -766,7 +680,7 @@ format_text(const struct kp_diff *d, struct kp_buf *b)
 	for (k = 0; k < KP_DIFF_KIND_COUNT; k++) {
 		if (d->count[k] == 0)
 			continue;
-		kp_buf_printf(b, "%s %zu %s", sep, d->count[k], kind_short[k]);
+		kp_buf_printf(b, "%s %zu %s", sep, d->count[k], kinds[k].word);
 		sep = ",";
 	}
 	kp_buf_putc(b, '\n');
@@ -790,13 +704,13 @@ format_json(const struct kp_diff *d, struct kp_buf *b)
 	    kp_diff_access_changed(d) ? "true" : "false");
 	for (k = 0; k < KP_DIFF_KIND_COUNT; k++)
 		kp_buf_printf(b, "%s\"%s\": %zu", k > 0 ? ", " : "",
-		    kind_json[k], d->count[k]);
+		    kinds[k].json, d->count[k]);
 	kp_buf_puts(b, "},\n  \"changes\": [");
 	for (i = 0; i < d->nitems; i++) {
 		it = &d->items[i];
 		kp_buf_puts(
 		    b, i > 0 ? ",\n    {\"kind\": " : "\n    {\"kind\": ");
-		kp_json_str(b, kind_json[it->kind]);
+		kp_json_str(b, kinds[it->kind].json);
 		kp_buf_puts(b, ", \"field\": ");
 		kp_json_str(b, it->field);
 		kp_buf_puts(b, ", \"key_id\": ");

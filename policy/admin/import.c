@@ -8,13 +8,13 @@
  * (from= with a host name, wildcard or negation, tunnel=, a command with
  * a quote, ...) is not imported at all and reported; only options whose
  * loss narrows what the key can do (environment=) are left out with a
- * message.
+ * message. One line is read by kp_authkey_parse (core/authkeys.c), next
+ * to the emitter of the lines keyauth serves.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "keyauth.h"
 #include "kp-internal.h"
@@ -22,31 +22,8 @@
 #include "keyauth-admin.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define IMPORT_LINE_MAX (64 * 1024)
 #define IMPORT_MAX_MSGS 100000
 #define IMPORT_MAX_ENTRIES (1024 * 1024)
-
-/* --------------------------------------------------------- one line */
-
-void
-kp_authkey_clear(struct kp_authkey *k)
-{
-	size_t i;
-
-	if (k == NULL)
-		return;
-	kp_pubkey_free(k->key);
-	free(k->sources);
-	for (i = 0; i < k->noptions; i++)
-		free(k->options[i]);
-	free(k->options);
-	free(k->command);
-	for (i = 0; i < k->ndropped; i++)
-		free(k->dropped[i]);
-	free(k->dropped);
-	memset(k, 0, sizeof(*k));
-	k->expires = KP_TIME_NONE_AFTER;
-}
 
 static int
 strv_add(char ***v, size_t *n, const char *s, size_t len)
@@ -62,332 +39,6 @@ strv_add(char ***v, size_t *n, const char *s, size_t len)
 	*v = tmp;
 	(*v)[(*n)++] = c;
 	return 0;
-}
-
-static int
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/*
- * sshd's expiry-time: YYYYMMDD[Z] or YYYYMMDDHHMM[SS][Z]; without Z it
- * is the system's local time.
- */
-static int
-parse_expiry(const char *v, int64_t *out)
-{
-	char iso[64];
-	size_t n = strlen(v), i, nd;
-	int utc = 0, Y, M, D, h = 0, m = 0, s = 0;
-	int64_t t;
-	struct tm tm;
-	time_t lt;
-
-	if (n > 0 && v[n - 1] == 'Z') {
-		utc = 1;
-		n--;
-	}
-	if (n != 8 && n != 12 && n != 14)
-		return KP_ERR_INVALID;
-	for (i = 0; i < n; i++)
-		if (!is_digit(v[i]))
-			return KP_ERR_INVALID;
-	nd = n;
-	Y = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 +
-	    (v[3] - '0');
-	M = (v[4] - '0') * 10 + (v[5] - '0');
-	D = (v[6] - '0') * 10 + (v[7] - '0');
-	if (nd >= 12) {
-		h = (v[8] - '0') * 10 + (v[9] - '0');
-		m = (v[10] - '0') * 10 + (v[11] - '0');
-	}
-	if (nd == 14)
-		s = (v[12] - '0') * 10 + (v[13] - '0');
-	snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02dZ", Y, M, D, h,
-	    m, s);
-	/* kp_time_parse validates the calendar */
-	if (kp_time_parse(iso, &t) != 0)
-		return KP_ERR_INVALID;
-	if (!utc) {
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = Y - 1900;
-		tm.tm_mon = M - 1;
-		tm.tm_mday = D;
-		tm.tm_hour = h;
-		tm.tm_min = m;
-		tm.tm_sec = s;
-		tm.tm_isdst = -1;
-		if ((lt = mktime(&tm)) == (time_t)-1)
-			return KP_ERR_INVALID;
-		t = (int64_t)lt;
-	}
-	*out = t;
-	return 0;
-}
-
-/* from="a,b": every item an address or CIDR, nothing sshd reads otherwise. */
-static int
-parse_from(struct kp_authkey *k, const char *v, const char **why)
-{
-	struct kp_cidr c, *tmp;
-	const char *p = v, *e;
-	char item[128];
-	size_t n;
-
-	for (;;) {
-		e = strchr(p, ',');
-		n = e != NULL ? (size_t)(e - p) : strlen(p);
-		if (n == 0 || n >= sizeof(item))
-			KP_FAIL(why, "from= has an empty or overlong item",
-			    KP_ERR_INVALID);
-		memcpy(item, p, n);
-		item[n] = '\0';
-		if (kp_cidr_parse(item, &c, NULL) != 0)
-			KP_FAIL(why,
-			    "from= holds a host name, wildcard, negation or "
-			    "bad CIDR, which keyauth cannot express (only "
-			    "addresses and CIDRs); key not imported",
-			    KP_ERR_INVALID);
-		if ((tmp = reallocarray(
-		         k->sources, k->nsources + 1, sizeof(*tmp))) == NULL)
-			return KP_ERR_NOMEM;
-		k->sources = tmp;
-		k->sources[k->nsources++] = c;
-		if (e == NULL)
-			return 0;
-		p = e + 1;
-	}
-}
-
-static int
-key_type_word(const char *s, size_t n)
-{
-	char t[64];
-
-	if (n == 0 || n >= sizeof(t))
-		return 0;
-	memcpy(t, s, n);
-	t[n] = '\0';
-	return kp_key_type_supported(t) || strcmp(t, "ssh-dss") == 0 ||
-	    strstr(t, "-cert-v01@openssh.com") != NULL;
-}
-
-/* One option with its dequoted value; val NULL for a flag. */
-static int
-apply_option(struct kp_authkey *k, const char *name, size_t nl, const char *val,
-    int *have_command, int *have_from, const char **why)
-{
-	char opt[KP_VALUE_MAX + 32];
-	int64_t t;
-	int r;
-
-#define IS(s) (nl == strlen(s) && strncasecmp(name, s, nl) == 0)
-	if (val == NULL) {
-		if (IS("cert-authority"))
-			KP_FAIL(why,
-			    "cert-authority: a certificate authority, not a "
-			    "user key; not imported",
-			    KP_ERR_INVALID);
-		if (nl >= sizeof(opt))
-			KP_FAIL(why, "option too long", KP_ERR_INVALID);
-		memcpy(opt, name, nl);
-		opt[nl] = '\0';
-		if (!kp_option_allowed(opt, NULL))
-			KP_FAIL(why,
-			    "unknown option (sshd refuses the whole line); "
-			    "not imported",
-			    KP_ERR_INVALID);
-		return strv_add(&k->options, &k->noptions, name, nl);
-	}
-	if (IS("from")) {
-		if (*have_from)
-			KP_FAIL(why, "from= given twice; not imported",
-			    KP_ERR_INVALID);
-		*have_from = 1;
-		return parse_from(k, val, why);
-	}
-	if (IS("expiry-time")) {
-		if (parse_expiry(val, &t) != 0)
-			KP_FAIL(why,
-			    "expiry-time= is not YYYYMMDD[Z] or "
-			    "YYYYMMDDHHMM[SS][Z]; not imported",
-			    KP_ERR_INVALID);
-		if (t < k->expires)
-			k->expires = t; /* sshd honours the earliest */
-		return 0;
-	}
-	if (IS("command")) {
-		size_t n = strlen(val);
-
-		if (*have_command)
-			KP_FAIL(why, "command= given twice; not imported",
-			    KP_ERR_INVALID);
-		*have_command = 1;
-		if (n == 0 || strchr(val, '"') != NULL || val[n - 1] == '\\' ||
-		    !kp_value_clean(val, KP_VALUE_MAX, NULL))
-			KP_FAIL(why,
-			    "command= is empty or holds a quote, a trailing "
-			    "backslash or a control character, which keyauth "
-			    "cannot express; not imported",
-			    KP_ERR_INVALID);
-		if ((k->command = strdup(val)) == NULL)
-			return KP_ERR_NOMEM;
-		return 0;
-	}
-	if (IS("permitopen") || IS("permitlisten")) {
-		snprintf(opt, sizeof(opt), "%.*s=\"%s\"", (int)nl, name, val);
-		if (strlen(val) > KP_VALUE_MAX || !kp_option_allowed(opt, NULL))
-			KP_FAIL(why,
-			    "permitopen/permitlisten value keyauth cannot "
-			    "express (host:port); not imported",
-			    KP_ERR_INVALID);
-		return strv_add(&k->options, &k->noptions, opt, strlen(opt));
-	}
-	if (IS("environment")) {
-		/* Leaving it out takes something away; it grants nothing. */
-		snprintf(opt, sizeof(opt), "%.*s=\"...\"", (int)nl, name);
-		if ((r = strv_add(
-		         &k->dropped, &k->ndropped, opt, strlen(opt))) != 0)
-			return r;
-		return 0;
-	}
-	if (IS("tunnel"))
-		KP_FAIL(why,
-		    "tunnel= restricts the key and is not supported; not "
-		    "imported",
-		    KP_ERR_INVALID);
-	if (IS("principals"))
-		KP_FAIL(why,
-		    "principals= is for certificates, which are not "
-		    "supported; not imported",
-		    KP_ERR_INVALID);
-	KP_FAIL(why,
-	    "unknown option (sshd refuses the whole line); not imported",
-	    KP_ERR_INVALID);
-#undef IS
-}
-
-/* Options as sshd reads them: name[="value"], values with \" escapes. */
-static int
-parse_options(struct kp_authkey *k, const char **sp, const char **why)
-{
-	const char *s = *sp, *name;
-	char *val = NULL;
-	size_t nl, vl;
-	int r, have_command = 0, have_from = 0;
-
-	for (;;) {
-		name = s;
-		while (*s != '\0' && *s != '=' && *s != ',' && *s != ' ' &&
-		    *s != '\t')
-			s++;
-		if ((nl = (size_t)(s - name)) == 0)
-			KP_FAIL(why, "empty option", KP_ERR_INVALID);
-		if (*s == '=') {
-			if (*++s != '"')
-				KP_FAIL(why, "option value without quotes",
-				    KP_ERR_INVALID);
-			s++;
-			if ((val = malloc(strlen(s) + 1)) == NULL)
-				return KP_ERR_NOMEM;
-			for (vl = 0; *s != '"'; s++) {
-				if (*s == '\0') {
-					free(val);
-					KP_FAIL(why, "unterminated quote",
-					    KP_ERR_INVALID);
-				}
-				if (s[0] == '\\' && s[1] == '"')
-					s++;
-				val[vl++] = *s;
-			}
-			val[vl] = '\0';
-			s++;
-		}
-		r = apply_option(
-		    k, name, nl, val, &have_command, &have_from, why);
-		free(val);
-		val = NULL;
-		if (r != 0)
-			return r;
-		if (*s == ',') {
-			s++;
-			continue;
-		}
-		if (*s != ' ' && *s != '\t')
-			KP_FAIL(
-			    why, "no key after the options", KP_ERR_INVALID);
-		*sp = s;
-		return 0;
-	}
-}
-
-int
-kp_authkey_parse(const char *line, struct kp_authkey *out, const char **why)
-{
-	struct kp_authkey k;
-	const char *s = line, *t, *b;
-	char *kl = NULL;
-	size_t tl, bl;
-	int r;
-
-	if (why != NULL)
-		*why = NULL;
-	if (out == NULL || line == NULL)
-		return KP_ERR_ARG;
-	memset(out, 0, sizeof(*out));
-	out->expires = KP_TIME_NONE_AFTER;
-	memset(&k, 0, sizeof(k));
-	k.expires = KP_TIME_NONE_AFTER;
-	if (strlen(line) > IMPORT_LINE_MAX)
-		KP_FAIL(why, "line too long", KP_ERR_TOOBIG);
-	while (*s == ' ' || *s == '\t')
-		s++;
-	for (t = s; *t != '\0' && *t != ' ' && *t != '\t'; t++)
-		;
-	if (!key_type_word(s, (size_t)(t - s)) &&
-	    (r = parse_options(&k, &s, why)) != 0)
-		goto out;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	t = s;
-	for (tl = 0; t[tl] != '\0' && t[tl] != ' ' && t[tl] != '\t'; tl++)
-		;
-	for (b = t + tl; *b == ' ' || *b == '\t'; b++)
-		;
-	for (bl = 0; b[bl] != '\0' && b[bl] != ' ' && b[bl] != '\t'; bl++)
-		;
-	if (tl == 0 || bl == 0) {
-		KP_WHY(why, "no key type and base64 on the line");
-		r = KP_ERR_INVALID;
-		goto out;
-	}
-	if ((kl = malloc(tl + bl + 2)) == NULL) {
-		r = KP_ERR_NOMEM;
-		goto out;
-	}
-	memcpy(kl, t, tl);
-	kl[tl] = ' ';
-	memcpy(kl + tl + 1, b, bl);
-	kl[tl + 1 + bl] = '\0';
-	if ((r = kp_pubkey_parse_line(kl, &k.key, why, NULL)) != 0)
-		goto out;
-	/* The comment, as the rest of the line: kept for the reviewer. */
-	for (b += bl; *b == ' ' || *b == '\t'; b++)
-		;
-	free(k.key->comment);
-	k.key->comment = NULL;
-	if (*b != '\0' && (k.key->comment = strdup(b)) == NULL) {
-		r = KP_ERR_NOMEM;
-		goto out;
-	}
-	*out = k; /* ownership to the caller */
-	memset(&k, 0, sizeof(k));
-	r = 0;
-out:
-	free(kl);
-	kp_authkey_clear(&k);
-	return r;
 }
 
 /* ------------------------------------------------------------ paths */
@@ -705,7 +356,8 @@ base_id(const struct ientry *e, char *out, size_t len)
 			char c = *s;
 
 			if (!((c >= 'a' && c <= 'z') ||
-			        (c >= 'A' && c <= 'Z') || is_digit(c) ||
+			        (c >= 'A' && c <= 'Z') ||
+			        (c >= '0' && c <= '9') ||
 			        strchr("._@+-", c) != NULL))
 				c = '-';
 			if (c == '-' && (i == 0 || out[i - 1] == '-'))
@@ -724,15 +376,144 @@ base_id(const struct ientry *e, char *out, size_t len)
 	}
 }
 
+/* An id for entry i that none before it has; ids keeps *out. */
+static int
+unique_id(struct kp_strtab *ids, const struct ientry *e, size_t i, char **out)
+{
+	char base[64], id[KP_ID_MAX + 1];
+	size_t k;
+
+	base_id(e, base, sizeof(base));
+	snprintf(id, sizeof(id), "%s", base);
+	for (k = 2; kp_strtab_get(ids, id, NULL); k++) {
+		if (k == 2)
+			snprintf(id, sizeof(id), "%s-%s", base, e->accounts[0]);
+		else
+			snprintf(id, sizeof(id), "%s-%zu", base, k);
+		if (!kp_id_valid(id))
+			snprintf(id, sizeof(id), "key-%zu-%zu", i, k);
+	}
+	if ((*out = strdup(id)) == NULL)
+		return KP_ERR_NOMEM;
+	return kp_strtab_put(ids, *out, i, NULL) < 0 ? KP_ERR_NOMEM : 0;
+}
+
+/*
+ * The owner of entry i: all entries of one key must name the same owner,
+ * so it is the first entry's (by the key's comment, or "unknown").
+ */
+static int
+entry_owner(
+    const struct kp_import *im, struct kp_strtab *owners, size_t i, char **out)
+{
+	const struct ientry *first;
+	size_t j;
+
+	*out = NULL;
+	if (!kp_strtab_get(owners, im->e[i].k.key->fp, &j)) {
+		if (kp_strtab_put(owners, im->e[i].k.key->fp, i, NULL) < 0)
+			return KP_ERR_NOMEM;
+		j = i;
+	}
+	first = &im->e[j];
+	*out =
+	    clean_copy(im->owner_from_comment && first->k.key->comment != NULL
+	            ? first->k.key->comment
+	            : "unknown",
+	        256);
+	return *out != NULL ? 0 : KP_ERR_NOMEM;
+}
+
+/* The entry's comment: the key's own, then where it was imported from. */
+static int
+entry_comment(const struct ientry *e, char **out)
+{
+	struct kp_buf cb;
+	char *c = NULL;
+	int r;
+
+	*out = NULL;
+	kp_buf_init(&cb, KP_VALUE_MAX);
+	if (e->k.key->comment != NULL)
+		kp_buf_printf(&cb, "%s; ", e->k.key->comment);
+	kp_buf_printf(&cb, "imported from %s", e->origin);
+	if (e->norigins > 1)
+		kp_buf_printf(&cb, " and %zu more", e->norigins - 1);
+	if (cb.err == KP_ERR_TOOBIG) {
+		kp_buf_free(&cb);
+		kp_buf_init(&cb, KP_VALUE_MAX);
+		kp_buf_puts(&cb, "imported");
+	}
+	if ((r = kp_buf_take(&cb, &c, NULL)) != 0)
+		return r;
+	*out = clean_copy(c, KP_VALUE_MAX);
+	free(c);
+	return *out != NULL ? 0 : KP_ERR_NOMEM;
+}
+
+/* "    NAME: [a, b]", every item quoted. */
+static void
+yq_list(struct kp_buf *b, const char *name, char *const *v, size_t n)
+{
+	size_t i;
+
+	kp_buf_printf(b, "    %s: [", name);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			kp_buf_puts(b, ", ");
+		yq(b, v[i]);
+	}
+	kp_buf_puts(b, "]\n");
+}
+
+/* One keys entry of the policy. */
+static void
+put_entry(struct kp_buf *b, const struct ientry *e, const char *id,
+    const char *owner, const char *comment)
+{
+	char addr[64], ts[64];
+	size_t i;
+
+	kp_buf_puts(b, "  - id: ");
+	yq(b, id);
+	kp_buf_puts(b, "\n    owner: ");
+	yq(b, owner);
+	kp_buf_printf(
+	    b, "\n    key: \"%s %s\"\n", e->k.key->type, e->k.key->b64);
+	yq_list(b, "accounts", e->accounts, e->naccounts);
+	if (e->k.nsources > 0) {
+		kp_buf_puts(b, "    from: [");
+		for (i = 0; i < e->k.nsources; i++) {
+			kp_cidr_format(&e->k.sources[i], addr, sizeof(addr));
+			if (i > 0)
+				kp_buf_puts(b, ", ");
+			yq(b, addr);
+		}
+		kp_buf_puts(b, "]\n");
+	}
+	if (e->k.expires != KP_TIME_NONE_AFTER) {
+		kp_time_format(e->k.expires, ts, sizeof(ts));
+		kp_buf_printf(b, "    expires: %s\n", ts);
+	}
+	if (e->k.noptions > 0)
+		yq_list(b, "options", e->k.options, e->k.noptions);
+	if (e->k.command != NULL) {
+		kp_buf_puts(b, "    command: ");
+		yq(b, e->k.command);
+		kp_buf_putc(b, '\n');
+	}
+	kp_buf_puts(b, "    comment: ");
+	yq(b, comment);
+	kp_buf_putc(b, '\n');
+}
+
 int
 kp_import_yaml(const struct kp_import *im, char **out)
 {
 	struct kp_strtab ids, owners;
 	struct kp_buf b;
-	const struct ientry *e;
-	char base[64], id[KP_ID_MAX + 1], addr[64], ts[64];
 	char **idv = NULL, *owner = NULL, *comment = NULL;
-	size_t i, j, k;
+	size_t i;
 	int r = 0;
 
 	if (out != NULL)
@@ -754,116 +535,14 @@ kp_import_yaml(const struct kp_import *im, char **out)
 	if (im->n > 0)
 		kp_buf_puts(&b, "keys:\n");
 	for (i = 0; i < im->n && b.err == 0; i++) {
-		e = &im->e[i];
-		base_id(e, base, sizeof(base));
-		snprintf(id, sizeof(id), "%s", base);
-		for (k = 2; kp_strtab_get(&ids, id, NULL); k++) {
-			if (k == 2)
-				snprintf(id, sizeof(id), "%s-%s", base,
-				    e->accounts[0]);
-			else
-				snprintf(id, sizeof(id), "%s-%zu", base, k);
-			if (!kp_id_valid(id))
-				snprintf(id, sizeof(id), "key-%zu-%zu", i, k);
-		}
-		if ((idv[i] = strdup(id)) == NULL) {
-			r = KP_ERR_NOMEM;
+		if ((r = unique_id(&ids, &im->e[i], i, &idv[i])) != 0 ||
+		    (r = entry_owner(im, &owners, i, &owner)) != 0 ||
+		    (r = entry_comment(&im->e[i], &comment)) != 0)
 			goto out;
-		}
-		if ((r = kp_strtab_put(&ids, idv[i], i, NULL)) < 0)
-			goto out;
-		/* All entries of one key must name the same owner. */
-		if (kp_strtab_get(&owners, e->k.key->fp, &j))
-			owner = clean_copy(im->owner_from_comment &&
-			            im->e[j].k.key->comment != NULL
-			        ? im->e[j].k.key->comment
-			        : "unknown",
-			    256);
-		else {
-			if ((r = kp_strtab_put(
-			         &owners, e->k.key->fp, i, NULL)) < 0)
-				goto out;
-			owner = clean_copy(
-			    im->owner_from_comment && e->k.key->comment != NULL
-			        ? e->k.key->comment
-			        : "unknown",
-			    256);
-		}
-		if (owner == NULL) {
-			r = KP_ERR_NOMEM;
-			goto out;
-		}
-		kp_buf_puts(&b, "  - id: ");
-		yq(&b, id);
-		kp_buf_puts(&b, "\n    owner: ");
-		yq(&b, owner);
-		kp_buf_printf(&b, "\n    key: \"%s %s\"\n    accounts: [",
-		    e->k.key->type, e->k.key->b64);
-		for (j = 0; j < e->naccounts; j++) {
-			if (j > 0)
-				kp_buf_puts(&b, ", ");
-			yq(&b, e->accounts[j]);
-		}
-		kp_buf_puts(&b, "]\n");
-		if (e->k.nsources > 0) {
-			kp_buf_puts(&b, "    from: [");
-			for (j = 0; j < e->k.nsources; j++) {
-				kp_cidr_format(
-				    &e->k.sources[j], addr, sizeof(addr));
-				if (j > 0)
-					kp_buf_puts(&b, ", ");
-				yq(&b, addr);
-			}
-			kp_buf_puts(&b, "]\n");
-		}
-		if (e->k.expires != KP_TIME_NONE_AFTER) {
-			kp_time_format(e->k.expires, ts, sizeof(ts));
-			kp_buf_printf(&b, "    expires: %s\n", ts);
-		}
-		if (e->k.noptions > 0) {
-			kp_buf_puts(&b, "    options: [");
-			for (j = 0; j < e->k.noptions; j++) {
-				if (j > 0)
-					kp_buf_puts(&b, ", ");
-				yq(&b, e->k.options[j]);
-			}
-			kp_buf_puts(&b, "]\n");
-		}
-		if (e->k.command != NULL) {
-			kp_buf_puts(&b, "    command: ");
-			yq(&b, e->k.command);
-			kp_buf_putc(&b, '\n');
-		}
+		put_entry(&b, &im->e[i], idv[i], owner, comment);
+		free(owner);
 		free(comment);
-		comment = NULL;
-		{
-			struct kp_buf cb;
-
-			kp_buf_init(&cb, KP_VALUE_MAX);
-			if (e->k.key->comment != NULL)
-				kp_buf_printf(&cb, "%s; ", e->k.key->comment);
-			kp_buf_printf(&cb, "imported from %s", e->origin);
-			if (e->norigins > 1)
-				kp_buf_printf(
-				    &cb, " and %zu more", e->norigins - 1);
-			if (cb.err == KP_ERR_TOOBIG) {
-				kp_buf_free(&cb);
-				kp_buf_init(&cb, KP_VALUE_MAX);
-				kp_buf_puts(&cb, "imported");
-			}
-			if ((r = kp_buf_take(&cb, &comment, NULL)) != 0)
-				goto out;
-		}
-		free(owner);
-		if ((owner = clean_copy(comment, KP_VALUE_MAX)) == NULL) {
-			r = KP_ERR_NOMEM;
-			goto out;
-		}
-		kp_buf_puts(&b, "    comment: ");
-		yq(&b, owner);
-		kp_buf_putc(&b, '\n');
-		free(owner);
-		owner = NULL;
+		owner = comment = NULL;
 	}
 	if ((r = b.err) != 0)
 		goto out;

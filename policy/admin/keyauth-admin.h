@@ -43,8 +43,37 @@ void kp_csv_field(struct kp_buf *b, const char *s);
 void kp_text_safe(struct kp_buf *b, const char *s);
 /* Display width of a UTF-8 string (code points; a good enough measure). */
 size_t kp_text_width(const char *s);
+/* A time as report and diff print it; none when it is absent. */
+void kp_buf_put_time(struct kp_buf *b, int64_t t, const char *none);
 /* Output limit of the formatters. */
 #define KP_ADMIN_OUT_MAX ((size_t)1 << 31)
+
+/*
+ * A text table: cells are added left to right, row by row, then written
+ * under their headings, every column as wide as its widest cell and two
+ * spaces between columns (the last column is not padded). Errors are
+ * sticky and come out of kp_table_write.
+ */
+struct kp_table {
+	const char *const *head; /* ncols headings, borrowed */
+	size_t ncols;
+	struct kp_buf text; /* every cell's text, each NUL-terminated */
+	size_t *cell; /* where each cell starts in text */
+	size_t ncells, cap;
+};
+
+void kp_table_init(struct kp_table *t, const char *const *head, size_t ncols);
+void kp_table_free(struct kp_table *t);
+/* Start the next cell: its text is what is appended to the buffer returned. */
+struct kp_buf *kp_table_cell(struct kp_table *t);
+/* The next cell is s ("" for NULL), or s made safe by kp_text_safe. */
+void kp_table_put(struct kp_table *t, const char *s);
+void kp_table_put_safe(struct kp_table *t, const char *s);
+/* Complete rows so far. */
+size_t kp_table_rows(const struct kp_table *t);
+/* The headings and the rows into b, each line starting with indent. */
+int kp_table_write(
+    struct kp_buf *b, const struct kp_table *t, const char *indent);
 
 /* ------------------------------------------------------------ report */
 
@@ -132,13 +161,6 @@ int kp_diff_access_changed(const struct kp_diff *d);
 int kp_diff_format(const struct kp_diff *d, enum kp_format fmt, char **out);
 void kp_diff_free(struct kp_diff *d);
 
-/*
- * 1 if the union of the networks in a covers every address of the union
- * of b (nb == 0 means "any address"; na == 0 covers everything).
- */
-int kp_cidrs_cover(
-    const struct kp_cidr *a, size_t na, const struct kp_cidr *b, size_t nb);
-
 /* ---------------------------------------------------------- audit log */
 
 /* Longest line kept; longer lines are counted as malformed. */
@@ -182,32 +204,6 @@ void kp_auditlog_counts(
     const struct kp_auditlog *a, struct kp_auditlog_counts *out);
 
 /* ------------------------------------------------------------- import */
-
-/* One parsed authorized_keys line. */
-struct kp_authkey {
-	struct kp_pubkey *key;
-	struct kp_cidr *sources; /* from="..." */
-	size_t nsources;
-	int64_t expires; /* expiry-time="..."; KP_TIME_NONE_AFTER */
-	char **options; /* the restricting options kept */
-	size_t noptions;
-	char *command; /* command="..."; NULL */
-	char **dropped; /* options left out (they do not widen access) */
-	size_t ndropped;
-};
-void kp_authkey_clear(struct kp_authkey *k);
-
-/*
- * Parse one authorized_keys line (not empty, not a comment). Fails
- * (KP_ERR_INVALID, *why) when the line cannot be represented without
- * widening access: a from= with a host name, wildcard or negation, a
- * command with a quote, an option that is unknown (sshd ignores such a
- * line), not allow-listed and restricting (tunnel=), cert-authority,
- * an unsupported key. environment= is dropped (reported in dropped).
- * expiry-time without Z is local time, as sshd reads it.
- */
-int kp_authkey_parse(
-    const char *line, struct kp_authkey *out, const char **why);
 
 /*
  * The account an authorized_keys path belongs to: .../home/NAME/.ssh/

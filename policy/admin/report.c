@@ -17,141 +17,6 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ------------------------------------------------------- shared output */
-
-int
-kp_format_parse(const char *s, enum kp_format *out)
-{
-	if (s == NULL || out == NULL)
-		return KP_ERR_ARG;
-	if (strcmp(s, "text") == 0)
-		*out = KP_FORMAT_TEXT;
-	else if (strcmp(s, "csv") == 0)
-		*out = KP_FORMAT_CSV;
-	else if (strcmp(s, "json") == 0)
-		*out = KP_FORMAT_JSON;
-	else
-		return KP_ERR_ARG;
-	return 0;
-}
-
-/*
- * Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes there
- * are not one (shortest form, no surrogates, at most U+10FFFF).
- */
-static size_t
-utf8_seq(const unsigned char *s, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0; /* also stops at the NUL */
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return n;
-}
-
-void
-kp_json_str(struct kp_buf *b, const char *s)
-{
-	const unsigned char *p;
-	uint32_t cp;
-	size_t n;
-
-	if (s == NULL) {
-		kp_buf_puts(b, "null");
-		return;
-	}
-	kp_buf_putc(b, '"');
-	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
-		if ((n = utf8_seq(p, &cp)) == 0) {
-			kp_buf_printf(b, "\\u%04x", *p);
-			n = 1;
-			continue;
-		}
-		if (cp == '"' || cp == '\\')
-			kp_buf_printf(b, "\\%c", (char)cp);
-		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-			kp_buf_printf(b, "\\u%04x", (unsigned)cp);
-		else
-			kp_buf_put(b, p, n);
-	}
-	kp_buf_putc(b, '"');
-}
-
-void
-kp_csv_field(struct kp_buf *b, const char *s)
-{
-	const char *p;
-
-	if (s == NULL)
-		s = "";
-	if (strpbrk(s, ",\"\r\n ") == NULL) {
-		kp_buf_puts(b, s);
-		return;
-	}
-	kp_buf_putc(b, '"');
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '"')
-			kp_buf_putc(b, '"');
-		kp_buf_putc(b, *p);
-	}
-	kp_buf_putc(b, '"');
-}
-
-void
-kp_text_safe(struct kp_buf *b, const char *s)
-{
-	const unsigned char *p;
-	uint32_t cp;
-	size_t n;
-
-	if (s == NULL)
-		s = "-";
-	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
-		n = utf8_seq(p, &cp);
-		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-		    cp == '\\') {
-			kp_buf_printf(b, "\\x%02x", *p);
-			n = 1;
-			continue;
-		}
-		kp_buf_put(b, p, n);
-	}
-}
-
-size_t
-kp_text_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 /* ---------------------------------------------------------------- rows */
 
 static const char *const status_text[] = {
@@ -358,14 +223,12 @@ put_restrictions(struct kp_buf *b, const struct kp_entry *e, const char *none)
 		    b, "%scommand=\"%s\"", e->noptions ? "," : "", e->command);
 }
 
-/* One cell of the text table, in a scratch buffer. */
-static int
+/* One cell of the text table, appended to b. */
+static void
 cell(const struct kp_report_row *row, enum col c, struct kp_buf *b)
 {
 	const struct kp_entry *e = row->entry;
 
-	kp_buf_free(b);
-	kp_buf_init(b, KP_ADMIN_OUT_MAX);
 	switch (c) {
 	case C_ACCOUNT:
 		kp_buf_puts(b, row->account);
@@ -397,12 +260,9 @@ cell(const struct kp_report_row *row, enum col c, struct kp_buf *b)
 	case C_RESTRICT:
 		put_restrictions(b, e, "-");
 		break;
-	default:
-		return KP_ERR_INTERNAL;
+	case C_COUNT:
+		break;
 	}
-	if (b->s == NULL)
-		kp_buf_puts(b, "");
-	return b->err;
 }
 
 static void
@@ -447,9 +307,9 @@ static int
 format_text(const struct kp_policy *p, const struct kp_report_filter *f,
     int64_t at, const struct kp_report_row *rows, size_t n, struct kp_buf *b)
 {
-	struct kp_buf c;
-	size_t w[C_COUNT], i, k, cw;
-	int r = 0;
+	struct kp_table t;
+	size_t i, k;
+	int r;
 
 	header(b, p, f, at);
 	kp_buf_putc(b, '\n');
@@ -457,38 +317,18 @@ format_text(const struct kp_policy *p, const struct kp_report_filter *f,
 		kp_buf_puts(b, "no access: no entry matches\n");
 		return b->err;
 	}
-	kp_buf_init(&c, KP_ADMIN_OUT_MAX);
-	for (k = 0; k < C_COUNT; k++)
-		w[k] = strlen(col_names[k]);
+	kp_table_init(&t, col_names, C_COUNT);
 	for (i = 0; i < n; i++) {
-		for (k = 0; k < C_COUNT; k++) {
-			if ((r = cell(&rows[i], k, &c)) != 0)
-				goto out;
-			if ((cw = kp_text_width(c.s)) > w[k])
-				w[k] = cw;
-		}
+		for (k = 0; k < C_COUNT; k++)
+			cell(&rows[i], k, kp_table_cell(&t));
 	}
-	for (k = 0; k + 1 < C_COUNT; k++)
-		kp_buf_printf(b, "%-*s  ", (int)w[k], col_names[k]);
-	kp_buf_printf(b, "%s\n", col_names[C_COUNT - 1]);
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < C_COUNT; k++) {
-			if ((r = cell(&rows[i], k, &c)) != 0)
-				goto out;
-			kp_buf_puts(b, c.s);
-			if (k + 1 == C_COUNT) {
-				kp_buf_putc(b, '\n');
-				break;
-			}
-			for (cw = kp_text_width(c.s); cw < w[k] + 2; cw++)
-				kp_buf_putc(b, ' ');
-		}
-	}
+	r = kp_table_write(b, &t, "");
+	kp_table_free(&t);
+	if (r != 0)
+		return r;
 	kp_buf_putc(b, '\n');
 	summary(b, rows, n);
-out:
-	kp_buf_free(&c);
-	return r != 0 ? r : b->err;
+	return b->err;
 }
 
 static int

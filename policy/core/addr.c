@@ -124,11 +124,10 @@ unmap(struct kp_cidr *c)
 	c->prefix -= 96;
 }
 
-int
-kp_addr_parse(const char *s, struct kp_cidr *out, const char **why)
+/* What both parsers check first; out is zeroed. */
+static int
+parse_start(const char *s, struct kp_cidr *out, const char **why)
 {
-	int r;
-
 	if (why != NULL)
 		*why = NULL;
 	if (out == NULL)
@@ -136,6 +135,16 @@ kp_addr_parse(const char *s, struct kp_cidr *out, const char **why)
 	memset(out, 0, sizeof(*out));
 	if (s == NULL)
 		KP_FAIL(why, "missing address", KP_ERR_ARG);
+	return 0;
+}
+
+int
+kp_addr_parse(const char *s, struct kp_cidr *out, const char **why)
+{
+	int r;
+
+	if ((r = parse_start(s, out, why)) != 0)
+		return r;
 	if (strchr(s, '/') != NULL)
 		KP_FAIL(why, "a single address was expected, not a network",
 		    KP_ERR_INVALID);
@@ -192,13 +201,8 @@ kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why)
 	unsigned prefix = 0, max;
 	int r;
 
-	if (why != NULL)
-		*why = NULL;
-	if (out == NULL)
-		return KP_ERR_ARG;
-	memset(out, 0, sizeof(*out));
-	if (s == NULL)
-		KP_FAIL(why, "missing address", KP_ERR_ARG);
+	if ((r = parse_start(s, out, why)) != 0)
+		return r;
 	if ((n = strnlen(s, ADDR_TEXT_MAX)) >= ADDR_TEXT_MAX)
 		KP_FAIL(why, "address too long", KP_ERR_INVALID);
 	if ((slash = memchr(s, '/', n)) == NULL)
@@ -255,25 +259,88 @@ fail:
 	return r;
 }
 
-int
-kp_cidr_match(const struct kp_cidr *net, const struct kp_cidr *addr)
+/* 1 if c is of a known family with a prefix that fits it. */
+static int
+cidr_valid(const struct kp_cidr *c)
 {
-	unsigned full, rest, max;
+	return (c->family == 4 && c->prefix <= 32) ||
+	    (c->family == 6 && c->prefix <= 128);
+}
 
-	if (net == NULL || addr == NULL || net->family != addr->family)
-		return 0;
-	if (net->family != 4 && net->family != 6)
-		return 0;
-	max = net->family == 4 ? 32 : 128;
-	if (net->prefix > max || addr->prefix != max)
+/* 1 if network net holds every address of network x (or of address x). */
+static int
+cidr_contains(const struct kp_cidr *net, const struct kp_cidr *x)
+{
+	unsigned full, rest;
+
+	if (!cidr_valid(net) || !cidr_valid(x) || net->family != x->family ||
+	    net->prefix > x->prefix)
 		return 0;
 	full = net->prefix / 8;
 	rest = net->prefix % 8;
-	if (memcmp(net->addr, addr->addr, full) != 0)
+	if (memcmp(net->addr, x->addr, full) != 0)
 		return 0;
-	if (rest != 0 &&
-	    ((net->addr[full] ^ addr->addr[full]) & (0xff << (8 - rest))) != 0)
+	return rest == 0 ||
+	    ((net->addr[full] ^ x->addr[full]) & (0xff << (8 - rest))) == 0;
+}
+
+int
+kp_cidr_match(const struct kp_cidr *net, const struct kp_cidr *addr)
+{
+	if (net == NULL || addr == NULL ||
+	    addr->prefix != (addr->family == 4 ? 32 : 128))
 		return 0;
+	return cidr_contains(net, addr);
+}
+
+/*
+ * 1 if the union of s covers x. Only a network strictly inside x can
+ * help cover it piecewise, so x is halved only then; the depth is bounded
+ * by the address length (at most 129 levels).
+ */
+static int
+covered(const struct kp_cidr *x, const struct kp_cidr *s, size_t ns)
+{
+	struct kp_cidr h;
+	size_t i;
+	int inside = 0, max = x->family == 4 ? 32 : 128;
+
+	for (i = 0; i < ns; i++) {
+		if (cidr_contains(&s[i], x))
+			return 1;
+		if (!inside && cidr_contains(x, &s[i]))
+			inside = 1;
+	}
+	if (!inside || x->prefix >= max)
+		return 0;
+	h = *x;
+	h.prefix++;
+	h.addr[x->prefix / 8] &= (uint8_t) ~(0x80 >> (x->prefix % 8));
+	if (!covered(&h, s, ns))
+		return 0;
+	h.addr[x->prefix / 8] |= (uint8_t)(0x80 >> (x->prefix % 8));
+	return covered(&h, s, ns);
+}
+
+int
+kp_cidrs_cover(
+    const struct kp_cidr *a, size_t na, const struct kp_cidr *b, size_t nb)
+{
+	struct kp_cidr all[2];
+	size_t i;
+
+	if (na == 0)
+		return 1; /* any address covers everything */
+	if (nb == 0) {
+		memset(all, 0, sizeof(all));
+		all[0].family = 4;
+		all[1].family = 6;
+		b = all;
+		nb = 2;
+	}
+	for (i = 0; i < nb; i++)
+		if (!covered(&b[i], a, na))
+			return 0;
 	return 1;
 }
 

@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "keyauth.h"
 #include "kp-internal.h"
@@ -294,4 +296,468 @@ kp_authkeys_line(const char *type, const char *b64, const char *id,
 	if ((r = kp_buf_take(&b, out, NULL)) != 0)
 		return r;
 	return 0;
+}
+
+/* ------------------------------------------------------------- parsing */
+
+/*
+ * kp_authkey_parse reads a line as sshd does, and keeps only what keyauth
+ * can express without widening access: a restriction it cannot carry over
+ * refuses the line (the caller, keyauthctl import, reports it), and an
+ * option whose loss only takes something away (environment=) is dropped
+ * and named in k->dropped.
+ */
+
+/* Lines longer than this are refused (sshd's own limit is lower still). */
+#define AUTHKEY_PARSE_MAX (64 * 1024)
+
+void
+kp_authkey_clear(struct kp_authkey *k)
+{
+	size_t i;
+
+	if (k == NULL)
+		return;
+	kp_pubkey_free(k->key);
+	free(k->sources);
+	for (i = 0; i < k->noptions; i++)
+		free(k->options[i]);
+	free(k->options);
+	free(k->command);
+	for (i = 0; i < k->ndropped; i++)
+		free(k->dropped[i]);
+	free(k->dropped);
+	memset(k, 0, sizeof(*k));
+	k->expires = KP_TIME_NONE_AFTER;
+}
+
+static int
+strv_add(char ***v, size_t *n, const char *s, size_t len)
+{
+	char **tmp, *c;
+
+	if ((c = strndup(s, len)) == NULL)
+		return KP_ERR_NOMEM;
+	if ((tmp = reallocarray(*v, *n + 1, sizeof(*tmp))) == NULL) {
+		free(c);
+		return KP_ERR_NOMEM;
+	}
+	*v = tmp;
+	(*v)[(*n)++] = c;
+	return 0;
+}
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The number of the n digits at s. */
+static int
+digits(const char *s, size_t n)
+{
+	int v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+/*
+ * sshd's expiry-time: YYYYMMDD[Z] or YYYYMMDDHHMM[SS][Z]; without Z it
+ * is the system's local time.
+ */
+static int
+parse_expiry(const char *v, int64_t *out)
+{
+	char iso[64];
+	size_t n = strlen(v), i;
+	int utc = 0, Y, M, D, h = 0, m = 0, s = 0;
+	int64_t t;
+	struct tm tm;
+	time_t lt;
+
+	if (n > 0 && v[n - 1] == 'Z') {
+		utc = 1;
+		n--;
+	}
+	if (n != 8 && n != 12 && n != 14)
+		return KP_ERR_INVALID;
+	for (i = 0; i < n; i++)
+		if (!is_digit(v[i]))
+			return KP_ERR_INVALID;
+	Y = digits(v, 4);
+	M = digits(v + 4, 2);
+	D = digits(v + 6, 2);
+	if (n >= 12) {
+		h = digits(v + 8, 2);
+		m = digits(v + 10, 2);
+	}
+	if (n == 14)
+		s = digits(v + 12, 2);
+	snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02dZ", Y, M, D, h,
+	    m, s);
+	/* kp_time_parse validates the calendar */
+	if (kp_time_parse(iso, &t) != 0)
+		return KP_ERR_INVALID;
+	if (!utc) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = Y - 1900;
+		tm.tm_mon = M - 1;
+		tm.tm_mday = D;
+		tm.tm_hour = h;
+		tm.tm_min = m;
+		tm.tm_sec = s;
+		tm.tm_isdst = -1;
+		if ((lt = mktime(&tm)) == (time_t)-1)
+			return KP_ERR_INVALID;
+		t = (int64_t)lt;
+	}
+	*out = t;
+	return 0;
+}
+
+/* from="a,b": every item an address or CIDR, nothing sshd reads otherwise. */
+static int
+parse_from(struct kp_authkey *k, const char *v, const char **why)
+{
+	struct kp_cidr c, *tmp;
+	const char *p = v, *e;
+	char item[128];
+	size_t n;
+
+	for (;;) {
+		e = strchr(p, ',');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || n >= sizeof(item))
+			KP_FAIL(why, "from= has an empty or overlong item",
+			    KP_ERR_INVALID);
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (kp_cidr_parse(item, &c, NULL) != 0)
+			KP_FAIL(why,
+			    "from= holds a host name, wildcard, negation or "
+			    "bad CIDR, which keyauth cannot express (only "
+			    "addresses and CIDRs); key not imported",
+			    KP_ERR_INVALID);
+		if ((tmp = reallocarray(
+		         k->sources, k->nsources + 1, sizeof(*tmp))) == NULL)
+			return KP_ERR_NOMEM;
+		k->sources = tmp;
+		k->sources[k->nsources++] = c;
+		if (e == NULL)
+			return 0;
+		p = e + 1;
+	}
+}
+
+static int
+key_type_word(const char *s, size_t n)
+{
+	char t[64];
+
+	if (n == 0 || n >= sizeof(t))
+		return 0;
+	memcpy(t, s, n);
+	t[n] = '\0';
+	return kp_key_type_supported(t) || strcmp(t, "ssh-dss") == 0 ||
+	    strstr(t, "-cert-v01@openssh.com") != NULL;
+}
+
+/* The options of one line as they are read. */
+struct optstate {
+	struct kp_authkey *k;
+	int have_command, have_from;
+};
+
+/* A flag (an option without a value): kept as written if allow-listed. */
+static int
+opt_flag(struct optstate *o, const char *name, size_t nl, const char **why)
+{
+	char opt[KP_VALUE_MAX + 32];
+
+	if (nl == strlen("cert-authority") &&
+	    strncasecmp(name, "cert-authority", nl) == 0)
+		KP_FAIL(why,
+		    "cert-authority: a certificate authority, not a user key; "
+		    "not imported",
+		    KP_ERR_INVALID);
+	if (nl >= sizeof(opt))
+		KP_FAIL(why, "option too long", KP_ERR_INVALID);
+	memcpy(opt, name, nl);
+	opt[nl] = '\0';
+	if (!kp_option_allowed(opt, NULL))
+		KP_FAIL(why,
+		    "unknown option (sshd refuses the whole line); not "
+		    "imported",
+		    KP_ERR_INVALID);
+	return strv_add(&o->k->options, &o->k->noptions, name, nl);
+}
+
+static int
+opt_from(struct optstate *o, const char *name, size_t nl, const char *val,
+    const char **why)
+{
+	if (o->have_from)
+		KP_FAIL(why, "from= given twice; not imported", KP_ERR_INVALID);
+	o->have_from = 1;
+	return parse_from(o->k, val, why);
+}
+
+static int
+opt_expiry(struct optstate *o, const char *name, size_t nl, const char *val,
+    const char **why)
+{
+	int64_t t;
+
+	if (parse_expiry(val, &t) != 0)
+		KP_FAIL(why,
+		    "expiry-time= is not YYYYMMDD[Z] or YYYYMMDDHHMM[SS][Z]; "
+		    "not imported",
+		    KP_ERR_INVALID);
+	if (t < o->k->expires)
+		o->k->expires = t; /* sshd honours the earliest */
+	return 0;
+}
+
+/* The same rule as the emitter's: command_valid() above. */
+static int
+opt_command(struct optstate *o, const char *name, size_t nl, const char *val,
+    const char **why)
+{
+	if (o->have_command)
+		KP_FAIL(
+		    why, "command= given twice; not imported", KP_ERR_INVALID);
+	o->have_command = 1;
+	if (!command_valid(val))
+		KP_FAIL(why,
+		    "command= is empty or holds a quote, a trailing "
+		    "backslash or a control character, which keyauth "
+		    "cannot express; not imported",
+		    KP_ERR_INVALID);
+	if ((o->k->command = strdup(val)) == NULL)
+		return KP_ERR_NOMEM;
+	return 0;
+}
+
+/* permitopen="h:p", permitlisten="h:p": kept, written as sshd reads it. */
+static int
+opt_permit(struct optstate *o, const char *name, size_t nl, const char *val,
+    const char **why)
+{
+	char opt[KP_VALUE_MAX + 32];
+
+	snprintf(opt, sizeof(opt), "%.*s=\"%s\"", (int)nl, name, val);
+	if (strlen(val) > KP_VALUE_MAX || !kp_option_allowed(opt, NULL))
+		KP_FAIL(why,
+		    "permitopen/permitlisten value keyauth cannot "
+		    "express (host:port); not imported",
+		    KP_ERR_INVALID);
+	return strv_add(&o->k->options, &o->k->noptions, opt, strlen(opt));
+}
+
+/* Leaving environment= out takes something away; it grants nothing. */
+static int
+opt_environment(struct optstate *o, const char *name, size_t nl,
+    const char *val, const char **why)
+{
+	char opt[KP_VALUE_MAX + 32];
+
+	snprintf(opt, sizeof(opt), "%.*s=\"...\"", (int)nl, name);
+	return strv_add(&o->k->dropped, &o->k->ndropped, opt, strlen(opt));
+}
+
+/* The options that take a value; apply NULL: the line is refused. */
+static const struct {
+	const char *name;
+	int (*apply)(struct optstate *o, const char *name, size_t nl,
+	    const char *val, const char **why);
+	const char *refusal;
+} value_options[] = {
+    {"from", opt_from, NULL},
+    {"expiry-time", opt_expiry, NULL},
+    {"command", opt_command, NULL},
+    {"permitopen", opt_permit, NULL},
+    {"permitlisten", opt_permit, NULL},
+    {"environment", opt_environment, NULL},
+    {"tunnel", NULL,
+        "tunnel= restricts the key and is not supported; not imported"},
+    {"principals", NULL,
+        "principals= is for certificates, which are not supported; not "
+        "imported"},
+};
+
+/* One option with its dequoted value; val NULL for a flag. */
+static int
+apply_option(struct optstate *o, const char *name, size_t nl, const char *val,
+    const char **why)
+{
+	size_t i;
+
+	if (val == NULL)
+		return opt_flag(o, name, nl, why);
+	for (i = 0; i < sizeof(value_options) / sizeof(value_options[0]); i++) {
+		if (nl != strlen(value_options[i].name) ||
+		    strncasecmp(name, value_options[i].name, nl) != 0)
+			continue;
+		if (value_options[i].apply == NULL)
+			KP_FAIL(why, value_options[i].refusal, KP_ERR_INVALID);
+		return value_options[i].apply(o, name, nl, val, why);
+	}
+	KP_FAIL(why,
+	    "unknown option (sshd refuses the whole line); not imported",
+	    KP_ERR_INVALID);
+}
+
+/* The quoted value at *sp (just after '='), \" unescaped; *sp past it. */
+static int
+option_value(const char **sp, char **out, const char **why)
+{
+	const char *s = *sp;
+	char *val;
+	size_t vl;
+
+	*out = NULL;
+	if (*s != '"')
+		KP_FAIL(why, "option value without quotes", KP_ERR_INVALID);
+	s++;
+	if ((val = malloc(strlen(s) + 1)) == NULL)
+		return KP_ERR_NOMEM;
+	for (vl = 0; *s != '"'; s++) {
+		if (*s == '\0') {
+			free(val);
+			KP_FAIL(why, "unterminated quote", KP_ERR_INVALID);
+		}
+		if (s[0] == '\\' && s[1] == '"')
+			s++;
+		val[vl++] = *s;
+	}
+	val[vl] = '\0';
+	*sp = s + 1;
+	*out = val;
+	return 0;
+}
+
+/* Options as sshd reads them: name[="value"], comma-separated. */
+static int
+parse_options(struct kp_authkey *k, const char **sp, const char **why)
+{
+	struct optstate o;
+	const char *s = *sp, *name;
+	char *val = NULL;
+	size_t nl;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.k = k;
+	for (;;) {
+		name = s;
+		while (*s != '\0' && *s != '=' && *s != ',' && *s != ' ' &&
+		    *s != '\t')
+			s++;
+		if ((nl = (size_t)(s - name)) == 0)
+			KP_FAIL(why, "empty option", KP_ERR_INVALID);
+		if (*s == '=') {
+			s++;
+			if ((r = option_value(&s, &val, why)) != 0)
+				return r;
+		}
+		r = apply_option(&o, name, nl, val, why);
+		free(val);
+		val = NULL;
+		if (r != 0)
+			return r;
+		if (*s == ',') {
+			s++;
+			continue;
+		}
+		if (*s != ' ' && *s != '\t')
+			KP_FAIL(
+			    why, "no key after the options", KP_ERR_INVALID);
+		*sp = s;
+		return 0;
+	}
+}
+
+/* Length of the word at s (up to a blank or the end). */
+static size_t
+word(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] != '\0' && s[n] != ' ' && s[n] != '\t')
+		n++;
+	return n;
+}
+
+static const char *
+skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* "TYPE BASE64 [COMMENT]" at s into k->key; the comment is the rest. */
+static int
+parse_key_words(struct kp_authkey *k, const char *s, const char **why)
+{
+	const char *b;
+	char *kl;
+	size_t tl, bl;
+	int r;
+
+	tl = word(s);
+	b = skip_blanks(s + tl);
+	bl = word(b);
+	if (tl == 0 || bl == 0)
+		KP_FAIL(
+		    why, "no key type and base64 on the line", KP_ERR_INVALID);
+	if ((kl = malloc(tl + bl + 2)) == NULL)
+		return KP_ERR_NOMEM;
+	memcpy(kl, s, tl);
+	kl[tl] = ' ';
+	memcpy(kl + tl + 1, b, bl);
+	kl[tl + 1 + bl] = '\0';
+	r = kp_pubkey_parse_line(kl, &k->key, why, NULL);
+	free(kl);
+	if (r != 0)
+		return r;
+	/* The comment, as the rest of the line: kept for the reviewer. */
+	b = skip_blanks(b + bl);
+	free(k->key->comment);
+	k->key->comment = NULL;
+	if (*b != '\0' && (k->key->comment = strdup(b)) == NULL)
+		return KP_ERR_NOMEM;
+	return 0;
+}
+
+int
+kp_authkey_parse(const char *line, struct kp_authkey *out, const char **why)
+{
+	struct kp_authkey k;
+	const char *s;
+	int r;
+
+	if (why != NULL)
+		*why = NULL;
+	if (out == NULL || line == NULL)
+		return KP_ERR_ARG;
+	memset(out, 0, sizeof(*out));
+	out->expires = KP_TIME_NONE_AFTER;
+	memset(&k, 0, sizeof(k));
+	k.expires = KP_TIME_NONE_AFTER;
+	if (strlen(line) > AUTHKEY_PARSE_MAX)
+		KP_FAIL(why, "line too long", KP_ERR_TOOBIG);
+	s = skip_blanks(line);
+	if (!key_type_word(s, word(s)) && (r = parse_options(&k, &s, why)) != 0)
+		goto out;
+	if ((r = parse_key_words(&k, skip_blanks(s), why)) != 0)
+		goto out;
+	*out = k; /* ownership to the caller */
+	memset(&k, 0, sizeof(k));
+out:
+	kp_authkey_clear(&k);
+	return r;
 }

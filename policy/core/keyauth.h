@@ -125,6 +125,13 @@ int kp_addr_parse(const char *s, struct kp_cidr *out, const char **why);
 int kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why);
 /* 1 if addr (a single address) lies in net, else 0. */
 int kp_cidr_match(const struct kp_cidr *net, const struct kp_cidr *addr);
+/*
+ * 1 if the union of the networks in a covers every address of the union
+ * of b (nb == 0 means "any address"; na == 0 covers everything): whether
+ * a from: list admits all that another one did (keyauthctl diff).
+ */
+int kp_cidrs_cover(
+    const struct kp_cidr *a, size_t na, const struct kp_cidr *b, size_t nb);
 /* Canonical text: "192.0.2.0/24", "2001:db8::/32", "198.51.100.7" (no /32, /128). */
 void kp_cidr_format(const struct kp_cidr *c, char *buf, size_t len);
 
@@ -256,6 +263,36 @@ int kp_authkeys_line(const char *type, const char *b64, const char *id,
     const struct kp_cidr *sources, size_t nsources, int64_t expires,
     const char *const *options, size_t noptions, const char *command,
     char **out);
+
+/*
+ * The other direction: one authorized_keys line parsed, as keyauthctl
+ * import reads a file. Whatever kp_authkeys_line emits parses back to
+ * what it was given (the key's comment is then "keyauth:ID").
+ */
+struct kp_authkey {
+	struct kp_pubkey *key;
+	struct kp_cidr *sources; /* from="..." */
+	size_t nsources;
+	int64_t expires; /* expiry-time="..."; KP_TIME_NONE_AFTER */
+	char **options; /* the restricting options kept */
+	size_t noptions;
+	char *command; /* command="..."; NULL */
+	char **dropped; /* options left out (they do not widen access) */
+	size_t ndropped;
+};
+void kp_authkey_clear(struct kp_authkey *k);
+
+/*
+ * Parse one authorized_keys line (not empty, not a comment). Fails
+ * (KP_ERR_INVALID, *why) when the line cannot be represented without
+ * widening access: a from= with a host name, wildcard or negation, a
+ * command with a quote, an option that is unknown (sshd ignores such a
+ * line), not allow-listed and restricting (tunnel=), cert-authority,
+ * an unsupported key. environment= is dropped (reported in dropped).
+ * expiry-time without Z is local time, as sshd reads it.
+ */
+int kp_authkey_parse(
+    const char *line, struct kp_authkey *out, const char **why);
 
 /* ------------------------------------------------------------- files */
 

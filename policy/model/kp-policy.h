@@ -53,9 +53,6 @@ struct kp_revset {
 int kp_policy_index_revocations(struct kp_policy *p);
 void kp_revset_free(struct kp_revset *rs);
 
-/* A time as report and diff print it; none when it is absent. */
-void kp_buf_put_time(struct kp_buf *b, int64_t t, const char *none);
-
 /* Free what one element owns (not the element itself). */
 void kp_entry_clear(struct kp_entry *e);
 void kp_network_clear(struct kp_network *n);

@@ -2,7 +2,19 @@
 
 /*
  * The policy loader: YAML (libyaml's event parser) to struct kp_policy,
- * with every rule of SPEC section 2 checked on the way.
+ * with every rule of docs/policy-format.md checked on the way.
+ *
+ * The format itself is data: under "the format" below, each mapping (the
+ * top level, a keys entry, a revocation) is a table of fields, after
+ * libcyaml's schemas. A row names a field, says whether it is required or
+ * one of a set, and gives the function that parses its value and where
+ * that goes; a field's own rule (an id's syntax, an option's allow-list)
+ * is one small function, and the rules between fields of one mapping
+ * (not_before before expires, one owner per key) run once it is read. One
+ * walker (parse_mapping) applies a table, so every mapping reports
+ * unknown fields, missing ones and type errors the same way. A new field
+ * is a row and, when it has a rule of its own, a rule function; a new
+ * section is a row of the top level whose function parses it.
  *
  * Why events and not libyaml's document loader: released libyaml has no
  * limits, and its loader would build (and expand aliases into) a whole
@@ -11,7 +23,7 @@
  * item of `keys:` or `revoked:` is held as a tree at a time, in an arena
  * that is reused for the next item.
  *
- * Decisions (SPEC leaves them open):
+ * Decisions (the format leaves them open):
  *  - Tags are refused outright, even `!!str`: a tag can change what a
  *    scalar means to other YAML tools reviewing the same file.
  *  - `%YAML`/`%TAG` directives are refused (the grammar is fixed; the
@@ -40,6 +52,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,74 +394,104 @@ dup_key_error(struct loader *L, const struct node *k, unsigned first)
 	return nerr(L, k, "duplicate key '%s' (first at line %u)", k->s, first);
 }
 
-/*
- * Build the node that starts with ev (consumed) and everything under it.
- * Recursion is bounded by KP_POLICY_MAX_DEPTH (next_event enforces it).
- */
-static int
-read_node(struct loader *L, yaml_event_t *ev, struct node **out)
-{
-	struct node *n, *k, *v, *c;
-	struct kp_strtab keys;
-	yaml_event_t sub;
-	size_t first;
-	int r;
+static int read_node(struct loader *L, yaml_event_t *ev, struct node **out);
 
-	*out = NULL;
-	kp_strtab_init(&keys);
+/* A zeroed node in the arena, at ev's first character. */
+static struct node *
+new_node(struct loader *L, const yaml_event_t *ev)
+{
+	struct node *n;
+
 	if ((n = arena_alloc(&L->arena, sizeof(*n))) == NULL) {
-		r = ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-		goto out;
+		ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		return NULL;
 	}
 	memset(n, 0, sizeof(*n));
 	n->line = (unsigned)ev->start_mark.line + 1;
 	n->col = (unsigned)ev->start_mark.column + 1;
+	return n;
+}
 
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT:
-		n->type = N_SCALAR;
-		n->len = ev->data.scalar.length;
-		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		n->quoted =
-		    ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-		    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-		if (n->len > KP_KEYLINE_MAX) {
-			r = ferr(L, KP_ERR_TOOBIG, n->line, n->col,
-			    "value too long (%zu bytes; no value may exceed "
-			    "%d)",
-			    n->len, KP_KEYLINE_MAX);
-			goto out;
-		}
-		if (memchr(ev->data.scalar.value, '\0', n->len) != NULL) {
-			/* Only reachable through a "\0" escape. */
-			r = nerr(L, n, "value contains a NUL character");
-			goto out;
-		}
-		if ((n->s = arena_alloc(&L->arena, n->len + 1)) == NULL) {
-			r = ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-			goto out;
-		}
-		memcpy(n->s, ev->data.scalar.value, n->len);
-		n->s[n->len] = '\0';
-		*out = n;
-		r = 0;
-		goto out;
-	case YAML_SEQUENCE_START_EVENT:
-		n->type = N_SEQ;
-		break;
-	case YAML_MAPPING_START_EVENT:
-		n->type = N_MAP;
-		break;
-	default:
-		r = ferr(L, KP_ERR_INTERNAL, n->line, n->col,
-		    "unexpected YAML event %d", (int)ev->type);
-		goto out;
+/* The scalar of ev into n, its text copied into the arena. */
+static int
+read_scalar(struct loader *L, const yaml_event_t *ev, struct node *n)
+{
+	n->type = N_SCALAR;
+	n->len = ev->data.scalar.length;
+	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	n->quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	if (n->len > KP_KEYLINE_MAX) {
+		return ferr(L, KP_ERR_TOOBIG, n->line, n->col,
+		    "value too long (%zu bytes; no value may exceed %d)",
+		    n->len, KP_KEYLINE_MAX);
 	}
-	yaml_event_delete(ev);
+	if (memchr(ev->data.scalar.value, '\0', n->len) != NULL) {
+		/* Only reachable through a "\0" escape. */
+		return nerr(L, n, "value contains a NUL character");
+	}
+	if ((n->s = arena_alloc(&L->arena, n->len + 1)) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	memcpy(n->s, ev->data.scalar.value, n->len);
+	n->s[n->len] = '\0';
+	return 0;
+}
 
+/* Append first..last (an item, or a key and its value) to collection n. */
+static void
+append(struct node *n, struct node *first, struct node *last, size_t count)
+{
+	if (n->last == NULL)
+		n->kid = first;
+	else
+		n->last->next = first;
+	n->last = last;
+	n->n += count;
+}
+
+/*
+ * Refuse key k when mapping n has it already, at every level. Past
+ * SMALL_COLLECTION keys the check goes through keys, built on first use.
+ */
+static int
+key_unique(struct loader *L, const struct node *n, const struct node *k,
+    struct kp_strtab *keys)
+{
+	const struct node *c;
+	size_t first;
+	int r;
+
+	if (n->n / 2 < SMALL_COLLECTION) {
+		for (c = n->kid; c != NULL; c = c->next->next) {
+			if (strcmp(c->s, k->s) == 0)
+				return dup_key_error(L, k, c->line);
+		}
+		return 0;
+	}
+	for (c = keys->n == 0 ? n->kid : NULL; c != NULL; c = c->next->next) {
+		if (kp_strtab_put(keys, c->s, c->line, NULL) < 0)
+			return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	}
+	if ((r = kp_strtab_put(keys, k->s, k->line, &first)) < 0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	if (r == 1)
+		return dup_key_error(L, k, (unsigned)first);
+	return 0;
+}
+
+/* The items (or keys and values) of collection n, up to its end event. */
+static int
+read_items(struct loader *L, struct node *n)
+{
+	struct kp_strtab keys;
+	struct node *k, *v;
+	yaml_event_t sub;
+	int r;
+
+	kp_strtab_init(&keys);
 	for (;;) {
 		if ((r = next_event(L, &sub)) != 0)
-			goto out;
+			break;
 		if (sub.type == YAML_SEQUENCE_END_EVENT ||
 		    sub.type == YAML_MAPPING_END_EVENT) {
 			yaml_event_delete(&sub);
@@ -461,64 +504,53 @@ read_node(struct loader *L, yaml_event_t *ev, struct node **out)
 			    "mapping keys must be plain words, not %s",
 			    event_kind(&sub));
 			yaml_event_delete(&sub);
-			goto out;
+			break;
 		}
 		if ((r = read_node(L, &sub, &k)) != 0)
-			goto out;
+			break;
 		if (n->type == N_SEQ) {
-			if (n->last == NULL)
-				n->kid = k;
-			else
-				n->last->next = k;
-			n->last = k;
-			n->n++;
+			append(n, k, k, 1);
 			continue;
 		}
-		/* Duplicate keys, at every level. */
-		if (n->n / 2 < SMALL_COLLECTION) {
-			for (c = n->kid; c != NULL; c = c->next->next) {
-				if (strcmp(c->s, k->s) == 0) {
-					r = dup_key_error(L, k, c->line);
-					goto out;
-				}
-			}
-		} else {
-			if (keys.n == 0) {
-				for (c = n->kid; c != NULL; c = c->next->next) {
-					if (kp_strtab_put(
-					        &keys, c->s, c->line, NULL) < 0)
-						goto nomem;
-				}
-			}
-			if ((r = kp_strtab_put(&keys, k->s, k->line, &first)) <
-			    0)
-				goto nomem;
-			if (r == 1) {
-				r = dup_key_error(L, k, (unsigned)first);
-				goto out;
-			}
-		}
-		if ((r = next_event(L, &sub)) != 0)
-			goto out;
-		if ((r = read_node(L, &sub, &v)) != 0)
-			goto out;
+		if ((r = key_unique(L, n, k, &keys)) != 0 ||
+		    (r = next_event(L, &sub)) != 0 ||
+		    (r = read_node(L, &sub, &v)) != 0)
+			break;
 		k->next = v;
-		if (n->last == NULL)
-			n->kid = k;
-		else
-			n->last->next = k;
-		n->last = v;
-		n->n += 2;
+		append(n, k, v, 2);
 	}
-	*out = n;
-	r = 0;
-	goto out;
-nomem:
-	r = ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-out:
+	kp_strtab_free(&keys);
+	return r;
+}
+
+/*
+ * Build the node that starts with ev (consumed) and everything under it.
+ * Recursion is bounded by KP_POLICY_MAX_DEPTH (next_event enforces it).
+ */
+static int
+read_node(struct loader *L, yaml_event_t *ev, struct node **out)
+{
+	struct node *n;
+	int r;
+
+	*out = NULL;
+	if ((n = new_node(L, ev)) == NULL) {
+		r = KP_ERR_NOMEM;
+	} else if (ev->type == YAML_SCALAR_EVENT) {
+		r = read_scalar(L, ev, n);
+	} else if (ev->type == YAML_SEQUENCE_START_EVENT ||
+	    ev->type == YAML_MAPPING_START_EVENT) {
+		n->type = ev->type == YAML_SEQUENCE_START_EVENT ? N_SEQ : N_MAP;
+		yaml_event_delete(ev);
+		r = read_items(L, n);
+	} else {
+		r = ferr(L, KP_ERR_INTERNAL, n->line, n->col,
+		    "unexpected YAML event %d", (int)ev->type);
+	}
 	/* Deleting a deleted (zeroed) event is a no-op. */
 	yaml_event_delete(ev);
-	kp_strtab_free(&keys);
+	if (r == 0)
+		*out = n;
 	return r;
 }
 
@@ -738,7 +770,112 @@ dup_str(struct loader *L, const struct node *n, char **out)
 	return 0;
 }
 
-/* ------------------------------------------------------- field names */
+/*
+ * v with room for one more element of size bytes when n are used of *cap
+ * (which doubles, from first); NULL, with the error set, when out of
+ * memory (v is then unchanged).
+ */
+static void *
+grow(
+    struct loader *L, void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t ncap;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap == 0 ? first : *cap * 2;
+	if ((v = reallocarray(v, ncap, size)) == NULL) {
+		ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		return NULL;
+	}
+	*cap = ncap;
+	return v;
+}
+
+/* ---------------------------------------------------------- field tables */
+
+/*
+ * A mapping of the format as data (see the top of this file). The walker
+ * parse_mapping looks each key up in the table and hands the value to the
+ * row's set function; set functions that store a value find its member at
+ * off (and a list's item count at count_off) in the object being filled.
+ */
+struct field;
+struct mapping;
+
+/* Parse v, the value of field f, into obj. */
+typedef int (*field_set_fn)(
+    struct loader *L, const struct field *f, const struct node *v, void *obj);
+/* The field's own rule, on its value or on each item of a list. */
+typedef int (*field_rule_fn)(
+    struct loader *L, const struct field *f, const struct node *v);
+/*
+ * The rules between the fields of one mapping, once all are parsed; key[i]
+ * is the key node of field i, NULL when it is absent.
+ */
+typedef int (*mapping_done_fn)(struct loader *L, const struct mapping *m,
+    const struct node *map, void *obj, const struct node *const *key);
+
+#define FIELD_REQUIRED 0x01 /* absent is an error */
+#define FIELD_ONE_OF 0x02 /* exactly one of the fields so marked */
+#define FIELD_STREAM 0x04 /* top level: a list, set called once per item */
+#define FIELD_RAW 0x08 /* text the rule checks itself (no kp_value_clean) */
+
+struct field {
+	const char *name;
+	unsigned flags;
+	field_set_fn set;
+	field_rule_fn rule; /* NULL: none beyond the type */
+	size_t off;
+	size_t count_off;
+};
+
+/* Fields in one mapping, at most. */
+#define FIELDS_MAX 16
+
+struct mapping {
+	const char *what; /* in messages: "keys entry", "the policy" */
+	const char *shape; /* what a value that is not a mapping is told */
+	const struct field *fields;
+	size_t nfields; /* <= FIELDS_MAX */
+	/* The item's name in messages (its id), NULL while unknown. */
+	const char *(*label)(const void *obj);
+	mapping_done_fn done;
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static void *
+member(void *obj, size_t off)
+{
+	return (char *)obj + off;
+}
+
+/*
+ * The names of m's fields that have flag (all when 0), "a, b, c", or with
+ * last as the final separator ("a, b or c"); cut to fit len.
+ */
+static void
+field_names(const struct mapping *m, unsigned flag, const char *last, char *buf,
+    size_t len)
+{
+	size_t i, n = 0, total = 0;
+
+	for (i = 0; i < m->nfields; i++)
+		total += flag == 0 || (m->fields[i].flags & flag) != 0;
+	buf[0] = '\0';
+	for (i = 0; i < m->nfields; i++) {
+		if (flag != 0 && (m->fields[i].flags & flag) == 0)
+			continue;
+		if (n > 0) {
+			strncat(buf,
+			    last != NULL && n + 1 == total ? last : ", ",
+			    len - strlen(buf) - 1);
+		}
+		strncat(buf, m->fields[i].name, len - strlen(buf) - 1);
+		n++;
+	}
+}
 
 /* Optimal string alignment distance, for "did you mean". */
 static size_t
@@ -768,45 +905,173 @@ edit_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-/* Index of name in fields (NULL-terminated), or -1 with an error set. */
+/* Index of key k in m, or -1 with an error set (an unknown field). */
 static int
-field_index(struct loader *L, const struct node *k, const char *const *fields,
-    const char *where)
+field_index(struct loader *L, const struct node *k, const struct mapping *m)
 {
 	size_t i, d, best = SIZE_MAX, bi = 0, lim;
+	char list[256];
 
-	for (i = 0; fields[i] != NULL; i++) {
-		if (strcmp(fields[i], k->s) == 0)
+	for (i = 0; i < m->nfields; i++) {
+		if (strcmp(m->fields[i].name, k->s) == 0)
 			return (int)i;
 	}
 	lim = strlen(k->s) <= 3 ? 1 : 2;
-	for (i = 0; fields[i] != NULL; i++) {
-		if ((d = edit_distance(k->s, fields[i])) < best) {
+	for (i = 0; i < m->nfields; i++) {
+		if ((d = edit_distance(k->s, m->fields[i].name)) < best) {
 			best = d;
 			bi = i;
 		}
 	}
 	if (best <= lim) {
 		nerr(L, k, "unknown field '%s' in %s; did you mean '%s'?", k->s,
-		    where, fields[bi]);
+		    m->what, m->fields[bi].name);
 	} else {
-		char list[256] = "";
-
-		for (i = 0; fields[i] != NULL; i++) {
-			if (i > 0)
-				strncat(list, ", ",
-				    sizeof(list) - strlen(list) - 1);
-			strncat(
-			    list, fields[i], sizeof(list) - strlen(list) - 1);
-		}
+		field_names(m, 0, NULL, list, sizeof(list));
 		nerr(L, k, "unknown field '%s' in %s (expected one of: %s)",
-		    k->s, where, list);
+		    k->s, m->what, list);
 	}
 	return -1;
 }
 
-/* ----------------------------------------------------------- networks */
+/* The value of the field named name, NULL when it is absent. */
+static const struct node *
+field_value(
+    const struct mapping *m, const struct node *const *key, const char *name)
+{
+	size_t i;
 
+	for (i = 0; i < m->nfields; i++) {
+		if (strcmp(m->fields[i].name, name) == 0)
+			return key[i] != NULL ? key[i]->next : NULL;
+	}
+	return NULL;
+}
+
+/* A second field of the one-of set (k) after first. */
+static int
+one_of_twice(struct loader *L, const struct mapping *m,
+    const struct node *first, const struct node *k)
+{
+	char list[256];
+
+	field_names(m, FIELD_ONE_OF, NULL, list, sizeof(list));
+	return nerr(L, k,
+	    "%s has both '%s' (line %u) and '%s'; give exactly one of %s",
+	    m->what, first->s, first->line, k->s, list);
+}
+
+/*
+ * One of the one-of set, then every required field, in table order; a
+ * missing one is reported at line:col, where the mapping starts.
+ */
+static int
+fields_present(struct loader *L, const struct mapping *m,
+    const struct node *const *key, const void *obj, unsigned line, unsigned col)
+{
+	const char *label = m->label != NULL ? m->label(obj) : NULL;
+	char list[256];
+	size_t i, any = 0, one = 0;
+
+	for (i = 0; i < m->nfields; i++) {
+		if ((m->fields[i].flags & FIELD_ONE_OF) == 0)
+			continue;
+		one = 1;
+		any += key[i] != NULL;
+	}
+	if (one && !any) {
+		field_names(m, FIELD_ONE_OF, " or ", list, sizeof(list));
+		return ferr(L, KP_ERR_INVALID, line, col, "%s needs one of %s",
+		    m->what, list);
+	}
+	for (i = 0; i < m->nfields; i++) {
+		if ((m->fields[i].flags & FIELD_REQUIRED) == 0 ||
+		    key[i] != NULL)
+			continue;
+		return ferr(L, KP_ERR_INVALID, line, col,
+		    "%s%s%s%s is missing the required field '%s'", m->what,
+		    label != NULL ? " '" : "", label != NULL ? label : "",
+		    label != NULL ? "'" : "", m->fields[i].name);
+	}
+	return 0;
+}
+
+/*
+ * The mapping map, field by field in the order written, into obj by m's
+ * table; then the checks of presence and the rules between fields.
+ */
+static int
+parse_mapping(struct loader *L, const struct mapping *m, const struct node *map,
+    void *obj)
+{
+	const struct node *key[FIELDS_MAX] = {NULL}, *k, *v, *one = NULL;
+	const struct field *f;
+	int i, r;
+
+	if (map->type != N_MAP)
+		return nerr(L, map, "%s, got %s", m->shape, node_kind(map));
+	for (k = map->kid; k != NULL; k = v->next) {
+		v = k->next;
+		if ((i = field_index(L, k, m)) < 0)
+			return KP_ERR_INVALID;
+		f = &m->fields[i];
+		key[i] = k;
+		if ((f->flags & FIELD_ONE_OF) != 0) {
+			if (one != NULL)
+				return one_of_twice(L, m, one, k);
+			one = k;
+		}
+		if ((r = f->set(L, f, v, obj)) != 0)
+			return r;
+	}
+	if ((r = fields_present(L, m, key, obj, map->line, map->col)) != 0)
+		return r;
+	return m->done != NULL ? m->done(L, m, map, obj, key) : 0;
+}
+
+/* ------------------------------------------------------- value setters */
+
+/* A string; clean unless the field is FIELD_RAW; then the field's rule. */
+static int
+set_text(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	int r;
+
+	if ((f->flags & FIELD_RAW) != 0)
+		r = want_string(L, v, f->name);
+	else
+		r = want_clean(L, v, f->name, KP_VALUE_MAX);
+	if (r != 0 || (f->rule != NULL && (r = f->rule(L, f, v)) != 0))
+		return r;
+	return dup_str(L, v, member(obj, f->off));
+}
+
+static int
+set_time(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	return want_time(L, v, f->name, member(obj, f->off));
+}
+
+/* A non-empty list of distinct strings, each passing the field's rule. */
+static int
+set_list(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	const struct node *c;
+	int r;
+
+	if ((r = want_string_list(L, v, f->name)) != 0)
+		return r;
+	for (c = v->kid; c != NULL && f->rule != NULL; c = c->next) {
+		if ((r = f->rule(L, f, c)) != 0)
+			return r;
+	}
+	return dup_strv(L, v, member(obj, f->off), member(obj, f->count_off));
+}
+
+/* ----------------------------------------------------------- networks */
 /* A letter, then letters, digits, '_' or '-'; at most KP_ID_MAX. */
 static int
 network_name_valid(const char *s)
@@ -860,68 +1125,86 @@ address_refusal(const char *s, const char *cidr_why)
 	return NULL;
 }
 
+/* One address of network name: an address or CIDR, never another name. */
 static int
-parse_networks(struct loader *L, const struct node *map)
+network_address(struct loader *L, const char *name, const struct node *c,
+    struct kp_cidr *out)
+{
+	const char *why = NULL, *refusal;
+
+	if (kp_cidr_parse(c->s, out, &why) == 0)
+		return 0;
+	if ((refusal = address_refusal(c->s, why)) == NULL) {
+		return nerr(L, c,
+		    "network '%s': '%s' is not an address or CIDR (a network "
+		    "may not refer to another network)",
+		    name, c->s);
+	}
+	return nerr(L, c, "network '%s': '%s': %s", name, c->s, refusal);
+}
+
+/* Network k: v into the next p->networks slot (p owns it from here). */
+static int
+parse_network(struct loader *L, const struct node *k, const struct node *v)
 {
 	struct kp_policy *p = L->p;
 	struct kp_network *net;
-	const struct node *k, *v, *c;
-	const char *why;
+	const struct node *c;
 	char what[KP_ID_MAX + 16];
 	size_t i;
 	int r;
 
-	if (map->type != N_MAP) {
-		return nerr(L, map,
-		    "networks: expected a mapping of names to address lists, "
-		    "got %s",
-		    node_kind(map));
+	if (!network_name_valid(k->s)) {
+		return nerr(L, k,
+		    "network name '%s': expected a letter, then letters, "
+		    "digits, '_' or '-' (at most %d)",
+		    k->s, KP_ID_MAX);
 	}
-	if (map->n == 0) {
-		return nerr(
-		    L, map, "networks: empty mapping; omit the field instead");
-	}
-	if ((p->networks = calloc(map->n / 2, sizeof(*p->networks))) == NULL)
+	snprintf(what, sizeof(what), "network '%s'", k->s);
+	if ((r = want_string_list(L, v, what)) != 0)
+		return r;
+	net = &p->networks[p->nnetworks];
+	net->line = k->line;
+	net->column = k->col;
+	if ((net->name = strdup(k->s)) == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-	for (k = map->kid; k != NULL; k = v->next) {
-		v = k->next;
-		if (!network_name_valid(k->s)) {
-			return nerr(L, k,
-			    "network name '%s': expected a letter, then "
-			    "letters, digits, '_' or '-' (at most %d)",
-			    k->s, KP_ID_MAX);
-		}
-		snprintf(what, sizeof(what), "network '%s'", k->s);
-		if ((r = want_string_list(L, v, what)) != 0)
+	p->nnetworks++;
+	if ((net->addrs = calloc(v->n, sizeof(*net->addrs))) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	for (c = v->kid, i = 0; c != NULL; c = c->next, i++) {
+		if ((r = network_address(L, k->s, c, &net->addrs[i])) != 0)
 			return r;
-		net = &p->networks[p->nnetworks];
-		net->line = k->line;
-		net->column = k->col;
-		if ((net->name = strdup(k->s)) == NULL)
-			return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-		p->nnetworks++; /* from here p owns it */
-		net->addrs = calloc(v->n, sizeof(*net->addrs));
-		if (net->addrs == NULL)
-			return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-		for (c = v->kid, i = 0; c != NULL; c = c->next, i++) {
-			why = NULL;
-			if (kp_cidr_parse(c->s, &net->addrs[i], &why) == 0)
-				continue;
-			if (address_refusal(c->s, why) == NULL) {
-				return nerr(L, c,
-				    "network '%s': '%s' is not an address "
-				    "or CIDR (a network may not refer to "
-				    "another network)",
-				    k->s, c->s);
-			}
-			return nerr(L, c, "network '%s': '%s': %s", k->s, c->s,
-			    address_refusal(c->s, why));
-		}
-		net->naddrs = v->n;
-		r = kp_strtab_put(&L->nets, net->name, p->nnetworks - 1, NULL);
-		if (r < 0)
-			return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-		/* r == 1 cannot happen: read_node refused duplicate keys. */
+	}
+	net->naddrs = v->n;
+	/* Already present cannot be: read_node refused duplicate keys. */
+	if (kp_strtab_put(&L->nets, net->name, p->nnetworks - 1, NULL) < 0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+}
+
+/* networks: a non-empty mapping of names to address lists. */
+static int
+set_networks(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	struct kp_policy *p = obj;
+	const struct node *k;
+	int r;
+
+	if (v->type != N_MAP) {
+		return nerr(L, v,
+		    "%s: expected a mapping of names to address lists, got %s",
+		    f->name, node_kind(v));
+	}
+	if (v->n == 0) {
+		return nerr(
+		    L, v, "%s: empty mapping; omit the field instead", f->name);
+	}
+	if ((p->networks = calloc(v->n / 2, sizeof(*p->networks))) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	for (k = v->kid; k != NULL; k = k->next->next) {
+		if ((r = parse_network(L, k, k->next)) != 0)
+			return r;
 	}
 	L->networks_done = 1;
 	return 0;
@@ -991,26 +1274,114 @@ unknown_network(
 	    i < e->nfrom ? e->from[i] : "?");
 }
 
-/* ------------------------------------------------------------ entries */
+/* ------------------------------------------------------------- keys */
 
-enum {
-	F_ID,
-	F_OWNER,
-	F_KEY,
-	F_ACCOUNTS,
-	F_HOSTS,
-	F_FROM,
-	F_NOT_BEFORE,
-	F_EXPIRES,
-	F_OPTIONS,
-	F_COMMAND,
-	F_COMMENT,
-	F_NFIELDS
-};
+/* id: 1 to KP_ID_MAX of [A-Za-z0-9._@+-], unique in the file. */
+static int
+id_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	size_t first;
 
-static const char *const entry_fields[] = {"id", "owner", "key", "accounts",
-    "hosts", "from", "not_before", "expires", "options", "command", "comment",
-    NULL};
+	if (!kp_id_valid(v->s)) {
+		return nerr(L, v,
+		    "id '%s': expected 1 to %d of A-Z a-z 0-9 . _ @ + -", v->s,
+		    KP_ID_MAX);
+	}
+	if (kp_strtab_get(&L->ids, v->s, &first)) {
+		return nerr(L, v, "duplicate id '%s' (first at line %u)", v->s,
+		    L->p->entries[first].line);
+	}
+	return 0;
+}
+
+/* owner, reason: an empty string names nobody and explains nothing. */
+static int
+not_empty_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	if (v->s[0] == '\0')
+		return nerr(L, v, "%s: must not be empty", f->name);
+	return 0;
+}
+
+/* accounts: Unix account names, written out (no wildcards). */
+static int
+account_rule(struct loader *L, const struct field *f, const struct node *c)
+{
+	if (kp_account_valid(c->s))
+		return 0;
+	return nerr(L, c,
+	    "%s: '%s' is not a valid account name ([a-z_][a-z0-9_.-]*, "
+	    "optional trailing $, at most %d; no wildcards)",
+	    f->name, c->s, KP_ACCOUNT_MAX);
+}
+
+/* hosts: host name globs (kp_host_pattern_valid). */
+static int
+host_rule(struct loader *L, const struct field *f, const struct node *c)
+{
+	const char *why = NULL;
+
+	if (kp_host_pattern_valid(c->s, &why))
+		return 0;
+	return nerr(L, c, "%s: '%s': %s", f->name, c->s,
+	    why != NULL ? why : "not a host name pattern");
+}
+
+/*
+ * from: an address, a CIDR or a network name. A name is checked here when
+ * networks: came first, else when the document ends (resolve_pending).
+ */
+static int
+from_rule(struct loader *L, const struct field *f, const struct node *c)
+{
+	struct kp_cidr tmp;
+	const char *why = NULL, *refusal;
+
+	if (kp_cidr_parse(c->s, &tmp, &why) == 0)
+		return 0;
+	if ((refusal = address_refusal(c->s, why)) != NULL)
+		return nerr(L, c, "%s: '%s': %s", f->name, c->s, refusal);
+	if (L->networks_done && !kp_strtab_get(&L->nets, c->s, NULL)) {
+		return nerr(L, c,
+		    "%s: unknown network '%s' (define it under networks:, or "
+		    "write an address or CIDR)",
+		    f->name, c->s);
+	}
+	return 0;
+}
+
+/* options: clean text, and on the allow-list (kp_option_allowed). */
+static int
+option_rule(struct loader *L, const struct field *f, const struct node *c)
+{
+	const char *why = NULL;
+
+	if (!kp_value_clean(c->s, KP_VALUE_MAX, &why))
+		return nerr(
+		    L, c, "%s: %s", f->name, why != NULL ? why : "unclean");
+	why = NULL;
+	if (!kp_option_allowed(c->s, &why)) {
+		return nerr(L, c, "%s: '%s': %s", f->name, c->s,
+		    why != NULL ? why : "not an allowed option");
+	}
+	return 0;
+}
+
+/* command: not empty, and no '"' that would end sshd's command="...". */
+static int
+command_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	if (v->s[0] == '\0')
+		return nerr(
+		    L, v, "%s: must not be empty; omit the field", f->name);
+	if (strchr(v->s, '"') != NULL) {
+		return nerr(L, v,
+		    "%s: must not contain '\"' (it would end the "
+		    "command=\"...\" option)",
+		    f->name);
+	}
+	return 0;
+}
 
 /*
  * 1 if the first off bytes of scalar n appear verbatim in the source on
@@ -1074,257 +1445,271 @@ parse_key(struct loader *L, const struct node *n, struct kp_pubkey **out)
 }
 
 static int
-parse_entry(struct loader *L, const struct node *map, struct kp_entry *e)
+set_key(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
 {
-	const struct node *k, *v, *f[F_NFIELDS] = {NULL}, *c;
-	const char *why;
-	int i, r, deferred;
+	return parse_key(L, v, member(obj, f->off));
+}
+
+/* not_before must be earlier than expires. */
+static int
+window_rule(struct loader *L, const struct kp_entry *e,
+    const struct node *not_before, const struct node *expires)
+{
+	if (e->not_before == KP_TIME_NONE_BEFORE ||
+	    e->expires == KP_TIME_NONE_AFTER ||
+	    kp_time_window_valid(e->not_before, e->expires))
+		return 0;
+	return nerr(L, expires,
+	    "expires (%s) must be later than not_before (%s, line %u)",
+	    expires->s, not_before->s, not_before->line);
+}
+
+/* All entries of one key name the same owner. */
+static int
+key_owner_rule(
+    struct loader *L, const struct kp_entry *e, const struct node *owner)
+{
+	const struct kp_entry *o;
 	size_t first;
 
-	memset(e, 0, sizeof(*e));
-	e->not_before = KP_TIME_NONE_BEFORE;
-	e->expires = KP_TIME_NONE_AFTER;
-	if (map->type != N_MAP) {
-		return nerr(L, map,
-		    "keys: each item must be a mapping (id, owner, key, "
-		    "accounts, ...), got %s",
-		    node_kind(map));
-	}
-	e->line = map->line;
-	e->column = map->col;
+	if (!kp_strtab_get(&L->fps, e->key->fp, &first))
+		return 0;
+	o = &L->p->entries[first];
+	if (strcmp(o->owner, e->owner) == 0)
+		return 0;
+	return nerr(L, owner,
+	    "owner '%s' differs from owner '%s' of the same key in entry "
+	    "'%s' (line %u); all entries of one key must name the same owner",
+	    e->owner, o->owner, o->id, o->line);
+}
 
-	for (k = map->kid; k != NULL; k = v->next) {
-		v = k->next;
-		if ((i = field_index(L, k, entry_fields, "keys entry")) < 0)
-			return KP_ERR_INVALID;
-		f[i] = v;
-		switch (i) {
-		case F_ID:
-			if ((r = want_string(L, v, "id")) != 0)
-				return r;
-			if (!kp_id_valid(v->s)) {
-				return nerr(L, v,
-				    "id '%s': expected 1 to %d of A-Z a-z 0-9 "
-				    ". _ @ + -",
-				    v->s, KP_ID_MAX);
-			}
-			if ((r = kp_strtab_get(&L->ids, v->s, &first)) != 0) {
-				return nerr(L, v,
-				    "duplicate id '%s' (first at line %u)",
-				    v->s, L->p->entries[first].line);
-			}
-			if ((r = dup_str(L, v, &e->id)) != 0)
-				return r;
-			break;
-		case F_OWNER:
-			if ((r = want_clean(L, v, "owner", KP_VALUE_MAX)) != 0)
-				return r;
-			if (v->s[0] == '\0')
-				return nerr(L, v, "owner: must not be empty");
-			if ((r = dup_str(L, v, &e->owner)) != 0)
-				return r;
-			break;
-		case F_KEY:
-			if ((r = parse_key(L, v, &e->key)) != 0)
-				return r;
-			break;
-		case F_ACCOUNTS:
-			if ((r = want_string_list(L, v, "accounts")) != 0)
-				return r;
-			for (c = v->kid; c != NULL; c = c->next) {
-				if (!kp_account_valid(c->s)) {
-					return nerr(L, c,
-					    "accounts: '%s' is not a valid "
-					    "account name ([a-z_][a-z0-9_.-]*, "
-					    "optional trailing $, at most %d; "
-					    "no wildcards)",
-					    c->s, KP_ACCOUNT_MAX);
-				}
-			}
-			if ((r = dup_strv(L, v, &e->accounts, &e->naccounts)) !=
-			    0)
-				return r;
-			break;
-		case F_HOSTS:
-			if ((r = want_string_list(L, v, "hosts")) != 0)
-				return r;
-			for (c = v->kid; c != NULL; c = c->next) {
-				why = NULL;
-				if (!kp_host_pattern_valid(c->s, &why)) {
-					return nerr(L, c, "hosts: '%s': %s",
-					    c->s,
-					    why != NULL ? why
-					                : "not a host name "
-					                  "pattern");
-				}
-			}
-			if ((r = dup_strv(L, v, &e->hosts, &e->nhosts)) != 0)
-				return r;
-			break;
-		case F_FROM:
-			if ((r = want_string_list(L, v, "from")) != 0)
-				return r;
-			for (c = v->kid; c != NULL; c = c->next) {
-				struct kp_cidr tmp;
-				const char *refusal;
+/* Leave e's from: names for the end of the document (networks: after). */
+static int
+defer_sources(struct loader *L, const struct node *from)
+{
+	struct pending *pd;
 
-				why = NULL;
-				if (kp_cidr_parse(c->s, &tmp, &why) == 0)
-					continue;
-				if ((refusal = address_refusal(c->s, why)) !=
-				    NULL)
-					return nerr(L, c, "from: '%s': %s",
-					    c->s, refusal);
-				if (L->networks_done &&
-				    !kp_strtab_get(&L->nets, c->s, NULL)) {
-					return nerr(L, c,
-					    "from: unknown network '%s' "
-					    "(define it under networks:, or "
-					    "write an address or CIDR)",
-					    c->s);
-				}
-			}
-			if ((r = dup_strv(L, v, &e->from, &e->nfrom)) != 0)
-				return r;
-			break;
-		case F_NOT_BEFORE:
-			if ((r = want_time(
-			         L, v, "not_before", &e->not_before)) != 0)
-				return r;
-			break;
-		case F_EXPIRES:
-			if ((r = want_time(L, v, "expires", &e->expires)) != 0)
-				return r;
-			break;
-		case F_OPTIONS:
-			if ((r = want_string_list(L, v, "options")) != 0)
-				return r;
-			for (c = v->kid; c != NULL; c = c->next) {
-				why = NULL;
-				if (!kp_value_clean(c->s, KP_VALUE_MAX, &why))
-					return nerr(L, c, "options: %s",
-					    why != NULL ? why : "unclean");
-				if (!kp_option_allowed(c->s, &why)) {
-					return nerr(L, c, "options: '%s': %s",
-					    c->s,
-					    why != NULL ? why
-					                : "not an allowed "
-					                  "option");
-				}
-			}
-			if ((r = dup_strv(L, v, &e->options, &e->noptions)) !=
-			    0)
-				return r;
-			break;
-		case F_COMMAND:
-			if ((r = want_clean(L, v, "command", KP_VALUE_MAX)) !=
-			    0)
-				return r;
-			if (v->s[0] == '\0')
-				return nerr(L, v,
-				    "command: must not be empty; "
-				    "omit the field");
-			if (strchr(v->s, '"') != NULL) {
-				return nerr(L, v,
-				    "command: must not contain '\"' (it "
-				    "would end the command=\"...\" option)");
-			}
-			if ((r = dup_str(L, v, &e->command)) != 0)
-				return r;
-			break;
-		case F_COMMENT:
-			if ((r = want_clean(L, v, "comment", KP_VALUE_MAX)) !=
-			    0)
-				return r;
-			if ((r = dup_str(L, v, &e->comment)) != 0)
-				return r;
-			break;
-		}
-	}
+	pd = grow(L, L->pending, L->npending, &L->pending_cap, sizeof(*pd), 16);
+	if (pd == NULL)
+		return KP_ERR_NOMEM;
+	L->pending = pd;
+	pd = &L->pending[L->npending++];
+	pd->entry = L->p->nentries; /* where e will go */
+	pd->line = from->line;
+	pd->col = from->col;
+	return 0;
+}
 
-	for (i = 0; i <= F_ACCOUNTS; i++) {
-		if (f[i] == NULL) {
-			return nerr(L, map,
-			    "keys entry%s%s%s is missing the required field "
-			    "'%s'",
-			    e->id != NULL ? " '" : "",
-			    e->id != NULL ? e->id : "",
-			    e->id != NULL ? "'" : "", entry_fields[i]);
-		}
-	}
-	if (e->not_before != KP_TIME_NONE_BEFORE &&
-	    e->expires != KP_TIME_NONE_AFTER &&
-	    !kp_time_window_valid(e->not_before, e->expires)) {
-		return nerr(L, f[F_EXPIRES],
-		    "expires (%s) must be later than not_before (%s, line %u)",
-		    f[F_EXPIRES]->s, f[F_NOT_BEFORE]->s, f[F_NOT_BEFORE]->line);
-	}
+/* e->sources from e->from, now or (networks: not read yet) at the end. */
+static int
+entry_sources(struct loader *L, struct kp_entry *e, const struct node *from)
+{
+	int r, deferred;
 
-	/* All entries of one key name the same owner. */
-	if (kp_strtab_get(&L->fps, e->key->fp, &first)) {
-		const struct kp_entry *o = &L->p->entries[first];
+	if (e->nfrom == 0)
+		return 0;
+	r = build_sources(L, e, &deferred);
+	if (r == KP_ERR_NOMEM)
+		return ferr(L, r, 0, 0, "out of memory");
+	if (r != 0)
+		return unknown_network(L, e, from->line, from->col);
+	return deferred ? defer_sources(L, from) : 0;
+}
 
-		if (strcmp(o->owner, e->owner) != 0) {
-			return nerr(L, f[F_OWNER],
-			    "owner '%s' differs from owner '%s' of the same "
-			    "key in entry '%s' (line %u); all entries of one "
-			    "key must name the same owner",
-			    e->owner, o->owner, o->id, o->line);
-		}
-	}
+static int
+entry_done(struct loader *L, const struct mapping *m, const struct node *map,
+    void *obj, const struct node *const *key)
+{
+	struct kp_entry *e = obj;
+	int r;
 
-	if (e->nfrom > 0) {
-		r = build_sources(L, e, &deferred);
-		if (r == KP_ERR_NOMEM)
-			return ferr(L, r, 0, 0, "out of memory");
-		if (r != 0)
-			return unknown_network(
-			    L, e, f[F_FROM]->line, f[F_FROM]->col);
-		if (deferred) {
-			struct pending *pd;
+	if ((r = window_rule(L, e, field_value(m, key, "not_before"),
+	         field_value(m, key, "expires"))) != 0 ||
+	    (r = key_owner_rule(L, e, field_value(m, key, "owner"))) != 0)
+		return r;
+	return entry_sources(L, e, field_value(m, key, "from"));
+}
 
-			if (L->npending == L->pending_cap) {
-				size_t ncap = L->pending_cap == 0
-				    ? 16
-				    : L->pending_cap * 2;
+static const char *
+entry_label(const void *obj)
+{
+	return ((const struct kp_entry *)obj)->id;
+}
 
-				pd =
-				    reallocarray(L->pending, ncap, sizeof(*pd));
-				if (pd == NULL)
-					return ferr(L, KP_ERR_NOMEM, 0, 0,
-					    "out of memory");
-				L->pending = pd;
-				L->pending_cap = ncap;
-			}
-			pd = &L->pending[L->npending++];
-			pd->entry = L->p->nentries; /* where e will go */
-			pd->line = f[F_FROM]->line;
-			pd->col = f[F_FROM]->col;
-		}
+/* --------------------------------------------------------- revocations */
+
+/* fingerprint: as ssh-keygen -l prints it. */
+static int
+fingerprint_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	if (kp_fingerprint_valid(v->s))
+		return 0;
+	return nerr(L, v,
+	    "%s: expected SHA256: and 43 base64 characters (as ssh-keygen "
+	    "-l prints it)",
+	    f->name);
+}
+
+static int
+revoke_fingerprint(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	((struct kp_revocation *)obj)->kind = KP_REVOKE_FINGERPRINT;
+	return set_text(L, f, v, obj);
+}
+
+static int
+revoke_owner(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	((struct kp_revocation *)obj)->kind = KP_REVOKE_OWNER;
+	return set_text(L, f, v, obj);
+}
+
+/* A key line: revoked by its fingerprint, which is the value. */
+static int
+revoke_key(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	struct kp_revocation *rv = obj;
+	int r;
+
+	rv->kind = KP_REVOKE_KEY;
+	if ((r = parse_key(L, v, &rv->key)) != 0)
+		return r;
+	if ((rv->value = strdup(rv->key->fp)) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+}
+
+/* ----------------------------------------------------------- top level */
+
+/* version: exactly 1. */
+static int
+set_version(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	uint64_t version = 0;
+	int r;
+
+	if ((r = want_uint(L, v, f->name, &version)) != 0)
+		return r;
+	if (version != 1) {
+		return nerr(L, v,
+		    "%s: unsupported policy version %s (this keyauth reads "
+		    "version 1)",
+		    f->name, v->s);
 	}
 	return 0;
 }
 
+/* serial: 1 .. INT64_MAX (install compares it with the installed one). */
 static int
-add_entry(struct loader *L, const struct node *item)
+set_serial(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
 {
-	struct kp_policy *p = L->p;
-	struct kp_entry e, *tmp;
-	size_t ncap;
+	struct kp_policy *p = obj;
 	int r;
 
-	if ((r = parse_entry(L, item, &e)) != 0)
+	if ((r = want_uint(L, v, f->name, &p->serial)) != 0)
+		return r;
+	if (p->serial == 0)
+		return nerr(L, v, "%s: must be at least 1", f->name);
+	return 0;
+}
+
+/* --------------------------------------------------------- the format */
+
+static int add_entry(
+    struct loader *L, const struct field *f, const struct node *v, void *obj);
+static int add_revocation(
+    struct loader *L, const struct field *f, const struct node *v, void *obj);
+
+/* Where a row's value goes: off (and count_off) in the object filled. */
+#define POLICY(member) offsetof(struct kp_policy, member)
+#define ENTRY(member) offsetof(struct kp_entry, member)
+#define REVOKED(member) offsetof(struct kp_revocation, member)
+
+/* docs/policy-format.md section 2 */
+static const struct field top_fields[] = {
+    {"version", FIELD_REQUIRED, set_version, NULL, 0, 0},
+    {"serial", FIELD_REQUIRED, set_serial, NULL, 0, 0},
+    {"expires", 0, set_time, NULL, POLICY(expires), 0},
+    {"networks", 0, set_networks, NULL, 0, 0},
+    {"keys", FIELD_STREAM, add_entry, NULL, 0, 0},
+    {"revoked", FIELD_STREAM, add_revocation, NULL, 0, 0},
+};
+
+/* section 3 */
+static const struct field entry_fields[] = {
+    {"id", FIELD_REQUIRED | FIELD_RAW, set_text, id_rule, ENTRY(id), 0},
+    {"owner", FIELD_REQUIRED, set_text, not_empty_rule, ENTRY(owner), 0},
+    {"key", FIELD_REQUIRED, set_key, NULL, ENTRY(key), 0},
+    {"accounts", FIELD_REQUIRED, set_list, account_rule, ENTRY(accounts),
+        ENTRY(naccounts)},
+    {"hosts", 0, set_list, host_rule, ENTRY(hosts), ENTRY(nhosts)},
+    {"from", 0, set_list, from_rule, ENTRY(from), ENTRY(nfrom)},
+    {"not_before", 0, set_time, NULL, ENTRY(not_before), 0},
+    {"expires", 0, set_time, NULL, ENTRY(expires), 0},
+    {"options", 0, set_list, option_rule, ENTRY(options), ENTRY(noptions)},
+    {"command", 0, set_text, command_rule, ENTRY(command), 0},
+    {"comment", 0, set_text, NULL, ENTRY(comment), 0},
+};
+
+/* section 4 */
+static const struct field revoke_fields[] = {
+    {"fingerprint", FIELD_ONE_OF | FIELD_RAW, revoke_fingerprint,
+        fingerprint_rule, REVOKED(value), 0},
+    {"key", FIELD_ONE_OF, revoke_key, NULL, 0, 0},
+    {"owner", FIELD_ONE_OF, revoke_owner, not_empty_rule, REVOKED(value), 0},
+    {"reason", FIELD_REQUIRED, set_text, not_empty_rule, REVOKED(reason), 0},
+    {"date", 0, set_time, NULL, REVOKED(date), 0},
+};
+
+static const struct mapping top_map = {"the policy",
+    "the policy must be a mapping (version, serial, networks, keys, "
+    "revoked)",
+    top_fields, NELEM(top_fields), NULL, NULL};
+
+static const struct mapping entry_map = {"keys entry",
+    "keys: each item must be a mapping (id, owner, key, accounts, ...)",
+    entry_fields, NELEM(entry_fields), entry_label, entry_done};
+
+static const struct mapping revoke_map = {"revoked entry",
+    "revoked: each item must be a mapping (fingerprint, key or owner, and "
+    "reason)",
+    revoke_fields, NELEM(revoke_fields), NULL, NULL};
+
+_Static_assert(NELEM(top_fields) <= FIELDS_MAX &&
+        NELEM(entry_fields) <= FIELDS_MAX && NELEM(revoke_fields) <= FIELDS_MAX,
+    "a mapping has more fields than FIELDS_MAX");
+
+/* ------------------------------------------------------------ document */
+
+/* One item of keys: into p->entries. */
+static int
+add_entry(
+    struct loader *L, const struct field *f, const struct node *item, void *obj)
+{
+	struct kp_policy *p = obj;
+	struct kp_entry e, *tmp;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	e.not_before = KP_TIME_NONE_BEFORE;
+	e.expires = KP_TIME_NONE_AFTER;
+	e.line = item->line;
+	e.column = item->col;
+	if ((r = parse_mapping(L, &entry_map, item, &e)) != 0)
 		goto fail;
-	if (p->nentries == L->entries_cap) {
-		ncap = L->entries_cap == 0 ? 64 : L->entries_cap * 2;
-		tmp = reallocarray(p->entries, ncap, sizeof(*tmp));
-		if (tmp == NULL) {
-			r = ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-			goto fail;
-		}
-		p->entries = tmp;
-		L->entries_cap = ncap;
+	tmp =
+	    grow(L, p->entries, p->nentries, &L->entries_cap, sizeof(*tmp), 64);
+	if (tmp == NULL) {
+		r = KP_ERR_NOMEM;
+		goto fail;
 	}
+	p->entries = tmp;
 	/* Strings in the tables are owned by the entry, which p now owns. */
 	p->entries[p->nentries] = e;
 	p->nentries++;
@@ -1337,144 +1722,34 @@ fail:
 	return r;
 }
 
-/* --------------------------------------------------------- revocations */
-
-enum { R_FINGERPRINT, R_KEY, R_OWNER, R_REASON, R_DATE, R_NFIELDS };
-
-static const char *const revoke_fields[] = {
-    "fingerprint", "key", "owner", "reason", "date", NULL};
-
+/* One item of revoked: into p->revoked. */
 static int
-parse_revocation(
-    struct loader *L, const struct node *map, struct kp_revocation *rv)
+add_revocation(
+    struct loader *L, const struct field *f, const struct node *item, void *obj)
 {
-	const struct node *k, *v, *f[R_NFIELDS] = {NULL}, *which = NULL;
-	int i, r;
-
-	memset(rv, 0, sizeof(*rv));
-	rv->date = KP_TIME_NONE_BEFORE;
-	if (map->type != N_MAP) {
-		return nerr(L, map,
-		    "revoked: each item must be a mapping (fingerprint, key "
-		    "or owner, and reason), got %s",
-		    node_kind(map));
-	}
-	rv->line = map->line;
-	rv->column = map->col;
-
-	for (k = map->kid; k != NULL; k = v->next) {
-		v = k->next;
-		if ((i = field_index(L, k, revoke_fields, "revoked entry")) < 0)
-			return KP_ERR_INVALID;
-		f[i] = v;
-		if (i <= R_OWNER) {
-			if (which != NULL) {
-				return nerr(L, k,
-				    "revoked entry has both '%s' (line %u) "
-				    "and '%s'; give exactly one of "
-				    "fingerprint, key, owner",
-				    revoke_fields[rv->kind], which->line,
-				    revoke_fields[i]);
-			}
-			which = k;
-		}
-		switch (i) {
-		case R_FINGERPRINT:
-			rv->kind = KP_REVOKE_FINGERPRINT;
-			if ((r = want_string(L, v, "fingerprint")) != 0)
-				return r;
-			if (!kp_fingerprint_valid(v->s)) {
-				return nerr(L, v,
-				    "fingerprint: expected SHA256: and 43 "
-				    "base64 characters (as ssh-keygen -l "
-				    "prints it)");
-			}
-			if ((r = dup_str(L, v, &rv->value)) != 0)
-				return r;
-			break;
-		case R_KEY:
-			rv->kind = KP_REVOKE_KEY;
-			if ((r = parse_key(L, v, &rv->key)) != 0)
-				return r;
-			if ((rv->value = strdup(rv->key->fp)) == NULL)
-				return ferr(
-				    L, KP_ERR_NOMEM, 0, 0, "out of memory");
-			break;
-		case R_OWNER:
-			rv->kind = KP_REVOKE_OWNER;
-			if ((r = want_clean(L, v, "owner", KP_VALUE_MAX)) != 0)
-				return r;
-			if (v->s[0] == '\0')
-				return nerr(L, v, "owner: must not be empty");
-			if ((r = dup_str(L, v, &rv->value)) != 0)
-				return r;
-			break;
-		case R_REASON:
-			if ((r = want_clean(L, v, "reason", KP_VALUE_MAX)) != 0)
-				return r;
-			if (v->s[0] == '\0')
-				return nerr(L, v, "reason: must not be empty");
-			if ((r = dup_str(L, v, &rv->reason)) != 0)
-				return r;
-			break;
-		case R_DATE:
-			if ((r = want_time(L, v, "date", &rv->date)) != 0)
-				return r;
-			break;
-		}
-	}
-	if (which == NULL) {
-		return nerr(L, map,
-		    "revoked entry needs one of fingerprint, key or owner");
-	}
-	if (f[R_REASON] == NULL) {
-		return nerr(L, map,
-		    "revoked entry is missing the required field 'reason'");
-	}
-	return 0;
-}
-
-static int
-add_revocation(struct loader *L, const struct node *item)
-{
-	struct kp_policy *p = L->p;
+	struct kp_policy *p = obj;
 	struct kp_revocation rv, *tmp;
-	size_t ncap;
 	int r;
 
-	if ((r = parse_revocation(L, item, &rv)) != 0)
+	memset(&rv, 0, sizeof(rv));
+	rv.date = KP_TIME_NONE_BEFORE;
+	rv.line = item->line;
+	rv.column = item->col;
+	if ((r = parse_mapping(L, &revoke_map, item, &rv)) != 0)
 		goto fail;
-	if (p->nrevoked == L->revoked_cap) {
-		ncap = L->revoked_cap == 0 ? 16 : L->revoked_cap * 2;
-		tmp = reallocarray(p->revoked, ncap, sizeof(*tmp));
-		if (tmp == NULL) {
-			r = ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-			goto fail;
-		}
-		p->revoked = tmp;
-		L->revoked_cap = ncap;
+	tmp =
+	    grow(L, p->revoked, p->nrevoked, &L->revoked_cap, sizeof(*tmp), 16);
+	if (tmp == NULL) {
+		r = KP_ERR_NOMEM;
+		goto fail;
 	}
+	p->revoked = tmp;
 	p->revoked[p->nrevoked++] = rv; /* p owns it now */
 	return 0;
 fail:
 	kp_revocation_clear(&rv);
 	return r;
 }
-
-/* ------------------------------------------------------------ document */
-
-enum {
-	T_VERSION,
-	T_SERIAL,
-	T_EXPIRES,
-	T_NETWORKS,
-	T_KEYS,
-	T_REVOKED,
-	T_NFIELDS
-};
-
-static const char *const top_fields[] = {
-    "version", "serial", "expires", "networks", "keys", "revoked", NULL};
 
 /* The next event as a whole node (in the arena). */
 static int
@@ -1489,16 +1764,15 @@ next_node(struct loader *L, struct node **out)
 	return read_node(L, &ev, out);
 }
 
-/* keys: or revoked:, one item at a time so only one item is in memory. */
+/* A FIELD_STREAM list, one item at a time so only one is in memory. */
 static int
-stream_list(struct loader *L, int which)
+stream_list(struct loader *L, const struct field *f)
 {
 	yaml_event_t ev;
 	struct node *item;
 	unsigned line, col;
 	size_t n = 0;
 	int r;
-	const char *what = which == T_KEYS ? "keys" : "revoked";
 
 	if ((r = next_event(L, &ev)) != 0)
 		return r;
@@ -1508,7 +1782,7 @@ stream_list(struct loader *L, int which)
 		r = ferr(L, KP_ERR_INVALID, line, col,
 		    "%s: expected a list of entries (each starting with '- '), "
 		    "got %s",
-		    what,
+		    f->name,
 		    ev.type == YAML_SCALAR_EVENT &&
 		            ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 		            ev.data.scalar.length == 0
@@ -1527,8 +1801,7 @@ stream_list(struct loader *L, int which)
 		}
 		if ((r = read_node(L, &ev, &item)) != 0)
 			return r;
-		r = which == T_KEYS ? add_entry(L, item)
-		                    : add_revocation(L, item);
+		r = f->set(L, f, item, L->p);
 		arena_reset(&L->arena, 1);
 		if (r != 0)
 			return r;
@@ -1537,7 +1810,7 @@ stream_list(struct loader *L, int which)
 		return ferr(L, KP_ERR_INVALID, line, col,
 		    "%s: empty list; an empty list means nothing, not 'no "
 		    "restriction': omit the field",
-		    what);
+		    f->name);
 	}
 	return 0;
 }
@@ -1563,15 +1836,15 @@ resolve_pending(struct loader *L)
 	return 0;
 }
 
+/*
+ * Up to the first key of the top-level mapping; *line, *col where that
+ * mapping starts.
+ */
 static int
-parse_document(struct loader *L)
+document_start(struct loader *L, unsigned *line, unsigned *col)
 {
-	struct kp_policy *p = L->p;
 	yaml_event_t ev;
-	struct node *k, *v;
-	unsigned seen[T_NFIELDS] = {0}, top_line, top_col, line, col;
-	uint64_t version = 0;
-	int i, r;
+	int r;
 
 	if ((r = next_event(L, &ev)) != 0)
 		return r;
@@ -1579,28 +1852,82 @@ parse_document(struct loader *L)
 	if ((r = next_event(L, &ev)) != 0)
 		return r;
 	if (ev.type == YAML_STREAM_END_EVENT) {
-		line = (unsigned)ev.start_mark.line + 1;
-		col = (unsigned)ev.start_mark.column + 1;
+		*line = (unsigned)ev.start_mark.line + 1;
+		*col = (unsigned)ev.start_mark.column + 1;
 		yaml_event_delete(&ev);
-		return ferr(L, KP_ERR_INVALID, line, col,
+		return ferr(L, KP_ERR_INVALID, *line, *col,
 		    "empty policy: expected a mapping with at least version "
 		    "and serial");
 	}
 	yaml_event_delete(&ev); /* DOCUMENT-START */
 	if ((r = next_event(L, &ev)) != 0)
 		return r;
-	top_line = (unsigned)ev.start_mark.line + 1;
-	top_col = (unsigned)ev.start_mark.column + 1;
+	*line = (unsigned)ev.start_mark.line + 1;
+	*col = (unsigned)ev.start_mark.column + 1;
 	if (ev.type != YAML_MAPPING_START_EVENT) {
-		r = ferr(L, KP_ERR_INVALID, top_line, top_col,
-		    "the policy must be a mapping (version, serial, networks, "
-		    "keys, revoked), got %s",
-		    event_kind(&ev));
+		r = ferr(L, KP_ERR_INVALID, *line, *col, "%s, got %s",
+		    top_map.shape, event_kind(&ev));
 		yaml_event_delete(&ev);
 		return r;
 	}
 	yaml_event_delete(&ev);
+	return 0;
+}
 
+/* One field of the top level, after its key: a streamed list or a value. */
+static int
+top_field(struct loader *L, const struct field *f)
+{
+	struct node *v;
+	int r;
+
+	if ((f->flags & FIELD_STREAM) != 0)
+		return stream_list(L, f);
+	if ((r = next_node(L, &v)) != 0)
+		return r;
+	return f->set(L, f, v, L->p);
+}
+
+/* DOCUMENT-END, then the end of the stream: exactly one document. */
+static int
+document_end(struct loader *L)
+{
+	yaml_event_t ev;
+	unsigned line, col;
+	int r, type;
+
+	if ((r = next_event(L, &ev)) != 0)
+		return r;
+	yaml_event_delete(&ev); /* DOCUMENT-END */
+	if ((r = next_event(L, &ev)) != 0)
+		return r;
+	line = (unsigned)ev.start_mark.line + 1;
+	col = (unsigned)ev.start_mark.column + 1;
+	type = ev.type;
+	yaml_event_delete(&ev);
+	if (type != YAML_STREAM_END_EVENT) {
+		return ferr(L, KP_ERR_INVALID, line, col,
+		    "more than one YAML document: a policy is exactly one");
+	}
+	return 0;
+}
+
+/*
+ * The top level by top_map, streamed rather than read as one node (it may
+ * hold a million keys entries); the arena is reset after each field, so
+ * what parse_mapping's key[] would hold is kept here as bare positions.
+ */
+static int
+parse_document(struct loader *L)
+{
+	const struct node *key[FIELDS_MAX] = {NULL};
+	struct node at[FIELDS_MAX], *k;
+	yaml_event_t ev;
+	unsigned top_line, top_col;
+	int i, r;
+
+	if ((r = document_start(L, &top_line, &top_col)) != 0)
+		return r;
 	for (;;) {
 		if ((r = next_event(L, &ev)) != 0)
 			return r;
@@ -1619,71 +1946,22 @@ parse_document(struct loader *L)
 		}
 		if ((r = read_node(L, &ev, &k)) != 0)
 			return r;
-		if ((i = field_index(L, k, top_fields, "the policy")) < 0)
+		if ((i = field_index(L, k, &top_map)) < 0)
 			return KP_ERR_INVALID;
-		if (seen[i] != 0)
-			return dup_key_error(L, k, seen[i]);
-		seen[i] = k->line;
-		switch (i) {
-		case T_KEYS:
-		case T_REVOKED:
-			if ((r = stream_list(L, i)) != 0)
-				return r;
-			break;
-		default:
-			if ((r = next_node(L, &v)) != 0)
-				return r;
-			if (i == T_VERSION) {
-				if ((r = want_uint(
-				         L, v, "version", &version)) != 0)
-					return r;
-				if (version != 1) {
-					return nerr(L, v,
-					    "version: unsupported policy "
-					    "version %s (this keyauth reads "
-					    "version 1)",
-					    v->s);
-				}
-			} else if (i == T_SERIAL) {
-				if ((r = want_uint(
-				         L, v, "serial", &p->serial)) != 0)
-					return r;
-				if (p->serial == 0)
-					return nerr(
-					    L, v, "serial: must be at least 1");
-			} else if (i == T_EXPIRES) {
-				if ((r = want_time(
-				         L, v, "expires", &p->expires)) != 0)
-					return r;
-			} else if ((r = parse_networks(L, v)) != 0) {
-				return r;
-			}
-			break;
-		}
+		if (key[i] != NULL)
+			return dup_key_error(L, k, key[i]->line);
+		memset(&at[i], 0, sizeof(at[i]));
+		at[i].line = k->line;
+		at[i].col = k->col;
+		key[i] = &at[i];
+		if ((r = top_field(L, &top_fields[i])) != 0)
+			return r;
 		arena_reset(&L->arena, 1);
 	}
-
-	if ((r = next_event(L, &ev)) != 0)
+	if ((r = document_end(L)) != 0 ||
+	    (r = fields_present(L, &top_map, key, L->p, top_line, top_col)) !=
+	        0)
 		return r;
-	yaml_event_delete(&ev); /* DOCUMENT-END */
-	if ((r = next_event(L, &ev)) != 0)
-		return r;
-	line = (unsigned)ev.start_mark.line + 1;
-	col = (unsigned)ev.start_mark.column + 1;
-	i = ev.type;
-	yaml_event_delete(&ev);
-	if (i != YAML_STREAM_END_EVENT) {
-		return ferr(L, KP_ERR_INVALID, line, col,
-		    "more than one YAML document: a policy is exactly one");
-	}
-
-	for (i = 0; i < T_EXPIRES; i++) {
-		if (seen[i] == 0) {
-			return ferr(L, KP_ERR_INVALID, top_line, top_col,
-			    "the policy is missing the required field '%s'",
-			    top_fields[i]);
-		}
-	}
 	return resolve_pending(L);
 }
 

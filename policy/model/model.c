@@ -1,8 +1,7 @@
 #include "config.h"
 
 /*
- * The validated model's own housekeeping: freeing what the loader built,
- * and printing its times, where an absent bound is a word, not a date.
+ * The validated model's own housekeeping: freeing what the loader built.
  */
 
 #include <stdlib.h>
@@ -81,17 +80,4 @@ kp_policy_free(struct kp_policy *p)
 	kp_revset_free(p->revset);
 	free(p->path);
 	free(p);
-}
-
-void
-kp_buf_put_time(struct kp_buf *b, int64_t t, const char *none)
-{
-	char ts[64];
-
-	if (t == KP_TIME_NONE_BEFORE || t == KP_TIME_NONE_AFTER) {
-		kp_buf_puts(b, none);
-		return;
-	}
-	kp_time_format(t, ts, sizeof(ts));
-	kp_buf_puts(b, ts);
 }

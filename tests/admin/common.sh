@@ -7,7 +7,7 @@
 ADATA="$top_srcdir/tests/admin/data"
 GOLD="$top_srcdir/tests/admin/golden"
 t_tmpdir
-[ -x "$KEYAUTHCTL" ] || { echo "missing $KEYAUTHCTL"; exit 99; }
+[ -x "$KEYAUTHCTL" ] || t_bail "missing $KEYAUTHCTL"
 # Outputs that depend on the time zone (expiry-time without Z) use UTC.
 TZ=UTC; export TZ
 
@@ -22,7 +22,7 @@ golden() {
 		pass "$1 matches the golden file"
 	else
 		fail "$1 differs from the golden file"
-		diff -u "$GOLD/$1" "$2" | head -40
+		t_diag "$(diff -u "$GOLD/$1" "$2" | head -40)"
 	fi
 }
 
@@ -48,9 +48,9 @@ run() {
 # has NAME FILE TEXT / hasnt NAME FILE TEXT (fixed strings)
 has() {
 	if grep -qF -- "$3" "$2"; then pass "$1"; else
-		fail "$1"; printf '  %s does not contain: %s\n' "$2" "$3"; sed 's/^/  | /' "$2" | head -30; fi
+		fail "$1"; t_diag "  $2 does not contain: $3" "$(sed 's/^/  | /' "$2" | head -30)"; fi
 }
 hasnt() {
 	if grep -qF -- "$3" "$2"; then
-		fail "$1"; printf '  %s contains: %s\n' "$2" "$3"; else pass "$1"; fi
+		fail "$1"; t_diag "  $2 contains: $3"; else pass "$1"; fi
 }

@@ -17,7 +17,7 @@ has "same file: unchanged" "$T/out" "access unchanged"
 # variant NAME SED-SCRIPT: base.yaml with serial 11 and the edit applied
 variant() {
 	sed -e 's/^serial: 10$/serial: 11/' -e "$2" base.yaml >"$T/$1.yaml" || exit 99
-	cmp -s base.yaml "$T/$1.yaml" && { echo "variant $1 changed nothing"; exit 99; }
+	cmp -s base.yaml "$T/$1.yaml" && t_bail "variant $1 changed nothing"
 }
 # dif NAME WANT_RC: diff base against variant NAME
 dif() { run "$1" "$2" "$KEYAUTHCTL" diff base.yaml "$T/$1.yaml"; }

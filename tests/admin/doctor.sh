@@ -24,7 +24,7 @@ ctl() {
 	"$KEYAUTHCTL" --index "$V/policy.cdb" --krl "$V/revoked.krl" --state "$V/state" \
 	    --policy "$R/etc/keyauth/policy.yaml" --host db-01 "$@"
 }
-ctl install >"$T/install.out" 2>&1 || { cat "$T/install.out"; exit 99; }
+ctl install >"$T/install.out" 2>&1 || { t_diag "$(cat "$T/install.out")"; t_bail "keyauthctl install failed"; }
 cp "$ADATA/sshd-t-clean.txt" "$T/clean.txt"
 doc() { ctl doctor --root "$R" --at "${AT:-2030-01-01}" "$@"; }
 # sshd NAME SED: a variant of the clean sshd -T output

@@ -5,7 +5,7 @@
 # same restrictions (in keyauth's canonical option order).
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/admin/common.sh"
 require_root
-[ -x "$HELPER" ] || { echo "missing $HELPER"; exit 99; }
+[ -x "$HELPER" ] || t_bail "missing $HELPER"
 cd "$ADATA" || exit 99
 
 "$KEYAUTHCTL" import import >"$T/policy.yaml" 2>"$T/import.err"

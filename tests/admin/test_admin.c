@@ -1,9 +1,9 @@
 #include "config.h"
 
 /*
- * The pure functions behind report/diff/audit/import/doctor: address set
- * coverage, locating and escaping, authorized_keys option parsing, paths
- * to accounts, and the doctor's judgements over crafted text and stat data.
+ * The pure functions behind report/diff/audit/import/doctor: locating and
+ * escaping, paths to accounts, and the doctor's judgements over crafted
+ * text and stat data.
  */
 
 #include <sys/stat.h>
@@ -15,54 +15,6 @@
 #include "kp-internal.h"
 #include "keyauth-admin.h"
 #include "../unit/test.h"
-
-static struct kp_cidr
-C(const char *s) {
-	struct kp_cidr c;
-
-	memset(&c, 0, sizeof(c));
-	if (kp_cidr_parse(s, &c, NULL) != 0) {
-		fprintf(stderr, "bad test cidr %s\n", s);
-		exit(99);
-	}
-	return c;
-}
-
-static void
-test_cover(void)
-{
-	struct kp_cidr a[3], b[2];
-
-	a[0] = C("10.0.0.0/25");
-	a[1] = C("10.0.0.128/25");
-	b[0] = C("10.0.0.0/24");
-	/* two halves cover the whole, and the whole covers them */
-	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 1);
-	CHECK_INT(kp_cidrs_cover(b, 1, a, 2), 1);
-	/* one half does not */
-	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 0);
-	/* any address (n == 0) covers everything, and is covered only by both families' /0 */
-	CHECK_INT(kp_cidrs_cover(NULL, 0, b, 1), 1);
-	CHECK_INT(kp_cidrs_cover(b, 1, NULL, 0), 0);
-	a[0] = C("0.0.0.0/0");
-	a[1] = C("::/0");
-	CHECK_INT(kp_cidrs_cover(a, 2, NULL, 0), 1);
-	CHECK_INT(kp_cidrs_cover(a, 1, NULL, 0), 0);
-	/* families never cover each other */
-	b[0] = C("2001:db8::/32");
-	a[0] = C("10.0.0.0/8");
-	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 0);
-	/* a single address inside */
-	b[0] = C("10.1.2.3");
-	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 1);
-	/* deep split: 2^7 pieces are not needed, two /128 are not a /127's complement */
-	a[0] = C("2001:db8::");
-	a[1] = C("2001:db8::1");
-	b[0] = C("2001:db8::/127");
-	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 1);
-	a[1] = C("2001:db8::2");
-	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 0);
-}
 
 static void
 test_locate(void)
@@ -127,65 +79,6 @@ test_escape(void)
 	    "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\u00ff\\u007f\" null "
 	    "\"x,\"\"y\"\"\" ok\\x1b[1m\\x5c\xc3\xa9");
 	free(s);
-}
-
-static void
-test_authkey(void)
-{
-	struct kp_authkey k;
-	const char *why;
-	const char *key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIByvMl2TLlaMJ8"
-	                  "RShhxll+xkkN0ArGGyzG/9xHkzYjnt";
-	char line[1024];
-
-	snprintf(line, sizeof(line),
-	    "from=\"10.0.0.0/8,192.0.2.7\",expiry-time=\"20300101Z\","
-	    "command=\"/bin/echo a\\\\b\",no-pty,permitopen=\"h.example:22\" "
-	    "%s  my laptop",
-	    key);
-	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
-	CHECK_INT(k.nsources, 2);
-	CHECK_INT(k.expires, 1893456000);
-	CHECK_STR(k.command, "/bin/echo a\\\\b");
-	CHECK_INT(k.noptions, 2);
-	if (k.noptions == 2) {
-		CHECK_STR(k.options[0], "no-pty");
-		CHECK_STR(k.options[1], "permitopen=\"h.example:22\"");
-	}
-	CHECK_STR(k.key != NULL ? k.key->comment : NULL, "my laptop");
-	kp_authkey_clear(&k);
-
-	/* an escaped quote inside command= cannot be expressed */
-	snprintf(line, sizeof(line), "command=\"echo \\\"x\\\"\" %s", key);
-	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
-	/* the quote is dequoted, so a comma inside does not split options */
-	snprintf(line, sizeof(line), "command=\"a,b\",restrict %s", key);
-	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
-	CHECK_STR(k.command, "a,b");
-	kp_authkey_clear(&k);
-	snprintf(line, sizeof(line), "from=\"!10.0.0.1,*\" %s", key);
-	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
-	snprintf(line, sizeof(line), "from=\"10.0.0.1/8\" %s", key);
-	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
-	snprintf(line, sizeof(line), "environment=\"A=B\",no-pty %s", key);
-	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
-	CHECK_INT(k.ndropped, 1);
-	CHECK_INT(k.noptions, 1);
-	kp_authkey_clear(&k);
-	snprintf(line, sizeof(line), "no-pty,unknown-thing %s", key);
-	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
-	snprintf(line, sizeof(line), "command=\"unterminated %s", key);
-	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
-	snprintf(line, sizeof(line), "expiry-time=\"20301301\" %s", key);
-	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
-	snprintf(line, sizeof(line),
-	    "expiry-time=\"20300101\",expiry-time=\"20290101Z\" %s", key);
-	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
-	CHECK_INT(k.expires, 1861920000); /* the earlier one wins */
-	kp_authkey_clear(&k);
-	CHECK_INT(
-	    kp_authkey_parse("ssh-dss AAAAB3NzaC1kc3M=", &k, &why) < 0, 1);
-	CHECK_INT(kp_authkey_parse("no-pty", &k, &why), KP_ERR_INVALID);
 }
 
 static void
@@ -351,10 +244,8 @@ test_pam_loop(void)
 int
 main(void)
 {
-	test_cover();
 	test_locate();
 	test_escape();
-	test_authkey();
 	test_paths();
 	test_doctor();
 	test_pam_loop();

@@ -4,7 +4,7 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 CTLDATA="$top_srcdir/tests/ctl/data"
 t_tmpdir
-[ -x "$KEYAUTHCTL" ] || { echo "missing $KEYAUTHCTL"; exit 99; }
+[ -x "$KEYAUTHCTL" ] || t_bail "missing $KEYAUTHCTL"
 VAR="$T/var"
 
 ctl() {

@@ -26,6 +26,8 @@ if [ ! -x "$top_builddir/keyauthctl/keyauthctl" ]; then
 	echo "demo: no build in $top_builddir (run ./dev demo, which builds first)"
 	exit 1
 fi
+# No test: tests/lib.sh speaks no TAP here (plain messages, no plan).
+t_no_tap=1
 . "$top_srcdir/tests/e2e/lib.sh"
 
 if [ -t 1 ]; then

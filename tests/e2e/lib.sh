@@ -45,8 +45,8 @@ E2E_SRC="$top_srcdir/tests/e2e"
 SSH=${SSH:-ssh}
 umask 022
 
-e2e_log() { printf '# %s\n' "$*"; }
-e2e_die() { printf 'e2e: %s\n' "$*" >&2; exit 99; }
+e2e_log() { t_diag "$*"; }
+e2e_die() { t_bail "e2e: $*"; }
 
 # Run a command that edits /etc/passwd, retrying while another test holds
 # the lock (make check runs the e2e scripts in parallel).
@@ -65,7 +65,7 @@ e2e_init() {
 	local tag=$1 t
 	require_root
 	for t in "$SSHD" "$SSH" "$SSH_KEYGEN" ssh-agent ssh-add unshare useradd userdel mount ss timeout; do
-		command -v "$t" >/dev/null 2>&1 || { echo "skip: $t not found"; exit 77; }
+		command -v "$t" >/dev/null 2>&1 || t_skip "$t not found"
 	done
 	E2E_ID=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 	E2E_USER="${tag}${E2E_ID}"
@@ -416,7 +416,7 @@ expect_login() {
 	e2e_login "$@" || rc=$?
 	if [ $rc -eq 0 ]; then pass "$name: login allowed"; else
 		fail "$name: login allowed"
-		printf '  %s\n  exit %s, stderr: %s\n' "$E2E_LAST_CMD" "$rc" "$E2E_ERR"
+		t_diag "  $E2E_LAST_CMD" "  exit $rc, stderr: $E2E_ERR"
 		e2e_show_logs
 	fi
 }
@@ -427,16 +427,14 @@ expect_refused() {
 	e2e_login "$@" || rc=$?
 	if [ $rc -eq 255 ] && [ -z "$E2E_OUT" ]; then pass "$name: login refused"; else
 		fail "$name: login refused"
-		printf '  %s\n  exit %s, stdout: %s, stderr: %s\n' "$E2E_LAST_CMD" "$rc" "$E2E_OUT" "$E2E_ERR"
+		t_diag "  $E2E_LAST_CMD" "  exit $rc, stdout: $E2E_OUT, stderr: $E2E_ERR"
 		e2e_show_logs
 	fi
 }
 
 e2e_show_logs() {
-	echo "  --- audit records since the mark:"
-	e2e_records | sed 's/^/  /'
-	echo "  --- sshd log (last 15 lines):"
-	tail -n 15 "$E2E_SSHD_LOG" | sed 's/^/  /'
+	t_diag "  --- audit records since the mark:" "$(e2e_records | sed 's/^/  /')" \
+	    "  --- sshd log (last 15 lines):" "$(tail -n 15 "$E2E_SSHD_LOG" | sed 's/^/  /')"
 }
 
 # ---------------------------------------------------------- audit records
@@ -496,7 +494,7 @@ e2e_expect_no_record() {
 		done
 		if [ -n "$ok" ]; then
 			fail "$1: no $2 record${3:+ with $3}"
-			echo "  found: $rec"
+			t_diag "  found: $rec"
 			return
 		fi
 	done < <(e2e_records)

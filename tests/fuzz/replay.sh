@@ -4,7 +4,7 @@
 # that once crashed or broke a property stay fixed, in every build
 # (including the ASan+UBSan one).
 . "$top_srcdir/tests/lib.sh"
-for t in load index authinfo handoff pubkey addr audit; do
+for t in load index authinfo handoff pubkey addr audit authkeys; do
 	bin="$top_builddir/tests/fuzz/fuzz_$t"
 	dir="$top_srcdir/tests/fuzz/corpus/$t"
 	if [ ! -d "$dir" ] || [ -z "$(ls "$dir")" ]; then
@@ -15,7 +15,7 @@ for t in load index authinfo handoff pubkey addr audit; do
 		pass "$t: $(echo "$out" | tail -n1 | sed 's/.*: //')"
 	else
 		fail "$t: replay"
-		echo "$out" | tail -n 30 | sed 's/^/  /'
+		t_diag "$(echo "$out" | tail -n 30 | sed 's/^/  /')"
 	fi
 done
 t_done

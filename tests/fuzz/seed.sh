@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: seed.sh BUILDDIR}" && pwd)
 C="$top/tests/fuzz/corpus"
 mkdir -p "$C/load" "$C/index" "$C/authinfo" "$C/handoff" "$C/pubkey" \
-	"$C/addr" "$C/audit"
+	"$C/addr" "$C/audit" "$C/authkeys"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -51,6 +51,15 @@ for a in 192.0.2.0/24 2001:db8:10::/48 198.51.100.7 "10.0.0.0/8 10.1.2.3" \
 	i=$((i + 1))
 	printf '%s' "$a" >"$C/addr/seed-$i"
 done
+
+# authorized_keys lines as people write them (the import test files) and
+# as keyauth serves them
+find "$top/tests/admin/data/import" -type f | sort | xargs cat | grep -v '^#' | grep . |
+	awk -v d="$C/authkeys" '{ f = sprintf("%s/seed-import-%d", d, NR); printf "%s", $0 > f; close(f) }'
+printf '%s keyauth:alice-laptop' "$k" >"$C/authkeys/seed-served-plain"
+printf 'from="192.0.2.0/24,2001:db8:10::/48",expiry-time="20270131123456Z",no-port-forwarding,permitopen="db.example.com:5432",command="/usr/local/bin/backup-only" %s keyauth:ci' "$k" >"$C/authkeys/seed-served-all"
+printf 'restrict,pty,permitlisten="[::1]:8080",command="a,b \\\\x" %s keyauth:a.b@c+d-e' "$k" >"$C/authkeys/seed-served-quoted"
+printf 'expiry-time="20300101",expiry-time="20290101Z",environment="A=B",NO-PTY	%s  comment with  spaces' "$k" >"$C/authkeys/seed-local-time"
 
 # audit: event verdict reason absent-mask serial[8] smalllen, then
 # account key_id owner fp client host sha256 error, NUL-separated

@@ -28,7 +28,7 @@ keys:
     expires: 2027-01-01T00:00:00Z
 YAML
 mkdir -m 0755 "$T/ix" && mkdir -m 0700 "$T/spool"
-ctl_install "$T/ix" "$T/p.yaml" >"$T/install.out" 2>&1 || { cat "$T/install.out"; exit 99; }
+ctl_install "$T/ix" "$T/p.yaml" >"$T/install.out" 2>&1 || { t_diag "$(cat "$T/install.out")"; t_bail "keyauthctl install failed"; }
 IX="$T/ix/policy.cdb"
 
 # explain_at NAME KEY TIME WANT-RC WANT-REASON: against the index and the YAML

@@ -8,9 +8,9 @@
 # directory; the host's mounts are never touched.
 . "$top_srcdir/tests/lib.sh"
 if [ -z "${KEYAUTH_IN_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
+	[ "$(id -u)" = 0 ] || t_skip "needs root"
 	unshare --mount --propagation private true 2>/dev/null ||
-		{ echo "skip: cannot create a mount namespace"; exit 77; }
+		t_skip "cannot create a mount namespace"
 	KEYAUTH_IN_NS=1 exec unshare --mount --propagation private sh "$0" "$@"
 fi
 t_tmpdir
@@ -18,7 +18,7 @@ t_tmpdir
 D="$T/disk"
 mkdir -m 0755 "$D" "$T/spool" && chmod 0700 "$T/spool"
 mount -t tmpfs -o size=512k,mode=0755 keyauth-test-disk "$D" || exit 99
-trap 'umount -l "$D" 2>/dev/null; t_cleanup' EXIT
+t_extra_cleanup='umount -l "$D" 2>/dev/null'
 
 mkkey A
 mkkey B
@@ -33,7 +33,7 @@ grant_policy "$T/v2.yaml" 2 B key-b
 	done
 } >>"$T/v2.yaml"
 sed -i 's/owner: key-b@example.com/owner: b@example.com/' "$T/v2.yaml"
-"$KEYAUTHCTL" check "$T/v2.yaml" >/dev/null 2>&1 || { echo "error: v2 does not validate"; "$KEYAUTHCTL" check "$T/v2.yaml"; exit 99; }
+"$KEYAUTHCTL" check "$T/v2.yaml" >/dev/null 2>&1 || { t_diag "$("$KEYAUTHCTL" check "$T/v2.yaml" 2>&1)"; t_bail "v2 does not validate"; }
 ctl_install "$D" "$T/v1.yaml" >/dev/null 2>&1 || exit 99
 "$HELPER" -H web-01 -i "$D/policy.cdb" -s "$T/spool" alice >"$T/want" 2>/dev/null </dev/null || exit 99
 snapshot() { (cd "$D" && ls -a && sha256sum policy.cdb revoked.krl state); }
@@ -52,7 +52,7 @@ still_v1() {
 
 # Full disk: fill every block, then install v2.
 dd if=/dev/zero of="$D/fill" bs=4k 2>/dev/null
-ls -a "$D" | grep -q '^fill$' || { echo "error: could not fill the disk"; exit 99; }
+ls -a "$D" | grep -q '^fill$' || t_bail "could not fill the disk"
 # the fill file is part of "before" now
 snapshot >"$T/before"
 out=$(ctl_install "$D" "$T/v2.yaml" 2>&1); rc=$?

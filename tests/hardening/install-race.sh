@@ -8,7 +8,7 @@
 t_tmpdir
 . "$top_srcdir/tests/hardening/lib.sh"
 unshare --mount --propagation private true 2>/dev/null ||
-	{ echo "skip: cannot create a mount namespace"; exit 77; }
+	t_skip "cannot create a mount namespace"
 mkkey A
 mkkey B
 D="$T/state"

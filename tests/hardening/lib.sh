@@ -2,8 +2,8 @@
 # ssh-keygen, policies installed with the real keyauthctl into $T, the
 # helper run as sshd runs it.
 require_root
-[ -x "$HELPER" ] || { echo "error: no helper at $HELPER"; exit 99; }
-[ -x "$KEYAUTHCTL" ] || { echo "error: no keyauthctl at $KEYAUTHCTL"; exit 99; }
+[ -x "$HELPER" ] || t_bail "no helper at $HELPER"
+[ -x "$KEYAUTHCTL" ] || t_bail "no keyauthctl at $KEYAUTHCTL"
 CAPTURE="$top_builddir/tests/pam/pam-syslog-capture"
 AUDIT_FIELDS="$top_builddir/tests/helper/audit-fields"
 

@@ -12,7 +12,7 @@
 t_tmpdir
 . "$top_srcdir/tests/hardening/lib.sh"
 unshare --mount --propagation private true 2>/dev/null ||
-	{ echo "skip: cannot create a mount namespace"; exit 77; }
+	t_skip "cannot create a mount namespace"
 LISTEN="$top_builddir/tests/helper/syslog-listen"
 DRIVER="$top_builddir/tests/pam/pam-driver"
 MOD="$top_builddir/pam_keyauth/.libs/pam_keyauth.so"
@@ -31,7 +31,7 @@ keys:
     accounts: [alice]
 YAML
 ctl_install "$T/ix" "$T/p.yaml" >"$T/install.out" 2>&1 ||
-	{ cat "$T/install.out"; exit 99; }
+	{ t_diag "$(cat "$T/install.out")"; t_bail "keyauthctl install failed"; }
 FP=$(cat "$T/A.fp") TYPE=$(cut -d' ' -f1 "$T/A.pub") B64=$(cut -d' ' -f2 "$T/A.pub")
 
 # logged COUNT CMD...: run CMD with its syslog captured raw into $T/log

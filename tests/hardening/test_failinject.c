@@ -304,6 +304,7 @@ run_file(const char *file, unsigned flags)
 	unsigned long successes = 0;
 	int r;
 
+	T_CASE("%s (%s)", file, flags ? "safe" : "plain");
 	snprintf(path, sizeof(path), "%s/tests/data/valid/%s",
 	    getenv("top_srcdir") != NULL ? getenv("top_srcdir") : "..", file);
 	fail_at = read_fail_at = 0;

@@ -6,14 +6,14 @@
 . "$top_srcdir/tests/lib.sh"
 t_tmpdir
 . "$top_srcdir/tests/hardening/lib.sh"
-command -v valgrind >/dev/null 2>&1 || { echo "skip: no valgrind"; exit 77; }
-ldd "$HELPER" 2>/dev/null | grep -q libasan && { echo "skip: ASan build"; exit 77; }
+command -v valgrind >/dev/null 2>&1 || t_skip "no valgrind"
+ldd "$HELPER" 2>/dev/null | grep -q libasan && t_skip "ASan build"
 mkkey A
 mkkey B
 mkdir -m 0755 "$T/ix" && mkdir -m 0700 "$T/spool"
 grant_policy "$T/p.yaml" 3 A key-a '    from: [192.0.2.0/24]
     expires: 2099-01-01'
-ctl_install "$T/ix" "$T/p.yaml" >"$T/install.out" 2>&1 || { cat "$T/install.out"; exit 99; }
+ctl_install "$T/ix" "$T/p.yaml" >"$T/install.out" 2>&1 || { t_diag "$(cat "$T/install.out")"; t_bail "keyauthctl install failed"; }
 IX="$T/ix/policy.cdb"
 head -c $(($(wc -c <"$IX") - 100)) "$IX" >"$T/ix/trunc.cdb"
 FP=$(cat "$T/A.fp") TYPE=$(cut -d' ' -f1 "$T/A.pub") B64=$(cut -d' ' -f2 "$T/A.pub")

@@ -7,8 +7,8 @@ HDATA="$top_srcdir/tests/helper/data"
 HTOOLS="$top_builddir/tests/helper"
 KEYNAMES="PLAIN V4 V6 NET EXP OPT TWO RFP RKEY ROWN OLD NEW BOB HOST UNKNOWN"
 
-[ -x "$HELPER" ] || { echo "no helper at $HELPER"; exit 99; }
-[ -x "$KEYAUTHCTL" ] || { echo "no keyauthctl at $KEYAUTHCTL"; exit 99; }
+[ -x "$HELPER" ] || t_bail "no helper at $HELPER"
+[ -x "$KEYAUTHCTL" ] || t_bail "no keyauthctl at $KEYAUTHCTL"
 
 gen_keys() {
 	for k in $KEYNAMES; do
@@ -35,7 +35,7 @@ install_index() {
 	mkdir -p "$2" || exit 99
 	"$KEYAUTHCTL" --index "$2/policy.cdb" --krl "$2/revoked.krl" \
 		--state "$2/state" --host "$3" install "$1" >"$2/install.log" 2>&1 ||
-		{ echo "keyauthctl install $1 failed:"; cat "$2/install.log"; exit 99; }
+		{ t_diag "$(cat "$2/install.log")"; t_bail "keyauthctl install $1 failed"; }
 }
 
 # The standard setup: keys, the lookup policy, its index for web-01 and
@@ -60,16 +60,16 @@ helper() {
 expect_output() {
 	if cmp -s "$T/out" "$T/want"; then pass "$1: output"; else
 		fail "$1: output"
-		echo "  got:"; sed 's/^/    /' "$T/out"
-		echo "  want:"; sed 's/^/    /' "$T/want"
+		t_diag "  got:" "$(sed 's/^/    /' "$T/out")" \
+		    "  want:" "$(sed 's/^/    /' "$T/want")"
 	fi
 }
 
 # expect_silent_failure NAME: non-zero exit, nothing on stdout or stderr.
 expect_silent_failure() {
 	if [ "$rc" -ne 0 ]; then pass "$1: exit $rc"; else fail "$1: exit 0"; fi
-	if [ -s "$T/out" ]; then fail "$1: stdout not empty"; sed 's/^/    /' "$T/out"
+	if [ -s "$T/out" ]; then fail "$1: stdout not empty"; t_diag "$(sed 's/^/    /' "$T/out")"
 	else pass "$1: no stdout"; fi
-	if [ -s "$T/err" ]; then fail "$1: stderr not empty"; sed 's/^/    /' "$T/err"
+	if [ -s "$T/err" ]; then fail "$1: stderr not empty"; t_diag "$(sed 's/^/    /' "$T/err")"
 	else pass "$1: no stderr"; fi
 }

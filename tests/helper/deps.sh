@@ -2,8 +2,8 @@
 # The helper reads only the compiled index: no YAML parser (nor PAM) may be
 # linked into it, directly or through a library.
 . "$top_srcdir/tests/lib.sh"
-[ -x "$HELPER" ] || { echo "no helper at $HELPER"; exit 99; }
-command -v readelf >/dev/null 2>&1 || { echo "skip: no readelf"; exit 77; }
+[ -x "$HELPER" ] || t_bail "no helper at $HELPER"
+command -v readelf >/dev/null 2>&1 || t_skip "no readelf"
 
 needed=$(readelf -d "$HELPER" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 expect_contains "helper is dynamically linked to libc" "$needed" "libc.so"

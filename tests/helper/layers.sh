@@ -10,7 +10,7 @@ t_tmpdir
 : "${CC:=cc}"
 for v in HELPER_CPPFLAGS PAM_CPPFLAGS MODEL_CPPFLAGS; do
 	eval "val=\${$v:-}"
-	[ -n "$val" ] || { echo "error: $v not set (run through make check)"; exit 99; }
+	[ -n "$val" ] || t_bail "$v not set (run through make check)"
 done
 
 cat >"$T/core.c" <<'C'
@@ -44,7 +44,7 @@ compiles() {
 for fe in HELPER PAM; do
 	eval "flags=\$${fe}_CPPFLAGS"
 	if compiles core "$flags"; then pass "$fe: a core-only file compiles"
-	else fail "$fe: a core-only file does not compile"; cat "$T/core.err"; fi
+	else fail "$fe: a core-only file does not compile"; t_diag "$(cat "$T/core.err")"; fi
 	if compiles load "$flags"; then fail "$fe: kp_policy_load compiles"
 	else pass "$fe: kp_policy_load does not compile"; fi
 	if compiles model "$flags"; then fail "$fe: keyauth-policy.h is on its include path"
@@ -54,6 +54,6 @@ if compiles model "$MODEL_CPPFLAGS"; then
 	pass "with the model's include path, kp_policy_load compiles"
 else
 	fail "the probe does not compile even with the model's include path"
-	cat "$T/model.err"
+	t_diag "$(cat "$T/model.err")"
 fi
 t_done

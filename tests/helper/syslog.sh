@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/helper/common.sh"
 unshare --mount --propagation private true 2>/dev/null ||
-	{ echo "skip: cannot create a mount namespace"; exit 77; }
+	t_skip "cannot create a mount namespace"
 setup
 FP=$(fp_of PLAIN) TYPE=$(type_of PLAIN) B64=$(b64_of PLAIN)
 SHA16=$(sha256sum "$T/lookup.yaml" | cut -c1-16)

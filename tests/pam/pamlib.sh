@@ -23,8 +23,7 @@ pam_require() {
 	require_root
 	for f in "$MOD" "$DRIVER" "$CAPTURE" "$KEYAUTHCTL"; do
 		if [ ! -x "$f" ] && [ ! -f "$f" ]; then
-			echo "error: $f is not built"
-			exit 99
+			t_bail "$f is not built"
 		fi
 	done
 }
@@ -128,9 +127,8 @@ pam_setup() {
 	done
 	write_policy 1
 	if ! install_policy; then
-		echo "error: keyauthctl install failed:"
-		cat "$T/install.out"
-		exit 99
+		t_diag "$(cat "$T/install.out")"
+		t_bail "keyauthctl install failed"
 	fi
 	COMMON="index=$IDX spool=$SPOOL"
 	service keyauth "$COMMON"

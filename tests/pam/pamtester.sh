@@ -5,11 +5,11 @@
 # put them into the PAM environment.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pam/pamlib.sh"
-[ -n "${PAMTESTER:-}" ] && [ -x "$PAMTESTER" ] || { echo "skip: no pamtester"; exit 77; }
+[ -n "${PAMTESTER:-}" ] && [ -x "$PAMTESTER" ] || t_skip "no pamtester"
 pam_setup
 
 SVC="keyauth-test-$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
-[ -e "/etc/pam.d/$SVC" ] && { echo "error: /etc/pam.d/$SVC exists"; exit 99; }
+[ -e "/etc/pam.d/$SVC" ] && t_bail "/etc/pam.d/$SVC exists"
 t_extra_cleanup="rm -f '/etc/pam.d/$SVC'"
 {
 	echo "account required $MOD $COMMON"

@@ -4,8 +4,8 @@
 # libpam would fail at login time otherwise).
 . "$top_srcdir/tests/lib.sh"
 MOD="$top_builddir/pam_keyauth/.libs/pam_keyauth.so"
-[ -f "$MOD" ] || { echo "error: $MOD is not built"; exit 99; }
-command -v nm >/dev/null 2>&1 || { echo "skip: no nm"; exit 77; }
+[ -f "$MOD" ] || t_bail "$MOD is not built"
+command -v nm >/dev/null 2>&1 || t_skip "no nm"
 
 exported=$(nm -D --defined-only "$MOD" | awk 'NF == 3 { print $3 }' | sort | tr '\n' ' ')
 expect_eq "exports exactly the pam_sm_* functions" "$exported" \

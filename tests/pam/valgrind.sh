@@ -4,7 +4,7 @@
 # one process (as a long-running sshd loads the module once).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pam/pamlib.sh"
-command -v valgrind >/dev/null 2>&1 || { echo "skip: no valgrind"; exit 77; }
+command -v valgrind >/dev/null 2>&1 || t_skip "no valgrind"
 pam_setup
 
 V4="SSH_CONNECTION=192.0.2.10 50000 192.0.2.1 22"

@@ -32,12 +32,12 @@ enum {
 };
 
 /*
- * A private directory and the keys; exit 77 unless root (the index reader
+ * A private directory and the keys; -1 unless root (the index reader
  * accepts only root-owned files). f_cleanup removes the directory.
  */
-void f_setup(void);
+int f_setup(void);
 void f_cleanup(void);
-/* Exit 99 on a setup failure. */
+/* A setup failure: exit 99 (test.h reports it as "Bail out!"). */
 void f_die(const char *what) __attribute__((noreturn));
 /* NAME in the private directory (a rotating static buffer). */
 const char *f_path(const char *name);

@@ -1,6 +1,10 @@
-/* Unit tests: address and CIDR parsing, matching and formatting. */
+/*
+ * Unit tests: address and CIDR parsing, matching and formatting, and
+ * whether one address set covers another.
+ */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "keyauth.h"
@@ -76,6 +80,69 @@ match(const char *net, const char *a)
 		return -1;
 	}
 	return kp_cidr_match(&n, &x);
+}
+
+static struct kp_cidr
+C(const char *s) {
+	struct kp_cidr c;
+
+	memset(&c, 0, sizeof(c));
+	if (kp_cidr_parse(s, &c, NULL) != 0) {
+		fprintf(stderr, "bad test cidr %s\n", s);
+		exit(99);
+	}
+	return c;
+}
+
+/* Address sets: does one from: list admit all that another does? */
+static void
+test_cover(void)
+{
+	struct kp_cidr a[3], b[2];
+
+	a[0] = C("10.0.0.0/25");
+	a[1] = C("10.0.0.128/25");
+	b[0] = C("10.0.0.0/24");
+	/* two halves cover the whole, and the whole covers them */
+	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 1);
+	CHECK_INT(kp_cidrs_cover(b, 1, a, 2), 1);
+	/* one half does not */
+	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 0);
+	/* any address (n == 0) covers everything, and is covered only by both families' /0 */
+	CHECK_INT(kp_cidrs_cover(NULL, 0, b, 1), 1);
+	CHECK_INT(kp_cidrs_cover(b, 1, NULL, 0), 0);
+	a[0] = C("0.0.0.0/0");
+	a[1] = C("::/0");
+	CHECK_INT(kp_cidrs_cover(a, 2, NULL, 0), 1);
+	CHECK_INT(kp_cidrs_cover(a, 1, NULL, 0), 0);
+	/* families never cover each other */
+	b[0] = C("2001:db8::/32");
+	a[0] = C("10.0.0.0/8");
+	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 0);
+	/* a single address inside */
+	b[0] = C("10.1.2.3");
+	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 1);
+	/* deep split: 2^7 pieces are not needed, two /128 are not a /127's complement */
+	a[0] = C("2001:db8::");
+	a[1] = C("2001:db8::1");
+	b[0] = C("2001:db8::/127");
+	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 1);
+	a[1] = C("2001:db8::2");
+	CHECK_INT(kp_cidrs_cover(a, 2, b, 1), 0);
+	/* uneven pieces, in any order, with overlaps */
+	a[0] = C("192.0.2.128/25");
+	a[1] = C("192.0.2.0/26");
+	a[2] = C("192.0.2.64/26");
+	b[0] = C("192.0.2.0/24");
+	b[1] = C("192.0.2.77");
+	CHECK_INT(kp_cidrs_cover(a, 3, b, 2), 1);
+	CHECK_INT(kp_cidrs_cover(a, 2, b, 2), 0);
+	a[2] = C("192.0.2.0/25");
+	CHECK_INT(kp_cidrs_cover(a, 3, b, 2), 1);
+	/* a mapped client address is the IPv4 address it maps */
+	a[0] = C("198.51.100.0/24");
+	b[0] = C("::ffff:198.51.100.9");
+	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 1);
 }
 
 int
@@ -228,5 +295,6 @@ main(void)
 	kp_cidr_parse("2001:db8::/32", &c, NULL);
 	kp_cidr_format(&c, buf, 5);
 	CHECK_STR(buf, "2001");
+	test_cover();
 	return t_done();
 }

@@ -38,13 +38,10 @@ check_escape(const char *v, const char *want, int line)
 
 	a.account = v;
 	snprintf(exp, sizeof(exp), " account=%s key_id=", want);
-	t_checks++;
-	if (kp_audit_format(&a, buf, sizeof(buf)) != 0 ||
-	    strstr(buf, exp) == NULL) {
-		t_failures++;
-		fprintf(stderr, "%s:%d: record \"%s\" lacks \"%s\"\n", __FILE__,
-		    line, buf, exp);
-	}
+	if (!t_ok(kp_audit_format(&a, buf, sizeof(buf)) == 0 &&
+	            strstr(buf, exp) != NULL,
+	        __FILE__, line, "ESC: record has \"%s\"", exp))
+		t_diag("record \"%s\" lacks \"%s\"", buf, exp);
 }
 #define ESC(v, want) check_escape(v, want, __LINE__)
 
@@ -313,12 +310,9 @@ check_reject(const char *line, int want, int lineno)
 
 	memset(&f, 0xa5, sizeof(f));
 	r = kp_audit_parse(line, &f);
-	t_checks++;
-	if (r != want) {
-		t_failures++;
-		fprintf(stderr, "%s:%d: parse(\"%s\") == %d, expected %d\n",
-		    __FILE__, lineno, line, r, want);
-	}
+	if (!t_ok(r == want, __FILE__, lineno, "REJECT: parse(\"%s\") fails",
+	        line))
+		t_diag("parse(\"%s\") == %d, expected %d", line, r, want);
 	CHECK(f.value[0] == NULL && f.value[10] == NULL && f.error == NULL);
 	kp_audit_fields_free(&f);
 }

@@ -42,12 +42,10 @@ check_bad(const char *info, int lineno)
 	struct seen s;
 	int r = run(info, &s);
 
-	t_checks++;
-	if (r != KP_ERR_INVALID) {
-		t_failures++;
-		fprintf(stderr, "%s:%d: parse(\"%s\") == %d, expected %d\n",
-		    __FILE__, lineno, info, r, KP_ERR_INVALID);
-	}
+	if (!t_ok(r == KP_ERR_INVALID, __FILE__, lineno,
+	        "BAD: parse(\"%s\") fails", info))
+		t_diag("parse(\"%s\") == %d, expected %d", info, r,
+		    KP_ERR_INVALID);
 }
 #define BAD(s) check_bad(s, __LINE__)
 

@@ -1,4 +1,7 @@
-/* Unit tests: authorized_keys lines and the option allow-list. */
+/*
+ * Unit tests: authorized_keys lines (emitted and parsed, and the one
+ * through the other) and the option allow-list.
+ */
 #include "config.h"
 
 #include <stdlib.h>
@@ -53,6 +56,172 @@ refuse_opt(const char *opt, const char *want_why)
 	CHECK(!kp_option_allowed(opt, &why));
 	CHECK_CONTAINS(why, want_why);
 	free(line(NULL, 0, KP_TIME_NONE_AFTER, o, 1, NULL, KP_ERR_INVALID));
+}
+
+/* kp_authkey_parse on lines as people write them. */
+static void
+test_parse(void)
+{
+	struct kp_authkey k;
+	const char *why;
+	const char *key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIByvMl2TLlaMJ8"
+	                  "RShhxll+xkkN0ArGGyzG/9xHkzYjnt";
+	char line[1024];
+
+	snprintf(line, sizeof(line),
+	    "from=\"10.0.0.0/8,192.0.2.7\",expiry-time=\"20300101Z\","
+	    "command=\"/bin/echo a\\\\b\",no-pty,permitopen=\"h.example:22\" "
+	    "%s  my laptop",
+	    key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
+	CHECK_INT(k.nsources, 2);
+	CHECK_INT(k.expires, 1893456000);
+	CHECK_STR(k.command, "/bin/echo a\\\\b");
+	CHECK_INT(k.noptions, 2);
+	if (k.noptions == 2) {
+		CHECK_STR(k.options[0], "no-pty");
+		CHECK_STR(k.options[1], "permitopen=\"h.example:22\"");
+	}
+	CHECK_STR(k.key != NULL ? k.key->comment : NULL, "my laptop");
+	kp_authkey_clear(&k);
+
+	/* an escaped quote inside command= cannot be expressed */
+	snprintf(line, sizeof(line), "command=\"echo \\\"x\\\"\" %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	/* the quote is dequoted, so a comma inside does not split options */
+	snprintf(line, sizeof(line), "command=\"a,b\",restrict %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
+	CHECK_STR(k.command, "a,b");
+	kp_authkey_clear(&k);
+	snprintf(line, sizeof(line), "from=\"!10.0.0.1,*\" %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	snprintf(line, sizeof(line), "from=\"10.0.0.1/8\" %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	snprintf(line, sizeof(line), "environment=\"A=B\",no-pty %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
+	CHECK_INT(k.ndropped, 1);
+	CHECK_INT(k.noptions, 1);
+	kp_authkey_clear(&k);
+	snprintf(line, sizeof(line), "no-pty,unknown-thing %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	snprintf(line, sizeof(line), "command=\"unterminated %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	snprintf(line, sizeof(line), "expiry-time=\"20301301\" %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), KP_ERR_INVALID);
+	snprintf(line, sizeof(line),
+	    "expiry-time=\"20300101\",expiry-time=\"20290101Z\" %s", key);
+	CHECK_INT(kp_authkey_parse(line, &k, &why), 0);
+	CHECK_INT(k.expires, 1861920000); /* the earlier one wins */
+	kp_authkey_clear(&k);
+	CHECK_INT(
+	    kp_authkey_parse("ssh-dss AAAAB3NzaC1kc3M=", &k, &why) < 0, 1);
+	CHECK_INT(kp_authkey_parse("no-pty", &k, &why), KP_ERR_INVALID);
+}
+
+/* Did kp_authkey_parse give back exactly what kp_authkeys_line was given? */
+static void
+check_round_trip(const char *type, const char *b64, const char *id,
+    const struct kp_cidr *s, size_t ns, int64_t exp, const char *const *o,
+    size_t no, const char *cmd)
+{
+	struct kp_authkey k;
+	const char *why = NULL;
+	char *l = NULL, comment[KP_ID_MAX + 16];
+	size_t i;
+	int r;
+
+	r = kp_authkeys_line(type, b64, id, s, ns, exp, o, no, cmd, &l);
+	CHECK_INT(r, 0);
+	if (r != 0)
+		return;
+	r = kp_authkey_parse(l, &k, &why);
+	CHECK_INT(r, 0);
+	if (r != 0) {
+		fprintf(stderr, "  line: %s\n  why: %s\n", l, why);
+		free(l);
+		return;
+	}
+	snprintf(comment, sizeof(comment), "keyauth:%s", id);
+	CHECK_STR(k.key->type, type);
+	CHECK_STR(k.key->b64, b64);
+	CHECK_STR(k.key->comment, comment);
+	CHECK_INT(k.nsources, ns);
+	for (i = 0; i < ns && i < k.nsources; i++)
+		CHECK(memcmp(&k.sources[i], &s[i], sizeof(s[i])) == 0);
+	CHECK_INT(k.expires, exp);
+	CHECK_INT(k.noptions, no);
+	for (i = 0; i < no && i < k.noptions; i++)
+		CHECK_STR(k.options[i], o[i]);
+	if (cmd == NULL)
+		CHECK(k.command == NULL);
+	else
+		CHECK_STR(k.command, cmd);
+	CHECK_INT(k.ndropped, 0);
+	kp_authkey_clear(&k);
+	free(l);
+}
+
+/*
+ * parse(emit(x)) == x over every combination of key, id, sources,
+ * expiry, options and command below.
+ */
+static void
+test_round_trip(void)
+{
+	static const char *const keys[][2] = {
+	    {ED, B64},
+	    {"ecdsa-sha2-nistp256",
+	        "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBKoVsUWdgW"
+	        "p23joUqlNCm4HKYPo0RbHQTd8z2s7LQrcDzGbwDf1Z5NfmJdVIMxhxZo/"
+	        "hG0qw5fw7OrgL0935ZZE="},
+	};
+	static const char *const ids[] = {"alice-laptop", "a.b@c+d_e-1",
+	    "0123456789012345678901234567890123456789012345678901234567890123"};
+	static const char *const addrs[] = {"192.0.2.7", "10.0.0.0/8",
+	    "2001:db8::7", "2001:db8:10::/48", "0.0.0.0/0", "::/0",
+	    "::ffff:198.51.100.0/120"};
+	static const size_t addr_sets[][2] = {
+	    {0, 0}, {0, 1}, {1, 1}, {2, 1}, {3, 1}, {0, 4}, {4, 3}, {0, 7}};
+	static const char *const times[] = {
+	    NULL, "1970-01-01", "2027-01-31T12:34:56Z", "9999-12-31T23:59:59Z"};
+	static const char *const opts[] = {"no-pty", "restrict", "pty",
+	    "NO-Port-Forwarding", "permitopen=\"db.example.com:5432\"",
+	    "permitlisten=\"[2001:db8::1]:8080\"", "permitopen=\"192.0.2.1:*\"",
+	    "verify-required", "no-touch-required", "user-rc"};
+	static const size_t opt_sets[][2] = {
+	    {0, 0}, {0, 1}, {1, 2}, {3, 2}, {4, 3}, {0, 10}};
+	static const char *const cmds[] = {NULL, "/usr/local/bin/backup-only",
+	    "rsync --server -e.Lsf . /srv/backup", "a,b c", "echo 'x' \\n y",
+	    "caf\xc3\xa9 $SSH_ORIGINAL_COMMAND", "\\\\server\\share x"};
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+	const size_t total =
+	    N(keys) * N(ids) * N(addr_sets) * N(times) * N(opt_sets) * N(cmds);
+	struct kp_cidr net[N(addrs)];
+	size_t i, n, q, ik, id, ia, it, io, ic;
+	int64_t exp;
+
+	for (i = 0; i < N(addrs); i++) {
+		if (kp_cidr_parse(addrs[i], &net[i], NULL) != 0)
+			exit(99);
+	}
+	/* n counts through every combination, one digit per list */
+	for (n = 0; n < total; n++) {
+		q = n;
+		ic = q % N(cmds), q /= N(cmds);
+		io = q % N(opt_sets), q /= N(opt_sets);
+		it = q % N(times), q /= N(times);
+		ia = q % N(addr_sets), q /= N(addr_sets);
+		id = q % N(ids), q /= N(ids);
+		ik = q;
+		exp = KP_TIME_NONE_AFTER;
+		if (times[it] != NULL && kp_time_parse(times[it], &exp) != 0)
+			exit(99);
+		check_round_trip(keys[ik][0], keys[ik][1], ids[id],
+		    net + addr_sets[ia][0], addr_sets[ia][1], exp,
+		    opts + opt_sets[io][0], opt_sets[io][1], cmds[ic]);
+	}
+#undef N
+	printf("round trip: %zu lines\n", n);
 }
 
 int
@@ -232,5 +401,7 @@ main(void)
 	l = line(NULL, 0, 253402300799LL, NULL, 0, NULL, 0);
 	CHECK_CONTAINS(l, "expiry-time=\"99991231235959Z\" ");
 	free(l);
+	test_parse();
+	test_round_trip();
 	return t_done();
 }

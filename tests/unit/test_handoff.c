@@ -58,12 +58,9 @@ check_parse_fails(const char *s, size_t len, int lineno)
 
 	memset(&h, 0x5a, sizeof(h));
 	r = kp_handoff_parse(s, len, &h);
-	t_checks++;
-	if (r == 0) {
-		t_failures++;
-		fprintf(stderr, "%s:%d: parse accepted \"%.*s\"\n", __FILE__,
-		    lineno, (int)len, s);
-	}
+	if (!t_ok(r != 0, __FILE__, lineno, "BAD: parse(\"%.*s\") fails",
+	        (int)len, s))
+		t_diag("parse accepted \"%.*s\"", (int)len, s);
 	CHECK(h.pid == 0 && h.account[0] == '\0');
 }
 #define BAD(s) check_parse_fails(s, strlen(s), __LINE__)

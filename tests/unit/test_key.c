@@ -200,6 +200,7 @@ check_real(const char *name, const char *line, const char *type, unsigned bits)
 	struct kp_pubkey *k, *k2 = NULL;
 	const char *why;
 
+	T_CASE("%s", name);
 	if ((k = parse_ok(line)) == NULL)
 		return NULL;
 	CHECK_STR(k->type, type);
@@ -282,10 +283,8 @@ main(void)
 		return 99;
 	atexit(cleanup);
 	if ((r = gen("ed25519", "ed25519", 0, ed, sizeof(ed))) != 0) {
-		if (r == 127) {
-			printf("skip: ssh-keygen (%s) not found\n", keygen);
-			return 77;
-		}
+		if (r == 127)
+			return t_skip("ssh-keygen (%s) not found", keygen);
 		fprintf(stderr, "ssh-keygen failed (%d)\n", r);
 		return 99;
 	}
@@ -308,6 +307,7 @@ main(void)
 	kr = check_real("rsa2048", r2048, "ssh-rsa", 2048);
 	kp_pubkey_free(check_real("rsa3072", r3072, "ssh-rsa", 3072));
 	kp_pubkey_free(check_real("rsa4096", r4096, "ssh-rsa", 4096));
+	T_CASE(NULL);
 	if (ked == NULL || ke256 == NULL || kr == NULL)
 		return t_done();
 	CHECK_STR(ked->comment, "test key ed25519");

@@ -100,8 +100,9 @@ check_expect_dir(const char *kind)
 		    kind, names[i]);
 		if ((f = fopen(path, "r")) == NULL ||
 		    fgets(line, sizeof(line), f) == NULL) {
-			fprintf(stderr, "%s: cannot read\n", path);
-			t_failures++;
+			t_ok(0, __FILE__, __LINE__, "%s/%s: readable", kind,
+			    names[i]);
+			t_diag("%s: cannot read", path);
 			if (f != NULL)
 				fclose(f);
 			continue;
@@ -112,9 +113,9 @@ check_expect_dir(const char *kind)
 		    (p = strchr(line, ':')) == NULL ||
 		    (p = strchr(p + 1, ':')) == NULL ||
 		    (q = strchr(p + 1, ':')) == NULL) {
-			fprintf(stderr, "%s: no '# expect: L:C: text' line\n",
-			    path);
-			t_failures++;
+			t_ok(0, __FILE__, __LINE__, "%s/%s: has an expect line",
+			    kind, names[i]);
+			t_diag("%s: no '# expect: L:C: text' line", path);
 			continue;
 		}
 		q++;
@@ -124,18 +125,17 @@ check_expect_dir(const char *kind)
 		t0 = now_s();
 		r = kp_policy_load(path, 0, &pol, &d);
 		dt = now_s() - t0;
-		t_checks++;
-		if (r == 0 || pol != NULL || d.line != el || d.column != ec ||
-		    strstr(d.msg, q) == NULL || strcmp(d.file, path) != 0) {
-			t_failures++;
-			fprintf(stderr,
-			    "%s/%s:\n  got      r=%d %u:%u: %s\n"
-			    "  expected %u:%u: ...%s...\n",
+		if (!t_ok(r != 0 && pol == NULL && d.line == el &&
+		            d.column == ec && strstr(d.msg, q) != NULL &&
+		            strcmp(d.file, path) == 0,
+		        __FILE__, __LINE__, "%s/%s: refused at %u:%u", kind,
+		        names[i], el, ec))
+			t_diag("%s/%s:\n  got      r=%d %u:%u: %s\n"
+			       "  expected %u:%u: ...%s...",
 			    kind, names[i], r, d.line, d.column, d.msg, el, ec,
 			    q);
-		}
 		if (dt > 1.0) /* reported, never a failure: see bench/ */
-			printf("%s/%s: took %.2f s\n", kind, names[i], dt);
+			t_diag("%s/%s: took %.2f s", kind, names[i], dt);
 		kp_policy_free(r == 0 ? pol : NULL);
 	}
 	printf("%s: %zu files\n", kind, n);

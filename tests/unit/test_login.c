@@ -659,11 +659,12 @@ test_keep_fails(void)
 int
 main(void)
 {
-	f_setup();
+	if (f_setup() != 0)
+		return t_skip("the index reader accepts only root-owned "
+		              "files: run as root");
 	if (kp_host_self(self, sizeof(self), NULL) != 0) {
-		printf("skip: this machine's name is not a valid host name\n");
 		f_cleanup();
-		return 77;
+		return t_skip("this machine's name is not a valid host name");
 	}
 	f_compile("policy.cdb", F_HOST, NULL, sha);
 	f_compile("foreign.cdb", "db-01", NULL, sha);
@@ -677,14 +678,23 @@ main(void)
 	if (mkdir(spool, 0700) != 0)
 		f_die("spool");
 
+	T_CASE("account handoff");
 	test_account_handoff();
+	T_CASE("account handoff refused");
 	test_account_handoff_refused();
+	T_CASE("account authinfo");
 	test_account_authinfo();
+	T_CASE("no key");
 	test_no_key();
+	T_CASE("session");
 	test_session();
+	T_CASE("bad inputs");
 	test_bad_inputs();
+	T_CASE("client");
 	test_client();
+	T_CASE("index problems");
 	test_index_problems();
+	T_CASE("keep fails");
 	test_keep_fails();
 
 	f_cleanup();

@@ -418,7 +418,9 @@ test_output_failures(void)
 int
 main(void)
 {
-	f_setup();
+	if (f_setup() != 0)
+		return t_skip("the index reader accepts only root-owned "
+		              "files: run as root");
 	f_compile("policy.cdb", F_HOST, NULL, sha);
 	f_compile("foreign.cdb", "db-01", NULL, sha);
 	f_compile("stale.cdb", F_HOST, "2001-01-01T00:00:00Z", stale_sha);
@@ -435,10 +437,15 @@ main(void)
 	if (mkdir(spool, 0700) != 0)
 		f_die("spool");
 
+	T_CASE("refused inputs");
 	test_refused_inputs();
+	T_CASE("index problems");
 	test_index_problems();
+	T_CASE("granted");
 	test_granted();
+	T_CASE("not served");
 	test_not_served();
+	T_CASE("output failures");
 	test_output_failures();
 
 	f_cleanup();
