@@ -416,12 +416,8 @@ cmd_doctor(struct ctl *c)
 	    check_option_path(
 	        &d, c->root, c->policy, "policy file", "policy-path") != 0)
 		goto nomem;
-	if (c->host != NULL)
-		host = c->host;
-	else if (gethostname(hostbuf, sizeof(hostbuf)) == 0) {
-		hostbuf[sizeof(hostbuf) - 1] = '\0';
-		host = hostbuf;
-	}
+	/* Unknown: ctl_hostname said why, and the host check is skipped. */
+	host = ctl_hostname(c, hostbuf, sizeof(hostbuf));
 	kp_doctor_index(&d, c->index, ix != NULL ? kp_index_meta(ix) : NULL,
 	    ix_err, why, c->policy, disk, disk_err, host, now);
 

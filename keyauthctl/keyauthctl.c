@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "keyauth.h"
@@ -190,17 +189,18 @@ ctl_abspath(const char *path)
 const char *
 ctl_hostname(struct ctl *c, char *buf, size_t len)
 {
+	int r;
+
 	if (c->host != NULL)
 		return c->host; /* validated while parsing */
-	if (gethostname(buf, len) != 0) {
-		ctl_err("gethostname: %s", strerror(errno));
-		return NULL;
-	}
-	buf[len - 1] = '\0';
-	if (!kp_host_name_valid(buf)) {
+	if ((r = kp_host_self(buf, len, NULL)) == KP_ERR_INVALID) {
 		ctl_err("this machine's hostname \"%s\" is not usable; "
 		        "give --host NAME",
 		    buf);
+		return NULL;
+	}
+	if (r != 0) {
+		ctl_err("gethostname: %s", strerror(errno));
 		return NULL;
 	}
 	return buf;
@@ -445,7 +445,12 @@ main(int argc, char **argv)
 	c.sshd_t_output = vals[O_SSHD_T_OUTPUT];
 	c.pam_file = vals[O_PAM_FILE];
 	c.root = vals[O_ROOT];
-	c.now = (int64_t)time(NULL);
+	/* The login path's clock: never decide with a bogus "now". */
+	if (kp_now(&c.now) != 0) {
+		ctl_err("cannot read the clock");
+		rc = CTL_SYSERR;
+		goto out;
+	}
 	rc = cmd->fn(&c);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ctl_err("writing the output failed: %s", strerror(errno));

@@ -56,7 +56,7 @@ void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ctl_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An absolute copy of path (relative to the working directory). */
 char *ctl_abspath(const char *path);
-/* --host, else gethostname(); NULL (after a message) on failure. */
+/* --host, else this machine's name (kp_host_self); NULL (after a message). */
 const char *ctl_hostname(struct ctl *c, char *buf, size_t len);
 /* "FILE:LINE:COL: LEVEL: msg" (LINE/COL left out when 0). */
 void ctl_print_diag(FILE *f, const struct kp_diag *d, const char *fallback,

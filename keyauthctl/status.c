@@ -21,7 +21,7 @@ cmd_status(struct ctl *c)
 	const struct kp_index_meta *m;
 	struct kp_install_state st;
 	struct stat sb;
-	const char *why = NULL;
+	const char *why = NULL, *h;
 	char when[64], dur[64], hostbuf[256];
 	int64_t now = c->now;
 	int r, rc;
@@ -59,7 +59,7 @@ cmd_status(struct ctl *c)
 	} else {
 		kp_time_format(m->policy_expires, when, sizeof(when));
 		ctl_duration(m->policy_expires - now, dur, sizeof(dur));
-		if (now < m->policy_expires)
+		if (!kp_policy_stale(m->policy_expires, now))
 			printf("policy expires: %s (in %s)\n", when, dur);
 		else
 			printf("policy expires: %s (%s ago)\n", when, dur);
@@ -89,23 +89,23 @@ cmd_status(struct ctl *c)
 		    kp_strerror(r), why != NULL ? ": " : "",
 		    why != NULL ? why : "");
 	}
-	if (c->host != NULL || gethostname(hostbuf, sizeof(hostbuf)) == 0) {
-		const char *h = c->host != NULL ? c->host : hostbuf;
-
-		hostbuf[sizeof(hostbuf) - 1] = '\0';
-		/* The login path refuses another host's index outright. */
-		if ((r = kp_index_check_host(ix, h, &why)) != 0) {
-			printf("status: policy_unavailable (%s)\n",
-			    why != NULL ? why : kp_strerror(r));
-			ctl_err("status: %s: %s; every login is denied",
-			    c->index, why != NULL ? why : kp_strerror(r));
-			kp_index_close(ix);
-			return CTL_SYSERR;
-		}
+	/* The login path refuses another host's index outright. */
+	if ((h = ctl_hostname(c, hostbuf, sizeof(hostbuf))) == NULL) {
+		printf("status: policy_unavailable (this host's name is "
+		       "unknown)\n");
+		kp_index_close(ix);
+		return CTL_SYSERR;
+	}
+	if ((r = kp_index_check_host(ix, h, &why)) != 0) {
+		printf("status: policy_unavailable (%s)\n",
+		    why != NULL ? why : kp_strerror(r));
+		ctl_err("status: %s: %s; every login is denied", c->index,
+		    why != NULL ? why : kp_strerror(r));
+		kp_index_close(ix);
+		return CTL_SYSERR;
 	}
 
-	if (m->policy_expires != KP_TIME_NONE_AFTER &&
-	    now >= m->policy_expires) {
+	if (kp_policy_stale(m->policy_expires, now)) {
 		kp_time_format(m->policy_expires, when, sizeof(when));
 		printf("status: stale (the policy expired at %s; every login "
 		       "is denied with policy_stale)\n",

@@ -562,8 +562,7 @@ kp_doctor_index(struct kp_doctor *d, const char *index_path,
 		    index_path, kp_strerror(ix_err), why != NULL ? ": " : "",
 		    why != NULL ? why : "");
 	} else {
-		if (m->policy_expires != KP_TIME_NONE_AFTER &&
-		    now >= m->policy_expires) {
+		if (kp_policy_stale(m->policy_expires, now)) {
 			kp_time_format(m->policy_expires, ts, sizeof(ts));
 			kp_doctor_add(d, KP_DOCTOR_ERROR, "index-stale",
 			    "install a newer policy (keyauthctl install)",

@@ -43,19 +43,6 @@ kp_report_status_str(enum kp_report_status s)
 	return status_text[s];
 }
 
-static int
-applies_to_host(const struct kp_entry *e, const char *host)
-{
-	size_t i;
-
-	if (host == NULL || e->nhosts == 0)
-		return 1;
-	for (i = 0; i < e->nhosts; i++)
-		if (kp_host_match(e->hosts[i], host))
-			return 1;
-	return 0;
-}
-
 /*
  * The decision for this account and entry alone, with the source check
  * left out (the report lists the sources instead).
@@ -64,20 +51,15 @@ static int
 row_status(const struct kp_policy *p, const struct kp_entry *e,
     const char *account, int64_t at, enum kp_report_status *st)
 {
-	const char *acc[1];
 	struct kp_grant g;
 	struct kp_request req;
 	struct kp_decision dec;
 
-	acc[0] = account;
-	memset(&g, 0, sizeof(g));
-	g.id = e->id;
-	g.owner = e->owner;
-	g.accounts = acc;
-	g.naccounts = 1;
+	/* Hosts and sources are the report's columns, not its status. */
+	kp_entry_grant(e, NULL, &g);
 	g.host_ok = 1;
-	g.not_before = e->not_before;
-	g.expires = e->expires;
+	g.sources = NULL;
+	g.nsources = 0;
 	memset(&req, 0, sizeof(req));
 	req.account = account;
 	req.fp = e->key->fp;
@@ -141,7 +123,8 @@ kp_report_rows(const struct kp_policy *p, const struct kp_report_filter *f,
 		if (f != NULL && f->owner != NULL &&
 		    strcmp(f->owner, e->owner) != 0)
 			continue;
-		if (f != NULL && !applies_to_host(e, f->host))
+		if (f != NULL && f->host != NULL &&
+		    !kp_entry_applies(e, f->host))
 			continue;
 		for (j = 0; j < e->naccounts; j++) {
 			if (f != NULL && f->account != NULL &&

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "keyauth.h"
 
@@ -123,6 +124,18 @@ evaluate(const struct kp_grant *g, const struct kp_request *req,
 }
 
 int
+kp_policy_stale(int64_t policy_expires, int64_t now)
+{
+	return now >= policy_expires;
+}
+
+int
+kp_time_window_valid(int64_t not_before, int64_t expires)
+{
+	return not_before < expires;
+}
+
+int
 kp_grant_serves(const struct kp_grant *g, const char *account, int64_t now)
 {
 	if (g == NULL || !lists_account(g, account) || !g->host_ok)
@@ -153,7 +166,7 @@ kp_decide(int64_t policy_expires, int revoked, const struct kp_grant *grants,
 	if (ngrants > 0)
 		copy_bounded(out->owner, sizeof(out->owner), grants[0].owner);
 
-	if (req->now >= policy_expires) {
+	if (kp_policy_stale(policy_expires, req->now)) {
 		out->reason = KP_POLICY_STALE;
 		return;
 	}
@@ -183,4 +196,14 @@ kp_decide(int64_t policy_expires, int revoked, const struct kp_grant *grants,
 	copy_bounded(out->entry_id, sizeof(out->entry_id), best->id);
 	if (best->owner != NULL)
 		copy_bounded(out->owner, sizeof(out->owner), best->owner);
+}
+
+int
+kp_audit_priority(const struct kp_audit *a)
+{
+	/* Someone must fix something: a broken or stale policy, an error. */
+	if (a == NULL || a->error != NULL ||
+	    a->reason == KP_POLICY_UNAVAILABLE || a->reason == KP_POLICY_STALE)
+		return LOG_ERR;
+	return LOG_NOTICE;
 }

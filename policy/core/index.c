@@ -288,7 +288,7 @@ decode_rec(const uint8_t *body, size_t blen, struct ixrec *rec)
 			if (kpi_get_str(&r, 0, &rec->options[i]) != 0)
 				goto out;
 		}
-		if (rec->not_before >= rec->expires)
+		if (!kp_time_window_valid(rec->not_before, rec->expires))
 			goto out;
 	} else
 		goto out;
@@ -758,7 +758,7 @@ kp_index_authorized_keys(struct kp_index *ix, const char *account,
 	if ((ret = kp_index_check_host(ix, host, NULL)) != 0)
 		return ret;
 	/* A stale policy serves nothing (the caller reports policy_stale). */
-	if (now >= ix->meta.policy_expires)
+	if (kp_policy_stale(ix->meta.policy_expires, now))
 		return KP_ERR_INVALID;
 	/* No account outside the policy's syntax can hold a grant. */
 	if (!kp_account_valid(account))

@@ -106,6 +106,15 @@ int kp_id_valid(const char *id);
 int kp_host_name_valid(const char *name);
 /* Case-insensitive glob (fnmatch) of a host pattern against a hostname. */
 int kp_host_match(const char *pattern, const char *host);
+/*
+ * This machine's name (gethostname) when kp_host_name_valid accepts it:
+ * the host the helper, the module and keyauthctl stand for unless told
+ * otherwise. len must be at least 256. KP_ERR_IO (errno kept) when the
+ * name cannot be read, then buf is ""; KP_ERR_INVALID when it is not a
+ * valid host name, then buf holds it for the message only. *why says
+ * which.
+ */
+int kp_host_self(char *buf, size_t len, const char **why);
 
 /* ------------------------------------------------------------ addresses */
 
@@ -232,6 +241,21 @@ void kp_decide(int64_t policy_expires, int revoked,
  * kp_decide and kp_index_authorized_keys go through this one rule.
  */
 int kp_grant_serves(const struct kp_grant *g, const char *account, int64_t now);
+
+/*
+ * 1 when a policy whose own expires is policy_expires is stale at now:
+ * from that second on (now >= expires), as a grant ends at its expires.
+ * The decision, the helper, install, lint, status and doctor all ask this.
+ * KP_TIME_NONE_AFTER (no expires) is later than any time keyauth reads.
+ */
+int kp_policy_stale(int64_t policy_expires, int64_t now);
+
+/*
+ * 1 when the validity window [not_before, expires) of an entry holds a
+ * time at all (not_before < expires; KP_TIME_NONE_* for absent bounds).
+ * The loader, the compiler and the index reader refuse anything else.
+ */
+int kp_time_window_valid(int64_t not_before, int64_t expires);
 
 /* ----------------------------------------------------- authorized_keys */
 
@@ -381,6 +405,14 @@ struct kp_audit {
  * Truncates safely (always NUL-terminated, never mid-escape).
  */
 int kp_audit_format(const struct kp_audit *a, char *buf, size_t len);
+/*
+ * The syslog(3) priority a record goes out at: LOG_ERR when it carries an
+ * error or the policy is unusable (someone must fix something), else
+ * LOG_NOTICE.
+ */
+int kp_audit_priority(const struct kp_audit *a);
+/* How core calls hand their caller the records to log, with a priority. */
+typedef void (*kp_record_cb)(void *arg, int priority, const struct kp_audit *a);
 
 /* Longer values are logged cut to this many bytes followed by "...". */
 #define KP_AUDIT_VALUE_MAX 256
@@ -438,5 +470,113 @@ int kp_handoff_check(const struct kp_handoff *h, pid_t pid,
  */
 typedef int (*kp_authinfo_cb)(void *arg, const char *type, const char *b64);
 int kp_authinfo_parse(const char *s, kp_authinfo_cb cb, void *arg);
+
+/* ------------------------------------------- keyauth-authorized-keys */
+
+/*
+ * One AuthorizedKeysCommand call as its front end parsed it. Strings are
+ * borrowed; they may be hostile (the record carries them cut and quoted).
+ */
+struct kp_serve_req {
+	const char *account; /* %u; NULL when not given */
+	const char *fp; /* %f %t %k: the offered key; all NULL when none */
+	const char *type;
+	const char *b64;
+	const char *client; /* canonical client address, or NULL */
+	const char *host; /* this host: -H, else kp_host_self() */
+	int64_t now;
+	const char *index; /* the compiled index */
+	const char *spool; /* the handoff spool */
+	pid_t sshd; /* the sshd process that ran the command (getppid()) */
+	const char *error; /* the front end could not read its inputs: why */
+};
+
+/*
+ * The whole lookup: write to fd the authorized_keys lines the index
+ * grants q->account (only the offered key's when one is given), leave the
+ * handoff record when a line goes out for an offered key, and pass record
+ * the call's one audit record. Returns 0 when the lines (possibly none)
+ * were written. Otherwise the call denies: whatever reached fd must be
+ * ignored (the front end exits non-zero, and sshd then discards it), a
+ * handoff record already written is removed again, and the record says
+ * why.
+ */
+int kp_serve(
+    const struct kp_serve_req *q, int fd, kp_record_cb record, void *arg);
+
+/* ------------------------------------------------------ pam_keyauth */
+
+/* More publickey methods than this in one login is not something sshd does. */
+#define KP_LOGIN_MAX_KEYS 16
+
+/* The keys of one login, as fingerprints, each once. */
+struct kp_login_keys {
+	size_t n;
+	char fp[KP_LOGIN_MAX_KEYS][KP_FP_LEN];
+};
+
+enum kp_login_stage { KP_LOGIN_ACCOUNT, KP_LOGIN_SESSION };
+
+/* What the module must answer; it maps each to one PAM return. */
+enum kp_login_outcome {
+	KP_LOGIN_ALLOW = 0, /* allowed, or audit mode */
+	KP_LOGIN_DENY, /* the policy refuses, or sshd's inputs are forged */
+	KP_LOGIN_IGNORE, /* no key and nokey=ignore: the module abstains */
+	KP_LOGIN_SYSTEM, /* the login path is broken (index, clock, host) */
+	KP_LOGIN_NOMEM,
+	KP_LOGIN_BAD_USER, /* no user name, or not a valid account name */
+	KP_LOGIN_BAD_CONFIG, /* the module's arguments */
+};
+
+/* Notes besides the records (debug, warnings), with a syslog priority. */
+typedef void (*kp_note_cb)(void *arg, int priority, const char *msg);
+
+/*
+ * One stage of one login, as the module gathered it from PAM. Strings are
+ * borrowed; everything sshd or the user controls may be hostile.
+ */
+struct kp_login_req {
+	enum kp_login_stage stage;
+	int audit; /* mode=audit: log would_deny, allow */
+	int nokey_ignore; /* nokey=ignore */
+	/*
+	 * The module's arguments are wrong: why, and the argument at fault
+	 * (logged cut to printable ASCII; NULL when it is missing). The
+	 * login is refused even in audit mode (the argument that says
+	 * "audit" is in doubt too); the other fields hold what was read.
+	 */
+	const char *config_error;
+	const char *config_arg;
+	const char *index;
+	const char *spool;
+	const char *host; /* host=, or NULL for kp_host_self() */
+	const char *user; /* PAM_USER; NULL when PAM has none */
+	const char *ssh_connection; /* PAM environment; NULL when unset */
+	const char *auth_info; /* SSH_AUTH_INFO_0; NULL when unset */
+	const char *rhost; /* PAM_RHOST; NULL when unset */
+	pid_t pid; /* this process (getpid()): its handoff record is ours */
+	/* session: the account stage's keys in this handle; NULL if none */
+	const struct kp_login_keys *account_keys;
+	/*
+	 * account: keep keys for the session stage of this handle; non-zero
+	 * when it cannot (out of memory), which refuses the login.
+	 */
+	int (*keep)(void *arg, const struct kp_login_keys *keys);
+	kp_record_cb record; /* each audit record: one per key decided */
+	kp_note_cb note; /* may be NULL; LOG_DEBUG notes are diagnostics */
+	void *arg; /* for keep, record and note */
+};
+
+/*
+ * The decision of one PAM stage (docs/pam-setup.md). Account: the keys
+ * from the handoff record the helper left for req->pid and from
+ * SSH_AUTH_INFO_0; session: the keys of SSH_AUTH_INFO_0, each of which the
+ * account stage must have seen. Every key is decided against the index,
+ * opened for this call only, with the client address of SSH_CONNECTION
+ * (else an IP literal PAM_RHOST); all must be allowed. Hands record one
+ * audit record per key decided, or one for the failure or the missing
+ * key, and returns what the module answers.
+ */
+enum kp_login_outcome kp_login_decide(const struct kp_login_req *req);
 
 #endif /* KEYAUTH_H */

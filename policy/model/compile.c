@@ -201,21 +201,6 @@ in_sorted(const char **v, size_t n, const char *s)
 
 /* ------------------------------------------------------------ records */
 
-static int
-entry_applies(const struct kp_entry *e, const char *host)
-{
-	size_t i;
-
-	if (e->nhosts == 0)
-		return 1;
-	for (i = 0; i < e->nhosts; i++) {
-		if (e->hosts[i] != NULL &&
-		    kp_host_match(e->hosts[i], host) == 1)
-			return 1;
-	}
-	return 0;
-}
-
 /* Refuse what the reader would call corrupt, naming the entry. */
 static int
 check_entry(struct compiler *c, const struct kp_entry *e)
@@ -249,7 +234,7 @@ check_entry(struct compiler *c, const struct kp_entry *e)
 			return KP_ERR_INVALID;
 		}
 	}
-	if (e->not_before >= e->expires) {
+	if (!kp_time_window_valid(e->not_before, e->expires)) {
 		set_diag(c->diag, file, e->line, e->column,
 		    "entry %s: not_before is not earlier than expires", e->id);
 		return KP_ERR_INVALID;
@@ -352,7 +337,7 @@ write_key(
 	for (i = 0; i < n; i++) {
 		e = &c->p->entries[refs[i].idx];
 		klen = kpi_fp_key(key, fp, (uint16_t)(i + 1));
-		if (!entry_applies(e, c->host)) {
+		if (!kp_entry_applies(e, c->host)) {
 			if ((r = write_marker(c, e, key, klen)) != 0)
 				goto fail;
 			continue;

@@ -642,7 +642,7 @@ stage_rule(struct install *in)
 		diag_set(in->diag, "rollback check: %s", kp_strerror(r));
 		return r;
 	}
-	if (p->expires != KP_TIME_NONE_AFTER && p->expires <= o->now) {
+	if (kp_policy_stale(p->expires, o->now)) {
 		kp_time_format(p->expires, when, sizeof(when));
 		diag_set(in->diag,
 		    "policy expired at %s; refusing to install a stale policy "

@@ -121,7 +121,23 @@ int kp_policy_is_revoked(
 int kp_policy_lint(const struct kp_policy *p, int64_t now,
     struct kp_diag **warnings, size_t *nwarnings);
 
-/* The same against a loaded YAML policy (used by keyauthctl explain). */
+/*
+ * 1 if entry e applies to the server named host: it has no hosts: list,
+ * or one of its patterns matches host. A NULL or empty host names no
+ * server, so only entries without hosts: apply to it (never "every
+ * host": a caller that wants no host filter does not ask). The compiler,
+ * the decision on the YAML policy and the report all go through this.
+ */
+int kp_entry_applies(const struct kp_entry *e, const char *host);
+
+/*
+ * The decision's view of entry e on host (kp_entry_applies decides
+ * host_ok); pointers are borrowed from e.
+ */
+void kp_entry_grant(
+    const struct kp_entry *e, const char *host, struct kp_grant *g);
+
+/* The decision against a loaded YAML policy (used by keyauthctl explain). */
 int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
     struct kp_decision *out);
 

@@ -1,6 +1,6 @@
 /*
- * Helpers shared by the YAML side of libkeyauth (load.c, policy.c, lint.c)
- * only; not part of any interface.
+ * Helpers shared inside libkeyauth-model (policy/model/) and the admin
+ * layer; not part of any interface.
  */
 #ifndef KP_POLICY_H
 #define KP_POLICY_H
@@ -51,6 +51,7 @@ struct kp_revset {
 };
 /* Build p->revset from p->revoked (replacing any). */
 int kp_policy_index_revocations(struct kp_policy *p);
+void kp_revset_free(struct kp_revset *rs);
 
 /* Free what one element owns (not the element itself). */
 void kp_entry_clear(struct kp_entry *e);

@@ -221,7 +221,7 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 
 	if (p->expires != KP_TIME_NONE_AFTER) {
 		kp_time_format(p->expires, when, sizeof(when));
-		if (p->expires <= now)
+		if (kp_policy_stale(p->expires, now))
 			warn(&l, 0, 0,
 			    "[policy-expired] the policy expired at %s: "
 			    "every login is refused",

@@ -1457,7 +1457,8 @@ window_rule(struct loader *L, const struct kp_entry *e,
     const struct node *not_before, const struct node *expires)
 {
 	if (e->not_before == KP_TIME_NONE_BEFORE ||
-	    e->expires == KP_TIME_NONE_AFTER || e->not_before < e->expires)
+	    e->expires == KP_TIME_NONE_AFTER ||
+	    kp_time_window_valid(e->not_before, e->expires))
 		return 0;
 	return nerr(L, expires,
 	    "expires (%s) must be later than not_before (%s, line %u)",

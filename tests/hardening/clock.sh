@@ -82,5 +82,13 @@ else
 	rc=$?
 	if [ $rc != 0 ] && [ -z "$out" ]; then pass "helper in 9999: nothing served"
 	else fail "helper in 9999: exit $rc, output: $out"; fi
+	# A clock before 1970 cannot be read (kp_now): nothing is decided.
+	out=$(faketime -f "@1969-12-31 00:00:00" "$HELPER" -H web-01 -i "$IX" -s "$T/spool" alice 2>&1 </dev/null)
+	rc=$?
+	if [ $rc != 0 ] && [ -z "$out" ]; then pass "helper in 1969: nothing served"
+	else fail "helper in 1969: exit $rc, output: $out"; fi
+	out=$(faketime -f "@1969-12-31 00:00:00" "$KEYAUTHCTL" --host web-01 --index "$IX" explain alice "$T/A.pub" 2>&1)
+	expect_rc "keyauthctl in 1969" "$?" 3
+	expect_contains "keyauthctl in 1969: says why" "$out" "cannot read the clock"
 fi
 t_done

@@ -1,0 +1,563 @@
+#include "config.h"
+
+/*
+ * kp_login_decide: everything pam_keyauth does once it has read PAM's
+ * items (docs/pam-setup.md). It finds the keys of the login, decides each
+ * against the index, turns every failure into a refusal with its reason,
+ * and says which outcome the module answers. The module maps the outcome
+ * to a PAM return and logs what it is handed.
+ *
+ * pam_keyauth lives inside sshd for many logins: everything here is on
+ * the stack of one call, and the index is opened and closed within it.
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "keyauth.h"
+
+/* sshd's default LoginGraceTime; a record older than this is not ours. */
+#define HANDOFF_GRACE 120
+
+/* Why a stage did not get as far as a policy decision. */
+enum fail {
+	FAIL_NONE = 0,
+	FAIL_CONFIG, /* module arguments */
+	FAIL_SYSTEM, /* the login path is broken */
+	FAIL_NOMEM,
+	FAIL_USER, /* no or invalid user name */
+	FAIL_INPUT, /* sshd handed us something malformed or forged */
+};
+
+/* One call's inputs. */
+struct login {
+	const struct kp_login_req *req;
+	enum kp_event event;
+	const char *account; /* NULL until known; valid once gathered */
+	char client[64]; /* canonical IP literal, "" when unknown */
+	char host[256];
+	int64_t now;
+};
+
+/* ------------------------------------------------------------ logging */
+
+static void
+note(const struct login *l, int priority, const char *msg)
+{
+	if (l->req->note != NULL)
+		l->req->note(l->req->arg, priority, msg);
+}
+
+/* A diagnostic "what: val"; val may be the raw PAM user name. */
+static void
+debug(const struct login *l, const char *what, const char *val)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[4 * 64 + 1], msg[sizeof(esc) + 64];
+	size_t i, o = 0;
+
+	if (l->req->note == NULL)
+		return;
+	if (val == NULL)
+		val = "-";
+	/* never a raw line break in the log */
+	for (i = 0; val[i] != '\0' && o + 4 < sizeof(esc); i++) {
+		unsigned char ch = (unsigned char)val[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+			esc[o++] = (char)ch;
+		} else {
+			esc[o++] = '\\';
+			esc[o++] = 'x';
+			esc[o++] = hex[ch >> 4];
+			esc[o++] = hex[ch & 0xf];
+		}
+	}
+	esc[o] = '\0';
+	snprintf(msg, sizeof(msg), "%s: %s", what, esc);
+	note(l, LOG_DEBUG, msg);
+}
+
+/* Hand over the one audit record of a decision. */
+static void
+record(const struct login *l, enum kp_verdict verdict, enum kp_reason reason,
+    const char *fp, const struct kp_decision *d, const char *error)
+{
+	struct kp_audit a = {
+	    .event = l->event,
+	    .verdict = verdict,
+	    .reason = reason,
+	    .account = l->account,
+	    .fp = fp,
+	    .client = l->client[0] != '\0' ? l->client : NULL,
+	    .host = l->host[0] != '\0' ? l->host : NULL,
+	    .error = error,
+	};
+
+	if (d != NULL) {
+		a.key_id = d->entry_id[0] != '\0' ? d->entry_id : NULL;
+		a.owner = d->owner[0] != '\0' ? d->owner : NULL;
+		a.policy_serial = d->policy_serial;
+		a.policy_sha256 =
+		    d->policy_sha256[0] != '\0' ? d->policy_sha256 : NULL;
+	}
+	if (l->req->record != NULL)
+		l->req->record(l->req->arg, kp_audit_priority(&a), &a);
+}
+
+/* The verdict of a refusal: audit mode only says it would deny. */
+static enum kp_verdict
+refused(const struct login *l)
+{
+	return l->req->audit ? KP_VERDICT_WOULD_DENY : KP_VERDICT_DENY;
+}
+
+/* ------------------------------------------------------------ inputs */
+
+/* The client address: SSH_CONNECTION's first field, else an IP PAM_RHOST. */
+static void
+client_of(struct login *l)
+{
+	const char *conn = l->req->ssh_connection, *why = NULL;
+	char first[64], msg[128];
+	struct kp_cidr addr;
+	size_t n;
+
+	l->client[0] = '\0';
+	if (conn != NULL && conn[0] != '\0') {
+		n = strcspn(conn, " ");
+		if (n > 0 && n < sizeof(first)) {
+			memcpy(first, conn, n);
+			first[n] = '\0';
+			if (kp_addr_parse(first, &addr, &why) == 0) {
+				kp_cidr_format(
+				    &addr, l->client, sizeof(l->client));
+				return;
+			}
+		}
+		/* Not fatal: restricted keys then deny as source_unknown. */
+		snprintf(msg, sizeof(msg),
+		    "SSH_CONNECTION does not start with an IP address (%s)",
+		    why != NULL ? why : "bad length");
+		note(l, LOG_WARNING, msg);
+	}
+	/* With UseDNS yes PAM_RHOST is a name: never resolve it. */
+	if (l->req->rhost != NULL &&
+	    kp_addr_parse(l->req->rhost, &addr, &why) == 0)
+		kp_cidr_format(&addr, l->client, sizeof(l->client));
+}
+
+/* The common inputs; on failure *err names it. */
+static enum fail
+gather(struct login *l, const char **err)
+{
+	const char *user = l->req->user;
+
+	*err = NULL;
+	if (kp_now(&l->now) != 0) {
+		*err = "cannot read the clock";
+		return FAIL_SYSTEM;
+	}
+	if (l->req->host != NULL) {
+		snprintf(l->host, sizeof(l->host), "%s", l->req->host);
+	} else if (kp_host_self(l->host, sizeof(l->host), err) != 0) {
+		l->host[0] = '\0';
+		return FAIL_SYSTEM;
+	}
+	client_of(l);
+	if (user == NULL) {
+		*err = "no user name";
+		return FAIL_USER;
+	}
+	/* Logged quoted by the audit formatter: cannot forge fields. */
+	l->account = user;
+	if (!kp_account_valid(user)) {
+		*err = "invalid account name";
+		return FAIL_USER;
+	}
+	return FAIL_NONE;
+}
+
+static int
+keys_add(struct kp_login_keys *k, const char *fp)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++) {
+		if (strcmp(k->fp[i], fp) == 0)
+			return 0;
+	}
+	if (k->n >= KP_LOGIN_MAX_KEYS)
+		return KP_ERR_TOOBIG;
+	snprintf(k->fp[k->n++], KP_FP_LEN, "%s", fp);
+	return 0;
+}
+
+static int
+keys_has(const struct kp_login_keys *k, const char *fp)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++) {
+		if (strcmp(k->fp[i], fp) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * s as text fit for a log line: at most 64 printable ASCII characters,
+ * anything else as '?'. The audit formatter quotes the rest.
+ */
+static void
+sanitize(const char *s, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len && i < 64; i++)
+		out[i] = (s[i] > 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	out[i] = '\0';
+}
+
+struct authinfo_arg {
+	struct kp_login_keys *keys;
+	char why[160];
+};
+
+static int
+authinfo_cb(void *arg, const char *type, const char *b64)
+{
+	struct authinfo_arg *a = arg;
+	struct kp_pubkey *k = NULL;
+	const char *why = NULL;
+	char t[80];
+	int r;
+
+	if ((r = kp_pubkey_parse_parts(type, b64, &k, &why)) != 0) {
+		/* e.g. a certificate: the policy cannot grant it. */
+		sanitize(type, t, sizeof(t));
+		snprintf(a->why, sizeof(a->why),
+		    "SSH_AUTH_INFO_0 names a key keyauth cannot use (%s: %s)",
+		    t, why != NULL ? why : kp_strerror(r));
+		return r == KP_ERR_NOMEM ? r : KP_ERR_INVALID;
+	}
+	r = keys_add(a->keys, k->fp);
+	if (r != 0)
+		snprintf(a->why, sizeof(a->why),
+		    "SSH_AUTH_INFO_0 names more than %d keys",
+		    KP_LOGIN_MAX_KEYS);
+	kp_pubkey_free(k);
+	return r;
+}
+
+/*
+ * The publickey lines of SSH_AUTH_INFO_0, as fingerprints. A key keyauth
+ * cannot parse (an unsupported type, a certificate) is an error: it cannot
+ * be granted, and the login must not pass as keyless.
+ */
+static enum fail
+keys_from_authinfo(
+    const struct login *l, struct kp_login_keys *keys, char *err, size_t errlen)
+{
+	struct authinfo_arg a = {.keys = keys};
+	const char *info = l->req->auth_info;
+	int r;
+
+	if (info == NULL || info[0] == '\0')
+		return FAIL_NONE;
+	if ((r = kp_authinfo_parse(info, authinfo_cb, &a)) == 0)
+		return FAIL_NONE;
+	if (r == KP_ERR_NOMEM)
+		return FAIL_NOMEM;
+	if (a.why[0] != '\0')
+		snprintf(err, errlen, "%s", a.why);
+	else
+		snprintf(err, errlen, "SSH_AUTH_INFO_0 is malformed (%s)",
+		    kp_strerror(r));
+	return FAIL_INPUT;
+}
+
+/*
+ * The handoff record keyauth-authorized-keys left for this process.
+ * Missing: no key. Present but failing any check: refused, and the login
+ * with it (it is forged, stale or someone else's).
+ */
+static enum fail
+keys_from_handoff(
+    const struct login *l, struct kp_login_keys *keys, char *err, size_t errlen)
+{
+	const struct kp_login_req *q = l->req;
+	struct kp_handoff h;
+	unsigned long long start = 0;
+	const char *why = NULL;
+	int r;
+
+	r = kp_handoff_take(q->spool, q->pid, &h, &why);
+	if (r == KP_ERR_NOTFOUND) {
+		debug(l, "no handoff record in", q->spool);
+		return FAIL_NONE;
+	}
+	if (r == KP_ERR_NOMEM)
+		return FAIL_NOMEM;
+	if (r != 0) {
+		snprintf(err, errlen, "handoff record refused: %s",
+		    why != NULL ? why : kp_strerror(r));
+		return FAIL_INPUT;
+	}
+	if ((r = kp_proc_start_time(q->pid, &start)) != 0) {
+		snprintf(err, errlen, "cannot read own start time: %s",
+		    kp_strerror(r));
+		return FAIL_SYSTEM;
+	}
+	if ((r = kp_handoff_check(&h, q->pid, start, l->account, l->now,
+	         HANDOFF_GRACE, &why)) != 0) {
+		snprintf(err, errlen, "handoff record refused: %s",
+		    why != NULL ? why : kp_strerror(r));
+		return FAIL_INPUT;
+	}
+	if (!kp_fingerprint_valid(h.fp)) {
+		snprintf(
+		    err, errlen, "handoff record refused: bad fingerprint");
+		return FAIL_INPUT;
+	}
+	debug(l, "key from handoff record", h.fp);
+	if (keys_add(keys, h.fp) != 0) {
+		snprintf(err, errlen, "too many keys");
+		return FAIL_INPUT;
+	}
+	return FAIL_NONE;
+}
+
+/* ---------------------------------------------------------- results */
+
+/* What a failure before any decision answers, in enforce mode. */
+static enum kp_login_outcome
+fail_outcome(enum fail f)
+{
+	switch (f) {
+	case FAIL_CONFIG:
+		return KP_LOGIN_BAD_CONFIG;
+	case FAIL_NOMEM:
+		return KP_LOGIN_NOMEM;
+	case FAIL_USER:
+		return KP_LOGIN_BAD_USER;
+	case FAIL_INPUT:
+		return KP_LOGIN_DENY;
+	case FAIL_SYSTEM:
+	case FAIL_NONE:
+	default:
+		return KP_LOGIN_SYSTEM;
+	}
+}
+
+/* The reason code the audit record gives a failure before a decision. */
+static enum kp_reason
+fail_reason(enum fail f)
+{
+	switch (f) {
+	case FAIL_USER:
+		return KP_ACCOUNT_NOT_ALLOWED;
+	case FAIL_INPUT:
+		return KP_NO_KEY;
+	default:
+		return KP_POLICY_UNAVAILABLE;
+	}
+}
+
+/*
+ * Record a failure that happened before a decision. In audit mode it is
+ * logged as would_deny and allowed, except for a configuration error:
+ * the arguments that would say "audit" are themselves in doubt.
+ */
+static enum kp_login_outcome
+failed(const struct login *l, enum fail f, const char *fp, const char *err)
+{
+	int audit = l->req->audit && f != FAIL_CONFIG;
+
+	record(l, audit ? KP_VERDICT_WOULD_DENY : KP_VERDICT_DENY,
+	    fail_reason(f), fp, NULL, err != NULL ? err : "error");
+	return audit ? KP_LOGIN_ALLOW : fail_outcome(f);
+}
+
+/* A refusal after a decision: audit mode allows it. */
+static enum kp_login_outcome
+denied(const struct login *l)
+{
+	return l->req->audit ? KP_LOGIN_ALLOW : KP_LOGIN_DENY;
+}
+
+/* A login that used no key: nokey=deny or nokey=ignore decides. */
+static enum kp_login_outcome
+nokey(const struct login *l)
+{
+	if (l->req->nokey_ignore) {
+		/* The module abstains; the record says it let this pass. */
+		record(l, KP_VERDICT_ALLOW, KP_NO_KEY, NULL, NULL, NULL);
+		return KP_LOGIN_IGNORE;
+	}
+	record(l, refused(l), KP_NO_KEY, NULL, NULL, NULL);
+	return denied(l);
+}
+
+/*
+ * Decide every key, one audit record each. All must be allowed. A key the
+ * account stage did not see (acct != NULL) is a key_mismatch even when the
+ * policy would allow it: the two stages disagree about the login.
+ */
+static enum kp_login_outcome
+decide_all(const struct login *l, const struct kp_login_keys *keys,
+    const struct kp_login_keys *acct)
+{
+	const struct kp_login_req *q = l->req;
+	struct kp_index *ix = NULL;
+	struct kp_decision d;
+	struct kp_request req;
+	const char *why = NULL;
+	char err[1024]; /* a path and two host names */
+	enum kp_reason reason;
+	size_t i;
+	int r, refusal = 0, sysfail = 0;
+
+	if ((r = kp_index_open(q->index, (uid_t)-1, &ix, &why)) != 0) {
+		snprintf(err, sizeof(err), "cannot use index %s: %s", q->index,
+		    why != NULL ? why : kp_strerror(r));
+		return failed(l, r == KP_ERR_NOMEM ? FAIL_NOMEM : FAIL_SYSTEM,
+		    keys->n == 1 ? keys->fp[0] : NULL, err);
+	}
+	/* kp_index_decide refuses it too; this gets the admin the why. */
+	if ((r = kp_index_check_host(ix, l->host, &why)) != 0) {
+		snprintf(err, sizeof(err), "cannot use index %s: %s", q->index,
+		    why != NULL ? why : kp_strerror(r));
+		kp_index_close(ix);
+		return failed(
+		    l, FAIL_SYSTEM, keys->n == 1 ? keys->fp[0] : NULL, err);
+	}
+	for (i = 0; i < keys->n; i++) {
+		memset(&d, 0, sizeof(d));
+		memset(&req, 0, sizeof(req));
+		req.account = l->account;
+		req.fp = keys->fp[i];
+		req.client = l->client[0] != '\0' ? l->client : NULL;
+		req.host = l->host;
+		req.now = l->now;
+		if ((r = kp_index_decide(ix, &req, &d)) != 0) {
+			snprintf(err, sizeof(err), "decision failed: %s",
+			    kp_strerror(r));
+			record(l, refused(l), KP_POLICY_UNAVAILABLE,
+			    keys->fp[i], NULL, err);
+			sysfail = r == KP_ERR_NOMEM ? 2 : 1;
+			continue;
+		}
+		reason = d.reason;
+		if (reason == KP_ALLOWED && acct != NULL &&
+		    !keys_has(acct, keys->fp[i]))
+			reason = KP_KEY_MISMATCH;
+		if (reason == KP_ALLOWED) {
+			record(
+			    l, KP_VERDICT_ALLOW, reason, keys->fp[i], &d, NULL);
+			continue;
+		}
+		refusal = 1;
+		record(l, refused(l), reason, keys->fp[i], &d, NULL);
+	}
+	kp_index_close(ix);
+
+	if (q->audit || (!refusal && !sysfail))
+		return KP_LOGIN_ALLOW;
+	if (sysfail == 2)
+		return KP_LOGIN_NOMEM;
+	if (refusal)
+		return KP_LOGIN_DENY;
+	return KP_LOGIN_SYSTEM;
+}
+
+/* ---------------------------------------------------------- stages */
+
+static enum kp_login_outcome
+account_stage(const struct login *l)
+{
+	struct kp_login_keys keys;
+	char err[256];
+	enum fail f;
+
+	memset(&keys, 0, sizeof(keys));
+	err[0] = '\0';
+	/*
+	 * Multi-method logins list the methods completed before the last one
+	 * in SSH_AUTH_INFO_0; the last key (and a single publickey login's
+	 * only key) comes from the handoff record. Both are decided. The
+	 * record is taken first so that none outlives its login.
+	 */
+	if ((f = keys_from_handoff(l, &keys, err, sizeof(err))) != FAIL_NONE)
+		return failed(l, f, NULL, err);
+	if ((f = keys_from_authinfo(l, &keys, err, sizeof(err))) != FAIL_NONE)
+		return failed(l, f, NULL, err);
+	/* Without them the session could not tell a swapped key. */
+	if (l->req->keep == NULL || l->req->keep(l->req->arg, &keys) != 0)
+		return failed(l, FAIL_NOMEM, NULL, "out of memory");
+	if (keys.n == 0)
+		return nokey(l);
+	return decide_all(l, &keys, NULL);
+}
+
+static enum kp_login_outcome
+session_stage(const struct login *l)
+{
+	const struct kp_login_keys *acct = l->req->account_keys;
+	struct kp_login_keys keys;
+	char err[256];
+	enum fail f;
+
+	memset(&keys, 0, sizeof(keys));
+	err[0] = '\0';
+	/* At the session stage SSH_AUTH_INFO_0 lists every method. */
+	if ((f = keys_from_authinfo(l, &keys, err, sizeof(err))) != FAIL_NONE)
+		return failed(l, f, NULL, err);
+	if (keys.n == 0) {
+		if (acct != NULL && acct->n > 0) {
+			/* The account stage saw a key the session does not. */
+			record(l, refused(l), KP_KEY_MISMATCH, acct->fp[0],
+			    NULL, NULL);
+			return denied(l);
+		}
+		return nokey(l);
+	}
+	return decide_all(l, &keys, acct);
+}
+
+enum kp_login_outcome
+kp_login_decide(const struct kp_login_req *req)
+{
+	static const struct kp_login_req none;
+	struct login l;
+	char msg[256], arg[80];
+	const char *err = NULL;
+	enum fail f;
+
+	memset(&l, 0, sizeof(l));
+	/* No request: refuse (with no callback, nothing is logged). */
+	l.req = req != NULL ? req : &none;
+	l.event = l.req->stage == KP_LOGIN_SESSION ? KP_EVENT_SESSION
+	                                           : KP_EVENT_ACCOUNT;
+	if (req == NULL)
+		return failed(&l, FAIL_CONFIG, NULL, "no request");
+	/* Gathered even for bad arguments: the record names the login. */
+	f = gather(&l, &err);
+	if (req->config_error != NULL) {
+		/* Name the offending argument: the admin must find it. */
+		sanitize(req->config_arg, arg, sizeof(arg));
+		snprintf(msg, sizeof(msg), "%s: %s", req->config_error,
+		    arg[0] != '\0' ? arg : "(null)");
+		return failed(&l, FAIL_CONFIG, NULL, msg);
+	}
+	if (f != FAIL_NONE)
+		return failed(&l, f, NULL, err);
+	debug(&l, "account", l.account);
+	debug(&l, "client", l.client[0] != '\0' ? l.client : NULL);
+	if (req->index == NULL || req->spool == NULL)
+		return failed(&l, FAIL_CONFIG, NULL, "no index or spool");
+	if (req->stage == KP_LOGIN_SESSION)
+		return session_stage(&l);
+	return account_stage(&l);
+}

@@ -1,0 +1,97 @@
+#include "config.h"
+
+/*
+ * The decision against a loaded YAML policy (keyauthctl explain, the
+ * tests): each entry of the offered key becomes the grant the login path
+ * would see, and core's kp_decide decides.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyauth-policy.h"
+#include "kp-policy.h"
+
+int
+kp_entry_applies(const struct kp_entry *e, const char *host)
+{
+	size_t i;
+
+	if (e == NULL)
+		return 0;
+	if (e->nhosts == 0)
+		return 1;
+	/* kp_host_match refuses a NULL or empty host: it names no server. */
+	for (i = 0; i < e->nhosts; i++) {
+		if (e->hosts[i] != NULL && kp_host_match(e->hosts[i], host))
+			return 1;
+	}
+	return 0;
+}
+
+void
+kp_entry_grant(const struct kp_entry *e, const char *host, struct kp_grant *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->id = e->id;
+	g->owner = e->owner;
+	g->accounts = (const char *const *)e->accounts;
+	g->naccounts = e->naccounts;
+	g->host_ok = kp_entry_applies(e, host);
+	g->sources = e->sources;
+	g->nsources = e->nsources;
+	g->not_before = e->not_before;
+	g->expires = e->expires;
+}
+
+int
+kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
+    struct kp_decision *out)
+{
+	struct kp_grant *grants = NULL;
+	const struct kp_entry *e;
+	const char *owner = NULL;
+	size_t i, n = 0, cap = 0;
+	int r = KP_ERR_INTERNAL, revoked;
+
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->reason = KP_POLICY_UNAVAILABLE;
+	}
+	if (p == NULL || req == NULL || out == NULL)
+		return KP_ERR_ARG;
+
+	if (req->fp != NULL) {
+		for (i = 0; i < p->nentries; i++) {
+			e = &p->entries[i];
+			if (e->key == NULL || strcmp(e->key->fp, req->fp) != 0)
+				continue;
+			if (n == cap) {
+				struct kp_grant *tmp;
+				size_t ncap = cap == 0 ? 4 : cap * 2;
+
+				tmp = reallocarray(grants, ncap, sizeof(*tmp));
+				if (tmp == NULL) {
+					r = KP_ERR_NOMEM;
+					goto out;
+				}
+				grants = tmp;
+				cap = ncap;
+			}
+			/* The loader guarantees one owner per key. */
+			if (owner == NULL)
+				owner = e->owner;
+			kp_entry_grant(e, req->host, &grants[n]);
+			n++;
+		}
+	}
+	revoked = kp_policy_is_revoked(p, req->fp, owner);
+	kp_decide(p->expires, revoked, grants, n, req, out);
+	out->policy_serial = p->serial;
+	memcpy(out->policy_sha256, p->sha256, sizeof(out->policy_sha256));
+	out->policy_sha256[sizeof(out->policy_sha256) - 1] = '\0';
+	r = 0;
+out:
+	free(grants);
+	return r;
+}

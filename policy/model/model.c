@@ -1,0 +1,83 @@
+#include "config.h"
+
+/*
+ * The validated model's own housekeeping: freeing what the loader built.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyauth-policy.h"
+#include "kp-policy.h"
+
+static void
+free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+kp_entry_clear(struct kp_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->id);
+	free(e->owner);
+	kp_pubkey_free(e->key);
+	free_strv(e->accounts, e->naccounts);
+	free_strv(e->hosts, e->nhosts);
+	free_strv(e->from, e->nfrom);
+	free(e->sources);
+	free_strv(e->options, e->noptions);
+	free(e->command);
+	free(e->comment);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+kp_network_clear(struct kp_network *n)
+{
+	if (n == NULL)
+		return;
+	free(n->name);
+	free(n->addrs);
+	memset(n, 0, sizeof(*n));
+}
+
+void
+kp_revocation_clear(struct kp_revocation *r)
+{
+	if (r == NULL)
+		return;
+	free(r->value);
+	kp_pubkey_free(r->key);
+	free(r->reason);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+kp_policy_free(struct kp_policy *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nentries; i++)
+		kp_entry_clear(&p->entries[i]);
+	free(p->entries);
+	for (i = 0; i < p->nnetworks; i++)
+		kp_network_clear(&p->networks[i]);
+	free(p->networks);
+	for (i = 0; i < p->nrevoked; i++)
+		kp_revocation_clear(&p->revoked[i]);
+	free(p->revoked);
+	kp_revset_free(p->revset);
+	free(p->path);
+	free(p);
+}
