@@ -210,19 +210,83 @@ b64_text_valid(const char *b64)
 	return r;
 }
 
-static int
-command_valid(const char *cmd)
+int
+kp_command_valid(const char *cmd, const char **why)
 {
 	size_t n;
 
-	if (!kp_value_clean(cmd, KP_VALUE_MAX, NULL))
+	if (cmd == NULL || cmd[0] == '\0')
+		KP_FAIL(why, "must not be empty; omit the field", 0);
+	if (!kp_value_clean(cmd, KP_VALUE_MAX, why))
 		return 0;
-	if ((n = strlen(cmd)) == 0 || strchr(cmd, '"') != NULL)
-		return 0;
+	if (strchr(cmd, '"') != NULL)
+		KP_FAIL(why,
+		    "must not contain '\"' (it would end the command=\"...\" "
+		    "option)",
+		    0);
 	/* sshd reads \" as a quote: a trailing '\' would eat our closing one */
+	n = strlen(cmd);
 	if (cmd[n - 1] == '\\')
-		return 0;
+		KP_FAIL(why,
+		    "must not end with '\\' (sshd would read it with the "
+		    "closing quote of command=\"...\" as an escaped quote)",
+		    0);
 	return 1;
+}
+
+int
+kp_expiry_time_format(int64_t t, char *buf, size_t len)
+{
+	struct kp_civil c;
+	int n;
+
+	if (buf == NULL || len == 0)
+		return KP_ERR_ARG;
+	buf[0] = '\0';
+	if (!kp_time_in_range(t))
+		return KP_ERR_INVALID;
+	kp_time_civil(t, &c);
+	n = snprintf(buf, len, "%04d%02d%02d%02d%02d%02dZ", (int)c.year, c.mon,
+	    c.mday, c.hour, c.min, c.sec);
+	if (n < 0 || (size_t)n >= len) {
+		buf[0] = '\0';
+		return KP_ERR_TOOBIG;
+	}
+	return 0;
+}
+
+int
+kp_authkeys_check(const char *id, const struct kp_cidr *sources,
+    size_t nsources, int64_t expires, const char *const *options,
+    size_t noptions, const char *command, const char **why)
+{
+	char exp[KP_EXPIRY_TIME_LEN];
+	size_t i;
+
+	if (id == NULL || (nsources > 0 && sources == NULL) ||
+	    (noptions > 0 && options == NULL))
+		KP_FAIL(why, "incomplete entry", KP_ERR_ARG);
+	if (!kp_id_valid(id))
+		KP_FAIL(why, "id: not a valid id", KP_ERR_INVALID);
+	for (i = 0; i < nsources; i++) {
+		if (!((sources[i].family == 4 && sources[i].prefix <= 32) ||
+		        (sources[i].family == 6 && sources[i].prefix <= 128)))
+			KP_FAIL(why, "from: not an address or CIDR",
+			    KP_ERR_INVALID);
+	}
+	for (i = 0; i < noptions; i++) {
+		if (!kp_option_allowed(options[i], why))
+			return KP_ERR_INVALID;
+	}
+	if (command != NULL && !kp_command_valid(command, why))
+		return KP_ERR_INVALID;
+	if (expires != KP_TIME_NONE_AFTER &&
+	    kp_expiry_time_format(expires, exp, sizeof(exp)) != 0)
+		KP_FAIL(why,
+		    "expires: outside the years 1970 to 9999 that sshd's "
+		    "expiry-time=\"YYYYMMDDHHMMSSZ\" can say",
+		    KP_ERR_INVALID);
+	return 0;
 }
 
 int
@@ -232,31 +296,20 @@ kp_authkeys_line(const char *type, const char *b64, const char *id,
     char **out)
 {
 	struct kp_buf b;
-	struct kp_civil c;
-	char addr[INET6_ADDRSTRLEN + 8];
+	char addr[INET6_ADDRSTRLEN + 8], exp[KP_EXPIRY_TIME_LEN];
 	size_t i;
 	int r, nopt = 0;
 
 	if (out == NULL)
 		return KP_ERR_ARG;
 	*out = NULL;
-	if (type == NULL || b64 == NULL || id == NULL ||
-	    (nsources > 0 && sources == NULL) ||
-	    (noptions > 0 && options == NULL))
+	if (type == NULL || b64 == NULL)
 		return KP_ERR_ARG;
-	if (!kp_key_type_supported(type) || b64_text_valid(b64) != 0 ||
-	    !kp_id_valid(id))
-		return KP_ERR_INVALID;
-	for (i = 0; i < nsources; i++) {
-		if (!((sources[i].family == 4 && sources[i].prefix <= 32) ||
-		        (sources[i].family == 6 && sources[i].prefix <= 128)))
-			return KP_ERR_INVALID;
-	}
-	for (i = 0; i < noptions; i++) {
-		if (!kp_option_allowed(options[i], NULL))
-			return KP_ERR_INVALID;
-	}
-	if (command != NULL && !command_valid(command))
+	/* The checks the loader runs too: what check accepts, this serves. */
+	if ((r = kp_authkeys_check(id, sources, nsources, expires, options,
+	         noptions, command, NULL)) != 0)
+		return r;
+	if (!kp_key_type_supported(type) || b64_text_valid(b64) != 0)
 		return KP_ERR_INVALID;
 
 	kp_buf_init(&b, AUTHKEYS_LINE_MAX);
@@ -272,14 +325,12 @@ kp_authkeys_line(const char *type, const char *b64, const char *id,
 		nopt++;
 	}
 	if (expires != KP_TIME_NONE_AFTER) {
-		kp_time_civil(expires, &c);
-		if (c.year < KP_TIME_YEAR_MIN || c.year > KP_TIME_YEAR_MAX) {
+		if (kp_expiry_time_format(expires, exp, sizeof(exp)) != 0) {
 			kp_buf_free(&b);
 			return KP_ERR_INVALID;
 		}
-		kp_buf_printf(&b, "%sexpiry-time=\"%04d%02d%02d%02d%02d%02dZ\"",
-		    nopt++ ? "," : "", (int)c.year, c.mon, c.mday, c.hour,
-		    c.min, c.sec);
+		kp_buf_printf(
+		    &b, "%sexpiry-time=\"%s\"", nopt++ ? "," : "", exp);
 	}
 	for (i = 0; i < noptions; i++) {
 		if (nopt++)
@@ -521,7 +572,7 @@ opt_expiry(struct optstate *o, const char *name, size_t nl, const char *val,
 	return 0;
 }
 
-/* The same rule as the emitter's: command_valid() above. */
+/* The same rule as the emitter's: kp_command_valid() above. */
 static int
 opt_command(struct optstate *o, const char *name, size_t nl, const char *val,
     const char **why)
@@ -530,7 +581,7 @@ opt_command(struct optstate *o, const char *name, size_t nl, const char *val,
 		KP_FAIL(
 		    why, "command= given twice; not imported", KP_ERR_INVALID);
 	o->have_command = 1;
-	if (!command_valid(val))
+	if (!kp_command_valid(val, NULL))
 		KP_FAIL(why,
 		    "command= is empty or holds a quote, a trailing "
 		    "backslash or a control character, which keyauth "

@@ -91,6 +91,13 @@ struct kp_civil {
 	int hour, min, sec;
 };
 void kp_time_civil(int64_t t, struct kp_civil *c);
+/*
+ * 1 if t falls in the years KP_TIME_YEAR_MIN..KP_TIME_YEAR_MAX in UTC. A
+ * time kp_time_parse read can lie outside when its zone offset carried it
+ * across (9999-12-31T23:30:00-01:00): the loader refuses it, since sshd's
+ * expiry-time= has four digits for the year.
+ */
+int kp_time_in_range(int64_t t);
 
 /* ----------------------------------------------------------- hostnames */
 
@@ -114,6 +121,31 @@ int kp_host_pattern_valid(const char *p, const char **why);
  * item (see authkeys.c); otherwise 0 and *why says why it is refused.
  */
 int kp_option_allowed(const char *opt, const char **why);
+
+/*
+ * 1 if cmd can be a forced command="..." exactly as written: not empty,
+ * clean (kp_value_clean), no '"', no trailing '\\'. Otherwise 0, *why.
+ */
+int kp_command_valid(const char *cmd, const char **why);
+
+/*
+ * t as sshd's expiry-time="YYYYMMDDHHMMSSZ" into buf (at least
+ * KP_EXPIRY_TIME_LEN bytes); KP_ERR_INVALID when t falls outside what four
+ * digits of year can say (kp_time_in_range).
+ */
+#define KP_EXPIRY_TIME_LEN 16
+int kp_expiry_time_format(int64_t t, char *buf, size_t len);
+
+/*
+ * Every check kp_authkeys_line makes of a grant besides its key (which
+ * the loader checks more strictly itself): the id, the sources, each
+ * option, the command and the expiry. 0, or KP_ERR_INVALID / KP_ERR_ARG
+ * with *why. The loader runs it on every entry, so that a policy check
+ * accepts is a policy the helper can serve.
+ */
+int kp_authkeys_check(const char *id, const struct kp_cidr *sources,
+    size_t nsources, int64_t expires, const char *const *options,
+    size_t noptions, const char *command, const char **why);
 
 /* 1 if type is one of the supported key types (ssh-dss is not). */
 int kp_key_type_supported(const char *type);

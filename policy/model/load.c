@@ -657,6 +657,26 @@ want_uint(
 	return 0;
 }
 
+/*
+ * A time must stay within the years it is written in once its zone
+ * offset is applied: sshd's expiry-time= (and every time keyauth prints)
+ * has four digits for the year.
+ */
+static int
+time_range_rule(
+    struct loader *L, const struct node *n, const char *what, int64_t t)
+{
+	char utc[64];
+
+	if (kp_time_in_range(t))
+		return 0;
+	kp_time_format(t, utc, sizeof(utc));
+	return nerr(L, n,
+	    "%s: '%s' is %s in UTC, outside the years %d to %d (sshd's "
+	    "expiry-time= has four digits for the year)",
+	    what, n->s, utc, KP_TIME_YEAR_MIN, KP_TIME_YEAR_MAX);
+}
+
 static int
 want_time(
     struct loader *L, const struct node *n, const char *what, int64_t *out)
@@ -671,7 +691,7 @@ want_time(
 		    "(YYYY-MM-DDTHH:MM:SSZ)",
 		    what, n->s);
 	}
-	return 0;
+	return time_range_rule(L, n, what, *out);
 }
 
 static int
@@ -1367,20 +1387,16 @@ option_rule(struct loader *L, const struct field *f, const struct node *c)
 	return 0;
 }
 
-/* command: not empty, and no '"' that would end sshd's command="...". */
+/* command: the emitter's own rule (kp_command_valid). */
 static int
 command_rule(struct loader *L, const struct field *f, const struct node *v)
 {
-	if (v->s[0] == '\0')
-		return nerr(
-		    L, v, "%s: must not be empty; omit the field", f->name);
-	if (strchr(v->s, '"') != NULL) {
-		return nerr(L, v,
-		    "%s: must not contain '\"' (it would end the "
-		    "command=\"...\" option)",
-		    f->name);
-	}
-	return 0;
+	const char *why = NULL;
+
+	if (kp_command_valid(v->s, &why))
+		return 0;
+	return nerr(L, v, "%s: %s", f->name,
+	    why != NULL ? why : "not a valid forced command");
 }
 
 /*
@@ -1517,6 +1533,27 @@ entry_sources(struct loader *L, struct kp_entry *e, const struct node *from)
 	return deferred ? defer_sources(L, from) : 0;
 }
 
+/*
+ * The emitter's own checks (kp_authkeys_check) on the whole entry, so that
+ * what check accepts the helper can serve: the field rules above say the
+ * same things at the field, this is the gate should they ever differ.
+ * Sources still waiting for networks: are checked when the emitter sees
+ * them; they hold only parsed CIDRs.
+ */
+static int
+servable_rule(
+    struct loader *L, const struct kp_entry *e, const struct node *map)
+{
+	const char *why = NULL;
+
+	if (kp_authkeys_check(e->id, e->sources, e->nsources, e->expires,
+	        (const char *const *)e->options, e->noptions, e->command,
+	        &why) == 0)
+		return 0;
+	return nerr(L, map, "keys entry '%s' cannot be served to sshd: %s",
+	    e->id, why != NULL ? why : "refused by the emitter");
+}
+
 static int
 entry_done(struct loader *L, const struct mapping *m, const struct node *map,
     void *obj, const struct node *const *key)
@@ -1526,9 +1563,10 @@ entry_done(struct loader *L, const struct mapping *m, const struct node *map,
 
 	if ((r = window_rule(L, e, field_value(m, key, "not_before"),
 	         field_value(m, key, "expires"))) != 0 ||
-	    (r = key_owner_rule(L, e, field_value(m, key, "owner"))) != 0)
+	    (r = key_owner_rule(L, e, field_value(m, key, "owner"))) != 0 ||
+	    (r = entry_sources(L, e, field_value(m, key, "from"))) != 0)
 		return r;
-	return entry_sources(L, e, field_value(m, key, "from"));
+	return servable_rule(L, e, map);
 }
 
 static const char *

@@ -161,6 +161,34 @@ load_valid(const char *name)
 	return p;
 }
 
+/*
+ * What the loader accepts the helper can serve: every entry of a policy
+ * that loads makes an authorized_keys line (the emitter refuses nothing
+ * the loader let through, so one entry cannot fail an account's listing).
+ */
+static void
+check_servable(const char *name, const struct kp_policy *p)
+{
+	const struct kp_entry *e;
+	char *line;
+	size_t i;
+	int r;
+
+	for (i = 0; i < p->nentries; i++) {
+		e = &p->entries[i];
+		line = NULL;
+		r = kp_authkeys_line(e->key->type, e->key->b64, e->id,
+		    e->sources, e->nsources, e->expires,
+		    (const char *const *)e->options, e->noptions, e->command,
+		    &line);
+		if (!t_ok(r == 0 && line != NULL, __FILE__, __LINE__,
+		        "%s: entry '%s' can be served", name, e->id))
+			t_diag(
+			    "%s: kp_authkeys_line: %s", e->id, kp_strerror(r));
+		free(line);
+	}
+}
+
 static void
 test_valid_all(void)
 {
@@ -177,6 +205,7 @@ test_valid_all(void)
 			CHECK_INT(strlen(p->sha256), 64);
 			CHECK(p->path != NULL &&
 			    strstr(p->path, names[i]) != NULL);
+			check_servable(names[i], p);
 		}
 		kp_policy_free(p);
 	}
