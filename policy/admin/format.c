@@ -56,7 +56,13 @@ kp_json_str(struct kp_buf *b, const char *s)
 	kp_buf_putc(b, '"');
 	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
 		if ((n = utf8_seq(p, &cp)) == 0) {
-			kp_buf_printf(b, "\\u%04x", *p);
+			/*
+			 * A byte that is not UTF-8 has no character: U+FFFD
+			 * says so (one per byte), where \u00XX would be a
+			 * valid character the record never held. The text
+			 * format shows the byte itself (kp_text_safe).
+			 */
+			kp_buf_puts(b, "\\ufffd");
 			n = 1;
 			continue;
 		}
@@ -70,18 +76,35 @@ kp_json_str(struct kp_buf *b, const char *s)
 	kp_buf_putc(b, '"');
 }
 
+/*
+ * 1 if a spreadsheet would read cell s as a formula (OWASP's CSV injection
+ * list: = + - @ TAB CR first). A lone "-" is text to every spreadsheet.
+ */
+static int
+csv_formula(const char *s)
+{
+	if (s[0] == '-' && s[1] == '\0')
+		return 0;
+	return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
 void
 kp_csv_field(struct kp_buf *b, const char *s)
 {
 	const char *p;
+	int formula;
 
 	if (s == NULL)
 		s = "";
-	if (strpbrk(s, ",\"\r\n ") == NULL) {
+	formula = csv_formula(s);
+	if (!formula && strpbrk(s, ",\"\r\n ") == NULL) {
 		kp_buf_puts(b, s);
 		return;
 	}
 	kp_buf_putc(b, '"');
+	/* A leading quote makes the spreadsheet show the text as it is. */
+	if (formula)
+		kp_buf_putc(b, '\'');
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '"')
 			kp_buf_putc(b, '"');

@@ -76,9 +76,50 @@ test_escape(void)
 	kp_text_safe(&b, "ok\x1b[1m\\\xc3\xa9");
 	CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
 	CHECK_STR(s,
-	    "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\u00ff\\u007f\" null "
+	    "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\ufffd\\u007f\" null "
 	    "\"x,\"\"y\"\"\" ok\\x1b[1m\\x5c\xc3\xa9");
 	free(s);
+	/* every byte that is not UTF-8 is one U+FFFD; ÿ itself stays ÿ */
+	kp_buf_init(&b, 4096);
+	kp_json_str(&b, "\xff\xc3\xbf\xc3\xe2\x80x\xed\xa0\x80");
+	CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
+	CHECK_STR(s,
+	    "\"\\ufffd\xc3\xbf\\ufffd\\ufffd\\ufffdx\\ufffd\\ufffd\\ufffd\"");
+	free(s);
+}
+
+/* One CSV cell (kp_csv_field) as text. */
+static void
+csv_is(const char *in, const char *want)
+{
+	struct kp_buf b;
+	char *s = NULL;
+
+	kp_buf_init(&b, 4096);
+	kp_csv_field(&b, in);
+	CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
+	CHECK_STR(s, want);
+	free(s);
+}
+
+/* Cells a spreadsheet would run as formulas are shown as text. */
+static void
+test_csv_formulas(void)
+{
+	csv_is("=HYPERLINK(\"http://x/\",\"y\")",
+	    "\"'=HYPERLINK(\"\"http://x/\"\",\"\"y\"\")\"");
+	csv_is("+1+cmd", "\"'+1+cmd\"");
+	csv_is("-2+3", "\"'-2+3\"");
+	csv_is("@SUM(A1)", "\"'@SUM(A1)\"");
+	csv_is("\tx", "\"'\tx\"");
+	csv_is("\rx", "\"'\rx\"");
+	csv_is("-", "-"); /* no formula: a lone minus is text */
+	csv_is("", "");
+	csv_is(NULL, "");
+	csv_is("alice", "alice");
+	csv_is("a=b", "a=b"); /* only the first character counts */
+	csv_is("SHA256:+x/y", "SHA256:+x/y");
+	csv_is("'quoted", "'quoted");
 }
 
 static void
@@ -246,6 +287,7 @@ main(void)
 {
 	test_locate();
 	test_escape();
+	test_csv_formulas();
 	test_paths();
 	test_doctor();
 	test_pam_loop();
