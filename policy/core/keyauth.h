@@ -138,6 +138,15 @@ int kp_cidr_match(const struct kp_cidr *net, const struct kp_cidr *addr);
  */
 int kp_cidrs_cover(
     const struct kp_cidr *a, size_t na, const struct kp_cidr *b, size_t nb);
+/*
+ * The number of addresses of the given family (4 or 6) in the union of the
+ * n networks of c, as a 128-bit number: size[0] the high 64 bits, size[1]
+ * the low (all of IPv6 saturates at 2^128 - 1). Networks of the other
+ * family are not counted. What lint measures a from: list by (more than a
+ * /8, a /32), whatever its spelling.
+ */
+int kp_cidrs_size(
+    const struct kp_cidr *c, size_t n, uint8_t family, uint64_t size[2]);
 /* Canonical text: "192.0.2.0/24", "2001:db8::/32", "198.51.100.7" (no /32, /128). */
 void kp_cidr_format(const struct kp_cidr *c, char *buf, size_t len);
 
