@@ -212,6 +212,41 @@ test_valid_all(void)
 	free_names(names, n);
 }
 
+/*
+ * hostile/accepted/: hostile policies that pass every loader rule (their
+ * harm is in what installing them does, tests/ctl/serial-freeze.sh).
+ * They must keep loading, exactly as written.
+ */
+static void
+test_hostile_accepted(void)
+{
+	char **names;
+	size_t n, i;
+	struct kp_policy *p;
+	struct kp_diag d;
+	char path[4096];
+	int r;
+
+	n = list_dir("hostile/accepted", &names);
+	CHECK(n >= 2);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path),
+		    "%s/tests/data/hostile/accepted/%s", srcdir, names[i]);
+		p = NULL;
+		r = kp_policy_load(path, 0, &p, &d);
+		if (!t_ok(r == 0 && p != NULL, __FILE__, __LINE__,
+		        "hostile/accepted/%s: loads", names[i]))
+			t_diag("%u:%u: %s", d.line, d.column, d.msg);
+		if (p != NULL && strcmp(names[i], "serial-max.yaml") == 0)
+			CHECK_INT(p->serial, (uint64_t)INT64_MAX);
+		if (p != NULL &&
+		    strcmp(names[i], "serial-max-minus-one.yaml") == 0)
+			CHECK_INT(p->serial, (uint64_t)INT64_MAX - 1);
+		kp_policy_free(p);
+	}
+	free_names(names, n);
+}
+
 static struct kp_request
 req(const char *account, const char *fp, const char *client, const char *host,
     const char *when)
@@ -651,6 +686,7 @@ main(void)
 
 	check_expect_dir("invalid");
 	check_expect_dir("hostile");
+	test_hostile_accepted();
 	test_valid_all();
 	test_valid_support_vendor();
 	test_valid_deploy();
