@@ -66,7 +66,7 @@ fields() { # TABLE
 	find "$SRC/policy" -name '*.c' -exec awk -v t="$1" '
 	index($0, t "[] = {") { on = 1 }
 	on { s = $0; while (match(s, /"[a-z_]+"/)) { print substr(s, RSTART + 1, RLENGTH - 2); s = substr(s, RSTART + RLENGTH) } }
-	on && /}/ { on = 0 }' {} + | sort -u
+	on && /^};/ { on = 0 }' {} + | sort -u
 }
 fields top_fields >"$T/top"
 fields entry_fields >"$T/entry"
