@@ -17,7 +17,6 @@
 #include "kp-policy.h"
 #include "keyauth-admin.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define DIFF_DETAIL_MAX (1024 * 1024)
 
 /* ------------------------------------------------------------- items */
@@ -211,17 +210,6 @@ direction(int new_covers_old, int old_covers_new)
 	return KP_DIFF_CHANGED;
 }
 
-static int
-strv_subset_ci(char *const *a, size_t na, char *const *b, size_t nb)
-{
-	size_t i;
-
-	for (i = 0; i < na; i++)
-		if (!lists_ci(b, nb, a[i]))
-			return 0;
-	return 1;
-}
-
 /*
  * 1 if every server pattern a names is also named by b: the same pattern,
  * or a plain host name that one of b's globs matches. Globs are not
@@ -243,61 +231,26 @@ hosts_subset(char *const *a, size_t na, char *const *b, size_t nb)
 	return 1;
 }
 
-/* Options that lift a restriction (sshd re-enables after "restrict"). */
-static int
-option_relaxes(const char *o)
-{
-	static const char *const relaxing[] = {"port-forwarding",
-	    "agent-forwarding", "X11-forwarding", "pty", "user-rc",
-	    "no-touch-required"};
-	size_t i;
-
-	for (i = 0; i < NELEM(relaxing); i++)
-		if (strcasecmp(o, relaxing[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-option_restricts(const char *o)
-{
-	return strcasecmp(o, "restrict") == 0 ||
-	    strcasecmp(o, "verify-required") == 0 ||
-	    (strncasecmp(o, "no-", 3) == 0 && !option_relaxes(o));
-}
-
 /*
- * Options: only a change that adds pure restrictions and removes pure
- * relaxations (or the reverse) has a direction; permitopen and friends
- * are "changed".
+ * Options by what sshd makes of them, in order (kp_optset_read): the same
+ * words in another order can lift a restriction. *a: new admits all that
+ * old did; *z: the reverse. A list that is not even allow-listed (a
+ * hand-built model) admits nothing and is admitted by nothing.
  */
-static enum kp_diff_kind
-options_direction(const struct kp_entry *o, const struct kp_entry *n)
+static void
+options_cover(
+    const struct kp_entry *o, const struct kp_entry *n, int *a, int *z)
 {
-	size_t i;
-	int narrower = 1, wider = 1;
+	struct kp_optset so, sn;
 
-	for (i = 0; i < n->noptions; i++) {
-		if (lists_ci(o->options, o->noptions, n->options[i]))
-			continue;
-		if (!option_restricts(n->options[i]))
-			narrower = 0;
-		if (!option_relaxes(n->options[i]))
-			wider = 0;
-	}
-	for (i = 0; i < o->noptions; i++) {
-		if (lists_ci(n->options, n->noptions, o->options[i]))
-			continue;
-		if (!option_relaxes(o->options[i]))
-			narrower = 0;
-		if (!option_restricts(o->options[i]))
-			wider = 0;
-	}
-	if (narrower && !wider)
-		return KP_DIFF_NARROWED;
-	if (wider && !narrower)
-		return KP_DIFF_WIDENED;
-	return KP_DIFF_CHANGED;
+	*a = *z = 0;
+	if (kp_optset_read((const char *const *)o->options, o->noptions, 0, &so,
+	        NULL) != 0 ||
+	    kp_optset_read((const char *const *)n->options, n->noptions, 0, &sn,
+	        NULL) != 0)
+		return;
+	*a = kp_optset_admits(&sn, &so);
+	*z = kp_optset_admits(&so, &sn);
 }
 
 static void
@@ -364,14 +317,14 @@ restriction_items(
 		                            : KP_DIFF_NARROWED,
 		    "expires", n, acc, &b);
 	}
-	if (!strv_subset_ci(o->options, o->noptions, n->options, n->noptions) ||
-	    !strv_subset_ci(n->options, n->noptions, o->options, o->noptions)) {
+	options_cover(o, n, &a, &z);
+	if (!(a && z)) {
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
 		kp_buf_puts(&b, "options: ");
 		put_strv(&b, o->options, o->noptions, "none");
 		kp_buf_puts(&b, " -> ");
 		put_strv(&b, n->options, n->noptions, "none");
-		add_item(c, options_direction(o, n), "options", n, acc, &b);
+		add_item(c, direction(a, z), "options", n, acc, &b);
 	}
 	if ((o->command == NULL) != (n->command == NULL) ||
 	    (o->command != NULL && strcmp(o->command, n->command) != 0)) {

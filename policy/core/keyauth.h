@@ -271,8 +271,11 @@ int kp_time_window_valid(int64_t not_before, int64_t expires);
 /*
  * The authorized_keys line for one grant, without newline:
  *   [from="a,b",][expiry-time="YYYYMMDDHHMMSSZ",][options,][command="..."] type b64 keyauth:ID
- * Fails with KP_ERR_INVALID if any part would smuggle a character
- * (control, newline, '"' in command) into the line.
+ * The options are written as sshd reads the list given (in order), in one
+ * order: restrict and the words re-enabled after it or the no- words,
+ * no-touch-required, verify-required, permitopen, permitlisten
+ * (docs/policy-format.md). Fails with KP_ERR_INVALID if any part would
+ * smuggle a character (control, newline, '"' in command) into the line.
  */
 int kp_authkeys_line(const char *type, const char *b64, const char *id,
     const struct kp_cidr *sources, size_t nsources, int64_t expires,
@@ -282,14 +285,15 @@ int kp_authkeys_line(const char *type, const char *b64, const char *id,
 /*
  * The other direction: one authorized_keys line parsed, as keyauthctl
  * import reads a file. Whatever kp_authkeys_line emits parses back to
- * what it was given (the key's comment is then "keyauth:ID").
+ * what it was given (the key's comment is then "keyauth:ID"; the options
+ * to what sshd makes of them, in the emitter's order).
  */
 struct kp_authkey {
 	struct kp_pubkey *key;
 	struct kp_cidr *sources; /* from="..." */
 	size_t nsources;
 	int64_t expires; /* expiry-time="..."; KP_TIME_NONE_AFTER */
-	char **options; /* the restricting options kept */
+	char **options; /* the options kept, as kp_authkeys_line writes them */
 	size_t noptions;
 	char *command; /* command="..."; NULL */
 	char **dropped; /* options left out (they do not widen access) */

@@ -147,6 +147,53 @@ int kp_authkeys_check(const char *id, const struct kp_cidr *sources,
     size_t nsources, int64_t expires, const char *const *options,
     size_t noptions, const char *command, const char **why);
 
+/*
+ * What sshd makes of a key's options, read in order as sshd reads them
+ * (authkeys.c): the restrictions in force, as KP_OPT_* bits in deny. With
+ * no option at all deny is KP_OPT_TOUCH_REQUIRED (sshd's default).
+ */
+#define KP_OPT_NO_PORT_FORWARDING 0x01
+#define KP_OPT_NO_AGENT_FORWARDING 0x02
+#define KP_OPT_NO_X11_FORWARDING 0x04
+#define KP_OPT_NO_PTY 0x08
+#define KP_OPT_NO_USER_RC 0x10
+#define KP_OPT_NO_TUNNEL 0x20 /* only restrict sets it; nothing lifts it */
+#define KP_OPT_TOUCH_REQUIRED 0x40 /* no-touch-required lifts it */
+#define KP_OPT_VERIFY_REQUIRED 0x80
+
+struct kp_optset {
+	unsigned deny;
+	/* the list read, borrowed: its permitopen/permitlisten items */
+	const char *const *options;
+	size_t noptions;
+};
+
+/* Why a list was refused: item bad, and the earlier item other it clashes with. */
+#define KP_OPTSET_UNKNOWN 1 /* not allow-listed (kp_option_allowed) */
+#define KP_OPTSET_NEEDS_RESTRICT 2 /* a re-enabling word not after restrict */
+#define KP_OPTSET_CONTRADICTS 3 /* a word and its no- word */
+#define KP_OPTSET_TWICE 4 /* the same word again, in another case */
+struct kp_optset_problem {
+	int what;
+	size_t bad, other;
+};
+
+/*
+ * Read options[0..n) into *out. KP_ERR_INVALID (and *pb, when not NULL)
+ * for an option off the allow-list. KP_OPTSET_STRICT adds the policy's
+ * rules (docs/policy-format.md): a re-enabling word must follow restrict,
+ * no word may come with its no- word, no word twice in any case.
+ */
+#define KP_OPTSET_STRICT 0x01
+int kp_optset_read(const char *const *options, size_t n, unsigned flags,
+    struct kp_optset *out, struct kp_optset_problem *pb);
+/*
+ * 1 if a key with options a may do everything one with options b may
+ * (fewer or the same restrictions, permitopen/permitlisten no narrower
+ * where port forwarding is allowed). a admits b and b admits a: the same.
+ */
+int kp_optset_admits(const struct kp_optset *a, const struct kp_optset *b);
+
 /* 1 if type is one of the supported key types (ssh-dss is not). */
 int kp_key_type_supported(const char *type);
 

@@ -1533,6 +1533,56 @@ entry_sources(struct loader *L, struct kp_entry *e, const struct node *from)
 	return deferred ? defer_sources(L, from) : 0;
 }
 
+/* Item i of list n (0-based); n itself when there is no such item. */
+static const struct node *
+list_item(const struct node *n, size_t i)
+{
+	const struct node *c;
+
+	for (c = n->kid; c != NULL && i > 0; c = c->next)
+		i--;
+	return c != NULL ? c : n;
+}
+
+/*
+ * options as a list: sshd applies them in order (kp_optset_read), so a
+ * re-enabling word must follow restrict, and no word may come with its
+ * no- word or twice: the list must read as what sshd makes of it.
+ */
+static int
+options_rule(struct loader *L, const struct kp_entry *e, const struct node *v)
+{
+	struct kp_optset set;
+	struct kp_optset_problem pb;
+	const struct node *bad;
+	const char *o;
+
+	if (v == NULL ||
+	    kp_optset_read((const char *const *)e->options, e->noptions,
+	        KP_OPTSET_STRICT, &set, &pb) == 0)
+		return 0;
+	bad = list_item(v, pb.bad);
+	o = pb.bad < e->noptions ? e->options[pb.bad] : "?";
+	switch (pb.what) {
+	case KP_OPTSET_NEEDS_RESTRICT:
+		return nerr(L, bad,
+		    "options: '%s' re-enables what 'restrict' turns off: it "
+		    "means something only after restrict (sshd applies "
+		    "options in order)",
+		    o);
+	case KP_OPTSET_CONTRADICTS:
+		return nerr(L, bad, "options: '%s' contradicts '%s' (item %zu)",
+		    o, e->options[pb.other], pb.other + 1);
+	case KP_OPTSET_TWICE:
+		return nerr(L, bad,
+		    "options: '%s' is listed twice (item %zu; sshd ignores "
+		    "case)",
+		    o, pb.other + 1);
+	default:
+		return nerr(L, bad, "options: '%s': not an allowed option", o);
+	}
+}
+
 /*
  * The emitter's own checks (kp_authkeys_check) on the whole entry, so that
  * what check accepts the helper can serve: the field rules above say the
@@ -1564,6 +1614,7 @@ entry_done(struct loader *L, const struct mapping *m, const struct node *map,
 	if ((r = window_rule(L, e, field_value(m, key, "not_before"),
 	         field_value(m, key, "expires"))) != 0 ||
 	    (r = key_owner_rule(L, e, field_value(m, key, "owner"))) != 0 ||
+	    (r = options_rule(L, e, field_value(m, key, "options"))) != 0 ||
 	    (r = entry_sources(L, e, field_value(m, key, "from"))) != 0)
 		return r;
 	return servable_rule(L, e, map);

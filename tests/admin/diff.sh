@@ -100,6 +100,23 @@ variant options-tighter 's|options: \[restrict, pty\]|options: [restrict]|'
 dif options-tighter 1
 has "dropping a re-enabling option: narrowed" "$T/out" "restrictions narrowed (1):"
 
+# sshd reads options in order: a re-enabling word before restrict is
+# refused by the loader, and diff compares what sshd makes of the lists.
+variant opts-before 's|options: \[restrict, pty\]|options: [port-forwarding, restrict]|'
+variant opts-after 's|options: \[restrict, pty\]|options: [restrict, port-forwarding]|'
+run "re-enabling word before restrict: refused" 3 "$KEYAUTHCTL" diff "$T/opts-before.yaml" "$T/opts-after.yaml"
+has "re-enabling word before restrict: located" "$T/err" "opts-before.yaml:32:15: error: options: 'port-forwarding' re-enables what 'restrict' turns off"
+variant opts-no-words 's|options: \[restrict, pty\]|options: [no-port-forwarding, no-agent-forwarding, no-X11-forwarding, no-user-rc]|'
+dif opts-no-words 1
+has "restrict replaced by every no- word: widened (tunnels)" "$T/out" "restrictions widened (1):"
+has "restrict replaced by every no- word: the options" "$T/out" "options: restrict, pty -> no-port-forwarding, no-agent-forwarding, no-X11-forwarding, no-user-rc"
+variant opts-a 's|options: \[restrict, pty\]|options: [no-agent-forwarding, no-port-forwarding]|'
+variant opts-b 's|options: \[restrict, pty\]|options: [no-port-forwarding, NO-AGENT-FORWARDING, restrict, pty]|'
+variant opts-c 's|options: \[restrict, pty\]|options: [no-port-forwarding, NO-AGENT-FORWARDING]|'
+run "same restrictions, other order and spelling: unchanged" 0 "$KEYAUTHCTL" diff "$T/opts-a.yaml" "$T/opts-c.yaml"
+run "restrict after no- words: narrowed" 1 "$KEYAUTHCTL" diff "$T/opts-a.yaml" "$T/opts-b.yaml"
+has "restrict after no- words: narrowed (x11, user-rc, tunnels)" "$T/out" "restrictions narrowed (1):"
+
 variant revocation-added '$ a\  - owner: dave@example.com\n    reason: left the company'
 dif revocation-added 1
 has "revocation added" "$T/out" "+ owner dave@example.com (left the company); refuses dave-new"
