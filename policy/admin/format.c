@@ -70,6 +70,13 @@ kp_json_str(struct kp_buf *b, const char *s)
 			kp_buf_printf(b, "\\%c", (char)cp);
 		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			kp_buf_printf(b, "\\u%04x", (unsigned)cp);
+		else if (kp_char_invisible(cp) && cp > 0xffff)
+			kp_buf_printf(b, "\\u%04x\\u%04x",
+			    0xd800 + ((unsigned)(cp - 0x10000) >> 10),
+			    0xdc00 + ((unsigned)(cp - 0x10000) & 0x3ff));
+		else if (kp_char_invisible(cp))
+			/* the same string, but one a person reading it sees */
+			kp_buf_printf(b, "\\u%04x", (unsigned)cp);
 		else
 			kp_buf_put(b, p, n);
 	}
@@ -118,7 +125,7 @@ kp_text_safe(struct kp_buf *b, const char *s)
 {
 	const unsigned char *p;
 	uint32_t cp;
-	size_t n;
+	size_t n, k;
 
 	if (s == NULL)
 		s = "-";
@@ -128,6 +135,12 @@ kp_text_safe(struct kp_buf *b, const char *s)
 		    cp == '\\') {
 			kp_buf_printf(b, "\\x%02x", *p);
 			n = 1;
+			continue;
+		}
+		/* shown, not hidden: a zero-width or odd space as its bytes */
+		if (kp_char_invisible(cp)) {
+			for (k = 0; k < n; k++)
+				kp_buf_printf(b, "\\x%02x", p[k]);
 			continue;
 		}
 		kp_buf_put(b, p, n);

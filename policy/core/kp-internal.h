@@ -77,6 +77,23 @@ int kp_utf8_next(const char *s, size_t len, uint32_t *cp);
  */
 int kp_value_clean(const char *s, size_t max, const char **why);
 
+/*
+ * 1 if cp is a character a reader does not see as itself: general
+ * category Cf (format: U+200B, U+00AD, U+FEFF, ...), Zl, Zp, a space other
+ * than U+0020 (Zs: U+00A0, U+2000..U+200A, U+3000, ...), or
+ * Default_Ignorable_Code_Point (variation selectors, fillers, tags). The
+ * table is generated from the Unicode Character Database
+ * (policy/core/invisible.h), not from the C library's locale.
+ */
+int kp_char_invisible(uint32_t cp);
+/*
+ * kp_value_clean, and no kp_char_invisible character: for the values that
+ * name someone or something the machine compares (owners, ids, names,
+ * commands). On failure *cp (when not NULL) is the character at fault, 0
+ * when kp_value_clean refused the value.
+ */
+int kp_value_visible(const char *s, size_t max, const char **why, uint32_t *cp);
+
 /* ---------------------------------------------------------------- time */
 
 /* Maximum year kp_time_parse accepts (and the 4-digit formats can show). */

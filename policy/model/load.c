@@ -1323,6 +1323,40 @@ not_empty_rule(struct loader *L, const struct field *f, const struct node *v)
 	return 0;
 }
 
+/*
+ * A value the machine compares (an owner, a command) must look to the
+ * reviewer like what it is: no invisible, format or space-like character
+ * (kp_value_visible). Free text (comment, reason) may hold them: nothing
+ * compares it, and the outputs escape what a terminal would hide.
+ */
+static int
+visible_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	const char *why = NULL;
+	uint32_t cp = 0;
+
+	if (kp_value_visible(v->s, KP_VALUE_MAX, &why, &cp))
+		return 0;
+	if (cp != 0)
+		return nerr(L, v,
+		    "%s: invisible or format character U+%04X in value (a "
+		    "reviewer cannot see it, the machine tells it apart): "
+		    "write the value without it",
+		    f->name, (unsigned)cp);
+	return nerr(L, v, "%s: %s", f->name, why != NULL ? why : "unclean");
+}
+
+/* owner: someone, written so that a reviewer sees who. */
+static int
+owner_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	int r;
+
+	if ((r = not_empty_rule(L, f, v)) != 0)
+		return r;
+	return visible_rule(L, f, v);
+}
+
 /* accounts: Unix account names, written out (no wildcards). */
 static int
 account_rule(struct loader *L, const struct field *f, const struct node *c)
@@ -1393,10 +1427,10 @@ command_rule(struct loader *L, const struct field *f, const struct node *v)
 {
 	const char *why = NULL;
 
-	if (kp_command_valid(v->s, &why))
-		return 0;
-	return nerr(L, v, "%s: %s", f->name,
-	    why != NULL ? why : "not a valid forced command");
+	if (!kp_command_valid(v->s, &why))
+		return nerr(L, v, "%s: %s", f->name,
+		    why != NULL ? why : "not a valid forced command");
+	return visible_rule(L, f, v);
 }
 
 /*
@@ -1733,7 +1767,7 @@ static const struct field top_fields[] = {
 /* section 3 */
 static const struct field entry_fields[] = {
     {"id", FIELD_REQUIRED | FIELD_RAW, set_text, id_rule, ENTRY(id), 0},
-    {"owner", FIELD_REQUIRED, set_text, not_empty_rule, ENTRY(owner), 0},
+    {"owner", FIELD_REQUIRED, set_text, owner_rule, ENTRY(owner), 0},
     {"key", FIELD_REQUIRED, set_key, NULL, ENTRY(key), 0},
     {"accounts", FIELD_REQUIRED, set_list, account_rule, ENTRY(accounts),
         ENTRY(naccounts)},
@@ -1751,7 +1785,7 @@ static const struct field revoke_fields[] = {
     {"fingerprint", FIELD_ONE_OF | FIELD_RAW, revoke_fingerprint,
         fingerprint_rule, REVOKED(value), 0},
     {"key", FIELD_ONE_OF, revoke_key, NULL, 0, 0},
-    {"owner", FIELD_ONE_OF, revoke_owner, not_empty_rule, REVOKED(value), 0},
+    {"owner", FIELD_ONE_OF, revoke_owner, owner_rule, REVOKED(value), 0},
     {"reason", FIELD_REQUIRED, set_text, not_empty_rule, REVOKED(reason), 0},
     {"date", 0, set_time, NULL, REVOKED(date), 0},
 };

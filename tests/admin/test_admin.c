@@ -89,6 +89,33 @@ test_escape(void)
 	free(s);
 }
 
+/*
+ * Free text may hold invisible characters (a comment, a reason, a logged
+ * value): text and JSON output show them escaped, never as nothing.
+ */
+static void
+test_escape_invisible(void)
+{
+	struct kp_buf b;
+	char *s = NULL;
+
+	kp_buf_init(&b, 4096);
+	kp_text_safe(&b,
+	    "a\xe2\x80\x8b"
+	    "b\xc2\xa0"
+	    "c \xf3\xa0\x80\x81");
+	kp_buf_putc(&b, ' ');
+	kp_json_str(&b,
+	    "a\xe2\x80\x8b"
+	    "b\xc2\xa0"
+	    "c \xf3\xa0\x80\x81\xc3\xa9");
+	CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
+	CHECK_STR(s,
+	    "a\\xe2\\x80\\x8bb\\xc2\\xa0c \\xf3\\xa0\\x80\\x81 "
+	    "\"a\\u200bb\\u00a0c \\udb40\\udc01\xc3\xa9\"");
+	free(s);
+}
+
 /* One CSV cell (kp_csv_field) as text. */
 static void
 csv_is(const char *in, const char *want)
@@ -369,6 +396,7 @@ main(void)
 	test_locate();
 	test_escape();
 	test_csv_formulas();
+	test_escape_invisible();
 	test_diff_option_order();
 	test_paths();
 	test_doctor();

@@ -472,6 +472,34 @@ test_valid_misc(void)
 	kp_policy_free(p);
 }
 
+/*
+ * Invisible and format characters: refused where the machine compares the
+ * value (owners, commands: tests/data/invalid), kept in free text (a
+ * comment, a reason), which nothing compares.
+ */
+static void
+test_free_text(void)
+{
+	struct kp_policy *p = NULL;
+	struct kp_diag d;
+	const char *y =
+	    "version: 1\nserial: 1\nkeys:\n  - id: a\n    owner: o\n"
+	    "    key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFMhTO5GagqeN0CStJECw"
+	    "eqD0xEf1GTaCvZ7q0DYBwX8\n    accounts: [a]\n"
+	    "    comment: \"ACME\\u00a0GmbH \\U0001F468\\u200D\\U0001F4BB\"\n"
+	    "revoked:\n  - owner: x\n    reason: \"left\\u2009today\"\n";
+
+	CHECK_INT(kp_policy_load_buf("free.yaml", y, strlen(y), &p, &d), 0);
+	if (p != NULL) {
+		CHECK_STR(p->entries[0].comment,
+		    "ACME\xc2\xa0GmbH "
+		    "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x92\xbb");
+		CHECK_STR(p->revoked[0].reason, "left\xe2\x80\x89today");
+	} else
+		t_diag("%u:%u: %s", d.line, d.column, d.msg);
+	kp_policy_free(p);
+}
+
 static void
 test_buf(void)
 {
@@ -694,6 +722,7 @@ main(void)
 	test_valid_offboarded();
 	test_valid_misc();
 	test_buf();
+	test_free_text();
 	test_generated_hostile(tmpdir);
 	test_files(tmpdir);
 
