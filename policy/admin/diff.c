@@ -109,8 +109,7 @@ put_strv(struct kp_buf *b, char *const *v, size_t n, const char *none)
 
 /* Everything a grant admits, in one line. */
 static void
-describe_grant(
-    struct kp_buf *b, const struct kp_policy *p, const struct kp_entry *e)
+describe_grant(struct kp_buf *b, const struct kp_entry *e)
 {
 	kp_buf_puts(b, "from ");
 	put_sources(b, e);
@@ -133,8 +132,6 @@ describe_grant(
 	}
 	if (e->command != NULL)
 		kp_buf_printf(b, "; command \"%s\"", e->command);
-	if (kp_policy_is_revoked(p, e->key->fp, e->owner))
-		kp_buf_puts(b, " (the key is revoked: grants nothing)");
 }
 
 /* 1 if v lists s; lists_ci ignores case (host names, sshd's options). */
@@ -162,10 +159,54 @@ lists_ci(char *const *v, size_t n, const char *s)
 	return lists_by(v, n, s, strcasecmp);
 }
 
-/* One item per account of e that other does not list (all when NULL). */
+/* "owner X: reason" or "fingerprint SHA256:...: reason". */
 static void
-access_items(struct ctx *c, enum kp_diff_kind kind, const struct kp_policy *p,
-    const struct kp_entry *e, const struct kp_entry *other)
+put_revocation(struct kp_buf *b, const struct kp_revocation *rv)
+{
+	kp_buf_printf(b, "%s %s: ",
+	    rv->kind == KP_REVOKE_OWNER     ? "owner"
+	        : rv->kind == KP_REVOKE_KEY ? "key"
+	                                    : "fingerprint",
+	    rv->value);
+	/* free text: what a terminal would hide is shown escaped */
+	kp_text_safe(b, rv->reason);
+}
+
+/*
+ * Why entry n of the new policy is allowed while its old version o was
+ * refused by revocation rv: the revocation went, or (an owner revocation
+ * that is still there) the owner is another one now.
+ */
+static void
+put_revival(struct kp_buf *b, const struct kp_policy *new,
+    const struct kp_revocation *rv, const struct kp_entry *o,
+    const struct kp_entry *n)
+{
+	if (rv->kind == KP_REVOKE_OWNER &&
+	    kp_policy_revocation(new, NULL, rv->value) != NULL)
+		kp_buf_printf(
+		    b, "owner renamed from %s to %s", o->owner, n->owner);
+	else
+		kp_buf_puts(b, "the revocation was removed");
+}
+
+/*
+ * Access that comes or goes with a revocation: gained, was is the
+ * revocation that refused the old entry old; lost, now is the one that
+ * refuses it in the new policy.
+ */
+struct cause {
+	const struct kp_revocation *was, *now;
+	const struct kp_entry *old, *new; /* the two versions of the entry */
+};
+
+/*
+ * One item per account of e that other does not list (all when NULL),
+ * saying why when a revocation caused it (why not NULL).
+ */
+static void
+access_items(struct ctx *c, enum kp_diff_kind kind, const struct kp_entry *e,
+    const struct kp_entry *other, const struct cause *why)
 {
 	struct kp_buf b;
 	size_t i;
@@ -175,7 +216,25 @@ access_items(struct ctx *c, enum kp_diff_kind kind, const struct kp_policy *p,
 		    lists(other->accounts, other->naccounts, e->accounts[i]))
 			continue;
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
-		describe_grant(&b, p, e);
+		if (why != NULL && why->was != NULL) {
+			kp_buf_puts(&b, "was revoked (");
+			put_revocation(&b, why->was);
+			kp_buf_puts(&b, "), now allowed (");
+			put_revival(&b, c->new, why->was, why->old, e);
+			kp_buf_puts(&b, "): ");
+			describe_grant(&b, e);
+		} else if (why != NULL && why->now != NULL) {
+			kp_buf_puts(&b, "now revoked (");
+			put_revocation(&b, why->now);
+			if (why->now->kind == KP_REVOKE_OWNER &&
+			    strcmp(e->owner, why->new->owner) != 0)
+				kp_buf_printf(&b,
+				    "; owner renamed from %s to %s", e->owner,
+				    why->new->owner);
+			kp_buf_puts(&b, "); it allowed ");
+			describe_grant(&b, e);
+		} else
+			describe_grant(&b, e);
 		add_item(c, kind, "access", e, e->accounts[i], &b);
 	}
 }
@@ -381,11 +440,13 @@ revocation_items(struct ctx *c, enum kp_diff_kind kind,
 		if (hit)
 			continue;
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
-		kp_buf_printf(&b, "%s %s (%s)",
+		kp_buf_printf(&b, "%s %s (",
 		    rv->kind == KP_REVOKE_OWNER     ? "owner"
 		        : rv->kind == KP_REVOKE_KEY ? "key"
 		                                    : "fingerprint",
-		    rv->value, rv->reason != NULL ? rv->reason : "-");
+		    rv->value);
+		kp_text_safe(&b, rv->reason);
+		kp_buf_putc(&b, ')');
 		/* Name the entries whose access this takes away or gives back. */
 		for (j = 0, n = 0; affected != NULL && j < affected->nentries;
 		     j++) {
@@ -414,15 +475,105 @@ revocation_items(struct ctx *c, enum kp_diff_kind kind,
 
 /* ---------------------------------------------------------------- diff */
 
-static const struct kp_entry *
+/* The index of entry id in p, or SIZE_MAX. */
+static size_t
 find_entry(
     const struct kp_policy *p, const struct kp_strtab *ids, const char *id)
 {
 	size_t i;
 
 	if (p == NULL || !kp_strtab_get(ids, id, &i))
-		return NULL;
+		return SIZE_MAX;
+	return i;
+}
+
+/*
+ * The effective access of p, computed once: for each entry the revocation
+ * that refuses its key (fingerprint, key or owner), NULL when it grants.
+ * Access gained and lost come from comparing this, not the entries as
+ * written: a revoked key's entry grants nothing, whatever it says, and a
+ * key that comes back to life gains access whatever brought it back.
+ */
+static int
+effective_access(const struct kp_policy *p, const struct kp_revocation ***out)
+{
+	const struct kp_revocation **v;
+	const struct kp_entry *e;
+	size_t i;
+
+	*out = NULL;
+	if (p == NULL || p->nentries == 0)
+		return 0;
+	if ((v = calloc(p->nentries, sizeof(*v))) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; i < p->nentries; i++) {
+		e = &p->entries[i];
+		v[i] = kp_policy_revocation(p, e->key->fp, e->owner);
+	}
+	*out = v; /* the caller's */
+	return 0;
+}
+
+/* Old entry oi against the new entry of the same id and key, if any. */
+static const struct kp_entry *
+same_key(const struct kp_policy *p, size_t i, const struct kp_entry *e)
+{
+	if (p == NULL || i == SIZE_MAX ||
+	    strcmp(p->entries[i].key->fp, e->key->fp) != 0)
+		return NULL; /* none, or another key under the same id */
 	return &p->entries[i];
+}
+
+/*
+ * New entry ni: its access gained (all of it when the old one was absent
+ * or refused), lost (all of the old one's when it is refused now), and
+ * restrictions changed when both grant.
+ */
+static void
+entry_in_new(struct ctx *c, size_t ni, size_t oi,
+    const struct kp_revocation *const *oacc,
+    const struct kp_revocation *const *nacc)
+{
+	const struct kp_entry *n = &c->new->entries[ni], *o;
+	struct cause why;
+
+	o = same_key(c->old, oi, n);
+	memset(&why, 0, sizeof(why));
+	if (nacc[ni] != NULL) {
+		/* refused now: the old grant, if it granted, is lost */
+		if (o != NULL && oacc[oi] == NULL) {
+			why.now = nacc[ni];
+			why.new = n;
+			access_items(c, KP_DIFF_LOST, o, NULL, &why);
+		}
+		return;
+	}
+	if (o != NULL && oacc[oi] != NULL) {
+		why.was = oacc[oi];
+		why.old = o;
+		why.new = n;
+		access_items(c, KP_DIFF_GAINED, n, NULL, &why);
+		return;
+	}
+	access_items(c, KP_DIFF_GAINED, n, o, NULL);
+	if (o != NULL)
+		restriction_items(c, o, n);
+}
+
+/* Old entry oi: what it granted that no new entry of its id grants. */
+static void
+entry_in_old(struct ctx *c, size_t oi, size_t ni,
+    const struct kp_revocation *const *oacc,
+    const struct kp_revocation *const *nacc)
+{
+	const struct kp_entry *o = &c->old->entries[oi], *n;
+
+	if (oacc[oi] != NULL)
+		return; /* it granted nothing */
+	n = same_key(c->new, ni, o);
+	if (n != NULL && nacc[ni] != NULL)
+		return; /* refused now: entry_in_new said so */
+	access_items(c, KP_DIFF_LOST, o, n, NULL);
 }
 
 static int
@@ -463,7 +614,7 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 {
 	struct ctx c;
 	struct kp_strtab oids, nids;
-	const struct kp_entry *o, *n;
+	const struct kp_revocation **oacc = NULL, **nacc = NULL;
 	struct kp_buf b;
 	size_t i;
 	int r;
@@ -498,22 +649,15 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 		                                : KP_DIFF_NARROWED,
 		    "policy expires", NULL, NULL, &b);
 	}
-	for (i = 0; i < new->nentries &&c.err == 0; i++) {
-		n = &new->entries[i];
-		o = find_entry(old, &oids, n->id);
-		if (o != NULL && strcmp(o->key->fp, n->key->fp) != 0)
-			o = NULL; /* another key under the same id */
-		access_items(&c, KP_DIFF_GAINED, new, n, o);
-		if (o != NULL)
-			restriction_items(&c, o, n);
-	}
-	for (i = 0; old != NULL && i < old->nentries && c.err == 0; i++) {
-		o = &old->entries[i];
-		n = find_entry(new, &nids, o->id);
-		if (n != NULL && strcmp(o->key->fp, n->key->fp) != 0)
-			n = NULL;
-		access_items(&c, KP_DIFF_LOST, old, o, n);
-	}
+	if ((r = effective_access(old, &oacc)) != 0 ||
+	    (r = effective_access(new, &nacc)) != 0)
+		goto out;
+	for (i = 0; i < new->nentries &&c.err == 0; i++)
+		entry_in_new(&c, i, find_entry(old, &oids, new->entries[i].id),
+		    oacc, nacc);
+	for (i = 0; old != NULL && i < old->nentries && c.err == 0; i++)
+		entry_in_old(&c, i, find_entry(new, &nids, old->entries[i].id),
+		    oacc, nacc);
 	revocation_items(&c, KP_DIFF_REVOCATION_ADDED, new, old, new);
 	revocation_items(&c, KP_DIFF_REVOCATION_REMOVED, old, new, new);
 	if ((r = c.err) != 0)
@@ -524,6 +668,8 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 	c.d = NULL;
 	r = 0;
 out:
+	free(oacc);
+	free(nacc);
 	kp_strtab_free(&oids);
 	kp_strtab_free(&nids);
 	kp_diff_free(c.d);

@@ -120,10 +120,30 @@ has "restrict after no- words: narrowed (x11, user-rc, tunnels)" "$T/out" "restr
 variant revocation-added '$ a\  - owner: dave@example.com\n    reason: left the company'
 dif revocation-added 1
 has "revocation added" "$T/out" "+ owner dave@example.com (left the company); refuses dave-new"
+has "revocation added: the access it takes is lost" "$T/out" "- dave: dave-new (dave@example.com, SHA256:xjmwHX8rLk8IKKLD+HUwMIeU/t9bPOZXtDUPQCNHQBM): now revoked (owner dave@example.com: left the company); it allowed from any address; all hosts; valid from 2026-09-01T00:00:00Z"
+
+# Effective access: renaming a revoked owner brings the key back, and that
+# is access gained, whatever its cause.
+sed 's/^    owner: dave@example.com$/    owner: dave2@example.com/' "$T/revocation-added.yaml" >"$T/owner-renamed.yaml"
+run "revoked owner renamed" 1 "$KEYAUTHCTL" diff "$T/revocation-added.yaml" "$T/owner-renamed.yaml"
+has "revoked owner renamed: access gained" "$T/out" "access gained (1):"
+has "revoked owner renamed: says how" "$T/out" "+ dave: dave-new (dave2@example.com, SHA256:xjmwHX8rLk8IKKLD+HUwMIeU/t9bPOZXtDUPQCNHQBM): was revoked (owner dave@example.com: left the company), now allowed (owner renamed from dave@example.com to dave2@example.com): from any address; all hosts; valid from 2026-09-01T00:00:00Z; expires 2027-09-01T00:00:00Z"
+hasnt "revoked owner renamed: not merely another change" "$T/out" "other changes"
+has "revoked owner renamed: counted" "$T/out" "access changed: 1 gained"
+run "renamed back to the revoked owner" 1 "$KEYAUTHCTL" diff "$T/owner-renamed.yaml" "$T/revocation-added.yaml"
+has "renamed back: access lost" "$T/out" "- dave: dave-new (dave2@example.com, SHA256:xjmwHX8rLk8IKKLD+HUwMIeU/t9bPOZXtDUPQCNHQBM): now revoked (owner dave@example.com: left the company; owner renamed from dave2@example.com to dave@example.com); it allowed from any address"
+sed 's/^    owner: dave@example.com$/    owner: "dave@example.com\\u200b"/' "$T/revocation-added.yaml" >"$T/owner-invisible.yaml"
+run "owner renamed with an invisible character: refused" 3 "$KEYAUTHCTL" diff "$T/revocation-added.yaml" "$T/owner-invisible.yaml"
+has "invisible character: located" "$T/err" "owner-invisible.yaml:42:12: error: owner: invisible or format character U+200B"
+variant other-key-revoked '$ a\  - owner: bob@example.com\n    reason: left'
+sed 's/^    accounts: \[bob\]$/    accounts: [bob, root]/' "$T/other-key-revoked.yaml" >"$T/revoked-wider.yaml"
+run "a revoked key's grant widened: no access changes" 0 "$KEYAUTHCTL" diff "$T/other-key-revoked.yaml" "$T/revoked-wider.yaml"
+has "a revoked key's grant widened: unchanged" "$T/out" "access unchanged"
 variant revocation-removed '/^revoked:/,$d'
 dif revocation-removed 1
 has "revocation removed" "$T/out" "- fingerprint SHA256:42KwZaKr4Si5BKP/Y2aakippqMmMmzVe0LHwZ0dEV+w (laptop stolen (INC-1234)); gives back access to mallory-old"
 has "revocation removed: section" "$T/out" "revocations removed (1):"
+has "revocation removed: the access it gives back is gained" "$T/out" "+ mallory: mallory-old (mallory@example.com, SHA256:42KwZaKr4Si5BKP/Y2aakippqMmMmzVe0LHwZ0dEV+w): was revoked (fingerprint SHA256:42KwZaKr4Si5BKP/Y2aakippqMmMmzVe0LHwZ0dEV+w: laptop stolen (INC-1234)), now allowed (the revocation was removed): from any address; all hosts; expires never"
 variant revocation-rewritten "s|  - fingerprint: SHA256:42KwZaKr4Si5BKP/Y2aakippqMmMmzVe0LHwZ0dEV+w|  - key: $(sed -n 's/ mallory@example$//p' keys.txt)|"
 dif revocation-rewritten 0
 has "revocation by key instead of fingerprint: unchanged" "$T/out" "access unchanged"
