@@ -64,9 +64,9 @@ inf && /^}/ { inf = 0 }
 # The loader's field tables.
 fields() { # TABLE
 	find "$SRC/policy" -name '*.c' -exec awk -v t="$1" '
-	index($0, t "[] = {") { on = 1 }
-	on { s = $0; while (match(s, /"[a-z_]+"/)) { print substr(s, RSTART + 1, RLENGTH - 2); s = substr(s, RSTART + RLENGTH) } }
-	on && /}/ { on = 0 }' {} + | sort -u
+	index($0, t "[] = {") { on = 1; next }
+	on && /^};/ { on = 0 }
+	on && match($0, /^[ \t]*\{"[a-z_]+"/) { s = substr($0, RSTART, RLENGTH); sub(/^[ \t]*\{"/, "", s); sub(/"$/, "", s); print s }' {} + | sort -u
 }
 fields top_fields >"$T/top"
 fields entry_fields >"$T/entry"
