@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "keyauth.h"
-#include "test.h"
+#include "../test.h"
 
 /* Parse s as a CIDR and check the canonical text (NULL: must fail). */
 static void

@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 
 #include "keyauth-policy.h"
-#include "test.h"
+#include "../test.h"
 
 static const char *keygen;
 static char dir[] = "/tmp/kp-test-key.XXXXXX";

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "keyauth.h"
-#include "test.h"
+#include "../test.h"
 
 #define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define FP "SHA256:RSYxWg3mwwuBA1Xl9WxHAZQAf3h1AewtjU1Obb/at4U"

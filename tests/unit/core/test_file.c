@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "keyauth.h"
-#include "test.h"
+#include "../test.h"
 
 static char dir[] = "/tmp/kp-test-file.XXXXXX";
 static char path[2][600];

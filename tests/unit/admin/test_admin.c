@@ -14,7 +14,7 @@
 #include "keyauth.h"
 #include "kp-internal.h"
 #include "keyauth-admin.h"
-#include "../unit/test.h"
+#include "../test.h"
 
 static void
 test_locate(void)

@@ -9,7 +9,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
-#include "test.h"
+#include "../test.h"
 
 #define ED "ssh-ed25519"
 #define B64 \

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "keyauth.h"
-#include "test.h"
+#include "../test.h"
 
 #define K1 \
 	"AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "frontend.h"
-#include "test.h"
+#include "../test.h"
 
 static char sha[65], stale_sha[65];
 static const char *ix, *foreign, *stale, *spool, *outpath;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "keyauth.h"
-#include "test.h"
+#include "../test.h"
 
 #define NONE_B KP_TIME_NONE_BEFORE
 #define NONE_A KP_TIME_NONE_AFTER

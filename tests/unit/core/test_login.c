@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "frontend.h"
-#include "test.h"
+#include "../test.h"
 
 #define V4 "192.0.2.10 50000 192.0.2.1 22"
 

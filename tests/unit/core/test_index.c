@@ -26,7 +26,7 @@
 #include "keyauth-policy.h"
 #include "kp-internal.h"
 #include "index-format.h"
-#include "test.h"
+#include "../test.h"
 
 #define NONE_B KP_TIME_NONE_BEFORE
 #define NONE_A KP_TIME_NONE_AFTER

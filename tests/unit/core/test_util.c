@@ -10,7 +10,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
-#include "test.h"
+#include "../test.h"
 
 static void
 check_time(const char *s, int want_r, int64_t want)

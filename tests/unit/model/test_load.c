@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "keyauth-policy.h"
-#include "test.h"
+#include "../test.h"
 
 static const char *srcdir;
 
