@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauthctl doctor against crafted sshd -T outputs, PAM stacks and a
 # file tree under --root: a clean configuration, every listed problem on
 # its own, and one configuration with everything wrong (whole output).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Every command, option and PAM argument in the code has its entry in its
 # manual page, and every field the policy loader accepts is in
 # keyauth-policy(5).

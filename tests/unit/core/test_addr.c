@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests: address and CIDR parsing, matching and formatting, and
  * whether one address set covers another.

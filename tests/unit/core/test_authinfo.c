@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /* SSH_AUTH_INFO_0 parsing, with the lines sshd actually writes. */

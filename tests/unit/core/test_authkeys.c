@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests: authorized_keys lines (emitted and parsed, and the one
  * through the other) and the option allow-list.

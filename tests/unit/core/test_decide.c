@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kp_decide: every reason code it can produce, the stage precedence
  * between grants, the time boundaries and address families.

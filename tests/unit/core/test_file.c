@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests: safe file reading, atomic writing and the rest of the I/O
  * module (directories, kp_write_all, running a program).

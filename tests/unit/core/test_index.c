@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The compiled index: compile real and synthetic policies into a temporary
  * directory, read them back, compare with the decision on the policy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests: public key parsing and fingerprints, against real keys made
  * by ssh-keygen (path from $SSH_KEYGEN) and hand-built security-key lines,

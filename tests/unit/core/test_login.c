@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kp_login_decide, the whole of pam_keyauth after reading PAM's items:
  * every outcome and reason the module used to map itself (bad arguments

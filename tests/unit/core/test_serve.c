@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kp_serve, the whole of keyauth-authorized-keys after argv: every reason
  * and outcome the helper used to work out itself (bad arguments, an

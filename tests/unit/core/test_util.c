@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests: time, names, host globs, base64, the string helpers, UTF-8
  * and the byte buffer.
