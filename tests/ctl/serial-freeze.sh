@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Freezing the fleet with a maximal serial (tests/data/hostile/accepted):
 # a policy with serial 2^63-1 is valid, and once a server installs it no
 # later policy can carry a higher serial, so install refuses every update

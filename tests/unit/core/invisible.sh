@@ -1,10 +1,11 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # policy/core/invisible.h, the characters kp_value_visible refuses, is the
 # table policy/core/gen-invisible.sh makes from the Unicode Character
 # Database: regenerated from the installed one (Debian: unicode-data), it
 # must come out byte for byte the same. Without the database, or with
 # another Unicode version than the table's, there is nothing to compare.
-. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+. "${top_srcdir:-$(cd "$(dirname "$0")/../../.." && pwd)}/tests/lib.sh"
 UCD=${KEYAUTH_UCD:-/usr/share/unicode}
 TABLE="$top_srcdir/policy/core/invisible.h"
 [ -r "$UCD/UnicodeData.txt" ] && [ -r "$UCD/DerivedCoreProperties.txt" ] ||

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
@@ -15,7 +16,7 @@
 #include "kp-internal.h"
 #include "keyauth-policy.h"
 #include "keyauth-admin.h"
-#include "../unit/test.h"
+#include "../test.h"
 
 static void
 test_locate(void)
