@@ -339,10 +339,12 @@ static int
 permit_covers(const char *p, const char *q)
 {
 	const char *pc = strrchr(p, ':'), *qc = strrchr(q, ':');
-	size_t hl = (size_t)(pc - p);
+	size_t hl;
 
-	if (pc == NULL || qc == NULL || hl != (size_t)(qc - q) ||
-	    strncasecmp(p, q, hl) != 0)
+	if (pc == NULL || qc == NULL)
+		return 0;
+	hl = (size_t)(pc - p);
+	if (hl != (size_t)(qc - q) || strncasecmp(p, q, hl) != 0)
 		return 0;
 	return strcmp(pc, ":*\"") == 0 || strcmp(pc, qc) == 0;
 }
