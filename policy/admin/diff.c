@@ -515,7 +515,10 @@ effective_access(const struct kp_policy *p, const struct kp_revocation ***out)
 	return 0;
 }
 
-/* Old entry oi against the new entry of the same id and key, if any. */
+/*
+ * Entry i of p (found by e's id) when it holds e's key: the other version
+ * of e. NULL when there is none, or another key has the id now.
+ */
 static const struct kp_entry *
 same_key(const struct kp_policy *p, size_t i, const struct kp_entry *e)
 {

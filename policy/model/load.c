@@ -659,9 +659,9 @@ want_uint(
 }
 
 /*
- * A time must stay within the years it is written in once its zone
- * offset is applied: sshd's expiry-time= (and every time keyauth prints)
- * has four digits for the year.
+ * A time must still fall in the years 1970..9999 once its zone offset is
+ * applied (9999-12-31T23:30:00-01:00 does not): sshd's expiry-time= (and
+ * every time keyauth prints) has four digits for the year.
  */
 static int
 time_range_rule(
