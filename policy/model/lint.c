@@ -194,6 +194,9 @@ lint_sources(struct lint *l, const struct kp_entry *e,
 
 	if (e->nsources == 0)
 		return;
+	/* one network alone reaches exactly as far: said at the network */
+	if (e->nfrom == 1 && kp_strtab_get(nets, e->from[0], &idx))
+		return;
 	for (k = 0; k < 2; k++) {
 		if ((l->err = coverage(
 		         e->sources, e->nsources, families[k], &cv)) != 0)
