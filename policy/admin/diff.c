@@ -503,11 +503,10 @@ effective_access(const struct kp_policy *p, const struct kp_revocation ***out)
 	size_t i;
 
 	*out = NULL;
-	if (p == NULL || p->nentries == 0)
-		return 0;
-	if ((v = calloc(p->nentries, sizeof(*v))) == NULL)
+	/* one more than needed: never NULL, even for no policy at all */
+	if ((v = calloc((p != NULL ? p->nentries : 0) + 1, sizeof(*v))) == NULL)
 		return KP_ERR_NOMEM;
-	for (i = 0; i < p->nentries; i++) {
+	for (i = 0; p != NULL && i < p->nentries; i++) {
 		e = &p->entries[i];
 		v[i] = kp_policy_revocation(p, e->key->fp, e->owner);
 	}

@@ -320,9 +320,9 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 	kp_strtab_init(&nets);
 	kp_strtab_init(&rowners);
 
-	if (p->nnetworks > 0 &&
-	    ((used = calloc(p->nnetworks, sizeof(*used))) == NULL ||
-	        (nreach = calloc(p->nnetworks, 2)) == NULL)) {
+	/* one more than needed: never NULL, with or without networks */
+	if ((used = calloc(p->nnetworks + 1, sizeof(*used))) == NULL ||
+	    (nreach = calloc(p->nnetworks + 1, 2)) == NULL) {
 		r = KP_ERR_NOMEM;
 		goto out;
 	}
