@@ -294,6 +294,16 @@ void kp_doctor_trusted_path(struct kp_doctor *d, const char *what,
 /* 1 if a process of uid/gid (and groups) may write a file with st. */
 int kp_doctor_may_write(const struct stat *st, uid_t uid, gid_t gid,
     const gid_t *groups, size_t ngroups);
+/*
+ * Who can read the installed files (docs/security.md): the index (ix,
+ * NULL when it could not be stat'ed) must be root's, read by the
+ * AuthorizedKeysCommandUser user (uid, gid) and by nobody else
+ * (KP_INDEX_MODE, its group); the KRL (krl, may be NULL) by root alone
+ * (KP_KRL_MODE, sshd reads it in its privileged monitor).
+ */
+void kp_doctor_readers(struct kp_doctor *d, const char *index_path,
+    const struct stat *ix, const char *krl_path, const struct stat *krl,
+    const char *user, uid_t uid, gid_t gid);
 /* Find name in passwd(5) text: 0 and uid/gid, else KP_ERR_NOTFOUND. */
 int kp_doctor_passwd_lookup(
     const char *text, size_t len, const char *name, uid_t *uid, gid_t *gid);
