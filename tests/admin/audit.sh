@@ -59,6 +59,24 @@ printf '2026-11-22T05:06:07+0000 web-01 keyauth-authorized-keys[9]: event=lookup
 run "short-iso" 0 "$KEYAUTHCTL" audit "$T/iso.log"
 has "short-iso timestamp" "$T/out" "2026-11-22T05:06:07Z"
 
+# Forged records (docs/security.md): any local user can write a PAM record
+# under any tag (logger -t evil). Under a tag other than the service's it
+# is not counted, and says so; syslog text can never be trusted whole, and
+# the summary says that too.
+F=event=account
+printf '%s\n' \
+    "Nov 23 01:00:00 db-01 evil[7]: pam_keyauth(sshd:account): $F decision=allow reason=allowed account=root key_id=alice-root owner=alice@example.com fp=SHA256:ARyyF4Jbl+EyvsyIwXhYNxacPK+uM0trn6j0KD4jmmo client=6.6.6.6 host=db-01 policy_serial=10 policy_sha256=9a8fbcb1933cfd07" \
+    "Nov 23 01:00:01 db-01 sshd: pam_keyauth(sshd:account): $F decision=allow reason=allowed account=root key_id=alice-root owner=alice@example.com fp=SHA256:ARyyF4Jbl+EyvsyIwXhYNxacPK+uM0trn6j0KD4jmmo client=6.6.6.7 host=db-01 policy_serial=10 policy_sha256=9a8fbcb1933cfd07" \
+    >"$T/forged.log"
+run "forged tags" 0 "$KEYAUTHCTL" audit "$T/forged.log"
+hasnt "forged tag: client not counted" "$T/out" "6.6.6.6"
+hasnt "tag without pid: client not counted" "$T/out" "6.6.6.7"
+has "forged tags: counted as such" "$T/out" "2 records under another program's tag ignored"
+has "syslog: says it cannot tell forgeries" "$T/out" "cannot tell forged lines from real ones"
+run "forged tags, json" 0 "$KEYAUTHCTL" audit --format json "$T/forged.log"
+has "json: untrusted count" "$T/out" '"untrusted": 2'
+has "json: input" "$T/out" '"input": "syslog"'
+
 # errors
 run "missing file" 3 "$KEYAUTHCTL" audit "$T/nope.log"
 has "missing file named" "$T/err" "nope.log"
