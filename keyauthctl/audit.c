@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 #include <sys/wait.h>
@@ -103,7 +104,7 @@ cmd_audit(struct ctl *c)
 	memset(&trust, 0, sizeof(trust));
 	trust.helper_uid =
 	    (pw = getpwnam(c->helper_user)) != NULL ? pw->pw_uid : (uid_t)-1;
-	trust.helper_exe = KP_HELPER_PATH;
+	trust.helper_exe = KP_DEFAULT_HELPER;
 	trust.sshd_exe = KP_SSHD_PATH;
 	if (c->journal && c->nargs == 0) {
 		if (read_journalctl(a, &trust) != 0)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Sourced inside a private mount namespace (unshare -m --propagation
 # private) by tests that run the helper as sshd does: as the
 # AuthorizedKeysCommandUser, which gets no path options (only root may

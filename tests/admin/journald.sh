@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauth and a real systemd-journald: the helper's record reaches the
 # journal with its KEYAUTH_* fields, and journald's own _UID and _EXE,
 # which keyauthctl audit --journal trusts; records forged by an ordinary

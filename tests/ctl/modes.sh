@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Who may read the installed files (docs/security.md, "Who can read
 # what"): the index says who may log in as whom from where, so only root
 # and the AuthorizedKeysCommandUser (its group) read it; the KRL is read

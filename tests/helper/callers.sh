@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Who may run the helper, and with which paths (docs/security.md, "Forged
 # audit records"). A local user who runs the real helper with an index
 # and a spool of their choosing and a made-up client gets a genuine
