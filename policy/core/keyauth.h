@@ -450,8 +450,8 @@ int kp_journal_fields(const struct kp_audit *a, int priority,
     const char *identifier, const char *message, struct kp_buf *out);
 #define KP_JOURNAL_SOCKET "/run/systemd/journal/socket"
 /*
- * Send one entry (socket_path NULL: KP_JOURNAL_SOCKET). 0 when journald
- * took it; KP_ERR_NOTFOUND when there is no journald; KP_ERR_IO
+ * Send one entry (socket_path NULL: KP_JOURNAL_SOCKET), never waiting
+ * on a full queue. 0 when journald took it; KP_ERR_NOTFOUND when there is no journald; KP_ERR_IO
  * otherwise. The caller then logs through syslog(3) instead.
  */
 int kp_journal_send(const char *socket_path, const void *buf, size_t len);
