@@ -87,27 +87,27 @@ number(const json_t *o, const char *name, unsigned long long *out)
 	return errno == 0 && *end == '\0' ? 0 : -1;
 }
 
-/* "pam_keyauth(SERVICE:STAGE): " at the start of s: its length, or 0. */
+/* "pam_keyauth(SERVICE:STAGE): " at the start of s (n bytes): its length, or 0. */
 static size_t
-pam_prefix(const char *s)
+pam_prefix(const char *s, size_t n)
 {
-	const char *p = s + 12, *colon = NULL;
+	size_t i, colon = 0;
 
-	if (strncmp(s, "pam_keyauth(", 12) != 0)
+	if (n < 12 || memcmp(s, "pam_keyauth(", 12) != 0)
 		return 0;
-	for (; *p != '\0' && *p != ')'; p++) {
-		if (*p == ' ' || *p == '(')
+	for (i = 12; i < n && s[i] != ')'; i++) {
+		if (s[i] == ' ' || s[i] == '(')
 			return 0;
-		if (*p == ':' && colon == NULL)
-			colon = p;
+		if (s[i] == ':' && colon == 0)
+			colon = i;
 	}
-	if (colon == NULL || colon == s + 12 || *p != ')' || p[1] != ':' ||
-	    p[2] != ' ')
+	if (colon <= 12 || i + 2 >= n || s[i + 1] != ':' || s[i + 2] != ' ')
 		return 0;
-	if (!((p - colon - 1 == 7 && strncmp(colon + 1, "account", 7) == 0) ||
-	        (p - colon - 1 == 7 && strncmp(colon + 1, "session", 7) == 0)))
+	if (i - colon - 1 != 7 ||
+	    (memcmp(s + colon + 1, "account", 7) != 0 &&
+	        memcmp(s + colon + 1, "session", 7) != 0))
 		return 0;
-	return (size_t)(p + 3 - s);
+	return i + 3;
 }
 
 /*
@@ -178,7 +178,7 @@ kp_auditlog_add_journal(struct kp_auditlog *a, const char *json, size_t len,
 		r = kp_auditlog_skip(a, KP_AUDITLOG_OTHER);
 		goto out;
 	}
-	if (strncmp(msg, "event=", 6) != 0 && (off = pam_prefix(msg)) == 0) {
+	if (strncmp(msg, "event=", 6) != 0 && (off = pam_prefix(msg, n)) == 0) {
 		/* Another program's message that mentions the text. */
 		r = kp_auditlog_skip(a, KP_AUDITLOG_MALFORMED);
 		goto out;
