@@ -83,9 +83,15 @@ struct kp_revocation {
 	unsigned line, column;
 };
 
+/* The newest format this keyauth reads (docs/policy-format.md). */
+#define KP_POLICY_VERSION_MAX 2
+
 struct kp_policy {
+	unsigned version; /* 1 or 2 */
 	uint64_t serial;
 	int64_t expires; /* KP_TIME_NONE_AFTER when absent */
+	int64_t issued; /* version 2; KP_TIME_NONE_BEFORE when absent */
+	int has_issued;
 	struct kp_network *networks;
 	size_t nnetworks;
 	struct kp_entry *entries;
