@@ -335,6 +335,48 @@ int kp_removal_count(struct kp_index *ix, const struct kp_policy *p,
 /* 1 when removed is more than max_percent of before. */
 int kp_removal_excessive(const struct kp_removal *rm, unsigned max_percent);
 
+
+/* -------------------------------------------------------------- fetch */
+
+#define KP_FETCH_POLICY_NAME "policy.yaml" /* the staged policy */
+#define KP_FETCH_ATTEMPT_NAME ".attempted" /* what install last took */
+#define KP_FETCH_ROUNDS 3
+#define KP_FETCH_CONNECT_TIMEOUT 10L /* seconds */
+#define KP_FETCH_TIMEOUT 300L /* seconds, one whole transfer */
+
+struct kp_fetch_opts {
+	const char *url; /* the policy; signatures at URL.sig, URL.<p>.sig */
+	const char *dir; /* the staging directory (created 0700) */
+	const char *const *principals; /* allowed_signers' literal ones */
+	size_t nprincipals;
+	uid_t allow_uid; /* besides root, may own dir */
+};
+
+struct kp_fetch_result {
+	int changed; /* a staged file was replaced or removed */
+	unsigned rounds;
+	unsigned nrequests, n200, n304, n404;
+	char policy_path[4096]; /* dir/policy.yaml, for install */
+};
+
+/*
+ * Conditional GETs of the policy and its signatures into o->dir, all or
+ * nothing per round, rounds until one sees no change (docs/fleet.md).
+ * Fails with diag on a network error, an HTTP status other than 200 and
+ * 304 (and 404 for a signature), a body over its limit; nothing staged
+ * changes then.
+ */
+int kp_fetch(const struct kp_fetch_opts *o, struct kp_fetch_result *res,
+    struct kp_diag *diag);
+/*
+ * Whether what is staged in dir is what install last took (*same):
+ * kp_fetch_record_attempt(dir, 1) after an install that ended (installed,
+ * unchanged, refused), (dir, 0) after one that failed and must be
+ * retried.
+ */
+int kp_fetch_attempted(const char *dir, int *same);
+int kp_fetch_record_attempt(const char *dir, int done);
+
 /* ------------------------------------------------------------ install */
 
 #define KP_STATE_MAX_BYTES 4096
