@@ -183,6 +183,13 @@ void kp_auditlog_free(struct kp_auditlog *a);
 int kp_auditlog_locate(const char *line, size_t len, size_t *off, char *ts,
     size_t tslen, int64_t *t);
 
+/*
+ * The same for keyauthctl's event=install records: bare, or behind a
+ * syslog header with the tag keyauthctl[PID]. 1 and *off, else 0.
+ */
+int kp_auditlog_locate_install(const char *line, size_t len, size_t *off,
+    char *ts, size_t tslen, int64_t *t);
+
 /* Account for one line (without its newline); len bytes, may hold NUL. */
 int kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len);
 /* Every line of f (read with a bounded line length). */
@@ -202,6 +209,37 @@ struct kp_auditlog_counts {
 };
 void kp_auditlog_counts(
     const struct kp_auditlog *a, struct kp_auditlog_counts *out);
+
+/* ---------------------------------------------- fleet: audit --hosts */
+
+/*
+ * The event=install records of many hosts (keyauthctl audit --hosts,
+ * docs/fleet.md): per host the serial it enforces, since when, its last
+ * install; the hosts behind the newest serial installed anywhere; every
+ * refused or failed install and why.
+ */
+struct kp_hostlog;
+
+int kp_hostlog_new(struct kp_hostlog **out);
+void kp_hostlog_free(struct kp_hostlog *h);
+int kp_hostlog_add_line(struct kp_hostlog *h, const char *line, size_t len);
+int kp_hostlog_read(struct kp_hostlog *h, FILE *f);
+/* Text or JSON (KP_ERR_ARG for CSV). */
+int kp_hostlog_format(
+    const struct kp_hostlog *h, enum kp_format fmt, char **out);
+
+struct kp_hostlog_counts {
+	uint64_t lines;
+	uint64_t records; /* event=install records */
+	uint64_t malformed;
+	uint64_t other;
+	uint64_t refused; /* refused or failed attempts */
+	uint64_t hosts;
+	uint64_t lagging; /* hosts behind newest */
+	uint64_t newest; /* highest serial any host installed */
+};
+void kp_hostlog_counts(
+    const struct kp_hostlog *h, struct kp_hostlog_counts *out);
 
 /* ------------------------------------------------------------- import */
 
