@@ -24,8 +24,11 @@ grant_policy() {
 	} >"$1"
 }
 
-# ctl_install DIR POLICY: install into DIR/{policy.cdb,revoked.krl,state}
+# ctl_install DIR POLICY: install into DIR/{policy.cdb,revoked.krl,state}.
+# These tests swap one key's grant for another's on purpose, which the
+# mass-removal guard would refuse: --allow-removal.
 ctl_install() {
 	"$KEYAUTHCTL" --index "$1/policy.cdb" --krl "$1/revoked.krl" \
-	    --state "$1/state" --host web-01 install "$2"
+	    --state "$1/state" --host web-01 --config /nonexistent/keyauth.conf \
+	    install --allow-removal "$2"
 }
