@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
@@ -82,6 +83,7 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
     const char *krl_path, struct kp_sshd_conf *out)
 {
 	struct kp_sshd_conf c;
+	char krl_fix[4096 + 64]; /* a path and the words around it */
 	char *p, *nl, *sp, *end;
 	size_t n;
 
@@ -144,10 +146,9 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
 		                                 : "(default)");
 	if (c.command == NULL) {
 		kp_doctor_add(d, KP_DOCTOR_ERROR, "authorized-keys-command",
-		    "set \"AuthorizedKeysCommand "
-		    "/usr/libexec/keyauth/keyauth-authorized-keys %u %f %t "
-		    "%k\" and \"AuthorizedKeysCommandUser keyauth\", then "
-		    "reload sshd",
+		    "set \"AuthorizedKeysCommand " KP_DEFAULT_HELPER
+		    " %u %f %t %k\" and \"AuthorizedKeysCommandUser "
+		    "keyauth\", then reload sshd",
 		    "AuthorizedKeysCommand is not set: sshd does not ask "
 		    "keyauth for keys");
 	} else {
@@ -203,10 +204,11 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
 			    "AuthorizedKeysCommandUser is root: the helper "
 			    "needs no privilege");
 	}
+	snprintf(krl_fix, sizeof(krl_fix),
+	    "set \"RevokedKeys %s\" and reload sshd",
+	    krl_path != NULL ? krl_path : KP_DEFAULT_KRL);
 	if (c.revokedkeys == NULL || strcmp(c.revokedkeys, "none") == 0)
-		kp_doctor_add(d, KP_DOCTOR_ERROR, "revoked-keys",
-		    "set \"RevokedKeys /var/lib/keyauth/revoked.krl\" and "
-		    "reload sshd",
+		kp_doctor_add(d, KP_DOCTOR_ERROR, "revoked-keys", krl_fix,
 		    "RevokedKeys is not set: sshd does not refuse revoked "
 		    "keys by itself (one layer of the revocation is "
 		    "missing)");

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
- * Lint (SPEC section 2): things that are valid but that a reviewer should
+ * Lint (docs/policy-format.md, "Lint warnings"): things that are valid but that a reviewer should
  * look at. Every warning starts with a stable code in brackets, which
  * scripts and `keyauthctl check` may rely on:
  *
@@ -14,10 +15,10 @@
  *   [no-touch-required]    an entry using the no-touch-required option
  *   [unused-network]       a network no entry refers to
  *   [owner-revoked]        an entry whose owner is revoked (it is dead)
- *   [policy-expired]       the policy's own expires is past (beyond the
- *   [policy-expires-soon]  SPEC list: a stale policy denies every login;
- *                          with issued:, when less than a quarter of its
- *                          window is left, at most 14 days)
+ *   [policy-expired]       the policy's own expires is past (added to
+ *   [policy-expires-soon]  the documented list: a stale policy denies every
+ *                          login; with issued:, when less than a quarter of
+ *                          its window is left, at most 14 days)
  *   [serial-too-large]     a serial above KP_SERIAL_SANE_MAX: every host
  *                          that installs it can only go higher, toward
  *                          the 2^63-1 after which nothing installs

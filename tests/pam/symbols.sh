@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # pam_keyauth.so exports the PAM service functions and nothing else, links
 # no YAML parser, and resolves every symbol it needs (dlopen by a real
 # libpam would fail at login time otherwise).
