@@ -371,6 +371,10 @@ kp_conf_parse(const char *name, const char *buf, size_t len,
 		line[n] = '\0';
 		if (n > 0 && line[n - 1] == '\r')
 			line[--n] = '\0';
+		/* A tab is blank space here, every other control a mistake. */
+		for (e = line; *e != '\0'; e++)
+			if (*e == '\t')
+				*e = ' ';
 		if (!kp_value_clean(line, CONF_LINE_MAX, &clean_why)) {
 			r = conf_err(diag, lineno, KP_ERR_INVALID, "%s",
 			    clean_why != NULL ? clean_why : "not clean text");
