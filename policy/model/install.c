@@ -876,15 +876,12 @@ kp_policy_validity_check(const struct kp_policy *p, int64_t max_validity,
 	if (!p->has_issued || p->expires == KP_TIME_NONE_AFTER) {
 		snprintf(why, whylen,
 		    "a signed policy must carry issued: and expires: (it has "
-		    "%s%s%s); they bound how long a withheld update can go "
+		    "%s); they bound how long a withheld update can go "
 		    "unnoticed",
-		    p->has_issued ? "issued but no expires" : "no issued",
-		    !p->has_issued && p->expires == KP_TIME_NONE_AFTER
-		        ? ", no expires"
-		        : "",
-		    !p->has_issued && p->expires != KP_TIME_NONE_AFTER
-		        ? " but expires"
-		        : "");
+		    p->has_issued ? "issued: but no expires:"
+		        : p->expires != KP_TIME_NONE_AFTER
+		        ? "expires: but no issued:"
+		        : "neither");
 		return KP_ERR_INVALID;
 	}
 	kp_time_format(p->issued, a, sizeof(a));
