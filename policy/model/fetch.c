@@ -82,6 +82,7 @@ struct res {
 	struct kp_atomic a; /* the 200's body, until committed */
 	char new_etag[VALIDATOR_MAX + 1];
 	char new_lastmod[VALIDATOR_MAX + 1];
+	char new_date[VALIDATOR_MAX + 1]; /* the response's Date */
 };
 
 struct xfer {
@@ -89,7 +90,7 @@ struct xfer {
 	size_t got, max;
 	int over;
 	int werr;
-	char *etag, *lastmod; /* the response's, into struct res */
+	char *etag, *lastmod, *date; /* the response's, into struct res */
 };
 
 /* A validator kept only when it is printable and fits. */
@@ -129,9 +130,11 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		x->etag[0] = '\0';
 		x->lastmod[0] = '\0';
+		x->date[0] = '\0';
 	}
 	keep_header(p, n, "ETag", x->etag);
 	keep_header(p, n, "Last-Modified", x->lastmod);
+	keep_header(p, n, "Date", x->date);
 	return n;
 }
 
@@ -215,6 +218,58 @@ struct fetch {
 	size_t nrs;
 };
 
+/*
+ * A file changed twice within one second keeps its Last-Modified, and
+ * nginx's ETag (mtime and size) with it: a validator given less than two
+ * seconds after the modification it names may stand for the next
+ * version too (RFC 9110, 8.8.2.2, weak validators). Such a response is
+ * kept without validators, so the next request is unconditional and
+ * cannot be answered 304 for a change (a revocation) made in the same
+ * second.
+ */
+static void
+trust_validators(struct res *r)
+{
+	time_t lm, date;
+
+	if (r->new_lastmod[0] == '\0' || r->new_date[0] == '\0')
+		return;
+	lm = curl_getdate(r->new_lastmod, NULL);
+	date = curl_getdate(r->new_date, NULL);
+	if (lm == -1 || date == -1 || date - lm < 2)
+		r->new_etag[0] = r->new_lastmod[0] = '\0';
+}
+
+/* 1 when the staged file name holds exactly the bytes of fd. */
+static int
+same_content(int dfd, const char *name, int fd)
+{
+	char a[65536], b[65536];
+	struct stat sa, sb;
+	ssize_t na, nb;
+	int sfd, same = 0;
+
+	if ((sfd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(sfd, &sa) != 0 || fstat(fd, &sb) != 0 ||
+	    sa.st_size != sb.st_size || lseek(fd, 0, SEEK_SET) != 0)
+		goto out;
+	for (;;) {
+		na = read(sfd, a, sizeof(a));
+		nb = read(fd, b, sizeof(b));
+		if (na < 0 || nb < 0 || na != nb)
+			goto out;
+		if (na == 0)
+			break;
+		if (memcmp(a, b, (size_t)na) != 0)
+			goto out;
+	}
+	same = 1;
+out:
+	close(sfd);
+	return same;
+}
+
 /* One conditional GET of r into a temporary file; 0 or an error (diag). */
 static int
 get_one(struct fetch *f, struct res *r)
@@ -230,7 +285,7 @@ get_one(struct fetch *f, struct res *r)
 
 	memset(&x, 0, sizeof(x));
 	r->status = 0;
-	r->new_etag[0] = r->new_lastmod[0] = '\0';
+	r->new_etag[0] = r->new_lastmod[0] = r->new_date[0] = '\0';
 	/* The staged copy is the base of the condition: no copy, no condition. */
 	if (faccessat(f->dfd, r->name, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
 		r->etag[0] = r->lastmod[0] = '\0';
@@ -243,6 +298,7 @@ get_one(struct fetch *f, struct res *r)
 	x.max = r->max;
 	x.etag = r->new_etag;
 	x.lastmod = r->new_lastmod;
+	x.date = r->new_date;
 	if (r->etag[0] != '\0' && strcmp(r->etag, "-") != 0) {
 		snprintf(h, sizeof(h), "If-None-Match: %s", r->etag);
 		if ((tmp = curl_slist_append(hdrs, h)) == NULL)
@@ -302,6 +358,8 @@ get_one(struct fetch *f, struct res *r)
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cr));
 		goto out;
 	}
+	if (code == 200)
+		trust_validators(r);
 	if (code == 200 || code == 304 || (code == 404 && r->optional) ||
 	    (code == 410 && r->optional)) {
 		r->status = code == 410 ? 404 : code;
@@ -346,7 +404,20 @@ commit(struct fetch *f, int *changed)
 	*changed = 0;
 	for (i = 0; i < f->nrs; i++) {
 		r = &f->rs[i];
-		if (r->status == 200) {
+		if (r->status == 200 && kp_atomic_reopen(&r->a) == 0 &&
+		    same_content(f->dfd, r->name, r->a.fd)) {
+			/* A 200 of the same bytes: only the validators are new. */
+			kp_atomic_abort(&r->a);
+			if ((rc = meta_write(f->dfd, r)) != 0) {
+				diag_set(f->diag, "%s/%s.http: %s", f->o->dir,
+				    r->name, strerror(errno));
+				return rc;
+			}
+			snprintf(r->etag, sizeof(r->etag), "%s",
+			    r->new_etag[0] != '\0' ? r->new_etag : "-");
+			snprintf(r->lastmod, sizeof(r->lastmod), "%s",
+			    r->new_lastmod[0] != '\0' ? r->new_lastmod : "-");
+		} else if (r->status == 200) {
 			/* fsync, then rename over the staged copy. */
 			if (kp_atomic_commit(&r->a) != 0) {
 				diag_set(f->diag, "%s/%s: %s", f->o->dir,
@@ -602,8 +673,12 @@ staged_id(const char *dir, char *out, size_t len)
 	if ((d = opendir(dir)) == NULL)
 		return KP_ERR_IO;
 	while ((de = readdir(d)) != NULL) {
+		/* The files install reads; not their validators. */
 		if (strncmp(de->d_name, KP_FETCH_POLICY_NAME,
-		        strlen(KP_FETCH_POLICY_NAME)) != 0)
+		        strlen(KP_FETCH_POLICY_NAME)) != 0 ||
+		    (strlen(de->d_name) > 5 &&
+		        strcmp(de->d_name + strlen(de->d_name) - 5, ".http") ==
+		            0))
 			continue;
 		if ((tmp = strdup(de->d_name)) == NULL)
 			break;

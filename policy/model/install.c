@@ -986,8 +986,9 @@ install_run(struct install *in)
 {
 	int r;
 
-	if ((r = stage_prepare(in)) != 0 || (r = stage_signatures(in)) != 0 ||
-	    (r = stage_validity(in)) != 0 || (r = stage_baseline(in)) != 0)
+	/* The baseline only reads: every record names the previous serial. */
+	if ((r = stage_prepare(in)) != 0 || (r = stage_baseline(in)) != 0 ||
+	    (r = stage_signatures(in)) != 0 || (r = stage_validity(in)) != 0)
 		return r;
 	if ((r = stage_rule(in)) != 0)
 		return r == KP_INSTALL_SAME ? 0 : r; /* same: nothing to do */
