@@ -336,7 +336,6 @@ int kp_removal_count(struct kp_index *ix, const struct kp_policy *p,
 /* 1 when removed is more than max_percent of before. */
 int kp_removal_excessive(const struct kp_removal *rm, unsigned max_percent);
 
-
 /* -------------------------------------------------------------- fetch */
 
 #define KP_FETCH_POLICY_NAME "policy.yaml" /* the staged policy */
