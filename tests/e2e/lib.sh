@@ -278,6 +278,11 @@ P=$1 SINK=$2
 shift 2
 mount -t tmpfs -o mode=0755,size=256k keyauth-e2e-run /run
 mkdir -m 0755 /run/sshd
+# E2E_SPOOL_TMPFS=SIZE: the spool on a tmpfs of that size, as /run is.
+if [ -n "${E2E_SPOOL_TMPFS:-}" ]; then
+	mount -t tmpfs -o "mode=0700,size=$E2E_SPOOL_TMPFS,uid=$E2E_SPOOL_UID,gid=$E2E_SPOOL_GID" \
+	    keyauth-e2e-spool "$E2E_SPOOL"
+fi
 mount -t tmpfs -o mode=0755,size=256k keyauth-e2e-dev "$P/ns-dev"
 for n in null zero full random urandom tty ptmx; do
 	: >"$P/ns-dev/$n"
@@ -326,7 +331,9 @@ e2e_sshd_start() {
 		    sh "$SSHD" -t -f "$E2E_CONFIG" || e2e_die "sshd -t rejects $E2E_CONFIG"
 		: >"$E2E_SSHD_LOG"
 		rm -f "$E2E_PREFIX/run/sshd.pid" "$E2E_PREFIX/run/sink.pid"
-		unshare -m --propagation private -- /bin/sh -c "$e2e_ns_script" sh \
+		E2E_SPOOL_TMPFS=${E2E_SPOOL_TMPFS:-} E2E_SPOOL="$E2E_SPOOL" \
+		    E2E_SPOOL_UID=$(id -u "$E2E_HELPER_USER") E2E_SPOOL_GID=$(id -g "$E2E_HELPER_USER") \
+		    unshare -m --propagation private -- /bin/sh -c "$e2e_ns_script" sh \
 		    "$E2E_PREFIX" "$sink" "$link" -D -f "$E2E_CONFIG" -E "$E2E_SSHD_LOG" \
 		    </dev/null >>"$E2E_PREFIX/log/ns.log" 2>&1 &
 		E2E_SSHD_PID=$!
@@ -377,6 +384,25 @@ e2e_sshd_stop() {
 		rm -f "$E2E_PREFIX/run/sink.pid"
 	fi
 	return 0
+}
+
+# e2e_spool_records: the handoff records in the spool, one name a line,
+# as sshd's namespace sees it (the spool may be a tmpfs mounted there).
+e2e_spool_records() {
+	nsenter -t "$E2E_SSHD_PID" -m -- find "$E2E_SPOOL" -mindepth 1 -maxdepth 1 \
+	    -name '[0-9]*' -printf '%f\n'
+}
+
+# e2e_sshd_idle: wait until sshd has no connection left (no child but the
+# syslog sink). Bails out when that takes longer than 60 s.
+e2e_sshd_idle() {
+	local sink i
+	sink=$(cat "$E2E_PREFIX/run/sink.pid" 2>/dev/null)
+	for i in $(seq 1 600); do
+		[ -z "$(pgrep -P "$E2E_SSHD_PID" | grep -vx "${sink:-x}")" ] && return 0
+		sleep 0.1
+	done
+	e2e_die "sshd still has connections after 60 s: $(pgrep -a -P "$E2E_SSHD_PID")"
 }
 
 # Restart with other sshd_config overrides (same prefix, users, port pick).
