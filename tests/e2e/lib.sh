@@ -236,7 +236,8 @@ e2e_policy() {
 }
 
 # The sshd configuration and PAM service, from the templates. The module
-# reads E2E_PAM_INDEX when set (failclosed.sh breaks one layer at a time).
+# reads E2E_PAM_INDEX when set (failclosed.sh breaks one layer at a time);
+# E2E_PAM_AUTH replaces the auth stack (a second factor that passes).
 # e2e_sshd_config [KEYWORD VALUE]...: overrides (a value "-" drops the keyword).
 e2e_sshd_config() {
 	local pam_module=${KA_PAM:-}
@@ -253,7 +254,8 @@ e2e_sshd_config() {
 	done
 	e2e_subst "$E2E_SRC/pam.conf.in" "$E2E_PAMFILE" \
 	    PAM_MODULE="${pam_module:-keyauth-none}" INDEX="${E2E_PAM_INDEX:-$E2E_INDEX}" \
-	    SPOOL="$E2E_SPOOL" PAM_ARGS="${E2E_PAM_ARGS:-}"
+	    SPOOL="$E2E_SPOOL" PAM_ARGS="${E2E_PAM_ARGS:-}" \
+	    PAM_AUTH="${E2E_PAM_AUTH:-@include common-auth}"
 	# Without a module (the harness self-test) the keyauth lines go.
 	[ -n "$pam_module" ] || sed -i -e '/keyauth-none/d' "$E2E_PAMFILE"
 	chmod 0644 "$E2E_PAMFILE"
