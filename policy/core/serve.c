@@ -124,11 +124,15 @@ leave_handoff(const struct kp_serve_req *q, const struct out *o,
 	}
 	if ((r = kp_handoff_write(q->spool, h)) != 0) {
 		h->pid = 0;
-		*err = r == KP_ERR_UNSAFE
-		    ? "cannot write handoff record: spool must be a "
-		      "directory owned by this user, not group or "
-		      "world writable"
-		    : "cannot write handoff record into the spool";
+		if (r == KP_ERR_UNSAFE)
+			*err = "cannot write handoff record: spool must be a "
+			       "directory owned by this user, not group or "
+			       "world writable";
+		else if (r == KP_ERR_TOOBIG)
+			*err = "cannot write handoff record: the spool is "
+			       "full of records of logins in progress";
+		else
+			*err = "cannot write handoff record into the spool";
 		return r;
 	}
 	return 0;
