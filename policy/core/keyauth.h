@@ -164,6 +164,14 @@ int kp_pubkey_parse_line(const char *line, struct kp_pubkey **out,
 int kp_pubkey_parse_parts(const char *type, const char *b64,
     struct kp_pubkey **out, const char **why);
 void kp_pubkey_free(struct kp_pubkey *k);
+/*
+ * 1 when (type, base64), as sshd passes %t %k, is a key sshd may offer but
+ * no policy can hold: a type keyauth does not support (a certificate,
+ * ssh-dss, a newer type) or an RSA key under 2048 bits. The blob must
+ * still decode and name type as its own; anything else (a key
+ * kp_pubkey_parse_parts accepts, a malformed one) is 0.
+ */
+int kp_pubkey_unsupported(const char *type, const char *b64);
 /* SHA256:<unpadded base64 of SHA-256(blob)> */
 int kp_fingerprint(const uint8_t *blob, size_t len, char out[KP_FP_LEN]);
 /* 1 if s looks like "SHA256:" + 43 base64 chars. */
