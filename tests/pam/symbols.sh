@@ -13,6 +13,18 @@ expect_eq "exports exactly the pam_sm_* functions" "$exported" \
 others=$(nm -D --defined-only "$MOD" | awk 'NF == 3 && $3 !~ /^pam_sm_/ { print $3 }')
 expect_eq "no kp_* or other symbol leaks out" "$others" ""
 
+# No mutable globals (SPEC section 6): sshd runs the module for many
+# logins, in one process and in forked children, so nothing may outlive a
+# call. No object of ours in .data, .bss or thread-local storage; the C
+# runtime's own bookkeeping (crtstuff) is not ours.
+if command -v objdump >/dev/null 2>&1; then
+	writable=$(objdump -t "$MOD" | awk '
+		{ sec = ""; for (i = 1; i <= NF; i++) if ($i ~ /^\./) { sec = $i; break } }
+		sec ~ /^\.(data|bss|tdata|tbss)$/ && $NF !~ /^(completed\.0|__dso_handle|__TMC_END__)$/ {
+			print sec ":" $NF }' | sort | tr '\n' ' ')
+	expect_eq "no mutable globals (writable or thread-local data)" "$writable" ""
+fi
+
 needed=$(readelf -d "$MOD" 2>/dev/null | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
 case "$needed" in
 *yaml*) fail "does not link libyaml (needs: $needed)" ;;
