@@ -127,8 +127,19 @@ struct kp_cidr {
 
 /* A single IP literal (no prefix). *why is a static message on failure. */
 int kp_addr_parse(const char *s, struct kp_cidr *out, const char **why);
-/* An address or CIDR; host bits must be zero. */
+/*
+ * An address or CIDR; host bits must be zero. *why is a static message on
+ * failure ("host bits set" for 10.1.2.3/8).
+ */
 int kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why);
+/*
+ * kp_cidr_parse, the reason written into the caller's why (len bytes;
+ * KP_CIDR_WHY_MAX is enough), naming the network meant when host bits are
+ * set: "host bits set: did you mean 10.0.0.0/8?".
+ */
+#define KP_CIDR_WHY_MAX 160
+int kp_cidr_parse_why(
+    const char *s, struct kp_cidr *out, char *why, size_t len);
 /* 1 if addr (a single address) lies in net, else 0. */
 int kp_cidr_match(const struct kp_cidr *net, const struct kp_cidr *addr);
 /*
