@@ -61,6 +61,7 @@ enum optid {
 	O_SSHD_T_OUTPUT,
 	O_PAM_FILE,
 	O_ROOT,
+	O_PASSWD,
 	O_COUNT
 };
 
@@ -88,6 +89,7 @@ static const struct opt opts[] = {
     {"--sshd-t-output", O_SSHD_T_OUTPUT, 1, OPT_DOCTOR},
     {"--pam-file", O_PAM_FILE, 1, OPT_DOCTOR},
     {"--root", O_ROOT, 1, OPT_DOCTOR},
+    {"--passwd", O_PASSWD, 1, OPT_IMPORT},
 };
 
 static void
@@ -116,7 +118,9 @@ usage(FILE *f)
 	    "  audit [FILE...] [--format text|json] [--policy-file FILE]\n"
 	    "                                 summarise audit records "
 	    "(stdin without FILE)\n"
-	    "  import [--owner-from-comment] [--account NAME] FILE|DIR...\n"
+	    "  import [--owner-from-comment] [--account NAME] [--passwd "
+	    "FILE]\n"
+	    "         FILE|DIR...\n"
 	    "                                 authorized_keys files to "
 	    "policy YAML\n"
 	    "  doctor [--sshd-t-output FILE] [--pam-file FILE] [--root "
@@ -445,6 +449,7 @@ main(int argc, char **argv)
 	c.sshd_t_output = vals[O_SSHD_T_OUTPUT];
 	c.pam_file = vals[O_PAM_FILE];
 	c.root = vals[O_ROOT];
+	c.passwd = vals[O_PASSWD];
 	/* The login path's clock: never decide with a bogus "now". */
 	if (kp_now(&c.now) != 0) {
 		ctl_err("cannot read the clock");
