@@ -99,7 +99,7 @@ if [ $rc -ne 0 ] && [ -z "$E2E_OUT" ]; then pass "login refused"; else
 fi
 e2e_expect_record "the first factor" account "decision=deny reason=no_key account=$U fp=-"
 expect_contains "sshd reports the account stage's refusal" \
-    "$(e2e_sshd_lines | grep -i 'keyboard-interactive')" "User account has expired"
+    "$(e2e_sshd_lines | grep -i 'expired')" "User account has expired"
 e2e_expect_no_record "the first factor" lookup
 e2e_expect_no_record "the first factor" session
 expect_eq "no handoff record left" "$(e2e_spool_records | tr '\n' ' ')" ""
