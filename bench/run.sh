@@ -1,5 +1,6 @@
 #!/bin/bash
-# bench/run.sh [--quick] [-n KEYS]: keyauth's performance table (issue 6,
+# SPDX-License-Identifier: BSD-2-Clause
+# bench/run.sh [--quick] [-n KEYS]: keyauth's performance table (docs/performance.md,
 # docs/performance.md). Run as root from anywhere, after a build:
 #   make -C BUILD bench [BENCH_ARGS=--quick]      or      ./dev bench [--quick]
 #   top_builddir=BUILD bench/run.sh [--quick]
@@ -10,7 +11,7 @@
 # machine. Default: 1,000,000 keys (about 5 minutes the first time, the
 # generated policies are cached in BUILD/bench/data); --quick: 100,000.
 #
-# What it measures (targets from issue 6):
+# What it measures (targets in docs/performance.md):
 #   helper     keyauth-authorized-keys, index of N keys vs 10 keys (<= 1.2)
 #              and vs bench/floor, a C program reading one small file (<= 1.5)
 #   ssh        `ssh host true` against a real sshd on loopback: keyauth at N

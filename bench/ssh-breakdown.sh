@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/ssh-breakdown.sh [-n KEYS] [-r RUNS]: where the time of a keyauth
 # ssh login goes (docs/performance.md, "ssh login"). Run as root after a
 # build, like bench/run.sh (whose cached policies it uses):

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/sshd-env.sh MODE KEY INFO [FILE]: one real sshd on loopback for the
 # login benchmark, set up by tests/e2e/lib.sh exactly as the end-to-end
 # tests do (own user, root-owned prefix under /var/lib, PAM service,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* keyauthctl: private interface between main and the subcommands. */
 #ifndef KEYAUTHCTL_H
 #define KEYAUTHCTL_H
@@ -7,7 +8,7 @@
 
 #include "keyauth.h"
 
-/* Exit codes (SPEC section 8). */
+/* Exit codes (docs/keyauthctl.md). */
 #define CTL_OK 0
 #define CTL_REFUSED 1 /* policy refused, access denied, stale */
 #define CTL_USAGE 2

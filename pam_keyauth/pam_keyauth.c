@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam_keyauth: enforce the keyauth policy at the PAM account stage and
  * confirm it at the session stage (docs/pam-setup.md).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the shell tests. They speak TAP, read by automake's
 # tap-driver.sh (Makefile.am): one "ok N - NAME" or "not ok N - NAME" line
 # per check, what differed as "# " lines, the plan "1..N" last. Each test

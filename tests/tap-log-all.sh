@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The test driver (LOG_DRIVER in Makefile.am): automake's tap-driver.sh,
 # then the test's result file is marked so that its log, which names every
 # check, goes into test-suite.log. tap-driver.sh itself copies only the

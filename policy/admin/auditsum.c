@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
- * Summaries of audit records (SPEC section 7) read from syslog files or
+ * Summaries of audit records (docs/audit-log.md) read from syslog files or
  * the journal. A line is a record only when a keyauth program wrote it:
  * bare (journalctl -o cat), or behind a syslog header whose tag is
  * keyauth-authorized-keys or whose message starts with pam_keyauth(...):.

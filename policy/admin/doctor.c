@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
@@ -146,6 +147,7 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
     const char *krl_path, struct kp_sshd_conf *out)
 {
 	struct kp_sshd_conf c;
+	char krl_fix[4096 + 64]; /* a path and the words around it */
 	char *p, *nl, *sp, *end, *authmethods = NULL;
 	size_t n;
 
@@ -210,10 +212,9 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
 		                                 : "(default)");
 	if (c.command == NULL) {
 		kp_doctor_add(d, KP_DOCTOR_ERROR, "authorized-keys-command",
-		    "set \"AuthorizedKeysCommand "
-		    "/usr/libexec/keyauth/keyauth-authorized-keys %u %f %t "
-		    "%k\" and \"AuthorizedKeysCommandUser keyauth\", then "
-		    "reload sshd",
+		    "set \"AuthorizedKeysCommand " KP_DEFAULT_HELPER
+		    " %u %f %t %k\" and \"AuthorizedKeysCommandUser "
+		    "keyauth\", then reload sshd",
 		    "AuthorizedKeysCommand is not set: sshd does not ask "
 		    "keyauth for keys");
 	} else {
@@ -269,10 +270,11 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
 			    "AuthorizedKeysCommandUser is root: the helper "
 			    "needs no privilege");
 	}
+	snprintf(krl_fix, sizeof(krl_fix),
+	    "set \"RevokedKeys %s\" and reload sshd",
+	    krl_path != NULL ? krl_path : KP_DEFAULT_KRL);
 	if (c.revokedkeys == NULL || strcmp(c.revokedkeys, "none") == 0)
-		kp_doctor_add(d, KP_DOCTOR_ERROR, "revoked-keys",
-		    "set \"RevokedKeys /var/lib/keyauth/revoked.krl\" and "
-		    "reload sshd",
+		kp_doctor_add(d, KP_DOCTOR_ERROR, "revoked-keys", krl_fix,
 		    "RevokedKeys is not set: sshd does not refuse revoked "
 		    "keys by itself (one layer of the revocation is "
 		    "missing)");
@@ -502,21 +504,21 @@ kp_doctor_pam(struct kp_doctor *d, const char *name, const char *text,
 /* ------------------------------------------------------------- files */
 
 /*
- * Where keyauth installs each trusted file, and what names its path: the
- * fix for a path that runs through a directory that is not keyauth's.
+ * Where keyauth installs each trusted file (configure's paths), and what
+ * names its path: the fix for a path that runs through a directory that
+ * is not keyauth's.
  */
 static const struct {
 	const char *code;
-	const char *home;
+	const char *installed;
 	const char *setting;
 } trusted_homes[] = {
-    {"helper-path", "/usr/libexec/keyauth",
-        "AuthorizedKeysCommand in sshd_config"},
-    {"krl", "/var/lib/keyauth", "RevokedKeys in sshd_config"},
-    {"index-path", "/var/lib/keyauth",
+    {"helper-path", KP_DEFAULT_HELPER, "AuthorizedKeysCommand in sshd_config"},
+    {"krl", KP_DEFAULT_KRL, "RevokedKeys in sshd_config"},
+    {"index-path", KP_DEFAULT_INDEX,
         "--index, the helper's -i and the module's index="},
-    {"state-path", "/var/lib/keyauth", "--state"},
-    {"policy-path", "/etc/keyauth", "--policy"},
+    {"state-path", KP_DEFAULT_STATE, "--state"},
+    {"policy-path", KP_DEFAULT_POLICY, "--policy"},
 };
 
 /*
@@ -541,13 +543,17 @@ static void
 move_fix(char *fix, size_t len, const char *code, const char *what,
     const char *dir, int exists)
 {
-	const char *home = NULL, *setting = NULL;
+	const char *home = NULL, *setting = NULL, *slash;
 	char leave[300] = "";
+	int homelen = 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(trusted_homes) / sizeof(trusted_homes[0]); i++) {
-		if (strcmp(trusted_homes[i].code, code) == 0) {
-			home = trusted_homes[i].home;
+		if (strcmp(trusted_homes[i].code, code) == 0 &&
+		    (slash = strrchr(trusted_homes[i].installed, '/')) !=
+		        NULL) {
+			home = trusted_homes[i].installed;
+			homelen = (int)(slash - home);
 			setting = trusted_homes[i].setting;
 		}
 	}
@@ -556,9 +562,9 @@ move_fix(char *fix, size_t len, const char *code, const char *what,
 		    "leave %s as it is (it is not keyauth's): ", dir);
 	if (home != NULL)
 		snprintf(fix, len,
-		    "%sput the %s in %s, where keyauth installs it, and point "
-		    "%s at it",
-		    leave, what, home, setting);
+		    "%sput the %s in %.*s, where keyauth installs it, and "
+		    "point %s at it",
+		    leave, what, homelen, home, setting);
 	else
 		snprintf(fix, len,
 		    "%sput the %s in a directory only root can write", leave,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The security team's and the auditor's views of a policy: the access
  * report, the access diff between two policies, summaries of audit records,

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
- * Audit records (SPEC section 7): one line of key=value fields in a fixed
+ * Audit records (docs/audit-log.md): one line of key=value fields in a fixed
  * order. Every value is either a bare token of printable ASCII without
  * space, '"', '=' and '\\', or a double-quoted string with \" \\ and \xHH
  * escapes; a record therefore always splits into the same fields whatever

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 #include <stdio.h>
@@ -6,7 +7,7 @@
 
 #include "keyauth.h"
 
-/* Stable reason codes of SPEC section 3: they end up in audit logs. */
+/* Stable reason codes (docs/audit-log.md): they end up in audit logs. */
 static const char *const reason_names[KP_REASON_COUNT] = {
     [KP_ALLOWED] = "allowed",
     [KP_UNKNOWN_KEY] = "unknown_key",

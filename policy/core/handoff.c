@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
- * The PAM handoff record (SPEC section 6). At the account stage sshd does
+ * The PAM handoff record (docs/pam-setup.md). At the account stage sshd does
  * not tell PAM which key it accepted, so keyauth-authorized-keys leaves a
  * note for the sshd process that ran it: SPOOL/<pid> holds that process's
  * start time (a recycled pid cannot inherit it), the account, the key's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The compiled index format, shared by index.c (reader) and compile.c
  * (writer). docs/index-format.md describes it for humans; this header is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libkeyauth-core: the login path of keyauth (policy/README.md).
  *
@@ -207,7 +208,7 @@ enum kp_reason {
 	KP_REASON_COUNT
 };
 
-/* "allowed", "unknown_key", ... (SPEC section 3). */
+/* "allowed", "unknown_key", ... (docs/audit-log.md). */
 const char *kp_reason_str(enum kp_reason r);
 
 struct kp_request {
@@ -243,7 +244,7 @@ struct kp_decision {
 };
 
 /*
- * The decision of SPEC section 3, over the grants of the key that was used.
+ * The decision (docs/policy-format.md, "The decision"), over the grants of the key that was used.
  * policy_expires: the policy's own expiry; revoked: the key (fingerprint or
  * owner) is revoked. When no grant allows, the entry that got furthest
  * (account, then host, then source, then time) decides the reason; ties go
@@ -377,7 +378,7 @@ int kp_index_check_host(
     const struct kp_index *ix, const char *host, const char **why);
 
 /*
- * The decision of SPEC section 3 for req against the index. When req->host
+ * The decision (docs/policy-format.md) for req against the index. When req->host
  * is not NULL it must pass kp_index_check_host, else KP_ERR_INVALID with
  * out->reason KP_POLICY_UNAVAILABLE.
  */
@@ -418,7 +419,7 @@ struct kp_audit {
 };
 
 /*
- * The record of SPEC section 7 on one line. Values with a space, '"', '=',
+ * The record of docs/audit-log.md on one line. Values with a space, '"', '=',
  * '\\' or bytes outside printable ASCII are quoted, with \" \\ and \xHH
  * escapes; a value over KP_AUDIT_VALUE_MAX bytes is cut and marked "...".
  * Truncates safely (always NUL-terminated, never mid-escape).
@@ -438,8 +439,8 @@ typedef void (*kp_record_cb)(void *arg, int priority, const struct kp_audit *a);
 /* Parsed record: each field's unescaped value ("-" for absent). */
 #define KP_AUDIT_NFIELDS 11
 struct kp_audit_fields {
-	char *
-	    value[KP_AUDIT_NFIELDS]; /* in SPEC order: event .. policy_sha256 */
+	char *value
+	    [KP_AUDIT_NFIELDS]; /* in record order: event .. policy_sha256 */
 	uint8_t absent[KP_AUDIT_NFIELDS]; /* 1: logged as bare - (not "-") */
 	char *error; /* the optional trailing error= field; NULL if none */
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The one byte buffer of libkeyauth (buf.c), after OpenSSH's sshbuf. It
  * builds text (report lines, audit records, authorized_keys output) and

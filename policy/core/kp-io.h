@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The one I/O module of libkeyauth (io.c): writing a whole buffer,
  * directories, replacing a file atomically, running a program. keyauth.h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libkeyauth-model: the policy as the security team writes it (YAML),
  * validated into a model, linted, compiled into the index the login path
@@ -115,7 +116,7 @@ int kp_policy_is_revoked(
     const struct kp_policy *p, const char *fp, const char *owner);
 
 /*
- * Lint (SPEC section 2). Warnings are returned as an array the caller frees
+ * Lint (docs/policy-format.md, "Lint warnings"). Warnings are returned as an array the caller frees
  * with free(). now is the reference time for "expires within 14 days".
  */
 int kp_policy_lint(const struct kp_policy *p, int64_t now,

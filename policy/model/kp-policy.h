@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Helpers shared inside libkeyauth-model (policy/model/) and the admin
  * layer; not part of any interface.

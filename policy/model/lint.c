@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
- * Lint (SPEC section 2): things that are valid but that a reviewer should
+ * Lint (docs/policy-format.md, "Lint warnings"): things that are valid but that a reviewer should
  * look at. Every warning starts with a stable code in brackets, which
  * scripts and `keyauthctl check` may rely on:
  *
@@ -14,8 +15,8 @@
  *   [no-touch-required]    an entry using the no-touch-required option
  *   [unused-network]       a network no entry refers to
  *   [owner-revoked]        an entry whose owner is revoked (it is dead)
- *   [policy-expired]       the policy's own expires is past (beyond the
- *   [policy-expires-soon]  SPEC list: a stale policy denies every login)
+ *   [policy-expired]       the policy's own expires is past (added to
+ *   [policy-expires-soon]  the documented list: a stale policy denies every login)
  *   [too-many-warnings]    the list was cut at LINT_MAX warnings
  *
  * Warnings come sorted by line and column. A policy of a million keys

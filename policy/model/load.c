@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
@@ -1633,7 +1634,7 @@ static int add_revocation(
 #define ENTRY(member) offsetof(struct kp_entry, member)
 #define REVOKED(member) offsetof(struct kp_revocation, member)
 
-/* docs/policy-format.md section 2 */
+/* docs/policy-format.md, "The file" */
 static const struct field top_fields[] = {
     {"version", FIELD_REQUIRED, set_version, NULL, 0, 0},
     {"serial", FIELD_REQUIRED, set_serial, NULL, 0, 0},
@@ -1643,7 +1644,7 @@ static const struct field top_fields[] = {
     {"revoked", FIELD_STREAM, add_revocation, NULL, 0, 0},
 };
 
-/* section 3 */
+/* docs/policy-format.md, "keys: the grants" */
 static const struct field entry_fields[] = {
     {"id", FIELD_REQUIRED | FIELD_RAW, set_text, id_rule, ENTRY(id), 0},
     {"owner", FIELD_REQUIRED, set_text, not_empty_rule, ENTRY(owner), 0},
@@ -1659,7 +1660,7 @@ static const struct field entry_fields[] = {
     {"comment", 0, set_text, NULL, ENTRY(comment), 0},
 };
 
-/* section 4 */
+/* docs/policy-format.md, "revoked" */
 static const struct field revoke_fields[] = {
     {"fingerprint", FIELD_ONE_OF | FIELD_RAW, revoke_fingerprint,
         fingerprint_rule, REVOKED(value), 0},

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauthctl audit: whole text and JSON summaries of a log that mixes
 # auth.log, RFC 3339 and bare (journalctl -o cat) records, forged and
 # malformed lines; stdin; the revoked-key alert exit code; errors.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the admin tests (report, diff, audit, import, doctor, edit):
 # tests/lib.sh, a private directory $T, the committed test data and
 # golden files. Golden files are compared whole; run a test with

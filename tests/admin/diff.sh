@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauthctl diff: whole outputs for one reviewed change, then each
 # restriction widened and narrowed on its own (sources, hosts, expiry,
 # accounts), revocations added and removed, and the exit codes.

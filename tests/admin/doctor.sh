@@ -1,12 +1,16 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauthctl doctor against crafted sshd -T outputs, PAM stacks and a
 # file tree under --root: a clean configuration, every listed problem on
 # its own, and one configuration with everything wrong (whole output).
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/admin/common.sh"
 require_root
 R="$T/root"
+# The spool is where this build looks for it (configure's runstatedir).
+SPOOL=$(sed -n 's/^#define KP_DEFAULT_SPOOL "\(.*\)"$/\1/p' "$top_builddir/kp-paths.h")
+[ -n "$SPOOL" ] || t_bail "no KP_DEFAULT_SPOOL in $top_builddir/kp-paths.h"
 mkdir -p "$R/usr/libexec/keyauth" "$R/etc/keyauth" "$R/etc/pam.d" \
-    "$R/var/lib/keyauth" "$R/run/keyauth" || exit 99
+    "$R/var/lib/keyauth" "$R/run" "$R$SPOOL" || exit 99
 chmod 0755 "$R" "$R/usr" "$R/usr/libexec" "$R/usr/libexec/keyauth" "$R/etc" \
     "$R/etc/keyauth" "$R/etc/pam.d" "$R/var" "$R/var/lib" "$R/var/lib/keyauth" "$R/run"
 cp "$HELPER" "$R/usr/libexec/keyauth/keyauth-authorized-keys" 2>/dev/null ||
@@ -14,8 +18,8 @@ cp "$HELPER" "$R/usr/libexec/keyauth/keyauth-authorized-keys" 2>/dev/null ||
 chmod 0755 "$R/usr/libexec/keyauth/keyauth-authorized-keys"
 cp "$ADATA/passwd" "$R/etc/passwd"
 cp "$ADATA"/pam/* "$R/etc/pam.d/"
-chown 998:998 "$R/run/keyauth"
-chmod 0700 "$R/run/keyauth"
+chown 998:998 "$R$SPOOL"
+chmod 0700 "$R$SPOOL"
 # a policy that expires, so that staleness can be asked about with --at
 sed 's/^serial: 10$/serial: 10\nexpires: 2037-01-01/' "$ADATA/base.yaml" >"$R/etc/keyauth/policy.yaml"
 chmod 0644 "$R/etc/keyauth/policy.yaml"
@@ -34,8 +38,8 @@ expect() {
 	run "$1" 1 doc --sshd-t-output "$T/$1.txt" ${3:-}
 	has "$1: [$2]" "$T/out" "error [$2]:"
 }
-# masked FILE: the output with $T replaced, for golden files
-masked() { sed "s|$T|\$T|g" "$1"; }
+# masked FILE: the output with $T and the spool replaced, for golden files
+masked() { sed -e "s|$T|\$T|g" -e "s|$SPOOL|\$SPOOL|g" "$1"; }
 
 run "clean" 0 doc --sshd-t-output "$T/clean.txt"
 golden doctor-clean.txt "$T/out"
@@ -84,17 +88,21 @@ mv "$T/helper.saved" "$R/usr/libexec/keyauth/keyauth-authorized-keys"
 # A path through a directory that is not keyauth's (/tmp, a missing
 # /opt): the fix never changes that directory, it says where the helper
 # belongs and what to point at it.
+# Where this build installs them (configure's libexecdir, localstatedir).
+path_of() { sed -n "s/^#define $1 \"\(.*\)\"\$/\1/p" "$top_builddir/kp-paths.h"; }
+HELPER_DIR=$(dirname "$(path_of KP_DEFAULT_HELPER)")
+KRL_DIR=$(dirname "$(path_of KP_DEFAULT_KRL)")
 mkdir -p "$R/tmp" && chmod 1777 "$R/tmp"
 cp "$R/usr/libexec/keyauth/keyauth-authorized-keys" "$R/tmp/keyauth-authorized-keys"
 sshd intmp 's|^authorizedkeyscommand /usr/libexec/keyauth/|authorizedkeyscommand /tmp/|'
 expect intmp helper-path
 has "helper in /tmp: the problem" "$T/out" "AuthorizedKeysCommand: /tmp is writable by group or others (mode 1777)"
-has "helper in /tmp: the fix" "$T/out" "fix: leave /tmp as it is (it is not keyauth's): put the AuthorizedKeysCommand in /usr/libexec/keyauth, where keyauth installs it, and point AuthorizedKeysCommand in sshd_config at it"
+has "helper in /tmp: the fix" "$T/out" "fix: leave /tmp as it is (it is not keyauth's): put the AuthorizedKeysCommand in $HELPER_DIR, where keyauth installs it, and point AuthorizedKeysCommand in sshd_config at it"
 hasnt "helper in /tmp: no chmod of /tmp" "$T/out" "chmod go-w /tmp"
 sshd inopt 's|^authorizedkeyscommand /usr/libexec/keyauth/|authorizedkeyscommand /opt/keyauth-bin/|'
 expect inopt helper-path
 has "helper under a missing /opt: the problem" "$T/out" "AuthorizedKeysCommand: /opt does not exist"
-has "helper under a missing /opt: the fix" "$T/out" "fix: put the AuthorizedKeysCommand in /usr/libexec/keyauth, where keyauth installs it, and point AuthorizedKeysCommand in sshd_config at it"
+has "helper under a missing /opt: the fix" "$T/out" "fix: put the AuthorizedKeysCommand in $HELPER_DIR, where keyauth installs it, and point AuthorizedKeysCommand in sshd_config at it"
 hasnt "helper under a missing /opt: not created" "$T/out" "create it"
 # keyauth's own directory missing: install keyauth
 mv "$R/usr/libexec/keyauth" "$T/libexec.saved"
@@ -111,7 +119,7 @@ mkdir -p "$R/home/ops" && chown 1000 "$R/home/ops" && chmod 0755 "$R/home" "$R/h
 cp "$V/revoked.krl" "$R/home/ops/revoked.krl"
 sshd krlhome 's|^revokedkeys .*|revokedkeys /home/ops/revoked.krl|'
 expect krlhome krl
-has "KRL in a home: the fix" "$T/out" "fix: leave /home/ops as it is (it is not keyauth's): put the RevokedKeys in /var/lib/keyauth, where keyauth installs it, and point RevokedKeys in sshd_config at it"
+has "KRL in a home: the fix" "$T/out" "fix: leave /home/ops as it is (it is not keyauth's): put the RevokedKeys in $KRL_DIR, where keyauth installs it, and point RevokedKeys in sshd_config at it"
 hasnt "KRL in a home: no chown of the home" "$T/out" "chown root /home/ops"
 
 # AuthenticationMethods: sshd runs the PAM account stage when
@@ -135,12 +143,12 @@ expect clean helper-writes
 chmod 0755 "$V"
 
 # the spool
-chmod 0755 "$R/run/keyauth"
+chmod 0755 "$R$SPOOL"
 expect clean spool
-chmod 0700 "$R/run/keyauth"
-chown 0 "$R/run/keyauth"
+chmod 0700 "$R$SPOOL"
+chown 0 "$R$SPOOL"
 expect clean spool
-chown 998 "$R/run/keyauth"
+chown 998 "$R$SPOOL"
 
 # PAM
 pam() { sed -e "$2" "$ADATA/pam/sshd" >"$R/etc/pam.d/$1"; }

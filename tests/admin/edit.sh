@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauthctl edit, driven by an EDITOR script that edits with sed and by
 # answers piped on standard input: install only on "y", never an invalid
 # file, re-edit on request, nothing touched on "n".

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauthctl import takes the account of a file from its path only when
 # that account owns the home directory and the file, and never searches a
 # home for another home (docs/security.md, "import takes an account from

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The import round trip: authorized_keys files with from=, expiry-time=,
 # command= and no-pty, imported, installed with keyauthctl install and
 # served by the real keyauth-authorized-keys, give the same keys with the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauthctl import: authorized_keys files (from=, expiry-time=, command=,
 # restricting options, quoted values with escaped quotes, lines that
 # cannot be expressed) to policy YAML that passes keyauthctl check.

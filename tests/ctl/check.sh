@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauthctl check: valid, invalid, lint, --strict, unreadable files,
 # usage errors, and every example policy in policy/examples.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/ctl/common.sh"

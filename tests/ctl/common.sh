@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the keyauthctl tests: sources tests/lib.sh, makes a private
 # directory $T, real keys made by ssh-keygen, and a `ctl` wrapper whose
 # installed paths (index, KRL, state) all live under $T/var.

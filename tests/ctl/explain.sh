@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauthctl explain against the installed index and against a YAML file
 # (--policy-file): every reason it can show, and its exit codes.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/ctl/common.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Every file under tests/data/hostile and tests/data/invalid, plus a 100 MB
 # file made here, gets a located error from keyauthctl check: exit 1,
 # a "file:line:col: error:" line, within seconds, never a crash or hang.

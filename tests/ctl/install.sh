@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauthctl install and status: a first install into a temporary
 # directory, the rollback rule (lower serial refused, same serial with other
 # content refused, same content a no-op), the KRL checked with ssh-keygen -Q,

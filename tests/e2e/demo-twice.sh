@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # `./dev demo` (tests/e2e/demo.sh) run twice in a row: both runs succeed,
 # and afterwards nothing it created remains: no user, no file under /etc,
 # no process, no listening port, no prefix, no /run/sshd or /dev/log of its

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # ./dev demo: keyauth at work against a real OpenSSH sshd, for newcomers.
 #
 # Installs the build (make install DESTDIR=) into a private root-owned

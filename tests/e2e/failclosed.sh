@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end, fail closed: with the installed index missing, corrupt,
 # truncated or world-writable, or the policy past its own `expires`, every
 # login is refused, each time with one clear record saying why.

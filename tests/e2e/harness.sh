@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The e2e harness itself, without keyauth: a test user, sshd in its private
 # mount namespace on a free loopback port, the real client from 127.0.0.1,
 # 127.0.0.2 and ::1, and a syslog record from inside the namespace reaching

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the end-to-end tests (tests/e2e/*.sh) and `./dev demo`.
 # bash only (the tests re-exec themselves under bash).
 #

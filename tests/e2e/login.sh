@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end, grants: real sshd + keyauth-authorized-keys + pam_keyauth, real
 # ssh client. Each login is checked for its outcome and its audit records
 # (lookup from the helper, account and session from the PAM module).

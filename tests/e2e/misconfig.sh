@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end, misconfiguration defence: sshd_config re-enables local
 # authorized_keys files (AuthorizedKeysFile .ssh/authorized_keys) next to
 # keyauth. A key in the user's own file that the policy does not grant gets

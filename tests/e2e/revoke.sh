@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end, revocation and removal:
 #   keys revoked by fingerprint, by key and by owner are refused, first by
 #   sshd's RevokedKeys (the KRL `keyauthctl install` writes), then, with the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end, the handoff spool under a flood (docs/security.md, "The
 # handoff spool is bounded"). Public keys are public: anyone who knows an
 # account and one of its granted public keys can offer that key without

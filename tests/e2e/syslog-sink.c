@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * syslog-sink SOCKET OUTFILE: a minimal syslog receiver for the end-to-end
  * tests. It binds a unix datagram socket (the tests bind it as /dev/log

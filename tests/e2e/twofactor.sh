@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end, a key with a second factor (docs/pam-setup.md, "A second
 # factor"): sshd with AuthenticationMethods publickey,keyboard-interactive
 # (the usual TOTP set-up; here the keyboard-interactive PAM stack is

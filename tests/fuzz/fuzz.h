@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Shared by the libFuzzer targets in tests/fuzz/. Each target defines
  * LLVMFuzzerTestOneInput; with --enable-fuzzing it links libFuzzer's main,

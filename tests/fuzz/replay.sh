@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Every committed corpus input (tests/fuzz/corpus/TARGET/) through its fuzz
 # target, built with tests/fuzz/standalone.c instead of libFuzzer: inputs
 # that once crashed or broke a property stay fixed, in every build

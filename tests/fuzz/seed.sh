@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Regenerate the seed inputs of tests/fuzz/corpus/TARGET/ from tests/data
 # and from indexes compiled by the real keyauthctl. Run by hand (as root,
 # after a build) when the formats change; the seeds are committed, so CI

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Clocks far in the past and far in the future. The decision is taken with
 # fixed times through `keyauthctl explain --at` (against the installed
 # index and against the YAML policy) and, when faketime is installed,

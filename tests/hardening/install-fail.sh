@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # `keyauthctl install` on a full disk and into a read-only state
 # directory: the install fails (exit 3), and the previous index, KRL and
 # state stay in force, byte for byte, with no temporary file left behind;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # A policy replaced 100 times with `keyauthctl install` (two policies
 # alternating, serials growing: one grants key A to alice, the other key B)
 # while 8 loops run the helper for alice: every lookup must print exactly

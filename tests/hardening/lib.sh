@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by tests/hardening/*.sh (sourced after tests/lib.sh): keys made by
 # ssh-keygen, policies installed with the real keyauthctl into $T, the
 # helper run as sshd runs it.

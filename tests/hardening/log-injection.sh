@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Log injection through every logged field. Hostile account names (spaces,
 # '=', quotes, backslashes, line breaks, high bytes, a literal "-"), a
 # hostile client string, and a policy owner full of quotes, '=' and UTF-8
@@ -62,7 +63,7 @@ one_line_each() {
 # record_fields NAME N: parse the Nth audit record (with event=) of $T/log
 # into $T/fields ("name=value" lines, unescaped); the PAM prefix
 # "pam_keyauth(svc:stage): " is moved into the tag for audit-fields.
-# kp_audit_parse accepts the eleven fields of SPEC section 7 in order (and
+# kp_audit_parse accepts the eleven fields of docs/audit-log.md in order (and
 # an optional error=) and nothing else, so a forged field cannot parse.
 record_fields() {
 	grep -a 'event=' "$T/log" | sed -n "${2}p" |

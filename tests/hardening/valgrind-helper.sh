@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauth-authorized-keys under valgrind: no memory error and no leak
 # (definite or indirect) on the allow path, the deny paths and the error
 # paths (missing and corrupt index, bad arguments, hostile account).

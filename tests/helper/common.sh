@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the keyauth-authorized-keys tests (sourced after tests/lib.sh):
 # ed25519 keys generated at test time, policies rendered from the
 # templates in tests/helper/data, indexes built by `keyauthctl install`.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The helper reads only the compiled index: no YAML parser (nor PAM) may be
 # linked into it, directly or through a library. Neither it nor the PAM
 # module loads libcrypto (its start-up cost more than a whole lookup,

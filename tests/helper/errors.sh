@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Every error prints nothing at all (stdout and stderr) and exits non-zero:
 # unusable indexes and hostile argv.
 . "$top_srcdir/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # After printing a key for an offered fingerprint the helper leaves the
 # handoff record for its parent process (sshd) in the spool; nothing else
 # does, and an unsafe spool is an error.

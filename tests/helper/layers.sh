@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The login path sees policy/core alone: with the include path of
 # keyauth-authorized-keys or pam_keyauth.so, a file that calls
 # kp_policy_load does not compile, whether it includes keyauth.h only or

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keyauth-authorized-keys prints exactly the authorized_keys lines the
 # policy grants, called with argv as sshd builds it (%u %f %t %k).
 . "$top_srcdir/tests/lib.sh"

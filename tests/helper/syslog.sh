@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The helper's real syslog records: it runs in a private mount namespace
 # whose /dev is a small tmpfs with /dev/log bind-mounted to a datagram
 # socket that tests/helper/syslog-listen bound in the test directory. The

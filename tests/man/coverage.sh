@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Every command, option and PAM argument in the code has its entry in its
 # manual page, and every field the policy loader accepts is in
 # keyauth-policy(5).
@@ -64,9 +65,9 @@ inf && /^}/ { inf = 0 }
 # The loader's field tables.
 fields() { # TABLE
 	find "$SRC/policy" -name '*.c' -exec awk -v t="$1" '
-	index($0, t "[] = {") { on = 1 }
-	on { s = $0; while (match(s, /"[a-z_]+"/)) { print substr(s, RSTART + 1, RLENGTH - 2); s = substr(s, RSTART + RLENGTH) } }
-	on && /}/ { on = 0 }' {} + | sort -u
+	index($0, t "[] = {") { on = 1; next }
+	on && /^};/ { on = 0 }
+	on && match($0, /^[ \t]*\{"[a-z_]+"/) { s = substr($0, RSTART, RLENGTH); sub(/^[ \t]*\{"/, "", s); sub(/"$/, "", s); print s }' {} + | sort -u
 }
 fields top_fields >"$T/top"
 fields entry_fields >"$T/entry"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The manual pages are clean: mandoc -Tlint prints nothing for any of them
 # (every message level, style included), and groff, which man(1) and
 # lintian use, warns about none.

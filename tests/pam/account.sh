@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # pam_keyauth at the account stage, through a real libpam stack
 # (pam_start_confdir) driven by tests/pam/pam-driver: the key from the
 # handoff record or SSH_AUTH_INFO_0, every decision reason, the handoff

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam-driver: drive a real PAM stack (libpam, pam_start_confdir) the way
  * sshd does, for the pam_keyauth tests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam-syslog-capture OUTFILE COMMAND [ARGS...]: run COMMAND with a private
  * /dev/log and append every syslog record it sends to OUTFILE, one line

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the pam_keyauth tests (tests/pam/*.sh); sourced after
 # tests/lib.sh. Builds a private world in $T: ed25519 keys made by
 # ssh-keygen, a policy installed with the real `keyauthctl install` (every

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # pam_keyauth through pamtester and the system's libpam configuration
 # directory: a uniquely named /etc/pam.d/keyauth-test-* service (removed on
 # exit), SSH_AUTH_INFO_0 and SSH_CONNECTION passed with -E as sshd would

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # pam_keyauth at the session stage: every publickey line of SSH_AUTH_INFO_0
 # re-decided, and compared with the key(s) the account stage accepted in
 # the same PAM handle (key_mismatch), as sshd runs both stages.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # pam_keyauth.so exports the PAM service functions and nothing else, links
 # no YAML parser, and resolves every symbol it needs (dlopen by a real
 # libpam would fail at login time otherwise).
@@ -13,7 +14,7 @@ expect_eq "exports exactly the pam_sm_* functions" "$exported" \
 others=$(nm -D --defined-only "$MOD" | awk 'NF == 3 && $3 !~ /^pam_sm_/ { print $3 }')
 expect_eq "no kp_* or other symbol leaks out" "$others" ""
 
-# No mutable globals (SPEC section 6): sshd runs the module for many
+# No mutable globals (docs/security.md): sshd runs the module for many
 # logins, in one process and in forked children, so nothing may outlive a
 # call. No object of ours in .data, .bss or thread-local storage; the C
 # runtime's own bookkeeping (crtstuff) and AddressSanitizer's (its ODR

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The driver and pam_keyauth.so under valgrind: no memory errors and no
 # definite leaks, on success and on error paths, over repeated logins in
 # one process (as a long-running sshd loads the module once).

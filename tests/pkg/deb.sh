@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The Debian packages, built, checked and used the way a sysadmin would:
 #   1. make dist, then dpkg-buildpackage -us -uc in the unpacked tarball
 #      (the source and the binary packages keyauth and libpam-keyauth);

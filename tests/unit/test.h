@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A minimal TAP producer for automake's tap-driver.sh (Makefile.am). Every
  * check prints one result on stdout,

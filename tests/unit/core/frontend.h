@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Shared by the unit tests of the front ends' core calls (test_serve.c,
  * test_login.c): synthetic keys, a policy compiled into a private

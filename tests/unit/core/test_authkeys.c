@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests: authorized_keys lines (emitted and parsed, and the one
  * through the other) and the option allow-list.
@@ -9,7 +10,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
-#include "test.h"
+#include "../test.h"
 
 #define ED "ssh-ed25519"
 #define B64 \

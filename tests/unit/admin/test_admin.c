@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
@@ -14,7 +15,7 @@
 #include "keyauth.h"
 #include "kp-internal.h"
 #include "keyauth-admin.h"
-#include "../unit/test.h"
+#include "../test.h"
 
 static void
 test_locate(void)

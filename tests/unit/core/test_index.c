@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The compiled index: compile real and synthetic policies into a temporary
  * directory, read them back, compare with the decision on the policy
@@ -26,7 +27,7 @@
 #include "keyauth-policy.h"
 #include "kp-internal.h"
 #include "index-format.h"
-#include "test.h"
+#include "../test.h"
 
 #define NONE_B KP_TIME_NONE_BEFORE
 #define NONE_A KP_TIME_NONE_AFTER

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kp_login_decide, the whole of pam_keyauth after reading PAM's items:
  * every outcome and reason the module used to map itself (bad arguments
@@ -20,7 +21,7 @@
 #include <unistd.h>
 
 #include "frontend.h"
-#include "test.h"
+#include "../test.h"
 
 #define V4 "192.0.2.10 50000 192.0.2.1 22"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kp_decide: every reason code it can produce, the stage precedence
  * between grants, the time boundaries and address families.
@@ -8,7 +9,7 @@
 #include <string.h>
 
 #include "keyauth.h"
-#include "test.h"
+#include "../test.h"
 
 #define NONE_B KP_TIME_NONE_BEFORE
 #define NONE_A KP_TIME_NONE_AFTER

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests: safe file reading, atomic writing and the rest of the I/O
  * module (directories, kp_write_all, running a program).
@@ -17,7 +18,7 @@
 #include <unistd.h>
 
 #include "keyauth.h"
-#include "test.h"
+#include "../test.h"
 
 static char dir[] = "/tmp/kp-test-file.XXXXXX";
 static char path[2][600];

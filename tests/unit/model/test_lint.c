@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
@@ -8,7 +9,7 @@
 #include <stdint.h>
 
 #include "keyauth-policy.h"
-#include "test.h"
+#include "../test.h"
 
 #define ALICE \
 	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFMhTO5GagqeN0CStJECweqD0xEf1GTa" \

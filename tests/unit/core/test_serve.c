@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kp_serve, the whole of keyauth-authorized-keys after argv: every reason
  * and outcome the helper used to work out itself (bad arguments, an
@@ -19,7 +20,7 @@
 #include <unistd.h>
 
 #include "frontend.h"
-#include "test.h"
+#include "../test.h"
 
 static char sha[65], stale_sha[65];
 static const char *ix, *foreign, *stale, *spool, *outpath;

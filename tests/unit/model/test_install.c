@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
@@ -9,7 +10,7 @@
 #include <string.h>
 
 #include "keyauth-policy.h"
-#include "../unit/test.h"
+#include "../test.h"
 
 #define SHA_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define SHA_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
@@ -17,7 +18,7 @@
 #include <unistd.h>
 
 #include "keyauth.h"
-#include "test.h"
+#include "../test.h"
 
 #define FP "SHA256:RSYxWg3mwwuBA1Xl9WxHAZQAf3h1AewtjU1Obb/at4U"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests: public key parsing and fingerprints, against real keys made
  * by ssh-keygen (path from $SSH_KEYGEN) and hand-built security-key lines,
@@ -18,7 +19,7 @@
 #include <openssl/evp.h>
 
 #include "keyauth-policy.h"
-#include "test.h"
+#include "../test.h"
 
 static const char *keygen;
 static char dir[] = "/tmp/kp-test-key.XXXXXX";

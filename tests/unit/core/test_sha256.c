@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
@@ -20,7 +21,7 @@
 
 #include "keyauth-policy.h"
 #include "index-format.h"
-#include "test.h"
+#include "../test.h"
 
 /* "SHA256:" + unpadded base64 of OpenSSL's SHA-256, as ssh-keygen -l. */
 static void

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /* Audit records: escaping, strict parsing, round trips, truncation. */
@@ -5,7 +6,7 @@
 #include <string.h>
 
 #include "keyauth.h"
-#include "test.h"
+#include "../test.h"
 
 #define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define FP "SHA256:RSYxWg3mwwuBA1Xl9WxHAZQAf3h1AewtjU1Obb/at4U"
@@ -85,7 +86,7 @@ test_format(void)
 	CHECK_CONTAINS(
 	    buf, " policy_serial=18446744073709551615 policy_sha256=abc");
 
-	/* Every reason code has its SPEC name. */
+	/* Every reason code has its documented name (docs/audit-log.md). */
 	a = base();
 	a.reason = KP_KEY_MISMATCH;
 	CHECK_INT(kp_audit_format(&a, buf, sizeof(buf)), 0);
@@ -408,7 +409,7 @@ test_parse_strict(void)
 	REJECT(WITH_SERIAL("18446744073709551616"));
 	REJECT(WITH_SERIAL("\"-\""));
 
-	/* Field names are the SPEC's. */
+	/* Field names are those of docs/audit-log.md. */
 	CHECK_STR(kp_audit_field_names[0], "event");
 	CHECK_STR(kp_audit_field_names[3], "account");
 	CHECK_STR(kp_audit_field_names[6], "fp");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests: time, names, host globs, base64, the string helpers, UTF-8
  * and the byte buffer.
@@ -10,7 +11,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
-#include "test.h"
+#include "../test.h"
 
 static void
 check_time(const char *s, int want_r, int64_t want)

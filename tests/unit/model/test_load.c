@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
 /*
@@ -22,7 +23,7 @@
 #include <unistd.h>
 
 #include "keyauth-policy.h"
-#include "test.h"
+#include "../test.h"
 
 static const char *srcdir;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests: address and CIDR parsing, matching and formatting, and
  * whether one address set covers another.
@@ -8,7 +9,7 @@
 #include <string.h>
 
 #include "keyauth.h"
-#include "test.h"
+#include "../test.h"
 
 /* Parse s as a CIDR and check the canonical text (NULL: must fail). */
 static void
