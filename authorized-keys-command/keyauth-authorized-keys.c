@@ -18,9 +18,15 @@
  * -H names this host (default: this machine's name, kp_host_self): the
  * index must have been compiled for it, or nothing is served (a copied
  * index or a cloned image must not grant another server's keys).
+ *
+ * It runs only as root or as the configured AuthorizedKeysCommandUser,
+ * and takes -i and -s from root only: otherwise any local user could run
+ * it with a spool of their own and a made-up client address, and log a
+ * genuine-looking "decision=allow" record (docs/security.md).
  */
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,15 +41,28 @@
 	"usage: keyauth-authorized-keys [-i index] [-s spool] [-H host] " \
 	"account [fingerprint type key]"
 
+#define IDENT "keyauth-authorized-keys"
+
+/*
+ * The record goes to the journal with its values as KEYAUTH_* fields
+ * (journald then knows which program and uid wrote it, which is what
+ * keyauthctl audit --journal trusts), or to syslog where there is no
+ * journald: the same message either way (docs/audit-log.md).
+ */
 static void
 audit(void *arg, int priority, const struct kp_audit *a)
 {
 	static char rec[RECORD_MAX];
+	struct kp_buf j;
 
 	(void)arg;
 	/* A record too long is logged as far as it goes: never mid-escape. */
 	(void)kp_audit_format(a, rec, sizeof(rec));
-	syslog(priority, "%s", rec);
+	kp_buf_init(&j, 4 * RECORD_MAX);
+	if (kp_journal_fields(a, priority, IDENT, rec, &j) != 0 ||
+	    kp_journal_send(NULL, j.s, j.len) != 0)
+		syslog(priority, "%s", rec);
+	kp_buf_free(&j);
 }
 
 /*
@@ -81,23 +100,53 @@ sanitise_fds(void)
 }
 
 /*
+ * NULL when uid may run the helper: root, or the AuthorizedKeysCommandUser
+ * configured at build time. Else why not, in buf.
+ */
+static const char *
+caller_refused(uid_t uid, char *buf, size_t len)
+{
+	const struct passwd *pw;
+
+	if (uid == 0)
+		return NULL;
+	if ((pw = getpwnam(KP_KEYAUTH_USER)) != NULL && pw->pw_uid == uid)
+		return NULL;
+	snprintf(buf, len,
+	    "run by uid %lu: only root and %s may run "
+	    "keyauth-authorized-keys",
+	    (unsigned long)uid, KP_KEYAUTH_USER);
+	return buf;
+}
+
+/*
  * argv into q. The first problem stops it and lands in q->error, with the
- * fields read so far: the record names what was asked.
+ * fields read so far: the record names what was asked. Only root may
+ * name other paths than the installed ones.
  */
 static void
 parse_args(int argc, char **argv, struct kp_serve_req *q, char *client,
     size_t clientlen)
 {
 	int ch, nargs;
+	int root = getuid() == 0;
 
 	opterr = 0; /* getopt must not write to stderr */
 	while ((ch = getopt(argc, argv, "+i:s:H:")) != -1) {
 		switch (ch) {
 		case 'i':
-			q->index = optarg;
-			break;
 		case 's':
-			q->spool = optarg;
+			if (!root) {
+				q->error =
+				    "-i and -s are for root only: the "
+				    "AuthorizedKeysCommandUser reads the "
+				    "installed index and spool";
+				return;
+			}
+			if (ch == 'i')
+				q->index = optarg;
+			else
+				q->spool = optarg;
 			break;
 		case 'H':
 			q->host = optarg;
@@ -138,11 +187,11 @@ int
 main(int argc, char **argv)
 {
 	struct kp_serve_req q;
-	char client[64], host[256];
+	char client[64], host[256], why[128];
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
-	openlog("keyauth-authorized-keys", LOG_PID, LOG_AUTHPRIV);
+	openlog(IDENT, LOG_PID, LOG_AUTHPRIV);
 	memset(&q, 0, sizeof(q));
 	q.index = KP_DEFAULT_INDEX;
 	q.spool = KP_DEFAULT_SPOOL;
@@ -150,6 +199,8 @@ main(int argc, char **argv)
 		q.host = host;
 	if (sanitise_fds() == -1)
 		q.error = "cannot open /dev/null";
+	else if ((q.error = caller_refused(getuid(), why, sizeof(why))) != NULL)
+		; /* nothing of argv goes into the record */
 	else if (kp_now(&q.now) != 0)
 		q.error = "cannot read the clock";
 	else

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ cmd_install(struct ctl *c)
 {
 	struct kp_install_opts o;
 	struct kp_install_result res;
+	struct passwd *pw;
 	struct kp_policy *p = NULL;
 	struct kp_diag d, *w = NULL;
 	char *path = NULL, hostbuf[256], when[64];
@@ -58,6 +60,18 @@ cmd_install(struct ctl *c)
 	o.keygen = SSH_KEYGEN_PATH;
 	o.allow_uid = geteuid();
 	o.now = c->now;
+	/*
+	 * The helper reads the index through its user's group. Without the
+	 * user, only root reads it: sshd cannot run the helper as a user
+	 * that does not exist anyway.
+	 */
+	if ((pw = getpwnam(c->helper_user)) != NULL)
+		o.index_gid = pw->pw_gid;
+	else
+		ctl_err("warning: user %s does not exist: the index is "
+		        "readable by root only (create the user, or give "
+		        "--helper-user)",
+		    c->helper_user);
 	if ((o.host = ctl_hostname(c, hostbuf, sizeof(hostbuf))) == NULL)
 		goto out;
 

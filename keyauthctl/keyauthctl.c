@@ -62,6 +62,8 @@ enum optid {
 	O_SSHD_T_OUTPUT,
 	O_PAM_FILE,
 	O_ROOT,
+	O_HELPER_USER,
+	O_JOURNAL,
 	O_PASSWD,
 	O_COUNT
 };
@@ -90,6 +92,8 @@ static const struct opt opts[] = {
     {"--sshd-t-output", O_SSHD_T_OUTPUT, 1, OPT_DOCTOR},
     {"--pam-file", O_PAM_FILE, 1, OPT_DOCTOR},
     {"--root", O_ROOT, 1, OPT_DOCTOR},
+    {"--helper-user", O_HELPER_USER, 1, OPT_GLOBAL},
+    {"--journal", O_JOURNAL, 0, OPT_AUDIT},
     {"--passwd", O_PASSWD, 1, OPT_IMPORT},
 };
 
@@ -116,9 +120,11 @@ usage(FILE *f)
 	    "  diff OLD NEW [--format text|json]\n"
 	    "                                 what a policy change does to "
 	    "access\n"
-	    "  audit [FILE...] [--format text|json] [--policy-file FILE]\n"
-	    "                                 summarise audit records "
-	    "(stdin without FILE)\n"
+	    "  audit [--journal] [FILE...] [--format text|json]\n"
+	    "        [--policy-file FILE]     summarise audit records "
+	    "(stdin without FILE;\n"
+	    "                                 --journal: journalctl -o json, "
+	    "only keyauth's own)\n"
 	    "  import [--owner-from-comment] [--account NAME] [--passwd "
 	    "FILE]\n"
 	    "         FILE|DIR...\n"
@@ -137,13 +143,16 @@ usage(FILE *f)
 	    "  --krl PATH      OpenSSH KRL of revoked keys (default %s)\n"
 	    "  --state PATH    install state (default %s)\n"
 	    "  --host NAME     this server's name (default: the hostname)\n"
+	    "  --helper-user NAME  the AuthorizedKeysCommandUser: its group "
+	    "reads the\n"
+	    "                  index, its records are trusted (default %s)\n"
 	    "  -h, --help      this text\n"
 	    "  -V, --version   the version\n"
 	    "\n"
 	    "exit codes: 0 ok/allowed, 1 refused/denied, 2 usage, 3 system "
 	    "error\n",
 	    KP_DEFAULT_POLICY, KP_DEFAULT_INDEX, KP_DEFAULT_KRL,
-	    KP_DEFAULT_STATE);
+	    KP_DEFAULT_STATE, KP_KEYAUTH_USER);
 }
 
 void
@@ -439,6 +448,17 @@ main(int argc, char **argv)
 		rc = CTL_USAGE;
 		goto out;
 	}
+	c.helper_user =
+	    vals[O_HELPER_USER] != NULL ? vals[O_HELPER_USER] : KP_KEYAUTH_USER;
+	if (!kp_account_valid(c.helper_user)) {
+		ctl_usage_err(
+		    "invalid --helper-user \"%s\" (expected an account "
+		    "name)",
+		    c.helper_user);
+		rc = CTL_USAGE;
+		goto out;
+	}
+	c.journal = vals[O_JOURNAL] != NULL;
 	c.strict = vals[O_STRICT] != NULL;
 	c.from = vals[O_FROM];
 	c.at = vals[O_AT];

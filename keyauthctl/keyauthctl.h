@@ -24,6 +24,7 @@ struct ctl {
 	const char *krl;
 	const char *state;
 	const char *host; /* --host, or NULL */
+	const char *helper_user; /* --helper-user, or the configured one */
 	/* Subcommand options. */
 	int strict; /* check --strict */
 	const char *from; /* explain --from */
@@ -37,6 +38,7 @@ struct ctl {
 	const char *sshd_t_output; /* doctor --sshd-t-output */
 	const char *pam_file; /* doctor --pam-file */
 	const char *root; /* doctor --root */
+	int journal; /* audit --journal */
 	const char **args; /* argc entries: audit and import take many */
 	int nargs;
 	int64_t now;
