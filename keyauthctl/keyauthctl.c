@@ -23,6 +23,9 @@
 #define OPT_IMPORT 0x80
 #define OPT_DOCTOR 0x100
 #define OPT_EDIT 0x200
+#define OPT_INSTALL 0x400
+#define OPT_SIGN 0x800
+#define OPT_FETCH 0x1000
 #define MANY_ARGS 0x7fffffff
 
 struct cmd {
@@ -34,7 +37,7 @@ struct cmd {
 
 static const struct cmd cmds[] = {
     {"check", cmd_check, OPT_CHECK, 0, 1},
-    {"install", cmd_install, 0, 0, 1},
+    {"install", cmd_install, OPT_INSTALL, 0, 1},
     {"explain", cmd_explain, OPT_EXPLAIN, 2, 2},
     {"status", cmd_status, OPT_STATUS, 0, 0},
     {"report", cmd_report, OPT_REPORT, 0, 0},
@@ -43,6 +46,8 @@ static const struct cmd cmds[] = {
     {"import", cmd_import, OPT_IMPORT, 1, MANY_ARGS},
     {"doctor", cmd_doctor, OPT_DOCTOR, 0, 0},
     {"edit", cmd_edit, OPT_EDIT, 0, 0},
+    {"sign", cmd_sign, OPT_SIGN, 1, 1},
+    {"fetch", cmd_fetch, OPT_FETCH, 0, 1},
 };
 
 enum optid {
@@ -64,6 +69,11 @@ enum optid {
 	O_ROOT,
 	O_HELPER_USER,
 	O_JOURNAL,
+	O_CONFIG,
+	O_ALLOW_REMOVAL,
+	O_KEY,
+	O_IDENTITY,
+	O_HOSTS,
 	O_PASSWD,
 	O_COUNT
 };
@@ -94,6 +104,13 @@ static const struct opt opts[] = {
     {"--root", O_ROOT, 1, OPT_DOCTOR},
     {"--helper-user", O_HELPER_USER, 1, OPT_GLOBAL},
     {"--journal", O_JOURNAL, 0, OPT_AUDIT},
+    {"--config", O_CONFIG, 1, OPT_GLOBAL},
+    {"--allow-removal", O_ALLOW_REMOVAL, 0, OPT_INSTALL | OPT_FETCH},
+    {"--key", O_KEY, 1, OPT_SIGN},
+    {"-k", O_KEY, 1, OPT_SIGN},
+    {"--identity", O_IDENTITY, 1, OPT_SIGN},
+    {"-I", O_IDENTITY, 1, OPT_SIGN},
+    {"--hosts", O_HOSTS, 0, OPT_AUDIT},
     {"--passwd", O_PASSWD, 1, OPT_IMPORT},
 };
 
@@ -106,8 +123,16 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  check [--strict] [POLICY]      validate and lint a policy "
 	    "file\n"
-	    "  install [POLICY]               validate, compile and install "
+	    "  install [--allow-removal] [POLICY]\n"
+	    "                                 verify, compile and install "
 	    "a policy\n"
+	    "  sign POLICY -k KEY [-I IDENTITY]\n"
+	    "                                 sign a policy "
+	    "(POLICY.sig, POLICY.IDENTITY.sig)\n"
+	    "  fetch [--allow-removal] [URL]  download the policy and its "
+	    "signatures,\n"
+	    "                                 then install it (keyauth.conf "
+	    "source)\n"
 	    "  explain ACCOUNT KEYFILE|FINGERPRINT [--from IP] [--at TIME]\n"
 	    "          [--policy-file FILE]   say whether a login is allowed, "
 	    "and why\n"
@@ -121,10 +146,13 @@ usage(FILE *f)
 	    "                                 what a policy change does to "
 	    "access\n"
 	    "  audit [--journal] [FILE...] [--format text|json]\n"
-	    "        [--policy-file FILE]     summarise audit records "
+	    "        [--policy-file FILE] [--hosts]\n"
+	    "                                 summarise audit records "
 	    "(stdin without FILE;\n"
 	    "                                 --journal: journalctl -o json, "
-	    "only keyauth's own)\n"
+	    "only keyauth's own;\n"
+	    "                                 --hosts: the serial each "
+	    "host enforces)\n"
 	    "  import [--owner-from-comment] [--account NAME] [--passwd "
 	    "FILE]\n"
 	    "         FILE|DIR...\n"
@@ -146,13 +174,14 @@ usage(FILE *f)
 	    "  --helper-user NAME  the AuthorizedKeysCommandUser: its group "
 	    "reads the\n"
 	    "                  index, its records are trusted (default %s)\n"
+	    "  --config PATH   keyauth.conf (default %s)\n"
 	    "  -h, --help      this text\n"
 	    "  -V, --version   the version\n"
 	    "\n"
 	    "exit codes: 0 ok/allowed, 1 refused/denied, 2 usage, 3 system "
 	    "error\n",
 	    KP_DEFAULT_POLICY, KP_DEFAULT_INDEX, KP_DEFAULT_KRL,
-	    KP_DEFAULT_STATE, KP_KEYAUTH_USER);
+	    KP_DEFAULT_STATE, KP_KEYAUTH_USER, KP_DEFAULT_CONF);
 }
 
 void
@@ -401,7 +430,7 @@ main(int argc, char **argv)
 {
 	const char *vals[O_COUNT] = {NULL};
 	const struct cmd *cmd = NULL;
-	char *paths[4] = {NULL, NULL, NULL, NULL};
+	char *paths[4] = {NULL, NULL, NULL, NULL}, *config = NULL;
 	const char *defaults[4] = {KP_DEFAULT_POLICY, KP_DEFAULT_INDEX,
 	    KP_DEFAULT_KRL, KP_DEFAULT_STATE};
 	struct ctl c;
@@ -437,6 +466,15 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if ((config = ctl_abspath(
+	         vals[O_CONFIG] != NULL ? vals[O_CONFIG] : KP_DEFAULT_CONF)) ==
+	    NULL) {
+		ctl_err("cannot make an absolute path of the configuration: %s",
+		    strerror(errno));
+		rc = CTL_SYSERR;
+		goto out;
+	}
+	c.config = config;
 	c.policy = paths[0];
 	c.index = paths[1];
 	c.krl = paths[2];
@@ -470,6 +508,10 @@ main(int argc, char **argv)
 	c.sshd_t_output = vals[O_SSHD_T_OUTPUT];
 	c.pam_file = vals[O_PAM_FILE];
 	c.root = vals[O_ROOT];
+	c.allow_removal = vals[O_ALLOW_REMOVAL] != NULL;
+	c.key = vals[O_KEY];
+	c.identity = vals[O_IDENTITY];
+	c.hosts = vals[O_HOSTS] != NULL;
 	c.passwd = vals[O_PASSWD];
 	/* The login path's clock: never decide with a bogus "now". */
 	if (kp_now(&c.now) != 0) {
@@ -485,6 +527,7 @@ main(int argc, char **argv)
 out:
 	for (i = 0; i < 4; i++)
 		free(paths[i]);
+	free(config);
 	free(c.args);
 	return rc;
 }
