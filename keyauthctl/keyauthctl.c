@@ -74,6 +74,7 @@ enum optid {
 	O_KEY,
 	O_IDENTITY,
 	O_HOSTS,
+	O_PASSWD,
 	O_COUNT
 };
 
@@ -110,6 +111,7 @@ static const struct opt opts[] = {
     {"--identity", O_IDENTITY, 1, OPT_SIGN},
     {"-I", O_IDENTITY, 1, OPT_SIGN},
     {"--hosts", O_HOSTS, 0, OPT_AUDIT},
+    {"--passwd", O_PASSWD, 1, OPT_IMPORT},
 };
 
 static void
@@ -151,7 +153,9 @@ usage(FILE *f)
 	    "only keyauth's own;\n"
 	    "                                 --hosts: the serial each "
 	    "host enforces)\n"
-	    "  import [--owner-from-comment] [--account NAME] FILE|DIR...\n"
+	    "  import [--owner-from-comment] [--account NAME] [--passwd "
+	    "FILE]\n"
+	    "         FILE|DIR...\n"
 	    "                                 authorized_keys files to "
 	    "policy YAML\n"
 	    "  doctor [--sshd-t-output FILE] [--pam-file FILE] [--root "
@@ -508,6 +512,7 @@ main(int argc, char **argv)
 	c.key = vals[O_KEY];
 	c.identity = vals[O_IDENTITY];
 	c.hosts = vals[O_HOSTS] != NULL;
+	c.passwd = vals[O_PASSWD];
 	/* The login path's clock: never decide with a bogus "now". */
 	if (kp_now(&c.now) != 0) {
 		ctl_err("cannot read the clock");
