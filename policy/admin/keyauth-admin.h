@@ -30,12 +30,18 @@ int kp_format_parse(const char *s, enum kp_format *out);
 
 /*
  * s as a JSON string with its quotes. Valid UTF-8 passes through; '"',
- * '\\' and control characters are escaped; a byte that is not part of
- * valid UTF-8 is written as \u00XX (its value), so any input gives valid
- * JSON. NULL is written as null.
+ * '\\' and control characters are escaped; each byte that is not part of
+ * valid UTF-8 is written as \ufffd (the replacement character: never as a
+ * character the value did not hold), so any input gives valid JSON. NULL
+ * is written as null.
  */
 void kp_json_str(struct kp_buf *b, const char *s);
-/* s as one RFC 4180 CSV field (quoted when it holds , " CR LF or space). */
+/*
+ * s as one RFC 4180 CSV field (quoted when it holds , " CR LF or space).
+ * A value a spreadsheet would run as a formula (first character = + - @
+ * TAB CR, but not a lone "-") is quoted with a leading ' so it is shown
+ * as text (docs/keyauthctl-report.md).
+ */
 void kp_csv_field(struct kp_buf *b, const char *s);
 /*
  * s for a terminal: valid UTF-8 without control characters passes, every
