@@ -34,8 +34,12 @@ struct ctl {
 	const char *owner; /* report --owner */
 	int owner_from_comment; /* import --owner-from-comment */
 	const char *sshd_t_output; /* doctor --sshd-t-output */
-	const char *pam_file; /* doctor --pam-file */
-	const char *root; /* doctor --root */
+	const char *pam_file; /* doctor/setup --pam-file */
+	const char *root; /* doctor/setup --root */
+	int apply; /* setup --apply */
+	int revert; /* setup --revert */
+	const char *sshd_config_dir; /* setup --sshd-config-dir */
+	int have_console; /* setup --have-console */
 	const char **args; /* argc entries: audit and import take many */
 	int nargs;
 	int64_t now;
@@ -51,6 +55,7 @@ int cmd_audit(struct ctl *c);
 int cmd_import(struct ctl *c);
 int cmd_doctor(struct ctl *c);
 int cmd_edit(struct ctl *c);
+int cmd_setup(struct ctl *c);
 
 /* Helpers in keyauthctl.c. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
