@@ -1830,6 +1830,7 @@ check_lockout(struct ctx *c, const struct kp_setup_sshd_t *t)
 		    "the handoff spool %s does not exist: the helper would "
 		    "fail and every key login would be refused",
 		    o->spool);
+	r = 0;
 	if (ix == NULL)
 		goto out;
 	r = KP_ERR_NOMEM;
