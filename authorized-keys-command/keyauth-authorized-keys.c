@@ -12,8 +12,12 @@
  * (only those of the offered key when one is given), leaves the PAM
  * handoff record, and gives back the one audit record this program logs
  * to syslog. Any error prints nothing and exits 1: sshd then ignores the
- * command. It never writes to stderr, which sshd discards or forwards to
- * the client.
+ * command. Under sshd it never writes to stderr, which sshd discards or
+ * forwards to the client.
+ *
+ * A person who runs it on a terminal (standard error is a tty, which it
+ * never is under sshd) gets -h/--help and -V/--version, and the reason of
+ * an error on standard error as well; everything else is the same.
  *
  * -H names this host (default: this machine's name, kp_host_self): the
  * index must have been compiled for it, or nothing is served (a copied
@@ -21,6 +25,7 @@
  */
 
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +40,11 @@
 	"usage: keyauth-authorized-keys [-i index] [-s spool] [-H host] " \
 	"account [fingerprint type key]"
 
+/* Standard error is a terminal: a person, not sshd, runs this. */
+static int tty;
+/* The last record's error (or reason), for that person. */
+static char last_error[1024];
+
 static void
 audit(void *arg, int priority, const struct kp_audit *a)
 {
@@ -44,6 +54,11 @@ audit(void *arg, int priority, const struct kp_audit *a)
 	/* A record too long is logged as far as it goes: never mid-escape. */
 	(void)kp_audit_format(a, rec, sizeof(rec));
 	syslog(priority, "%s", rec);
+	if (tty)
+		snprintf(last_error, sizeof(last_error), "%s (%s)%s%s",
+		    a->verdict == KP_VERDICT_ALLOW ? "allowed" : "denied",
+		    kp_reason_str(a->reason), a->error != NULL ? ": " : "",
+		    a->error != NULL ? a->error : "");
 }
 
 /*
@@ -62,7 +77,10 @@ client_of(int nextra, char **extra, char *buf, size_t len)
 	return buf;
 }
 
-/* Keep fds 0-2 open so no file we open becomes stdout; silence stderr. */
+/*
+ * Keep fds 0-2 open so no file we open becomes stdout; silence stderr
+ * (unless a person at a terminal reads it).
+ */
 static int
 sanitise_fds(void)
 {
@@ -74,7 +92,7 @@ sanitise_fds(void)
 		if ((fd = dup(fd)) == -1)
 			return -1;
 	}
-	if (dup2(fd, STDERR_FILENO) == -1)
+	if (!tty && dup2(fd, STDERR_FILENO) == -1)
 		return -1;
 	close(fd);
 	return 0;
@@ -82,17 +100,33 @@ sanitise_fds(void)
 
 /*
  * argv into q. The first problem stops it and lands in q->error, with the
- * fields read so far: the record names what was asked.
+ * fields read so far: the record names what was asked. -h and -V (on a
+ * terminal only; elsewhere they are unknown options, as they always were)
+ * land in *action.
  */
 static void
 parse_args(int argc, char **argv, struct kp_serve_req *q, char *client,
-    size_t clientlen)
+    size_t clientlen, int *action)
 {
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
 	int ch, nargs;
 
 	opterr = 0; /* getopt must not write to stderr */
-	while ((ch = getopt(argc, argv, "+i:s:H:")) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "+i:s:H:hV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+		case 'V':
+			if (!tty) {
+				q->error = USAGE;
+				return;
+			}
+			*action = ch;
+			return;
 		case 'i':
 			q->index = optarg;
 			break;
@@ -139,8 +173,9 @@ main(int argc, char **argv)
 {
 	struct kp_serve_req q;
 	char client[64], host[256];
-	int r;
+	int r, action = 0;
 
+	tty = isatty(STDERR_FILENO);
 	signal(SIGPIPE, SIG_IGN);
 	openlog("keyauth-authorized-keys", LOG_PID, LOG_AUTHPRIV);
 	memset(&q, 0, sizeof(q));
@@ -153,9 +188,42 @@ main(int argc, char **argv)
 	else if (kp_now(&q.now) != 0)
 		q.error = "cannot read the clock";
 	else
-		parse_args(argc, argv, &q, client, sizeof(client));
+		parse_args(argc, argv, &q, client, sizeof(client), &action);
+	if (action == 'h') {
+		printf(
+		    "%s\n\n"
+		    "sshd's AuthorizedKeysCommand: prints the authorized_keys "
+		    "lines the\n"
+		    "installed keyauth policy grants the account (the offered "
+		    "key's, or all)\n"
+		    "and logs one audit record to syslog (authpriv).\n\n"
+		    "  -i index      the index keyauthctl install wrote "
+		    "(default %s)\n"
+		    "  -s spool      the handoff spool for pam_keyauth "
+		    "(default %s)\n"
+		    "  -H host       this host's name (default: the "
+		    "hostname)\n"
+		    "  -h, --help    this text (on a terminal)\n"
+		    "  -V, --version the version (on a terminal)\n\n"
+		    "In sshd_config: AuthorizedKeysCommand %s %%u %%f %%t "
+		    "%%k\n"
+		    "keyauth-authorized-keys(8) says more.\n",
+		    USAGE, KP_DEFAULT_INDEX, KP_DEFAULT_SPOOL,
+		    KP_DEFAULT_HELPER);
+		closelog();
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	}
+	if (action == 'V') {
+		printf("keyauth-authorized-keys (%s) %s\n", PACKAGE_NAME,
+		    PACKAGE_VERSION);
+		closelog();
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	}
 	q.sshd = getppid();
 	r = kp_serve(&q, STDOUT_FILENO, audit, NULL);
 	closelog();
+	if (r != 0 && tty)
+		fprintf(stderr, "keyauth-authorized-keys: %s\n",
+		    last_error[0] != '\0' ? last_error : "failed");
 	return r == 0 ? 0 : 1;
 }
