@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,34 @@
 
 #include "keyauth-policy.h"
 #include "keyauthctl.h"
+
+/*
+ * The first of the index, KRL and state file whose directory this user
+ * cannot write (or create: install makes its last component), or NULL.
+ */
+static const char *
+unwritable(struct ctl *c)
+{
+	const char *const paths[3] = {c->index, c->krl, c->state};
+	char dir[4096], *slash;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(dir, sizeof(dir), "%s", paths[i]);
+		if ((slash = strrchr(dir, '/')) == NULL)
+			continue;
+		*slash = '\0';
+		if (access(dir[0] != '\0' ? dir : "/", W_OK) == 0)
+			continue;
+		if (errno == ENOENT && (slash = strrchr(dir, '/')) != NULL) {
+			*slash = '\0';
+			if (access(dir[0] != '\0' ? dir : "/", W_OK) == 0)
+				continue;
+		}
+		return paths[i];
+	}
+	return NULL;
+}
 
 /*
  * keyauthctl install [POLICY]: everything happens in kp_install(); this
@@ -21,9 +50,17 @@ cmd_install(struct ctl *c)
 	struct kp_policy *p = NULL;
 	struct kp_diag d, *w = NULL;
 	char *path = NULL, hostbuf[256], when[64];
+	const char *need;
 	size_t nw = 0;
 	int r, rc = CTL_SYSERR;
 
+	/* Say so, rather than fail on a temporary file after the checks. */
+	if (geteuid() != 0 && (need = unwritable(c)) != NULL) {
+		ctl_err("install: needs root: it writes %s (the index, the KRL "
+		        "and the state file); nothing changed",
+		    need);
+		return CTL_SYSERR;
+	}
 	if (c->nargs > 0) {
 		if ((path = ctl_abspath(c->args[0])) == NULL) {
 			ctl_err("%s: cannot make an absolute path", c->args[0]);
