@@ -23,8 +23,11 @@ path() { sed -n "s/^#define $1 \"\\(.*\\)\"\$/\\1/p" "$top_builddir/kp-paths.h";
 HPATH=$(path KP_DEFAULT_HELPER)
 MODULE=$(path KP_DEFAULT_PAM_MODULE)
 BACKUP=$(path KP_DEFAULT_SETUP_BACKUP)
+KRL=$(path KP_DEFAULT_KRL)
+SPOOL=$(path KP_DEFAULT_SPOOL)
 VDIR=$(dirname "$(path KP_DEFAULT_INDEX)")
-[ -n "$HPATH" ] && [ -n "$MODULE" ] && [ -n "$BACKUP" ] || t_bail "no paths in $top_builddir/kp-paths.h"
+[ -n "$HPATH" ] && [ -n "$MODULE" ] && [ -n "$BACKUP" ] && [ -n "$KRL" ] && [ -n "$SPOOL" ] ||
+    t_bail "no paths in $top_builddir/kp-paths.h"
 
 R=$T/root
 SNIP=$R/etc/ssh/sshd_config.d/keyauth.conf
@@ -77,14 +80,15 @@ printf 'root:x:0:\nnogroup:x:65534:\nkeyauth:x:998:\n' >"$R/etc/group"
 printf '# /etc/shells: valid login shells\n/bin/sh\n/bin/bash\n/usr/bin/bash\n' >"$R/etc/shells"
 cp "$SDATA/sshd_config" "$R/etc/ssh/sshd_config"
 cp "$SDATA/pam.d-sshd" "$PAMF"
-sed -e "s|@HELPER@|/usr/libexec/keyauth/keyauth-authorized-keys|" -e 's|@KEYAUTH_USER@|keyauth|' \
+# the package's file, with this build's paths (those setup writes)
+sed -e "s|@HELPER@|$HPATH|" -e 's|@KEYAUTH_USER@|keyauth|' -e "s|@KRL@|$KRL|" \
     -e 's|@EXAMPLEDIR@|/usr/share/doc/keyauth/examples|' -e 's|@DOCDIR@|/usr/share/doc/keyauth|' \
     "$top_srcdir/authorized-keys-command/sshd_config-keyauth.conf.in" >"$SNIP"
 cp "$HELPER" "$R$HPATH" && chmod 0755 "$R$HPATH"
 : >"$R$MODULE"
 # pam_unix.so beside it: the plain name is what PAM finds (Debian's layout)
 : >"$R$(dirname "$MODULE")/pam_unix.so"
-mkdir -p "$R/run/keyauth" && chown 998:998 "$R/run/keyauth" && chmod 0700 "$R/run/keyauth"
+mkdir -p "$R$SPOOL" && chown 998:998 "$R$SPOOL" && chmod 0700 "$R$SPOOL"
 chmod 0755 "$R" "$R/etc" "$R/usr" "$R/var" "$R/var/lib" "$R$VDIR"
 cp -p "$SNIP" "$T/keyauth.conf.orig"
 cp -p "$PAMF" "$T/pam.orig"
@@ -113,7 +117,8 @@ ctl() {
 	    --state "$R$VDIR/state" --policy "$R/etc/keyauth/policy.yaml" --host db-01 "$@"
 }
 setup() { ctl setup --root "$R" "$@"; }
-masked() { sed -e "s|$T|\$T|g" "$1"; }
+# masked FILE: with this build's paths as names, for the golden files
+masked() { sed -e "s|$T|\$T|g" -e "s|$HPATH|@HELPER@|g" -e "s|$KRL|@KRL@|g" -e "s|$BACKUP|@BACKUP@|g" "$1"; }
 # untouched NAME: the files and the backup are as they were
 untouched() {
 	if cmp -s "$SNIP" "$T/keyauth.conf.orig" && cmp -s "$PAMF" "$T/pam.orig"; then
@@ -156,7 +161,8 @@ has "no reload under --root" "$T/out" "setup: keyauth is enabled"
 hasnt "no reload under --root (no sshd named)" "$T/out" "reloaded"
 check "the snippet is what the diff said" cmp "$SNIP" "$T/p/etc/ssh/sshd_config.d/keyauth.conf"
 check "the PAM file is what the diff said" cmp "$PAMF" "$T/p/etc/pam.d/sshd"
-golden setup-keyauth.conf "$SNIP"
+masked "$SNIP" >"$T/snip.txt"
+golden setup-keyauth.conf "$T/snip.txt"
 golden setup-pam.d-sshd "$PAMF"
 expect_eq "the PAM file keeps its mode and owner" "$(stat -c '%a %u %g' "$PAMF")" "640 0 65534"
 expect_eq "the snippet keeps its mode" "$(stat -c '%a %u %g' "$SNIP")" "644 0 0"
