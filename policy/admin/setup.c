@@ -1211,7 +1211,7 @@ kp_setup_meta_format(const struct kp_setup_meta *m, char **out)
 /* One file setup changes. */
 struct target {
 	const char *what; /* its name in the backup directory */
-	char path[PATH_MAX]; /* on the system */
+	char *path; /* on the system */
 	char *real; /* under root */
 	int exists;
 	struct stat st;
@@ -1247,10 +1247,11 @@ under(const char *root, const char *path)
 static void
 target_free(struct target *t)
 {
+	free(t->path);
 	free(t->real);
 	free(t->old);
 	free(t->new);
-	memset(t, 0, sizeof(*t));
+	t->path = t->real = t->old = t->new = NULL;
 }
 
 /* A problem that stops setup: in the report, counted. */
@@ -1309,11 +1310,15 @@ read_real(const char *real, char **text, size_t *len)
 static int
 target_read(struct ctx *c, struct target *t)
 {
+	struct stat st;
+	char *old = NULL;
+	size_t oldlen = 0;
 	int r;
 
 	if ((t->real = under(c->o->root, t->path)) == NULL)
 		return KP_ERR_NOMEM;
-	if (lstat(t->real, &t->st) != 0) {
+	/* locals: scan-build takes a call given &t->x to change all of *t */
+	if (lstat(t->real, &st) != 0) {
 		if (errno != ENOENT) {
 			diag_set(
 			    c->d, NULL, 0, "%s: %s", t->path, strerror(errno));
@@ -1322,6 +1327,7 @@ target_read(struct ctx *c, struct target *t)
 		t->exists = 0;
 		return 0;
 	}
+	t->st = st;
 	if (S_ISLNK(t->st.st_mode) || !S_ISREG(t->st.st_mode)) {
 		diag_set(c->d, NULL, 0,
 		    "%s is %s: setup replaces files whole and would "
@@ -1332,11 +1338,15 @@ target_read(struct ctx *c, struct target *t)
 		return KP_ERR_UNSAFE;
 	}
 	t->exists = 1;
-	if ((r = kp_file_read(t->real, SETUP_TEXT_MAX, KP_FILE_NOFOLLOW,
-	         &t->old, &t->oldlen, NULL)) != 0)
+	if ((r = kp_file_read(t->real, SETUP_TEXT_MAX, KP_FILE_NOFOLLOW, &old,
+	         &oldlen, NULL)) != 0) {
 		diag_set(c->d, NULL, 0, "%s: %s", t->path,
 		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
-	return r;
+		return r;
+	}
+	t->old = old;
+	t->oldlen = oldlen;
+	return 0;
 }
 
 /* len bytes into real, atomically, with this mode and owner. */
@@ -1915,6 +1925,7 @@ check_installed(struct ctx *c, char *module, size_t modlen)
 		    "sshd could not ask keyauth for keys",
 		    o->v.helper);
 	free(p);
+	p = NULL;
 	if ((p = under(o->root, o->pam_module)) == NULL)
 		goto out;
 	if (stat(p, &st) != 0 || !S_ISREG(st.st_mode))
@@ -1923,6 +1934,7 @@ check_installed(struct ctx *c, char *module, size_t modlen)
 		    "requires a missing module refuses every login",
 		    o->pam_module);
 	free(p);
+	p = NULL;
 	/* the plain name where Linux-PAM looks (beside pam_unix.so) */
 	if ((dir = strdup(o->pam_module)) == NULL)
 		goto out;
@@ -1936,6 +1948,7 @@ check_installed(struct ctx *c, char *module, size_t modlen)
 	snprintf(module, modlen, "%s",
 	    stat(p, &st) == 0 ? "pam_keyauth.so" : o->pam_module);
 	free(p);
+	p = NULL;
 	if ((p = under(o->root, o->passwd)) == NULL)
 		goto out;
 	if (read_real(p, &text, &len) != 0 ||
@@ -2038,9 +2051,8 @@ revert(struct ctx *c, struct target *tg, size_t ntg)
 		if (r != 0)
 			goto out;
 		x->t.what = tg[i].what;
-		if (kp_strlcpy_checked(
-		        x->t.path, sizeof(x->t.path), x->m.path) != 0) {
-			r = KP_ERR_TOOBIG;
+		if ((x->t.path = strdup(x->m.path)) == NULL) {
+			r = KP_ERR_NOMEM;
 			goto out;
 		}
 		n++;
@@ -2234,13 +2246,12 @@ kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 	r = KP_ERR_NOMEM;
 	if ((c.backup = under(o->root, o->backup_dir)) == NULL)
 		goto out;
-	if ((size_t)snprintf(tg[0].path, sizeof(tg[0].path), "%s/keyauth.conf",
-	        o->snippet_dir) >= sizeof(tg[0].path) ||
-	    (size_t)snprintf(tg[1].path, sizeof(tg[1].path), "%s",
-	        o->pam_file) >= sizeof(tg[1].path)) {
-		r = KP_ERR_TOOBIG;
+	if (asprintf(&tg[0].path, "%s/keyauth.conf", o->snippet_dir) < 0) {
+		tg[0].path = NULL;
 		goto out;
 	}
+	if ((tg[1].path = strdup(o->pam_file)) == NULL)
+		goto out;
 	if (o->mode == KP_SETUP_REVERT) {
 		r = revert(&c, tg, 2);
 		goto out;
