@@ -1221,6 +1221,7 @@ struct target {
 	size_t newlen;
 	int changes;
 	int backed_up; /* this run made the backup */
+	int written; /* this run replaced the file */
 };
 
 struct ctx {
@@ -1718,6 +1719,7 @@ target_write(struct ctx *c, struct target *t)
 		    strerror(errno));
 		return r;
 	}
+	t->written = 1;
 	if ((after = backup_path(c, t->what, "after")) == NULL)
 		return KP_ERR_NOMEM;
 	if ((r = kp_file_write_atomic(after, t->new, t->newlen, 0600)) != 0)
@@ -1727,10 +1729,18 @@ target_write(struct ctx *c, struct target *t)
 	return r;
 }
 
-/* Undo target_write within this run: the old bytes (or no file) again. */
+/*
+ * Undo this run's target_write and backup_save: the old bytes (or no file)
+ * again, and no backup the run made.
+ */
 static void
 target_undo(struct ctx *c, struct target *t)
 {
+	if (!t->written) {
+		if (t->backed_up)
+			backup_drop(c, t->what);
+		return;
+	}
 	if (t->exists)
 		(void)write_real(t->real, t->old, t->oldlen,
 		    t->st.st_mode & 07777, t->st.st_uid, t->st.st_gid);
@@ -2413,8 +2423,7 @@ kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 	if (pam_changes) {
 		if ((r = backup_save(&c, &tg[1])) != 0 ||
 		    (r = target_write(&c, &tg[1])) != 0) {
-			if (tg[1].backed_up)
-				target_undo(&c, &tg[1]);
+			target_undo(&c, &tg[1]);
 			goto undo;
 		}
 		c.nchanged++;
@@ -2428,8 +2437,8 @@ kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 	r = 0;
 	goto out;
 undo:
-	if (tg[0].changes && c.nchanged > 0) {
-		target_undo(&c, &tg[0]);
+	target_undo(&c, &tg[0]);
+	if (tg[0].written) {
 		c.nchanged = 0;
 		if (o->reload && o->run_sshd) {
 			kp_setup_sshd_t_free(&t);

@@ -9,7 +9,8 @@
 # backup, passes doctor; --revert restores byte for byte; every refusal
 # (the lock-out rule's branches, an earlier setting, no Include, a broken
 # configuration, one sshd -t or -T refuses after the change, what is not
-# installed, a changed file at --revert) changes nothing.
+# installed, a changed file at --revert, a PAM file that cannot be
+# written) changes nothing.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/admin/common.sh"
 require_root
 SSHD_BIN=${SSHD:-/usr/sbin/sshd}
@@ -264,6 +265,18 @@ rm "$R/fail-t"
 : >"$R/wrong-T"
 refused "sshd -T shows another value" "sshd -T says \"UseDNS yes\", not \"no\""
 rm "$R/wrong-T"
+
+# The PAM file cannot be written (a read-only mount): keyauth.conf is put
+# back, no backup is left.
+if unshare --mount --propagation private true 2>/dev/null; then
+	run "the PAM file cannot be written" 3 unshare --mount --propagation private sh -c \
+	    'mount --bind -o ro "$1/etc/pam.d" "$1/etc/pam.d" && shift && exec "$@"' \
+	    sh "$R" "$KEYAUTHCTL" --index "$R$VDIR/policy.cdb" --krl "$R$VDIR/revoked.krl" \
+	    --host db-01 setup --root "$R" --apply
+	has "a read-only PAM file: why" "$T/err" "cannot write /etc/pam.d/sshd"
+	has "a read-only PAM file: keyauth.conf put back" "$T/out" "restored: /etc/ssh/sshd_config.d/keyauth.conf"
+	untouched "a read-only PAM file"
+fi
 
 t_case "installed"
 mv "$R$HPATH" "$T/helper"
