@@ -17,9 +17,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <limits.h>
@@ -310,7 +308,6 @@ kp_setup_sshd_text(const char *name, const char *old, size_t len, int exists,
 			continue;
 		}
 		kp_buf_put(&b, s, n);
-		/* a last line without its newline gets one only if more follows */
 	}
 	for (k = 0; k < KP_SETUP_NKW; k++)
 		nmissing += !placed[k];
@@ -731,8 +728,9 @@ kp_setup_pam_text(const char *name, const char *old, size_t len,
 			bad[s] = i + 1;
 		}
 	}
-	if (anchor == 0 && (good[0] == 0 || good[1] == 0) &&
-	    (bad[0] == 0 || bad[1] == 0)) {
+	/* a line to add needs the anchor; one to replace stays where it is */
+	if (anchor == 0 &&
+	    ((good[0] == 0 && bad[0] == 0) || (good[1] == 0 && bad[1] == 0))) {
 		diag_set(d, name, 0,
 		    "no \"@include common-account\" line: this is not "
 		    "Debian's layout, so setup does not know where "
@@ -1020,7 +1018,10 @@ user_pattern_match(const char *pat, const char *name, int *has_host)
 	return fnmatch(user, name, 0) == 0;
 }
 
-/* A login shell: listed in /etc/shells (when there is one), else not nologin or false. */
+/*
+ * A login shell: listed in shells (/etc/shells, when there is one), else
+ * any but nologin and false; an empty field is /bin/sh.
+ */
 static int
 login_shell(const char *shell, size_t n, const char *shells, size_t slen)
 {

@@ -212,6 +212,20 @@ test_pam_text(void)
 	T_CASE("pam: no anchor: refused; the last line keeps its newline");
 	s = pam_text("account required pam_unix.so\n", KP_ERR_INVALID);
 	CHECK(s == NULL);
+	s = pam_text("account include password-auth\n"
+	             "account required pam_keyauth.so\n",
+	    KP_ERR_INVALID);
+	CHECK(s == NULL);
+	/* nothing to add: a line to replace needs no anchor */
+	s = pam_text("account include password-auth\n"
+	             "account required pam_keyauth.so\n"
+	             "session optional pam_keyauth.so\n",
+	    0);
+	CHECK_STR(s,
+	    "account include password-auth\n"
+	    "account required pam_keyauth.so\n"
+	    "session    required     pam_keyauth.so\n");
+	free(s);
 	s = pam_text("@include common-account", 0);
 	CHECK_STR(s,
 	    "@include common-account\n" NOTE
