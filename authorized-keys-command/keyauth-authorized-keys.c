@@ -22,10 +22,16 @@
  * -H names this host (default: this machine's name, kp_host_self): the
  * index must have been compiled for it, or nothing is served (a copied
  * index or a cloned image must not grant another server's keys).
+ *
+ * It runs only as root or as the configured AuthorizedKeysCommandUser,
+ * and takes -i and -s from root only: otherwise any local user could run
+ * it with a spool of their own and a made-up client address, and log a
+ * genuine-looking "decision=allow" record (docs/security.md).
  */
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,20 +46,33 @@
 	"usage: keyauth-authorized-keys [-i index] [-s spool] [-H host] " \
 	"account [fingerprint type key]"
 
+#define IDENT "keyauth-authorized-keys"
+
 /* Standard error is a terminal: a person, not sshd, runs this. */
 static int tty;
 /* The last record's error (or reason), for that person. */
 static char last_error[1024];
 
+/*
+ * The record goes to the journal with its values as KEYAUTH_* fields
+ * (journald then knows which program and uid wrote it, which is what
+ * keyauthctl audit --journal trusts), or to syslog where there is no
+ * journald: the same message either way (docs/audit-log.md).
+ */
 static void
 audit(void *arg, int priority, const struct kp_audit *a)
 {
 	static char rec[RECORD_MAX];
+	struct kp_buf j;
 
 	(void)arg;
 	/* A record too long is logged as far as it goes: never mid-escape. */
 	(void)kp_audit_format(a, rec, sizeof(rec));
-	syslog(priority, "%s", rec);
+	kp_buf_init(&j, 4 * RECORD_MAX);
+	if (kp_journal_fields(a, priority, IDENT, rec, &j) != 0 ||
+	    kp_journal_send(NULL, j.s, j.len) != 0)
+		syslog(priority, "%s", rec);
+	kp_buf_free(&j);
 	if (tty)
 		snprintf(last_error, sizeof(last_error), "%s (%s)%s%s",
 		    a->verdict == KP_VERDICT_ALLOW ? "allowed" : "denied",
@@ -99,10 +118,31 @@ sanitise_fds(void)
 }
 
 /*
+ * NULL when uid may run the helper: root, or the AuthorizedKeysCommandUser
+ * configured at build time. Else why not, in buf.
+ */
+static const char *
+caller_refused(uid_t uid, char *buf, size_t len)
+{
+	const struct passwd *pw;
+
+	if (uid == 0)
+		return NULL;
+	if ((pw = getpwnam(KP_KEYAUTH_USER)) != NULL && pw->pw_uid == uid)
+		return NULL;
+	snprintf(buf, len,
+	    "run by uid %lu: only root and %s may run "
+	    "keyauth-authorized-keys",
+	    (unsigned long)uid, KP_KEYAUTH_USER);
+	return buf;
+}
+
+/*
  * argv into q. The first problem stops it and lands in q->error, with the
- * fields read so far: the record names what was asked. -h and -V (on a
- * terminal only; elsewhere they are unknown options, as they always were)
- * land in *action.
+ * fields read so far: the record names what was asked. Only root may
+ * name other paths than the installed ones. -h and -V (on a terminal
+ * only; elsewhere they are unknown options, as they always were) land in
+ * *action.
  */
 static void
 parse_args(int argc, char **argv, struct kp_serve_req *q, char *client,
@@ -114,6 +154,7 @@ parse_args(int argc, char **argv, struct kp_serve_req *q, char *client,
 	    {NULL, 0, NULL, 0},
 	};
 	int ch, nargs;
+	int root = getuid() == 0;
 
 	opterr = 0; /* getopt must not write to stderr */
 	while (
@@ -128,10 +169,18 @@ parse_args(int argc, char **argv, struct kp_serve_req *q, char *client,
 			*action = ch;
 			return;
 		case 'i':
-			q->index = optarg;
-			break;
 		case 's':
-			q->spool = optarg;
+			if (!root) {
+				q->error =
+				    "-i and -s are for root only: the "
+				    "AuthorizedKeysCommandUser reads the "
+				    "installed index and spool";
+				return;
+			}
+			if (ch == 'i')
+				q->index = optarg;
+			else
+				q->spool = optarg;
 			break;
 		case 'H':
 			q->host = optarg;
@@ -168,39 +217,23 @@ parse_args(int argc, char **argv, struct kp_serve_req *q, char *client,
 	}
 }
 
-int
-main(int argc, char **argv)
+/* -h: the usage; -V: the version. 0, or 1 when stdout failed. */
+static int
+answer(int action)
 {
-	struct kp_serve_req q;
-	char client[64], host[256];
-	int r, action = 0;
-
-	tty = isatty(STDERR_FILENO);
-	signal(SIGPIPE, SIG_IGN);
-	openlog("keyauth-authorized-keys", LOG_PID, LOG_AUTHPRIV);
-	memset(&q, 0, sizeof(q));
-	q.index = KP_DEFAULT_INDEX;
-	q.spool = KP_DEFAULT_SPOOL;
-	if (kp_host_self(host, sizeof(host), NULL) == 0)
-		q.host = host;
-	if (sanitise_fds() == -1)
-		q.error = "cannot open /dev/null";
-	else if (kp_now(&q.now) != 0)
-		q.error = "cannot read the clock";
-	else
-		parse_args(argc, argv, &q, client, sizeof(client), &action);
-	if (action == 'h') {
+	if (action == 'h')
 		printf(
 		    "%s\n\n"
 		    "sshd's AuthorizedKeysCommand: prints the authorized_keys "
 		    "lines the\n"
 		    "installed keyauth policy grants the account (the offered "
 		    "key's, or all)\n"
-		    "and logs one audit record to syslog (authpriv).\n\n"
+		    "and logs one audit record (authpriv). It runs as root or "
+		    "as %s only.\n\n"
 		    "  -i index      the index keyauthctl install wrote "
-		    "(default %s)\n"
+		    "(default %s; root only)\n"
 		    "  -s spool      the handoff spool for pam_keyauth "
-		    "(default %s)\n"
+		    "(default %s; root only)\n"
 		    "  -H host       this host's name (default: the "
 		    "hostname)\n"
 		    "  -h, --help    this text (on a terminal)\n"
@@ -208,16 +241,55 @@ main(int argc, char **argv)
 		    "In sshd_config: AuthorizedKeysCommand %s %%u %%f %%t "
 		    "%%k\n"
 		    "keyauth-authorized-keys(8) says more.\n",
-		    USAGE, KP_DEFAULT_INDEX, KP_DEFAULT_SPOOL,
+		    USAGE, KP_KEYAUTH_USER, KP_DEFAULT_INDEX, KP_DEFAULT_SPOOL,
 		    KP_DEFAULT_HELPER);
+	else
+		printf("%s (%s) %s\n", IDENT, PACKAGE_NAME, PACKAGE_VERSION);
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
+/* The whole command line is -h, --help, -V or --version. */
+static int
+only_asks(int argc, char **argv)
+{
+	if (argc != 2)
+		return 0;
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		return 'h';
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
+		return 'V';
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct kp_serve_req q;
+	char client[64], host[256], why[128];
+	int r, action = 0;
+
+	tty = isatty(STDERR_FILENO);
+	/* A person asking, whoever they are: nothing is looked up or logged. */
+	if (tty && (action = only_asks(argc, argv)) != 0)
+		return answer(action);
+	signal(SIGPIPE, SIG_IGN);
+	openlog(IDENT, LOG_PID, LOG_AUTHPRIV);
+	memset(&q, 0, sizeof(q));
+	q.index = KP_DEFAULT_INDEX;
+	q.spool = KP_DEFAULT_SPOOL;
+	if (kp_host_self(host, sizeof(host), NULL) == 0)
+		q.host = host;
+	if (sanitise_fds() == -1)
+		q.error = "cannot open /dev/null";
+	else if ((q.error = caller_refused(getuid(), why, sizeof(why))) != NULL)
+		; /* nothing of argv goes into the record */
+	else if (kp_now(&q.now) != 0)
+		q.error = "cannot read the clock";
+	else
+		parse_args(argc, argv, &q, client, sizeof(client), &action);
+	if (action != 0) {
 		closelog();
-		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
-	}
-	if (action == 'V') {
-		printf("keyauth-authorized-keys (%s) %s\n", PACKAGE_NAME,
-		    PACKAGE_VERSION);
-		closelog();
-		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+		return answer(action);
 	}
 	q.sshd = getppid();
 	r = kp_serve(&q, STDOUT_FILENO, audit, NULL);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +13,68 @@
 #include "keyauth-admin.h"
 #include "keyauthctl.h"
 
+/* journalctl's output is read whole; beyond this, filter it first. */
+#define JOURNAL_MAX (512UL * 1024 * 1024)
+
 /*
- * keyauthctl audit [FILE...] [--format text|json] [--policy-file FILE]
+ * The journal's authpriv entries (the facility of every keyauth record),
+ * through journalctl -o json, into a.
+ */
+static int
+read_journalctl(struct kp_auditlog *a, const struct kp_journal_trust *t)
+{
+	char a0[] = "journalctl", a1[] = "-o", a2[] = "json", a3[] = "-q",
+	     a4[] = "--no-pager", a5[] = "SYSLOG_FACILITY=10";
+	char *argv[] = {a0, a1, a2, a3, a4, a5, NULL};
+	struct kp_buf out;
+	FILE *f = NULL;
+	int truncated = 0, status = 0, r;
+
+	kp_buf_init(&out, JOURNAL_MAX);
+	r = kp_run(KP_JOURNALCTL_PATH, argv, NULL,
+	    KP_RUN_STDIN_NULL | KP_RUN_OUT, &out, &truncated, &status);
+	if (r != 0) {
+		ctl_err("audit: cannot run %s: %s", KP_JOURNALCTL_PATH,
+		    strerror(errno));
+		r = -1;
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		ctl_err("audit: %s failed (exit %d)", KP_JOURNALCTL_PATH,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		r = -1;
+	} else if (truncated) {
+		ctl_err("audit: the journal holds over %lu MiB of authpriv "
+		        "entries: select some (journalctl -o json --since ...) "
+		        "and pipe them into keyauthctl audit --journal -",
+		    JOURNAL_MAX >> 20);
+		r = -1;
+	} else if (out.len > 0 && (f = fmemopen(out.s, out.len, "r")) == NULL) {
+		ctl_err("audit: %s", strerror(errno));
+		r = -1;
+	} else if (f != NULL && (r = kp_auditlog_read_journal(a, f, t)) != 0) {
+		ctl_err("audit: journal: %s", kp_strerror(r));
+		r = -1;
+	}
+	if (f != NULL)
+		fclose(f);
+	kp_buf_free(&out);
+	return r;
+}
+
+/*
+ * keyauthctl audit [--journal] [FILE...] [--format text|json]
+ *     [--policy-file FILE]
  *
  * Summarises the audit records in the files (standard input without any,
- * or for "-"). Exit 0, or 1 when a revoked key was tried (the alert), 3
- * when a file cannot be read.
+ * or for "-"): syslog text, or with --journal `journalctl -o json`
+ * output (journalctl itself without any file), of which only the entries
+ * journald says keyauth's programs wrote count. Exit 0, or 1 when a
+ * revoked key was tried (the alert), 3 when a file cannot be read.
  */
 int
 cmd_audit(struct ctl *c)
 {
+	struct kp_journal_trust trust;
+	struct passwd *pw;
 	struct kp_auditlog *a = NULL;
 	struct kp_auditlog_counts cnt;
 	struct kp_policy *p = NULL;
@@ -45,7 +100,17 @@ cmd_audit(struct ctl *c)
 		ctl_err("audit: %s", kp_strerror(r));
 		goto out;
 	}
-	for (i = 0; i < (c->nargs > 0 ? c->nargs : 1); i++) {
+	/* The trust of journal entries: journald's _UID and _EXE. */
+	memset(&trust, 0, sizeof(trust));
+	trust.helper_uid =
+	    (pw = getpwnam(c->helper_user)) != NULL ? pw->pw_uid : (uid_t)-1;
+	trust.helper_exe = KP_DEFAULT_HELPER;
+	trust.sshd_exe = KP_SSHD_PATH;
+	if (c->journal && c->nargs == 0) {
+		if (read_journalctl(a, &trust) != 0)
+			goto out;
+	}
+	for (i = 0; i < (c->nargs > 0 ? c->nargs : c->journal ? 0 : 1); i++) {
 		const char *name = c->nargs > 0 ? c->args[i] : "-";
 
 		if (strcmp(name, "-") == 0)
@@ -54,7 +119,8 @@ cmd_audit(struct ctl *c)
 			ctl_err("audit: %s: %s", name, strerror(errno));
 			goto out;
 		}
-		r = kp_auditlog_read(a, f);
+		r = c->journal ? kp_auditlog_read_journal(a, f, &trust)
+		               : kp_auditlog_read(a, f);
 		if (f != stdin)
 			fclose(f);
 		if (r != 0) {
@@ -73,6 +139,10 @@ cmd_audit(struct ctl *c)
 		ctl_err("audit: %llu malformed %s skipped",
 		    (unsigned long long)cnt.malformed,
 		    ctl_plural(cnt.malformed, "line", "lines"));
+	if (cnt.untrusted > 0)
+		ctl_err("audit: %llu %s not from keyauth's programs ignored",
+		    (unsigned long long)cnt.untrusted,
+		    ctl_plural(cnt.untrusted, "record", "records"));
 	rc = cnt.revoked_tries > 0 ? CTL_REFUSED : CTL_OK;
 out:
 	free(out);

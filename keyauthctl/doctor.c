@@ -258,6 +258,19 @@ check_writer(struct kp_doctor *d, const char *user, uid_t uid, gid_t gid,
 }
 
 static void
+check_readers(
+    struct kp_doctor *d, struct ctl *c, const char *user, uid_t uid, gid_t gid)
+{
+	struct stat ix, krl;
+	int have_ix, have_krl;
+
+	have_ix = lstat(c->index, &ix) == 0;
+	have_krl = lstat(c->krl, &krl) == 0;
+	kp_doctor_readers(d, c->index, have_ix ? &ix : NULL, c->krl,
+	    have_krl ? &krl : NULL, user, uid, gid);
+}
+
+static void
 check_user(struct kp_doctor *d, struct ctl *c, const char *user)
 {
 	struct passwd *pw;
@@ -282,6 +295,7 @@ check_user(struct kp_doctor *d, struct ctl *c, const char *user)
 		if (getgrouplist(user, gid, groups, &ngroups) >= 0)
 			ng = (size_t)ngroups;
 	}
+	check_readers(d, c, user, uid, gid);
 	check_writer(d, user, uid, gid, groups, ng, c->index, "index");
 	check_writer(d, user, uid, gid, groups, ng, c->krl, "KRL");
 	check_writer(d, user, uid, gid, groups, ng, c->state, "install state");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
-#include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,34 +9,6 @@
 
 #include "keyauth-policy.h"
 #include "keyauthctl.h"
-
-/*
- * The first of the index, KRL and state file whose directory this user
- * cannot write (or create: install makes its last component), or NULL.
- */
-static const char *
-unwritable(struct ctl *c)
-{
-	const char *const paths[3] = {c->index, c->krl, c->state};
-	char dir[4096], *slash;
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		snprintf(dir, sizeof(dir), "%s", paths[i]);
-		if ((slash = strrchr(dir, '/')) == NULL)
-			continue;
-		*slash = '\0';
-		if (access(dir[0] != '\0' ? dir : "/", W_OK) == 0)
-			continue;
-		if (errno == ENOENT && (slash = strrchr(dir, '/')) != NULL) {
-			*slash = '\0';
-			if (access(dir[0] != '\0' ? dir : "/", W_OK) == 0)
-				continue;
-		}
-		return paths[i];
-	}
-	return NULL;
-}
 
 /*
  * keyauthctl install [POLICY]: everything happens in kp_install(); this
@@ -47,18 +19,21 @@ cmd_install(struct ctl *c)
 {
 	struct kp_install_opts o;
 	struct kp_install_result res;
+	struct passwd *pw;
 	struct kp_policy *p = NULL;
 	struct kp_diag d, *w = NULL;
 	char *path = NULL, hostbuf[256], when[64];
-	const char *need;
 	size_t nw = 0;
 	int r, rc = CTL_SYSERR;
 
-	/* Say so, rather than fail on a temporary file after the checks. */
-	if (geteuid() != 0 && (need = unwritable(c)) != NULL) {
-		ctl_err("install: needs root: it writes %s (the index, the KRL "
-		        "and the state file); nothing changed",
-		    need);
+	/*
+	 * It writes root's files and gives the index the helper's group:
+	 * say so, rather than fail on a temporary file after the checks.
+	 */
+	if (geteuid() != 0) {
+		ctl_err("install: needs root: it writes %s, %s and %s; nothing "
+		        "changed",
+		    c->index, c->krl, c->state);
 		return CTL_SYSERR;
 	}
 	if (c->nargs > 0) {
@@ -95,6 +70,18 @@ cmd_install(struct ctl *c)
 	o.keygen = SSH_KEYGEN_PATH;
 	o.allow_uid = geteuid();
 	o.now = c->now;
+	/*
+	 * The helper reads the index through its user's group. Without the
+	 * user, only root reads it: sshd cannot run the helper as a user
+	 * that does not exist anyway.
+	 */
+	if ((pw = getpwnam(c->helper_user)) != NULL)
+		o.index_gid = pw->pw_gid;
+	else
+		ctl_err("warning: user %s does not exist: the index is "
+		        "readable by root only (create the user, or give "
+		        "--helper-user)",
+		    c->helper_user);
 	if ((o.host = ctl_hostname(c, hostbuf, sizeof(hostbuf))) == NULL)
 		goto out;
 

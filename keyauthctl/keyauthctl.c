@@ -68,6 +68,8 @@ enum optid {
 	O_REVERT,
 	O_SSHD_CONFIG_DIR,
 	O_HAVE_CONSOLE,
+	O_HELPER_USER,
+	O_JOURNAL,
 	O_COUNT
 };
 
@@ -99,6 +101,8 @@ static const struct opt opts[] = {
     {"--revert", O_REVERT, 0, OPT_SETUP},
     {"--sshd-config-dir", O_SSHD_CONFIG_DIR, 1, OPT_SETUP},
     {"--have-console", O_HAVE_CONSOLE, 0, OPT_SETUP},
+    {"--helper-user", O_HELPER_USER, 1, OPT_GLOBAL},
+    {"--journal", O_JOURNAL, 0, OPT_AUDIT},
 };
 
 /*
@@ -142,8 +146,11 @@ static const struct cmd_help helps[] = {
     {"diff", "OLD NEW [--format text|json]",
         "what a policy change does to access (exit 1 when it changes)",
         "  --format FMT          text (default) or json\n"},
-    {"audit", "[FILE...] [--format text|json] [--policy-file FILE]",
+    {"audit", "[--journal] [FILE...] [--format text|json] [--policy-file FILE]",
         "summarise audit records (stdin without FILE)",
+        "  --journal             the input is journalctl -o json: only "
+        "keyauth's own\n"
+        "                        records are trusted\n"
         "  --format FMT          text (default) or json\n"
         "  --policy-file FILE    name the keys never used\n"},
     {"import", "[--owner-from-comment] [--account NAME] FILE|DIR...",
@@ -196,10 +203,13 @@ usage_globals(FILE *f)
 	    "  --krl PATH      OpenSSH KRL of revoked keys (default %s)\n"
 	    "  --state PATH    install state (default %s)\n"
 	    "  --host NAME     this server's name (default: the hostname)\n"
+	    "  --helper-user NAME  the AuthorizedKeysCommandUser: its group "
+	    "reads the\n"
+	    "                  index, its records are trusted (default %s)\n"
 	    "  -h, --help      this text (after a command: that command's)\n"
 	    "  -V, --version   the version\n",
 	    KP_DEFAULT_POLICY, KP_DEFAULT_INDEX, KP_DEFAULT_KRL,
-	    KP_DEFAULT_STATE);
+	    KP_DEFAULT_STATE, KP_KEYAUTH_USER);
 }
 
 /*
@@ -642,6 +652,17 @@ main(int argc, char **argv)
 		rc = CTL_USAGE;
 		goto out;
 	}
+	c.helper_user =
+	    vals[O_HELPER_USER] != NULL ? vals[O_HELPER_USER] : KP_KEYAUTH_USER;
+	if (!kp_account_valid(c.helper_user)) {
+		ctl_usage_err(
+		    "invalid --helper-user \"%s\" (expected an account "
+		    "name)",
+		    c.helper_user);
+		rc = CTL_USAGE;
+		goto out;
+	}
+	c.journal = vals[O_JOURNAL] != NULL;
 	c.strict = vals[O_STRICT] != NULL;
 	c.from = vals[O_FROM];
 	c.at = vals[O_AT];

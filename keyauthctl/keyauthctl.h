@@ -24,6 +24,7 @@ struct ctl {
 	const char *krl;
 	const char *state;
 	const char *host; /* --host, or NULL */
+	const char *helper_user; /* --helper-user, or the configured one */
 	/* Subcommand options. */
 	int strict; /* check --strict */
 	const char *from; /* explain --from */
@@ -40,6 +41,7 @@ struct ctl {
 	int revert; /* setup --revert */
 	const char *sshd_config_dir; /* setup --sshd-config-dir */
 	int have_console; /* setup --have-console */
+	int journal; /* audit --journal */
 	const char **args; /* argc entries: audit and import take many */
 	int nargs;
 	int64_t now;

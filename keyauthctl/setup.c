@@ -113,7 +113,7 @@ cmd_setup(struct ctl *c)
 	o.passwd = "/etc/passwd";
 	o.shells = "/etc/shells";
 	o.v.helper = KP_DEFAULT_HELPER;
-	o.v.user = KP_DEFAULT_USER;
+	o.v.user = c->helper_user;
 	o.v.krl = KP_DEFAULT_KRL;
 	o.index = c->index;
 	o.krl = c->krl;

@@ -43,6 +43,7 @@ struct ka_args {
 struct ka_call {
 	pam_handle_t *pamh;
 	int debug;
+	const char *stage; /* "account", "session": as pam_syslog names it */
 };
 
 /* --------------------------------------------------------- arguments */
@@ -157,6 +158,37 @@ ka_note(void *arg, int priority, const char *msg)
 	pam_syslog(k->pamh, priority, "%s", msg);
 }
 
+/*
+ * The record to the journal, with its values as KEYAUTH_* fields and
+ * exactly the message pam_syslog would write under sshd's tag (its PAM
+ * service name is its syslog identifier); to pam_syslog where there is
+ * no journald (docs/audit-log.md).
+ */
+static int
+ka_journal(const struct ka_call *k, int priority, const struct kp_audit *a,
+    const char *rec)
+{
+	const void *item = NULL;
+	const char *service;
+	char msg[KA_RECORD_MAX + 128];
+	struct kp_buf j;
+	int r;
+
+	if (pam_get_item(k->pamh, PAM_SERVICE, &item) != PAM_SUCCESS ||
+	    item == NULL)
+		return -1;
+	service = item;
+	if ((size_t)snprintf(msg, sizeof(msg), "pam_keyauth(%s:%s): %s",
+	        service, k->stage, rec) >= sizeof(msg))
+		return -1;
+	kp_buf_init(&j, 4 * sizeof(msg));
+	r = kp_journal_fields(a, priority, service, msg, &j);
+	if (r == 0)
+		r = kp_journal_send(NULL, j.s, j.len);
+	kp_buf_free(&j);
+	return r;
+}
+
 static void
 ka_record(void *arg, int priority, const struct kp_audit *a)
 {
@@ -171,7 +203,8 @@ ka_record(void *arg, int priority, const struct kp_audit *a)
 		    kp_reason_str(a->reason));
 		return;
 	}
-	pam_syslog(k->pamh, priority, "%s", buf);
+	if (ka_journal(k, priority, a, buf) != 0)
+		pam_syslog(k->pamh, priority, "%s", buf);
 }
 
 /* --------------------------------------------------- handle state */
@@ -247,6 +280,7 @@ ka_stage(
 	}
 	k.pamh = pamh;
 	k.debug = args.debug;
+	k.stage = stage == KP_LOGIN_SESSION ? "session" : "account";
 	req.stage = stage;
 	req.audit = args.audit;
 	req.nokey_ignore = args.nokey_ignore;

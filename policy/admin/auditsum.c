@@ -5,10 +5,15 @@
  * Summaries of audit records (docs/audit-log.md) read from syslog files or
  * the journal. A line is a record only when a keyauth program wrote it:
  * bare (journalctl -o cat), or behind a syslog header whose tag is
- * keyauth-authorized-keys or whose message starts with pam_keyauth(...):.
- * Anything else that mentions "event=" is counted as malformed, never
- * trusted: another program's message may carry attacker-chosen text. The
- * record itself is parsed by kp_audit_parse(), strictly.
+ * keyauth-authorized-keys, or whose message starts with
+ * pam_keyauth(SERVICE:STAGE): under the tag SERVICE[PID] (sshd logs under
+ * its PAM service's name). A PAM record under any other tag is a forgery
+ * and counted as untrusted; anything else that mentions "event=" is
+ * counted as malformed: another program's message may carry
+ * attacker-chosen text. Syslog text cannot be trusted whole (any local
+ * user can write under any tag), which the summary says; the journal's
+ * entries are judged by who wrote them (auditjournal.c). The record
+ * itself is parsed by kp_audit_parse(), strictly.
  */
 
 #include <stdlib.h>
@@ -65,6 +70,7 @@ struct kp_auditlog {
 	uint64_t keys_dropped;
 	struct kp_strtab byfp;
 	const struct kp_policy *policy; /* borrowed, for "never used" */
+	unsigned inputs; /* KP_AUDITLOG_INPUT_* read so far */
 };
 
 int
@@ -216,6 +222,36 @@ pam_marker(const char *s, size_t len)
 	return i + 3;
 }
 
+/*
+ * 1 when the tag (without its ':', tl bytes) is "SERVICE[PID]" for the
+ * SERVICE of the marker at m, whose STAGE is account or session: the tag
+ * sshd logs the module's records under, its PAM service being its
+ * program name.
+ */
+static int
+pam_tag_ok(const char *tag, size_t tl, const char *m)
+{
+	const char *svc = m + 12, *colon, *close;
+	size_t n, i;
+
+	close = strchr(svc, ')');
+	if ((colon = memchr(svc, ':', (size_t)(close - svc))) == NULL)
+		return 0;
+	n = (size_t)(colon - svc);
+	if (!((close - colon - 1 == 7 &&
+	          memcmp(colon + 1, "account", 7) == 0) ||
+	        (close - colon - 1 == 7 &&
+	            memcmp(colon + 1, "session", 7) == 0)))
+		return 0;
+	if (n == 0 || tl < n + 3 || memcmp(tag, svc, n) != 0 || tag[n] != '[' ||
+	    tag[tl - 1] != ']')
+		return 0;
+	for (i = n + 1; i < tl - 1; i++)
+		if (!is_digit(tag[i]))
+			return 0;
+	return 1;
+}
+
 int
 kp_auditlog_locate(const char *line, size_t len, size_t *off, char *ts,
     size_t tslen, int64_t *t)
@@ -271,9 +307,11 @@ kp_auditlog_locate(const char *line, size_t len, size_t *off, char *ts,
 			goto helper;
 		}
 	}
-	/* any tag: PAM logs under the service's name (sshd[PID]:) */
+	/* PAM logs under the service's name (sshd[PID]:) */
 	if ((n = pam_marker(sp + 1, (size_t)(end - sp - 1))) == 0)
 		return 0;
+	if (!pam_tag_ok(tag, tl, sp + 1))
+		return 2;
 	*off = (size_t)(sp + 1 - line) + n;
 	return 1;
 helper:
@@ -404,35 +442,25 @@ account(struct kp_auditlog *a, const struct kp_audit_fields *f,
 }
 
 int
-kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len)
+kp_auditlog_add_record(struct kp_auditlog *a, const char *rec, size_t len,
+    const char *ts, int64_t t)
 {
 	struct kp_audit_fields f;
 	struct when w;
-	size_t off;
 	char *copy = NULL;
 	int r;
 
-	if (a == NULL || (line == NULL && len > 0))
+	if (a == NULL || rec == NULL)
 		return KP_ERR_ARG;
-	a->c.lines++;
 	memset(&w, 0, sizeof(w));
 	w.seq = a->c.lines;
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
-	if (len == 0 || memmem(line, len, "event=", 6) == NULL) {
-		a->c.other++;
-		return 0;
-	}
-	if (len > KP_AUDITLOG_LINE_MAX || memchr(line, '\0', len) != NULL ||
-	    !kp_auditlog_locate(
-	        line, len, &off, w.text, sizeof(w.text), &w.t)) {
-		a->c.malformed++;
-		return 0;
-	}
-	if ((copy = malloc(len - off + 1)) == NULL)
+	w.t = t;
+	if (ts != NULL)
+		snprintf(w.text, sizeof(w.text), "%s", ts);
+	if ((copy = malloc(len + 1)) == NULL)
 		return KP_ERR_NOMEM;
-	memcpy(copy, line + off, len - off);
-	copy[len - off] = '\0';
+	memcpy(copy, rec, len);
+	copy[len] = '\0';
 	r = kp_audit_parse(copy, &f);
 	free(copy);
 	if (r == KP_ERR_NOMEM)
@@ -441,8 +469,6 @@ kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len)
 		a->c.malformed++;
 		return 0;
 	}
-	if (w.text[0] == '\0')
-		w.seq = a->c.lines; /* no time: input order still orders */
 	r = account(a, &f, &w);
 	kp_audit_fields_free(&f);
 	if (r == KP_ERR_INVALID) {
@@ -456,6 +482,62 @@ kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len)
 }
 
 int
+kp_auditlog_skip(struct kp_auditlog *a, enum kp_auditlog_skip why)
+{
+	if (a == NULL)
+		return KP_ERR_ARG;
+	if (why == KP_AUDITLOG_LINE) {
+		a->c.lines++;
+		return 0;
+	}
+	if (why == KP_AUDITLOG_OTHER)
+		a->c.other++;
+	else if (why == KP_AUDITLOG_MALFORMED)
+		a->c.malformed++;
+	else
+		a->c.untrusted++;
+	return 0;
+}
+
+void
+kp_auditlog_input(struct kp_auditlog *a, unsigned input)
+{
+	if (a != NULL)
+		a->inputs |= input;
+}
+
+int
+kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len)
+{
+	struct when w;
+	size_t off;
+	int loc;
+
+	if (a == NULL || (line == NULL && len > 0))
+		return KP_ERR_ARG;
+	a->c.lines++;
+	a->inputs |= KP_AUDITLOG_INPUT_SYSLOG;
+	memset(&w, 0, sizeof(w));
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len == 0 || memmem(line, len, "event=", 6) == NULL) {
+		a->c.other++;
+		return 0;
+	}
+	if (len > KP_AUDITLOG_LINE_MAX || memchr(line, '\0', len) != NULL ||
+	    (loc = kp_auditlog_locate(
+	         line, len, &off, w.text, sizeof(w.text), &w.t)) == 0) {
+		a->c.malformed++;
+		return 0;
+	}
+	if (loc == 2) {
+		a->c.untrusted++;
+		return 0;
+	}
+	return kp_auditlog_add_record(a, line + off, len - off, w.text, w.t);
+}
+
+int
 kp_auditlog_read(struct kp_auditlog *a, FILE *f)
 {
 	char *buf;
@@ -466,6 +548,7 @@ kp_auditlog_read(struct kp_auditlog *a, FILE *f)
 		return KP_ERR_ARG;
 	if ((buf = malloc(KP_AUDITLOG_LINE_MAX + 1)) == NULL)
 		return KP_ERR_NOMEM;
+	a->inputs |= KP_AUDITLOG_INPUT_SYSLOG;
 	for (;;) {
 		ch = getc(f);
 		if (ch != EOF && ch != '\n') {
@@ -812,6 +895,20 @@ text_counts(const struct kp_auditlog *a, struct kp_buf *b)
 	    (unsigned long long)a->c.malformed,
 	    a->c.malformed == 1 ? "line" : "lines",
 	    (unsigned long long)a->c.other, a->c.other == 1 ? "line" : "lines");
+	if (a->inputs & KP_AUDITLOG_INPUT_SYSLOG)
+		kp_buf_printf(b,
+		    "note: read from syslog text, which any local user can "
+		    "write under any tag: keyauthctl cannot tell forged lines "
+		    "from real ones (%llu %s under another program's tag "
+		    "ignored); keyauthctl audit --journal can\n",
+		    (unsigned long long)a->c.untrusted,
+		    a->c.untrusted == 1 ? "record" : "records");
+	if (a->inputs & KP_AUDITLOG_INPUT_JOURNAL)
+		kp_buf_printf(b,
+		    "journal: %llu %s not from keyauth's programs ignored "
+		    "(judged by journald's _UID and _EXE)\n",
+		    (unsigned long long)a->c.untrusted,
+		    a->c.untrusted == 1 ? "record" : "records");
 	kp_buf_printf(b, "period: %s .. %s\n",
 	    when_text(&a->first) ? when_text(&a->first) : "-",
 	    when_text(&a->last) ? when_text(&a->last) : "-");
@@ -1173,6 +1270,12 @@ format_json(const struct kp_auditlog *a, struct keystat **keys,
 	    "  \"other\": %llu,\n",
 	    (unsigned long long)a->c.lines, (unsigned long long)a->c.records,
 	    (unsigned long long)a->c.malformed, (unsigned long long)a->c.other);
+	kp_buf_printf(b, "  \"input\": \"%s\",\n  \"untrusted\": %llu,\n",
+	    a->inputs == KP_AUDITLOG_INPUT_JOURNAL      ? "journal"
+	        : a->inputs == KP_AUDITLOG_INPUT_SYSLOG ? "syslog"
+	        : a->inputs == 0                        ? "none"
+	                                                : "syslog+journal",
+	    (unsigned long long)a->c.untrusted);
 	kp_buf_puts(b, "  \"period\": {\"first\": ");
 	json_when(b, &a->first);
 	kp_buf_puts(b, ", \"last\": ");

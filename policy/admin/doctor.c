@@ -506,6 +506,52 @@ kp_doctor_may_write(const struct stat *st, uid_t uid, gid_t gid,
 	return (st->st_mode & 0002) != 0;
 }
 
+void
+kp_doctor_readers(struct kp_doctor *d, const char *index_path,
+    const struct stat *ix, const char *krl_path, const struct stat *krl,
+    const char *user, uid_t uid, gid_t gid)
+{
+	char fix[512];
+	int readable;
+
+	snprintf(fix, sizeof(fix),
+	    "chown root:%lu %s && chmod %04o %s (keyauthctl install does it "
+	    "too)",
+	    (unsigned long)gid, index_path, KP_INDEX_MODE, index_path);
+	if (ix != NULL && S_ISREG(ix->st_mode)) {
+		readable = (ix->st_uid == uid && (ix->st_mode & 0400)) ||
+		    (ix->st_gid == gid && (ix->st_mode & 0040)) ||
+		    (ix->st_mode & 0004);
+		if (!readable)
+			kp_doctor_add(d, KP_DOCTOR_ERROR, "index-readers", fix,
+			    "AuthorizedKeysCommandUser %s cannot read the "
+			    "index %s (mode %04o, group %lu): every key "
+			    "lookup fails",
+			    user, index_path, (unsigned)(ix->st_mode & 07777),
+			    (unsigned long)ix->st_gid);
+		else if ((ix->st_mode & 0004) ||
+		    ((ix->st_mode & 0040) && ix->st_gid != gid))
+			kp_doctor_add(d, KP_DOCTOR_WARN, "index-readers", fix,
+			    "the index %s is readable by %s (mode %04o, "
+			    "group %lu): they can read who may log in as whom "
+			    "from where",
+			    index_path,
+			    (ix->st_mode & 0004) ? "every local user"
+			                         : "another group",
+			    (unsigned)(ix->st_mode & 07777),
+			    (unsigned long)ix->st_gid);
+	}
+	if (krl != NULL && S_ISREG(krl->st_mode) && (krl->st_mode & 0077)) {
+		snprintf(fix, sizeof(fix),
+		    "chmod %04o %s (keyauthctl install does it too)",
+		    KP_KRL_MODE, krl_path);
+		kp_doctor_add(d, KP_DOCTOR_WARN, "krl-readers", fix,
+		    "the KRL %s is readable by others than root (mode %04o): "
+		    "sshd reads it as root, nobody else needs to",
+		    krl_path, (unsigned)(krl->st_mode & 07777));
+	}
+}
+
 int
 kp_doctor_passwd_lookup(
     const char *text, size_t len, const char *name, uid_t *uid, gid_t *gid)

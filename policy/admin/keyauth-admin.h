@@ -174,15 +174,38 @@ void kp_auditlog_free(struct kp_auditlog *a);
 
 /*
  * Where the record in line starts: at 0 (a bare record, journalctl -o cat),
- * or right after "keyauth-authorized-keys[PID]: " or
- * "pam_keyauth(SERVICE:STAGE): " (syslog, journalctl's short formats).
- * Returns 1 and *off, else 0 (not a keyauth line). When a syslog
+ * or right after "keyauth-authorized-keys[PID]: " or, under the tag
+ * "SERVICE[PID]:", "pam_keyauth(SERVICE:STAGE): " with STAGE account or
+ * session (syslog, journalctl's short formats). Returns 1 and *off; 2
+ * for a PAM record under another tag (a forgery: any local user can log
+ * under any tag); else 0 (not a keyauth line). When a syslog
  * timestamp leads the line, ts (at least 64 bytes) gets it and *t its
  * time (RFC 3339 stamps; INT64_MIN for "Nov 22 10:00:00" ones, which have
  * no year); else ts is "" and *t INT64_MIN.
  */
 int kp_auditlog_locate(const char *line, size_t len, size_t *off, char *ts,
     size_t tslen, int64_t *t);
+
+/*
+ * Account for one record (len bytes, the fields from "event=" on) at
+ * time t (INT64_MIN: unknown) shown as ts ("" or NULL: none). Counted
+ * as a record, or as malformed when it does not parse. For readers of
+ * other inputs than syslog text (auditjournal.c), after
+ * kp_auditlog_skip(a, KP_AUDITLOG_LINE).
+ */
+int kp_auditlog_add_record(struct kp_auditlog *a, const char *rec, size_t len,
+    const char *ts, int64_t t);
+enum kp_auditlog_skip {
+	KP_AUDITLOG_LINE, /* one more input line (or journal entry) */
+	KP_AUDITLOG_OTHER, /* not a keyauth line */
+	KP_AUDITLOG_MALFORMED,
+	KP_AUDITLOG_UNTRUSTED, /* a record not written by keyauth's programs */
+};
+int kp_auditlog_skip(struct kp_auditlog *a, enum kp_auditlog_skip why);
+/* What was read: the summary says what can be trusted of it. */
+#define KP_AUDITLOG_INPUT_SYSLOG 0x01 /* cannot tell forged lines */
+#define KP_AUDITLOG_INPUT_JOURNAL 0x02 /* judged by journald's fields */
+void kp_auditlog_input(struct kp_auditlog *a, unsigned input);
 
 /* Account for one line (without its newline); len bytes, may hold NUL. */
 int kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len);
@@ -199,10 +222,31 @@ struct kp_auditlog_counts {
 	uint64_t records;
 	uint64_t malformed; /* looked like a keyauth record, did not parse */
 	uint64_t other; /* not keyauth lines: ignored */
+	uint64_t untrusted; /* records not written by keyauth's programs */
 	uint64_t revoked_tries;
 };
 void kp_auditlog_counts(
     const struct kp_auditlog *a, struct kp_auditlog_counts *out);
+
+/*
+ * The journal (auditjournal.c): entries as `journalctl -o json` writes
+ * them, one JSON object per line. An entry counts only when journald
+ * says a keyauth program wrote it: a bare record from _UID 0 or
+ * helper_uid with _EXE helper_exe, a "pam_keyauth(SERVICE:STAGE): "
+ * record from _UID 0 with _EXE sshd_exe. Other entries holding a record
+ * are counted as untrusted, whatever their fields say.
+ */
+struct kp_journal_trust {
+	uid_t helper_uid; /* the AuthorizedKeysCommandUser; (uid_t)-1: none */
+	const char *helper_exe; /* the installed keyauth-authorized-keys */
+	const char *sshd_exe; /* sshd, which loads pam_keyauth.so */
+};
+/* One entry (len bytes of JSON, without its newline). */
+int kp_auditlog_add_journal(struct kp_auditlog *a, const char *json, size_t len,
+    const struct kp_journal_trust *t);
+/* Every entry of f, one per line (bounded line length). */
+int kp_auditlog_read_journal(
+    struct kp_auditlog *a, FILE *f, const struct kp_journal_trust *t);
 
 /* ------------------------------------------------------------- import */
 
@@ -295,6 +339,16 @@ void kp_doctor_trusted_path(struct kp_doctor *d, const char *what,
 /* 1 if a process of uid/gid (and groups) may write a file with st. */
 int kp_doctor_may_write(const struct stat *st, uid_t uid, gid_t gid,
     const gid_t *groups, size_t ngroups);
+/*
+ * Who can read the installed files (docs/security.md): the index (ix,
+ * NULL when it could not be stat'ed) must be root's, read by the
+ * AuthorizedKeysCommandUser user (uid, gid) and by nobody else
+ * (KP_INDEX_MODE, its group); the KRL (krl, may be NULL) by root alone
+ * (KP_KRL_MODE, sshd reads it in its privileged monitor).
+ */
+void kp_doctor_readers(struct kp_doctor *d, const char *index_path,
+    const struct stat *ix, const char *krl_path, const struct stat *krl,
+    const char *user, uid_t uid, gid_t gid);
 /* Find name in passwd(5) text: 0 and uid/gid, else KP_ERR_NOTFOUND. */
 int kp_doctor_passwd_lookup(
     const char *text, size_t len, const char *name, uid_t *uid, gid_t *gid);

@@ -54,6 +54,18 @@ static const char *const verdict_names[] = {"allow", "deny", "would_deny"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+const char *
+kp_audit_event_str(enum kp_event e)
+{
+	return (unsigned)e < NELEM(event_names) ? event_names[e] : NULL;
+}
+
+const char *
+kp_audit_verdict_str(enum kp_verdict v)
+{
+	return (unsigned)v < NELEM(verdict_names) ? verdict_names[v] : NULL;
+}
+
 /* Bytes that may stand unquoted in a bare token. */
 static int
 bare_ok(unsigned char c)

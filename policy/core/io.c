@@ -118,6 +118,7 @@ kp_atomic_openat(
 		return KP_ERR_ARG;
 	memcpy(a->name, name, strlen(name) + 1);
 	a->mode = mode & 07777;
+	a->gid = (gid_t)-1;
 	a->flags = flags;
 	if ((a->dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) == -1)
 		return KP_ERR_IO;
@@ -185,8 +186,12 @@ kp_atomic_commit(struct kp_atomic *a)
 
 	if (!a->pending || a->fd == -1)
 		return KP_ERR_ARG;
-	/* A umask may have taken bits away: the mode is the caller's. */
-	if (fchmod(a->fd, a->mode) != 0 || fsync(a->fd) != 0)
+	/*
+	 * A umask may have taken bits away: the mode is the caller's. The
+	 * group comes first: a readable mode never meets the wrong group.
+	 */
+	if ((a->gid != (gid_t)-1 && fchown(a->fd, (uid_t)-1, a->gid) != 0) ||
+	    fchmod(a->fd, a->mode) != 0 || fsync(a->fd) != 0)
 		goto fail;
 	r = close(a->fd);
 	a->fd = -1;

@@ -412,6 +412,9 @@ int kp_audit_format(const struct kp_audit *a, char *buf, size_t len);
  * LOG_NOTICE.
  */
 int kp_audit_priority(const struct kp_audit *a);
+/* "lookup", "account", "session"; "allow", "deny", "would_deny"; NULL if out of range. */
+const char *kp_audit_event_str(enum kp_event e);
+const char *kp_audit_verdict_str(enum kp_verdict v);
 /* How core calls hand their caller the records to log, with a priority. */
 typedef void (*kp_record_cb)(void *arg, int priority, const struct kp_audit *a);
 
@@ -429,6 +432,29 @@ extern const char *const kp_audit_field_names[KP_AUDIT_NFIELDS];
 /* Parse one record (whole line, fields in order); KP_ERR_INVALID if malformed. */
 int kp_audit_parse(const char *line, struct kp_audit_fields *out);
 void kp_audit_fields_free(struct kp_audit_fields *f);
+
+/* ----------------------------------------------------- the journal */
+
+/*
+ * The record for the systemd journal (journal.c, docs/audit-log.md):
+ * appended to out in the journal's native protocol, MESSAGE the front
+ * end's syslog message (the record, for the module behind its
+ * "pam_keyauth(SERVICE:STAGE): " prefix), PRIORITY priority,
+ * SYSLOG_FACILITY authpriv, SYSLOG_IDENTIFIER identifier (the syslog tag),
+ * and the record's values as KEYAUTH_EVENT, KEYAUTH_DECISION,
+ * KEYAUTH_REASON, KEYAUTH_ACCOUNT, KEYAUTH_KEY_ID, KEYAUTH_OWNER,
+ * KEYAUTH_FP, KEYAUTH_CLIENT, KEYAUTH_HOST, KEYAUTH_POLICY_SERIAL,
+ * KEYAUTH_POLICY_SHA256 and KEYAUTH_ERROR (absent values left out).
+ */
+int kp_journal_fields(const struct kp_audit *a, int priority,
+    const char *identifier, const char *message, struct kp_buf *out);
+#define KP_JOURNAL_SOCKET "/run/systemd/journal/socket"
+/*
+ * Send one entry (socket_path NULL: KP_JOURNAL_SOCKET), never waiting
+ * on a full queue. 0 when journald took it; KP_ERR_NOTFOUND when there is no journald; KP_ERR_IO
+ * otherwise. The caller then logs through syslog(3) instead.
+ */
+int kp_journal_send(const char *socket_path, const void *buf, size_t len);
 
 /* ------------------------------------------------- PAM handoff record */
 

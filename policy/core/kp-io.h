@@ -38,7 +38,8 @@ int kp_dir_sync(int dfd);
  * Replacing one file atomically: a temporary file ".tmp-NAME.<random>" is
  * created beside it (O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600: never
  * through a planted link, never readable before it is complete), written
- * through fd, then kp_atomic_commit() gives it its mode, fsyncs it and
+ * through fd, then kp_atomic_commit() gives it its mode (and, when gid
+ * is not (gid_t)-1, that group: set it after kp_atomic_open), fsyncs it and
  * renames it over NAME (a link at NAME is replaced, never followed); with
  * KP_ATOMIC_SYNC_DIR the directory is fsynced too. kp_atomic_abort()
  * removes the temporary file; it is a no-op after a commit, so a caller's
@@ -50,6 +51,7 @@ struct kp_atomic {
 	int dfd; /* the directory */
 	int fd; /* the temporary file, open for writing; -1 when closed */
 	mode_t mode;
+	gid_t gid; /* (gid_t)-1: the group the file was created with */
 	unsigned flags;
 	int pending; /* tmp exists and is ours to remove */
 	int replaced; /* commit renamed tmp over name (even if it then failed) */

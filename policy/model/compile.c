@@ -553,6 +553,13 @@ int
 kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
     const char *path, struct kp_diag *diag)
 {
+	return kp_index_compile_group(p, host, now, path, (gid_t)-1, diag);
+}
+
+int
+kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
+    const char *path, gid_t gid, struct kp_diag *diag)
+{
 	struct compiler c;
 	struct cdb_make cm;
 	struct kp_atomic out;
@@ -610,11 +617,13 @@ kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
 	 * Written beside path and renamed over it: the old index stays in
 	 * force, untouched, until the new one is complete and durable.
 	 */
-	if ((r = kp_atomic_open(&out, path, 0644, KP_ATOMIC_SYNC_DIR)) != 0) {
+	if ((r = kp_atomic_open(
+	         &out, path, KP_INDEX_MODE, KP_ATOMIC_SYNC_DIR)) != 0) {
 		set_diag(diag, path, 0, 0, "cannot create a temporary file: %s",
 		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
 		goto out;
 	}
+	out.gid = gid;
 	if (cdb_make_start(c.cm, out.fd) != 0) {
 		r = KP_ERR_IO;
 		goto out;

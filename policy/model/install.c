@@ -379,7 +379,7 @@ kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
 		goto out;
 	}
 	/* The new KRL: a temporary file beside path, put in place later. */
-	if (kp_atomic_open(krl, path, 0644, KP_ATOMIC_SYNC_DIR) != 0) {
+	if (kp_atomic_open(krl, path, KP_KRL_MODE, KP_ATOMIC_SYNC_DIR) != 0) {
 		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
 		r = KP_ERR_IO;
 		goto out;
@@ -404,9 +404,9 @@ kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
 	if ((r = run_keygen(keygen, argv, errbuf, errlen)) != 0)
 		goto out;
 
-	/* ssh-keygen wrote it by name; make what is there durable and readable. */
+	/* ssh-keygen wrote it by name; make what is there durable, root's. */
 	r = KP_ERR_IO;
-	if (kp_atomic_reopen(krl) != 0 || fchmod(krl->fd, 0644) != 0 ||
+	if (kp_atomic_reopen(krl) != 0 || fchmod(krl->fd, KP_KRL_MODE) != 0 ||
 	    fsync(krl->fd) != 0) {
 		snprintf(errbuf, errlen, "%s: %s", krl_tmp, strerror(errno));
 		goto out;
@@ -525,7 +525,15 @@ index_current(
 		ok = 1;
 	if (ix != NULL)
 		kp_index_close(ix);
-	if (ok && (lstat(o->krl_path, &st) != 0 || !S_ISREG(st.st_mode)))
+	if (ok &&
+	    (lstat(o->krl_path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	        (st.st_mode & 07777) != KP_KRL_MODE))
+		ok = 0;
+	/* An index of an older install, readable by everyone, is redone. */
+	if (ok &&
+	    (lstat(o->index_path, &st) != 0 ||
+	        (st.st_mode & 07777) != KP_INDEX_MODE ||
+	        st.st_gid != o->index_gid))
 		ok = 0;
 	return ok;
 }
@@ -682,8 +690,8 @@ stage_compile(struct install *in)
 	const struct kp_install_opts *o = in->o;
 	int r;
 
-	if ((r = kp_index_compile(
-	         in->p, o->host, o->now, o->index_path, in->diag)) != 0) {
+	if ((r = kp_index_compile_group(in->p, o->host, o->now, o->index_path,
+	         o->index_gid, in->diag)) != 0) {
 		if (in->diag != NULL && in->diag->msg[0] == '\0')
 			diag_set(in->diag, "compiling %s: %s", o->index_path,
 			    kp_strerror(r));

@@ -144,10 +144,23 @@ int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
 
 /*
  * Compile p for host into path, atomically (temp file in the same
- * directory, fsync, rename, fsync directory), mode 0644.
+ * directory, fsync, rename, fsync directory), mode 0640 in the group it
+ * is created with (root's, for root): the index says who may log in as
+ * whom from where, which is nobody else's business (docs/security.md).
  */
 int kp_index_compile(const struct kp_policy *p, const char *host, int64_t now,
     const char *path, struct kp_diag *diag);
+/*
+ * The same, the file in group gid ((gid_t)-1: as kp_index_compile), so
+ * that the AuthorizedKeysCommandUser reads it through its group; the
+ * group is set before the file takes path.
+ */
+int kp_index_compile_group(const struct kp_policy *p, const char *host,
+    int64_t now, const char *path, gid_t gid, struct kp_diag *diag);
+/* The mode of an installed index (and what doctor expects). */
+#define KP_INDEX_MODE 0640
+/* The KRL: sshd reads it as root (in its privileged monitor). */
+#define KP_KRL_MODE 0600
 
 /* ------------------------------------------------------------ install */
 
@@ -217,6 +230,12 @@ struct kp_install_opts {
 	const char *host;
 	const char *keygen; /* absolute path of ssh-keygen */
 	uid_t allow_uid; /* besides root, may own the installed files */
+	/*
+	 * The group of the index (KP_INDEX_MODE): the
+	 * AuthorizedKeysCommandUser's, so that the helper reads it and
+	 * nobody else does; 0 (root's) when there is no such user.
+	 */
+	gid_t index_gid;
 	int64_t now;
 };
 

@@ -60,6 +60,77 @@ printf '2026-11-22T05:06:07+0000 web-01 keyauth-authorized-keys[9]: event=lookup
 run "short-iso" 0 "$KEYAUTHCTL" audit "$T/iso.log"
 has "short-iso timestamp" "$T/out" "2026-11-22T05:06:07Z"
 
+# Forged records (docs/security.md): any local user can write a PAM record
+# under any tag (logger -t evil). Under a tag other than the service's it
+# is not counted, and says so; syslog text can never be trusted whole, and
+# the summary says that too.
+F=event=account
+printf '%s\n' \
+    "Nov 23 01:00:00 db-01 evil[7]: pam_keyauth(sshd:account): $F decision=allow reason=allowed account=root key_id=alice-root owner=alice@example.com fp=SHA256:ARyyF4Jbl+EyvsyIwXhYNxacPK+uM0trn6j0KD4jmmo client=6.6.6.6 host=db-01 policy_serial=10 policy_sha256=9a8fbcb1933cfd07" \
+    "Nov 23 01:00:01 db-01 sshd: pam_keyauth(sshd:account): $F decision=allow reason=allowed account=root key_id=alice-root owner=alice@example.com fp=SHA256:ARyyF4Jbl+EyvsyIwXhYNxacPK+uM0trn6j0KD4jmmo client=6.6.6.7 host=db-01 policy_serial=10 policy_sha256=9a8fbcb1933cfd07" \
+    >"$T/forged.log"
+run "forged tags" 0 "$KEYAUTHCTL" audit "$T/forged.log"
+hasnt "forged tag: client not counted" "$T/out" "6.6.6.6"
+hasnt "tag without pid: client not counted" "$T/out" "6.6.6.7"
+has "forged tags: counted as such" "$T/out" "2 records under another program's tag ignored"
+has "syslog: says it cannot tell forgeries" "$T/out" "cannot tell forged lines from real ones"
+run "forged tags, json" 0 "$KEYAUTHCTL" audit --format json "$T/forged.log"
+has "json: untrusted count" "$T/out" '"untrusted": 2'
+has "json: input" "$T/out" '"input": "syslog"'
+
+# The journal (journalctl -o json): an entry counts only when journald's
+# own _UID and _EXE say the helper (root or its user) or sshd (root)
+# wrote it; what a program says about itself (SYSLOG_IDENTIFIER,
+# KEYAUTH_*) never decides. tests/admin/journald.sh does it with a real
+# journald.
+REC="event=lookup decision=allow reason=allowed account=alice key_id=alice-laptop owner=alice@example.com fp=SHA256:ARyyF4Jbl+EyvsyIwXhYNxacPK+uM0trn6j0KD4jmmo"
+TAIL="host=db-01 policy_serial=10 policy_sha256=9a8fbcb1933cfd07"
+PREC="event=account decision=allow reason=allowed account=root key_id=alice-root owner=alice@example.com fp=SHA256:ARyyF4Jbl+EyvsyIwXhYNxacPK+uM0trn6j0KD4jmmo"
+NUID=$(id -u nobody)
+j() { # UID EXE IDENT MESSAGE: one entry as journalctl -o json writes it
+	printf '{"__REALTIME_TIMESTAMP":"1795000000000000","_UID":"%s","_EXE":"%s","SYSLOG_IDENTIFIER":"%s","SYSLOG_FACILITY":"10","KEYAUTH_EVENT":"lookup","MESSAGE":"%s"}\n' "$@"
+}
+{
+	j 0 "$KA_HELPER_PATH" keyauth-authorized-keys "$REC client=192.0.2.1 $TAIL"
+	j "$NUID" "$KA_HELPER_PATH" keyauth-authorized-keys "$REC client=192.0.2.2 $TAIL"
+	j 0 "$KA_SSHD_PATH" sshd "pam_keyauth(sshd:account): $PREC client=192.0.2.3 $TAIL"
+	# forged: an ordinary user, even through the helper's path; root's
+	# logger; the helper's user writing a PAM record; logger under sshd
+	j 1000 "$KA_HELPER_PATH" keyauth-authorized-keys "$REC client=6.6.6.1 $TAIL"
+	j 0 /usr/bin/logger keyauth-authorized-keys "$REC client=6.6.6.2 $TAIL"
+	j "$NUID" "$KA_HELPER_PATH" sshd "pam_keyauth(sshd:account): $PREC client=6.6.6.3 $TAIL"
+	j 1000 /usr/bin/logger sshd "pam_keyauth(sshd:account): $PREC client=6.6.6.4 $TAIL"
+	# the helper's user, no _EXE (the helper had exited when journald
+	# looked): the uid decides
+	printf '{"_UID":"%s","MESSAGE":"%s"}\n' "$NUID" "$REC client=192.0.2.5 $TAIL"
+	# no _UID at all
+	printf '{"_EXE":"%s","MESSAGE":"%s"}\n' "$KA_HELPER_PATH" "$REC client=6.6.6.5 $TAIL"
+	# MESSAGE as bytes (journald writes non-UTF-8 so): "event=lookup ..."
+	printf '{"_UID":"0","_EXE":"%s","MESSAGE":[%s]}\n' "$KA_HELPER_PATH" \
+	    "$(printf '%s' "$REC client=192.0.2.4 $TAIL" | od -An -tu1 -v | tr -s ' \n' ',,' | sed 's/^,//; s/,$//')"
+	printf '{"_UID":"0","MESSAGE":"Started cron."}\n'
+	printf 'not json\n'
+	printf '{"_UID":"0","_UID":"1","MESSAGE":"%s"}\n' "$REC client=6.6.6.6 $TAIL"
+} >"$T/journal.json"
+run "journal" 0 "$KEYAUTHCTL" --helper-user nobody audit --journal --format json "$T/journal.json"
+json_ok "journal json" "$T/out"
+has "journal: trusted records" "$T/out" '"records": 5'
+has "journal: untrusted counted" "$T/out" '"untrusted": 5'
+has "journal: malformed (bad JSON, duplicate field)" "$T/out" '"malformed": 2'
+has "journal: other" "$T/out" '"other": 1'
+has "journal: input" "$T/out" '"input": "journal"'
+hasnt "journal: no forged client" "$T/out" '6.6.6.'
+has "journal: time from __REALTIME_TIMESTAMP" "$T/out" '"last_login": "2026-11-18T11:06:40Z"'
+run "journal text" 0 "$KEYAUTHCTL" --helper-user nobody audit --journal "$T/journal.json"
+has "journal text: untrusted line" "$T/out" "journal: 5 records not from keyauth's programs ignored"
+hasnt "journal text: no syslog note" "$T/out" "cannot tell forged lines"
+has "journal: stderr says so" "$T/err" "5 records not from keyauth's programs ignored"
+# without the helper's user, its records are not trusted (root's are)
+run "journal, no helper user" 0 "$KEYAUTHCTL" --helper-user keyauth-no-such-user audit --journal --format json "$T/journal.json"
+has "journal, no helper user: two less" "$T/out" '"records": 3'
+run "journal from stdin" 0 "$KEYAUTHCTL" --helper-user nobody audit --journal --format json - <"$T/journal.json"
+has "journal from stdin" "$T/out" '"records": 5'
+
 # errors
 run "missing file" 3 "$KEYAUTHCTL" audit "$T/nope.log"
 has "missing file named" "$T/err" "nope.log"

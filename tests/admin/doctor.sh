@@ -29,6 +29,11 @@ ctl() {
 	    --policy "$R/etc/keyauth/policy.yaml" --host db-01 "$@"
 }
 ctl install >"$T/install.out" 2>&1 || { t_diag "$(cat "$T/install.out")"; t_bail "keyauthctl install failed"; }
+# As install leaves it for the helper's user of the test passwd (gid 998):
+# this machine has no such user.
+chgrp 998 "$V/policy.cdb"
+chmod 0640 "$V/policy.cdb"
+chmod 0600 "$V/revoked.krl"
 cp "$ADATA/sshd-t-clean.txt" "$T/clean.txt"
 doc() { ctl doctor --root "$R" --at "${AT:-2030-01-01}" "$@"; }
 # sshd NAME SED: a variant of the clean sshd -T output
@@ -93,6 +98,22 @@ chown 0 "$V/policy.cdb"
 chmod 0777 "$V"
 expect clean helper-writes
 chmod 0755 "$V"
+
+# who can read the index and the KRL
+chmod 0644 "$V/policy.cdb"
+run "world-readable index: a warning" 0 doc --sshd-t-output "$T/clean.txt"
+has "world-readable index" "$T/out" "warning [index-readers]:"
+has "world-readable index: who" "$T/out" "is readable by every local user (mode 0644"
+has "world-readable index: fix" "$T/out" "chown root:998 $V/policy.cdb && chmod 0640"
+chmod 0640 "$V/policy.cdb"
+chgrp 0 "$V/policy.cdb"
+expect clean index-readers
+has "index the helper cannot read" "$T/out" "AuthorizedKeysCommandUser keyauth cannot read the index"
+chgrp 998 "$V/policy.cdb"
+chmod 0644 "$V/revoked.krl"
+run "world-readable KRL: a warning" 0 doc --sshd-t-output "$T/clean.txt"
+has "world-readable KRL" "$T/out" "warning [krl-readers]:"
+chmod 0600 "$V/revoked.krl"
 
 # the spool
 chmod 0755 "$R$SPOOL"

@@ -112,6 +112,8 @@ ${3:-}
 EOF
 	chmod 0644 "$R/etc/keyauth/policy.yaml"
 	ctl install >"$T/install.out" 2>&1 || { t_diag "$(cat "$T/install.out")"; t_bail "install failed"; }
+	# the group of the root's keyauth user (install looks it up here)
+	chgrp 998 "$R$VDIR/policy.cdb"
 }
 ctl() {
 	"$KEYAUTHCTL" --index "$R$VDIR/policy.cdb" --krl "$R$VDIR/revoked.krl" \
@@ -313,6 +315,7 @@ if command -v setpriv >/dev/null 2>&1; then
 	    "$KEYAUTHCTL" --index "$R$VDIR/policy.cdb" --krl "$R$VDIR/revoked.krl" --host db-01 \
 	    setup --root "$R"
 	has "without root: sshd is not run" "$T/out" "note: sshd -t not run (it needs root)"
+	has "without root: the index is not read" "$T/out" "note: this user cannot read the index"
 	has "without root: the diff" "$T/out" "+AuthorizedKeysFile none"
 fi
 untouched "at the end"

@@ -4,7 +4,7 @@
 # usage naming each of its options (read from the tables in keyauthctl.c,
 # so a new command or option without help fails here); --help lists every
 # command; an unknown command close to a known one gets "did you mean";
-# install as a user who cannot write its directories says it needs root.
+# install as another user than root says it needs root.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/ctl/common.sh"
 . "$top_srcdir/tests/ctl/tables.sh"
 
@@ -59,14 +59,11 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	cp "$DATA/valid/minimal.yaml" "$T/p.yaml" || exit 99
 	chmod 0644 "$T/p.yaml"
 	mkdir -p "$VAR" && chmod 0755 "$VAR"
-	run "a root-owned directory" 3 as_nobody "$KEYAUTHCTL" --index "$VAR/policy.cdb" \
+	run "not root" 3 as_nobody "$KEYAUTHCTL" --index "$VAR/policy.cdb" \
 	    --krl "$VAR/revoked.krl" --state "$VAR/state" --host db-01 install "$T/p.yaml"
 	expect_eq "it says it needs root" "$(cat "$T/err")" \
-	    "keyauthctl: install: needs root: it writes $VAR/policy.cdb (the index, the KRL and the state file); nothing changed"
+	    "keyauthctl: install: needs root: it writes $VAR/policy.cdb, $VAR/revoked.krl and $VAR/state; nothing changed"
 	[ ! -e "$VAR/policy.cdb" ] && pass "nothing written" || fail "an index was written"
-	mkdir -p "$T/own" && chown 65534 "$T/own"
-	run "a directory of the user's own" 0 as_nobody "$KEYAUTHCTL" --index "$T/own/policy.cdb" \
-	    --krl "$T/own/revoked.krl" --state "$T/own/state" --host db-01 install "$T/p.yaml"
 else
 	t_skip "needs root and setpriv"
 fi

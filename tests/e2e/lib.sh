@@ -25,6 +25,13 @@
 # a socket of tests/e2e/syslog-sink, and a private /run (for /run/sshd). The
 # machine's /dev and /run are never written.
 #
+# The helper runs as the AuthorizedKeysCommandUser, which gets no path
+# options (only root may give -i and -s), so in the same namespace the
+# installed index directory (/var/lib/keyauth) and spool (/run/keyauth)
+# are bind mounts of the prefix's, and the configured user name (keyauth)
+# stands for $E2E_HELPER_USER in a copy of /etc/passwd
+# (tests/ns-installed.sh).
+#
 # Typical use (see login.sh):
 #   e2e_init kae2e            # root or skip, ids, prefix, trap
 #   e2e_users; e2e_install_build
@@ -177,10 +184,12 @@ e2e_install_make() {
 	chown -R root:root "$d"
 }
 
-# keyauthctl with every path pointing into the prefix.
+# keyauthctl with every path pointing into the prefix; the index is the
+# helper user's to read.
 e2e_ctl() {
 	"$KA_CTL" --policy "$E2E_PREFIX/etc/policy.yaml" --index "$E2E_INDEX" \
-	    --krl "$E2E_KRL" --state "$E2E_STATE" --host "$E2E_HOST" "$@"
+	    --krl "$E2E_KRL" --state "$E2E_STATE" --host "$E2E_HOST" \
+	    --helper-user "$E2E_HELPER_USER" "$@"
 }
 
 # e2e_policy_install FILE: compile and install FILE (fails the script
@@ -272,12 +281,15 @@ e2e_free_port() {
 
 # The program run inside the private mount namespace: a private /run (for
 # /run/sshd) and /dev (device nodes bound from the real one, /dev/log our
-# sink), then exec sshd. Mount propagation is private, so nothing leaks out.
+# sink), the installed paths and user name the helper's
+# (tests/ns-installed.sh), then exec sshd. Mount propagation is private,
+# so nothing leaks out.
 e2e_ns_script='
 set -e
-P=$1 SINK=$2
-shift 2
+P=$1 SINK=$2 NSLIB=$3 KUID=$4 KGID=$5
+shift 5
 mount -t tmpfs -o mode=0755,size=256k keyauth-e2e-run /run
+: >/run/ka-ns-run
 mkdir -m 0755 /run/sshd
 mount -t tmpfs -o mode=0755,size=256k keyauth-e2e-dev "$P/ns-dev"
 for n in null zero full random urandom tty ptmx; do
@@ -291,6 +303,8 @@ ln -s /proc/self/fd/0 "$P/ns-dev/stdin"
 ln -s /proc/self/fd/1 "$P/ns-dev/stdout"
 ln -s /proc/self/fd/2 "$P/ns-dev/stderr"
 mount --move "$P/ns-dev" /dev
+. "$NSLIB"
+ka_ns_installed "$P/var/lib/keyauth" "$P/run/keyauth" "$KUID" "$KGID"
 "$SINK" /dev/log "$P/log/syslog.log" </dev/null &
 echo $! >"$P/run/sink.pid"
 i=0
@@ -328,7 +342,9 @@ e2e_sshd_start() {
 		: >"$E2E_SSHD_LOG"
 		rm -f "$E2E_PREFIX/run/sshd.pid" "$E2E_PREFIX/run/sink.pid"
 		unshare -m --propagation private -- /bin/sh -c "$e2e_ns_script" sh \
-		    "$E2E_PREFIX" "$sink" "$link" -D -f "$E2E_CONFIG" -E "$E2E_SSHD_LOG" \
+		    "$E2E_PREFIX" "$sink" "$top_srcdir/tests/ns-installed.sh" \
+		    "$(id -u "$E2E_HELPER_USER")" "$(id -g "$E2E_HELPER_USER")" \
+		    "$link" -D -f "$E2E_CONFIG" -E "$E2E_SSHD_LOG" \
 		    </dev/null >>"$E2E_PREFIX/log/ns.log" 2>&1 &
 		E2E_SSHD_PID=$!
 		for i in $(seq 1 200); do

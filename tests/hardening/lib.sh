@@ -26,7 +26,8 @@ grant_policy() {
 }
 
 # ctl_install DIR POLICY: install into DIR/{policy.cdb,revoked.krl,state}
+# The helper runs as root here: the index's group is root's.
 ctl_install() {
 	"$KEYAUTHCTL" --index "$1/policy.cdb" --krl "$1/revoked.krl" \
-	    --state "$1/state" --host web-01 install "$2"
+	    --state "$1/state" --host web-01 --helper-user root install "$2"
 }

@@ -46,6 +46,8 @@ logged() {
 	i=0
 	while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	unshare --mount --propagation private sh -c '
+		{ [ ! -d /run/systemd/journal ] ||
+		    mount -t tmpfs -o size=16k keyauth-test-nojournal /run/systemd/journal; } &&
 		mount -t tmpfs -o mode=0755,size=64k keyauth-test-dev /dev &&
 		mknod -m 0666 /dev/null c 1 3 && : >/dev/log &&
 		mount --bind "$0" /dev/log && exec "$@"' \

@@ -56,6 +56,28 @@ test_locate(void)
 	    "event=lookup";
 	CHECK_INT(
 	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 0);
+	/*
+	 * A PAM record counts only under the tag of the service it names
+	 * (sshd's PAM service is its syslog tag): under any other tag it is
+	 * a forgery, told apart from other programs' lines (2).
+	 */
+	l = "Nov 22 10:00:00 web-01 evil[7]: pam_keyauth(sshd:account): "
+	    "event=account";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 2);
+	l = "Nov 22 10:00:00 web-01 sshd: pam_keyauth(sshd:account): "
+	    "event=account";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 2);
+	l = "Nov 22 10:00:00 web-01 sshd[3]: pam_keyauth(sshd:auth): "
+	    "event=account";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 2);
+	l = "Nov 22 10:00:00 web-01 keyauth-e2e-1[3]: "
+	    "pam_keyauth(keyauth-e2e-1:session): event=session";
+	CHECK_INT(
+	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 1);
+	CHECK_STR(l + off, "event=session");
 	l = "Xyz 22 10:00:00 web-01 keyauth-authorized-keys: event=lookup";
 	CHECK_INT(
 	    kp_auditlog_locate(l, strlen(l), &off, ts, sizeof(ts), &t), 0);

@@ -477,6 +477,74 @@ test_big(void)
 	kp_audit_fields_free(&f);
 }
 
+/*
+ * The journal entry (journal.c): the fields in the native protocol's two
+ * forms, a value with a newline length-prefixed, absent values left out.
+ */
+static void
+test_journal(void)
+{
+	struct kp_audit a = base();
+	struct kp_buf b;
+	static const char nl[] = "KEYAUTH_ACCOUNT\n\x05\0\0\0\0\0\0\0a\nb=c\n";
+	char big[KP_AUDIT_VALUE_MAX + 10];
+
+	kp_buf_init(&b, 64 * 1024);
+	CHECK_INT(kp_journal_fields(
+	              &a, 5, "keyauth-authorized-keys", "event=lookup ...", &b),
+	    0);
+	CHECK_INT(kp_buf_putc(&b, '\0'), 0);
+	CHECK_STR(b.s,
+	    "MESSAGE=event=lookup ...\nPRIORITY=5\nSYSLOG_FACILITY=10\n"
+	    "SYSLOG_IDENTIFIER=keyauth-authorized-keys\n"
+	    "KEYAUTH_EVENT=lookup\nKEYAUTH_DECISION=allow\n"
+	    "KEYAUTH_REASON=allowed\nKEYAUTH_ACCOUNT=alice\n"
+	    "KEYAUTH_KEY_ID=alice-laptop\nKEYAUTH_OWNER=alice@example.com\n"
+	    "KEYAUTH_FP=" FP "\nKEYAUTH_HOST=web-01\n"
+	    "KEYAUTH_POLICY_SERIAL=7\n"
+	    "KEYAUTH_POLICY_SHA256=0123456789abcdef\n");
+	kp_buf_free(&b);
+
+	/* A newline cannot start a field of its own. */
+	a = base();
+	a.account = "a\nb=c";
+	a.key_id = a.owner = a.fp = a.host = NULL;
+	a.policy_serial = 0;
+	a.policy_sha256 = NULL;
+	a.verdict = KP_VERDICT_DENY;
+	a.reason = KP_POLICY_UNAVAILABLE;
+	a.error = "bad";
+	kp_buf_init(&b, 64 * 1024);
+	CHECK_INT(kp_journal_fields(&a, 3, "x", "m", &b), 0);
+	CHECK(memmem(b.s, b.len, nl, sizeof(nl) - 1) != NULL);
+	CHECK(memmem(b.s, b.len, "KEYAUTH_KEY_ID", 14) == NULL);
+	CHECK(memmem(b.s, b.len, "KEYAUTH_POLICY_SERIAL", 21) == NULL);
+	CHECK(memmem(b.s, b.len, "KEYAUTH_ERROR=bad\n", 18) != NULL);
+	CHECK(memmem(b.s, b.len, "PRIORITY=3\n", 11) != NULL);
+	kp_buf_free(&b);
+
+	/* Cut as in the message. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	a = base();
+	a.owner = big;
+	kp_buf_init(&b, 64 * 1024);
+	CHECK_INT(kp_journal_fields(&a, 5, "x", "m", &b), 0);
+	CHECK(memmem(b.s, b.len, "xxx...\nKEYAUTH_FP", 17) != NULL);
+	kp_buf_free(&b);
+
+	/* Bad arguments; an entry too big for the buffer. */
+	kp_buf_init(&b, 64);
+	CHECK_INT(kp_journal_fields(&a, 8, "x", "m", &b), KP_ERR_ARG);
+	CHECK_INT(kp_journal_fields(NULL, 5, "x", "m", &b), KP_ERR_ARG);
+	CHECK(kp_journal_fields(&a, 5, "x", "m", &b) != 0);
+	kp_buf_free(&b);
+	/* No journald: not found, never an error the caller must log. */
+	CHECK_INT(kp_journal_send("/nonexistent/socket", "M=x\n", 4),
+	    KP_ERR_NOTFOUND);
+	CHECK_INT(kp_journal_send(NULL, NULL, 0), KP_ERR_ARG);
+}
+
 int
 main(void)
 {
@@ -487,5 +555,6 @@ main(void)
 	test_parse_strict();
 	test_forgery();
 	test_big();
+	test_journal();
 	return t_done();
 }

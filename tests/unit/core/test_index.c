@@ -466,9 +466,9 @@ test_empty(void)
 	CHECK_INT(l.n, 0);
 	CHECK_INT(ak(ix, "alice", ALICE_FP, 100, &l), 0);
 	CHECK_INT(l.n, 0);
-	/* installed 0644, no temp file left behind */
+	/* installed 0640 (docs/security.md), no temp file left behind */
 	CHECK_INT(stat(tpath("empty.cdb"), &st), 0);
-	CHECK_INT(st.st_mode & 07777, 0644);
+	CHECK_INT(st.st_mode & 07777, 0640);
 	CHECK_INT(count_temps(tmpdir), 0);
 	/* bad arguments */
 	CHECK_INT(
