@@ -11,13 +11,15 @@ command -v script >/dev/null 2>&1 || t_skip "no script(1) (Debian: bsdutils)"
 setup
 VERSION=$("$KEYAUTHCTL" --version | sed 's/.* //')
 
-# ontty NAME WANT_RC ARGS...: the helper with a terminal as stderr (into
-# $T/tty, carriage returns removed), stdout into $T/out.
+# ontty NAME WANT_RC ARGS...: the helper (run through $AS when set) with a
+# terminal as stderr (into $T/tty, carriage returns removed), stdout into
+# $T/out.
+AS=
 ontty() {
 	local name=$1 want=$2
 	shift 2
 	rm -f "$T/out"
-	script -qec "$(printf '%s ' "$HELPER" "$@") >'$T/out' </dev/null" /dev/null >"$T/tty.raw" 2>&1
+	script -qec "$AS $(printf '%s ' "$HELPER" "$@") >'$T/out' </dev/null" /dev/null >"$T/tty.raw" 2>&1
 	rc=$?
 	tr -d '\r' <"$T/tty.raw" >"$T/tty"
 	expect_rc "$name" "$rc" "$want"
@@ -37,6 +39,17 @@ ontty "-V on a terminal" 0 -V
 expect_eq "-V: the version" "$(cat "$T/out")" "keyauth-authorized-keys (keyauth) $VERSION"
 ontty "--version on a terminal" 0 --version
 expect_eq "--version: the version" "$(cat "$T/out")" "keyauth-authorized-keys (keyauth) $VERSION"
+
+if command -v setpriv >/dev/null 2>&1; then
+	# a person who may not run it (docs/security.md) may still ask
+	AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	ontty "--help by another user" 0 --help
+	grep -q '^usage: keyauth-authorized-keys' "$T/out" && pass "--help by another user: usage" ||
+	    fail "--help by another user: no usage"
+	ontty "a lookup by another user" 1 alice
+	expect_contains "a lookup by another user: refused, on stderr" "$(cat "$T/tty")" "only root and"
+	AS=
+fi
 
 ontty "an error on a terminal" 1 -H web-01 -i "$T/nonexistent.cdb" -s "$SPOOL" alice
 expect_eq "an error: nothing on stdout" "$(cat "$T/out")" ""
