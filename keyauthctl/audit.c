@@ -70,6 +70,64 @@ read_journalctl(struct kp_auditlog *a, const struct kp_journal_trust *t)
  * journald says keyauth's programs wrote count. Exit 0, or 1 when a
  * revoked key was tried (the alert), 3 when a file cannot be read.
  */
+/*
+ * audit --hosts: the install records of many hosts (kp_hostlog). Exit 0,
+ * or 1 when a host lags behind the newest serial (the alert), 3 when a
+ * file cannot be read.
+ */
+static int
+audit_hosts(struct ctl *c, enum kp_format fmt)
+{
+	struct kp_hostlog *h = NULL;
+	struct kp_hostlog_counts cnt;
+	char *out = NULL;
+	FILE *f;
+	int i, r, rc = CTL_SYSERR;
+
+	if (c->policy_file != NULL) {
+		ctl_usage_err("audit: --hosts reads install records only; "
+		              "--policy-file does not apply");
+		return CTL_USAGE;
+	}
+	if ((r = kp_hostlog_new(&h)) != 0) {
+		ctl_err("audit: %s", kp_strerror(r));
+		return CTL_SYSERR;
+	}
+	for (i = 0; i < (c->nargs > 0 ? c->nargs : 1); i++) {
+		const char *name = c->nargs > 0 ? c->args[i] : "-";
+
+		if (strcmp(name, "-") == 0)
+			f = stdin;
+		else if ((f = fopen(name, "re")) == NULL) {
+			ctl_err("audit: %s: %s", name, strerror(errno));
+			goto out;
+		}
+		r = kp_hostlog_read(h, f);
+		if (f != stdin)
+			fclose(f);
+		if (r != 0) {
+			ctl_err("audit: %s: %s", name,
+			    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
+			goto out;
+		}
+	}
+	if ((r = kp_hostlog_format(h, fmt, &out)) != 0) {
+		ctl_err("audit: %s", kp_strerror(r));
+		goto out;
+	}
+	fputs(out, stdout);
+	kp_hostlog_counts(h, &cnt);
+	if (cnt.malformed > 0)
+		ctl_err("audit: %llu malformed install %s skipped",
+		    (unsigned long long)cnt.malformed,
+		    ctl_plural(cnt.malformed, "record", "records"));
+	rc = cnt.lagging > 0 ? CTL_REFUSED : CTL_OK;
+out:
+	free(out);
+	kp_hostlog_free(h);
+	return rc;
+}
+
 int
 cmd_audit(struct ctl *c)
 {
@@ -90,6 +148,8 @@ cmd_audit(struct ctl *c)
 		    "audit: --format %s: expected text or json", c->format);
 		return CTL_USAGE;
 	}
+	if (c->hosts)
+		return audit_hosts(c, fmt);
 	if (c->policy_file != NULL &&
 	    kp_policy_load(c->policy_file, 0, &p, &d) != 0) {
 		ctl_print_diag(stderr, &d, c->policy_file, "error", NULL);

@@ -28,6 +28,24 @@ load(const char *path, struct kp_policy **p)
 	return CTL_OK;
 }
 
+/*
+ * The serial sanity rule (kp_serial_sane): a warning on stderr, so the
+ * report on stdout (text or JSON) stays what it is; check --strict is
+ * what refuses such a policy.
+ */
+static void
+warn_serial(const struct kp_policy *old, const struct kp_policy *new)
+{
+	if (kp_serial_sane(new->serial))
+		return;
+	ctl_err("warning: [serial-too-large] serial %llu -> %llu: above %llu, "
+	        "a serial every host would be stuck behind (only higher "
+	        "serials install after it, and none above "
+	        "9223372036854775807 exists); see docs/fleet.md",
+	    (unsigned long long)old->serial, (unsigned long long)new->serial,
+	    (unsigned long long)KP_SERIAL_SANE_MAX);
+}
+
 int
 cmd_diff(struct ctl *c)
 {
@@ -53,6 +71,7 @@ cmd_diff(struct ctl *c)
 		goto out;
 	}
 	fputs(out, stdout);
+	warn_serial(old, new);
 	rc = kp_diff_access_changed(d) ? CTL_REFUSED : CTL_OK;
 out:
 	free(out);

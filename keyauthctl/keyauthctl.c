@@ -23,7 +23,10 @@
 #define OPT_IMPORT 0x80
 #define OPT_DOCTOR 0x100
 #define OPT_EDIT 0x200
-#define OPT_SETUP 0x400
+#define OPT_INSTALL 0x400
+#define OPT_SIGN 0x800
+#define OPT_FETCH 0x1000
+#define OPT_SETUP 0x2000
 #define MANY_ARGS 0x7fffffff
 
 struct cmd {
@@ -35,7 +38,7 @@ struct cmd {
 
 static const struct cmd cmds[] = {
     {"check", cmd_check, OPT_CHECK, 0, 1},
-    {"install", cmd_install, 0, 0, 1},
+    {"install", cmd_install, OPT_INSTALL, 0, 1},
     {"explain", cmd_explain, OPT_EXPLAIN, 2, 2},
     {"status", cmd_status, OPT_STATUS, 0, 0},
     {"report", cmd_report, OPT_REPORT, 0, 0},
@@ -44,6 +47,8 @@ static const struct cmd cmds[] = {
     {"import", cmd_import, OPT_IMPORT, 1, MANY_ARGS},
     {"doctor", cmd_doctor, OPT_DOCTOR, 0, 0},
     {"edit", cmd_edit, OPT_EDIT, 0, 0},
+    {"sign", cmd_sign, OPT_SIGN, 1, 1},
+    {"fetch", cmd_fetch, OPT_FETCH, 0, 1},
     {"setup", cmd_setup, OPT_SETUP, 0, 0},
 };
 
@@ -70,6 +75,11 @@ enum optid {
 	O_HAVE_CONSOLE,
 	O_HELPER_USER,
 	O_JOURNAL,
+	O_CONFIG,
+	O_ALLOW_REMOVAL,
+	O_KEY,
+	O_IDENTITY,
+	O_HOSTS,
 	O_COUNT
 };
 
@@ -103,6 +113,13 @@ static const struct opt opts[] = {
     {"--have-console", O_HAVE_CONSOLE, 0, OPT_SETUP},
     {"--helper-user", O_HELPER_USER, 1, OPT_GLOBAL},
     {"--journal", O_JOURNAL, 0, OPT_AUDIT},
+    {"--config", O_CONFIG, 1, OPT_GLOBAL},
+    {"--allow-removal", O_ALLOW_REMOVAL, 0, OPT_INSTALL | OPT_FETCH},
+    {"--key", O_KEY, 1, OPT_SIGN},
+    {"-k", O_KEY, 1, OPT_SIGN},
+    {"--identity", O_IDENTITY, 1, OPT_SIGN},
+    {"-I", O_IDENTITY, 1, OPT_SIGN},
+    {"--hosts", O_HOSTS, 0, OPT_AUDIT},
 };
 
 /*
@@ -121,8 +138,20 @@ struct cmd_help {
 static const struct cmd_help helps[] = {
     {"check", "[--strict] [POLICY]", "validate and lint a policy file",
         "  --strict              warnings are errors too (for CI)\n"},
-    {"install", "[POLICY]", "validate, compile and install a policy (as root)",
-        ""},
+    {"install", "[--allow-removal] [POLICY]",
+        "verify, compile and install a policy (as root)",
+        "  --allow-removal       install although access is removed that "
+        "keyauth.conf\n"
+        "                        says must not go without it\n"},
+    {"sign", "POLICY -k KEY [-I IDENTITY]",
+        "sign a policy (POLICY.sig, POLICY.IDENTITY.sig)",
+        "  --key, -k KEY         the private key to sign with\n"
+        "  --identity, -I ID     the signer's identity (names the .sig "
+        "file)\n"},
+    {"fetch", "[--allow-removal] [URL]",
+        "download the policy and its signatures, then install it "
+        "(keyauth.conf source)",
+        "  --allow-removal       as for install\n"},
     {"explain",
         "ACCOUNT KEYFILE|FINGERPRINT [--from IP] [--at TIME] "
         "[--policy-file FILE]",
@@ -146,13 +175,16 @@ static const struct cmd_help helps[] = {
     {"diff", "OLD NEW [--format text|json]",
         "what a policy change does to access (exit 1 when it changes)",
         "  --format FMT          text (default) or json\n"},
-    {"audit", "[--journal] [FILE...] [--format text|json] [--policy-file FILE]",
+    {"audit",
+        "[--journal] [FILE...] [--format text|json] [--policy-file FILE] "
+        "[--hosts]",
         "summarise audit records (stdin without FILE)",
         "  --journal             the input is journalctl -o json: only "
         "keyauth's own\n"
         "                        records are trusted\n"
         "  --format FMT          text (default) or json\n"
-        "  --policy-file FILE    name the keys never used\n"},
+        "  --policy-file FILE    name the keys never used\n"
+        "  --hosts               the serial each host enforces\n"},
     {"import", "[--owner-from-comment] [--account NAME] FILE|DIR...",
         "authorized_keys files to policy YAML",
         "  --owner-from-comment  take each key's owner from its comment\n"
@@ -206,10 +238,11 @@ usage_globals(FILE *f)
 	    "  --helper-user NAME  the AuthorizedKeysCommandUser: its group "
 	    "reads the\n"
 	    "                  index, its records are trusted (default %s)\n"
+	    "  --config PATH   keyauth.conf (default %s)\n"
 	    "  -h, --help      this text (after a command: that command's)\n"
 	    "  -V, --version   the version\n",
 	    KP_DEFAULT_POLICY, KP_DEFAULT_INDEX, KP_DEFAULT_KRL,
-	    KP_DEFAULT_STATE, KP_KEYAUTH_USER);
+	    KP_DEFAULT_STATE, KP_KEYAUTH_USER, KP_DEFAULT_CONF);
 }
 
 /*
@@ -602,7 +635,7 @@ main(int argc, char **argv)
 {
 	const char *vals[O_COUNT] = {NULL};
 	const struct cmd *cmd = NULL;
-	char *paths[4] = {NULL, NULL, NULL, NULL};
+	char *paths[4] = {NULL, NULL, NULL, NULL}, *config = NULL;
 	const char *defaults[4] = {KP_DEFAULT_POLICY, KP_DEFAULT_INDEX,
 	    KP_DEFAULT_KRL, KP_DEFAULT_STATE};
 	struct ctl c;
@@ -641,6 +674,15 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if ((config = ctl_abspath(
+	         vals[O_CONFIG] != NULL ? vals[O_CONFIG] : KP_DEFAULT_CONF)) ==
+	    NULL) {
+		ctl_err("cannot make an absolute path of the configuration: %s",
+		    strerror(errno));
+		rc = CTL_SYSERR;
+		goto out;
+	}
+	c.config = config;
 	c.policy = paths[0];
 	c.index = paths[1];
 	c.krl = paths[2];
@@ -678,6 +720,10 @@ main(int argc, char **argv)
 	c.revert = vals[O_REVERT] != NULL;
 	c.sshd_config_dir = vals[O_SSHD_CONFIG_DIR];
 	c.have_console = vals[O_HAVE_CONSOLE] != NULL;
+	c.allow_removal = vals[O_ALLOW_REMOVAL] != NULL;
+	c.key = vals[O_KEY];
+	c.identity = vals[O_IDENTITY];
+	c.hosts = vals[O_HOSTS] != NULL;
 	/* The login path's clock: never decide with a bogus "now". */
 	if (kp_now(&c.now) != 0) {
 		ctl_err("cannot read the clock");
@@ -692,6 +738,7 @@ main(int argc, char **argv)
 out:
 	for (i = 0; i < 4; i++)
 		free(paths[i]);
+	free(config);
 	free(c.args);
 	return rc;
 }

@@ -25,6 +25,7 @@ struct ctl {
 	const char *state;
 	const char *host; /* --host, or NULL */
 	const char *helper_user; /* --helper-user, or the configured one */
+	const char *config; /* --config: keyauth.conf, absolute */
 	/* Subcommand options. */
 	int strict; /* check --strict */
 	const char *from; /* explain --from */
@@ -42,6 +43,10 @@ struct ctl {
 	const char *sshd_config_dir; /* setup --sshd-config-dir */
 	int have_console; /* setup --have-console */
 	int journal; /* audit --journal */
+	int allow_removal; /* install/fetch --allow-removal */
+	const char *key; /* sign -k */
+	const char *identity; /* sign -I */
+	int hosts; /* audit --hosts */
 	const char **args; /* argc entries: audit and import take many */
 	int nargs;
 	int64_t now;
@@ -58,6 +63,25 @@ int cmd_import(struct ctl *c);
 int cmd_doctor(struct ctl *c);
 int cmd_edit(struct ctl *c);
 int cmd_setup(struct ctl *c);
+int cmd_sign(struct ctl *c);
+int cmd_fetch(struct ctl *c);
+
+struct kp_install_result;
+struct kp_conf;
+/*
+ * Load --config (keyauth.conf); on error print why, log nothing, and
+ * return non-zero (the caller's exit code is CTL_SYSERR).
+ */
+int ctl_conf(struct ctl *c, struct kp_conf *conf, const char *cmd);
+/* Log res's event=install record to syslog authpriv. */
+void ctl_log_install(
+    const struct kp_install_result *res, const char *host, const char *error);
+/*
+ * Install path with conf, print what happened, log the record; returns
+ * the exit code (install and fetch share it).
+ */
+int ctl_install_file(struct ctl *c, const char *path,
+    const struct kp_conf *conf, const char *cmd);
 
 /* Helpers in keyauthctl.c. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

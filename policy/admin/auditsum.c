@@ -319,6 +319,60 @@ helper:
 	return 1;
 }
 
+/*
+ * keyauthctl's own records (event=install): bare, or behind a syslog
+ * header whose tag is keyauthctl or keyauthctl[PID]. The login summary
+ * skips them; keyauthctl audit --hosts (hosts.c) reads them.
+ */
+int
+kp_auditlog_locate_install(const char *line, size_t len, size_t *off, char *ts,
+    size_t tslen, int64_t *t)
+{
+	const char *tag, *sp, *end = line + len;
+	size_t n, tl;
+
+	*off = 0;
+	*t = INT64_MIN;
+	if (ts != NULL && tslen > 0)
+		ts[0] = '\0';
+	if (len >= 14 && memcmp(line, "event=install ", 14) == 0)
+		return 1;
+	if (bsd_stamp(line, len)) {
+		if (ts != NULL && tslen > 15) {
+			memcpy(ts, line, 15);
+			ts[15] = '\0';
+		}
+		tag = line + 16;
+	} else {
+		for (n = 0; n < len && line[n] != ' '; n++)
+			;
+		if (n == len || !iso_stamp(line, n, t))
+			return 0;
+		if (ts != NULL)
+			kp_time_format(*t, ts, tslen);
+		tag = line + n + 1;
+	}
+	if ((sp = memchr(tag, ' ', (size_t)(end - tag))) == NULL || sp == tag)
+		return 0;
+	tag = sp + 1;
+	if ((sp = memchr(tag, ' ', (size_t)(end - tag))) == NULL ||
+	    sp - tag < 2 || sp[-1] != ':')
+		return 0;
+	tl = (size_t)(sp - tag) - 1;
+	if (tl < 10 || memcmp(tag, "keyauthctl", 10) != 0)
+		return 0;
+	if (tl > 10) {
+		if (tag[10] != '[' || tag[tl - 1] != ']' || tl < 13)
+			return 0;
+		for (n = 11; n < tl - 1; n++)
+			if (!is_digit(tag[n]))
+				return 0;
+	}
+	*off = (size_t)(sp + 1 - line);
+	return (size_t)(end - line) - *off >= 14 &&
+	    memcmp(line + *off, "event=install ", 14) == 0;
+}
+
 /* ------------------------------------------------------------ counting */
 
 static struct keystat *
@@ -522,6 +576,12 @@ kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len)
 		len--;
 	if (len == 0 || memmem(line, len, "event=", 6) == NULL) {
 		a->c.other++;
+		return 0;
+	}
+	if (len <= KP_AUDITLOG_LINE_MAX && memchr(line, '\0', len) == NULL &&
+	    kp_auditlog_locate_install(
+	        line, len, &off, w.text, sizeof(w.text), &w.t)) {
+		a->c.other++; /* an install, for audit --hosts */
 		return 0;
 	}
 	if (len > KP_AUDITLOG_LINE_MAX || memchr(line, '\0', len) != NULL ||

@@ -207,6 +207,13 @@ int kp_auditlog_skip(struct kp_auditlog *a, enum kp_auditlog_skip why);
 #define KP_AUDITLOG_INPUT_JOURNAL 0x02 /* judged by journald's fields */
 void kp_auditlog_input(struct kp_auditlog *a, unsigned input);
 
+/*
+ * As kp_auditlog_locate, for keyauthctl's event=install records: bare, or behind a
+ * syslog header with the tag keyauthctl[PID]. 1 and *off, else 0.
+ */
+int kp_auditlog_locate_install(const char *line, size_t len, size_t *off,
+    char *ts, size_t tslen, int64_t *t);
+
 /* Account for one line (without its newline); len bytes, may hold NUL. */
 int kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len);
 /* Every line of f (read with a bounded line length). */
@@ -247,6 +254,37 @@ int kp_auditlog_add_journal(struct kp_auditlog *a, const char *json, size_t len,
 /* Every entry of f, one per line (bounded line length). */
 int kp_auditlog_read_journal(
     struct kp_auditlog *a, FILE *f, const struct kp_journal_trust *t);
+
+/* ---------------------------------------------- fleet: audit --hosts */
+
+/*
+ * The event=install records of many hosts (keyauthctl audit --hosts,
+ * docs/fleet.md): per host the serial it enforces, since when, its last
+ * install; the hosts behind the newest serial installed anywhere; every
+ * refused or failed install and why.
+ */
+struct kp_hostlog;
+
+int kp_hostlog_new(struct kp_hostlog **out);
+void kp_hostlog_free(struct kp_hostlog *h);
+int kp_hostlog_add_line(struct kp_hostlog *h, const char *line, size_t len);
+int kp_hostlog_read(struct kp_hostlog *h, FILE *f);
+/* Text or JSON (KP_ERR_ARG for CSV). */
+int kp_hostlog_format(
+    const struct kp_hostlog *h, enum kp_format fmt, char **out);
+
+struct kp_hostlog_counts {
+	uint64_t lines;
+	uint64_t records; /* event=install records */
+	uint64_t malformed;
+	uint64_t other;
+	uint64_t refused; /* refused or failed attempts */
+	uint64_t hosts;
+	uint64_t lagging; /* hosts behind newest */
+	uint64_t newest; /* highest serial any host installed */
+};
+void kp_hostlog_counts(
+    const struct kp_hostlog *h, struct kp_hostlog_counts *out);
 
 /* ------------------------------------------------------------- import */
 

@@ -49,8 +49,38 @@ const char *const kp_audit_field_names[KP_AUDIT_NFIELDS] = {
     "policy_sha256",
 };
 
-static const char *const event_names[] = {"lookup", "account", "session"};
-static const char *const verdict_names[] = {"allow", "deny", "would_deny"};
+static const char *const event_names[] = {
+    "lookup", "account", "session", "install"};
+static const char *const verdict_names[] = {"allow", "deny", "would_deny",
+    "installed", "unchanged", "refused", "failed"};
+/* The decisions of a login record, then those of an install record. */
+#define VERDICT_LOGIN_N 3
+
+static const char *const install_reason_names[KP_IR_COUNT] = {
+    [KP_IR_OK] = "ok",
+    [KP_IR_INVALID] = "invalid_policy",
+    [KP_IR_UNSAFE] = "unsafe_file",
+    [KP_IR_CONFIG] = "bad_config",
+    [KP_IR_UNSIGNED] = "unsigned",
+    [KP_IR_BAD_SIGNATURE] = "bad_signature",
+    [KP_IR_UNKNOWN_SIGNER] = "unknown_signer",
+    [KP_IR_REVOKED_SIGNER] = "revoked_signer",
+    [KP_IR_UNDER_SIGNED] = "under_signed",
+    [KP_IR_VALIDITY] = "validity",
+    [KP_IR_STALE] = "stale",
+    [KP_IR_ROLLBACK] = "rollback",
+    [KP_IR_CONFLICT] = "conflict",
+    [KP_IR_MASS_REMOVAL] = "mass_removal",
+    [KP_IR_ERROR] = "error",
+};
+
+const char *
+kp_install_reason_str(enum kp_install_reason r)
+{
+	if ((unsigned)r >= KP_IR_COUNT)
+		return NULL;
+	return install_reason_names[r];
+}
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -153,6 +183,41 @@ put_field(struct kp_buf *w, int first, const char *name, const char *value)
 	put_value(w, value, n);
 }
 
+/*
+ * The reason= word: a decision's for a login record, an install's for an
+ * install record, and each decision word only with its own event.
+ */
+static const char *
+record_reason(const struct kp_audit *a)
+{
+	int install = a->event == KP_EVENT_INSTALL;
+
+	if (install != ((unsigned)a->verdict >= VERDICT_LOGIN_N))
+		return NULL;
+	if (install)
+		return kp_install_reason_str(a->install_reason);
+	if ((unsigned)a->reason >= KP_REASON_COUNT)
+		return NULL;
+	return kp_reason_str(a->reason);
+}
+
+/* An install record's own fields, after the common ones. */
+static void
+put_install_fields(struct kp_buf *w, const struct kp_audit *a)
+{
+	char serial[24];
+
+	put_field(w, 0, "signers",
+	    a->signers != NULL && a->signers[0] != '\0' ? a->signers : NULL);
+	if (a->previous_serial == 0)
+		put_field(w, 0, "previous_serial", NULL);
+	else {
+		snprintf(serial, sizeof(serial), "%llu",
+		    (unsigned long long)a->previous_serial);
+		put_field(w, 0, "previous_serial", serial);
+	}
+}
+
 int
 kp_audit_format(const struct kp_audit *a, char *buf, size_t len)
 {
@@ -166,8 +231,7 @@ kp_audit_format(const struct kp_audit *a, char *buf, size_t len)
 	kp_buf_init_fixed(&w, buf, len);
 	if (a == NULL || (unsigned)a->event >= NELEM(event_names) ||
 	    (unsigned)a->verdict >= NELEM(verdict_names) ||
-	    (unsigned)a->reason >= KP_REASON_COUNT ||
-	    (reason = kp_reason_str(a->reason)) == NULL)
+	    (reason = record_reason(a)) == NULL)
 		return KP_ERR_ARG;
 
 	put_field(&w, 1, "event", event_names[a->event]);
@@ -197,6 +261,8 @@ kp_audit_format(const struct kp_audit *a, char *buf, size_t len)
 	}
 	if (a->error != NULL)
 		put_field(&w, 0, "error", a->error);
+	if (a->event == KP_EVENT_INSTALL)
+		put_install_fields(&w, a);
 	return w.err != 0 ? KP_ERR_TOOBIG : 0;
 }
 
@@ -210,6 +276,8 @@ kp_audit_fields_free(struct kp_audit_fields *f)
 	for (i = 0; i < KP_AUDIT_NFIELDS; i++)
 		free(f->value[i]);
 	free(f->error);
+	free(f->signers);
+	free(f->previous_serial);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -334,17 +402,32 @@ serial_valid(const char *v)
 	return errno == 0 && *end == '\0';
 }
 
-/* The fields whose values are words, not free text: bare and present. */
 static int
-field_valid(int i, const char *v, int absent)
+install_reason_known(const char *v)
+{
+	return one_of(v, install_reason_names, NELEM(install_reason_names));
+}
+
+/*
+ * The fields whose values are words, not free text: bare and present.
+ * install: the record is an install record (decided by its event, which
+ * comes first), whose decision and reason words are install's own.
+ */
+static int
+field_valid(int i, const char *v, int absent, int install)
 {
 	switch (i) {
 	case F_EVENT:
 		return !absent && one_of(v, event_names, NELEM(event_names));
 	case F_DECISION:
-		return !absent &&
-		    one_of(v, verdict_names, NELEM(verdict_names));
+		if (install)
+			return !absent &&
+			    one_of(v, verdict_names + VERDICT_LOGIN_N,
+			        NELEM(verdict_names) - VERDICT_LOGIN_N);
+		return !absent && one_of(v, verdict_names, VERDICT_LOGIN_N);
 	case F_REASON:
+		if (install)
+			return !absent && install_reason_known(v);
 		return !absent && reason_known(v);
 	case F_SERIAL:
 		return absent || serial_valid(v);
@@ -361,6 +444,30 @@ parse_name(const char **sp, const char *name)
 	if (strncmp(*sp, name, n) != 0 || (*sp)[n] != '=')
 		return KP_ERR_INVALID;
 	*sp += n + 1;
+	return 0;
+}
+
+/* " signers=... previous_serial=..." at *sp: both, in this order. */
+static int
+parse_install_fields(const char **sp, struct kp_audit_fields *f)
+{
+	uint8_t absent;
+	int r;
+
+	if (**sp != ' ')
+		return KP_ERR_INVALID;
+	(*sp)++;
+	if ((r = parse_name(sp, "signers")) != 0 ||
+	    (r = parse_value(sp, &f->signers, &absent)) != 0)
+		return r;
+	if (**sp != ' ')
+		return KP_ERR_INVALID;
+	(*sp)++;
+	if ((r = parse_name(sp, "previous_serial")) != 0 ||
+	    (r = parse_value(sp, &f->previous_serial, &absent)) != 0)
+		return r;
+	if (!absent && !serial_valid(f->previous_serial))
+		return KP_ERR_INVALID;
 	return 0;
 }
 
@@ -387,12 +494,14 @@ kp_audit_parse(const char *line, struct kp_audit_fields *out)
 		if ((r = parse_name(&s, kp_audit_field_names[i])) != 0 ||
 		    (r = parse_value(&s, &f.value[i], &f.absent[i])) != 0)
 			goto out;
-		if (!field_valid(i, f.value[i], f.absent[i])) {
+		if (!field_valid(i, f.value[i], f.absent[i],
+		        i > F_EVENT &&
+		            strcmp(f.value[F_EVENT], "install") == 0)) {
 			r = KP_ERR_INVALID;
 			goto out;
 		}
 	}
-	if (*s == ' ') {
+	if (strncmp(s, " error=", 7) == 0) {
 		s++;
 		if ((r = parse_name(&s, "error")) != 0 ||
 		    (r = parse_value(&s, &f.error, &absent)) != 0)
@@ -403,6 +512,9 @@ kp_audit_parse(const char *line, struct kp_audit_fields *out)
 			goto out;
 		}
 	}
+	if (strcmp(f.value[F_EVENT], "install") == 0 &&
+	    (r = parse_install_fields(&s, &f)) != 0)
+		goto out;
 	if (*s != '\0') {
 		r = KP_ERR_INVALID;
 		goto out;

@@ -203,8 +203,15 @@ int
 kp_audit_priority(const struct kp_audit *a)
 {
 	/* Someone must fix something: a broken or stale policy, an error. */
-	if (a == NULL || a->error != NULL ||
-	    a->reason == KP_POLICY_UNAVAILABLE || a->reason == KP_POLICY_STALE)
+	if (a == NULL || a->error != NULL)
+		return LOG_ERR;
+	/* An install that did not happen leaves a host behind the fleet. */
+	if (a->event == KP_EVENT_INSTALL)
+		return a->verdict == KP_VERDICT_REFUSED ||
+		        a->verdict == KP_VERDICT_FAILED
+		    ? LOG_ERR
+		    : LOG_NOTICE;
+	if (a->reason == KP_POLICY_UNAVAILABLE || a->reason == KP_POLICY_STALE)
 		return LOG_ERR;
 	return LOG_NOTICE;
 }

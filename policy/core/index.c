@@ -800,3 +800,100 @@ kp_index_authorized_keys(struct kp_index *ix, const char *account,
 	}
 	return 0;
 }
+
+/* ------------------------------------------------------------ iteration */
+
+/* One key's records through cb (kp_index_foreach). */
+static int
+foreach_key(struct kp_index *ix, const char *fp, kp_index_grant_cb cb,
+    void *arg, uint64_t *granted)
+{
+	struct kp_index_grant g;
+	const struct ixrec *rec;
+	struct ixkey k;
+	size_t i;
+	int r, any = 0;
+
+	if ((r = load_key(ix, fp, &k)) != 0)
+		return r;
+	if (!k.found) {
+		r = KP_ERR_CORRUPT; /* the walk found its header */
+		goto out;
+	}
+	memset(&g, 0, sizeof(g));
+	g.fp = fp;
+	g.owner = k.owner;
+	g.revoked = key_revoked(&k);
+	g.not_before = KP_TIME_NONE_BEFORE;
+	g.expires = KP_TIME_NONE_AFTER;
+	if (k.nrecs == 0) {
+		r = cb(arg, &g);
+		goto out;
+	}
+	for (i = 0; i < k.nrecs; i++) {
+		rec = &k.recs[i];
+		g.id = rec->id;
+		g.host_marker = rec->marker;
+		g.type = rec->type;
+		g.b64 = rec->b64;
+		g.accounts = rec->accounts;
+		g.naccounts = rec->naccounts;
+		g.sources = rec->sources;
+		g.nsources = rec->nsources;
+		g.options = rec->options;
+		g.noptions = rec->noptions;
+		g.command = rec->command;
+		g.not_before = rec->not_before;
+		g.expires = rec->expires;
+		if (!rec->marker)
+			any = 1;
+		if ((r = cb(arg, &g)) != 0)
+			goto out;
+	}
+	*granted += any;
+	r = 0;
+out:
+	ixkey_free(&k);
+	return r;
+}
+
+int
+kp_index_foreach(struct kp_index *ix, kp_index_grant_cb cb, void *arg)
+{
+	const uint8_t *key;
+	char fp[KP_FP_LEN];
+	unsigned pos, klen;
+	uint64_t nkeys = 0;
+	int r;
+
+	if (ix == NULL || cb == NULL)
+		return KP_ERR_ARG;
+	cdb_seqinit(&pos, &ix->cdb);
+	/* Every key header is 'F' fp be16(0); grants follow as be16(1..n). */
+	while ((r = cdb_seqnext(&pos, &ix->cdb)) > 0) {
+		klen = cdb_keylen(&ix->cdb);
+		if (klen == 0 || klen > KPI_MAX_VALUE ||
+		    (key = cdb_get(&ix->cdb, klen, cdb_keypos(&ix->cdb))) ==
+		        NULL)
+			return KP_ERR_CORRUPT;
+		if (key[0] != KPI_NS_FP)
+			continue;
+		if (klen != KPI_FP_KEY_LEN)
+			return KP_ERR_CORRUPT;
+		if (kp_peek_u16(key + 1 + KPI_FP_STRLEN) != 0)
+			continue;
+		memcpy(fp, key + 1, KPI_FP_STRLEN);
+		fp[KPI_FP_STRLEN] = '\0';
+		if (!kp_fingerprint_valid(fp))
+			return KP_ERR_CORRUPT;
+		if ((r = foreach_key(ix, fp, cb, arg, &nkeys)) != 0)
+			return r;
+	}
+	if (r < 0)
+		return KP_ERR_CORRUPT;
+	/*
+	 * The meta record counts the keys with a grant here: a walk that saw
+	 * another number is damage.
+	 */
+	return nkeys == ix->meta.nkeys ? 0 : KP_ERR_CORRUPT;
+}

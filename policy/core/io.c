@@ -243,6 +243,13 @@ int
 kp_run(const char *path, char *const argv[], char *const envp[], unsigned flags,
     struct kp_buf *out, int *truncated, int *status)
 {
+	return kp_run_fd(path, argv, envp, -1, flags, out, truncated, status);
+}
+
+int
+kp_run_fd(const char *path, char *const argv[], char *const envp[], int in_fd,
+    unsigned flags, struct kp_buf *out, int *truncated, int *status)
+{
 	int pfd[2] = {-1, -1}, devnull = -1, r = KP_ERR_IO, capture;
 	char chunk[4096];
 	size_t room;
@@ -266,7 +273,8 @@ kp_run(const char *path, char *const argv[], char *const envp[], unsigned flags,
 		goto out;
 	if (pid == 0) {
 		/* dup2 clears close-on-exec on the copies only. */
-		if ((devnull != -1 && dup2(devnull, 0) == -1) ||
+		if ((in_fd >= 0 && dup2(in_fd, 0) == -1) ||
+		    (in_fd < 0 && devnull != -1 && dup2(devnull, 0) == -1) ||
 		    ((flags & KP_RUN_OUT) != 0 && dup2(pfd[1], 1) == -1) ||
 		    ((flags & KP_RUN_ERR) != 0 && dup2(pfd[1], 2) == -1))
 			_exit(127);

@@ -379,10 +379,82 @@ typedef int (*kp_line_cb)(void *arg, const char *line, const char *fp,
 int kp_index_authorized_keys(struct kp_index *ix, const char *account,
     const char *fp, const char *host, int64_t now, kp_line_cb cb, void *arg);
 
+/*
+ * Every record of the index, one call each, in the index's own order:
+ * what the installed policy grants on its host, read without the YAML
+ * (install's mass-removal guard compares it with a new policy; an
+ * auditor's tool may ask it who can log in). Each key gives one call per
+ * grant; a key with no grant on this host (it is revoked, or its entries
+ * name other hosts only) gives host markers (host_marker = 1, accounts
+ * only) or, when it has no record at all, one call with id NULL. Every
+ * record is verified as a lookup verifies it; a damaged one ends the walk
+ * with KP_ERR_CORRUPT. Pointers are valid during the call only. Stops on
+ * the first non-zero return of cb and returns it. Memory use does not
+ * depend on the index size.
+ */
+struct kp_index_grant {
+	const char *fp;
+	const char *owner; /* "" when the policy had none */
+	int revoked; /* by fingerprint, key or owner */
+	const char *id; /* NULL: the key has no record */
+	int host_marker; /* an entry of the key for other hosts */
+	const char *type; /* NULL for a marker */
+	const char *b64;
+	const char *const *accounts;
+	size_t naccounts;
+	const struct kp_cidr *sources;
+	size_t nsources; /* 0: any source */
+	const char *const *options;
+	size_t noptions;
+	const char *command; /* NULL: none */
+	int64_t not_before;
+	int64_t expires;
+};
+typedef int (*kp_index_grant_cb)(void *arg, const struct kp_index_grant *g);
+int kp_index_foreach(struct kp_index *ix, kp_index_grant_cb cb, void *arg);
+
 /* -------------------------------------------------------- audit records */
 
-enum kp_event { KP_EVENT_LOOKUP, KP_EVENT_ACCOUNT, KP_EVENT_SESSION };
-enum kp_verdict { KP_VERDICT_ALLOW, KP_VERDICT_DENY, KP_VERDICT_WOULD_DENY };
+enum kp_event {
+	KP_EVENT_LOOKUP,
+	KP_EVENT_ACCOUNT,
+	KP_EVENT_SESSION,
+	KP_EVENT_INSTALL /* keyauthctl install or fetch: one per attempt */
+};
+enum kp_verdict {
+	KP_VERDICT_ALLOW,
+	KP_VERDICT_DENY,
+	KP_VERDICT_WOULD_DENY,
+	/* event=install only */
+	KP_VERDICT_INSTALLED, /* a new index and KRL are in force */
+	KP_VERDICT_UNCHANGED, /* the same policy was already installed */
+	KP_VERDICT_REFUSED, /* the policy was refused; nothing changed */
+	KP_VERDICT_FAILED /* a system error; nothing changed */
+};
+
+/*
+ * Why an install ended as it did (docs/audit-log.md): the reason= of an
+ * event=install record. ok for installed and unchanged.
+ */
+enum kp_install_reason {
+	KP_IR_OK = 0,
+	KP_IR_INVALID, /* the policy fails validation */
+	KP_IR_UNSAFE, /* a file's owner, mode or type */
+	KP_IR_CONFIG, /* keyauth.conf or allowed_signers is wrong */
+	KP_IR_UNSIGNED, /* signatures required, none found */
+	KP_IR_BAD_SIGNATURE, /* a signature that does not verify */
+	KP_IR_UNKNOWN_SIGNER, /* signed by a key allowed_signers lacks */
+	KP_IR_REVOKED_SIGNER, /* signed by a key in revoked_signers */
+	KP_IR_UNDER_SIGNED, /* fewer valid distinct signers than required */
+	KP_IR_VALIDITY, /* issued/expires missing, too far apart, future */
+	KP_IR_STALE, /* the policy's expires has passed */
+	KP_IR_ROLLBACK, /* serial lower than the installed one */
+	KP_IR_CONFLICT, /* same serial, different content */
+	KP_IR_MASS_REMOVAL, /* removes more grants than max_removal */
+	KP_IR_ERROR, /* a system error */
+	KP_IR_COUNT
+};
+const char *kp_install_reason_str(enum kp_install_reason r);
 
 struct kp_audit {
 	enum kp_event event;
@@ -397,10 +469,17 @@ struct kp_audit {
 	uint64_t policy_serial; /* 0: "-" */
 	const char *policy_sha256; /* first 16 hex chars are logged */
 	const char *error; /* NULL, or why it failed: appended as error=... */
+	/* event=install only (reason= comes from install_reason) */
+	enum kp_install_reason install_reason;
+	const char
+	    *signers; /* principals of the counted signatures, ","; NULL */
+	uint64_t previous_serial; /* 0: none installed before */
 };
 
 /*
- * The record of docs/audit-log.md on one line. Values with a space, '"', '=',
+ * The record of docs/audit-log.md on one line; an event=install record
+ * carries two more fields after the others (and after error=):
+ * signers=A,B previous_serial=N. Values with a space, '"', '=',
  * '\\' or bytes outside printable ASCII are quoted, with \" \\ and \xHH
  * escapes; a value over KP_AUDIT_VALUE_MAX bytes is cut and marked "...".
  * Truncates safely (always NUL-terminated, never mid-escape).
@@ -427,6 +506,9 @@ struct kp_audit_fields {
 	    [KP_AUDIT_NFIELDS]; /* in record order: event .. policy_sha256 */
 	uint8_t absent[KP_AUDIT_NFIELDS]; /* 1: logged as bare - (not "-") */
 	char *error; /* the optional trailing error= field; NULL if none */
+	/* event=install: the two fields after error=; NULL otherwise */
+	char *signers;
+	char *previous_serial;
 };
 extern const char *const kp_audit_field_names[KP_AUDIT_NFIELDS];
 /* Parse one record (whole line, fields in order); KP_ERR_INVALID if malformed. */

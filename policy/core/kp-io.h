@@ -88,5 +88,12 @@ void kp_atomic_abort(struct kp_atomic *a);
 
 int kp_run(const char *path, char *const argv[], char *const envp[],
     unsigned flags, struct kp_buf *out, int *truncated, int *status);
+/*
+ * kp_run with the program's standard input read from in_fd (a file the
+ * caller opened; -1: as kp_run). A file rather than a pipe, so a program
+ * that writes before it has read all its input cannot deadlock with us.
+ */
+int kp_run_fd(const char *path, char *const argv[], char *const envp[],
+    int in_fd, unsigned flags, struct kp_buf *out, int *truncated, int *status);
 
 #endif /* KP_IO_H */

@@ -547,6 +547,9 @@ struct install {
 	const struct kp_install_opts *o;
 	struct kp_install_result *res;
 	struct kp_diag *diag;
+	const char *path; /* kp_install_file: the policy and its signatures */
+	const char *buf; /* the signed bytes p was loaded from; NULL */
+	size_t len;
 	int lockfd;
 	int have; /* cur is the baseline */
 	struct kp_install_state cur;
@@ -627,12 +630,14 @@ stage_rule(struct install *in)
 
 	r = kp_install_check(in->have ? &in->cur : NULL, p->serial, p->sha256);
 	if (r == KP_ERR_ROLLBACK) {
+		in->res->reason = KP_IR_ROLLBACK;
 		diag_set(in->diag,
 		    "refusing serial %llu: installed serial is %llu (rollback)",
 		    (unsigned long long)p->serial,
 		    (unsigned long long)in->cur.serial);
 		return r;
 	} else if (r == KP_ERR_CONFLICT) {
+		in->res->reason = KP_IR_CONFLICT;
 		diag_set(in->diag,
 		    "serial %llu is already installed with different content; "
 		    "bump serial",
@@ -652,6 +657,7 @@ stage_rule(struct install *in)
 		return r;
 	}
 	if (kp_policy_stale(p->expires, o->now)) {
+		in->res->reason = KP_IR_STALE;
 		kp_time_format(p->expires, when, sizeof(when));
 		diag_set(in->diag,
 		    "policy expired at %s; refusing to install a stale policy "
@@ -768,19 +774,247 @@ stage_write_state(struct install *in)
 	return r;
 }
 
-int
-kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
-    struct kp_install_result *res, struct kp_diag *diag)
+/* ------------------------------------------ signatures and validity */
+
+static const struct kp_conf *
+install_conf(const struct install *in)
 {
-	struct install in;
+	static struct kp_conf defaults;
+	static int ready;
+
+	if (in->o->conf != NULL)
+		return in->o->conf;
+	if (!ready) {
+		kp_conf_init(&defaults);
+		ready = 1;
+	}
+	return &defaults;
+}
+
+static const char *
+conf_name(const struct kp_conf *c)
+{
+	return c->path != NULL ? c->path : "keyauth.conf";
+}
+
+/*
+ * With signatures = K: K signatures by distinct allowed keys over the
+ * very bytes p was loaded from. The state directory (root's, checked by
+ * stage_prepare) holds ssh-keygen's private working directory.
+ */
+static int
+stage_signatures(struct install *in)
+{
+	const struct kp_conf *c = install_conf(in);
+	const struct kp_install_opts *o = in->o;
+	struct kp_sig_opts so;
+	struct kp_diag d;
+	char dir[4096];
+	const char *why = NULL;
+	size_t size;
+	int r, fd;
+
+	if (c->signatures == 0)
+		return 0;
+	in->res->signed_checked = 1;
+	if (in->buf == NULL || in->path == NULL) {
+		in->res->reason = KP_IR_UNSIGNED;
+		diag_set(in->diag,
+		    "%s requires signatures: only a policy file with its "
+		    "signature files can be installed",
+		    conf_name(c));
+		return KP_ERR_INVALID;
+	}
+	if ((r = kp_signers_read(
+	         c->allowed_signers, o->allow_uid, NULL, NULL, &d)) != 0) {
+		in->res->reason =
+		    r == KP_ERR_NOMEM ? KP_IR_ERROR : KP_IR_CONFIG;
+		if (d.line > 0)
+			diag_set(in->diag, "allowed_signers %s:%u: %s",
+			    c->allowed_signers, d.line, d.msg);
+		else
+			diag_set(in->diag, "allowed_signers %s: %s",
+			    c->allowed_signers, d.msg);
+		return r;
+	}
+	if (c->revoked_signers != NULL) {
+		if ((r = kp_file_open_safe(c->revoked_signers,
+		         KP_SIGNERS_MAX_BYTES * 16, o->allow_uid, &fd, &size,
+		         &why)) != 0) {
+			in->res->reason = KP_IR_CONFIG;
+			diag_set(in->diag, "revoked_signers %s: %s",
+			    c->revoked_signers,
+			    why != NULL ? why : kp_strerror(r));
+			return r;
+		}
+		close(fd);
+	}
+	if (parent_dir(o->state_path, dir, sizeof(dir)) != 0)
+		return KP_ERR_ARG;
+	memset(&so, 0, sizeof(so));
+	so.keygen = o->keygen;
+	so.policy_path = in->path;
+	so.allowed_signers = c->allowed_signers;
+	so.revoked_signers = c->revoked_signers;
+	so.required = c->signatures;
+	so.conf_name = conf_name(c);
+	so.workdir = dir;
+	so.allow_uid = o->allow_uid;
+	if ((r = kp_sig_verify(&so, in->buf, in->len, &in->res->sigs, &d)) !=
+	    0) {
+		in->res->reason = KP_IR_ERROR;
+		diag_set(in->diag, "checking signatures: %s", d.msg);
+		return r;
+	}
+	if (in->res->sigs.reason != KP_IR_OK) {
+		in->res->reason = in->res->sigs.reason;
+		diag_set(in->diag, "%s", in->res->sigs.msg);
+		return KP_ERR_INVALID;
+	}
+	return 0;
+}
+
+int
+kp_policy_validity_check(const struct kp_policy *p, int64_t max_validity,
+    int64_t now, char *why, size_t whylen)
+{
+	char a[64], b[64];
+	int64_t span;
+
+	if (!p->has_issued || p->expires == KP_TIME_NONE_AFTER) {
+		snprintf(why, whylen,
+		    "a signed policy must carry issued: and expires: (it has "
+		    "%s); they bound how long a withheld update can go "
+		    "unnoticed",
+		    p->has_issued ? "issued: but no expires:"
+		        : p->expires != KP_TIME_NONE_AFTER
+		        ? "expires: but no issued:"
+		        : "neither");
+		return KP_ERR_INVALID;
+	}
+	kp_time_format(p->issued, a, sizeof(a));
+	kp_time_format(p->expires, b, sizeof(b));
+	if (p->expires <= p->issued) {
+		snprintf(
+		    why, whylen, "expires %s is not after issued %s", b, a);
+		return KP_ERR_INVALID;
+	}
+	if (p->issued > now + KP_CLOCK_SKEW) {
+		snprintf(why, whylen,
+		    "issued %s is in the future (more than %d s ahead of this "
+		    "host's clock)",
+		    a, KP_CLOCK_SKEW);
+		return KP_ERR_INVALID;
+	}
+	span = p->expires - p->issued;
+	if (span > max_validity) {
+		snprintf(why, whylen,
+		    "valid for %lld s (issued %s, expires %s), longer than "
+		    "max_validity %lld s",
+		    (long long)span, a, b, (long long)max_validity);
+		return KP_ERR_INVALID;
+	}
+	return 0;
+}
+
+/* A signed policy's own window: issued and expires, at most max_validity. */
+static int
+stage_validity(struct install *in)
+{
+	const struct kp_conf *c = install_conf(in);
+	char why[KP_DIAG_MSG_MAX - 64];
+
+	if (c->signatures == 0)
+		return 0;
+	if (kp_policy_validity_check(
+	        in->p, c->max_validity, in->o->now, why, sizeof(why)) != 0) {
+		in->res->reason = KP_IR_VALIDITY;
+		diag_set(in->diag, "%s (%s)", why, conf_name(c));
+		return KP_ERR_INVALID;
+	}
+	return 0;
+}
+
+/*
+ * The mass-removal guard, against the installed index when it is intact
+ * and for this host (an index for another host says nothing of what this
+ * one grants).
+ */
+static int
+stage_removal(struct install *in)
+{
+	const struct kp_conf *c = install_conf(in);
+	const struct kp_install_opts *o = in->o;
+	struct kp_removal *rm = &in->res->removal;
+	struct kp_index *ix = NULL;
+	char ex[3 * 128 + 8];
+	size_t i;
 	int r;
 
-	memset(&in, 0, sizeof(in));
-	in.lockfd = in.krl.fd = in.krl.dfd = -1;
-	if (res != NULL)
-		memset(res, 0, sizeof(*res));
-	if (diag != NULL)
-		memset(diag, 0, sizeof(*diag));
+	if (kp_index_open(o->index_path, o->allow_uid, &ix, NULL) != 0)
+		return 0;
+	if (kp_index_check_host(ix, o->host, NULL) != 0) {
+		kp_index_close(ix);
+		return 0;
+	}
+	r = kp_removal_count(ix, in->p, o->host, o->now, rm);
+	kp_index_close(ix);
+	if (r != 0) {
+		in->res->reason = KP_IR_ERROR;
+		diag_set(in->diag, "comparing with the installed index %s: %s",
+		    o->index_path, kp_strerror(r));
+		return r;
+	}
+	in->res->removal_checked = 1;
+	if (o->allow_removal || !kp_removal_excessive(rm, c->max_removal))
+		return 0;
+	ex[0] = '\0';
+	for (i = 0; i < rm->nexamples; i++) {
+		strncat(ex, i > 0 ? ", " : "", sizeof(ex) - strlen(ex) - 1);
+		strncat(ex, rm->examples[i], sizeof(ex) - strlen(ex) - 1);
+	}
+	in->res->reason = KP_IR_MASS_REMOVAL;
+	diag_set(in->diag,
+	    "refusing a mass removal: the policy removes %llu of the %llu "
+	    "(account, key) grants of host %s (%llu%%, more than max_removal "
+	    "%u%%), e.g. %s%s; install --allow-removal if this is intended",
+	    (unsigned long long)rm->removed, (unsigned long long)rm->before,
+	    o->host,
+	    (unsigned long long)(rm->removed * 100 /
+	        (rm->before ? rm->before : 1)),
+	    c->max_removal, ex,
+	    rm->revoked > 0 ? " (grants lost to new revocations do not count)"
+	                    : "");
+	return KP_ERR_INVALID;
+}
+
+/* Every stage, in order, for in (kp_install, kp_install_file). */
+static int
+install_run(struct install *in)
+{
+	int r;
+
+	/* The baseline only reads: every record names the previous serial. */
+	if ((r = stage_prepare(in)) != 0 || (r = stage_baseline(in)) != 0 ||
+	    (r = stage_signatures(in)) != 0 || (r = stage_validity(in)) != 0)
+		return r;
+	if ((r = stage_rule(in)) != 0)
+		return r == KP_INSTALL_SAME ? 0 : r; /* same: nothing to do */
+	if ((r = stage_removal(in)) != 0 || (r = stage_build_krl(in)) != 0 ||
+	    (r = stage_compile(in)) != 0 || (r = stage_put_krl(in)) != 0 ||
+	    (r = stage_verify(in)) != 0 || (r = stage_write_state(in)) != 0)
+		return r;
+	in->res->outcome = KP_INSTALL_DONE;
+	return 0;
+}
+
+static int
+install_start(struct install *in, const struct kp_policy *p,
+    const struct kp_install_opts *o, struct kp_install_result *res,
+    struct kp_diag *diag)
+{
+	memset(in, 0, sizeof(*in));
+	in->lockfd = in->krl.fd = in->krl.dfd = -1;
 	if (p == NULL || o == NULL || res == NULL || o->index_path == NULL ||
 	    o->krl_path == NULL || o->state_path == NULL || o->keygen == NULL ||
 	    o->host == NULL) {
@@ -794,26 +1028,129 @@ kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
 		    o->host);
 		return KP_ERR_INVALID;
 	}
-	in.p = p;
-	in.o = o;
-	in.res = res;
-	in.diag = diag;
-	if ((r = stage_prepare(&in)) != 0 || (r = stage_baseline(&in)) != 0)
-		goto out;
-	if ((r = stage_rule(&in)) != 0) {
-		if (r == KP_INSTALL_SAME)
-			r = 0; /* nothing to do */
+	in->p = p;
+	in->o = o;
+	in->res = res;
+	in->diag = diag;
+	return 0;
+}
+
+static void
+install_end(struct install *in)
+{
+	kp_atomic_abort(&in->krl);
+	if (in->lockfd >= 0)
+		close(in->lockfd);
+	in->lockfd = -1;
+}
+
+/* The record's verdict from the outcome and the reason stages gave. */
+static void
+install_verdict(struct kp_install_result *res, int r)
+{
+	if (r == 0) {
+		res->reason = KP_IR_OK;
+		res->verdict = res->outcome == KP_INSTALL_UNCHANGED
+		    ? KP_VERDICT_UNCHANGED
+		    : KP_VERDICT_INSTALLED;
+		return;
+	}
+	if (res->reason == KP_IR_OK)
+		res->reason = r == KP_ERR_INVALID ? KP_IR_INVALID : KP_IR_ERROR;
+	res->verdict = res->reason == KP_IR_ERROR || res->reason == KP_IR_CONFIG
+	    ? KP_VERDICT_FAILED
+	    : KP_VERDICT_REFUSED;
+}
+
+int
+kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
+    struct kp_install_result *res, struct kp_diag *diag)
+{
+	struct install in;
+	int r;
+
+	if (res != NULL)
+		memset(res, 0, sizeof(*res));
+	if (diag != NULL)
+		memset(diag, 0, sizeof(*diag));
+	if ((r = install_start(&in, p, o, res, diag)) != 0)
+		return r;
+	res->serial = p->serial;
+	memcpy(res->sha256, p->sha256, sizeof(res->sha256));
+	r = install_run(&in);
+	install_end(&in);
+	install_verdict(res, r);
+	return r;
+}
+
+int
+kp_install_file(const char *path, const struct kp_install_opts *o,
+    struct kp_install_result *res, struct kp_diag *diag)
+{
+	struct kp_policy *p = NULL;
+	struct install in;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (res != NULL)
+		memset(res, 0, sizeof(*res));
+	if (diag != NULL)
+		memset(diag, 0, sizeof(*diag));
+	if (path == NULL || res == NULL)
+		return KP_ERR_ARG;
+	/* One read: what is verified is what is loaded and installed. */
+	if ((r = kp_policy_signed_bytes(
+	         path, KP_LOAD_SAFE, &buf, &len, diag)) != 0) {
+		if (diag != NULL)
+			snprintf(diag->file, sizeof(diag->file), "%s", path);
+		res->reason = r == KP_ERR_UNSAFE ? KP_IR_UNSAFE
+		    : r == KP_ERR_TOOBIG         ? KP_IR_INVALID
+		                                 : KP_IR_ERROR;
 		goto out;
 	}
-	if ((r = stage_build_krl(&in)) != 0 || (r = stage_compile(&in)) != 0 ||
-	    (r = stage_put_krl(&in)) != 0 || (r = stage_verify(&in)) != 0 ||
-	    (r = stage_write_state(&in)) != 0)
+	if ((r = kp_policy_load_buf(path, buf, len, &p, diag)) != 0) {
+		res->reason = r == KP_ERR_NOMEM ? KP_IR_ERROR : KP_IR_INVALID;
 		goto out;
-	res->outcome = KP_INSTALL_DONE;
-	r = 0;
+	}
+	if ((r = install_start(&in, p, o, res, diag)) != 0)
+		goto out;
+	res->serial = p->serial;
+	memcpy(res->sha256, p->sha256, sizeof(res->sha256));
+	in.path = path;
+	in.buf = buf;
+	in.len = len;
+	r = install_run(&in);
+	install_end(&in);
 out:
-	kp_atomic_abort(&in.krl);
-	if (in.lockfd >= 0)
-		close(in.lockfd);
+	install_verdict(res, r);
+	kp_policy_free(p);
+	free(buf);
 	return r;
+}
+
+void
+kp_install_result_free(struct kp_install_result *res)
+{
+	if (res == NULL)
+		return;
+	kp_sig_check_free(&res->sigs);
+}
+
+void
+kp_install_audit(const struct kp_install_result *res, const char *host,
+    const char *error, struct kp_audit *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->event = KP_EVENT_INSTALL;
+	a->verdict = res->verdict;
+	a->install_reason = res->reason;
+	a->host = host;
+	a->policy_serial = res->serial;
+	a->policy_sha256 = res->sha256[0] != '\0' ? res->sha256 : NULL;
+	a->signers = res->sigs.signers[0] != '\0' ? res->sigs.signers : NULL;
+	a->previous_serial = res->had_previous ? res->previous.serial : 0;
+	if (res->verdict == KP_VERDICT_REFUSED ||
+	    res->verdict == KP_VERDICT_FAILED)
+		a->error = error != NULL && error[0] != '\0' ? error : NULL;
 }

@@ -84,9 +84,15 @@ struct kp_revocation {
 	unsigned line, column;
 };
 
+/* The newest format this keyauth reads (docs/policy-format.md). */
+#define KP_POLICY_VERSION_MAX 2
+
 struct kp_policy {
+	unsigned version; /* 1 or 2 */
 	uint64_t serial;
 	int64_t expires; /* KP_TIME_NONE_AFTER when absent */
+	int64_t issued; /* version 2; KP_TIME_NONE_BEFORE when absent */
+	int has_issued;
 	struct kp_network *networks;
 	size_t nnetworks;
 	struct kp_entry *entries;
@@ -114,6 +120,16 @@ void kp_policy_free(struct kp_policy *p);
 /* 1 if the key (by fingerprint) or its owner is revoked by the policy. */
 int kp_policy_is_revoked(
     const struct kp_policy *p, const char *fp, const char *owner);
+
+/*
+ * The serial sanity rule (docs/fleet.md): at most 2^53, which leaves
+ * every usual scheme (YYYYMMDDnn, Unix time, in milliseconds too) room
+ * for centuries, stays exact in JSON, and keeps a fleet far from the
+ * 2^63-1 after which no install, no revocation included, is possible.
+ * check lints it (--strict refuses), diff warns.
+ */
+#define KP_SERIAL_SANE_MAX (UINT64_C(1) << 53)
+int kp_serial_sane(uint64_t serial);
 
 /*
  * Lint (docs/policy-format.md, "Lint warnings"). Warnings are returned as an array the caller frees
@@ -161,6 +177,218 @@ int kp_index_compile_group(const struct kp_policy *p, const char *host,
 #define KP_INDEX_MODE 0640
 /* The KRL: sshd reads it as root (in its privileged monitor). */
 #define KP_KRL_MODE 0600
+
+/* -------------------------------------------------------- keyauth.conf */
+
+#define KP_CONF_MAX_BYTES (64 * 1024)
+#define KP_CONF_SIGNATURES_MAX 32
+#define KP_CONF_DEFAULT_MAX_VALIDITY ((int64_t)30 * 86400)
+#define KP_CONF_MAX_VALIDITY_MAX ((int64_t)3650 * 86400)
+#define KP_CONF_DEFAULT_MAX_REMOVAL 50 /* percent */
+
+/* The server's settings (docs/man/keyauth.conf.5); see kp_conf_init. */
+struct kp_conf {
+	int present; /* read from a file; 0: no file, the defaults */
+	char *path; /* the file read; NULL when none */
+	char *allowed_signers; /* absolute path; NULL: none */
+	char *revoked_signers; /* absolute path; NULL: none */
+	unsigned signatures; /* required distinct signers; 0: none */
+	int64_t max_validity; /* longest expires - issued, seconds */
+	unsigned max_removal; /* percent of this host's grants */
+	char *source; /* URL of the policy for fetch; NULL */
+};
+
+/* The defaults: no signatures, max_validity 30d, max_removal 50%. */
+void kp_conf_init(struct kp_conf *c);
+void kp_conf_clear(struct kp_conf *c);
+/*
+ * "key = value" lines; diag names the line of the first error (an
+ * unknown key, a key twice, a bad value, a rule between keys).
+ */
+int kp_conf_parse(const char *name, const char *buf, size_t len,
+    struct kp_conf *out, struct kp_diag *diag);
+/*
+ * Read path with kp_file_read_safe (root's, or allow_uid's, and writable
+ * by nobody else). A missing file is no error: *out holds the defaults
+ * and out->present is 0.
+ */
+int kp_conf_load(const char *path, uid_t allow_uid, struct kp_conf *out,
+    struct kp_diag *diag);
+/* The keys the file may hold, in table order (the manual page check). */
+size_t kp_conf_nkeys(void);
+const char *kp_conf_key_name(size_t i);
+/* 1 if url is a source fetch accepts; else 0 and *why says why. */
+int kp_fetch_url_valid(const char *url, const char **why);
+
+/* ------------------------------------------------------ signatures */
+
+/* ssh-keygen -Y's namespace: a signature made for another use never counts. */
+#define KP_SIG_NAMESPACE "keyauth-policy@keyauth"
+#define KP_SIG_MAX_BYTES (64 * 1024) /* one signature file */
+#define KP_SIG_MAX_FILES 64 /* signature files beside one policy */
+#define KP_SIGNERS_MAX_BYTES (1024 * 1024) /* allowed_signers */
+
+/*
+ * The bytes a signature covers, read from path (KP_LOAD_SAFE: with
+ * kp_file_read_safe): sign, verify and install all take them from here,
+ * and install loads the policy from these same bytes. Today the policy
+ * file itself.
+ */
+int kp_policy_signed_bytes(const char *path, unsigned flags, char **out,
+    size_t *len, struct kp_diag *diag);
+/* An identity of sign -I: one file-name component (kp_id_valid, no '.' or '-' first). */
+int kp_sig_identity_valid(const char *id);
+/* POLICY.sig, or POLICY.<identity>.sig. *out is malloc'd. */
+int kp_sig_path(const char *policy_path, const char *identity, char **out);
+void kp_strv_free(char **v, size_t n);
+
+/*
+ * Check an allowed_signers file line by line (OpenSSH's format:
+ * principals, optional cert-authority / namespaces= / valid-after= /
+ * valid-before=, a supported public key); diag names the first bad line.
+ * *principals (when not NULL): the literal principals that can name a
+ * signature file (no pattern characters), each once.
+ */
+int kp_signers_read(const char *path, uid_t allow_uid, char ***principals,
+    size_t *nprincipals, struct kp_diag *diag);
+
+enum kp_sig_status {
+	KP_SIG_COUNTED, /* a valid signature by an allowed, distinct key */
+	KP_SIG_DUPLICATE, /* valid, but by a key already counted */
+	KP_SIG_BAD, /* does not verify: changed policy, damage, namespace */
+	KP_SIG_UNKNOWN, /* by a key allowed_signers does not name */
+	KP_SIG_REVOKED, /* by a key of revoked_signers */
+	KP_SIG_NOT_ALLOWED, /* allowed_signers' options refuse it */
+	KP_SIG_TOOBIG, /* larger than KP_SIG_MAX_BYTES: never read */
+	KP_SIG_UNREADABLE, /* unsafe owner or mode, unreadable */
+};
+
+struct kp_sig_result {
+	char file[256]; /* its name, beside the policy */
+	enum kp_sig_status status;
+	char principal[256]; /* "" when unknown */
+	char fp[KP_FP_LEN]; /* the signing key; "" when unknown */
+	char why[320]; /* for anything but KP_SIG_COUNTED */
+};
+
+struct kp_sig_check {
+	struct kp_sig_result *sig;
+	size_t nsig;
+	size_t ncounted; /* distinct keys with a counted signature */
+	char signers[512]; /* their principals, "a,b" */
+	enum kp_install_reason reason; /* KP_IR_OK when enough counted */
+	char msg[KP_DIAG_MSG_MAX]; /* the refusal, one line */
+};
+
+struct kp_sig_opts {
+	const char *keygen; /* absolute path of ssh-keygen */
+	const char *policy_path; /* signatures are looked for beside it */
+	const char *allowed_signers;
+	const char *revoked_signers; /* NULL: none */
+	unsigned required; /* >= 1 */
+	const char *conf_name; /* in messages: where required came from */
+	const char *workdir; /* a root-owned directory for a private one */
+	uid_t allow_uid; /* besides root, may own the signature files */
+};
+
+/*
+ * Check every POLICY.sig and POLICY.*.sig beside o->policy_path over the
+ * signed bytes buf: each with ssh-keygen -Y check-novalidate,
+ * find-principals and verify (-r revoked_signers). Returns 0 when the
+ * check ran (c->reason says whether enough signatures count), else a
+ * system error with diag. Free c with kp_sig_check_free.
+ */
+int kp_sig_verify(const struct kp_sig_opts *o, const char *buf, size_t len,
+    struct kp_sig_check *c, struct kp_diag *diag);
+void kp_sig_check_free(struct kp_sig_check *c);
+
+struct kp_sign_opts {
+	const char *keygen;
+	char *const *envp; /* ssh-keygen's environment (agent, askpass) */
+	const char *policy_path;
+	const char *key; /* private key, or public key of one in the agent */
+	const char *identity; /* NULL: POLICY.sig */
+	const char *tmpdir; /* for a private working directory */
+};
+
+struct kp_sign_result {
+	char *sig_path; /* written; caller frees */
+	char fp[KP_FP_LEN]; /* the key that signed */
+	uint64_t serial;
+	char sha256[65];
+};
+
+/*
+ * Validate the policy (it must load and carry issued: and expires:),
+ * sign its signed bytes with ssh-keygen -Y sign, check the signature and
+ * write it atomically to POLICY.sig or POLICY.<identity>.sig.
+ */
+int kp_policy_sign(const struct kp_sign_opts *o, struct kp_sign_result *res,
+    struct kp_diag *diag);
+
+/* ------------------------------------------------- mass-removal guard */
+
+#define KP_REMOVAL_EXAMPLES 3
+
+/* What a new policy takes from this host's granted (account, key) pairs. */
+struct kp_removal {
+	uint64_t before; /* pairs the installed index grants from now on */
+	uint64_t removed; /* of those, no longer granted */
+	uint64_t revoked; /* no longer granted because newly revoked */
+	size_t nexamples;
+	char examples[KP_REMOVAL_EXAMPLES][128]; /* "account <- id (fp...)" */
+};
+
+/*
+ * Compare the installed index ix with policy p for host at now (a pair
+ * counts while its grant has not expired; a pair lost to a revocation in
+ * p counts in revoked, not removed).
+ */
+int kp_removal_count(struct kp_index *ix, const struct kp_policy *p,
+    const char *host, int64_t now, struct kp_removal *out);
+/* 1 when removed is more than max_percent of before. */
+int kp_removal_excessive(const struct kp_removal *rm, unsigned max_percent);
+
+/* -------------------------------------------------------------- fetch */
+
+#define KP_FETCH_POLICY_NAME "policy.yaml" /* the staged policy */
+#define KP_FETCH_ATTEMPT_NAME ".attempted" /* what install last took */
+#define KP_FETCH_ROUNDS 3
+#define KP_FETCH_CONNECT_TIMEOUT 10L /* seconds */
+#define KP_FETCH_TIMEOUT 300L /* seconds, one whole transfer */
+
+struct kp_fetch_opts {
+	const char *url; /* the policy; signatures at URL.sig, URL.<p>.sig */
+	const char *dir; /* the staging directory (created 0700) */
+	const char *const *principals; /* allowed_signers' literal ones */
+	size_t nprincipals;
+	uid_t allow_uid; /* besides root, may own dir */
+};
+
+struct kp_fetch_result {
+	int changed; /* a staged file was replaced or removed */
+	unsigned rounds;
+	unsigned nrequests, n200, n304, n404;
+	char policy_path[4096]; /* dir/policy.yaml, for install */
+};
+
+/*
+ * Conditional GETs of the policy and its signatures into o->dir, all or
+ * nothing per round, rounds until one sees no change (docs/fleet.md).
+ * Fails with diag on a network error, an HTTP status other than 200 and
+ * 304 (and 404 for a signature), a body over its limit; nothing staged
+ * changes then.
+ */
+int kp_fetch(const struct kp_fetch_opts *o, struct kp_fetch_result *res,
+    struct kp_diag *diag);
+/*
+ * Whether what is staged in dir is what install last took (*same):
+ * kp_fetch_record_attempt(dir, 1) after an install that ended (installed,
+ * unchanged, refused), (dir, 0) after one that failed and must be
+ * retried.
+ */
+int kp_fetch_attempted(const char *dir, int *same);
+int kp_fetch_record_attempt(const char *dir, int done);
 
 /* ------------------------------------------------------------ install */
 
@@ -237,6 +465,9 @@ struct kp_install_opts {
 	 */
 	gid_t index_gid;
 	int64_t now;
+	/* docs/fleet.md: signatures, validity, the mass-removal guard */
+	const struct kp_conf *conf; /* NULL: the defaults (kp_conf_init) */
+	int allow_removal; /* install --allow-removal: the guard is off */
 };
 
 #define KP_INSTALL_DONE 0 /* a new index and KRL are installed */
@@ -250,6 +481,18 @@ struct kp_install_result {
 	uint64_t nentries; /* entries compiled for the host */
 	uint64_t nkeys; /* distinct fingerprints in the index */
 	size_t nkrl; /* KRL entries */
+	/*
+	 * The event=install record's fields (kp_install_audit), filled
+	 * whatever the outcome.
+	 */
+	enum kp_verdict verdict; /* installed, unchanged, refused, failed */
+	enum kp_install_reason reason;
+	uint64_t serial; /* of the policy attempted; 0 if it did not load */
+	char sha256[65]; /* "" if it could not be read */
+	int signed_checked; /* signatures were required and checked */
+	struct kp_sig_check sigs; /* each signature file's verdict */
+	int removal_checked; /* the guard compared with an index */
+	struct kp_removal removal;
 };
 
 /*
@@ -263,5 +506,35 @@ struct kp_install_result {
  */
 int kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
     struct kp_install_result *res, struct kp_diag *diag);
+
+/*
+ * How keyauthctl installs: the signed bytes of path (read once, safely),
+ * the policy loaded from them; when o->conf requires signatures, the
+ * signatures beside path verified over those same bytes and the policy's
+ * issued/expires checked against max_validity; then kp_install's stages
+ * with the mass-removal guard after the rollback rule. Whatever happens,
+ * res says it for the record (verdict, reason, serial, sha256, signers,
+ * previous). Free res with kp_install_result_free.
+ */
+int kp_install_file(const char *path, const struct kp_install_opts *o,
+    struct kp_install_result *res, struct kp_diag *diag);
+void kp_install_result_free(struct kp_install_result *res);
+
+/*
+ * The event=install record of res for host; error (a diag message) is
+ * logged as error= when the install did not succeed. Pointers in a are
+ * borrowed from res, host and error.
+ */
+void kp_install_audit(const struct kp_install_result *res, const char *host,
+    const char *error, struct kp_audit *a);
+
+/*
+ * The rule of a signed policy (docs/fleet.md): issued and expires
+ * present, issued not in the future (beyond KP_CLOCK_SKEW), expires -
+ * issued at most max_validity. 0, or KP_ERR_INVALID with why.
+ */
+#define KP_CLOCK_SKEW 300
+int kp_policy_validity_check(const struct kp_policy *p, int64_t max_validity,
+    int64_t now, char *why, size_t whylen);
 
 #endif /* KEYAUTH_POLICY_H */

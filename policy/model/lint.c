@@ -16,7 +16,13 @@
  *   [unused-network]       a network no entry refers to
  *   [owner-revoked]        an entry whose owner is revoked (it is dead)
  *   [policy-expired]       the policy's own expires is past (added to
- *   [policy-expires-soon]  the documented list: a stale policy denies every login)
+ *   [policy-expires-soon]  the documented list: a stale policy denies every
+ *                          login; with issued:, when less than a quarter of
+ *                          its window is left, at most 14 days)
+ *   [serial-too-large]     a serial above KP_SERIAL_SANE_MAX: every host
+ *                          that installs it can only go higher, toward
+ *                          the 2^63-1 after which nothing installs
+ *                          (docs/fleet.md, recovering a frozen fleet)
  *   [too-many-warnings]    the list was cut at LINT_MAX warnings
  *
  * Warnings come sorted by line and column. A policy of a million keys
@@ -178,6 +184,28 @@ lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
 }
 
 int
+kp_serial_sane(uint64_t serial)
+{
+	return serial <= KP_SERIAL_SANE_MAX;
+}
+
+/*
+ * How close to its expires a policy is "expiring soon": 14 days, or for
+ * a policy that says when it was issued (a signed one, re-signed on a
+ * schedule) a quarter of its window when that is shorter.
+ */
+static int64_t
+soon_window(const struct kp_policy *p)
+{
+	int64_t quarter;
+
+	if (!p->has_issued || p->expires <= p->issued)
+		return LINT_SOON;
+	quarter = (p->expires - p->issued) / 4;
+	return quarter < LINT_SOON ? quarter : LINT_SOON;
+}
+
+int
 kp_policy_lint(const struct kp_policy *p, int64_t now,
     struct kp_diag **warnings, size_t *nwarnings)
 {
@@ -227,11 +255,18 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 			    "[policy-expired] the policy expired at %s: "
 			    "every login is refused",
 			    when);
-		else if (p->expires - now <= LINT_SOON)
+		else if (p->expires - now <= soon_window(p))
 			warn(&l, 0, 0,
 			    "[policy-expires-soon] the policy expires at %s",
 			    when);
 	}
+	if (!kp_serial_sane(p->serial))
+		warn(&l, 0, 0,
+		    "[serial-too-large] serial %llu is above %llu: every host "
+		    "that installs it can only move to higher serials, and "
+		    "none above 9223372036854775807 exists (docs/fleet.md)",
+		    (unsigned long long)p->serial,
+		    (unsigned long long)KP_SERIAL_SANE_MAX);
 	for (i = 0; i < p->nnetworks; i++) {
 		net = &p->networks[i];
 		for (j = 0; j < net->naddrs; j++) {

@@ -821,6 +821,7 @@ typedef int (*mapping_done_fn)(struct loader *L, const struct mapping *m,
 #define FIELD_ONE_OF 0x02 /* exactly one of the fields so marked */
 #define FIELD_STREAM 0x04 /* top level: a list, set called once per item */
 #define FIELD_RAW 0x08 /* text the rule checks itself (no kp_value_clean) */
+#define FIELD_V2 0x10 /* top level: a policy using it says version: 2 */
 
 struct field {
 	const char *name;
@@ -1586,22 +1587,38 @@ revoke_key(
 
 /* ----------------------------------------------------------- top level */
 
-/* version: exactly 1. */
+/* version: 1 or 2 (what each needs is version_rule's). */
 static int
 set_version(
     struct loader *L, const struct field *f, const struct node *v, void *obj)
 {
+	struct kp_policy *p = obj;
 	uint64_t version = 0;
 	int r;
 
 	if ((r = want_uint(L, v, f->name, &version)) != 0)
 		return r;
-	if (version != 1) {
+	if (version < 1 || version > KP_POLICY_VERSION_MAX) {
 		return nerr(L, v,
 		    "%s: unsupported policy version %s (this keyauth reads "
-		    "version 1)",
-		    f->name, v->s);
+		    "versions 1 and %d)",
+		    f->name, v->s, KP_POLICY_VERSION_MAX);
 	}
+	p->version = (unsigned)version;
+	return 0;
+}
+
+/* issued: when the policy was made (signed policies need it). */
+static int
+set_issued(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	struct kp_policy *p = obj;
+	int r;
+
+	if ((r = want_time(L, v, f->name, &p->issued)) != 0)
+		return r;
+	p->has_issued = 1;
 	return 0;
 }
 
@@ -1636,6 +1653,7 @@ static int add_revocation(
 static const struct field top_fields[] = {
     {"version", FIELD_REQUIRED, set_version, NULL, 0, 0},
     {"serial", FIELD_REQUIRED, set_serial, NULL, 0, 0},
+    {"issued", FIELD_V2, set_issued, NULL, 0, 0},
     {"expires", 0, set_time, NULL, POLICY(expires), 0},
     {"networks", 0, set_networks, NULL, 0, 0},
     {"keys", FIELD_STREAM, add_entry, NULL, 0, 0},
@@ -1889,6 +1907,27 @@ top_field(struct loader *L, const struct field *f)
 	return f->set(L, f, v, L->p);
 }
 
+/*
+ * The one version rule: a field of the version 2 format (FIELD_V2) needs
+ * version: 2, so a reader of version 1 files never meets one it would
+ * not understand. at[i] is where field i was written, NULL when absent.
+ */
+static int
+version_rule(struct loader *L, const struct node *const *at)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(top_fields); i++) {
+		if ((top_fields[i].flags & FIELD_V2) == 0 || at[i] == NULL ||
+		    L->p->version >= 2)
+			continue;
+		return ferr(L, KP_ERR_INVALID, at[i]->line, at[i]->col,
+		    "%s: needs 'version: 2' (this policy says version %u)",
+		    top_fields[i].name, L->p->version);
+	}
+	return 0;
+}
+
 /* DOCUMENT-END, then the end of the stream: exactly one document. */
 static int
 document_end(struct loader *L)
@@ -1961,7 +2000,8 @@ parse_document(struct loader *L)
 	}
 	if ((r = document_end(L)) != 0 ||
 	    (r = fields_present(L, &top_map, key, L->p, top_line, top_col)) !=
-	        0)
+	        0 ||
+	    (r = version_rule(L, key)) != 0)
 		return r;
 	return resolve_pending(L);
 }
@@ -2039,6 +2079,7 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 		goto out;
 	}
 	L.p->expires = KP_TIME_NONE_AFTER;
+	L.p->issued = KP_TIME_NONE_BEFORE;
 	if (name != NULL && (L.p->path = strdup(name)) == NULL) {
 		r = ferr(&L, KP_ERR_NOMEM, 0, 0, "out of memory");
 		goto out;

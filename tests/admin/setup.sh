@@ -111,7 +111,8 @@ keys:
 ${3:-}
 EOF
 	chmod 0644 "$R/etc/keyauth/policy.yaml"
-	ctl install >"$T/install.out" 2>&1 || { t_diag "$(cat "$T/install.out")"; t_bail "install failed"; }
+	# each policy replaces the last one whole: not the mass removal install guards against
+	ctl install --allow-removal >"$T/install.out" 2>&1 || { t_diag "$(cat "$T/install.out")"; t_bail "install failed"; }
 	# the group of the root's keyauth user (install looks it up here)
 	chgrp 998 "$R$VDIR/policy.cdb"
 }

@@ -24,7 +24,7 @@ while read -r name mask; do
 	expect_contains "its usage line" "$(cat "$T/first")" "usage: keyauthctl [OPTIONS] $name"
 	expect_eq "nothing on stderr" "$(cat "$T/err")" ""
 	[ "$mask" = 0 ] || for o in $(opts_of "$mask"); do
-		grep -q -e "^  $o[ =]" "$T/out" && pass "names $o" || fail "does not name $o"
+		grep -q -e "^  $o[ =,]" "$T/out" && pass "names $o" || fail "does not name $o"
 	done
 	for o in $(global_opts) -h -V; do
 		grep -q -e "^  $o[ ,]" "$T/out" && pass "names the global $o" || fail "does not name the global $o"

@@ -25,9 +25,12 @@ grant_policy() {
 	} >"$1"
 }
 
-# ctl_install DIR POLICY: install into DIR/{policy.cdb,revoked.krl,state}
-# The helper runs as root here: the index's group is root's.
+# ctl_install DIR POLICY: install into DIR/{policy.cdb,revoked.krl,state}.
+# The helper runs as root here: the index's group is root's. These tests
+# swap one key's grant for another's on purpose, which the mass-removal
+# guard would refuse: --allow-removal.
 ctl_install() {
 	"$KEYAUTHCTL" --index "$1/policy.cdb" --krl "$1/revoked.krl" \
-	    --state "$1/state" --host web-01 --helper-user root install "$2"
+	    --state "$1/state" --host web-01 --helper-user root \
+	    --config /nonexistent/keyauth.conf install --allow-removal "$2"
 }

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # Every command, option and PAM argument in the code has its entry in its
-# manual page, and every field the policy loader accepts is in
-# keyauth-policy(5).
+# manual page, every field the policy loader accepts is in
+# keyauth-policy(5), and every key of keyauth.conf in keyauth.conf(5).
 #
 # The lists are read from the code, not written down here:
 #   keyauthctl      the command table ({"name", cmd_fn, OPT_MASK, ...}) and
@@ -72,6 +72,8 @@ fields() { # TABLE
 fields top_fields >"$T/top"
 fields entry_fields >"$T/entry"
 fields revoke_fields >"$T/revoke"
+# keyauth.conf: the key table of policy/model/conf.c, same shape.
+fields conf_keys >"$T/confkeys"
 
 # What was read must look like the code: a table that moved or changed its
 # shape fails here instead of passing with nothing to check.
@@ -88,6 +90,7 @@ atleast "pam_keyauth arguments" "$T/pamargs" 10
 atleast "policy top-level fields" "$T/top" 6
 atleast "policy entry fields" "$T/entry" 11
 atleast "policy revocation fields" "$T/revoke" 5
+atleast "keyauth.conf keys" "$T/confkeys" 6
 
 # ------------------------------------------------------------ the pages
 
@@ -122,6 +125,7 @@ check_pages() {
 	render "$d/keyauth-authorized-keys.8" "$T/helper.txt"
 	render "$d/pam_keyauth.8" "$T/pam.txt"
 	render "$d/keyauth-policy.5" "$T/policy.txt"
+	render "$d/keyauth.conf.5" "$T/conf.txt"
 	syn=$(section "$T/ctl.txt" SYNOPSIS)
 	globals=$(section "$T/ctl.txt" OPTIONS)
 	while read -r name mask; do
@@ -162,6 +166,10 @@ check_pages() {
 			    echo "keyauth-policy.5: field $f missing from \"${t#*:}\""
 		done <"$T/${t%%:*}"
 	done
+	body=$(section "$T/conf.txt" KEYS)
+	while read -r k; do
+		item "$body" "$k" || echo "keyauth.conf.5: key $k missing from KEYS"
+	done <"$T/confkeys"
 }
 
 check_pages "$MAN" >"$T/missing"
@@ -207,4 +215,8 @@ mutant "pam debug" pam_keyauth.8 '/^\.It Cm debug$/d' \
     "pam_keyauth.8: argument debug missing from OPTIONS"
 mutant "policy comment" keyauth-policy.5 '/^\.It Ic comment$/d' \
     "keyauth-policy.5: field comment missing from \"Grants\""
+mutant "keyauth.conf max_removal" keyauth.conf.5 '/^\.It Ic max_removal$/d' \
+    "keyauth.conf.5: key max_removal missing from KEYS"
+mutant "keyauthctl fetch --allow-removal" keyauthctl.8 '/^\.Ss fetch$/,/^\.Ss /{/^\.It Fl \\-allow\\-removal$/d;}' \
+    "keyauthctl.8: option --allow-removal of fetch missing from its subsection"
 t_done
