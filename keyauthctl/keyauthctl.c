@@ -80,6 +80,7 @@ enum optid {
 	O_KEY,
 	O_IDENTITY,
 	O_HOSTS,
+	O_PASSWD,
 	O_COUNT
 };
 
@@ -120,6 +121,7 @@ static const struct opt opts[] = {
     {"--identity", O_IDENTITY, 1, OPT_SIGN},
     {"-I", O_IDENTITY, 1, OPT_SIGN},
     {"--hosts", O_HOSTS, 0, OPT_AUDIT},
+    {"--passwd", O_PASSWD, 1, OPT_IMPORT},
 };
 
 /*
@@ -185,10 +187,13 @@ static const struct cmd_help helps[] = {
         "  --format FMT          text (default) or json\n"
         "  --policy-file FILE    name the keys never used\n"
         "  --hosts               the serial each host enforces\n"},
-    {"import", "[--owner-from-comment] [--account NAME] FILE|DIR...",
+    {"import",
+        "[--owner-from-comment] [--account NAME] [--passwd FILE] FILE|DIR...",
         "authorized_keys files to policy YAML",
         "  --owner-from-comment  take each key's owner from its comment\n"
-        "  --account NAME        the account, when the path does not say\n"},
+        "  --account NAME        the account, when the path does not say\n"
+        "  --passwd FILE         the accounts of this passwd(5) file, not "
+        "this system's\n"},
     {"doctor",
         "[--sshd-t-output FILE] [--pam-file FILE] [--root DIR] [--at TIME]",
         "check sshd, PAM and the installed files",
@@ -724,6 +729,7 @@ main(int argc, char **argv)
 	c.key = vals[O_KEY];
 	c.identity = vals[O_IDENTITY];
 	c.hosts = vals[O_HOSTS] != NULL;
+	c.passwd = vals[O_PASSWD];
 	/* The login path's clock: never decide with a bogus "now". */
 	if (kp_now(&c.now) != 0) {
 		ctl_err("cannot read the clock");

@@ -35,6 +35,7 @@ struct ctl {
 	const char *account; /* report/import --account */
 	const char *owner; /* report --owner */
 	int owner_from_comment; /* import --owner-from-comment */
+	const char *passwd; /* import --passwd */
 	const char *sshd_t_output; /* doctor --sshd-t-output */
 	const char *pam_file; /* doctor/setup --pam-file */
 	const char *root; /* doctor/setup --root */

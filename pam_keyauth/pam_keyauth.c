@@ -294,6 +294,7 @@ ka_stage(
 	if (pam_get_item(pamh, PAM_RHOST, &item) == PAM_SUCCESS)
 		req.rhost = item;
 	req.pid = getpid();
+	req.ppid = getppid();
 	if (stage == KP_LOGIN_SESSION &&
 	    pam_get_data(pamh, KA_DATA_KEYS, &data) == PAM_SUCCESS)
 		req.account_keys = data;

@@ -78,13 +78,77 @@ kp_sshd_conf_free(struct kp_sshd_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* 1 when method (of an AuthenticationMethods list) is name[:submethod]. */
+static int
+is_method(const char *method, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	return n >= k && memcmp(method, name, k) == 0 &&
+	    (n == k || method[k] == ':');
+}
+
+/*
+ * AuthenticationMethods lists (space between lists, commas within one):
+ * sshd runs the PAM account stage when keyboard-interactive completes,
+ * wherever it stands in the list, so a publickey after it comes too late
+ * for pam_keyauth (docs/pam-setup.md, "A second factor").
+ */
+static void
+check_authmethods(struct kp_doctor *d, const char *value)
+{
+	const char *list = value, *m, *end;
+	size_t len, n;
+	int kbdint;
+
+	while (*list != '\0') {
+		len = strcspn(list, " ");
+		kbdint = 0;
+		for (m = list; m < list + len; m = end + 1) {
+			end = memchr(m, ',', (size_t)(list + len - m));
+			if (end == NULL)
+				end = list + len;
+			n = (size_t)(end - m);
+			if (is_method(m, n, "keyboard-interactive"))
+				kbdint = 1;
+			else if (kbdint && is_method(m, n, "publickey")) {
+				kp_doctor_add(d, KP_DOCTOR_ERROR,
+				    "authentication-methods",
+				    "list publickey before "
+				    "keyboard-interactive "
+				    "(\"AuthenticationMethods "
+				    "publickey,keyboard-interactive\") and "
+				    "reload "
+				    "sshd",
+				    "AuthenticationMethods \"%.*s\": sshd runs "
+				    "the PAM account stage when "
+				    "keyboard-interactive completes, before "
+				    "the "
+				    "key is offered, so pam_keyauth finds no "
+				    "key: "
+				    "it refuses every such login (with "
+				    "nokey=ignore it lets the first factor "
+				    "pass and "
+				    "only the session stage checks the key)",
+				    (int)len, list);
+				break;
+			}
+			if (end == list + len)
+				break;
+		}
+		list += len;
+		while (*list == ' ')
+			list++;
+	}
+}
+
 int
 kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
     const char *krl_path, struct kp_sshd_conf *out)
 {
 	struct kp_sshd_conf c;
 	char krl_fix[4096 + 64]; /* a path and the words around it */
-	char *p, *nl, *sp, *end;
+	char *p, *nl, *sp, *end, *authmethods = NULL;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
@@ -119,6 +183,8 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
 			c.usedns = sp;
 		else if (strcmp(p, "usepam") == 0)
 			c.usepam = sp;
+		else if (strcmp(p, "authenticationmethods") == 0)
+			authmethods = sp;
 	}
 	if (c.authorizedkeysfile == NULL && c.command == NULL &&
 	    c.usepam == NULL) {
@@ -230,6 +296,8 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
 		    "UsePAM is not yes: pam_keyauth never runs, so the "
 		    "second check (source address, revocation, the key "
 		    "actually used) is skipped");
+	if (authmethods != NULL)
+		check_authmethods(d, authmethods);
 	*out = c; /* the caller frees it */
 	return d->err;
 }
@@ -435,6 +503,74 @@ kp_doctor_pam(struct kp_doctor *d, const char *name, const char *text,
 
 /* ------------------------------------------------------------- files */
 
+/*
+ * Where keyauth installs each trusted file (configure's paths), and what
+ * names its path: the fix for a path that runs through a directory that
+ * is not keyauth's.
+ */
+static const struct {
+	const char *code;
+	const char *installed;
+	const char *setting;
+} trusted_homes[] = {
+    {"helper-path", KP_DEFAULT_HELPER, "AuthorizedKeysCommand in sshd_config"},
+    {"krl", KP_DEFAULT_KRL, "RevokedKeys in sshd_config"},
+    {"index-path", KP_DEFAULT_INDEX,
+        "--index, the helper's -i and the module's index="},
+    {"state-path", KP_DEFAULT_STATE, "--state"},
+    {"policy-path", KP_DEFAULT_POLICY, "--policy"},
+};
+
+/*
+ * 1 for a directory keyauth owns (the package's /usr/libexec/keyauth,
+ * /var/lib/keyauth, /etc/keyauth): its owner and mode are keyauth's to
+ * fix. Any other directory (/, /tmp, /usr, a home) is shared with the
+ * rest of the system and never to be changed for keyauth.
+ */
+static int
+own_dir(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return strcmp(b != NULL ? b + 1 : path, "keyauth") == 0;
+}
+
+/*
+ * The fix for a path through dir, a directory that is not keyauth's:
+ * never change it (other software relies on it), move the file instead.
+ */
+static void
+move_fix(char *fix, size_t len, const char *code, const char *what,
+    const char *dir, int exists)
+{
+	const char *home = NULL, *setting = NULL, *slash;
+	char leave[300] = "";
+	int homelen = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(trusted_homes) / sizeof(trusted_homes[0]); i++) {
+		if (strcmp(trusted_homes[i].code, code) == 0 &&
+		    (slash = strrchr(trusted_homes[i].installed, '/')) !=
+		        NULL) {
+			home = trusted_homes[i].installed;
+			homelen = (int)(slash - home);
+			setting = trusted_homes[i].setting;
+		}
+	}
+	if (exists)
+		snprintf(leave, sizeof(leave),
+		    "leave %s as it is (it is not keyauth's): ", dir);
+	if (home != NULL)
+		snprintf(fix, len,
+		    "%sput the %s in %.*s, where keyauth installs it, and "
+		    "point %s at it",
+		    leave, what, homelen, home, setting);
+	else
+		snprintf(fix, len,
+		    "%sput the %s in a directory only root can write", leave,
+		    what);
+}
+
 void
 kp_doctor_trusted_path(struct kp_doctor *d, const char *what, const char *code,
     const struct kp_path_stat *chain, size_t n, int exec)
@@ -442,13 +578,25 @@ kp_doctor_trusted_path(struct kp_doctor *d, const char *what, const char *code,
 	const struct kp_path_stat *c;
 	char fix[512];
 	size_t i;
+	int shared;
 
 	for (i = 0; i < n; i++) {
 		c = &chain[i];
+		/* A directory on the way that is not keyauth's own. */
+		shared = i + 1 < n && !own_dir(c->path);
 		if (c->err != 0) {
-			kp_doctor_add(d, KP_DOCTOR_ERROR, code,
-			    i + 1 == n ? "install it (or fix the path)"
-			               : "create it, owned by root",
+			if (i + 1 == n)
+				snprintf(fix, sizeof(fix),
+				    "install it (or fix the path)");
+			else if (!shared)
+				snprintf(fix, sizeof(fix),
+				    "install keyauth (its package creates %s) "
+				    "or fix the path",
+				    c->path);
+			else
+				move_fix(
+				    fix, sizeof(fix), code, what, c->path, 0);
+			kp_doctor_add(d, KP_DOCTOR_ERROR, code, fix,
 			    "%s: %s does not exist or cannot be read (%s)",
 			    what, c->path, strerror(c->err));
 			return;
@@ -462,14 +610,24 @@ kp_doctor_trusted_path(struct kp_doctor *d, const char *what, const char *code,
 			continue;
 		}
 		if (c->st.st_uid != 0) {
-			snprintf(fix, sizeof(fix), "chown root %s", c->path);
+			if (shared)
+				move_fix(
+				    fix, sizeof(fix), code, what, c->path, 1);
+			else
+				snprintf(
+				    fix, sizeof(fix), "chown root %s", c->path);
 			kp_doctor_add(d, KP_DOCTOR_ERROR, code, fix,
 			    "%s: %s is owned by uid %lu, not root: its owner "
 			    "can change what keyauth trusts",
 			    what, c->path, (unsigned long)c->st.st_uid);
 		}
 		if (c->st.st_mode & 022) {
-			snprintf(fix, sizeof(fix), "chmod go-w %s", c->path);
+			if (shared)
+				move_fix(
+				    fix, sizeof(fix), code, what, c->path, 1);
+			else
+				snprintf(
+				    fix, sizeof(fix), "chmod go-w %s", c->path);
 			kp_doctor_add(d, KP_DOCTOR_ERROR, code, fix,
 			    "%s: %s is writable by group or others (mode "
 			    "%04o)",

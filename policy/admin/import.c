@@ -84,11 +84,62 @@ kp_import_account_from_path(const char *path, char *out, size_t len)
 	return kp_strlcpy_checked(out, len, acct);
 }
 
+/* "uid N (name)" or "uid N" for a message. */
+static void
+whose(char *buf, size_t len, uid_t uid, const char *name)
+{
+	if (name != NULL)
+		snprintf(buf, len, "uid %lu (%s)", (unsigned long)uid, name);
+	else
+		snprintf(buf, len, "uid %lu", (unsigned long)uid);
+}
+
+int
+kp_import_owner_check(const struct kp_import_owner *o, char *why, size_t len)
+{
+	char who[128];
+
+	if (why != NULL && len > 0)
+		why[0] = '\0';
+	if (o == NULL || o->account == NULL || why == NULL)
+		return KP_ERR_ARG;
+	if (!o->known) {
+		snprintf(why, len,
+		    "there is no account %s: the path names it, nobody owns "
+		    "the file as %s",
+		    o->account, o->account);
+		return KP_ERR_UNSAFE;
+	}
+	if (!o->home_is_dir) {
+		snprintf(why, len,
+		    "the home directory of the path is not a directory (a "
+		    "link?): not %s's file",
+		    o->account);
+		return KP_ERR_UNSAFE;
+	}
+	if (o->home_uid != o->uid) {
+		whose(who, sizeof(who), o->home_uid, o->home_owner);
+		snprintf(why, len,
+		    "the directory the path calls %s's home is owned by %s, "
+		    "not by %s: not %s's file",
+		    o->account, who, o->account, o->account);
+		return KP_ERR_UNSAFE;
+	}
+	if (o->file_uid != o->uid) {
+		whose(who, sizeof(who), o->file_uid, o->file_owner);
+		snprintf(why, len, "owned by %s, not by %s: not %s's file", who,
+		    o->account, o->account);
+		return KP_ERR_UNSAFE;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ import */
 
 struct ientry {
 	struct kp_authkey k; /* restrictions; k.key->comment the first */
 	char **accounts;
+	char **acct_origins; /* "FILE:LINE" where each account's came from */
 	size_t naccounts;
 	char *origin; /* "FILE:LINE" of the first line */
 	size_t norigins;
@@ -123,9 +174,12 @@ kp_import_free(struct kp_import *im)
 		return;
 	for (i = 0; i < im->n; i++) {
 		kp_authkey_clear(&im->e[i].k);
-		for (j = 0; j < im->e[i].naccounts; j++)
+		for (j = 0; j < im->e[i].naccounts; j++) {
 			free(im->e[i].accounts[j]);
+			free(im->e[i].acct_origins[j]);
+		}
 		free(im->e[i].accounts);
+		free(im->e[i].acct_origins);
 		free(im->e[i].origin);
 	}
 	free(im->e);
@@ -133,10 +187,10 @@ kp_import_free(struct kp_import *im)
 	free(im);
 }
 
-/* The message is a followed by b. */
+/* msg, for a line or (file) the whole file. */
 static int
-msg(struct kp_import *im, const char *name, unsigned line, int skipped,
-    const char *a, const char *b)
+msg_file(struct kp_import *im, const char *name, unsigned line, int skipped,
+    int file, const char *a, const char *b)
 {
 	struct kp_import_msg *m, *tmp;
 
@@ -157,8 +211,25 @@ msg(struct kp_import *im, const char *name, unsigned line, int skipped,
 	snprintf(m->d.file, sizeof(m->d.file), "%s", name);
 	m->d.line = line;
 	m->skipped = skipped;
+	m->file = file;
 	snprintf(m->d.msg, sizeof(m->d.msg), "%s%s", a, b);
 	return 0;
+}
+
+/* The message is a followed by b. */
+static int
+msg(struct kp_import *im, const char *name, unsigned line, int skipped,
+    const char *a, const char *b)
+{
+	return msg_file(im, name, line, skipped, 0, a, b);
+}
+
+int
+kp_import_skip_file(struct kp_import *im, const char *file, const char *why)
+{
+	if (im == NULL || file == NULL || why == NULL)
+		return KP_ERR_ARG;
+	return msg_file(im, file, 0, 1, 1, why, "; file not imported");
 }
 
 static int
@@ -181,9 +252,63 @@ same_restrictions(const struct kp_authkey *a, const struct kp_authkey *b)
 	return 1;
 }
 
+/* Add account (from origin) to e; a and o stay in step. */
+static int
+add_account(struct ientry *e, const char *account, const char *origin)
+{
+	size_t n = e->naccounts;
+	int r;
+
+	if ((r = strv_add(&e->acct_origins, &n, origin, strlen(origin))) != 0)
+		return r;
+	n = e->naccounts;
+	if ((r = strv_add(&e->accounts, &n, account, strlen(account))) != 0) {
+		free(e->acct_origins[n]);
+		return r;
+	}
+	e->naccounts = n;
+	return 0;
+}
+
+/*
+ * One key with the same restrictions in another account's file becomes
+ * one entry for both: say so where it happens, so that a key planted in
+ * several files cannot slip into accounts unnoticed.
+ */
+static int
+merge_msg(struct kp_import *im, const struct ientry *e, const char *name,
+    unsigned line)
+{
+	struct kp_buf b;
+	char *text = NULL;
+	size_t j;
+	int r;
+
+	kp_buf_init(&b, KP_DIAG_MSG_MAX);
+	kp_buf_printf(&b,
+	    "the same key with the same restrictions is also in %s (%s): "
+	    "one entry now grants accounts [",
+	    e->acct_origins[0], e->accounts[0]);
+	for (j = 0; j < e->naccounts; j++)
+		kp_buf_printf(&b, "%s%s", j > 0 ? ", " : "", e->accounts[j]);
+	kp_buf_puts(&b, "]; check that each should have it");
+	if (b.err == KP_ERR_TOOBIG) {
+		kp_buf_free(&b);
+		return msg(im, name, line, 0,
+		    "the same key is in several accounts' files: one entry "
+		    "grants them all; check that each should have it",
+		    "");
+	}
+	if ((r = kp_buf_take(&b, &text, NULL)) != 0)
+		return r;
+	r = msg(im, name, line, 0, text, "");
+	free(text);
+	return r;
+}
+
 static int
 add_key(struct kp_import *im, struct kp_authkey *k, const char *account,
-    const char *origin)
+    const char *origin, const char *name, unsigned line)
 {
 	struct ientry *e, *tmp;
 	size_t i, j;
@@ -197,8 +322,9 @@ add_key(struct kp_import *im, struct kp_authkey *k, const char *account,
 		for (j = 0; j < e->naccounts; j++)
 			if (strcmp(e->accounts[j], account) == 0)
 				return 0; /* the same grant twice */
-		return strv_add(
-		    &e->accounts, &e->naccounts, account, strlen(account));
+		if ((r = add_account(e, account, origin)) != 0)
+			return r;
+		return merge_msg(im, e, name, line);
 	}
 	if (im->n >= IMPORT_MAX_ENTRIES)
 		return KP_ERR_TOOBIG;
@@ -214,8 +340,7 @@ add_key(struct kp_import *im, struct kp_authkey *k, const char *account,
 	memset(e, 0, sizeof(*e));
 	if ((e->origin = strdup(origin)) == NULL)
 		return KP_ERR_NOMEM;
-	if ((r = strv_add(
-	         &e->accounts, &e->naccounts, account, strlen(account))) != 0) {
+	if ((r = add_account(e, account, origin)) != 0) {
 		free(e->origin);
 		return r;
 	}
@@ -291,7 +416,7 @@ kp_import_buf(struct kp_import *im, const char *name, const char *account,
 		snprintf(lno, sizeof(lno), "%u", ln);
 		snprintf(origin, sizeof(origin), "%s:%s", name, lno);
 		if (r == 0)
-			r = add_key(im, &k, account, origin);
+			r = add_key(im, &k, account, origin, name, ln);
 		kp_authkey_clear(&k);
 		if (r != 0)
 			break;
@@ -311,6 +436,16 @@ size_t
 kp_import_nkeys(const struct kp_import *im)
 {
 	return im != NULL ? im->n : 0;
+}
+
+size_t
+kp_import_nmerged(const struct kp_import *im)
+{
+	size_t i, n = 0;
+
+	for (i = 0; im != NULL && i < im->n; i++)
+		n += im->e[i].naccounts > 1;
+	return n;
 }
 
 /* ------------------------------------------------------------ output */
@@ -475,6 +610,45 @@ yq_list(struct kp_buf *b, const char *name, char *const *v, size_t n)
 	kp_buf_puts(b, "]\n");
 }
 
+/*
+ * Above an entry for several accounts, a comment a reviewer cannot miss:
+ * which file gave which account. Clean text: a file name cannot end the
+ * comment line.
+ */
+static int
+put_merge_note(struct kp_buf *b, const struct ientry *e)
+{
+	struct kp_buf nb;
+	char *text = NULL, *clean;
+	size_t j;
+	int r;
+
+	if (e->naccounts < 2)
+		return 0;
+	kp_buf_init(&nb, KP_VALUE_MAX);
+	kp_buf_printf(&nb, "one key for %zu accounts:", e->naccounts);
+	for (j = 0; j < e->naccounts; j++)
+		kp_buf_printf(&nb, "%s %s from %s", j > 0 ? "," : "",
+		    e->accounts[j], e->acct_origins[j]);
+	kp_buf_puts(&nb, "; check that each should have it");
+	if (nb.err == KP_ERR_TOOBIG) {
+		kp_buf_free(&nb);
+		kp_buf_init(&nb, KP_VALUE_MAX);
+		kp_buf_printf(&nb,
+		    "one key for %zu accounts; check that each should have it",
+		    e->naccounts);
+	}
+	if ((r = kp_buf_take(&nb, &text, NULL)) != 0)
+		return r;
+	clean = clean_copy(text, KP_VALUE_MAX);
+	free(text);
+	if (clean == NULL)
+		return KP_ERR_NOMEM;
+	kp_buf_printf(b, "  # %s\n", clean);
+	free(clean);
+	return 0;
+}
+
 /* One keys entry of the policy. */
 static void
 put_entry(struct kp_buf *b, const struct ientry *e, const char *id,
@@ -546,7 +720,8 @@ kp_import_yaml(const struct kp_import *im, char **out)
 	for (i = 0; i < im->n && b.err == 0; i++) {
 		if ((r = unique_id(&ids, &im->e[i], i, &idv[i])) != 0 ||
 		    (r = entry_owner(im, &owners, i, &owner)) != 0 ||
-		    (r = entry_comment(&im->e[i], &comment)) != 0)
+		    (r = entry_comment(&im->e[i], &comment)) != 0 ||
+		    (r = put_merge_note(&b, &im->e[i])) != 0)
 			goto out;
 		put_entry(&b, &im->e[i], idv[i], owner, comment);
 		free(owner);

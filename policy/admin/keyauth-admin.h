@@ -295,11 +295,38 @@ void kp_hostlog_counts(
  */
 int kp_import_account_from_path(const char *path, char *out, size_t len);
 
+/*
+ * Whose an authorized_keys file is, as keyauthctl import found it: the
+ * account its path names (.../NAME/.ssh/authorized_keys), that account's
+ * uid in the accounts database, and the owners of the home directory
+ * (.../NAME) and of the file. Names are for messages (NULL: unknown).
+ */
+struct kp_import_owner {
+	const char *account; /* from the path */
+	int known; /* the account exists; uid is its uid */
+	uid_t uid;
+	int home_is_dir; /* .../NAME is a directory (not a link) */
+	uid_t home_uid;
+	const char *home_owner;
+	uid_t file_uid;
+	const char *file_owner;
+};
+/*
+ * 0 when the file may be imported for o->account: the account exists, and
+ * it owns both its home directory and the file. Otherwise KP_ERR_UNSAFE
+ * and why says whose it is (docs/keyauthctl-import.md): a user can create
+ * .../root/.ssh/authorized_keys in a directory of her own, never in
+ * root's home and never owned by root.
+ */
+int kp_import_owner_check(
+    const struct kp_import_owner *o, char *why, size_t len);
+
 struct kp_import;
 
 struct kp_import_msg {
-	struct kp_diag d; /* file, line, message */
-	int skipped; /* 1: the key was not imported; 0: an option left out */
+	struct kp_diag d; /* file, line (0: the whole file), message */
+	int skipped; /* 1: the key (or the file) was not imported; 0: advice */
+	int file; /* 1: the whole file was skipped (a warning) */
 };
 
 int kp_import_new(int owner_from_comment, struct kp_import **out);
@@ -307,9 +334,14 @@ void kp_import_free(struct kp_import *im);
 /* Import the contents of one file for account; name is used in messages. */
 int kp_import_buf(struct kp_import *im, const char *name, const char *account,
     const char *buf, size_t len);
+/* Note that file was not imported at all, and why. */
+int kp_import_skip_file(
+    struct kp_import *im, const char *file, const char *why);
 const struct kp_import_msg *kp_import_msgs(
     const struct kp_import *im, size_t *n);
 size_t kp_import_nkeys(const struct kp_import *im);
+/* The entries that hold one key for several accounts. */
+size_t kp_import_nmerged(const struct kp_import *im);
 /* The policy YAML (version 1, serial 1) of everything imported. */
 int kp_import_yaml(const struct kp_import *im, char **out);
 

@@ -28,10 +28,12 @@
 #define ADDR_TEXT_MAX 64 /* longest text we even look at */
 
 /*
- * The "did you mean" hint is built at run time: *why then points here and
- * stays valid until this thread's next kp_cidr_parse() call.
+ * The one refusal whose text depends on the input ("did you mean
+ * 10.0.0.0/8?") is written by kp_cidr_parse_why into the caller's buffer:
+ * the library keeps no state between calls (pam_keyauth.so must have no
+ * mutable globals).
  */
-static __thread char why_buf[160];
+static const char host_bits_why[] = "host bits set";
 
 static int
 is_mapped(const uint8_t a[16])
@@ -192,12 +194,12 @@ mask_host_bits(struct kp_cidr *c)
 	}
 }
 
-int
-kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why)
+/* kp_cidr_parse; for a network with host bits set, *hint is the one meant. */
+static int
+cidr_parse(
+    const char *s, struct kp_cidr *out, const char **why, struct kp_cidr *hint)
 {
 	const char *slash;
-	struct kp_cidr hint;
-	char net[INET6_ADDRSTRLEN + 8];
 	size_t n, plen, i;
 	unsigned prefix = 0, max;
 	int r;
@@ -238,13 +240,12 @@ kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why)
 	}
 	out->prefix = (uint8_t)prefix;
 	if (!host_bits_zero(out)) {
-		hint = *out;
-		mask_host_bits(&hint);
-		unmap(&hint);
-		kp_cidr_format(&hint, net, sizeof(net));
-		snprintf(why_buf, sizeof(why_buf),
-		    "host bits set: did you mean %s?", net);
-		KP_WHY(why, why_buf);
+		if (hint != NULL) {
+			*hint = *out;
+			mask_host_bits(hint);
+			unmap(hint);
+		}
+		KP_WHY(why, host_bits_why);
 		goto fail;
 	}
 	if (out->family == 6 && is_mapped(out->addr) && out->prefix < 96) {
@@ -257,6 +258,32 @@ kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why)
 	return 0;
 fail:
 	memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why)
+{
+	return cidr_parse(s, out, why, NULL);
+}
+
+int
+kp_cidr_parse_why(const char *s, struct kp_cidr *out, char *why, size_t len)
+{
+	struct kp_cidr hint;
+	char net[INET6_ADDRSTRLEN + 8];
+	const char *w = NULL;
+	int r;
+
+	if (why != NULL && len > 0)
+		why[0] = '\0';
+	if ((r = cidr_parse(s, out, &w, &hint)) == 0 || why == NULL || len == 0)
+		return r;
+	if (w == host_bits_why) {
+		kp_cidr_format(&hint, net, sizeof(net));
+		snprintf(why, len, "%s: did you mean %s?", w, net);
+	} else
+		snprintf(why, len, "%s", w != NULL ? w : "not a valid CIDR");
 	return r;
 }
 

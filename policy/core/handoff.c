@@ -13,8 +13,15 @@
  *   v1 pid=123 start=456 account=alice fp=SHA256:... id=alice-laptop time=1763780000\n
  * every field present, in this order, single spaces, decimal numbers
  * without sign or leading zeros, nothing else.
+ *
+ * The spool is bounded (docs/security.md, "The handoff spool is
+ * bounded"): a record serves one login for at most KP_HANDOFF_GRACE
+ * seconds, and whoever writes or takes one first sweeps away the records
+ * no login can use any more, so a client that only offers keys cannot
+ * fill it.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,6 +39,8 @@
 #define PROC_STAT_MAX 4096
 /* Clock skew tolerated for a record written "in the future". */
 #define HANDOFF_FUTURE 5
+/* How kp_atomic names a temporary file (policy/core/kp-io.h). */
+#define TMP_PREFIX ".tmp-"
 
 int
 kp_proc_start_time(pid_t pid, unsigned long long *out)
@@ -238,6 +247,143 @@ open_spool(const char *spool, struct stat *st, const char **why)
 	return dfd;
 }
 
+/* ------------------------------------------------------------ sweeping */
+
+/* 1 when t is more than the grace time before now, or too far after it. */
+static int
+expired(int64_t t, int64_t now)
+{
+	/* Unsigned differences: no overflow whatever the values. */
+	if (t < now)
+		return (uint64_t)now - (uint64_t)t > KP_HANDOFF_GRACE;
+	return (uint64_t)t - (uint64_t)now > HANDOFF_FUTURE;
+}
+
+/*
+ * 1 when the record name (for process pid) can serve no login any more:
+ * written (by its time field; by its mtime when it cannot be read) longer
+ * than the grace time ago or dated in the future, or for a process that
+ * no longer runs or that has another start time (an earlier process with
+ * this pid). *st is what was judged.
+ */
+static int
+record_stale(int dfd, const char *name, pid_t pid, int64_t now, struct stat *st)
+{
+	char buf[HANDOFF_MAX + 1];
+	struct kp_handoff h;
+	struct stat fst;
+	unsigned long long start;
+	size_t len = 0;
+	ssize_t n;
+	int fd, r;
+
+	if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	if (!S_ISREG(st->st_mode) || st->st_size > HANDOFF_MAX)
+		return expired((int64_t)st->st_mtime, now);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return expired((int64_t)st->st_mtime, now);
+	if (fstat(fd, &fst) != 0 || fst.st_ino != st->st_ino ||
+	    fst.st_dev != st->st_dev) {
+		close(fd);
+		return 0; /* replaced meanwhile: the next sweep judges it */
+	}
+	while (len < sizeof(buf)) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (kp_handoff_parse(buf, len, &h) != 0 || h.pid != pid)
+		return expired((int64_t)st->st_mtime, now);
+	if (expired(h.time, now))
+		return 1;
+	r = kp_proc_start_time(pid, &start);
+	return r == KP_ERR_NOTFOUND || (r == 0 && start != h.start);
+}
+
+/*
+ * Remove name when it is still the file st describes: a record written
+ * meanwhile under the same name (by a new process with that pid) stays.
+ */
+static void
+remove_judged(int dfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+
+	if (fstatat(dfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now.st_ino == st->st_ino && now.st_dev == st->st_dev)
+		(void)unlinkat(dfd, name, 0);
+}
+
+/*
+ * Sweep the spool dfd: remove every record record_stale condemns and the
+ * temporary files of writes that never completed (older than the grace
+ * time). *kept: the records left, not counting the one of process except.
+ */
+static int
+sweep(int dfd, int64_t now, pid_t except, size_t *kept)
+{
+	unsigned long long v;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	*kept = 0;
+	if ((fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return KP_ERR_IO;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return KP_ERR_IO;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0) {
+			if (fstatat(dfd, de->d_name, &st,
+			        AT_SYMLINK_NOFOLLOW) == 0 &&
+			    expired((int64_t)st.st_mtime, now))
+				remove_judged(dfd, de->d_name, &st);
+			continue;
+		}
+		/* Not named by a pid: not a record, not ours to judge. */
+		if (parse_num(de->d_name, INT_MAX, &v) != 0 || v == 0)
+			continue;
+		if (record_stale(dfd, de->d_name, (pid_t)v, now, &st)) {
+			remove_judged(dfd, de->d_name, &st);
+			continue;
+		}
+		if ((pid_t)v != except)
+			(*kept)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+kp_handoff_sweep(const char *spool, int64_t now, size_t *kept)
+{
+	const char *why = NULL;
+	struct stat st;
+	size_t n = 0;
+	int dfd, r;
+
+	if (kept != NULL)
+		*kept = 0;
+	if (spool == NULL)
+		return KP_ERR_ARG;
+	if ((dfd = open_spool(spool, &st, &why)) < 0)
+		return dfd;
+	r = sweep(dfd, now, 0, &n);
+	close(dfd);
+	if (kept != NULL)
+		*kept = n;
+	return r;
+}
+
 int
 kp_handoff_write(const char *spool, const struct kp_handoff *h)
 {
@@ -245,6 +391,7 @@ kp_handoff_write(const char *spool, const struct kp_handoff *h)
 	const char *why = NULL;
 	struct kp_atomic a;
 	struct stat st;
+	size_t kept = 0;
 	int dfd = -1, r;
 
 	if (spool == NULL || h == NULL)
@@ -256,6 +403,17 @@ kp_handoff_write(const char *spool, const struct kp_handoff *h)
 	/* The reader trusts only files of the spool's owner: be that owner. */
 	if (st.st_uid != geteuid()) {
 		r = KP_ERR_UNSAFE;
+		goto out;
+	}
+	/*
+	 * Room first: the records no login can use go, and only then does
+	 * the cap refuse. The record of this pid is replaced, so it does not
+	 * count.
+	 */
+	if ((r = sweep(dfd, h->time, h->pid, &kept)) != 0)
+		goto out;
+	if (kept >= KP_HANDOFF_RECORDS_MAX) {
+		r = KP_ERR_TOOBIG;
 		goto out;
 	}
 	snprintf(name, sizeof(name), "%ld", (long)h->pid);
@@ -408,15 +566,19 @@ kp_handoff_check(const struct kp_handoff *h, pid_t pid,
 		r = KP_ERR_ARG;
 	} else if (h->pid <= 0 || h->pid != pid)
 		w = "handoff record is for another process";
-	else if (h->start != start)
+	else if (h->start != start) {
+		/* Left by a login long gone: not this one's, not forged. */
 		w = "handoff record is for an earlier process with this pid";
-	else if (memchr(h->account, '\0', sizeof(h->account)) == NULL ||
-	    strcmp(h->account, account) != 0)
-		w = "handoff record is for another account";
+		r = KP_ERR_NOTFOUND;
+	}
 	/* Unsigned differences: no overflow whatever the values. */
 	else if (h->time < now &&
-	    (uint64_t)now - (uint64_t)h->time > (uint64_t)grace)
+	    (uint64_t)now - (uint64_t)h->time > (uint64_t)grace) {
 		w = "handoff record is older than the login grace time";
+		r = KP_ERR_NOTFOUND;
+	} else if (memchr(h->account, '\0', sizeof(h->account)) == NULL ||
+	    strcmp(h->account, account) != 0)
+		w = "handoff record is for another account";
 	else if (h->time > now &&
 	    (uint64_t)h->time - (uint64_t)now > HANDOFF_FUTURE)
 		w = "handoff record is dated in the future";

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keyauth.h"
@@ -107,7 +108,7 @@ int
 kp_atomic_openat(
     struct kp_atomic *a, int dfd, const char *name, mode_t mode, unsigned flags)
 {
-	static unsigned counter;
+	struct timespec ts;
 	uint64_t rnd;
 	int i, n;
 
@@ -123,10 +124,19 @@ kp_atomic_openat(
 	if ((a->dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) == -1)
 		return KP_ERR_IO;
 	for (i = 0; i < 16; i++) {
-		/* Unpredictable where getrandom works; unique all the same. */
+		/*
+		 * Unpredictable where getrandom works; else unique enough
+		 * (O_EXCL and the retries settle a clash) without a counter:
+		 * the PAM module that links this keeps no mutable globals.
+		 */
 		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) !=
-		    (ssize_t)sizeof(rnd))
-			rnd = ((uint64_t)getpid() << 32) ^ ++counter;
+		    (ssize_t)sizeof(rnd)) {
+			if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+				ts.tv_sec = ts.tv_nsec = 0;
+			rnd = ((uint64_t)getpid() << 32) ^
+			    ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)ts.tv_nsec ^
+			    (uint64_t)i;
+		}
 		n = snprintf(a->tmp, sizeof(a->tmp), ".tmp-%s.%016llx", name,
 		    (unsigned long long)rnd);
 		if (n < 0 || (size_t)n >= sizeof(a->tmp)) {

@@ -422,6 +422,53 @@ out:
 }
 
 int
+kp_pubkey_unsupported(const char *type, const char *b64)
+{
+	const struct keytype *kt;
+	const uint8_t *s, *e, *n;
+	const char *why = NULL;
+	uint8_t *blob = NULL;
+	size_t tlen, blen, bloblen = 0, slen, elen, nlen, off = 0, i;
+	struct kp_buf w;
+	unsigned bits;
+	int r = 0;
+
+	if (type == NULL || b64 == NULL ||
+	    (tlen = strnlen(type, KP_KEYLINE_MAX + 1)) == 0 ||
+	    tlen > KP_KEYLINE_MAX ||
+	    (blen = strnlen(b64, KP_KEYLINE_MAX + 1)) == 0 ||
+	    blen > KP_KEYLINE_MAX)
+		return 0;
+	for (i = 0; i < tlen; i++) {
+		if ((unsigned char)type[i] <= 0x20 || type[i] >= 0x7f)
+			return 0;
+	}
+	kt = keytype_lookup(type, tlen);
+	if (kt != NULL && kt->kt != KT_RSA)
+		return 0;
+	if (kp_b64_decode(b64, blen, &blob, &bloblen, &why, &off) != 0)
+		return 0;
+	kp_buf_view(&w, blob, bloblen);
+	/* The type inside must be the one given, whatever it is. */
+	if (kp_buf_get_string(&w, &s, &slen) != 0 || slen != tlen ||
+	    memcmp(s, type, tlen) != 0)
+		goto out;
+	if (kt != NULL) {
+		/* ssh-rsa, well framed, and of a size no policy accepts */
+		if (get_mpint(&w, &e, &elen, &why) != 0 ||
+		    get_mpint(&w, &n, &nlen, &why) != 0 || kp_buf_len(&w) != 0)
+			goto out;
+		bits = mag_bits(n, nlen);
+		if (bits >= RSA_MIN_BITS && bits <= RSA_MAX_BITS)
+			goto out;
+	}
+	r = 1;
+out:
+	free(blob);
+	return r;
+}
+
+int
 kp_pubkey_parse_parts(
     const char *type, const char *b64, struct kp_pubkey **out, const char **why)
 {

@@ -128,8 +128,19 @@ struct kp_cidr {
 
 /* A single IP literal (no prefix). *why is a static message on failure. */
 int kp_addr_parse(const char *s, struct kp_cidr *out, const char **why);
-/* An address or CIDR; host bits must be zero. */
+/*
+ * An address or CIDR; host bits must be zero. *why is a static message on
+ * failure ("host bits set" for 10.1.2.3/8).
+ */
 int kp_cidr_parse(const char *s, struct kp_cidr *out, const char **why);
+/*
+ * kp_cidr_parse, the reason written into the caller's why (len bytes;
+ * KP_CIDR_WHY_MAX is enough), naming the network meant when host bits are
+ * set: "host bits set: did you mean 10.0.0.0/8?".
+ */
+#define KP_CIDR_WHY_MAX 160
+int kp_cidr_parse_why(
+    const char *s, struct kp_cidr *out, char *why, size_t len);
 /* 1 if addr (a single address) lies in net, else 0. */
 int kp_cidr_match(const struct kp_cidr *net, const struct kp_cidr *addr);
 /*
@@ -165,6 +176,14 @@ int kp_pubkey_parse_line(const char *line, struct kp_pubkey **out,
 int kp_pubkey_parse_parts(const char *type, const char *b64,
     struct kp_pubkey **out, const char **why);
 void kp_pubkey_free(struct kp_pubkey *k);
+/*
+ * 1 when (type, base64), as sshd passes %t %k, is a key sshd may offer but
+ * no policy can hold: a type keyauth does not support (a certificate,
+ * ssh-dss, a newer type) or an RSA key under 2048 bits. The blob must
+ * still decode and name type as its own; anything else (a key
+ * kp_pubkey_parse_parts accepts, a malformed one) is 0.
+ */
+int kp_pubkey_unsupported(const char *type, const char *b64);
 /* SHA256:<unpadded base64 of SHA-256(blob)> */
 int kp_fingerprint(const uint8_t *blob, size_t len, char out[KP_FP_LEN]);
 /* 1 if s looks like "SHA256:" + 43 base64 chars. */
@@ -540,6 +559,21 @@ int kp_journal_send(const char *socket_path, const void *buf, size_t len);
 
 /* ------------------------------------------------- PAM handoff record */
 
+/*
+ * How long a handoff record serves a login: sshd's default LoginGraceTime.
+ * sshd cuts off a connection that has not authenticated by then, so an
+ * older record can serve no login; the helper, the module and the
+ * tmpfiles.d age (authorized-keys-command/keyauth.tmpfiles) remove it.
+ */
+#define KP_HANDOFF_GRACE 120
+/*
+ * The most records the spool holds. A live record belongs to a connection
+ * that has not authenticated yet, and sshd allows 100 of those by default
+ * (MaxStartups): four times that leaves room for a raised limit or a
+ * second sshd. At the cap, after the sweep, a new record is refused.
+ */
+#define KP_HANDOFF_RECORDS_MAX 400
+
 struct kp_handoff {
 	pid_t pid; /* the sshd process that ran the helper */
 	unsigned long long start; /* its start time, /proc/PID/stat field 22 */
@@ -554,8 +588,21 @@ int kp_proc_start_time(pid_t pid, unsigned long long *out);
 /* Serialize / parse one record (strict: every field, nothing else). */
 int kp_handoff_format(const struct kp_handoff *h, char *buf, size_t len);
 int kp_handoff_parse(const char *buf, size_t len, struct kp_handoff *out);
-/* Write spool/PID atomically (0600, O_EXCL temp, no links followed). */
+/*
+ * Write spool/PID atomically (0600, O_EXCL temp, no links followed),
+ * after sweeping the spool (kp_handoff_sweep, with h->time as now).
+ * KP_ERR_TOOBIG when KP_HANDOFF_RECORDS_MAX records of other processes
+ * are left after the sweep.
+ */
 int kp_handoff_write(const char *spool, const struct kp_handoff *h);
+/*
+ * Remove every record of the spool that can serve no login any more:
+ * written more than KP_HANDOFF_GRACE seconds before now or dated in the
+ * future, or for a process that is gone or has another start time than
+ * the record names; and temporary files of writes that never completed.
+ * *kept (may be NULL): the records left.
+ */
+int kp_handoff_sweep(const char *spool, int64_t now, size_t *kept);
 /*
  * Read and delete spool/PID for pid: regular file, not a link, owned by the
  * spool directory's owner, mode 0600. Checks are the caller's (see
@@ -565,7 +612,13 @@ int kp_handoff_take(
     const char *spool, pid_t pid, struct kp_handoff *out, const char **why);
 /* Delete spool/PID if it exists (a record that must not be used). */
 int kp_handoff_remove(const char *spool, pid_t pid);
-/* Verify a record for (pid, start, account) at now within grace seconds. */
+/*
+ * Verify a record for (pid, start, account) at now within grace seconds.
+ * KP_ERR_NOTFOUND when it can serve no login (an earlier process with this
+ * pid, older than grace): the caller treats it as no record at all;
+ * KP_ERR_INVALID when it is for another process or account, or dated in
+ * the future: forged or broken. *why says which.
+ */
 int kp_handoff_check(const struct kp_handoff *h, pid_t pid,
     unsigned long long start, const char *account, int64_t now, int64_t grace,
     const char **why);
@@ -664,6 +717,12 @@ struct kp_login_req {
 	const char *auth_info; /* SSH_AUTH_INFO_0; NULL when unset */
 	const char *rhost; /* PAM_RHOST; NULL when unset */
 	pid_t pid; /* this process (getpid()): its handoff record is ours */
+	/*
+	 * its parent (getppid()): sshd runs the account stage of a
+	 * keyboard-interactive login in a child of the process that ran the
+	 * helper, so that one's record is ours too when we have none
+	 */
+	pid_t ppid;
 	/* session: the account stage's keys in this handle; NULL if none */
 	const struct kp_login_keys *account_keys;
 	/*
@@ -678,8 +737,8 @@ struct kp_login_req {
 
 /*
  * The decision of one PAM stage (docs/pam-setup.md). Account: the keys
- * from the handoff record the helper left for req->pid and from
- * SSH_AUTH_INFO_0; session: the keys of SSH_AUTH_INFO_0, each of which the
+ * from the handoff record the helper left for req->pid (else for
+ * req->ppid) and from SSH_AUTH_INFO_0; session: the keys of SSH_AUTH_INFO_0, each of which the
  * account stage must have seen. Every key is decided against the index,
  * opened for this call only, with the client address of SSH_CONNECTION
  * (else an IP literal PAM_RHOST); all must be allowed. Hands record one

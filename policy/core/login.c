@@ -18,9 +18,6 @@
 
 #include "keyauth.h"
 
-/* sshd's default LoginGraceTime; a record older than this is not ours. */
-#define HANDOFF_GRACE 120
-
 /* Why a stage did not get as far as a policy decision. */
 enum fail {
 	FAIL_NONE = 0,
@@ -280,25 +277,25 @@ keys_from_authinfo(
 }
 
 /*
- * The handoff record keyauth-authorized-keys left for this process.
- * Missing: no key. Present but failing any check: refused, and the login
- * with it (it is forged, stale or someone else's).
+ * Take (read and delete) the record the helper left for process pid and
+ * check it. *found is 0 when there is none, or when it can serve no login
+ * (an earlier process with this pid, older than the grace time): such a
+ * record is gone now and means nothing. A record failing any other check
+ * refuses the login (forged or broken).
  */
 static enum fail
-keys_from_handoff(
-    const struct login *l, struct kp_login_keys *keys, char *err, size_t errlen)
+take_record(const struct login *l, pid_t pid, struct kp_handoff *h, int *found,
+    char *err, size_t errlen)
 {
 	const struct kp_login_req *q = l->req;
-	struct kp_handoff h;
 	unsigned long long start = 0;
 	const char *why = NULL;
 	int r;
 
-	r = kp_handoff_take(q->spool, q->pid, &h, &why);
-	if (r == KP_ERR_NOTFOUND) {
-		debug(l, "no handoff record in", q->spool);
+	*found = 0;
+	r = kp_handoff_take(q->spool, pid, h, &why);
+	if (r == KP_ERR_NOTFOUND)
 		return FAIL_NONE;
-	}
 	if (r == KP_ERR_NOMEM)
 		return FAIL_NOMEM;
 	if (r != 0) {
@@ -306,21 +303,56 @@ keys_from_handoff(
 		    why != NULL ? why : kp_strerror(r));
 		return FAIL_INPUT;
 	}
-	if ((r = kp_proc_start_time(q->pid, &start)) != 0) {
-		snprintf(err, errlen, "cannot read own start time: %s",
+	if ((r = kp_proc_start_time(pid, &start)) != 0) {
+		snprintf(err, errlen, "cannot read the start time of %s: %s",
+		    pid == q->pid ? "this process" : "its parent",
 		    kp_strerror(r));
 		return FAIL_SYSTEM;
 	}
-	if ((r = kp_handoff_check(&h, q->pid, start, l->account, l->now,
-	         HANDOFF_GRACE, &why)) != 0) {
+	r = kp_handoff_check(
+	    h, pid, start, l->account, l->now, KP_HANDOFF_GRACE, &why);
+	if (r == KP_ERR_NOTFOUND) {
+		debug(l, "handoff record ignored", why);
+		return FAIL_NONE;
+	}
+	if (r != 0) {
 		snprintf(err, errlen, "handoff record refused: %s",
 		    why != NULL ? why : kp_strerror(r));
 		return FAIL_INPUT;
 	}
-	if (!kp_fingerprint_valid(h.fp)) {
+	if (!kp_fingerprint_valid(h->fp)) {
 		snprintf(
 		    err, errlen, "handoff record refused: bad fingerprint");
 		return FAIL_INPUT;
+	}
+	*found = 1;
+	return FAIL_NONE;
+}
+
+/*
+ * The handoff record keyauth-authorized-keys left for the sshd process
+ * that ran it: this process, or (when sshd runs the account stage in a
+ * child it forked, as it does for keyboard-interactive) its parent, with
+ * the parent's start time. Missing: no key. Present but refused: the login
+ * is refused (forged, or someone else's).
+ */
+static enum fail
+keys_from_handoff(
+    const struct login *l, struct kp_login_keys *keys, char *err, size_t errlen)
+{
+	const struct kp_login_req *q = l->req;
+	struct kp_handoff h;
+	enum fail f;
+	int found = 0;
+
+	if ((f = take_record(l, q->pid, &h, &found, err, errlen)) != FAIL_NONE)
+		return f;
+	if (!found && q->ppid > 1 && q->ppid != q->pid &&
+	    (f = take_record(l, q->ppid, &h, &found, err, errlen)) != FAIL_NONE)
+		return f;
+	if (!found) {
+		debug(l, "no handoff record in", q->spool);
+		return FAIL_NONE;
 	}
 	debug(l, "key from handoff record", h.fp);
 	if (keys_add(keys, h.fp) != 0) {
@@ -328,6 +360,25 @@ keys_from_handoff(
 		return FAIL_INPUT;
 	}
 	return FAIL_NONE;
+}
+
+/*
+ * Records no login will take go now (kp_handoff_sweep); at the session
+ * stage also this process's own, which only a login that never reached
+ * the account stage here can have left. A failure denies nothing: the
+ * next writer sweeps again.
+ */
+static void
+tidy_spool(const struct login *l)
+{
+	const struct kp_login_req *q = l->req;
+	int r;
+
+	if (l->event == KP_EVENT_SESSION && q->pid > 0 &&
+	    (r = kp_handoff_remove(q->spool, q->pid)) != 0)
+		debug(l, "cannot remove own handoff record", kp_strerror(r));
+	if ((r = kp_handoff_sweep(q->spool, l->now, NULL)) != 0)
+		debug(l, "cannot sweep the handoff spool", kp_strerror(r));
 }
 
 /* ---------------------------------------------------------- results */
@@ -490,7 +541,9 @@ account_stage(const struct login *l)
 	 * only key) comes from the handoff record. Both are decided. The
 	 * record is taken first so that none outlives its login.
 	 */
-	if ((f = keys_from_handoff(l, &keys, err, sizeof(err))) != FAIL_NONE)
+	f = keys_from_handoff(l, &keys, err, sizeof(err));
+	tidy_spool(l);
+	if (f != FAIL_NONE)
 		return failed(l, f, NULL, err);
 	if ((f = keys_from_authinfo(l, &keys, err, sizeof(err))) != FAIL_NONE)
 		return failed(l, f, NULL, err);
@@ -512,6 +565,7 @@ session_stage(const struct login *l)
 
 	memset(&keys, 0, sizeof(keys));
 	err[0] = '\0';
+	tidy_spool(l);
 	/* At the session stage SSH_AUTH_INFO_0 lists every method. */
 	if ((f = keys_from_authinfo(l, &keys, err, sizeof(err))) != FAIL_NONE)
 		return failed(l, f, NULL, err);

@@ -105,6 +105,22 @@ why_not(struct kp_index *ix, const struct kp_serve_req *q, struct kp_audit *a,
 	return 0;
 }
 
+/*
+ * A key sshd offers that no policy can hold (an RSA key under 2048 bits,
+ * a type keyauth does not support, a certificate) is no error: sshd did
+ * its job, the answer is no line (docs/sshd-setup.md). The record says
+ * unknown_key and carries sshd's fingerprint of it.
+ */
+static int
+offered_unsupported(const struct kp_serve_req *q, struct kp_audit *a)
+{
+	if (!kp_pubkey_unsupported(q->type, q->b64))
+		return 0;
+	a->reason = KP_UNKNOWN_KEY;
+	a->fp = q->fp;
+	return 1;
+}
+
 /* Tell pam_keyauth which key sshd is about to accept. */
 static int
 leave_handoff(const struct kp_serve_req *q, const struct out *o,
@@ -125,11 +141,15 @@ leave_handoff(const struct kp_serve_req *q, const struct out *o,
 	}
 	if ((r = kp_handoff_write(q->spool, h)) != 0) {
 		h->pid = 0;
-		*err = r == KP_ERR_UNSAFE
-		    ? "cannot write handoff record: spool must be a "
-		      "directory owned by this user, not group or "
-		      "world writable"
-		    : "cannot write handoff record into the spool";
+		if (r == KP_ERR_UNSAFE)
+			*err = "cannot write handoff record: spool must be a "
+			       "directory owned by this user, not group or "
+			       "world writable";
+		else if (r == KP_ERR_TOOBIG)
+			*err = "cannot write handoff record: the spool is "
+			       "full of records of logins in progress";
+		else
+			*err = "cannot write handoff record into the spool";
 		return r;
 	}
 	return 0;
@@ -191,6 +211,10 @@ kp_serve(const struct kp_serve_req *q, int fd, kp_record_cb record, void *arg)
 		if ((r = kp_pubkey_parse_parts(q->type, q->b64, &key, &why)) !=
 		    0) {
 			a.reason = KP_UNKNOWN_KEY;
+			if (offered_unsupported(q, &a)) {
+				r = 0;
+				goto out;
+			}
 			a.error = why != NULL ? why : kp_strerror(r);
 			goto out;
 		}

@@ -1132,9 +1132,10 @@ static int
 network_address(struct loader *L, const char *name, const struct node *c,
     struct kp_cidr *out)
 {
-	const char *why = NULL, *refusal;
+	char why[KP_CIDR_WHY_MAX];
+	const char *refusal;
 
-	if (kp_cidr_parse(c->s, out, &why) == 0)
+	if (kp_cidr_parse_why(c->s, out, why, sizeof(why)) == 0)
 		return 0;
 	if ((refusal = address_refusal(c->s, why)) == NULL) {
 		return nerr(L, c,
@@ -1337,9 +1338,10 @@ static int
 from_rule(struct loader *L, const struct field *f, const struct node *c)
 {
 	struct kp_cidr tmp;
-	const char *why = NULL, *refusal;
+	char why[KP_CIDR_WHY_MAX];
+	const char *refusal;
 
-	if (kp_cidr_parse(c->s, &tmp, &why) == 0)
+	if (kp_cidr_parse_why(c->s, &tmp, why, sizeof(why)) == 0)
 		return 0;
 	if ((refusal = address_refusal(c->s, why)) != NULL)
 		return nerr(L, c, "%s: '%s': %s", f->name, c->s, refusal);

@@ -55,3 +55,16 @@ hasnt() {
 	if grep -qF -- "$3" "$2"; then
 		fail "$1"; t_diag "  $2 contains: $3"; else pass "$1"; fi
 }
+
+# import_tree DIR: the committed authorized_keys tree (data/import) copied
+# to DIR/import and owned as on the server it came from, with that
+# server's accounts in DIR/passwd (for import --passwd). Needs root.
+import_tree() {
+	cp -R "$ADATA/import" "$1/import" || exit 99
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
+	    'alice:x:1001:1001:alice:/home/alice:/bin/sh' \
+	    'bob:x:1002:1002:bob:/home/bob:/bin/sh' >"$1/passwd"
+	chown -R 0:0 "$1/import"
+	chown -R 1001:1001 "$1/import/home/alice"
+	chown -R 1002:1002 "$1/import/home/bob"
+}

@@ -90,6 +90,54 @@ mv "$R/usr/libexec/keyauth/keyauth-authorized-keys" "$T/helper.saved"
 expect clean helper-path
 mv "$T/helper.saved" "$R/usr/libexec/keyauth/keyauth-authorized-keys"
 
+# A path through a directory that is not keyauth's (/tmp, a missing
+# /opt): the fix never changes that directory, it says where the helper
+# belongs and what to point at it.
+# Where this build installs them (configure's libexecdir, localstatedir).
+path_of() { sed -n "s/^#define $1 \"\(.*\)\"\$/\1/p" "$top_builddir/kp-paths.h"; }
+HELPER_DIR=$(dirname "$(path_of KP_DEFAULT_HELPER)")
+KRL_DIR=$(dirname "$(path_of KP_DEFAULT_KRL)")
+mkdir -p "$R/tmp" && chmod 1777 "$R/tmp"
+cp "$R/usr/libexec/keyauth/keyauth-authorized-keys" "$R/tmp/keyauth-authorized-keys"
+sshd intmp 's|^authorizedkeyscommand /usr/libexec/keyauth/|authorizedkeyscommand /tmp/|'
+expect intmp helper-path
+has "helper in /tmp: the problem" "$T/out" "AuthorizedKeysCommand: /tmp is writable by group or others (mode 1777)"
+has "helper in /tmp: the fix" "$T/out" "fix: leave /tmp as it is (it is not keyauth's): put the AuthorizedKeysCommand in $HELPER_DIR, where keyauth installs it, and point AuthorizedKeysCommand in sshd_config at it"
+hasnt "helper in /tmp: no chmod of /tmp" "$T/out" "chmod go-w /tmp"
+sshd inopt 's|^authorizedkeyscommand /usr/libexec/keyauth/|authorizedkeyscommand /opt/keyauth-bin/|'
+expect inopt helper-path
+has "helper under a missing /opt: the problem" "$T/out" "AuthorizedKeysCommand: /opt does not exist"
+has "helper under a missing /opt: the fix" "$T/out" "fix: put the AuthorizedKeysCommand in $HELPER_DIR, where keyauth installs it, and point AuthorizedKeysCommand in sshd_config at it"
+hasnt "helper under a missing /opt: not created" "$T/out" "create it"
+# keyauth's own directory missing: install keyauth
+mv "$R/usr/libexec/keyauth" "$T/libexec.saved"
+expect clean helper-path
+has "own directory missing: install keyauth" "$T/out" "fix: install keyauth (its package creates /usr/libexec/keyauth) or fix the path"
+mv "$T/libexec.saved" "$R/usr/libexec/keyauth"
+# ... and keyauth's own directory writable by others: that one is fixed
+chmod g+w "$R/usr/libexec/keyauth"
+expect clean helper-path
+has "own directory writable: chmod it" "$T/out" "fix: chmod go-w /usr/libexec/keyauth"
+chmod g-w "$R/usr/libexec/keyauth"
+# RevokedKeys under a home
+mkdir -p "$R/home/ops" && chown 1000 "$R/home/ops" && chmod 0755 "$R/home" "$R/home/ops"
+cp "$V/revoked.krl" "$R/home/ops/revoked.krl"
+sshd krlhome 's|^revokedkeys .*|revokedkeys /home/ops/revoked.krl|'
+expect krlhome krl
+has "KRL in a home: the fix" "$T/out" "fix: leave /home/ops as it is (it is not keyauth's): put the RevokedKeys in $KRL_DIR, where keyauth installs it, and point RevokedKeys in sshd_config at it"
+hasnt "KRL in a home: no chown of the home" "$T/out" "chown root /home/ops"
+
+# AuthenticationMethods: sshd runs the PAM account stage when
+# keyboard-interactive completes, so publickey must come first.
+sshd kbdfirst 's|^usepam yes|usepam yes\nauthenticationmethods publickey,password keyboard-interactive:pam,publickey|'
+expect kbdfirst authentication-methods
+has "keyboard-interactive first: names the list" "$T/out" 'AuthenticationMethods "keyboard-interactive:pam,publickey": sshd runs the PAM account stage when keyboard-interactive completes, before the key is offered'
+has "keyboard-interactive first: the fix" "$T/out" 'fix: list publickey before keyboard-interactive ("AuthenticationMethods publickey,keyboard-interactive") and reload sshd'
+hasnt "publickey,password is fine" "$T/out" 'AuthenticationMethods "publickey,password"'
+sshd kbdlast 's|^usepam yes|usepam yes\nauthenticationmethods publickey,keyboard-interactive:pam any|'
+run "publickey,keyboard-interactive: no finding" 0 doc --sshd-t-output "$T/kbdlast.txt"
+hasnt "publickey,keyboard-interactive: no finding" "$T/out" "authentication-methods"
+
 # the helper's user must not be able to write what it reads
 chown 998 "$V/policy.cdb"
 expect clean helper-writes

@@ -7,9 +7,10 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/admin/common.sh"
 require_root
 [ -x "$HELPER" ] || t_bail "missing $HELPER"
-cd "$ADATA" || exit 99
+import_tree "$T"
+cd "$T" || exit 99
 
-"$KEYAUTHCTL" import import >"$T/policy.yaml" 2>"$T/import.err"
+"$KEYAUTHCTL" import --passwd "$T/passwd" import >"$T/policy.yaml" 2>"$T/import.err"
 expect_rc "import" $? 1
 chmod 0644 "$T/policy.yaml"
 run "install" 0 "$KEYAUTHCTL" --index "$T/var/policy.cdb" --krl "$T/var/revoked.krl" \

@@ -4,9 +4,15 @@
 # restricting options, quoted values with escaped quotes, lines that
 # cannot be expressed) to policy YAML that passes keyauthctl check.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/admin/common.sh"
-cd "$ADATA" || exit 99
+# The committed tree, owned as on the server it came from: import takes an
+# account from a path only when that account owns the home and the file
+# (import-owner.sh), checked against this passwd (--passwd).
+require_root
+import_tree "$T"
+cd "$T" || exit 99
+IMP="--passwd $T/passwd"
 
-run "import dir" 1 "$KEYAUTHCTL" import import
+run "import dir" 1 "$KEYAUTHCTL" import $IMP import
 golden import.yaml "$T/out"
 golden import.err "$T/err"
 cp "$T/out" "$T/imported.yaml"
@@ -14,8 +20,10 @@ cp "$T/err" "$T/import.err"
 run "imported policy passes check" 0 "$KEYAUTHCTL" check "$T/imported.yaml"
 has "check: valid" "$T/out" "valid, serial 1, 7 keys"
 
-# the same key for two accounts with equal restrictions: one entry
+# the same key for two accounts with equal restrictions: one entry, said so
 has "merged across accounts" "$T/imported.yaml" 'accounts: ["alice", "bob"]'
+has "merge said in the YAML" "$T/imported.yaml" "  # one key for 2 accounts: alice from import/home/alice/.ssh/authorized_keys:3, bob from import/home/bob/.ssh/authorized_keys2:2; check that each should have it"
+has "merge said on stderr" "$T/import.err" "import/home/bob/.ssh/authorized_keys2:2: warning: the same key with the same restrictions is also in import/home/alice/.ssh/authorized_keys:3 (alice): one entry now grants accounts [alice, bob]"
 # nothing that widens access is imported
 hasnt "from=*.example.com key not imported" "$T/imported.yaml" "mallory"
 has "reported with file:line" "$T/import.err" 'import/home/alice/.ssh/authorized_keys:6: error: from= holds a host name'
@@ -25,23 +33,23 @@ has "expiry-time kept" "$T/imported.yaml" "expires: 2037-01-01T00:00:00Z"
 has "local expiry-time (TZ=UTC)" "$T/imported.yaml" "expires: 2036-12-31T00:00:00Z"
 
 # files one by one, in the order given; the account from the path
-run "files" 1 "$KEYAUTHCTL" import import/root/.ssh/authorized_keys import/home/bob/.ssh/authorized_keys2
+run "files" 1 "$KEYAUTHCTL" import $IMP import/root/.ssh/authorized_keys import/home/bob/.ssh/authorized_keys2
 has "root account from /root/.ssh" "$T/out" 'accounts: ["root"]'
 has "bob account from home/bob/.ssh" "$T/out" 'accounts: ["bob"]'
 
 # expiry-time in local time follows TZ, as sshd reads it
-TZ=Europe/Berlin "$KEYAUTHCTL" import import/home/bob/.ssh/authorized_keys2 >"$T/berlin.yaml" 2>/dev/null
+TZ=Europe/Berlin "$KEYAUTHCTL" import $IMP import/home/bob/.ssh/authorized_keys2 >"$T/berlin.yaml" 2>/dev/null
 has "expiry-time without Z is local time" "$T/berlin.yaml" "expires: 2036-12-30T23:00:00Z"
 
 # --owner-from-comment
-run "owner from comment" 1 "$KEYAUTHCTL" import --owner-from-comment import/home/alice/.ssh/authorized_keys
+run "owner from comment" 1 "$KEYAUTHCTL" import $IMP --owner-from-comment import/home/alice/.ssh/authorized_keys
 has "owner is the comment" "$T/out" 'owner: "alice@laptop"'
-"$KEYAUTHCTL" import --owner-from-comment import >"$T/owners.yaml" 2>/dev/null
+"$KEYAUTHCTL" import $IMP --owner-from-comment import >"$T/owners.yaml" 2>/dev/null
 run "owners: still valid" 0 "$KEYAUTHCTL" check "$T/owners.yaml"
 
 # the account cannot be told from an arbitrary path
 mkdir -p "$T/keys"
-grep alice@example keys.txt >"$T/keys/some-file"
+grep alice@example "$ADATA/keys.txt" >"$T/keys/some-file"
 run "no account" 2 "$KEYAUTHCTL" import "$T/keys/some-file"
 has "asks for --account" "$T/err" "give --account NAME"
 run "--account" 0 "$KEYAUTHCTL" import --account deploy "$T/keys/some-file"
@@ -52,10 +60,10 @@ run "bad --account" 2 "$KEYAUTHCTL" import --account 'Bad Name' "$T/keys/some-fi
 
 # ids stay unique and valid whatever the comments say
 {
-	printf '%s same\n' "$(sed -n 's/ alice@example$//p' keys.txt)"
-	printf 'no-pty %s same\n' "$(sed -n 's/ alice@example$//p' keys.txt)"
-	printf 'no-pty,no-user-rc %s same\n' "$(sed -n 's/ alice@example$//p' keys.txt)"
-	printf '%s %s\n' "$(sed -n 's/ bob@example$//p' keys.txt)" '"weird" comment/with*stuff	and tab'
+	printf '%s same\n' "$(sed -n 's/ alice@example$//p' "$ADATA/keys.txt")"
+	printf 'no-pty %s same\n' "$(sed -n 's/ alice@example$//p' "$ADATA/keys.txt")"
+	printf 'no-pty,no-user-rc %s same\n' "$(sed -n 's/ alice@example$//p' "$ADATA/keys.txt")"
+	printf '%s %s\n' "$(sed -n 's/ bob@example$//p' "$ADATA/keys.txt")" '"weird" comment/with*stuff	and tab'
 } >"$T/keys/dups"
 run "duplicate comments" 0 "$KEYAUTHCTL" import --account alice "$T/keys/dups"
 cp "$T/out" "$T/dups.yaml"

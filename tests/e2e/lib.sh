@@ -246,7 +246,8 @@ e2e_policy() {
 }
 
 # The sshd configuration and PAM service, from the templates. The module
-# reads E2E_PAM_INDEX when set (failclosed.sh breaks one layer at a time).
+# reads E2E_PAM_INDEX when set (failclosed.sh breaks one layer at a time);
+# E2E_PAM_AUTH replaces the auth stack (a second factor that passes).
 # e2e_sshd_config [KEYWORD VALUE]...: overrides (a value "-" drops the keyword).
 e2e_sshd_config() {
 	local pam_module=${KA_PAM:-}
@@ -263,7 +264,8 @@ e2e_sshd_config() {
 	done
 	e2e_subst "$E2E_SRC/pam.conf.in" "$E2E_PAMFILE" \
 	    PAM_MODULE="${pam_module:-keyauth-none}" INDEX="${E2E_PAM_INDEX:-$E2E_INDEX}" \
-	    SPOOL="$E2E_SPOOL" PAM_ARGS="${E2E_PAM_ARGS:-}"
+	    SPOOL="$E2E_SPOOL" PAM_ARGS="${E2E_PAM_ARGS:-}" \
+	    PAM_AUTH="${E2E_PAM_AUTH:-@include common-auth}"
 	# Without a module (the harness self-test) the keyauth lines go.
 	[ -n "$pam_module" ] || sed -i -e '/keyauth-none/d' "$E2E_PAMFILE"
 	chmod 0644 "$E2E_PAMFILE"
@@ -291,6 +293,11 @@ shift 5
 mount -t tmpfs -o mode=0755,size=256k keyauth-e2e-run /run
 : >/run/ka-ns-run
 mkdir -m 0755 /run/sshd
+# E2E_SPOOL_TMPFS=SIZE: the spool on a tmpfs of that size, as /run is.
+if [ -n "${E2E_SPOOL_TMPFS:-}" ]; then
+	mount -t tmpfs -o "mode=0700,size=$E2E_SPOOL_TMPFS,uid=$KUID,gid=$KGID" \
+	    keyauth-e2e-spool "$P/run/keyauth"
+fi
 mount -t tmpfs -o mode=0755,size=256k keyauth-e2e-dev "$P/ns-dev"
 for n in null zero full random urandom tty ptmx; do
 	: >"$P/ns-dev/$n"
@@ -341,7 +348,8 @@ e2e_sshd_start() {
 		    sh "$SSHD" -t -f "$E2E_CONFIG" || e2e_die "sshd -t rejects $E2E_CONFIG"
 		: >"$E2E_SSHD_LOG"
 		rm -f "$E2E_PREFIX/run/sshd.pid" "$E2E_PREFIX/run/sink.pid"
-		unshare -m --propagation private -- /bin/sh -c "$e2e_ns_script" sh \
+		E2E_SPOOL_TMPFS=${E2E_SPOOL_TMPFS:-} \
+		    unshare -m --propagation private -- /bin/sh -c "$e2e_ns_script" sh \
 		    "$E2E_PREFIX" "$sink" "$top_srcdir/tests/ns-installed.sh" \
 		    "$(id -u "$E2E_HELPER_USER")" "$(id -g "$E2E_HELPER_USER")" \
 		    "$link" -D -f "$E2E_CONFIG" -E "$E2E_SSHD_LOG" \
@@ -394,6 +402,25 @@ e2e_sshd_stop() {
 		rm -f "$E2E_PREFIX/run/sink.pid"
 	fi
 	return 0
+}
+
+# e2e_spool_records: the handoff records in the spool, one name a line,
+# as sshd's namespace sees it (the spool may be a tmpfs mounted there).
+e2e_spool_records() {
+	nsenter -t "$E2E_SSHD_PID" -m -- find "$E2E_SPOOL" -mindepth 1 -maxdepth 1 \
+	    -name '[0-9]*' -printf '%f\n'
+}
+
+# e2e_sshd_idle: wait until sshd has no connection left (no child but the
+# syslog sink). Bails out when that takes longer than 60 s.
+e2e_sshd_idle() {
+	local sink i
+	sink=$(cat "$E2E_PREFIX/run/sink.pid" 2>/dev/null)
+	for i in $(seq 1 600); do
+		[ -z "$(pgrep -P "$E2E_SSHD_PID" | grep -vx "${sink:-x}")" ] && return 0
+		sleep 0.1
+	done
+	e2e_die "sshd still has connections after 60 s: $(pgrep -a -P "$E2E_SSHD_PID")"
 }
 
 # Restart with other sshd_config overrides (same prefix, users, port pick).

@@ -71,6 +71,25 @@ expect_rc "unknown key" "$rc" 0
 expect_fields "unknown key" pri=85 decision=deny reason=unknown_key \
 	fp="$(fp_of UNKNOWN)" key_id=-
 
+# Keys sshd may offer that no policy can hold: no line, exit 0 (sshd
+# would log a failure of the command on every such offer otherwise),
+# unknown_key at notice, no error field.
+"$SSH_KEYGEN" -q -t rsa -b 1024 -N '' -f "$T/key_RSA1024" </dev/null || exit 99
+"$SSH_KEYGEN" -q -t dsa -N '' -f "$T/key_DSA" </dev/null || exit 99
+"$SSH_KEYGEN" -q -s "$T/key_PLAIN" -I test -n alice "$T/key_BOB.pub" || exit 99
+cp "$T/key_BOB-cert.pub" "$T/key_CERT.pub"
+nrec=$(ls -A "$T/spool" | wc -l)
+for k in RSA1024 DSA CERT; do
+	logged "key no policy can hold ($k)" -H web-01 -i "$IX" -s "$T/spool" alice \
+		"$(fp_of $k)" "$(type_of $k)" "$(b64_of $k)"
+	expect_rc "key no policy can hold ($k)" "$rc" 0
+	expect_eq "key no policy can hold ($k): no line" "$(cat "$T/out")" ""
+	expect_fields "key no policy can hold ($k)" pri=85 decision=deny \
+		reason=unknown_key account=alice key_id=- fp="$(fp_of $k)"
+	expect_eq "key no policy can hold ($k): no error field" "$(grep -c '^error=' "$T/fields")" 0
+done
+expect_eq "keys no policy can hold: no handoff record" "$(ls -A "$T/spool" | wc -l)" "$nrec"
+
 logged "revoked key" -H web-01 -i "$IX" -s "$T/spool" alice "$(fp_of RFP)" \
 	"$(type_of RFP)" "$(b64_of RFP)"
 expect_fields "revoked key" pri=85 decision=deny reason=revoked

@@ -9,12 +9,16 @@
  *   -E NAME=VALUE  pam_putenv before the session stage (repeatable)
  *   -r RHOST       set PAM_RHOST
  *   -n COUNT       run the whole conversation COUNT times (fresh handles)
+ *   -f             run the account stage in a child forked for it, as
+ *                  sshd does for keyboard-interactive (the record is
+ *                  still written for this process, the child's parent)
  *   -w SPOOL       first write a handoff record for this process into SPOOL,
  *                  as keyauth-authorized-keys would for its parent sshd:
  *     -k FP        the record's fingerprint (required with -w)
  *     -i ID        its entry id (default "pam-test")
  *     -a ACCOUNT   its account (default USER)
- *     -p PID       claim another pid (written as SPOOL/PID)
+ *     -p PID       a record for another (running) process: its pid and
+ *                  start time, written as SPOOL/PID
  *     -S DELTA     add DELTA to the recorded process start time
  *     -t AGE       date the record AGE seconds in the past
  *     -m HOW       plant it: normal (default), symlink (SPOOL/<pid> links
@@ -31,6 +35,7 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +66,7 @@ struct opts {
 	size_t nenv_sess;
 	const char *rhost;
 	long count;
+	int fork_acct;
 	const char *spool;
 	const char *fp;
 	const char *entry_id;
@@ -107,7 +113,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: pam-driver [-e N=V] [-E N=V] [-r RHOST] [-n COUNT]\n"
+	    "usage: pam-driver [-e N=V] [-E N=V] [-r RHOST] [-n COUNT] [-f]\n"
 	    "    [-w SPOOL -k FP [-i ID] [-a ACCOUNT] [-p PID] [-S DELTA]\n"
 	    "    [-t AGE] [-m normal|symlink|garbage|mode644|misnamed]]\n"
 	    "    CONFDIR SERVICE USER acct|session|both\n");
@@ -155,7 +161,8 @@ plant_record(const struct opts *o, const char *user)
 	int r;
 
 	memset(&h, 0, sizeof(h));
-	if ((r = kp_proc_start_time(self, &start)) != 0) {
+	if ((r = kp_proc_start_time(o->pid != 0 ? o->pid : self, &start)) !=
+	    0) {
 		fprintf(stderr, "pam-driver: start time: %s\n", kp_strerror(r));
 		return -1;
 	}
@@ -230,6 +237,25 @@ putenvs(pam_handle_t *pamh, const char *const *env, size_t n)
 	return 0;
 }
 
+/* pam_acct_mgmt in a child of this process; its result. */
+static int
+forked_acct_mgmt(pam_handle_t *pamh)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		return PAM_SYSTEM_ERR;
+	if (pid == 0) {
+		/* The result goes back as the exit status (PAM codes < 64). */
+		_exit(pam_acct_mgmt(pamh, 0));
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return PAM_SYSTEM_ERR;
+	return WEXITSTATUS(st);
+}
+
 /* One login: returns the first failing PAM code, 0, or -1 on setup error. */
 static int
 conversation(const struct opts *o, const char *confdir, const char *service,
@@ -256,7 +282,8 @@ conversation(const struct opts *o, const char *confdir, const char *service,
 		goto out;
 	}
 	if (strcmp(op, "acct") == 0 || strcmp(op, "both") == 0) {
-		r = pam_acct_mgmt(pamh, 0);
+		r = o->fork_acct ? forked_acct_mgmt(pamh)
+		                 : pam_acct_mgmt(pamh, 0);
 		printf("acct_mgmt: %s\n", pam_name(r));
 		if (r != PAM_SUCCESS) {
 			ret = r;
@@ -309,7 +336,7 @@ main(int argc, char **argv)
 	o.count = 1;
 	o.entry_id = "pam-test";
 	o.how = "normal";
-	while ((c = getopt(argc, argv, "e:E:r:n:w:k:i:a:p:S:t:m:")) != -1) {
+	while ((c = getopt(argc, argv, "e:E:r:n:fw:k:i:a:p:S:t:m:")) != -1) {
 		switch (c) {
 		case 'e':
 			if (o.nenv_acct >= MAX_ENV)
@@ -326,6 +353,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			o.count = (long)num(optarg, 1, 1000000);
+			break;
+		case 'f':
+			o.fork_acct = 1;
 			break;
 		case 'w':
 			o.spool = optarg;

@@ -14,6 +14,19 @@ expect_eq "exports exactly the pam_sm_* functions" "$exported" \
 others=$(nm -D --defined-only "$MOD" | awk 'NF == 3 && $3 !~ /^pam_sm_/ { print $3 }')
 expect_eq "no kp_* or other symbol leaks out" "$others" ""
 
+# No mutable globals (docs/security.md): sshd runs the module for many
+# logins, in one process and in forked children, so nothing may outlive a
+# call. No object of ours in .data, .bss or thread-local storage; the C
+# runtime's own bookkeeping (crtstuff) and AddressSanitizer's (its ODR
+# indicators, in the sanitizer build) are not ours.
+if command -v objdump >/dev/null 2>&1; then
+	writable=$(objdump -t "$MOD" | awk '
+		{ sec = ""; for (i = 1; i <= NF; i++) if ($i ~ /^\./) { sec = $i; break } }
+		sec ~ /^\.(data|bss|tdata|tbss)$/ && $NF !~ /^(completed\.0|__dso_handle|__TMC_END__|__odr_asan\..*)$/ {
+			print sec ":" $NF }' | sort | tr '\n' ' ')
+	expect_eq "no mutable globals (writable or thread-local data)" "$writable" ""
+fi
+
 needed=$(readelf -d "$MOD" 2>/dev/null | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
 case "$needed" in
 *yaml*) fail "does not link libyaml (needs: $needed)" ;;

@@ -398,12 +398,13 @@ user_ok "systemd-sysusers"
 spool_ok "systemd-tmpfiles"
 expect_eq "a fresh install gets the shipped policy again" \
     "$(cat "$R/etc/keyauth/policy.yaml")" "$(cat "$R/usr/share/keyauth/policy.yaml")"
-# The age rule: a record written 11 minutes ago goes, a fresh one stays.
-touch -d '11 minutes ago' "$R/run/keyauth/1000"
+# The age rule: a record written 3 minutes ago (after the 120 s login
+# grace time) goes, a fresh one stays.
+touch -d '3 minutes ago' "$R/run/keyauth/1000"
 touch "$R/run/keyauth/1001"
 run tmpfiles-clean inroot systemd-tmpfiles --clean keyauth.conf
-[ ! -e "$R/run/keyauth/1000" ] && pass "tmpfiles --clean removes a record older than 10 min" ||
-    fail "tmpfiles --clean left a record written 11 minutes ago"
+[ ! -e "$R/run/keyauth/1000" ] && pass "tmpfiles --clean removes a record older than 2 min" ||
+    fail "tmpfiles --clean left a record written 3 minutes ago"
 [ -e "$R/run/keyauth/1001" ] && pass "tmpfiles --clean keeps a fresh record" ||
     fail "tmpfiles --clean removed a fresh record"
 # /run is empty after a reboot: tmpfiles.d brings the spool back.

@@ -139,6 +139,50 @@ test_paths(void)
 	    KP_ERR_NOTFOUND);
 }
 
+/* Whose a file is: the path's account must own the home and the file. */
+static void
+test_owner(void)
+{
+	struct kp_import_owner o;
+	char why[KP_DIAG_MSG_MAX];
+
+	memset(&o, 0, sizeof(o));
+	o.account = "root";
+	o.known = 1;
+	o.uid = 0;
+	o.home_is_dir = 1;
+	CHECK_INT(kp_import_owner_check(&o, why, sizeof(why)), 0);
+	CHECK_STR(why, "");
+	/* ~mallory/root/.ssh/authorized_keys */
+	o.home_uid = 1003;
+	o.home_owner = "mallory";
+	o.file_uid = 1003;
+	o.file_owner = "mallory";
+	CHECK_INT(kp_import_owner_check(&o, why, sizeof(why)), KP_ERR_UNSAFE);
+	CHECK_STR(why,
+	    "the directory the path calls root's home is owned by uid 1003 "
+	    "(mallory), not by root: not root's file");
+	/* a root-owned file moved into her directory */
+	o.file_uid = 0;
+	o.file_owner = "root";
+	CHECK_INT(kp_import_owner_check(&o, why, sizeof(why)), KP_ERR_UNSAFE);
+	/* root's home, and a file in it that she owns */
+	o.home_uid = 0;
+	o.file_uid = 1003;
+	o.file_owner = NULL;
+	CHECK_INT(kp_import_owner_check(&o, why, sizeof(why)), KP_ERR_UNSAFE);
+	CHECK_STR(why, "owned by uid 1003, not by root: not root's file");
+	o.file_uid = 0;
+	o.home_is_dir = 0;
+	CHECK_INT(kp_import_owner_check(&o, why, sizeof(why)), KP_ERR_UNSAFE);
+	CHECK_CONTAINS(why, "not a directory");
+	o.home_is_dir = 1;
+	o.known = 0;
+	CHECK_INT(kp_import_owner_check(&o, why, sizeof(why)), KP_ERR_UNSAFE);
+	CHECK_CONTAINS(why, "there is no account root");
+	CHECK_INT(kp_import_owner_check(NULL, why, sizeof(why)), KP_ERR_ARG);
+}
+
 static int
 find(const struct kp_doctor *d, const char *code, enum kp_doctor_level lv)
 {
@@ -270,6 +314,7 @@ main(void)
 	test_locate();
 	test_escape();
 	test_paths();
+	test_owner();
 	test_doctor();
 	test_pam_loop();
 	return t_done();

@@ -59,15 +59,26 @@ addr(const char *s, const char *want)
 	CHECK_STR(buf, want);
 }
 
+/* The reason for a person (kp_cidr_parse_why); kp_cidr_parse agrees. */
 static const char *
 why_of(const char *s)
 {
+	static char buf[KP_CIDR_WHY_MAX];
 	struct kp_cidr c;
 	const char *why = NULL;
+	int r;
 
-	if (kp_cidr_parse(s, &c, &why) == 0)
-		return "(accepted)";
-	return why;
+	r = kp_cidr_parse(s, &c, &why);
+	if (kp_cidr_parse_why(s, &c, buf, sizeof(buf)) != r) {
+		CHECK(!"kp_cidr_parse and kp_cidr_parse_why disagree");
+		return "(disagree)";
+	}
+	if (r == 0)
+		return buf[0] == '\0' ? "(accepted)" : "(accepted, with a why)";
+	/* The same reason; only the host bits one gets its hint. */
+	if (strncmp(buf, why, strlen(why)) != 0)
+		CHECK_STR(buf, why);
+	return buf;
 }
 
 static int
@@ -239,6 +250,25 @@ main(void)
 
 	CHECK_STR(
 	    why_of("10.1.2.3/8"), "host bits set: did you mean 10.0.0.0/8?");
+	{
+		char small[24];
+
+		why = NULL;
+		CHECK_INT(
+		    kp_cidr_parse("10.1.2.3/8", &c, &why), KP_ERR_INVALID);
+		CHECK_STR(why, "host bits set");
+		/* a short buffer is cut, never overrun */
+		CHECK_INT(
+		    kp_cidr_parse_why("10.1.2.3/8", &c, small, sizeof(small)),
+		    KP_ERR_INVALID);
+		CHECK_STR(small, "host bits set: did you ");
+		CHECK_INT(
+		    kp_cidr_parse_why("10.0.0.0/8", &c, small, sizeof(small)),
+		    0);
+		CHECK_STR(small, "");
+		CHECK_INT(kp_cidr_parse_why("10.1.2.3/8", &c, NULL, 0),
+		    KP_ERR_INVALID);
+	}
 	CHECK_STR(why_of("2001:db8::1/32"),
 	    "host bits set: did you mean 2001:db8::/32?");
 	CHECK_STR(why_of("::ffff:10.1.0.0/104"),

@@ -368,9 +368,10 @@ test_check(void)
 	    kp_handoff_check(&h, 4243, 987654321ULL, "alice", t, 120, &why),
 	    KP_ERR_INVALID);
 	CHECK_CONTAINS(why, "another process");
+	/* not forged, only left behind: the caller ignores it */
 	CHECK_INT(
 	    kp_handoff_check(&h, 4242, 987654320ULL, "alice", t, 120, &why),
-	    KP_ERR_INVALID);
+	    KP_ERR_NOTFOUND);
 	CHECK_CONTAINS(why, "earlier process");
 	CHECK_INT(kp_handoff_check(&h, 4242, 987654321ULL, "bob", t, 120, &why),
 	    KP_ERR_INVALID);
@@ -380,15 +381,19 @@ test_check(void)
 	    KP_ERR_INVALID);
 	CHECK_INT(kp_handoff_check(
 	              &h, 4242, 987654321ULL, "alice", t + 121, 120, &why),
-	    KP_ERR_INVALID);
+	    KP_ERR_NOTFOUND);
 	CHECK_CONTAINS(why, "older");
+	/* expired first: an old record of another account means nothing */
+	CHECK_INT(
+	    kp_handoff_check(&h, 4242, 987654321ULL, "bob", t + 121, 120, &why),
+	    KP_ERR_NOTFOUND);
 	CHECK_INT(
 	    kp_handoff_check(&h, 4242, 987654321ULL, "alice", t - 6, 120, &why),
 	    KP_ERR_INVALID);
 	CHECK_CONTAINS(why, "future");
 	CHECK_INT(kp_handoff_check(
 	              &h, 4242, 987654321ULL, "alice", INT64_MAX, 120, &why),
-	    KP_ERR_INVALID);
+	    KP_ERR_NOTFOUND);
 	CHECK_INT(kp_handoff_check(
 	              &h, 4242, 987654321ULL, "alice", INT64_MIN, 120, &why),
 	    KP_ERR_INVALID);
@@ -400,6 +405,219 @@ test_check(void)
 	    KP_ERR_ARG);
 	CHECK_INT(kp_handoff_check(&h, 4242, 987654321ULL, NULL, t, 120, &why),
 	    KP_ERR_ARG);
+}
+
+/* n children that wait until *go is closed, their pids in pids. */
+static int
+waiters(pid_t *pids, size_t n, int *go)
+{
+	size_t i;
+	char ch;
+	int p[2];
+
+	if (pipe(p) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((pids[i] = fork()) == 0) {
+			close(p[1]);
+			_exit(read(p[0], &ch, 1) < 0);
+		}
+		if (pids[i] < 0)
+			return -1;
+	}
+	close(p[0]);
+	*go = p[1];
+	return 0;
+}
+
+static void
+reap(pid_t *pids, size_t n, int go)
+{
+	size_t i;
+
+	close(go);
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			waitpid(pids[i], NULL, 0);
+}
+
+/* A record for pid with its real start time (or start + delta), at t. */
+static struct kp_handoff
+live_rec(pid_t pid, long long delta, int64_t t)
+{
+	struct kp_handoff h = rec();
+
+	h.pid = pid;
+	CHECK_INT(kp_proc_start_time(pid, &h.start), 0);
+	h.start += (unsigned long long)delta;
+	h.time = t;
+	return h;
+}
+
+static void
+put(struct kp_handoff h)
+{
+	char line[512];
+
+	CHECK_INT(kp_handoff_format(&h, line, sizeof(line)), 0);
+	plant(h.pid, line, 0600);
+}
+
+static void
+age(const char *name, int64_t secs)
+{
+	struct timespec ts[2];
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", spool, name);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - secs;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	CHECK(utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW) == 0);
+}
+
+static int
+exists(const char *name)
+{
+	char p[512];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", spool, name);
+	return lstat(p, &st) == 0;
+}
+
+/*
+ * The sweep (docs/security.md, "The handoff spool is bounded"): what no
+ * login can use goes, what a login in progress may still take stays.
+ */
+static void
+test_sweep(void)
+{
+	struct kp_handoff h;
+	pid_t kids[4], dead;
+	char name[512];
+	int64_t now = (int64_t)time(NULL);
+	size_t kept = 99;
+	int go, fd;
+
+	CHECK_INT(waiters(kids, 4, &go), 0);
+	/* a process that is gone */
+	if ((dead = fork()) == 0)
+		_exit(0);
+	CHECK(dead > 0);
+	h = live_rec(dead, 0, now);
+	waitpid(dead, NULL, 0);
+	put(h);
+	/*
+	 * Written as they are, not by kp_handoff_write: that would sweep
+	 * with each record's time as now.
+	 */
+	/* live, fresh: stays; at exactly the grace time: stays */
+	put(live_rec(kids[0], 0, now));
+	put(live_rec(kids[1], 0, now - KP_HANDOFF_GRACE));
+	/* an earlier process with this pid; older than the grace time */
+	put(live_rec(kids[2], -3, now));
+	put(live_rec(kids[3], 0, now - KP_HANDOFF_GRACE - 1));
+	/* junk named by a pid: judged by its mtime */
+	plant(kids[0] + 100000, "junk\n", 0600);
+	plant(kids[0] + 100001, "junk\n", 0600);
+	snprintf(name, sizeof(name), "%ld", (long)kids[0] + 100001);
+	age(name, KP_HANDOFF_GRACE + 10);
+	/* temporary files of interrupted writes; other names */
+	snprintf(name, sizeof(name), "%s/.tmp-1.00", spool);
+	CHECK((fd = open(name, O_WRONLY | O_CREAT, 0600)) != -1);
+	close(fd);
+	snprintf(name, sizeof(name), "%s/.tmp-2.00", spool);
+	CHECK((fd = open(name, O_WRONLY | O_CREAT, 0600)) != -1);
+	close(fd);
+	age(".tmp-2.00", KP_HANDOFF_GRACE + 10);
+	snprintf(name, sizeof(name), "%s/notes", spool);
+	CHECK((fd = open(name, O_WRONLY | O_CREAT, 0600)) != -1);
+	close(fd);
+	age("notes", KP_HANDOFF_GRACE + 10);
+
+	CHECK_INT(kp_handoff_sweep(spool, now, &kept), 0);
+	CHECK_INT(kept, 3);
+	CHECK(gone(dead));
+	CHECK(!gone(kids[0]));
+	CHECK(!gone(kids[1]));
+	CHECK(gone(kids[2]));
+	CHECK(gone(kids[3]));
+	CHECK(!gone(kids[0] + 100000));
+	CHECK(gone(kids[0] + 100001));
+	CHECK(exists(".tmp-1.00"));
+	CHECK(!exists(".tmp-2.00"));
+	CHECK(exists("notes"));
+	/* a second later kids[1]'s record is past the grace time too */
+	CHECK_INT(kp_handoff_sweep(spool, now + 1, &kept), 0);
+	CHECK_INT(kept, 2);
+	CHECK(gone(kids[1]));
+	/* a record dated in the future serves no login either */
+	put(live_rec(kids[1], 0, now + 60));
+	CHECK_INT(kp_handoff_sweep(spool, now, &kept), 0);
+	CHECK(gone(kids[1]));
+	CHECK_INT(kp_handoff_sweep("/nonexistent/keyauth-spool", now, &kept),
+	    KP_ERR_NOTFOUND);
+	CHECK_INT(kept, 0);
+	CHECK_INT(kp_handoff_sweep(NULL, now, NULL), KP_ERR_ARG);
+
+	reap(kids, 4, go);
+	/* they are gone now: the next writer sweeps them away */
+	h = live_rec(getpid(), 0, now);
+	CHECK_INT(kp_handoff_write(spool, &h), 0);
+	CHECK(gone(kids[0]));
+	CHECK_INT(kp_handoff_sweep(spool, now, &kept), 0);
+	CHECK_INT(kept, 2); /* ours and the fresh junk */
+	snprintf(name, sizeof(name), "%ld", (long)kids[0] + 100000);
+	age(name, KP_HANDOFF_GRACE + 10);
+	CHECK_INT(kp_handoff_remove(spool, getpid()), 0);
+	CHECK_INT(kp_handoff_sweep(spool, now, &kept), 0);
+	CHECK_INT(kept, 0);
+	unlink(name);
+}
+
+/*
+ * The cap: KP_HANDOFF_RECORDS_MAX records of logins in progress, and the
+ * next one is refused; one of them gone, and it is written.
+ */
+static void
+test_cap(void)
+{
+	static pid_t kids[KP_HANDOFF_RECORDS_MAX];
+	struct kp_handoff h;
+	pid_t ended;
+	int64_t now = (int64_t)time(NULL);
+	size_t i, kept = 0;
+	int go, fails = 0;
+
+	CHECK_INT(waiters(kids, KP_HANDOFF_RECORDS_MAX, &go), 0);
+	for (i = 0; i < KP_HANDOFF_RECORDS_MAX; i++) {
+		h = live_rec(kids[i], 0, now);
+		fails += kp_handoff_write(spool, &h) != 0;
+	}
+	CHECK_INT(fails, 0);
+	CHECK_INT(kp_handoff_sweep(spool, now, &kept), 0);
+	CHECK_INT(kept, KP_HANDOFF_RECORDS_MAX);
+	h = live_rec(getpid(), 0, now);
+	CHECK_INT(kp_handoff_write(spool, &h), KP_ERR_TOOBIG);
+	CHECK(gone(getpid()));
+	/* a process that already has a record replaces it */
+	h = live_rec(kids[7], 0, now);
+	CHECK_INT(kp_handoff_write(spool, &h), 0);
+	/* one login ends: room for the next */
+	ended = kids[0];
+	kill(ended, SIGKILL);
+	waitpid(ended, NULL, 0);
+	kids[0] = 0;
+	h = live_rec(getpid(), 0, now);
+	CHECK_INT(kp_handoff_write(spool, &h), 0);
+	CHECK(gone(ended));
+	CHECK_INT(kp_handoff_sweep(spool, now, &kept), 0);
+	CHECK_INT(kept, KP_HANDOFF_RECORDS_MAX);
+	/* they all end: the sweep takes every record but ours */
+	reap(kids, KP_HANDOFF_RECORDS_MAX, go);
+	CHECK_INT(kp_handoff_sweep(spool, now, &kept), 0);
+	CHECK_INT(kept, 1);
+	CHECK_INT(kp_handoff_remove(spool, getpid()), 0);
 }
 
 static void
@@ -461,6 +679,8 @@ main(void)
 	test_write_take();
 	test_take_hostile();
 	test_check();
+	test_sweep();
+	test_cap();
 	test_start_time();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", spool);
 	if (system(cmd) != 0)

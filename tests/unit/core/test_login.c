@@ -11,6 +11,7 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -200,7 +201,7 @@ test_account_handoff_refused(void)
 	struct kp_handoff h;
 	char p[256];
 
-	/* someone else's, stale, from the future: the login is refused */
+	/* someone else's, from the future: the login is refused */
 	req_init(&q, KP_LOGIN_ACCOUNT, "alice");
 	handoff("deploy", K_PLAIN, 0);
 	CHECK_INT(login(&q), KP_LOGIN_DENY);
@@ -214,10 +215,6 @@ test_account_handoff_refused(void)
 	CHECK_INT(lg.prio[0], LOG_ERR);
 	CHECK_INT(nkept, 0);
 	CHECK_INT(f_count(spool), 0);
-	handoff("alice", K_PLAIN, 300);
-	CHECK_INT(login(&q), KP_LOGIN_DENY);
-	CHECK_CONTAINS(lg.rec[0], "reason=no_key");
-	CHECK_CONTAINS(lg.rec[0], "error=\"handoff record refused: ");
 	handoff("alice", K_PLAIN, -300);
 	CHECK_INT(login(&q), KP_LOGIN_DENY);
 	CHECK_CONTAINS(lg.rec[0], "reason=no_key");
@@ -259,6 +256,164 @@ test_account_handoff_refused(void)
 	CHECK_CONTAINS(f_notes(&lg), "no handoff record in: ");
 	CHECK_INT(f_count(spool), 1);
 	CHECK_INT(kp_handoff_remove(spool, 1), 0);
+}
+
+/* The record of an earlier process with our pid, as a recycled pid finds it. */
+static void
+handoff_earlier(const char *account, int key)
+{
+	struct kp_handoff h;
+
+	memset(&h, 0, sizeof(h));
+	h.pid = getpid();
+	if (kp_proc_start_time(h.pid, &h.start) != 0 || kp_now(&h.time) != 0)
+		f_die("start time");
+	h.start -= 7;
+	snprintf(h.account, sizeof(h.account), "%s", account);
+	snprintf(h.fp, sizeof(h.fp), "%s", f_fp[key]);
+	snprintf(h.entry_id, sizeof(h.entry_id), "from-helper");
+	if (kp_handoff_write(spool, &h) != 0)
+		f_die("handoff write");
+}
+
+/*
+ * Records no login can use (older than the grace time, an earlier process
+ * with this pid) are removed and mean nothing: no key, not a refusal, so
+ * nokey=ignore still lets the login through (docs/security.md).
+ */
+static void
+test_account_handoff_left_behind(void)
+{
+	struct kp_login_req q;
+
+	req_init(&q, KP_LOGIN_ACCOUNT, "alice");
+	handoff("alice", K_PLAIN, KP_HANDOFF_GRACE + 180);
+	CHECK_INT(login(&q), KP_LOGIN_DENY);
+	CHECK_INT(lg.n, 1);
+	CHECK_STR(lg.rec[0],
+	    "event=account decision=deny reason=no_key account=alice "
+	    "key_id=- owner=- fp=- client=192.0.2.10 host=web-01 "
+	    "policy_serial=- policy_sha256=-");
+	CHECK_INT(lg.prio[0], LOG_NOTICE);
+	CHECK_CONTAINS(f_notes(&lg),
+	    "handoff record ignored: handoff record is older than the login "
+	    "grace time\n");
+	CHECK_INT(f_count(spool), 0);
+	handoff_earlier("deploy", K_STOLEN);
+	CHECK_INT(login(&q), KP_LOGIN_DENY);
+	CHECK_STR(lg.rec[0],
+	    "event=account decision=deny reason=no_key account=alice "
+	    "key_id=- owner=- fp=- client=192.0.2.10 host=web-01 "
+	    "policy_serial=- policy_sha256=-");
+	CHECK_CONTAINS(f_notes(&lg),
+	    "handoff record ignored: handoff record is for an earlier "
+	    "process with this pid\n");
+	CHECK_INT(f_count(spool), 0);
+	/* with nokey=ignore the module abstains, as for any keyless login */
+	q.nokey_ignore = 1;
+	handoff_earlier("alice", K_PLAIN);
+	CHECK_INT(login(&q), KP_LOGIN_IGNORE);
+	CHECK_CONTAINS(lg.rec[0], "decision=allow reason=no_key account=alice");
+	handoff("alice", K_PLAIN, KP_HANDOFF_GRACE + 1);
+	CHECK_INT(login(&q), KP_LOGIN_IGNORE);
+	CHECK_INT(f_count(spool), 0);
+	/* exactly the grace time is still the login's */
+	q.nokey_ignore = 0;
+	handoff("alice", K_PLAIN, KP_HANDOFF_GRACE - 1);
+	CHECK_INT(login(&q), KP_LOGIN_ALLOW);
+}
+
+/*
+ * sshd runs the account stage of a keyboard-interactive login in a child
+ * of the process that ran the helper: with no record of its own, the
+ * module takes its parent's, checked against the parent's start time.
+ */
+static void
+test_account_handoff_parent(void)
+{
+	struct kp_login_req q;
+	pid_t child;
+
+	if ((child = fork()) == 0)
+		_exit(0);
+	if (child < 0 || waitpid(child, NULL, 0) != child)
+		f_die("fork");
+	req_init(&q, KP_LOGIN_ACCOUNT, "alice");
+	q.pid = child; /* has no record */
+	q.ppid = getpid();
+	handoff("alice", K_PLAIN, 0);
+	CHECK_INT(login(&q), KP_LOGIN_ALLOW);
+	CHECK_INT(lg.n, 1);
+	CHECK_CONTAINS(lg.rec[0],
+	    f_fmt("event=account decision=allow reason=allowed account=alice "
+	          "key_id=plain owner=alice@example.com fp=%s",
+	        f_fp[K_PLAIN]));
+	CHECK_INT(f_count(spool), 0); /* taken */
+	CHECK_INT(kept.n, 1);
+	/* the parent's record is checked like our own */
+	handoff("deploy", K_PLAIN, 0);
+	CHECK_INT(login(&q), KP_LOGIN_DENY);
+	CHECK_CONTAINS(lg.rec[0], "reason=no_key");
+	CHECK_CONTAINS(lg.rec[0],
+	    "error=\"handoff record refused: handoff record is for another "
+	    "account\"");
+	CHECK_INT(f_count(spool), 0);
+	handoff_earlier("alice", K_PLAIN);
+	CHECK_INT(login(&q), KP_LOGIN_DENY);
+	CHECK(strstr(lg.rec[0], "error=") == NULL);
+	CHECK_INT(f_count(spool), 0);
+	/* with a record of our own, ours is the one taken */
+	q.pid = getpid();
+	q.ppid = getppid();
+	handoff("alice", K_PLAIN, 0);
+	CHECK_INT(login(&q), KP_LOGIN_ALLOW);
+	CHECK_INT(f_count(spool), 0);
+	/* the parent's pid is ignored when it is 1 or our own */
+	q.pid = child;
+	q.ppid = 1;
+	handoff("alice", K_PLAIN, 0);
+	CHECK_INT(login(&q), KP_LOGIN_DENY);
+	CHECK_CONTAINS(lg.rec[0], "reason=no_key");
+	CHECK_INT(f_count(spool), 1);
+	CHECK_INT(kp_handoff_remove(spool, getpid()), 0);
+}
+
+/*
+ * Each stage sweeps the spool; the session stage also removes what its
+ * own process left and no account stage took.
+ */
+static void
+test_stage_tidies(void)
+{
+	struct kp_login_req q;
+	struct kp_handoff h;
+	pid_t child;
+
+	if ((child = fork()) == 0)
+		_exit(0);
+	if (child < 0)
+		f_die("fork");
+	memset(&h, 0, sizeof(h));
+	h.pid = child;
+	if (kp_proc_start_time(child, &h.start) != 0 || kp_now(&h.time) != 0)
+		f_die("start time");
+	snprintf(h.account, sizeof(h.account), "alice");
+	snprintf(h.fp, sizeof(h.fp), "%s", f_fp[K_PLAIN]);
+	snprintf(h.entry_id, sizeof(h.entry_id), "plain");
+	if (kp_handoff_write(spool, &h) != 0 ||
+	    waitpid(child, NULL, 0) != child)
+		f_die("child record");
+	CHECK_INT(f_count(spool), 1);
+	req_init(&q, KP_LOGIN_ACCOUNT, "alice");
+	q.auth_info = info(K_PLAIN);
+	CHECK_INT(login(&q), KP_LOGIN_ALLOW);
+	CHECK_INT(f_count(spool), 0);
+	/* a record of ours that the account stage never took */
+	handoff("alice", K_PLAIN, 0);
+	req_init(&q, KP_LOGIN_SESSION, "alice");
+	q.auth_info = info(K_PLAIN);
+	CHECK_INT(login(&q), KP_LOGIN_ALLOW);
+	CHECK_INT(f_count(spool), 0);
 }
 
 static void
@@ -683,6 +838,9 @@ main(void)
 	test_account_handoff();
 	T_CASE("account handoff refused");
 	test_account_handoff_refused();
+	test_account_handoff_left_behind();
+	test_account_handoff_parent();
+	test_stage_tidies();
 	T_CASE("account authinfo");
 	test_account_authinfo();
 	T_CASE("no key");

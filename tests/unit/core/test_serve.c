@@ -307,6 +307,97 @@ not_served(int key, const char *account, const char *want)
 	CHECK_INT(f_count(spool), 0);
 }
 
+/*
+ * Keys sshd offers that no policy can hold, made by ssh-keygen: a 1024-bit
+ * RSA key, a DSA key, an Ed25519 user certificate. Public halves only.
+ */
+#define RSA1024_FP "SHA256:PEKmm1KWiwIVyNnvz4IZfSTPxUi8yk0WrGaawdHBUIw"
+static const char rsa1024[] =
+    "AAAAB3NzaC1yc2EAAAADAQABAAAAgQC4G9oJyL2nEaSQ2kF3o7Kg14QR8vDl"
+    "Bt2eeB0MB2nAnndchknDrOc36EKhUdNPjU4wV3cXAaoj5xnoKtFr9qIU5Z0c"
+    "SvXVsjvMFJSIkOmECkwVhgFK6EHcn94uOk2rjMv6VBaLgig6gzKrBfYIPqIM"
+    "V1nmtlznyd1NHN0aYn2bqQ==";
+#define DSA_FP "SHA256:X/7KQH2CDkSHube/0NaskrJ21HDAeSspQMBoN44UUrg"
+static const char dsa[] =
+    "AAAAB3NzaC1kc3MAAACBAMS6V95Fxka8N4SHbCTLlGc0gZO1Hk1heaYp3Vq8"
+    "ubSwvx1EnGQkCephfEwBjtuTJXUQx8t9YRz0u+dzLbgnCJ/uBRAxwi+2hrTx"
+    "SEaRFaKHi8bx/g1wvs1Xi+u3SuI9MMlZF54hOOfeKID0hpfUP5NfstHnuMWa"
+    "dREQ6sAXDIDzAAAAFQD2e/tdTNZe5V7nDucnLSvtS0yDnwAAAIA9YhpuBu9g"
+    "MIBs4PZw6YIx3ltViv2ljjH/tbXaYwjqt9hqSyrp+PpSbPdE4Kfv8IknpVJd"
+    "YNk6IMU+AESZgeXuGgB2ANKWs2x/aRVEqVcC68jEd6iQHDawlY0y1A+Av1Uu"
+    "ODOID13lkuIkNsvRGNj8sZRALmncd8t5z/D3OZuDYAAAAIBHIF7xZasEDO+q"
+    "xPxbhNmUWgrWgx8H01UnKd+tN4D3nRij0kvkjFRdk8LYnxjyWvokMjxrZtYd"
+    "xinX+YLR76JMdhvKrL6E+KadomPPmeBMxyk3gyOrutfXYCf3C9WNyJhZq5Nb"
+    "g2Kh+ir43s3ZNM+bYbHdsG6hXCXb7w9uOIkceQ==";
+#define CERT_FP "SHA256:/7K5kLyRmExnOtgufknPloRhRsa4hg2Cko9/uNPX3U8"
+static const char cert[] =
+    "AAAAIHNzaC1lZDI1NTE5LWNlcnQtdjAxQG9wZW5zc2guY29tAAAAIP+VjzW4"
+    "vRDVyS8bOonofkekmJKMbwpd/n4L1pF34aygAAAAIBoCsftuiylHJGQ+EQou"
+    "2Avsy0VhLZcAH2oCrf94M0UgAAAAAAAAAAAAAAABAAAABHRlc3QAAAAJAAAA"
+    "BWFsaWNlAAAAAAAAAAD//////////wAAAAAAAACCAAAAFXBlcm1pdC1YMTEt"
+    "Zm9yd2FyZGluZwAAAAAAAAAXcGVybWl0LWFnZW50LWZvcndhcmRpbmcAAAAA"
+    "AAAAFnBlcm1pdC1wb3J0LWZvcndhcmRpbmcAAAAAAAAACnBlcm1pdC1wdHkA"
+    "AAAAAAAADnBlcm1pdC11c2VyLXJjAAAAAAAAAAAAAAAzAAAAC3NzaC1lZDI1"
+    "NTE5AAAAIEy+8ZbXL0YF0GfIZUxXkihR87JcD9/yI+KA3s+3k+f/AAAAUwAA"
+    "AAtzc2gtZWQyNTUxOQAAAEDAT50LcoCeqEjx1X4ot4JzCtLTkKlquqHs6atj"
+    "3KJHhoSgEg/pctAIurEABnlwe3cnMLUtk8K6dIRI6LYtQuwB";
+
+/*
+ * No policy can hold them: no line, exit 0, unknown_key at notice, no
+ * error (sshd did nothing wrong). A blob that does not say its own type,
+ * or a broken one, is still an error.
+ */
+static void
+unsupported(const char *type, const char *b64, const char *fp)
+{
+	struct kp_serve_req q;
+
+	req_init(&q, "alice", -1);
+	q.type = type;
+	q.b64 = b64;
+	q.fp = fp;
+	CHECK_INT(serve(&q), 0);
+	CHECK_INT(outlen, 0);
+	CHECK_RECORD(f_fmt("event=lookup decision=deny reason=unknown_key "
+	                   "account=alice key_id=- owner=- fp=%s client=- "
+	                   "host=web-01 policy_serial=- policy_sha256=-",
+	                 fp),
+	    LOG_NOTICE);
+	CHECK_INT(f_count(spool), 0);
+}
+
+static void
+test_unsupported_keys(void)
+{
+	struct kp_serve_req q;
+	char cut[sizeof(rsa1024)];
+
+	unsupported("ssh-rsa", rsa1024, RSA1024_FP);
+	unsupported("ssh-dss", dsa, DSA_FP);
+	unsupported("ssh-ed25519-cert-v01@openssh.com", cert, CERT_FP);
+	/* a type that is not the blob's own */
+	req_init(&q, "alice", -1);
+	q.type = "ssh-dss";
+	q.b64 = rsa1024;
+	q.fp = RSA1024_FP;
+	CHECK(serve(&q) != 0);
+	CHECK_CONTAINS(lg.rec[0], "reason=unknown_key");
+	CHECK_INT(lg.prio[0], LOG_ERR);
+	q.type = "ssh-ed25519-cert-v01@openssh.com";
+	q.b64 = dsa;
+	CHECK(serve(&q) != 0);
+	/* a 1024-bit RSA blob cut short, and junk */
+	memcpy(cut, rsa1024, sizeof(rsa1024));
+	cut[100] = '\0';
+	q.type = "ssh-rsa";
+	q.b64 = cut;
+	CHECK(serve(&q) != 0);
+	CHECK_INT(outlen, 0);
+	q.b64 = "AAAA!!!!";
+	CHECK(serve(&q) != 0);
+	CHECK_INT(f_count(spool), 0);
+}
+
 static void
 test_not_served(void)
 {
@@ -446,6 +537,7 @@ main(void)
 	test_granted();
 	T_CASE("not served");
 	test_not_served();
+	test_unsupported_keys();
 	T_CASE("output failures");
 	test_output_failures();
 
