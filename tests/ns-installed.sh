@@ -59,9 +59,26 @@ ka_ns_installed() {
 	ka_ns_graft "${KA_DEFAULT_INDEX_DIR%/*}" "${KA_DEFAULT_INDEX_DIR##*/}" "$_ix"
 	mkdir -p "$KA_DEFAULT_SPOOL"
 	mount --bind "$_spool" "$KA_DEFAULT_SPOOL"
-	grep -v "^$KA_KEYAUTH_USER:" /etc/passwd >/run/ka-ns-passwd
+	ka_ns_passwd "$_uid" "$_gid"
+}
+
+# ka_ns_passwd UID GID: /etc/passwd names UID:GID $KA_KEYAUTH_USER.
+# Not a bind mount over /etc/passwd: useradd or userdel run by a test in
+# parallel renames a new file over the host's /etc/passwd, and the kernel
+# then drops a bind mount on that name in every namespace. /etc becomes a
+# tmpfs of symbolic links into the host's /etc (bound under /run, so they
+# follow its renames) and one file of its own, passwd.
+ka_ns_passwd() {
+	mkdir /run/ka-ns-etc
+	mount --bind /etc /run/ka-ns-etc
+	mount -t tmpfs -o mode=0755,size=256k ka-ns-etc /etc
+	for _e in /run/ka-ns-etc/* /run/ka-ns-etc/.[!.]*; do
+		[ -e "$_e" ] || [ -L "$_e" ] || continue
+		[ "${_e##*/}" = passwd ] && continue
+		ln -s "$_e" "/etc/${_e##*/}"
+	done
+	grep -v "^$KA_KEYAUTH_USER:" /run/ka-ns-etc/passwd >/etc/passwd
 	printf '%s:x:%s:%s:keyauth test:/nonexistent:/usr/sbin/nologin\n' \
-	    "$KA_KEYAUTH_USER" "$_uid" "$_gid" >>/run/ka-ns-passwd
-	chmod 0644 /run/ka-ns-passwd
-	mount --bind /run/ka-ns-passwd /etc/passwd
+	    "$KA_KEYAUTH_USER" "$1" "$2" >>/etc/passwd
+	chmod 0644 /etc/passwd
 }

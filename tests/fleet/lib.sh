@@ -89,6 +89,13 @@ mkdir -m 0700 /run/keyauth
 chown "$HUSER" /run/keyauth
 mkdir /run/ovl/etc-up /run/ovl/etc-work /run/ovl/vl-up /run/ovl/vl-work /run/ovl/keep
 mount -t overlay keyauth-fleet-etc -o lowerdir=/etc,upperdir=/run/ovl/etc-up,workdir=/run/ovl/etc-work /etc
+# The helper runs only as root or the configured AuthorizedKeysCommandUser
+# (docs/security.md): in this server, that name is the test'"'"'s helper user.
+HUID=$(id -u "$HUSER") HGID=$(id -g "$HUSER")
+grep -v "^${KA_KEYAUTH_USER:-keyauth}:" /etc/passwd >/run/ovl/passwd
+printf "%s:x:%s:%s:keyauth test:/nonexistent:/usr/sbin/nologin\n" \
+    "${KA_KEYAUTH_USER:-keyauth}" "$HUID" "$HGID" >>/run/ovl/passwd
+cat /run/ovl/passwd >/etc/passwd
 mkdir -p /etc/keyauth
 mount --bind "$S/etc" /etc/keyauth
 mount --bind "$P" /run/ovl/keep
