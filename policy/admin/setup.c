@@ -39,26 +39,6 @@
 #define SETUP_WAYS_SHOWN 8
 #define SETUP_OUT_MAX (16 * 1024 * 1024)
 
-static void diag_set(struct kp_diag *d, const char *file, unsigned line,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-diag_set(
-    struct kp_diag *d, const char *file, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d == NULL)
-		return;
-	memset(d, 0, sizeof(*d));
-	if (file != NULL)
-		snprintf(d->file, sizeof(d->file), "%s", file);
-	d->line = line;
-	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-	va_end(ap);
-}
-
 /* ------------------------------------------------------------ lines */
 
 /* The lines of a text: each with its '\n' when it has one. */
@@ -289,7 +269,7 @@ kp_setup_sshd_text(const char *name, const char *old, size_t len, int exists,
 		}
 		sshd_line_parse(s, n, &l);
 		if (is_keyword(&l, "Match")) {
-			diag_set(d, name, (unsigned)(i + 1),
+			kp_diag_set(d, name, (unsigned)(i + 1), 0,
 			    "a Match block: the settings after it apply to "
 			    "some connections only, and keyauth's must apply "
 			    "to all; move the block to another file");
@@ -574,14 +554,14 @@ kp_setup_sshd_t_check(const struct kp_setup_sshd_t *t,
 	if (t == NULL || v == NULL)
 		return KP_ERR_ARG;
 	if (t->nlines == 0) {
-		diag_set(d, NULL, 0, "sshd -T printed no configuration");
+		kp_diag_set(d, NULL, 0, 0, "sshd -T printed no configuration");
 		return KP_ERR_INVALID;
 	}
 	for (k = 0; k < KP_SETUP_NKW; k++) {
 		kp_setup_value(v, k, want, sizeof(want));
 		if (t->kw[k] == NULL ||
 		    !same_value(k, t->kw[k], strlen(t->kw[k]), want)) {
-			diag_set(d, NULL, 0,
+			kp_diag_set(d, NULL, 0, 0,
 			    "sshd -T says \"%s %s\", not \"%s\": another "
 			    "setting wins over keyauth's",
 			    setup_kw[k],
@@ -731,7 +711,7 @@ kp_setup_pam_text(const char *name, const char *old, size_t len,
 	/* a line to add needs the anchor; one to replace stays where it is */
 	if (anchor == 0 &&
 	    ((good[0] == 0 && bad[0] == 0) || (good[1] == 0 && bad[1] == 0))) {
-		diag_set(d, name, 0,
+		kp_diag_set(d, name, 0, 0,
 		    "no \"@include common-account\" line: this is not "
 		    "Debian's layout, so setup does not know where "
 		    "pam_keyauth goes; add its lines by hand as "
@@ -1273,7 +1253,7 @@ problem(struct ctx *c, const char *fix, const char *fmt, ...)
 	if (fix != NULL)
 		kp_buf_printf(c->out, "  fix: %s\n", fix);
 	if (c->nerrors++ == 0)
-		diag_set(c->d, NULL, 0, "%s", msg);
+		kp_diag_set(c->d, NULL, 0, 0, "%s", msg);
 }
 
 /*
@@ -1322,8 +1302,8 @@ target_read(struct ctx *c, struct target *t)
 	/* locals: scan-build takes a call given &t->x to change all of *t */
 	if (lstat(t->real, &st) != 0) {
 		if (errno != ENOENT) {
-			diag_set(
-			    c->d, NULL, 0, "%s: %s", t->path, strerror(errno));
+			kp_diag_set(c->d, NULL, 0, 0, "%s: %s", t->path,
+			    strerror(errno));
 			return KP_ERR_IO;
 		}
 		t->exists = 0;
@@ -1331,7 +1311,7 @@ target_read(struct ctx *c, struct target *t)
 	}
 	t->st = st;
 	if (S_ISLNK(t->st.st_mode) || !S_ISREG(t->st.st_mode)) {
-		diag_set(c->d, NULL, 0,
+		kp_diag_set(c->d, NULL, 0, 0,
 		    "%s is %s: setup replaces files whole and would "
 		    "replace it; change it by hand",
 		    t->path,
@@ -1342,7 +1322,7 @@ target_read(struct ctx *c, struct target *t)
 	t->exists = 1;
 	if ((r = kp_file_read(t->real, SETUP_TEXT_MAX, KP_FILE_NOFOLLOW, &old,
 	         &oldlen, NULL)) != 0) {
-		diag_set(c->d, NULL, 0, "%s: %s", t->path,
+		kp_diag_set(c->d, NULL, 0, 0, "%s: %s", t->path,
 		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
 		return r;
 	}
@@ -1455,12 +1435,12 @@ run_sshd(struct ctx *c, const char *arg, struct kp_buf *out, int *ok)
 	    KP_RUN_STDIN_NULL | KP_RUN_OUT | (arg[1] == 't' ? KP_RUN_ERR : 0),
 	    out, &truncated, &status);
 	if (r != 0) {
-		diag_set(
-		    c->d, NULL, 0, "cannot run %s: %s", prog, strerror(errno));
+		kp_diag_set(c->d, NULL, 0, 0, "cannot run %s: %s", prog,
+		    strerror(errno));
 		return KP_ERR_IO;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-		diag_set(c->d, NULL, 0, "cannot run %s%s%s", prog,
+		kp_diag_set(c->d, NULL, 0, 0, "cannot run %s%s%s", prog,
 		    c->o->root != NULL ? " " : "",
 		    c->o->root != NULL ? c->o->sshd : "");
 		return KP_ERR_IO;
@@ -1607,15 +1587,15 @@ backup_dir_make(struct ctx *c)
 	if (r == 0 &&
 	    (lstat(c->backup, &st) != 0 || !S_ISDIR(st.st_mode) ||
 	        st.st_uid != geteuid() || (st.st_mode & 077) != 0)) {
-		diag_set(c->d, NULL, 0,
+		kp_diag_set(c->d, NULL, 0, 0,
 		    "the backup directory %s must be a directory of mode "
 		    "0700 owned by root",
 		    c->o->backup_dir);
 		return KP_ERR_UNSAFE;
 	}
 	if (r != 0)
-		diag_set(
-		    c->d, NULL, 0, "%s: %s", c->o->backup_dir, strerror(errno));
+		kp_diag_set(c->d, NULL, 0, 0, "%s: %s", c->o->backup_dir,
+		    strerror(errno));
 	return r;
 }
 
@@ -1631,7 +1611,8 @@ meta_read(struct ctx *c, const char *what, struct kp_setup_meta *m)
 	if ((r = kp_file_read_safe(path, 8192, geteuid(), &text, &len, NULL)) ==
 	        0 &&
 	    (r = kp_setup_meta_parse(text, len, m)) != 0)
-		diag_set(c->d, NULL, 0, "%s: not a setup backup record", path);
+		kp_diag_set(
+		    c->d, NULL, 0, 0, "%s: not a setup backup record", path);
 	free(text);
 	free(path);
 	return r;
@@ -1650,7 +1631,7 @@ backup_save(struct ctx *c, struct target *t)
 
 	if ((r = meta_read(c, t->what, &m)) == 0) {
 		if (strcmp(m.path, t->path) != 0) {
-			diag_set(c->d, NULL, 0,
+			kp_diag_set(c->d, NULL, 0, 0,
 			    "the backup in %s is of %s, not %s: run "
 			    "keyauthctl setup --revert first",
 			    c->o->backup_dir, m.path, t->path);
@@ -1683,8 +1664,9 @@ backup_save(struct ctx *c, struct target *t)
 	t->backed_up = 1;
 out:
 	if (r != 0 && r != KP_ERR_NOMEM)
-		diag_set(c->d, NULL, 0, "cannot write the backup in %s: %s",
-		    c->o->backup_dir, strerror(errno));
+		kp_diag_set(c->d, NULL, 0, 0,
+		    "cannot write the backup in %s: %s", c->o->backup_dir,
+		    strerror(errno));
 	free(path);
 	free(text);
 	return r;
@@ -1716,7 +1698,7 @@ target_write(struct ctx *c, struct target *t)
 	    t->exists ? t->st.st_mode & 07777 : 0644,
 	    t->exists ? t->st.st_uid : 0, t->exists ? t->st.st_gid : 0);
 	if (r != 0) {
-		diag_set(c->d, NULL, 0, "cannot write %s: %s", t->path,
+		kp_diag_set(c->d, NULL, 0, 0, "cannot write %s: %s", t->path,
 		    strerror(errno));
 		return r;
 	}
@@ -1724,7 +1706,7 @@ target_write(struct ctx *c, struct target *t)
 	if ((after = backup_path(c, t->what, "after")) == NULL)
 		return KP_ERR_NOMEM;
 	if ((r = kp_file_write_atomic(after, t->new, t->newlen, 0600)) != 0)
-		diag_set(c->d, NULL, 0, "cannot write %s: %s", after,
+		kp_diag_set(c->d, NULL, 0, 0, "cannot write %s: %s", after,
 		    strerror(errno));
 	free(after);
 	return r;
@@ -1864,7 +1846,8 @@ check_lockout(struct ctx *c, const struct kp_setup_sshd_t *t)
 	if ((p = under(o->root, o->passwd)) == NULL)
 		goto out;
 	if ((r = read_real(p, &passwd, &plen)) != 0) {
-		diag_set(c->d, NULL, 0, "%s: %s", o->passwd, kp_strerror(r));
+		kp_diag_set(
+		    c->d, NULL, 0, 0, "%s: %s", o->passwd, kp_strerror(r));
 		goto out;
 	}
 	free(p);
@@ -1997,7 +1980,7 @@ check_include(struct ctx *c, const struct target *sshd)
 	r = read_real(p, &text, &len);
 	free(p);
 	if (r != 0) {
-		diag_set(c->d, NULL, 0, "%s: %s", o->sshd_config,
+		kp_diag_set(c->d, NULL, 0, 0, "%s: %s", o->sshd_config,
 		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
 		return r;
 	}
@@ -2005,8 +1988,9 @@ check_include(struct ctx *c, const struct target *sshd)
 	    glob_cb, read_cb, c, &sc);
 	free(text);
 	if (r != 0) {
-		diag_set(c->d, NULL, 0, "reading %s and its Include files: %s",
-		    o->sshd_config, kp_strerror(r));
+		kp_diag_set(c->d, NULL, 0, 0,
+		    "reading %s and its Include files: %s", o->sshd_config,
+		    kp_strerror(r));
 		return r;
 	}
 	if (!sc.included) {
@@ -2081,7 +2065,8 @@ revert(struct ctx *c, struct target *tg, size_t ntg)
 		}
 		if ((r = kp_file_read_safe(path, SETUP_TEXT_MAX, geteuid(),
 		         &x->before, &x->beforelen, NULL)) != 0) {
-			diag_set(c->d, NULL, 0, "%s: %s", path, kp_strerror(r));
+			kp_diag_set(
+			    c->d, NULL, 0, 0, "%s: %s", path, kp_strerror(r));
 			goto out;
 		}
 		free(path);
@@ -2102,12 +2087,13 @@ revert(struct ctx *c, struct target *tg, size_t ntg)
 		if ((r = kp_file_read_safe(path, SETUP_TEXT_MAX, geteuid(),
 		         &after, &alen, NULL)) != 0 &&
 		    r != KP_ERR_NOTFOUND) {
-			diag_set(c->d, NULL, 0, "%s: %s", path, kp_strerror(r));
+			kp_diag_set(
+			    c->d, NULL, 0, 0, "%s: %s", path, kp_strerror(r));
 			goto out;
 		}
 		if (r != 0 || !x->t.exists || x->t.oldlen != alen ||
 		    memcmp(x->t.old, after, alen) != 0) {
-			diag_set(c->d, NULL, 0,
+			kp_diag_set(c->d, NULL, 0, 0,
 			    "%s changed since keyauthctl setup wrote it: "
 			    "restoring the backup would lose those changes; "
 			    "compare it with %s/%s.before and put that back by "
@@ -2143,8 +2129,9 @@ revert(struct ctx *c, struct target *tg, size_t ntg)
 			else if (unlink(x->t.real) != 0)
 				r = KP_ERR_IO;
 			if (r != 0) {
-				diag_set(c->d, NULL, 0, "cannot restore %s: %s",
-				    x->t.path, strerror(errno));
+				kp_diag_set(c->d, NULL, 0, 0,
+				    "cannot restore %s: %s", x->t.path,
+				    strerror(errno));
 				goto out;
 			}
 			kp_buf_printf(c->out, "restored: %s%s\n", x->t.path,
@@ -2249,7 +2236,7 @@ kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 	memset(res, 0, sizeof(*res));
 	kp_buf_init(&res->out, SETUP_OUT_MAX);
 	if (o == NULL || !opts_valid(o)) {
-		diag_set(&res->diag, NULL, 0, "setup: bad options");
+		kp_diag_set(&res->diag, NULL, 0, 0, "setup: bad options");
 		return KP_ERR_ARG;
 	}
 	memset(&c, 0, sizeof(c));
@@ -2279,7 +2266,7 @@ kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 		if ((r = target_read(&c, &tg[i])) != 0)
 			goto out;
 	if (!tg[1].exists) {
-		diag_set(c.d, NULL, 0,
+		kp_diag_set(c.d, NULL, 0, 0,
 		    "%s does not exist: no PAM configuration for sshd to add "
 		    "pam_keyauth to",
 		    tg[1].path);

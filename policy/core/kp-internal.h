@@ -60,6 +60,27 @@ int kp_strdup_max(const char *s, size_t max, char **out);
 int kp_strconcat(char **out, size_t max, ...) __attribute__((sentinel));
 /* Copy src into dst; KP_ERR_TOOBIG (and dst = "") if it does not fit. */
 int kp_strlcpy_checked(char *dst, size_t dstlen, const char *src);
+/* Append a copy of the len bytes at s to the vector *v of *n strings. */
+int kp_strv_add(char ***v, size_t *n, const char *s, size_t len);
+
+/* --------------------------------------------------------- diagnostics */
+
+/*
+ * Fill d, when not NULL, anew: the file (NULL: none), line and column (0:
+ * none) and the message.
+ */
+void kp_diag_set(struct kp_diag *d, const char *file, unsigned line,
+    unsigned column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void kp_diag_vset(struct kp_diag *d, const char *file, unsigned line,
+    unsigned column, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+/*
+ * The message and position in d, its file kept: for the readers that name
+ * their file in d once, when they open it.
+ */
+void kp_diag_at(struct kp_diag *d, unsigned line, unsigned column,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * The one UTF-8 decoder: the character at s, of which len bytes may be

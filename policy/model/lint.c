@@ -80,13 +80,8 @@ warn(struct lint *l, unsigned line, unsigned col, const char *fmt, ...)
 		l->cap = ncap;
 	}
 	d = &l->w[l->n++];
-	memset(d, 0, sizeof(*d));
-	if (l->p->path != NULL)
-		snprintf(d->file, sizeof(d->file), "%s", l->p->path);
-	d->line = line;
-	d->column = col;
 	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	kp_diag_vset(d, l->p->path, line, col, fmt, ap);
 	va_end(ap);
 }
 
