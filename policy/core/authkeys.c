@@ -643,22 +643,6 @@ kp_authkey_clear(struct kp_authkey *k)
 }
 
 static int
-strv_add(char ***v, size_t *n, const char *s, size_t len)
-{
-	char **tmp, *c;
-
-	if ((c = strndup(s, len)) == NULL)
-		return KP_ERR_NOMEM;
-	if ((tmp = reallocarray(*v, *n + 1, sizeof(*tmp))) == NULL) {
-		free(c);
-		return KP_ERR_NOMEM;
-	}
-	*v = tmp;
-	(*v)[(*n)++] = c;
-	return 0;
-}
-
-static int
 is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -803,7 +787,7 @@ opt_flag(struct optstate *o, const char *name, size_t nl, const char **why)
 		    "unknown option (sshd refuses the whole line); not "
 		    "imported",
 		    KP_ERR_INVALID);
-	return strv_add(&o->k->options, &o->k->noptions, name, nl);
+	return kp_strv_add(&o->k->options, &o->k->noptions, name, nl);
 }
 
 static int
@@ -865,7 +849,7 @@ opt_permit(struct optstate *o, const char *name, size_t nl, const char *val,
 		    "permitopen/permitlisten value keyauth cannot "
 		    "express (host:port); not imported",
 		    KP_ERR_INVALID);
-	return strv_add(&o->k->options, &o->k->noptions, opt, strlen(opt));
+	return kp_strv_add(&o->k->options, &o->k->noptions, opt, strlen(opt));
 }
 
 /* Leaving environment= out takes something away; it grants nothing. */
@@ -876,7 +860,7 @@ opt_environment(struct optstate *o, const char *name, size_t nl,
 	char opt[KP_VALUE_MAX + 32];
 
 	snprintf(opt, sizeof(opt), "%.*s=\"...\"", (int)nl, name);
-	return strv_add(&o->k->dropped, &o->k->ndropped, opt, strlen(opt));
+	return kp_strv_add(&o->k->dropped, &o->k->ndropped, opt, strlen(opt));
 }
 
 /* The options that take a value; apply NULL: the line is refused. */
@@ -1052,7 +1036,7 @@ put_strv_word(void *arg, const char *name, const char *value)
 
 	snprintf(opt, sizeof(opt), "%s%s%s", name, value != NULL ? "=" : "",
 	    value != NULL ? value : "");
-	return strv_add(&k->options, &k->noptions, opt, strlen(opt));
+	return kp_strv_add(&k->options, &k->noptions, opt, strlen(opt));
 }
 
 /*

@@ -201,3 +201,19 @@ kp_sha256_hex_valid(const char *s)
 	return s != NULL && strlen(s) == 64 &&
 	    strspn(s, "0123456789abcdef") == 64;
 }
+
+int
+kp_strv_add(char ***v, size_t *n, const char *s, size_t len)
+{
+	char **tmp, *c;
+
+	if ((c = strndup(s, len)) == NULL)
+		return KP_ERR_NOMEM;
+	if ((tmp = reallocarray(*v, *n + 1, sizeof(*tmp))) == NULL) {
+		free(c);
+		return KP_ERR_NOMEM;
+	}
+	*v = tmp;
+	(*v)[(*n)++] = c;
+	return 0;
+}
