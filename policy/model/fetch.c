@@ -376,6 +376,24 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The validators of a 200 answer, on disk and for the next round. */
+static int
+validators_commit(struct fetch *f, struct res *r)
+{
+	int rc;
+
+	if ((rc = meta_write(f->dfd, r)) != 0) {
+		kp_diag_set(f->diag, NULL, 0, 0, "%s/%s.http: %s", f->o->dir,
+		    r->name, strerror(errno));
+		return rc;
+	}
+	snprintf(r->etag, sizeof(r->etag), "%s",
+	    r->new_etag[0] != '\0' ? r->new_etag : "-");
+	snprintf(r->lastmod, sizeof(r->lastmod), "%s",
+	    r->new_lastmod[0] != '\0' ? r->new_lastmod : "-");
+	return 0;
+}
+
 /* Put one round in place; *changed when anything changed. */
 static int
 commit(struct fetch *f, int *changed)
@@ -392,16 +410,8 @@ commit(struct fetch *f, int *changed)
 		    same_content(f->dfd, r->name, r->a.fd)) {
 			/* A 200 of the same bytes: only the validators are new. */
 			kp_atomic_abort(&r->a);
-			if ((rc = meta_write(f->dfd, r)) != 0) {
-				kp_diag_set(f->diag, NULL, 0, 0,
-				    "%s/%s.http: %s", f->o->dir, r->name,
-				    strerror(errno));
+			if ((rc = validators_commit(f, r)) != 0)
 				return rc;
-			}
-			snprintf(r->etag, sizeof(r->etag), "%s",
-			    r->new_etag[0] != '\0' ? r->new_etag : "-");
-			snprintf(r->lastmod, sizeof(r->lastmod), "%s",
-			    r->new_lastmod[0] != '\0' ? r->new_lastmod : "-");
 		} else if (r->status == 200) {
 			/* fsync, then rename over the staged copy. */
 			if (kp_atomic_commit(&r->a) != 0) {
@@ -409,16 +419,8 @@ commit(struct fetch *f, int *changed)
 				    f->o->dir, r->name, strerror(errno));
 				return KP_ERR_IO;
 			}
-			if ((rc = meta_write(f->dfd, r)) != 0) {
-				kp_diag_set(f->diag, NULL, 0, 0,
-				    "%s/%s.http: %s", f->o->dir, r->name,
-				    strerror(errno));
+			if ((rc = validators_commit(f, r)) != 0)
 				return rc;
-			}
-			snprintf(r->etag, sizeof(r->etag), "%s",
-			    r->new_etag[0] != '\0' ? r->new_etag : "-");
-			snprintf(r->lastmod, sizeof(r->lastmod), "%s",
-			    r->new_lastmod[0] != '\0' ? r->new_lastmod : "-");
 			*changed = 1;
 		} else if (r->status == 404) {
 			snprintf(meta, sizeof(meta), "%s.http", r->name);
