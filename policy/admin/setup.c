@@ -2219,17 +2219,245 @@ opts_valid(const struct kp_setup_opts *o)
 	    (o->root == NULL || (o->root[0] == '/' && o->chroot != NULL));
 }
 
+/*
+ * Plan: both files as they are and as keyauth needs them, the diff shown
+ * and the files that would change counted, before anything is checked or
+ * written. A file setup cannot edit is a problem in the report (and
+ * KP_ERR_INVALID), not a failure of setup itself.
+ */
+static int
+setup_plan(struct ctx *c, struct target *tg, size_t *nwould)
+{
+	const struct kp_setup_opts *o = c->o;
+	struct kp_diag d;
+	char module[PATH_MAX];
+	size_t i;
+	int r;
+
+	for (i = 0; i < 2; i++)
+		if ((r = target_read(c, &tg[i])) != 0)
+			return r;
+	if (!tg[1].exists) {
+		kp_diag_set(c->d, NULL, 0, 0,
+		    "%s does not exist: no PAM configuration for sshd to add "
+		    "pam_keyauth to",
+		    tg[1].path);
+		return KP_ERR_INVALID;
+	}
+	if ((r = check_installed(c, module, sizeof(module))) != 0)
+		return r;
+	memset(&d, 0, sizeof(d));
+	if ((r = kp_setup_sshd_text(tg[0].path, tg[0].old, tg[0].oldlen,
+	         tg[0].exists, &o->v, &tg[0].new, &tg[0].newlen, &d)) != 0 ||
+	    (r = kp_setup_pam_text(tg[1].path, tg[1].old, tg[1].oldlen, module,
+	         &tg[1].new, &tg[1].newlen, &d)) != 0) {
+		if (r != KP_ERR_INVALID)
+			return r;
+		if (d.line != 0)
+			problem(c, NULL, "%s:%u: %s", d.file, d.line, d.msg);
+		else
+			problem(c, NULL, "%s: %s", d.file, d.msg);
+		return r;
+	}
+	for (i = 0; i < 2; i++) {
+		tg[i].changes = !tg[i].exists || tg[i].oldlen != tg[i].newlen ||
+		    memcmp(tg[i].old, tg[i].new, tg[i].oldlen) != 0;
+		if (tg[i].changes)
+			(*nwould)++;
+		if ((r = kp_setup_diff(c->out, tg[i].path, tg[i].old,
+		         tg[i].oldlen, tg[i].exists, tg[i].new, tg[i].newlen,
+		         1)) != 0)
+			return r;
+	}
+	if (*nwould > 0)
+		kp_buf_putc(c->out, '\n');
+	return 0;
+}
+
+/*
+ * Check, before anything is written: sshd reads the snippet and nothing
+ * read earlier overrides it, the current configuration passes sshd -t,
+ * and someone can still log in with keyauth (check_lockout). What is
+ * wrong is counted in c->nerrors; the return is for setup's own failures.
+ * t: what sshd -T says now, for the reload after apply.
+ */
+static int
+setup_check(struct ctx *c, const struct target *sshd, struct kp_setup_sshd_t *t)
+{
+	int r, ok;
+
+	if ((r = check_include(c, sshd)) != 0)
+		return r;
+	if (c->o->run_sshd) {
+		if ((r = sshd_test(c, &ok)) != 0)
+			return r;
+		if (!ok)
+			problem(c, "fix it first: sshd -t says what is wrong",
+			    "sshd -t fails with the current configuration: "
+			    "setup changes nothing while it is broken");
+		else
+			kp_buf_puts(c->out,
+			    "check: sshd -t: the current "
+			    "configuration is valid\n");
+		if (ok && ((r = sshd_dump(c, t, &ok)) != 0 || !ok)) {
+			if (r == 0)
+				problem(c, NULL, "sshd -T failed");
+			else
+				return r;
+		}
+	} else {
+		kp_buf_puts(c->out,
+		    "note: sshd -t not run (it needs root); "
+		    "PermitRootLogin taken as Debian's default\n");
+		t->permitrootlogin = "prohibit-password";
+	}
+	return check_lockout(c, t);
+}
+
+/*
+ * sshd's snippet into place, then proved: sshd -t passes and sshd -T
+ * shows keyauth's values in effect. On failure the caller puts it back
+ * (setup_undo). t: sshd -T with the new snippet, for the reload.
+ */
+static int
+apply_sshd(struct ctx *c, struct target *sshd, struct kp_setup_sshd_t *t)
+{
+	struct kp_diag d;
+	int r, ok;
+
+	if ((r = backup_save(c, sshd)) != 0 || (r = target_write(c, sshd)) != 0)
+		return r;
+	c->nchanged++;
+	kp_buf_printf(c->out, "wrote: %s\n", sshd->path);
+	if (!c->o->run_sshd)
+		return 0;
+	kp_setup_sshd_t_free(t);
+	if ((r = sshd_test(c, &ok)) != 0)
+		return r;
+	if (!ok) {
+		problem(c, NULL,
+		    "sshd -t fails with the new %s: put back as it was",
+		    sshd->path);
+		return KP_ERR_INVALID;
+	}
+	if ((r = sshd_dump(c, t, &ok)) != 0)
+		return r;
+	memset(&d, 0, sizeof(d));
+	if (!ok || kp_setup_sshd_t_check(t, &c->o->v, &d) != 0) {
+		problem(c, NULL, "%s: put back as it was",
+		    ok ? d.msg : "sshd -T failed");
+		return KP_ERR_INVALID;
+	}
+	kp_buf_puts(c->out,
+	    "check: sshd -t and sshd -T: "
+	    "keyauth's settings are in effect\n");
+	return 0;
+}
+
+/*
+ * sshd told to read its new settings before the PAM lines go in: PAM
+ * reads its files at every login, so pam_keyauth there while sshd still
+ * runs its old settings would refuse every login. When sshd cannot be
+ * reloaded and PAM would change, that is a problem and PAM stays as it is.
+ */
+static int
+apply_reload(
+    struct ctx *c, const struct kp_setup_sshd_t *t, const struct target *pam)
+{
+	char why[512];
+	long pid;
+
+	if (!c->o->reload || !c->o->run_sshd)
+		return 0;
+	switch (reload_sshd(c, t, &pid, why, sizeof(why))) {
+	case SSHD_RELOADED:
+		kp_buf_printf(c->out, "sshd (pid %ld) reloaded\n", pid);
+		break;
+	case SSHD_NOT_RUNNING:
+		kp_buf_puts(c->out,
+		    "sshd is not running: it reads the "
+		    "new settings when it starts\n");
+		break;
+	case SSHD_UNKNOWN:
+		if (!pam->changes)
+			break;
+		problem(c,
+		    "reload sshd (systemctl reload ssh), then run "
+		    "keyauthctl setup --apply again for the PAM lines",
+		    "%s: cannot reload sshd, so %s was left as it is", why,
+		    pam->path);
+		return KP_ERR_INVALID;
+	}
+	return 0;
+}
+
+/*
+ * Undo a failed apply: sshd's file as it was (and no backup this run
+ * made), and sshd reloaded again when it had read the new one, so that
+ * no half-enabled keyauth stays behind.
+ */
+static void
+setup_undo(struct ctx *c, struct target *sshd, struct kp_setup_sshd_t *t)
+{
+	char why[512];
+	long pid;
+	int ok;
+
+	target_undo(c, sshd);
+	if (sshd->written) {
+		c->nchanged = 0;
+		if (c->o->reload && c->o->run_sshd) {
+			kp_setup_sshd_t_free(t);
+			if (sshd_dump(c, t, &ok) == 0 && ok)
+				(void)reload_sshd(c, t, &pid, why, sizeof(why));
+		}
+	}
+	(void)rmdir(c->backup);
+}
+
+/*
+ * Apply, in the order that keeps a way in: sshd's file, checked; sshd
+ * reloaded; then PAM. Any failure after sshd's file changed undoes it.
+ */
+static int
+setup_apply(struct ctx *c, struct target *tg, struct kp_setup_sshd_t *t)
+{
+	int r;
+
+	if ((r = backup_dir_make(c)) != 0)
+		return r;
+	if (tg[0].changes && (r = apply_sshd(c, &tg[0], t)) != 0)
+		goto undo;
+	if ((r = apply_reload(c, t, &tg[1])) != 0)
+		return r;
+	if (tg[1].changes) {
+		if ((r = backup_save(c, &tg[1])) != 0 ||
+		    (r = target_write(c, &tg[1])) != 0) {
+			target_undo(c, &tg[1]);
+			goto undo;
+		}
+		c->nchanged++;
+		kp_buf_printf(c->out, "wrote: %s\n", tg[1].path);
+	}
+	kp_buf_printf(c->out,
+	    "setup: keyauth is enabled; backup in %s (keyauthctl setup "
+	    "--revert puts it back). Keep this session open until a new "
+	    "login works, and run keyauthctl doctor\n",
+	    c->o->backup_dir);
+	return 0;
+undo:
+	setup_undo(c, &tg[0], t);
+	return r;
+}
+
 int
 kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 {
 	struct ctx c;
 	struct target tg[2];
 	struct kp_setup_sshd_t t;
-	struct kp_diag d;
-	char module[PATH_MAX], why[512];
-	long pid;
 	size_t i;
-	int r, ok, pam_changes;
+	int r;
 
 	if (res == NULL)
 		return KP_ERR_ARG;
@@ -2260,74 +2488,8 @@ kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 		r = revert(&c, tg, 2);
 		goto out;
 	}
-
-	/* what would change */
-	for (i = 0; i < 2; i++)
-		if ((r = target_read(&c, &tg[i])) != 0)
-			goto out;
-	if (!tg[1].exists) {
-		kp_diag_set(c.d, NULL, 0, 0,
-		    "%s does not exist: no PAM configuration for sshd to add "
-		    "pam_keyauth to",
-		    tg[1].path);
-		r = KP_ERR_INVALID;
-		goto out;
-	}
-	if ((r = check_installed(&c, module, sizeof(module))) != 0)
-		goto out;
-	memset(&d, 0, sizeof(d));
-	if ((r = kp_setup_sshd_text(tg[0].path, tg[0].old, tg[0].oldlen,
-	         tg[0].exists, &o->v, &tg[0].new, &tg[0].newlen, &d)) != 0 ||
-	    (r = kp_setup_pam_text(tg[1].path, tg[1].old, tg[1].oldlen, module,
-	         &tg[1].new, &tg[1].newlen, &d)) != 0) {
-		if (r != KP_ERR_INVALID)
-			goto out;
-		if (d.line != 0)
-			problem(&c, NULL, "%s:%u: %s", d.file, d.line, d.msg);
-		else
-			problem(&c, NULL, "%s: %s", d.file, d.msg);
-		goto out;
-	}
-	for (i = 0; i < 2; i++) {
-		tg[i].changes = !tg[i].exists || tg[i].oldlen != tg[i].newlen ||
-		    memcmp(tg[i].old, tg[i].new, tg[i].oldlen) != 0;
-		if (tg[i].changes)
-			res->nwould++;
-		if ((r = kp_setup_diff(c.out, tg[i].path, tg[i].old,
-		         tg[i].oldlen, tg[i].exists, tg[i].new, tg[i].newlen,
-		         1)) != 0)
-			goto out;
-	}
-	if (res->nwould > 0)
-		kp_buf_putc(c.out, '\n');
-
-	/* would it work, and could anyone still log in? */
-	if ((r = check_include(&c, &tg[0])) != 0)
-		goto out;
-	if (o->run_sshd) {
-		if ((r = sshd_test(&c, &ok)) != 0)
-			goto out;
-		if (!ok)
-			problem(&c, "fix it first: sshd -t says what is wrong",
-			    "sshd -t fails with the current configuration: "
-			    "setup changes nothing while it is broken");
-		else
-			kp_buf_puts(c.out,
-			    "check: sshd -t: the current "
-			    "configuration is valid\n");
-		if (ok && ((r = sshd_dump(&c, &t, &ok)) != 0 || !ok)) {
-			if (r == 0)
-				problem(&c, NULL, "sshd -T failed");
-			else
-				goto out;
-		}
-	} else {
-		kp_buf_puts(c.out,
-		    "note: sshd -t not run (it needs root); "
-		    "PermitRootLogin taken as Debian's default\n");
-		t.permitrootlogin = "prohibit-password";
-	}
-	if ((r = check_lockout(&c, &t)) != 0)
+	if ((r = setup_plan(&c, tg, &res->nwould)) != 0 ||
+	    (r = setup_check(&c, &tg[0], &t)) != 0)
 		goto out;
 	if (c.nerrors > 0) {
 		if (c.nerrors > 1)
@@ -2348,100 +2510,9 @@ kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 		    "changes %s (backup in %s)\n",
 		    res->nwould, res->nwould == 1 ? "file" : "files",
 		    res->nwould == 1 ? "it" : "them", o->backup_dir);
-		r = 0;
 		goto out;
 	}
-
-	/* apply: sshd's file, checked; sshd reloaded; then PAM */
-	if ((r = backup_dir_make(&c)) != 0)
-		goto out;
-	if (tg[0].changes) {
-		if ((r = backup_save(&c, &tg[0])) != 0 ||
-		    (r = target_write(&c, &tg[0])) != 0)
-			goto undo;
-		c.nchanged++;
-		kp_buf_printf(c.out, "wrote: %s\n", tg[0].path);
-		if (o->run_sshd) {
-			kp_setup_sshd_t_free(&t);
-			if ((r = sshd_test(&c, &ok)) != 0)
-				goto undo;
-			if (!ok) {
-				problem(&c, NULL,
-				    "sshd -t fails with the new %s: put back "
-				    "as it was",
-				    tg[0].path);
-				r = KP_ERR_INVALID;
-				goto undo;
-			}
-			if ((r = sshd_dump(&c, &t, &ok)) != 0)
-				goto undo;
-			if (!ok || kp_setup_sshd_t_check(&t, &o->v, &d) != 0) {
-				problem(&c, NULL, "%s: put back as it was",
-				    ok ? d.msg : "sshd -T failed");
-				r = KP_ERR_INVALID;
-				goto undo;
-			}
-			kp_buf_puts(c.out,
-			    "check: sshd -t and sshd -T: "
-			    "keyauth's settings are in effect\n");
-		}
-	}
-	pam_changes = tg[1].changes;
-	if (o->reload && o->run_sshd) {
-		switch (reload_sshd(&c, &t, &pid, why, sizeof(why))) {
-		case SSHD_RELOADED:
-			kp_buf_printf(c.out, "sshd (pid %ld) reloaded\n", pid);
-			break;
-		case SSHD_NOT_RUNNING:
-			kp_buf_puts(c.out,
-			    "sshd is not running: it reads the "
-			    "new settings when it starts\n");
-			break;
-		case SSHD_UNKNOWN:
-			if (!pam_changes)
-				break;
-			/*
-			 * PAM reads its files at every login: with
-			 * pam_keyauth there while sshd still runs its old
-			 * settings, every login would be refused.
-			 */
-			problem(&c,
-			    "reload sshd (systemctl reload ssh), then run "
-			    "keyauthctl setup --apply again for the PAM lines",
-			    "%s: cannot reload sshd, so %s was left as it is",
-			    why, tg[1].path);
-			r = KP_ERR_INVALID;
-			goto out;
-		}
-	}
-	if (pam_changes) {
-		if ((r = backup_save(&c, &tg[1])) != 0 ||
-		    (r = target_write(&c, &tg[1])) != 0) {
-			target_undo(&c, &tg[1]);
-			goto undo;
-		}
-		c.nchanged++;
-		kp_buf_printf(c.out, "wrote: %s\n", tg[1].path);
-	}
-	kp_buf_printf(c.out,
-	    "setup: keyauth is enabled; backup in %s (keyauthctl setup "
-	    "--revert puts it back). Keep this session open until a new "
-	    "login works, and run keyauthctl doctor\n",
-	    o->backup_dir);
-	r = 0;
-	goto out;
-undo:
-	target_undo(&c, &tg[0]);
-	if (tg[0].written) {
-		c.nchanged = 0;
-		if (o->reload && o->run_sshd) {
-			kp_setup_sshd_t_free(&t);
-			if (sshd_dump(&c, &t, &ok) == 0 && ok)
-				(void)reload_sshd(
-				    &c, &t, &pid, why, sizeof(why));
-		}
-	}
-	(void)rmdir(c.backup);
+	r = setup_apply(&c, tg, &t);
 out:
 	res->nchanged = c.nchanged;
 	for (i = 0; i < 2; i++)
