@@ -2030,94 +2030,80 @@ struct restore {
 	int done; /* the file already holds .before */
 };
 
+/*
+ * One file's backup, read and judged before anything is put back: done
+ * when the file already holds what was there before setup; otherwise it
+ * must still hold what setup wrote (NAME.after), or reverting would lose
+ * a change made by hand. The diff of what --revert does is shown; *todo
+ * counts the files it changes. x->m is read already.
+ */
 static int
-revert(struct ctx *c, struct target *tg, size_t ntg)
+restore_read(struct ctx *c, const char *what, struct restore *x, int *todo)
 {
-	struct restore rs[2];
-	struct kp_setup_sshd_t t;
-	char *path = NULL, *after = NULL, why[512];
-	size_t alen = 0, i, n = 0;
-	int r = 0, ok, todo = 0;
-	long pid;
+	char *path = NULL, *after = NULL;
+	size_t alen = 0;
+	int r;
 
-	memset(rs, 0, sizeof(rs));
-	memset(&t, 0, sizeof(t));
-	for (i = 0; i < ntg && i < 2; i++) {
-		struct restore *x = &rs[n];
-
-		if ((r = meta_read(c, tg[i].what, &x->m)) == KP_ERR_NOTFOUND) {
-			r = 0;
-			continue;
-		}
-		if (r != 0)
-			goto out;
-		x->t.what = tg[i].what;
-		if ((x->t.path = strdup(x->m.path)) == NULL) {
-			r = KP_ERR_NOMEM;
-			goto out;
-		}
-		n++;
-		if ((r = target_read(c, &x->t)) != 0)
-			goto out;
-		if ((path = backup_path(c, x->t.what, "before")) == NULL) {
-			r = KP_ERR_NOMEM;
-			goto out;
-		}
-		if ((r = kp_file_read_safe(path, SETUP_TEXT_MAX, geteuid(),
-		         &x->before, &x->beforelen, NULL)) != 0) {
-			kp_diag_set(
-			    c->d, NULL, 0, 0, "%s: %s", path, kp_strerror(r));
-			goto out;
-		}
-		free(path);
-		path = NULL;
-		if (x->t.exists == x->m.existed &&
-		    (!x->m.existed ||
-		        (x->t.oldlen == x->beforelen &&
-		            memcmp(x->t.old, x->before, x->beforelen) == 0))) {
-			x->done = 1;
-			continue;
-		}
-		if ((path = backup_path(c, x->t.what, "after")) == NULL) {
-			r = KP_ERR_NOMEM;
-			goto out;
-		}
-		free(after);
-		after = NULL;
-		if ((r = kp_file_read_safe(path, SETUP_TEXT_MAX, geteuid(),
-		         &after, &alen, NULL)) != 0 &&
-		    r != KP_ERR_NOTFOUND) {
-			kp_diag_set(
-			    c->d, NULL, 0, 0, "%s: %s", path, kp_strerror(r));
-			goto out;
-		}
-		if (r != 0 || !x->t.exists || x->t.oldlen != alen ||
-		    memcmp(x->t.old, after, alen) != 0) {
-			kp_diag_set(c->d, NULL, 0, 0,
-			    "%s changed since keyauthctl setup wrote it: "
-			    "restoring the backup would lose those changes; "
-			    "compare it with %s/%s.before and put that back by "
-			    "hand",
-			    x->t.path, c->o->backup_dir, x->t.what);
-			r = KP_ERR_CONFLICT;
-			goto out;
-		}
-		free(path);
-		path = NULL;
-		todo++;
-		r = kp_setup_diff(c->out, x->t.path, x->t.old, x->t.oldlen, 1,
-		    x->before, x->beforelen, x->m.existed);
-		if (r != 0)
-			goto out;
-	}
-	if (n == 0) {
-		kp_buf_printf(c->out,
-		    "setup: nothing to revert: no backup of keyauthctl setup "
-		    "in %s (files changed by hand are not touched)\n",
-		    c->o->backup_dir);
+	x->t.what = what;
+	if ((x->t.path = strdup(x->m.path)) == NULL)
+		return KP_ERR_NOMEM;
+	if ((r = target_read(c, &x->t)) != 0)
+		return r;
+	if ((path = backup_path(c, x->t.what, "before")) == NULL)
+		return KP_ERR_NOMEM;
+	if ((r = kp_file_read_safe(path, SETUP_TEXT_MAX, geteuid(), &x->before,
+	         &x->beforelen, NULL)) != 0) {
+		kp_diag_set(c->d, NULL, 0, 0, "%s: %s", path, kp_strerror(r));
 		goto out;
 	}
-	/* PAM first: it takes effect at once, sshd only when reloaded */
+	if (x->t.exists == x->m.existed &&
+	    (!x->m.existed ||
+	        (x->t.oldlen == x->beforelen &&
+	            memcmp(x->t.old, x->before, x->beforelen) == 0))) {
+		x->done = 1;
+		goto out;
+	}
+	free(path);
+	if ((path = backup_path(c, x->t.what, "after")) == NULL) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = kp_file_read_safe(
+	         path, SETUP_TEXT_MAX, geteuid(), &after, &alen, NULL)) != 0 &&
+	    r != KP_ERR_NOTFOUND) {
+		kp_diag_set(c->d, NULL, 0, 0, "%s: %s", path, kp_strerror(r));
+		goto out;
+	}
+	if (r != 0 || !x->t.exists || x->t.oldlen != alen ||
+	    memcmp(x->t.old, after, alen) != 0) {
+		kp_diag_set(c->d, NULL, 0, 0,
+		    "%s changed since keyauthctl setup wrote it: "
+		    "restoring the backup would lose those changes; "
+		    "compare it with %s/%s.before and put that back by "
+		    "hand",
+		    x->t.path, c->o->backup_dir, x->t.what);
+		r = KP_ERR_CONFLICT;
+		goto out;
+	}
+	(*todo)++;
+	r = kp_setup_diff(c->out, x->t.path, x->t.old, x->t.oldlen, 1,
+	    x->before, x->beforelen, x->m.existed);
+out:
+	free(path);
+	free(after);
+	return r;
+}
+
+/*
+ * The files as they were before setup, and their backups gone: PAM first,
+ * since it takes effect at once and sshd only when reloaded.
+ */
+static int
+restore_write(struct ctx *c, struct restore *rs, size_t n)
+{
+	size_t i;
+	int r = 0;
+
 	for (i = n; i-- > 0;) {
 		struct restore *x = &rs[i];
 
@@ -2132,7 +2118,7 @@ revert(struct ctx *c, struct target *tg, size_t ntg)
 				kp_diag_set(c->d, NULL, 0, 0,
 				    "cannot restore %s: %s", x->t.path,
 				    strerror(errno));
-				goto out;
+				return r;
 			}
 			kp_buf_printf(c->out, "restored: %s%s\n", x->t.path,
 			    x->m.existed ? "" : " (removed: it did not exist)");
@@ -2142,8 +2128,23 @@ revert(struct ctx *c, struct target *tg, size_t ntg)
 			c->nchanged++;
 	}
 	(void)rmdir(c->backup);
-	if (!c->o->run_sshd)
-		goto out;
+	return 0;
+}
+
+/*
+ * sshd told to read the restored files, but only once sshd -t passes
+ * with them: a reload into a broken configuration is never made. A
+ * failing sshd -T only loses the reload (a note), not the revert.
+ */
+static int
+revert_reload(struct ctx *c, int todo)
+{
+	struct kp_setup_sshd_t t;
+	char why[512];
+	long pid;
+	int r, ok;
+
+	memset(&t, 0, sizeof(t));
 	if ((r = sshd_test(c, &ok)) != 0)
 		goto out;
 	if (!ok) {
@@ -2154,40 +2155,76 @@ revert(struct ctx *c, struct target *tg, size_t ntg)
 		goto out;
 	}
 	kp_buf_puts(c->out, "check: sshd -t: the configuration is valid\n");
-	if (c->o->reload && todo > 0) {
-		if ((r = sshd_dump(c, &t, &ok)) != 0 || !ok)
-			goto reload_failed;
-		switch (reload_sshd(c, &t, &pid, why, sizeof(why))) {
-		case SSHD_RELOADED:
-			kp_buf_printf(c->out, "sshd (pid %ld) reloaded\n", pid);
-			break;
-		case SSHD_NOT_RUNNING:
-			kp_buf_puts(c->out,
-			    "sshd is not running: it reads "
-			    "the files when it starts\n");
-			break;
-		case SSHD_UNKNOWN:
-			kp_buf_printf(c->out,
-			    "note: %s: reload sshd yourself (systemctl reload "
-			    "ssh)\n",
-			    why);
-			break;
-		}
+	if (!c->o->reload || todo == 0)
+		goto out;
+	if ((r = sshd_dump(c, &t, &ok)) != 0 || !ok) {
+		kp_buf_puts(c->out,
+		    "note: sshd -T failed: reload sshd yourself "
+		    "(systemctl reload ssh)\n");
+		r = 0;
+		goto out;
 	}
-	goto out;
-reload_failed:
-	kp_buf_puts(c->out,
-	    "note: sshd -T failed: reload sshd yourself "
-	    "(systemctl reload ssh)\n");
-	r = 0;
+	switch (reload_sshd(c, &t, &pid, why, sizeof(why))) {
+	case SSHD_RELOADED:
+		kp_buf_printf(c->out, "sshd (pid %ld) reloaded\n", pid);
+		break;
+	case SSHD_NOT_RUNNING:
+		kp_buf_puts(c->out,
+		    "sshd is not running: it reads "
+		    "the files when it starts\n");
+		break;
+	case SSHD_UNKNOWN:
+		kp_buf_printf(c->out,
+		    "note: %s: reload sshd yourself (systemctl reload "
+		    "ssh)\n",
+		    why);
+		break;
+	}
+out:
+	kp_setup_sshd_t_free(&t);
+	return r;
+}
+
+/*
+ * --revert: every backup judged first (restore_read), so that a file
+ * changed by hand stops the revert before anything is put back; then the
+ * files restored and sshd reloaded.
+ */
+static int
+revert(struct ctx *c, struct target *tg, size_t ntg)
+{
+	struct restore rs[2];
+	size_t i, n = 0;
+	int r = 0, todo = 0;
+
+	memset(rs, 0, sizeof(rs));
+	for (i = 0; i < ntg && i < 2; i++) {
+		struct restore *x = &rs[n];
+
+		if ((r = meta_read(c, tg[i].what, &x->m)) == KP_ERR_NOTFOUND) {
+			r = 0;
+			continue;
+		}
+		if (r != 0 || (r = restore_read(c, tg[i].what, x, &todo)) != 0)
+			goto out;
+		n++;
+	}
+	if (n == 0) {
+		kp_buf_printf(c->out,
+		    "setup: nothing to revert: no backup of keyauthctl setup "
+		    "in %s (files changed by hand are not touched)\n",
+		    c->o->backup_dir);
+		goto out;
+	}
+	if ((r = restore_write(c, rs, n)) != 0)
+		goto out;
+	if (c->o->run_sshd)
+		r = revert_reload(c, todo);
 out:
 	for (i = 0; i < 2; i++) {
 		target_free(&rs[i].t);
 		free(rs[i].before);
 	}
-	kp_setup_sshd_t_free(&t);
-	free(path);
-	free(after);
 	return r;
 }
 
