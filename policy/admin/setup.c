@@ -1775,57 +1775,62 @@ keys_cb(void *arg, const char *account, size_t *n)
 }
 
 /*
- * The lock-out rule (docs/keyauthctl-setup.md): with keyauth enabled the
- * only key logins left are the index's grants, so there must be an index
- * sshd and PAM can use, the KRL sshd needs, the spool, and at least one
- * account with a login shell that sshd lets in and the index grants a
- * key with a shell.
+ * The index sshd and PAM would use, or NULL: with a lock-out reported
+ * when there is none, it is for another host or its policy expired (every
+ * key login would be refused); with a note only when this user may not
+ * read it (the index is root's and its group's, docs/security.md).
  */
-static int
-check_lockout(struct ctx *c, const struct kp_setup_sshd_t *t)
+static struct kp_index *
+lockout_index(struct ctx *c)
 {
 	const struct kp_setup_opts *o = c->o;
 	const struct kp_index_meta *m;
 	struct kp_index *ix = NULL;
-	struct kp_setup_ways w;
-	struct keys_arg ka;
-	struct stat st;
-	char *passwd = NULL, *shells = NULL, *p = NULL;
 	const char *why = NULL;
-	size_t plen = 0, slen = 0, i;
 	int r;
 
-	memset(&w, 0, sizeof(w));
-	/* the index is root's and its group's (docs/security.md) */
 	if (geteuid() != 0 && access(o->index, R_OK) != 0 && errno == EACCES) {
 		kp_buf_printf(c->out,
 		    "note: this user cannot read the index %s: who keeps a "
 		    "way in is checked as root only\n",
 		    o->index);
-		ix = NULL;
-	} else if ((r = kp_index_open(o->index, 0, &ix, &why)) != 0) {
+		return NULL;
+	}
+	if ((r = kp_index_open(o->index, 0, &ix, &why)) != 0) {
 		lockout(c, "install a policy first: keyauthctl install",
 		    "no usable index at %s (%s%s%s): with keyauth every key "
 		    "login would be refused",
 		    o->index, kp_strerror(r), why != NULL ? ": " : "",
 		    why != NULL ? why : "");
-		ix = NULL;
-	} else if ((r = kp_index_check_host(ix, o->host, &why)) != 0) {
+		return NULL;
+	}
+	if ((r = kp_index_check_host(ix, o->host, &why)) != 0) {
 		lockout(c, "keyauthctl install --host for this host",
 		    "the index cannot be used here (%s): with keyauth every "
 		    "key login would be refused",
 		    why != NULL ? why : kp_strerror(r));
 		kp_index_close(ix);
-		ix = NULL;
-	} else if ((m = kp_index_meta(ix)) != NULL &&
+		return NULL;
+	}
+	if ((m = kp_index_meta(ix)) != NULL &&
 	    kp_policy_stale(m->policy_expires, o->now)) {
 		lockout(c, "install a policy that has not expired",
 		    "the installed policy (serial %llu) has expired: with "
 		    "keyauth every key login would be refused",
 		    (unsigned long long)m->serial);
 		kp_index_close(ix);
-		ix = NULL;
+		return NULL;
 	}
+	return ix; /* the caller closes it */
+}
+
+/* What the helper and sshd need beside the index: the KRL and the spool. */
+static void
+lockout_files(struct ctx *c)
+{
+	const struct kp_setup_opts *o = c->o;
+	struct stat st;
+
 	if (lstat(o->krl, &st) != 0 || !S_ISREG(st.st_mode))
 		lockout(c, "keyauthctl install writes it",
 		    "no KRL at %s: sshd refuses every key while its "
@@ -1839,9 +1844,25 @@ check_lockout(struct ctx *c, const struct kp_setup_sshd_t *t)
 		    "the handoff spool %s does not exist: the helper would "
 		    "fail and every key login would be refused",
 		    o->spool);
-	r = 0;
-	if (ix == NULL)
-		goto out;
+}
+
+/*
+ * Who could still log in with a key from ix, as sshd (t) lets them: none
+ * is a lock-out; otherwise the accounts are in the report, so that the
+ * administrator sees which way in keyauth keeps.
+ */
+static int
+lockout_ways(
+    struct ctx *c, struct kp_index *ix, const struct kp_setup_sshd_t *t)
+{
+	const struct kp_setup_opts *o = c->o;
+	struct kp_setup_ways w;
+	struct keys_arg ka;
+	char *passwd = NULL, *shells = NULL, *p = NULL;
+	size_t plen = 0, slen = 0, i;
+	int r;
+
+	memset(&w, 0, sizeof(w));
 	r = KP_ERR_NOMEM;
 	if ((p = under(o->root, o->passwd)) == NULL)
 		goto out;
@@ -1896,11 +1917,32 @@ check_lockout(struct ctx *c, const struct kp_setup_sshd_t *t)
 	r = 0;
 out:
 	kp_setup_ways_free(&w);
-	if (ix != NULL)
-		kp_index_close(ix);
 	free(passwd);
 	free(shells);
 	free(p);
+	return r;
+}
+
+/*
+ * The lock-out rule (docs/keyauthctl-setup.md): with keyauth enabled the
+ * only key logins left are the index's grants, so there must be an index
+ * sshd and PAM can use, the KRL sshd needs, the spool, and at least one
+ * account with a login shell that sshd lets in and the index grants a
+ * key with a shell. The stages above check those parts in the order the
+ * report gives them.
+ */
+static int
+check_lockout(struct ctx *c, const struct kp_setup_sshd_t *t)
+{
+	struct kp_index *ix;
+	int r;
+
+	ix = lockout_index(c);
+	lockout_files(c);
+	if (ix == NULL)
+		return 0;
+	r = lockout_ways(c, ix, t);
+	kp_index_close(ix);
 	return r;
 }
 
