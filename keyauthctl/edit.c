@@ -242,24 +242,21 @@ edit_show(struct ctl *c, const struct edit *e)
 	struct kp_diag *w = NULL;
 	char *text = NULL;
 	size_t nw = 0, i;
-	int r, ret = -1;
+	int r;
 
 	if (kp_policy_lint(e->new, c->now, &w, &nw) == 0)
 		for (i = 0; i < nw; i++)
 			ctl_print_diag(stdout, &w[i], e->path, "warning", NULL);
-	if ((r = kp_diff_policies(e->old, e->new, &df)) != 0 ||
-	    (r = kp_diff_format(df, KP_FORMAT_TEXT, &text)) != 0) {
-		ctl_err("edit: %s", kp_strerror(r));
-		goto out;
-	}
-	printf("changes against %s:\n", c->policy);
-	fputs(text, stdout);
-	ret = 0;
-out:
 	free(w);
+	if ((r = kp_diff_policies(e->old, e->new, &df)) == 0 &&
+	    (r = kp_diff_format(df, KP_FORMAT_TEXT, &text)) == 0) {
+		printf("changes against %s:\n", c->policy);
+		fputs(text, stdout);
+	} else
+		ctl_err("edit: %s", kp_strerror(r));
 	free(text);
 	kp_diff_free(df);
-	return ret;
+	return r == 0 ? 0 : -1;
 }
 
 /*

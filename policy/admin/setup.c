@@ -1554,6 +1554,27 @@ reload_sshd(struct ctx *c, const struct kp_setup_sshd_t *t, long *pidp,
 	return SSHD_RELOADED;
 }
 
+/*
+ * reload_sshd with what came of it in the report, for apply and revert
+ * alike; what: what sshd reads when it starts. SSHD_UNKNOWN is left to
+ * the caller, with why: only it knows whether that stops setup.
+ */
+static enum reload_state
+reload_report(struct ctx *c, const struct kp_setup_sshd_t *t, const char *what,
+    char *why, size_t whylen)
+{
+	enum reload_state s;
+	long pid;
+
+	s = reload_sshd(c, t, &pid, why, whylen);
+	if (s == SSHD_RELOADED)
+		kp_buf_printf(c->out, "sshd (pid %ld) reloaded\n", pid);
+	else if (s == SSHD_NOT_RUNNING)
+		kp_buf_printf(c->out,
+		    "sshd is not running: it reads %s when it starts\n", what);
+	return s;
+}
+
 /* ------------------------------------------------------------ backups */
 
 static char *
@@ -2183,7 +2204,6 @@ revert_reload(struct ctx *c, int todo)
 {
 	struct kp_setup_sshd_t t;
 	char why[512];
-	long pid;
 	int r, ok;
 
 	memset(&t, 0, sizeof(t));
@@ -2206,22 +2226,11 @@ revert_reload(struct ctx *c, int todo)
 		r = 0;
 		goto out;
 	}
-	switch (reload_sshd(c, &t, &pid, why, sizeof(why))) {
-	case SSHD_RELOADED:
-		kp_buf_printf(c->out, "sshd (pid %ld) reloaded\n", pid);
-		break;
-	case SSHD_NOT_RUNNING:
-		kp_buf_puts(c->out,
-		    "sshd is not running: it reads "
-		    "the files when it starts\n");
-		break;
-	case SSHD_UNKNOWN:
+	if (reload_report(c, &t, "the files", why, sizeof(why)) == SSHD_UNKNOWN)
 		kp_buf_printf(c->out,
 		    "note: %s: reload sshd yourself (systemctl reload "
 		    "ssh)\n",
 		    why);
-		break;
-	}
 out:
 	kp_setup_sshd_t_free(&t);
 	return r;
@@ -2444,30 +2453,18 @@ apply_reload(
     struct ctx *c, const struct kp_setup_sshd_t *t, const struct target *pam)
 {
 	char why[512];
-	long pid;
 
 	if (!c->o->reload || !c->o->run_sshd)
 		return 0;
-	switch (reload_sshd(c, t, &pid, why, sizeof(why))) {
-	case SSHD_RELOADED:
-		kp_buf_printf(c->out, "sshd (pid %ld) reloaded\n", pid);
-		break;
-	case SSHD_NOT_RUNNING:
-		kp_buf_puts(c->out,
-		    "sshd is not running: it reads the "
-		    "new settings when it starts\n");
-		break;
-	case SSHD_UNKNOWN:
-		if (!pam->changes)
-			break;
-		problem(c,
-		    "reload sshd (systemctl reload ssh), then run "
-		    "keyauthctl setup --apply again for the PAM lines",
-		    "%s: cannot reload sshd, so %s was left as it is", why,
-		    pam->path);
-		return KP_ERR_INVALID;
-	}
-	return 0;
+	if (reload_report(c, t, "the new settings", why, sizeof(why)) !=
+	        SSHD_UNKNOWN ||
+	    !pam->changes)
+		return 0;
+	problem(c,
+	    "reload sshd (systemctl reload ssh), then run "
+	    "keyauthctl setup --apply again for the PAM lines",
+	    "%s: cannot reload sshd, so %s was left as it is", why, pam->path);
+	return KP_ERR_INVALID;
 }
 
 /*
