@@ -1937,10 +1937,10 @@ lockout_ways(
 		    "accounts\n");
 	r = 0;
 out:
-	kp_setup_ways_free(&w);
 	free(passwd);
 	free(shells);
 	free(p);
+	kp_setup_ways_free(&w);
 	return r;
 }
 
