@@ -600,7 +600,7 @@ test_word_lines(void)
 	free(buf);
 	got[0] = '\0';
 	CHECK_INT(
-	    kp_word_lines("a 1\nstop 2\nb 3\n", 16, &buf, word_cb, got), -7);
+	    kp_word_lines("a 1\nstop 2\nb 3\n", 15, &buf, word_cb, got), -7);
 	CHECK_STR(got, "[a|1][stop|2]");
 	free(buf);
 	CHECK_INT(kp_word_lines(NULL, 3, &buf, word_cb, got), KP_ERR_ARG);
