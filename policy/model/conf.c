@@ -222,7 +222,7 @@ static const struct conf_key conf_keys[] = {
 int
 kp_fetch_url_valid(const char *url, const char **why)
 {
-	const char *host, *path, *s;
+	const char *host = NULL, *path, *s;
 	size_t n;
 
 	KP_WHY(why, NULL);

@@ -544,7 +544,8 @@ build_list(struct fetch *f)
 	if ((r = add_res(
 	         f, o->url, KP_FETCH_POLICY_NAME, 0, KP_POLICY_MAX_BYTES)) != 0)
 		return r;
-	if ((r = kp_strconcat(&u, URL_LIMIT, o->url, ".sig", NULL)) != 0)
+	if ((r = kp_strconcat(&u, URL_LIMIT, o->url, ".sig", (char *)NULL)) !=
+	    0)
 		return r;
 	r = add_res(f, u, KP_FETCH_POLICY_NAME ".sig", 1, KP_SIG_MAX_BYTES);
 	free(u);
@@ -555,7 +556,7 @@ build_list(struct fetch *f)
 			continue;
 		u = NULL;
 		if ((r = kp_strconcat(&u, URL_LIMIT, o->url, ".",
-		         o->principals[i], ".sig", NULL)) != 0)
+		         o->principals[i], ".sig", (char *)NULL)) != 0)
 			return r;
 		snprintf(name, sizeof(name), "%s.%s.sig", KP_FETCH_POLICY_NAME,
 		    o->principals[i]);

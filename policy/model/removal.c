@@ -28,7 +28,7 @@ pair_key(const char *account, const char *fp)
 	char *s = NULL;
 
 	if (kp_strconcat(&s, KP_ACCOUNT_MAX + KP_FP_LEN + 2, account, " ", fp,
-	        NULL) != 0)
+	        (char *)NULL) != 0)
 		return NULL;
 	return s;
 }

@@ -96,9 +96,10 @@ kp_sig_path(const char *policy_path, const char *identity, char **out)
 	if (identity != NULL && !kp_sig_identity_valid(identity))
 		return KP_ERR_INVALID;
 	if (identity == NULL)
-		return kp_strconcat(out, PATH_MAX, policy_path, ".sig", NULL);
+		return kp_strconcat(
+		    out, PATH_MAX, policy_path, ".sig", (char *)NULL);
 	return kp_strconcat(
-	    out, PATH_MAX, policy_path, ".", identity, ".sig", NULL);
+	    out, PATH_MAX, policy_path, ".", identity, ".sig", (char *)NULL);
 }
 
 /* NAME is BASE.sig or BASE.<identity>.sig. */
