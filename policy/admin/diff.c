@@ -405,6 +405,13 @@ rev_same(const struct kp_revocation *a, const struct kp_revocation *b)
 {
 	int afp = a->kind != KP_REVOKE_OWNER, bfp = b->kind != KP_REVOKE_OWNER;
 
+	/* One certificate of a CA is not the CA, nor another certificate. */
+	if ((a->kind == KP_REVOKE_SERIAL || a->kind == KP_REVOKE_KEY_ID ||
+	        b->kind == KP_REVOKE_SERIAL || b->kind == KP_REVOKE_KEY_ID) &&
+	    (a->kind != b->kind || a->serial != b->serial ||
+	        (a->key_id != NULL) != (b->key_id != NULL) ||
+	        (a->key_id != NULL && strcmp(a->key_id, b->key_id) != 0)))
+		return 0;
 	return afp == bfp && strcmp(a->value, b->value) == 0;
 }
 

@@ -239,7 +239,9 @@ kp_install_krl_spec(
 	if ((fps = calloc(p->nrevoked + p->nentries + 1, sizeof(*fps))) == NULL)
 		return KP_ERR_NOMEM;
 	for (i = 0; i < p->nrevoked; i++) {
-		if (p->revoked[i].kind != KP_REVOKE_OWNER &&
+		if ((p->revoked[i].kind == KP_REVOKE_FINGERPRINT ||
+		        p->revoked[i].kind == KP_REVOKE_KEY ||
+		        p->revoked[i].kind == KP_REVOKE_CA) &&
 		    p->revoked[i].value != NULL)
 			fps[n++] = p->revoked[i].value;
 	}
