@@ -1241,6 +1241,9 @@ kp_index_decide_cert(struct kp_index *ix, const struct kp_cert *cert,
 		goto done;
 	}
 	snprintf(out->entry_id, sizeof(out->entry_id), "%s", hit->id);
+	(void)cert_has_principal(cert, hit, req->account, &m);
+	snprintf(
+	    out->principal, sizeof(out->principal), "%s", cert->principals[m]);
 	if (!serve && !cert_source_ok(cert, req->client, &known)) {
 		out->reason = known ? KP_SOURCE_NOT_ALLOWED : KP_SOURCE_UNKNOWN;
 		*why = "the client is outside the certificate's source-address";

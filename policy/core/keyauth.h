@@ -298,6 +298,8 @@ struct kp_decision {
 	enum kp_reason reason;
 	char entry_id[KP_ID_MAX + 1]; /* the entry that decided; "" if none */
 	char owner[KP_VALUE_MAX + 1]; /* owner of the key; "" if unknown */
+	/* a certificate allowed: the principal of it that matched */
+	char principal[KP_CERT_NAME_MAX + 1];
 	uint64_t policy_serial;
 	char policy_sha256[65];
 };

@@ -491,6 +491,15 @@ int kp_install_krl_spec(
  */
 int kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
     const char *path, struct kp_atomic *krl, char *errbuf, size_t errlen);
+/*
+ * The same, then p's revoked certificate serials and key ids added one CA
+ * at a time ("keygen -q -k -u -f TMP -s CA SPEC"), for every CA whose key
+ * the policy holds (an authority's key, or the ca: of a revocation given
+ * as a key line). p may be NULL: the hash lines only.
+ */
+int kp_install_krl_build_policy(const char *keygen, const char *spec,
+    size_t speclen, const struct kp_policy *p, const char *path,
+    struct kp_atomic *krl, char *errbuf, size_t errlen);
 
 struct kp_install_opts {
 	const char *index_path; /* absolute */
