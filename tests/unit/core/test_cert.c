@@ -62,7 +62,8 @@ test_fixture(void)
 	CHECK_STR(c->force_command, "echo hi");
 	CHECK_INT(c->nsources, 2);
 	CHECK_INT(kp_cidr_parse("10.0.0.0/8", &net, NULL), 0);
-	CHECK(c->nsources == 2 && memcmp(&c->sources[0], &net, sizeof(net)) == 0);
+	CHECK(
+	    c->nsources == 2 && memcmp(&c->sources[0], &net, sizeof(net)) == 0);
 	CHECK_INT(c->nextensions, 5);
 	kp_cert_free(c);
 	/* The type sshd names must be the blob's own. */
@@ -70,8 +71,8 @@ test_fixture(void)
 	              fixture, &c, &why),
 	    KP_ERR_INVALID);
 	CHECK(c == NULL);
-	CHECK_INT(kp_cert_parse("ssh-ed25519", fixture, &c, &why),
-	    KP_ERR_INVALID);
+	CHECK_INT(
+	    kp_cert_parse("ssh-ed25519", fixture, &c, &why), KP_ERR_INVALID);
 	CHECK(kp_cert_type(CERT_TYPE));
 	CHECK(!kp_cert_type("ssh-ed25519"));
 }
@@ -227,7 +228,8 @@ test_built(void)
 	spec_init(&s);
 	option(&s.ext, "permit-pty", NULL);
 	build(&s, &b);
-	CHECK_INT(kp_cert_parse_blob(kp_buf_ptr(&b), kp_buf_len(&b), &c, &why), 0);
+	CHECK_INT(
+	    kp_cert_parse_blob(kp_buf_ptr(&b), kp_buf_len(&b), &c, &why), 0);
 	if (c != NULL) {
 		CHECK_STR(c->principals[0], "alice");
 		CHECK_INT(c->nextensions, 1);
