@@ -379,6 +379,9 @@ struct kp_authkey {
 	char *command; /* command="..."; NULL */
 	char **dropped; /* options left out (they do not widen access) */
 	size_t ndropped;
+	int cert_authority; /* a cert-authority line: a CA, not a key */
+	char **principals; /* its principals="..." */
+	size_t nprincipals;
 };
 void kp_authkey_clear(struct kp_authkey *k);
 
@@ -387,7 +390,8 @@ void kp_authkey_clear(struct kp_authkey *k);
  * (KP_ERR_INVALID, *why) when the line cannot be represented without
  * widening access: a from= with a host name, wildcard or negation, a
  * command with a quote, an option that is unknown (sshd ignores such a
- * line), not allow-listed and restricting (tunnel=), cert-authority,
+ * line), not allow-listed and restricting (tunnel=), principals= without
+ * cert-authority (a cert-authority line sets cert_authority: a CA),
  * an unsupported key. environment= is dropped (reported in dropped).
  * expiry-time without Z is local time, as sshd reads it.
  */

@@ -37,4 +37,18 @@ run "diff CA removed" 1 "$KEYAUTHCTL" diff "$P" "$T/noca.yaml"
 has "diff: the CA's access lost" "$T/out" "- support: vendor-ca"
 run "diff json" 1 "$KEYAUTHCTL" diff "$P" "$T/new.yaml" --format json
 json_ok "diff json" "$T/out"
+
+# import: a cert-authority line becomes an authority, principals= its
+# principals for the account; principals= without cert-authority is not.
+CA=$(sed -n 's/^    key: \(ssh-ed25519 [^ ]*\) corp-ca$/\1/p' "$P" | head -n 1)
+printf 'cert-authority,principals="ops,release",from="192.0.2.0/24" %s corp-ca\nprincipals="ops" %s x\n' \
+    "$CA" "$CA" >"$T/authorized_keys"
+run "import cert-authority" 1 "$KEYAUTHCTL" import --account deploy "$T/authorized_keys"
+has "import: version 2" "$T/out" "version: 2"
+has "import: an authority" "$T/out" "authorities:"
+has "import: its principals" "$T/out" '"deploy": ["ops", "release"]'
+has "import: its from" "$T/out" 'from: ["192.0.2.0/24"]'
+has "import: principals= on a plain key refused" "$T/err" "principals= without cert-authority"
+cp "$T/out" "$T/imported.yaml"
+run "imported authority passes check" 0 "$KEYAUTHCTL" check "$T/imported.yaml"
 t_done
