@@ -148,6 +148,22 @@ refused "revoked owner" vendor revoked carol 7 vendor
 expect_contains "revoked owner: owner named" "$E2E_RECORD" "owner=vendor@example.net"
 granted "the team's certificate without the KRL" good ca-eng alice-laptop 1 eng
 
+# sshd misconfigured to trust CAs itself (TrustedUserCAKeys): it accepts
+# the revoked CA's certificate and one of a CA the policy grants only for
+# another account, without the helper; pam_keyauth refuses both (no key
+# of the policy vouched for the login).
+cat "$E2E_KEYS/ca-revoked.pub" "$E2E_KEYS/ca-other.pub" >"$E2E_PREFIX/etc/trusted-ca.pub"
+chmod 0644 "$E2E_PREFIX/etc/trusted-ca.pub"
+e2e_sshd_restart RevokedKeys - TrustedUserCAKeys "$E2E_PREFIX/etc/trusted-ca.pub"
+for k in revca otheracct; do
+	e2e_mark
+	expect_refused "TrustedUserCAKeys: $k" "$k" "$U" 127.0.0.1
+	e2e_expect_record "TrustedUserCAKeys: $k" account "decision=deny account=$U"
+	e2e_expect_no_record "TrustedUserCAKeys: $k" account "decision=allow"
+	e2e_expect_no_record "TrustedUserCAKeys: $k" session "decision=allow"
+done
+e2e_sshd_restart RevokedKeys -
+
 # explain says which authority and rule decided.
 rc=0; out=$(e2e_ctl explain "$U" "$E2E_KEYS/wrongprinc-cert.pub" 2>&1) || rc=$?
 expect_rc "explain wrong principal" "$rc" 1
