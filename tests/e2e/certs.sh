@@ -10,7 +10,8 @@
 #   a CA not granted for the account, a CA granted on another host only,
 #   a source outside from and outside the certificate's source-address;
 #   a certificate force-command with and without the authority's command;
-#   a host certificate of the same CA does not log in.
+#   a host certificate of the same CA does not log in; a certificate of a
+#   revoked key is refused; sshd misconfigured with TrustedUserCAKeys.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/lib.sh"
 
@@ -46,6 +47,8 @@ cert forced eng heidi 12 eng -5m:+1h -O force-command="echo cert-command-ran"
 cert samecmd cmd ivan 13 "$U" -5m:+1h -O force-command="echo authority-command-ran"
 cert diffcmd cmd judy 14 "$U" -5m:+1h -O force-command="echo another-command"
 cert plaincmd cmd mallory 15 "$U" -5m:+1h
+# The key under this certificate is revoked as a plain key.
+cert subjrev eng oscar 17 eng -5m:+1h
 # A host key certified by the team's CA: a host certificate.
 e2e_keygen hostcert ed25519
 "$SSH_KEYGEN" -q -s "$E2E_KEYS/ca-eng" -h -I host-cert -z 16 -n eng \
@@ -56,7 +59,7 @@ e2e_policy "$E2E_SRC/policies/certs.yaml.in" "$T/policy.yaml" \
     CA_OTHER="$(e2e_pub ca-other)" CA_HOST="$(e2e_pub ca-host)" \
     CA_FROM="$(e2e_pub ca-from)" CA_CMD="$(e2e_pub ca-cmd)" \
     CA_REVOKED="$(e2e_pub ca-revoked)" CA_REVOKED_FP="$(e2e_fp ca-revoked)" \
-    CA_VENDOR="$(e2e_pub ca-vendor)"
+    CA_VENDOR="$(e2e_pub ca-vendor)" SUBJ_FP="$(e2e_fp subjrev)"
 e2e_policy_install "$T/policy.yaml"
 e2e_sshd_start
 
@@ -131,7 +134,7 @@ refused "force-command differing from the authority's command" diffcmd cert_inva
 # the key id with ssh-keygen -k -s CA, the CA keys as key: lines), so sshd
 # never asks keyauth; then, with the KRL taken out of sshd_config, keyauth
 # refuses them itself.
-for k in badserial badkeyid revca vendor; do
+for k in badserial badkeyid revca vendor subjrev; do
 	e2e_mark
 	expect_refused "revoked $k (KRL)" "$k" "$U" 127.0.0.1
 	expect_contains "revoked $k (KRL): sshd says revoked" \
@@ -146,6 +149,7 @@ refused "revoked CA" revca revoked bob 6 revoked
 expect_contains "revoked CA: owner named" "$E2E_RECORD" "owner=security@example.com"
 refused "revoked owner" vendor revoked carol 7 vendor
 expect_contains "revoked owner: owner named" "$E2E_RECORD" "owner=vendor@example.net"
+refused "certificate of a revoked key" subjrev revoked oscar 17 eng
 granted "the team's certificate without the KRL" good ca-eng alice-laptop 1 eng
 
 # sshd misconfigured to trust CAs itself (TrustedUserCAKeys): it accepts
