@@ -496,52 +496,42 @@ push(const char ***v, size_t *n, const char *s)
 	return 0;
 }
 
+static int
+sshd_t_line(void *arg, char *p, char *sp)
+{
+	struct kp_setup_sshd_t *t = arg;
+	int kk;
+
+	t->nlines++;
+	if ((kk = keyword_index(p, strlen(p))) >= 0)
+		t->kw[kk] = sp;
+	else if (strcmp(p, "pidfile") == 0)
+		t->pidfile = sp;
+	else if (strcmp(p, "permitrootlogin") == 0)
+		t->permitrootlogin = sp;
+	else if (strcmp(p, "allowusers") == 0)
+		return push(&t->allowusers, &t->nallowusers, sp);
+	else if (strcmp(p, "denyusers") == 0)
+		return push(&t->denyusers, &t->ndenyusers, sp);
+	else if (strcmp(p, "allowgroups") == 0 || strcmp(p, "denygroups") == 0)
+		t->groups_limited = 1;
+	return 0;
+}
+
 int
 kp_setup_sshd_t_parse(const char *text, size_t len, struct kp_setup_sshd_t *t)
 {
-	char *p, *nl, *sp, *end;
-	int kk;
+	int r;
 
 	if (t != NULL)
 		memset(t, 0, sizeof(*t));
 	if (t == NULL || (text == NULL && len > 0))
 		return KP_ERR_ARG;
-	if ((t->buf = malloc(len + 1)) == NULL)
-		return KP_ERR_NOMEM;
-	if (len > 0)
-		memcpy(t->buf, text, len);
-	t->buf[len] = '\0';
-	end = t->buf + len;
-	for (p = t->buf; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		*nl = '\0';
-		if (nl > p && nl[-1] == '\r')
-			nl[-1] = '\0';
-		if ((sp = strchr(p, ' ')) == NULL)
-			continue;
-		*sp++ = '\0';
-		t->nlines++;
-		if ((kk = keyword_index(p, strlen(p))) >= 0)
-			t->kw[kk] = sp;
-		else if (strcmp(p, "pidfile") == 0)
-			t->pidfile = sp;
-		else if (strcmp(p, "permitrootlogin") == 0)
-			t->permitrootlogin = sp;
-		else if (strcmp(p, "allowusers") == 0) {
-			if (push(&t->allowusers, &t->nallowusers, sp) != 0)
-				goto nomem;
-		} else if (strcmp(p, "denyusers") == 0) {
-			if (push(&t->denyusers, &t->ndenyusers, sp) != 0)
-				goto nomem;
-		} else if (strcmp(p, "allowgroups") == 0 ||
-		    strcmp(p, "denygroups") == 0)
-			t->groups_limited = 1;
+	if ((r = kp_word_lines(text, len, &t->buf, sshd_t_line, t)) != 0) {
+		kp_setup_sshd_t_free(t);
+		return r;
 	}
 	return 0;
-nomem:
-	kp_setup_sshd_t_free(t);
-	return KP_ERR_NOMEM;
 }
 
 int
@@ -1554,6 +1544,27 @@ reload_sshd(struct ctx *c, const struct kp_setup_sshd_t *t, long *pidp,
 	return SSHD_RELOADED;
 }
 
+/*
+ * reload_sshd with what came of it in the report, for apply and revert
+ * alike; what: what sshd reads when it starts. SSHD_UNKNOWN is left to
+ * the caller, with why: only it knows whether that stops setup.
+ */
+static enum reload_state
+reload_report(struct ctx *c, const struct kp_setup_sshd_t *t, const char *what,
+    char *why, size_t whylen)
+{
+	enum reload_state s;
+	long pid;
+
+	s = reload_sshd(c, t, &pid, why, whylen);
+	if (s == SSHD_RELOADED)
+		kp_buf_printf(c->out, "sshd (pid %ld) reloaded\n", pid);
+	else if (s == SSHD_NOT_RUNNING)
+		kp_buf_printf(c->out,
+		    "sshd is not running: it reads %s when it starts\n", what);
+	return s;
+}
+
 /* ------------------------------------------------------------ backups */
 
 static char *
@@ -1775,57 +1786,62 @@ keys_cb(void *arg, const char *account, size_t *n)
 }
 
 /*
- * The lock-out rule (docs/keyauthctl-setup.md): with keyauth enabled the
- * only key logins left are the index's grants, so there must be an index
- * sshd and PAM can use, the KRL sshd needs, the spool, and at least one
- * account with a login shell that sshd lets in and the index grants a
- * key with a shell.
+ * The index sshd and PAM would use, or NULL: with a lock-out reported
+ * when there is none, it is for another host or its policy expired (every
+ * key login would be refused); with a note only when this user may not
+ * read it (the index is root's and its group's, docs/security.md).
  */
-static int
-check_lockout(struct ctx *c, const struct kp_setup_sshd_t *t)
+static struct kp_index *
+lockout_index(struct ctx *c)
 {
 	const struct kp_setup_opts *o = c->o;
 	const struct kp_index_meta *m;
 	struct kp_index *ix = NULL;
-	struct kp_setup_ways w;
-	struct keys_arg ka;
-	struct stat st;
-	char *passwd = NULL, *shells = NULL, *p = NULL;
 	const char *why = NULL;
-	size_t plen = 0, slen = 0, i;
 	int r;
 
-	memset(&w, 0, sizeof(w));
-	/* the index is root's and its group's (docs/security.md) */
 	if (geteuid() != 0 && access(o->index, R_OK) != 0 && errno == EACCES) {
 		kp_buf_printf(c->out,
 		    "note: this user cannot read the index %s: who keeps a "
 		    "way in is checked as root only\n",
 		    o->index);
-		ix = NULL;
-	} else if ((r = kp_index_open(o->index, 0, &ix, &why)) != 0) {
+		return NULL;
+	}
+	if ((r = kp_index_open(o->index, 0, &ix, &why)) != 0) {
 		lockout(c, "install a policy first: keyauthctl install",
 		    "no usable index at %s (%s%s%s): with keyauth every key "
 		    "login would be refused",
 		    o->index, kp_strerror(r), why != NULL ? ": " : "",
 		    why != NULL ? why : "");
-		ix = NULL;
-	} else if ((r = kp_index_check_host(ix, o->host, &why)) != 0) {
+		return NULL;
+	}
+	if ((r = kp_index_check_host(ix, o->host, &why)) != 0) {
 		lockout(c, "keyauthctl install --host for this host",
 		    "the index cannot be used here (%s): with keyauth every "
 		    "key login would be refused",
 		    why != NULL ? why : kp_strerror(r));
 		kp_index_close(ix);
-		ix = NULL;
-	} else if ((m = kp_index_meta(ix)) != NULL &&
+		return NULL;
+	}
+	if ((m = kp_index_meta(ix)) != NULL &&
 	    kp_policy_stale(m->policy_expires, o->now)) {
 		lockout(c, "install a policy that has not expired",
 		    "the installed policy (serial %llu) has expired: with "
 		    "keyauth every key login would be refused",
 		    (unsigned long long)m->serial);
 		kp_index_close(ix);
-		ix = NULL;
+		return NULL;
 	}
+	return ix; /* the caller closes it */
+}
+
+/* What the helper and sshd need beside the index: the KRL and the spool. */
+static void
+lockout_files(struct ctx *c)
+{
+	const struct kp_setup_opts *o = c->o;
+	struct stat st;
+
 	if (lstat(o->krl, &st) != 0 || !S_ISREG(st.st_mode))
 		lockout(c, "keyauthctl install writes it",
 		    "no KRL at %s: sshd refuses every key while its "
@@ -1839,9 +1855,25 @@ check_lockout(struct ctx *c, const struct kp_setup_sshd_t *t)
 		    "the handoff spool %s does not exist: the helper would "
 		    "fail and every key login would be refused",
 		    o->spool);
-	r = 0;
-	if (ix == NULL)
-		goto out;
+}
+
+/*
+ * Who could still log in with a key from ix, as sshd (t) lets them: none
+ * is a lock-out; otherwise the accounts are in the report, so that the
+ * administrator sees which way in keyauth keeps.
+ */
+static int
+lockout_ways(
+    struct ctx *c, struct kp_index *ix, const struct kp_setup_sshd_t *t)
+{
+	const struct kp_setup_opts *o = c->o;
+	struct kp_setup_ways w;
+	struct keys_arg ka;
+	char *passwd = NULL, *shells = NULL, *p = NULL;
+	size_t plen = 0, slen = 0, i;
+	int r;
+
+	memset(&w, 0, sizeof(w));
 	r = KP_ERR_NOMEM;
 	if ((p = under(o->root, o->passwd)) == NULL)
 		goto out;
@@ -1895,12 +1927,33 @@ check_lockout(struct ctx *c, const struct kp_setup_sshd_t *t)
 		    "accounts\n");
 	r = 0;
 out:
-	kp_setup_ways_free(&w);
-	if (ix != NULL)
-		kp_index_close(ix);
 	free(passwd);
 	free(shells);
 	free(p);
+	kp_setup_ways_free(&w);
+	return r;
+}
+
+/*
+ * The lock-out rule (docs/keyauthctl-setup.md): with keyauth enabled the
+ * only key logins left are the index's grants, so there must be an index
+ * sshd and PAM can use, the KRL sshd needs, the spool, and at least one
+ * account with a login shell that sshd lets in and the index grants a
+ * key with a shell. The stages above check those parts in the order the
+ * report gives them.
+ */
+static int
+check_lockout(struct ctx *c, const struct kp_setup_sshd_t *t)
+{
+	struct kp_index *ix;
+	int r;
+
+	ix = lockout_index(c);
+	lockout_files(c);
+	if (ix == NULL)
+		return 0;
+	r = lockout_ways(c, ix, t);
+	kp_index_close(ix);
 	return r;
 }
 
@@ -2030,94 +2083,80 @@ struct restore {
 	int done; /* the file already holds .before */
 };
 
+/*
+ * One file's backup, read and judged before anything is put back: done
+ * when the file already holds what was there before setup; otherwise it
+ * must still hold what setup wrote (NAME.after), or reverting would lose
+ * a change made by hand. The diff of what --revert does is shown; *todo
+ * counts the files it changes. x->m is read already.
+ */
 static int
-revert(struct ctx *c, struct target *tg, size_t ntg)
+restore_read(struct ctx *c, const char *what, struct restore *x, int *todo)
 {
-	struct restore rs[2];
-	struct kp_setup_sshd_t t;
-	char *path = NULL, *after = NULL, why[512];
-	size_t alen = 0, i, n = 0;
-	int r = 0, ok, todo = 0;
-	long pid;
+	char *path = NULL, *after = NULL;
+	size_t alen = 0;
+	int r;
 
-	memset(rs, 0, sizeof(rs));
-	memset(&t, 0, sizeof(t));
-	for (i = 0; i < ntg && i < 2; i++) {
-		struct restore *x = &rs[n];
-
-		if ((r = meta_read(c, tg[i].what, &x->m)) == KP_ERR_NOTFOUND) {
-			r = 0;
-			continue;
-		}
-		if (r != 0)
-			goto out;
-		x->t.what = tg[i].what;
-		if ((x->t.path = strdup(x->m.path)) == NULL) {
-			r = KP_ERR_NOMEM;
-			goto out;
-		}
-		n++;
-		if ((r = target_read(c, &x->t)) != 0)
-			goto out;
-		if ((path = backup_path(c, x->t.what, "before")) == NULL) {
-			r = KP_ERR_NOMEM;
-			goto out;
-		}
-		if ((r = kp_file_read_safe(path, SETUP_TEXT_MAX, geteuid(),
-		         &x->before, &x->beforelen, NULL)) != 0) {
-			kp_diag_set(
-			    c->d, NULL, 0, 0, "%s: %s", path, kp_strerror(r));
-			goto out;
-		}
-		free(path);
-		path = NULL;
-		if (x->t.exists == x->m.existed &&
-		    (!x->m.existed ||
-		        (x->t.oldlen == x->beforelen &&
-		            memcmp(x->t.old, x->before, x->beforelen) == 0))) {
-			x->done = 1;
-			continue;
-		}
-		if ((path = backup_path(c, x->t.what, "after")) == NULL) {
-			r = KP_ERR_NOMEM;
-			goto out;
-		}
-		free(after);
-		after = NULL;
-		if ((r = kp_file_read_safe(path, SETUP_TEXT_MAX, geteuid(),
-		         &after, &alen, NULL)) != 0 &&
-		    r != KP_ERR_NOTFOUND) {
-			kp_diag_set(
-			    c->d, NULL, 0, 0, "%s: %s", path, kp_strerror(r));
-			goto out;
-		}
-		if (r != 0 || !x->t.exists || x->t.oldlen != alen ||
-		    memcmp(x->t.old, after, alen) != 0) {
-			kp_diag_set(c->d, NULL, 0, 0,
-			    "%s changed since keyauthctl setup wrote it: "
-			    "restoring the backup would lose those changes; "
-			    "compare it with %s/%s.before and put that back by "
-			    "hand",
-			    x->t.path, c->o->backup_dir, x->t.what);
-			r = KP_ERR_CONFLICT;
-			goto out;
-		}
-		free(path);
-		path = NULL;
-		todo++;
-		r = kp_setup_diff(c->out, x->t.path, x->t.old, x->t.oldlen, 1,
-		    x->before, x->beforelen, x->m.existed);
-		if (r != 0)
-			goto out;
-	}
-	if (n == 0) {
-		kp_buf_printf(c->out,
-		    "setup: nothing to revert: no backup of keyauthctl setup "
-		    "in %s (files changed by hand are not touched)\n",
-		    c->o->backup_dir);
+	x->t.what = what;
+	if ((x->t.path = strdup(x->m.path)) == NULL)
+		return KP_ERR_NOMEM;
+	if ((r = target_read(c, &x->t)) != 0)
+		return r;
+	if ((path = backup_path(c, x->t.what, "before")) == NULL)
+		return KP_ERR_NOMEM;
+	if ((r = kp_file_read_safe(path, SETUP_TEXT_MAX, geteuid(), &x->before,
+	         &x->beforelen, NULL)) != 0) {
+		kp_diag_set(c->d, NULL, 0, 0, "%s: %s", path, kp_strerror(r));
 		goto out;
 	}
-	/* PAM first: it takes effect at once, sshd only when reloaded */
+	if (x->t.exists == x->m.existed &&
+	    (!x->m.existed ||
+	        (x->t.oldlen == x->beforelen &&
+	            memcmp(x->t.old, x->before, x->beforelen) == 0))) {
+		x->done = 1;
+		goto out;
+	}
+	free(path);
+	if ((path = backup_path(c, x->t.what, "after")) == NULL) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = kp_file_read_safe(
+	         path, SETUP_TEXT_MAX, geteuid(), &after, &alen, NULL)) != 0 &&
+	    r != KP_ERR_NOTFOUND) {
+		kp_diag_set(c->d, NULL, 0, 0, "%s: %s", path, kp_strerror(r));
+		goto out;
+	}
+	if (r != 0 || !x->t.exists || x->t.oldlen != alen ||
+	    memcmp(x->t.old, after, alen) != 0) {
+		kp_diag_set(c->d, NULL, 0, 0,
+		    "%s changed since keyauthctl setup wrote it: "
+		    "restoring the backup would lose those changes; "
+		    "compare it with %s/%s.before and put that back by "
+		    "hand",
+		    x->t.path, c->o->backup_dir, x->t.what);
+		r = KP_ERR_CONFLICT;
+		goto out;
+	}
+	(*todo)++;
+	r = kp_setup_diff(c->out, x->t.path, x->t.old, x->t.oldlen, 1,
+	    x->before, x->beforelen, x->m.existed);
+out:
+	free(path);
+	free(after);
+	return r;
+}
+
+/*
+ * The files as they were before setup, and their backups gone: PAM first,
+ * since it takes effect at once and sshd only when reloaded.
+ */
+static int
+restore_write(struct ctx *c, struct restore *rs, size_t n)
+{
+	size_t i;
+	int r = 0;
+
 	for (i = n; i-- > 0;) {
 		struct restore *x = &rs[i];
 
@@ -2132,7 +2171,7 @@ revert(struct ctx *c, struct target *tg, size_t ntg)
 				kp_diag_set(c->d, NULL, 0, 0,
 				    "cannot restore %s: %s", x->t.path,
 				    strerror(errno));
-				goto out;
+				return r;
 			}
 			kp_buf_printf(c->out, "restored: %s%s\n", x->t.path,
 			    x->m.existed ? "" : " (removed: it did not exist)");
@@ -2142,8 +2181,22 @@ revert(struct ctx *c, struct target *tg, size_t ntg)
 			c->nchanged++;
 	}
 	(void)rmdir(c->backup);
-	if (!c->o->run_sshd)
-		goto out;
+	return 0;
+}
+
+/*
+ * sshd told to read the restored files, but only once sshd -t passes
+ * with them: a reload into a broken configuration is never made. A
+ * failing sshd -T only loses the reload (a note), not the revert.
+ */
+static int
+revert_reload(struct ctx *c, int todo)
+{
+	struct kp_setup_sshd_t t;
+	char why[512];
+	int r, ok;
+
+	memset(&t, 0, sizeof(t));
 	if ((r = sshd_test(c, &ok)) != 0)
 		goto out;
 	if (!ok) {
@@ -2154,40 +2207,65 @@ revert(struct ctx *c, struct target *tg, size_t ntg)
 		goto out;
 	}
 	kp_buf_puts(c->out, "check: sshd -t: the configuration is valid\n");
-	if (c->o->reload && todo > 0) {
-		if ((r = sshd_dump(c, &t, &ok)) != 0 || !ok)
-			goto reload_failed;
-		switch (reload_sshd(c, &t, &pid, why, sizeof(why))) {
-		case SSHD_RELOADED:
-			kp_buf_printf(c->out, "sshd (pid %ld) reloaded\n", pid);
-			break;
-		case SSHD_NOT_RUNNING:
-			kp_buf_puts(c->out,
-			    "sshd is not running: it reads "
-			    "the files when it starts\n");
-			break;
-		case SSHD_UNKNOWN:
-			kp_buf_printf(c->out,
-			    "note: %s: reload sshd yourself (systemctl reload "
-			    "ssh)\n",
-			    why);
-			break;
-		}
+	if (!c->o->reload || todo == 0)
+		goto out;
+	if ((r = sshd_dump(c, &t, &ok)) != 0 || !ok) {
+		kp_buf_puts(c->out,
+		    "note: sshd -T failed: reload sshd yourself "
+		    "(systemctl reload ssh)\n");
+		r = 0;
+		goto out;
 	}
-	goto out;
-reload_failed:
-	kp_buf_puts(c->out,
-	    "note: sshd -T failed: reload sshd yourself "
-	    "(systemctl reload ssh)\n");
-	r = 0;
+	if (reload_report(c, &t, "the files", why, sizeof(why)) == SSHD_UNKNOWN)
+		kp_buf_printf(c->out,
+		    "note: %s: reload sshd yourself (systemctl reload "
+		    "ssh)\n",
+		    why);
+out:
+	kp_setup_sshd_t_free(&t);
+	return r;
+}
+
+/*
+ * --revert: every backup judged first (restore_read), so that a file
+ * changed by hand stops the revert before anything is put back; then the
+ * files restored and sshd reloaded.
+ */
+static int
+revert(struct ctx *c, struct target *tg, size_t ntg)
+{
+	struct restore rs[2];
+	size_t i, n = 0;
+	int r = 0, todo = 0;
+
+	memset(rs, 0, sizeof(rs));
+	for (i = 0; i < ntg && i < 2; i++) {
+		struct restore *x = &rs[n];
+
+		if ((r = meta_read(c, tg[i].what, &x->m)) == KP_ERR_NOTFOUND) {
+			r = 0;
+			continue;
+		}
+		if (r != 0 || (r = restore_read(c, tg[i].what, x, &todo)) != 0)
+			goto out;
+		n++;
+	}
+	if (n == 0) {
+		kp_buf_printf(c->out,
+		    "setup: nothing to revert: no backup of keyauthctl setup "
+		    "in %s (files changed by hand are not touched)\n",
+		    c->o->backup_dir);
+		goto out;
+	}
+	if ((r = restore_write(c, rs, n)) != 0)
+		goto out;
+	if (c->o->run_sshd)
+		r = revert_reload(c, todo);
 out:
 	for (i = 0; i < 2; i++) {
 		target_free(&rs[i].t);
 		free(rs[i].before);
 	}
-	kp_setup_sshd_t_free(&t);
-	free(path);
-	free(after);
 	return r;
 }
 
@@ -2219,17 +2297,233 @@ opts_valid(const struct kp_setup_opts *o)
 	    (o->root == NULL || (o->root[0] == '/' && o->chroot != NULL));
 }
 
+/*
+ * Plan: both files as they are and as keyauth needs them, the diff shown
+ * and the files that would change counted, before anything is checked or
+ * written. A file setup cannot edit is a problem in the report (and
+ * KP_ERR_INVALID), not a failure of setup itself.
+ */
+static int
+setup_plan(struct ctx *c, struct target *tg, size_t *nwould)
+{
+	const struct kp_setup_opts *o = c->o;
+	struct kp_diag d;
+	char module[PATH_MAX];
+	size_t i;
+	int r;
+
+	for (i = 0; i < 2; i++)
+		if ((r = target_read(c, &tg[i])) != 0)
+			return r;
+	if (!tg[1].exists) {
+		kp_diag_set(c->d, NULL, 0, 0,
+		    "%s does not exist: no PAM configuration for sshd to add "
+		    "pam_keyauth to",
+		    tg[1].path);
+		return KP_ERR_INVALID;
+	}
+	if ((r = check_installed(c, module, sizeof(module))) != 0)
+		return r;
+	memset(&d, 0, sizeof(d));
+	if ((r = kp_setup_sshd_text(tg[0].path, tg[0].old, tg[0].oldlen,
+	         tg[0].exists, &o->v, &tg[0].new, &tg[0].newlen, &d)) != 0 ||
+	    (r = kp_setup_pam_text(tg[1].path, tg[1].old, tg[1].oldlen, module,
+	         &tg[1].new, &tg[1].newlen, &d)) != 0) {
+		if (r != KP_ERR_INVALID)
+			return r;
+		if (d.line != 0)
+			problem(c, NULL, "%s:%u: %s", d.file, d.line, d.msg);
+		else
+			problem(c, NULL, "%s: %s", d.file, d.msg);
+		return r;
+	}
+	for (i = 0; i < 2; i++) {
+		tg[i].changes = !tg[i].exists || tg[i].oldlen != tg[i].newlen ||
+		    memcmp(tg[i].old, tg[i].new, tg[i].oldlen) != 0;
+		if (tg[i].changes)
+			(*nwould)++;
+		if ((r = kp_setup_diff(c->out, tg[i].path, tg[i].old,
+		         tg[i].oldlen, tg[i].exists, tg[i].new, tg[i].newlen,
+		         1)) != 0)
+			return r;
+	}
+	if (*nwould > 0)
+		kp_buf_putc(c->out, '\n');
+	return 0;
+}
+
+/*
+ * Check, before anything is written: sshd reads the snippet and nothing
+ * read earlier overrides it, the current configuration passes sshd -t,
+ * and someone can still log in with keyauth (check_lockout). What is
+ * wrong is counted in c->nerrors; the return is for setup's own failures.
+ * t: what sshd -T says now, for the reload after apply.
+ */
+static int
+setup_check(struct ctx *c, const struct target *sshd, struct kp_setup_sshd_t *t)
+{
+	int r, ok;
+
+	if ((r = check_include(c, sshd)) != 0)
+		return r;
+	if (c->o->run_sshd) {
+		if ((r = sshd_test(c, &ok)) != 0)
+			return r;
+		if (!ok)
+			problem(c, "fix it first: sshd -t says what is wrong",
+			    "sshd -t fails with the current configuration: "
+			    "setup changes nothing while it is broken");
+		else
+			kp_buf_puts(c->out,
+			    "check: sshd -t: the current "
+			    "configuration is valid\n");
+		if (ok && ((r = sshd_dump(c, t, &ok)) != 0 || !ok)) {
+			if (r == 0)
+				problem(c, NULL, "sshd -T failed");
+			else
+				return r;
+		}
+	} else {
+		kp_buf_puts(c->out,
+		    "note: sshd -t not run (it needs root); "
+		    "PermitRootLogin taken as Debian's default\n");
+		t->permitrootlogin = "prohibit-password";
+	}
+	return check_lockout(c, t);
+}
+
+/*
+ * sshd's snippet into place, then proved: sshd -t passes and sshd -T
+ * shows keyauth's values in effect. On failure the caller puts it back
+ * (setup_undo). t: sshd -T with the new snippet, for the reload.
+ */
+static int
+apply_sshd(struct ctx *c, struct target *sshd, struct kp_setup_sshd_t *t)
+{
+	struct kp_diag d;
+	int r, ok;
+
+	if ((r = backup_save(c, sshd)) != 0 || (r = target_write(c, sshd)) != 0)
+		return r;
+	c->nchanged++;
+	kp_buf_printf(c->out, "wrote: %s\n", sshd->path);
+	if (!c->o->run_sshd)
+		return 0;
+	kp_setup_sshd_t_free(t);
+	if ((r = sshd_test(c, &ok)) != 0)
+		return r;
+	if (!ok) {
+		problem(c, NULL,
+		    "sshd -t fails with the new %s: put back as it was",
+		    sshd->path);
+		return KP_ERR_INVALID;
+	}
+	if ((r = sshd_dump(c, t, &ok)) != 0)
+		return r;
+	memset(&d, 0, sizeof(d));
+	if (!ok || kp_setup_sshd_t_check(t, &c->o->v, &d) != 0) {
+		problem(c, NULL, "%s: put back as it was",
+		    ok ? d.msg : "sshd -T failed");
+		return KP_ERR_INVALID;
+	}
+	kp_buf_puts(c->out,
+	    "check: sshd -t and sshd -T: "
+	    "keyauth's settings are in effect\n");
+	return 0;
+}
+
+/*
+ * sshd told to read its new settings before the PAM lines go in: PAM
+ * reads its files at every login, so pam_keyauth there while sshd still
+ * runs its old settings would refuse every login. When sshd cannot be
+ * reloaded and PAM would change, that is a problem and PAM stays as it is.
+ */
+static int
+apply_reload(
+    struct ctx *c, const struct kp_setup_sshd_t *t, const struct target *pam)
+{
+	char why[512];
+
+	if (!c->o->reload || !c->o->run_sshd)
+		return 0;
+	if (reload_report(c, t, "the new settings", why, sizeof(why)) !=
+	        SSHD_UNKNOWN ||
+	    !pam->changes)
+		return 0;
+	problem(c,
+	    "reload sshd (systemctl reload ssh), then run "
+	    "keyauthctl setup --apply again for the PAM lines",
+	    "%s: cannot reload sshd, so %s was left as it is", why, pam->path);
+	return KP_ERR_INVALID;
+}
+
+/*
+ * Undo a failed apply: sshd's file as it was (and no backup this run
+ * made), and sshd reloaded again when it had read the new one, so that
+ * no half-enabled keyauth stays behind.
+ */
+static void
+setup_undo(struct ctx *c, struct target *sshd, struct kp_setup_sshd_t *t)
+{
+	char why[512];
+	long pid;
+	int ok;
+
+	target_undo(c, sshd);
+	if (sshd->written) {
+		c->nchanged = 0;
+		if (c->o->reload && c->o->run_sshd) {
+			kp_setup_sshd_t_free(t);
+			if (sshd_dump(c, t, &ok) == 0 && ok)
+				(void)reload_sshd(c, t, &pid, why, sizeof(why));
+		}
+	}
+	(void)rmdir(c->backup);
+}
+
+/*
+ * Apply, in the order that keeps a way in: sshd's file, checked; sshd
+ * reloaded; then PAM. Any failure after sshd's file changed undoes it.
+ */
+static int
+setup_apply(struct ctx *c, struct target *tg, struct kp_setup_sshd_t *t)
+{
+	int r;
+
+	if ((r = backup_dir_make(c)) != 0)
+		return r;
+	if (tg[0].changes && (r = apply_sshd(c, &tg[0], t)) != 0)
+		goto undo;
+	if ((r = apply_reload(c, t, &tg[1])) != 0)
+		return r;
+	if (tg[1].changes) {
+		if ((r = backup_save(c, &tg[1])) != 0 ||
+		    (r = target_write(c, &tg[1])) != 0) {
+			target_undo(c, &tg[1]);
+			goto undo;
+		}
+		c->nchanged++;
+		kp_buf_printf(c->out, "wrote: %s\n", tg[1].path);
+	}
+	kp_buf_printf(c->out,
+	    "setup: keyauth is enabled; backup in %s (keyauthctl setup "
+	    "--revert puts it back). Keep this session open until a new "
+	    "login works, and run keyauthctl doctor\n",
+	    c->o->backup_dir);
+	return 0;
+undo:
+	setup_undo(c, &tg[0], t);
+	return r;
+}
+
 int
 kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 {
 	struct ctx c;
 	struct target tg[2];
 	struct kp_setup_sshd_t t;
-	struct kp_diag d;
-	char module[PATH_MAX], why[512];
-	long pid;
 	size_t i;
-	int r, ok, pam_changes;
+	int r;
 
 	if (res == NULL)
 		return KP_ERR_ARG;
@@ -2260,74 +2554,8 @@ kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 		r = revert(&c, tg, 2);
 		goto out;
 	}
-
-	/* what would change */
-	for (i = 0; i < 2; i++)
-		if ((r = target_read(&c, &tg[i])) != 0)
-			goto out;
-	if (!tg[1].exists) {
-		kp_diag_set(c.d, NULL, 0, 0,
-		    "%s does not exist: no PAM configuration for sshd to add "
-		    "pam_keyauth to",
-		    tg[1].path);
-		r = KP_ERR_INVALID;
-		goto out;
-	}
-	if ((r = check_installed(&c, module, sizeof(module))) != 0)
-		goto out;
-	memset(&d, 0, sizeof(d));
-	if ((r = kp_setup_sshd_text(tg[0].path, tg[0].old, tg[0].oldlen,
-	         tg[0].exists, &o->v, &tg[0].new, &tg[0].newlen, &d)) != 0 ||
-	    (r = kp_setup_pam_text(tg[1].path, tg[1].old, tg[1].oldlen, module,
-	         &tg[1].new, &tg[1].newlen, &d)) != 0) {
-		if (r != KP_ERR_INVALID)
-			goto out;
-		if (d.line != 0)
-			problem(&c, NULL, "%s:%u: %s", d.file, d.line, d.msg);
-		else
-			problem(&c, NULL, "%s: %s", d.file, d.msg);
-		goto out;
-	}
-	for (i = 0; i < 2; i++) {
-		tg[i].changes = !tg[i].exists || tg[i].oldlen != tg[i].newlen ||
-		    memcmp(tg[i].old, tg[i].new, tg[i].oldlen) != 0;
-		if (tg[i].changes)
-			res->nwould++;
-		if ((r = kp_setup_diff(c.out, tg[i].path, tg[i].old,
-		         tg[i].oldlen, tg[i].exists, tg[i].new, tg[i].newlen,
-		         1)) != 0)
-			goto out;
-	}
-	if (res->nwould > 0)
-		kp_buf_putc(c.out, '\n');
-
-	/* would it work, and could anyone still log in? */
-	if ((r = check_include(&c, &tg[0])) != 0)
-		goto out;
-	if (o->run_sshd) {
-		if ((r = sshd_test(&c, &ok)) != 0)
-			goto out;
-		if (!ok)
-			problem(&c, "fix it first: sshd -t says what is wrong",
-			    "sshd -t fails with the current configuration: "
-			    "setup changes nothing while it is broken");
-		else
-			kp_buf_puts(c.out,
-			    "check: sshd -t: the current "
-			    "configuration is valid\n");
-		if (ok && ((r = sshd_dump(&c, &t, &ok)) != 0 || !ok)) {
-			if (r == 0)
-				problem(&c, NULL, "sshd -T failed");
-			else
-				goto out;
-		}
-	} else {
-		kp_buf_puts(c.out,
-		    "note: sshd -t not run (it needs root); "
-		    "PermitRootLogin taken as Debian's default\n");
-		t.permitrootlogin = "prohibit-password";
-	}
-	if ((r = check_lockout(&c, &t)) != 0)
+	if ((r = setup_plan(&c, tg, &res->nwould)) != 0 ||
+	    (r = setup_check(&c, &tg[0], &t)) != 0)
 		goto out;
 	if (c.nerrors > 0) {
 		if (c.nerrors > 1)
@@ -2348,100 +2576,9 @@ kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res)
 		    "changes %s (backup in %s)\n",
 		    res->nwould, res->nwould == 1 ? "file" : "files",
 		    res->nwould == 1 ? "it" : "them", o->backup_dir);
-		r = 0;
 		goto out;
 	}
-
-	/* apply: sshd's file, checked; sshd reloaded; then PAM */
-	if ((r = backup_dir_make(&c)) != 0)
-		goto out;
-	if (tg[0].changes) {
-		if ((r = backup_save(&c, &tg[0])) != 0 ||
-		    (r = target_write(&c, &tg[0])) != 0)
-			goto undo;
-		c.nchanged++;
-		kp_buf_printf(c.out, "wrote: %s\n", tg[0].path);
-		if (o->run_sshd) {
-			kp_setup_sshd_t_free(&t);
-			if ((r = sshd_test(&c, &ok)) != 0)
-				goto undo;
-			if (!ok) {
-				problem(&c, NULL,
-				    "sshd -t fails with the new %s: put back "
-				    "as it was",
-				    tg[0].path);
-				r = KP_ERR_INVALID;
-				goto undo;
-			}
-			if ((r = sshd_dump(&c, &t, &ok)) != 0)
-				goto undo;
-			if (!ok || kp_setup_sshd_t_check(&t, &o->v, &d) != 0) {
-				problem(&c, NULL, "%s: put back as it was",
-				    ok ? d.msg : "sshd -T failed");
-				r = KP_ERR_INVALID;
-				goto undo;
-			}
-			kp_buf_puts(c.out,
-			    "check: sshd -t and sshd -T: "
-			    "keyauth's settings are in effect\n");
-		}
-	}
-	pam_changes = tg[1].changes;
-	if (o->reload && o->run_sshd) {
-		switch (reload_sshd(&c, &t, &pid, why, sizeof(why))) {
-		case SSHD_RELOADED:
-			kp_buf_printf(c.out, "sshd (pid %ld) reloaded\n", pid);
-			break;
-		case SSHD_NOT_RUNNING:
-			kp_buf_puts(c.out,
-			    "sshd is not running: it reads the "
-			    "new settings when it starts\n");
-			break;
-		case SSHD_UNKNOWN:
-			if (!pam_changes)
-				break;
-			/*
-			 * PAM reads its files at every login: with
-			 * pam_keyauth there while sshd still runs its old
-			 * settings, every login would be refused.
-			 */
-			problem(&c,
-			    "reload sshd (systemctl reload ssh), then run "
-			    "keyauthctl setup --apply again for the PAM lines",
-			    "%s: cannot reload sshd, so %s was left as it is",
-			    why, tg[1].path);
-			r = KP_ERR_INVALID;
-			goto out;
-		}
-	}
-	if (pam_changes) {
-		if ((r = backup_save(&c, &tg[1])) != 0 ||
-		    (r = target_write(&c, &tg[1])) != 0) {
-			target_undo(&c, &tg[1]);
-			goto undo;
-		}
-		c.nchanged++;
-		kp_buf_printf(c.out, "wrote: %s\n", tg[1].path);
-	}
-	kp_buf_printf(c.out,
-	    "setup: keyauth is enabled; backup in %s (keyauthctl setup "
-	    "--revert puts it back). Keep this session open until a new "
-	    "login works, and run keyauthctl doctor\n",
-	    o->backup_dir);
-	r = 0;
-	goto out;
-undo:
-	target_undo(&c, &tg[0]);
-	if (tg[0].written) {
-		c.nchanged = 0;
-		if (o->reload && o->run_sshd) {
-			kp_setup_sshd_t_free(&t);
-			if (sshd_dump(&c, &t, &ok) == 0 && ok)
-				(void)reload_sshd(
-				    &c, &t, &pid, why, sizeof(why));
-		}
-	}
-	(void)rmdir(c.backup);
+	r = setup_apply(&c, tg, &t);
 out:
 	res->nchanged = c.nchanged;
 	for (i = 0; i < 2; i++)
