@@ -18,9 +18,49 @@
  * index), or against a YAML file with --policy-file, and says why.
  */
 
-/* The fingerprint of the first key line of file; CTL_* on failure. */
+/*
+ * A certificate line "TYPE BASE64 [comment]" (ssh-keygen -s writes
+ * NAME-cert.pub so): *cert, or NULL when the line is no certificate.
+ */
 static int
-key_arg_fp(const char *arg, char fp[KP_FP_LEN])
+cert_line(const char *arg, const char *line, struct kp_cert **cert)
+{
+	char type[128], *b64 = NULL;
+	const char *sp, *why = NULL, *end;
+	size_t n;
+	int rc = CTL_OK;
+
+	*cert = NULL;
+	if ((sp = strchr(line, ' ')) == NULL ||
+	    (n = (size_t)(sp - line)) >= sizeof(type))
+		return CTL_OK;
+	memcpy(type, line, n);
+	type[n] = '\0';
+	if (!kp_cert_type(type))
+		return CTL_OK;
+	for (sp++; *sp == ' '; sp++)
+		;
+	if ((end = strchr(sp, ' ')) == NULL)
+		end = sp + strlen(sp);
+	if ((b64 = strndup(sp, (size_t)(end - sp))) == NULL) {
+		ctl_err("explain: out of memory");
+		return CTL_SYSERR;
+	}
+	if (kp_cert_parse(type, b64, cert, &why) != 0) {
+		ctl_usage_err("explain: %s: not a usable certificate: %s", arg,
+		    why != NULL ? why : "invalid");
+		rc = CTL_USAGE;
+	}
+	free(b64);
+	return rc;
+}
+
+/*
+ * The fingerprint of the first key line of file (for a certificate, of
+ * its key, and *cert); CTL_* on failure.
+ */
+static int
+key_arg_fp(const char *arg, char fp[KP_FP_LEN], struct kp_cert **cert)
 {
 	struct kp_pubkey *k = NULL;
 	const char *why = NULL;
@@ -56,6 +96,14 @@ key_arg_fp(const char *arg, char fp[KP_FP_LEN])
 			ctl_usage_err("explain: %s is not a public key (give "
 			              "the .pub file)",
 			    arg);
+			goto out;
+		}
+		if ((rc = cert_line(arg, line, cert)) != CTL_OK)
+			goto out;
+		rc = CTL_USAGE;
+		if (*cert != NULL) {
+			snprintf(fp, KP_FP_LEN, "%s", (*cert)->key->fp);
+			rc = CTL_OK;
 			goto out;
 		}
 		if (kp_pubkey_parse_line_checked(line, &k, &why, &off) != 0) {
@@ -135,10 +183,51 @@ sentence(const struct kp_decision *dec, const struct kp_request *req)
 	case KP_POLICY_UNAVAILABLE:
 		printf("No usable policy: every login is denied.\n");
 		break;
+	case KP_PRINCIPAL_NOT_ALLOWED:
+		printf("Authority %s trusts this CA for %s, but the "
+		       "certificate names none of the principals it requires "
+		       "(principals:; without it, the account name).\n",
+		    e != NULL ? e : "-", req->account);
+		break;
+	case KP_CERT_INVALID:
+		printf("The certificate cannot log in: a host certificate, or "
+		       "a force-command that differs from the authority's "
+		       "command.\n");
+		break;
 	default:
 		printf("Denied.\n");
 		break;
 	}
+}
+
+static void
+print_cert(
+    const struct kp_cert *cert, const struct kp_decision *dec, const char *why)
+{
+	char a[32], b[32];
+	size_t i;
+
+	kp_time_format(
+	    (int64_t)(cert->valid_after > INT64_MAX ? INT64_MAX
+	                                            : cert->valid_after),
+	    a, sizeof(a));
+	kp_time_format(
+	    (int64_t)(cert->valid_before > INT64_MAX ? INT64_MAX
+	                                             : cert->valid_before),
+	    b, sizeof(b));
+	printf("certificate: %s key id \"%s\" serial %llu, CA %s, valid %s "
+	       "to %s\n",
+	    cert->type == KP_CERT_USER ? "user" : "host", cert->key_id,
+	    (unsigned long long)cert->serial, cert->ca->fp, a, b);
+	printf("principals:");
+	for (i = 0; i < cert->nprincipals; i++)
+		printf(" %s", cert->principals[i]);
+	printf("%s\n", cert->nprincipals == 0 ? " (none)" : "");
+	if (dec->principal[0] != '\0')
+		printf("principal: %s (the one the authority required)\n",
+		    dec->principal);
+	if (why != NULL)
+		printf("rule: %s\n", why);
 }
 
 static void
@@ -171,6 +260,8 @@ cmd_explain(struct ctl *c)
 	struct kp_request req;
 	struct kp_decision dec;
 	struct kp_policy *p = NULL;
+	struct kp_cert *cert = NULL;
+	const char *cwhy = NULL;
 	struct kp_index *ix = NULL;
 	const struct kp_index_meta *m;
 	struct kp_cidr addr;
@@ -187,7 +278,7 @@ cmd_explain(struct ctl *c)
 		    "explain: \"%s\" is not a valid account name", req.account);
 		return CTL_USAGE;
 	}
-	if ((rc = key_arg_fp(c->args[1], fp)) != CTL_OK)
+	if ((rc = key_arg_fp(c->args[1], fp, &cert)) != CTL_OK)
 		return rc;
 	req.fp = fp;
 	if (c->from != NULL) {
@@ -207,6 +298,13 @@ cmd_explain(struct ctl *c)
 	}
 	kp_time_format(req.now, at_text, sizeof(at_text));
 
+	if (c->policy_file != NULL && cert != NULL) {
+		/* The authorities are compiled, not decided on the YAML. */
+		ctl_usage_err("explain: a certificate is explained against "
+		              "the installed index, not --policy-file");
+		rc = CTL_USAGE;
+		goto out;
+	}
 	if (c->policy_file != NULL) {
 		if ((req.host = ctl_hostname(c, hostbuf, sizeof(hostbuf))) ==
 		    NULL)
@@ -252,12 +350,16 @@ cmd_explain(struct ctl *c)
 			    why != NULL ? why : kp_strerror(r));
 			goto unavailable;
 		}
-		r = kp_index_decide(ix, &req, &dec);
+		r = cert != NULL
+		    ? kp_index_decide_cert(ix, cert, &req, 0, &dec, NULL, &cwhy)
+		    : kp_index_decide(ix, &req, &dec);
 	}
 	if (r != 0) {
 		ctl_err("explain: %s", kp_strerror(r));
 		goto unavailable;
 	}
+	if (cert != NULL)
+		print_cert(cert, &dec, cwhy);
 	print_decision(&dec, &req, at_text);
 	rc = dec.reason == KP_ALLOWED ? CTL_OK : CTL_REFUSED;
 	goto out;
@@ -272,5 +374,6 @@ out:
 	if (ix != NULL)
 		kp_index_close(ix);
 	kp_policy_free(p);
+	kp_cert_free(cert);
 	return rc;
 }

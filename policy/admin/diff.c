@@ -417,6 +417,13 @@ rev_same(const struct kp_revocation *a, const struct kp_revocation *b)
 {
 	int afp = a->kind != KP_REVOKE_OWNER, bfp = b->kind != KP_REVOKE_OWNER;
 
+	/* One certificate of a CA is not the CA, nor another certificate. */
+	if ((a->kind == KP_REVOKE_SERIAL || a->kind == KP_REVOKE_KEY_ID ||
+	        b->kind == KP_REVOKE_SERIAL || b->kind == KP_REVOKE_KEY_ID) &&
+	    (a->kind != b->kind || a->serial != b->serial ||
+	        (a->key_id != NULL) != (b->key_id != NULL) ||
+	        (a->key_id != NULL && strcmp(a->key_id, b->key_id) != 0)))
+		return 0;
 	return afp == bfp && strcmp(a->value, b->value) == 0;
 }
 
@@ -441,15 +448,26 @@ revocation_items(struct ctx *c, enum kp_diff_kind kind,
 		if (hit)
 			continue;
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
-		kp_buf_printf(&b, "%s %s (",
-		    rv->kind == KP_REVOKE_OWNER     ? "owner"
-		        : rv->kind == KP_REVOKE_KEY ? "key"
-		                                    : "fingerprint",
-		    rv->value);
+		if (rv->kind == KP_REVOKE_SERIAL)
+			kp_buf_printf(&b, "serial %llu of CA %s (",
+			    (unsigned long long)rv->serial, rv->value);
+		else if (rv->kind == KP_REVOKE_KEY_ID) {
+			kp_buf_puts(&b, "key id ");
+			kp_text_safe(&b, rv->key_id);
+			kp_buf_printf(&b, " of CA %s (", rv->value);
+		} else
+			kp_buf_printf(&b, "%s %s (",
+			    rv->kind == KP_REVOKE_OWNER     ? "owner"
+			        : rv->kind == KP_REVOKE_KEY ? "key"
+			        : rv->kind == KP_REVOKE_CA  ? "ca"
+			                                    : "fingerprint",
+			    rv->value);
 		kp_text_safe(&b, rv->reason);
 		kp_buf_putc(&b, ')');
 		/* Name the entries whose access this takes away or gives back. */
-		for (j = 0, n = 0; affected != NULL && j < affected->nentries;
+		for (j = 0, n = 0;
+		     affected != NULL && rv->kind != KP_REVOKE_SERIAL &&
+		     rv->kind != KP_REVOKE_KEY_ID && j < affected->nentries;
 		     j++) {
 			e = &affected->entries[j];
 			if (rv->kind == KP_REVOKE_OWNER
@@ -611,6 +629,90 @@ item_cmp(const void *a, const void *b)
 	return strcmp(x->detail, y->detail);
 }
 
+/* ------------------------------------------------------- authorities */
+
+static const struct kp_authority *
+find_authority(const struct kp_policy *p, const char *id, const char *fp)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->nauthorities; i++) {
+		if (strcmp(p->authorities[i].e.id, id) == 0)
+			return strcmp(p->authorities[i].e.key->fp, fp) == 0
+			    ? &p->authorities[i]
+			    : NULL; /* another CA under the same id */
+	}
+	return NULL;
+}
+
+/* The principals a needs for account (its name when none are listed). */
+static void
+principals_of(const struct kp_authority *a, char *const *account,
+    char *const **names, size_t *n)
+{
+	kp_authority_principals(a, *account, names, n);
+	if (*n == 0) {
+		*names = account;
+		*n = 1;
+	}
+}
+
+/*
+ * One item per (account, principal) of authority a that other (the same
+ * id and CA in the other policy, or NULL) does not grant: a certificate
+ * with that principal gains or loses access to the account.
+ */
+static void
+ca_access_items(struct ctx *c, enum kp_diff_kind kind,
+    const struct kp_authority *a, const struct kp_authority *other)
+{
+	char *const *names, *const *onames = NULL, *const * acct;
+	size_t i, j, n, on = 0;
+	struct kp_buf b;
+
+	for (i = 0; i < a->e.naccounts && c->err == 0; i++) {
+		acct = &a->e.accounts[i];
+		principals_of(a, acct, &names, &n);
+		on = 0;
+		if (other != NULL &&
+		    lists(other->e.accounts, other->e.naccounts, *acct))
+			principals_of(other, acct, &onames, &on);
+		for (j = 0; j < n && c->err == 0; j++) {
+			if (on > 0 && lists(onames, on, names[j]))
+				continue;
+			kp_buf_init(&b, DIFF_DETAIL_MAX);
+			kp_buf_printf(&b,
+			    "certificates of CA %s with principal %s "
+			    "(authority "
+			    "%s)",
+			    a->e.key->fp, names[j], a->e.id);
+			add_item(
+			    c, kind, "certificate access", &a->e, *acct, &b);
+		}
+	}
+}
+
+static void
+authority_items(struct ctx *c)
+{
+	const struct kp_authority *o, *n;
+	size_t i;
+
+	for (i = 0; i < c->new->nauthorities && c->err == 0; i++) {
+		n = &c->new->authorities[i];
+		o = find_authority(c->old, n->e.id, n->e.key->fp);
+		ca_access_items(c, KP_DIFF_GAINED, n, o);
+		if (o != NULL)
+			restriction_items(c, &o->e, &n->e);
+	}
+	for (i = 0; c->old != NULL && i < c->old->nauthorities && c->err == 0;
+	     i++) {
+		o = &c->old->authorities[i];
+		n = find_authority(c->new, o->e.id, o->e.key->fp);
+		ca_access_items(c, KP_DIFF_LOST, o, n);
+	}
+}
+
 int
 kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
     struct kp_diff **out)
@@ -661,6 +763,7 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 	for (i = 0; old != NULL && i < old->nentries && c.err == 0; i++)
 		entry_in_old(&c, i, find_entry(new, &nids, old->entries[i].id),
 		    oacc, nacc);
+	authority_items(&c);
 	revocation_items(&c, KP_DIFF_REVOCATION_ADDED, new, old, new);
 	revocation_items(&c, KP_DIFF_REVOCATION_REMOVED, old, new, new);
 	if ((r = c.err) != 0)

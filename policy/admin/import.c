@@ -129,10 +129,19 @@ struct ientry {
 	size_t norigins;
 };
 
+/* A cert-authority line: an authority of the policy (docs/certificates.md). */
+struct ica {
+	struct kp_authkey k;
+	char *account;
+	char *origin; /* "FILE:LINE" */
+};
+
 struct kp_import {
 	int owner_from_comment;
 	struct ientry *e;
 	size_t n, cap;
+	struct ica *ca;
+	size_t nca, capca;
 	struct kp_import_msg *msgs;
 	size_t nmsgs, capmsgs;
 	uint64_t msgs_dropped;
@@ -167,6 +176,12 @@ kp_import_free(struct kp_import *im)
 		free(im->e[i].origin);
 	}
 	free(im->e);
+	for (i = 0; i < im->nca; i++) {
+		kp_authkey_clear(&im->ca[i].k);
+		free(im->ca[i].account);
+		free(im->ca[i].origin);
+	}
+	free(im->ca);
 	free(im->msgs);
 	free(im);
 }
@@ -337,6 +352,36 @@ add_key(struct kp_import *im, struct kp_authkey *k, const char *account,
 	return 0;
 }
 
+/* A cert-authority line becomes an authority for account; k is taken. */
+static int
+add_ca(struct kp_import *im, struct kp_authkey *k, const char *account,
+    const char *origin)
+{
+	struct ica *c;
+	size_t ncap;
+
+	if (im->nca == im->capca) {
+		ncap = im->capca == 0 ? 4 : im->capca * 2;
+		if ((c = reallocarray(im->ca, ncap, sizeof(*c))) == NULL)
+			return KP_ERR_NOMEM;
+		im->ca = c;
+		im->capca = ncap;
+	}
+	c = &im->ca[im->nca];
+	memset(c, 0, sizeof(*c));
+	if ((c->account = strdup(account)) == NULL ||
+	    (c->origin = strdup(origin)) == NULL) {
+		free(c->account);
+		free(c->origin);
+		return KP_ERR_NOMEM;
+	}
+	c->k = *k; /* ownership to the import */
+	memset(k, 0, sizeof(*k));
+	k->expires = KP_TIME_NONE_AFTER;
+	im->nca++;
+	return 0;
+}
+
 int
 kp_import_buf(struct kp_import *im, const char *name, const char *account,
     const char *buf, size_t len)
@@ -401,7 +446,9 @@ kp_import_buf(struct kp_import *im, const char *name, const char *account,
 			    "without it)");
 		snprintf(lno, sizeof(lno), "%u", ln);
 		snprintf(origin, sizeof(origin), "%s:%s", name, lno);
-		if (r == 0)
+		if (r == 0 && k.cert_authority)
+			r = add_ca(im, &k, account, origin);
+		else if (r == 0)
 			r = add_key(im, &k, account, origin, name, ln);
 		kp_authkey_clear(&k);
 		if (r != 0)
@@ -676,6 +723,80 @@ put_entry(struct kp_buf *b, const struct ientry *e, const char *id,
 	kp_buf_putc(b, '\n');
 }
 
+/*
+ * The authorities: one per cert-authority line, ids ca-ACCOUNT-N made
+ * unique against the keys' ids; owner unknown (a CA's comment names no
+ * person). The line's principals= become principals: for its account.
+ */
+static int
+put_authorities(
+    struct kp_buf *b, const struct kp_import *im, const struct kp_strtab *ids)
+{
+	const struct ica *c;
+	char id[KP_ID_MAX + 1], addr[64], ts[64], *cm;
+	size_t i, j, n;
+
+	if (im->nca == 0)
+		return 0;
+	kp_buf_puts(b, "authorities:\n");
+	for (i = 0; i < im->nca; i++) {
+		c = &im->ca[i];
+		/* n > i: no two authorities share one; no key entry's either */
+		for (n = i + 1;; n += im->nca) {
+			snprintf(id, sizeof(id), "ca-%.40s-%zu", c->account, n);
+			if (!kp_strtab_get(ids, id, NULL))
+				break;
+		}
+		kp_buf_puts(b, "  - id: ");
+		yq(b, id);
+		kp_buf_puts(b, "\n    owner: unknown\n");
+		kp_buf_printf(
+		    b, "    key: \"%s %s\"\n", c->k.key->type, c->k.key->b64);
+		yq_list(b, "accounts", (char *const *)&c->account, 1);
+		if (c->k.nprincipals > 0) {
+			kp_buf_puts(b, "    principals:\n      ");
+			yq(b, c->account);
+			kp_buf_puts(b, ": [");
+			for (j = 0; j < c->k.nprincipals; j++) {
+				if (j > 0)
+					kp_buf_puts(b, ", ");
+				yq(b, c->k.principals[j]);
+			}
+			kp_buf_puts(b, "]\n");
+		}
+		if (c->k.nsources > 0) {
+			kp_buf_puts(b, "    from: [");
+			for (j = 0; j < c->k.nsources; j++) {
+				kp_cidr_format(
+				    &c->k.sources[j], addr, sizeof(addr));
+				if (j > 0)
+					kp_buf_puts(b, ", ");
+				yq(b, addr);
+			}
+			kp_buf_puts(b, "]\n");
+		}
+		if (c->k.expires != KP_TIME_NONE_AFTER) {
+			kp_time_format(c->k.expires, ts, sizeof(ts));
+			kp_buf_printf(b, "    expires: %s\n", ts);
+		}
+		if (c->k.noptions > 0)
+			yq_list(b, "options", c->k.options, c->k.noptions);
+		if (c->k.command != NULL) {
+			kp_buf_puts(b, "    command: ");
+			yq(b, c->k.command);
+			kp_buf_putc(b, '\n');
+		}
+		if ((cm = clean_copy(c->origin, KP_VALUE_MAX)) == NULL)
+			return KP_ERR_NOMEM;
+		kp_buf_puts(b, "    comment: ");
+		kp_buf_puts(b, "\"imported from ");
+		kp_buf_puts(b, cm);
+		kp_buf_puts(b, "\"\n");
+		free(cm);
+	}
+	return b->err;
+}
+
 int
 kp_import_yaml(const struct kp_import *im, char **out)
 {
@@ -699,8 +820,9 @@ kp_import_yaml(const struct kp_import *im, char **out)
 	kp_buf_puts(&b,
 	    "# Imported by keyauthctl import. Review every entry "
 	    "before installing:\n# set the owners, add expires, "
-	    "check from, bump the serial.\nversion: 1\nserial: "
-	    "1\n");
+	    "check from, bump the serial.\n");
+	/* authorities are of the version 2 format */
+	kp_buf_printf(&b, "version: %d\nserial: 1\n", im->nca > 0 ? 2 : 1);
 	if (im->n > 0)
 		kp_buf_puts(&b, "keys:\n");
 	for (i = 0; i < im->n && b.err == 0; i++) {
@@ -714,7 +836,7 @@ kp_import_yaml(const struct kp_import *im, char **out)
 		free(comment);
 		owner = comment = NULL;
 	}
-	if ((r = b.err) != 0)
+	if ((r = b.err) != 0 || (r = put_authorities(&b, im, &ids)) != 0)
 		goto out;
 	r = kp_buf_take(&b, out, NULL); /* the caller's */
 out:

@@ -304,6 +304,150 @@ summary(struct kp_buf *b, const struct kp_report_row *rows, size_t n)
 	kp_buf_putc(b, '\n');
 }
 
+/* ------------------------------------------------------- authorities */
+
+static void json_strv(struct kp_buf *b, char *const *v, size_t n);
+static void json_time(struct kp_buf *b, int64_t t);
+
+/*
+ * The authorities of p (docs/certificates.md), one row per account that
+ * passes f: the CA, the principals a certificate needs for that account,
+ * and the status at at. Written only when the policy has authorities, so
+ * a report of keys alone is what it was.
+ */
+static enum kp_report_status
+authority_status(
+    const struct kp_policy *p, const struct kp_entry *e, int64_t at)
+{
+	if (kp_policy_is_revoked(p, e->key->fp, e->owner))
+		return KP_RS_REVOKED;
+	if (kp_policy_stale(p->expires, at))
+		return KP_RS_POLICY_STALE;
+	if (at < e->not_before)
+		return KP_RS_NOT_YET_VALID;
+	if (at >= e->expires)
+		return KP_RS_EXPIRED;
+	return KP_RS_ACTIVE;
+}
+
+static int
+authority_passes(const struct kp_entry *e, const char *account,
+    const struct kp_report_filter *f)
+{
+	if (f == NULL)
+		return 1;
+	if (f->account != NULL && strcmp(f->account, account) != 0)
+		return 0;
+	if (f->owner != NULL && strcmp(f->owner, e->owner) != 0)
+		return 0;
+	return f->host == NULL || kp_entry_applies(e, f->host);
+}
+
+static void
+put_principals(struct kp_buf *b, const struct kp_authority *a,
+    const char *account, const char *sep)
+{
+	char *const *names;
+	size_t n;
+
+	kp_authority_principals(a, account, &names, &n);
+	if (n == 0)
+		kp_buf_printf(b, "%s (the account)", account);
+	else
+		put_list(b, names, n, sep, "-");
+}
+
+static const char *const auth_cols[] = {"ACCOUNT", "AUTHORITY", "OWNER", "CA",
+    "PRINCIPALS", "FROM", "HOSTS", "EXPIRES", "STATUS"};
+
+static int
+authorities_text(const struct kp_policy *p, const struct kp_report_filter *f,
+    int64_t at, struct kp_buf *b)
+{
+	const struct kp_authority *a;
+	struct kp_table t;
+	size_t i, j, rows = 0;
+	int r;
+
+	if (p->nauthorities == 0)
+		return 0;
+	kp_table_init(&t, auth_cols, NELEM(auth_cols));
+	for (i = 0; i < p->nauthorities; i++) {
+		a = &p->authorities[i];
+		for (j = 0; j < a->e.naccounts; j++) {
+			if (!authority_passes(&a->e, a->e.accounts[j], f))
+				continue;
+			rows++;
+			kp_buf_puts(kp_table_cell(&t), a->e.accounts[j]);
+			kp_buf_puts(kp_table_cell(&t), a->e.id);
+			kp_buf_puts(kp_table_cell(&t), a->e.owner);
+			kp_buf_puts(kp_table_cell(&t), a->e.key->fp);
+			put_principals(
+			    kp_table_cell(&t), a, a->e.accounts[j], ",");
+			put_list(kp_table_cell(&t), a->e.from, a->e.nfrom, ",",
+			    "any");
+			put_list(kp_table_cell(&t), a->e.hosts, a->e.nhosts,
+			    ",", "all");
+			kp_buf_put_time(
+			    kp_table_cell(&t), a->e.expires, "never");
+			kp_buf_puts(kp_table_cell(&t),
+			    kp_report_status_str(
+			        authority_status(p, &a->e, at)));
+		}
+	}
+	kp_buf_puts(b, "\ncertificate authorities:\n");
+	if (rows == 0)
+		kp_buf_puts(b, "none matches\n");
+	r = rows > 0 ? kp_table_write(b, &t, "") : 0;
+	kp_table_free(&t);
+	return r != 0 ? r : b->err;
+}
+
+static void
+authorities_json(const struct kp_policy *p, const struct kp_report_filter *f,
+    int64_t at, struct kp_buf *b)
+{
+	const struct kp_authority *a;
+	char *const *names;
+	size_t i, j, n, rows = 0;
+
+	kp_buf_puts(b, "  \"authorities\": [");
+	for (i = 0; i < p->nauthorities; i++) {
+		a = &p->authorities[i];
+		for (j = 0; j < a->e.naccounts; j++) {
+			if (!authority_passes(&a->e, a->e.accounts[j], f))
+				continue;
+			kp_buf_puts(b, rows++ > 0 ? ",\n    {" : "\n    {");
+			kp_buf_puts(b, "\"account\": ");
+			kp_json_str(b, a->e.accounts[j]);
+			kp_buf_puts(b, ", \"authority\": ");
+			kp_json_str(b, a->e.id);
+			kp_buf_puts(b, ", \"owner\": ");
+			kp_json_str(b, a->e.owner);
+			kp_buf_puts(b, ", \"ca_fingerprint\": ");
+			kp_json_str(b, a->e.key->fp);
+			kp_buf_puts(b, ", \"principals\": ");
+			kp_authority_principals(
+			    a, a->e.accounts[j], &names, &n);
+			if (n == 0)
+				json_strv(b, &a->e.accounts[j], 1);
+			else
+				json_strv(b, names, n);
+			kp_buf_puts(b, ", \"from\": ");
+			json_strv(b, a->e.from, a->e.nfrom);
+			kp_buf_puts(b, ", \"hosts\": ");
+			json_strv(b, a->e.hosts, a->e.nhosts);
+			kp_buf_puts(b, ", \"expires\": ");
+			json_time(b, a->e.expires);
+			kp_buf_puts(b, ", \"status\": ");
+			kp_json_str(
+			    b, status_json[authority_status(p, &a->e, at)]);
+			kp_buf_putc(b, '}');
+		}
+	}
+	kp_buf_puts(b, rows > 0 ? "\n  ],\n" : "],\n");
+}
+
 static int
 format_text(const struct kp_policy *p, const struct kp_report_filter *f,
     int64_t at, const struct kp_report_row *rows, size_t n, struct kp_buf *b)
@@ -316,6 +460,8 @@ format_text(const struct kp_policy *p, const struct kp_report_filter *f,
 	kp_buf_putc(b, '\n');
 	if (n == 0) {
 		kp_buf_puts(b, "no access: no entry matches\n");
+		if ((r = authorities_text(p, f, at, b)) != 0)
+			return r;
 		return b->err;
 	}
 	kp_table_init(&t, col_names, C_COUNT);
@@ -329,6 +475,8 @@ format_text(const struct kp_policy *p, const struct kp_report_filter *f,
 		return r;
 	kp_buf_putc(b, '\n');
 	summary(b, rows, n);
+	if ((r = authorities_text(p, f, at, b)) != 0)
+		return r;
 	return b->err;
 }
 
@@ -489,6 +637,8 @@ format_json(const struct kp_policy *p, const struct kp_report_filter *f,
 		kp_buf_putc(b, '}');
 	}
 	kp_buf_puts(b, n > 0 ? "\n  ],\n" : "],\n");
+	if (p->nauthorities > 0)
+		authorities_json(p, f, at, b);
 	kp_buf_printf(b, "  \"counts\": {\"rows\": %zu", n);
 	for (i = 0; i < NELEM(status_json); i++)
 		kp_buf_printf(b, ", \"%s\": %zu", status_json[i], cnt[i]);

@@ -218,6 +218,22 @@ put_install_fields(struct kp_buf *w, const struct kp_audit *a)
 	}
 }
 
+/*
+ * A certificate's fields, after the common ones (and error=): only on the
+ * records of a certificate, so a plain key's record is what it always was.
+ */
+static void
+put_cert_fields(struct kp_buf *w, const struct kp_audit *a)
+{
+	char serial[24];
+
+	put_field(w, 0, "cert_key_id", a->cert_key_id);
+	snprintf(
+	    serial, sizeof(serial), "%llu", (unsigned long long)a->cert_serial);
+	put_field(w, 0, "cert_serial", serial);
+	put_field(w, 0, "ca_fp", a->ca_fp);
+}
+
 int
 kp_audit_format(const struct kp_audit *a, char *buf, size_t len)
 {
@@ -261,6 +277,8 @@ kp_audit_format(const struct kp_audit *a, char *buf, size_t len)
 	}
 	if (a->error != NULL)
 		put_field(&w, 0, "error", a->error);
+	if (a->ca_fp != NULL && a->event != KP_EVENT_INSTALL)
+		put_cert_fields(&w, a);
 	if (a->event == KP_EVENT_INSTALL)
 		put_install_fields(&w, a);
 	return w.err != 0 ? KP_ERR_TOOBIG : 0;
@@ -276,6 +294,9 @@ kp_audit_fields_free(struct kp_audit_fields *f)
 	for (i = 0; i < KP_AUDIT_NFIELDS; i++)
 		free(f->value[i]);
 	free(f->error);
+	free(f->cert_key_id);
+	free(f->cert_serial);
+	free(f->ca_fp);
 	free(f->signers);
 	free(f->previous_serial);
 	memset(f, 0, sizeof(*f));
@@ -447,6 +468,36 @@ parse_name(const char **sp, const char *name)
 	return 0;
 }
 
+/* " cert_key_id=... cert_serial=... ca_fp=..." at *sp: all, in order. */
+static int
+parse_cert_fields(const char **sp, struct kp_audit_fields *f)
+{
+	uint8_t absent;
+	int r;
+
+	if ((r = parse_name(sp, "cert_key_id")) != 0 ||
+	    (r = parse_value(sp, &f->cert_key_id, &absent)) != 0)
+		return r;
+	if (**sp != ' ')
+		return KP_ERR_INVALID;
+	(*sp)++;
+	if ((r = parse_name(sp, "cert_serial")) != 0 ||
+	    (r = parse_value(sp, &f->cert_serial, &absent)) != 0)
+		return r;
+	if (absent ||
+	    (strcmp(f->cert_serial, "0") != 0 && !serial_valid(f->cert_serial)))
+		return KP_ERR_INVALID;
+	if (**sp != ' ')
+		return KP_ERR_INVALID;
+	(*sp)++;
+	if ((r = parse_name(sp, "ca_fp")) != 0 ||
+	    (r = parse_value(sp, &f->ca_fp, &absent)) != 0)
+		return r;
+	if (absent || !kp_fingerprint_valid(f->ca_fp))
+		return KP_ERR_INVALID;
+	return 0;
+}
+
 /* " signers=... previous_serial=..." at *sp: both, in this order. */
 static int
 parse_install_fields(const char **sp, struct kp_audit_fields *f)
@@ -511,6 +562,12 @@ kp_audit_parse(const char *line, struct kp_audit_fields *out)
 			r = KP_ERR_INVALID;
 			goto out;
 		}
+	}
+	if (strcmp(f.value[F_EVENT], "install") != 0 &&
+	    strncmp(s, " cert_key_id=", 13) == 0) {
+		s++;
+		if ((r = parse_cert_fields(&s, &f)) != 0)
+			goto out;
 	}
 	if (strcmp(f.value[F_EVENT], "install") == 0 &&
 	    (r = parse_install_fields(&s, &f)) != 0)

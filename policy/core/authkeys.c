@@ -631,6 +631,9 @@ kp_authkey_clear(struct kp_authkey *k)
 		return;
 	kp_pubkey_free(k->key);
 	free(k->sources);
+	for (i = 0; i < k->nprincipals; i++)
+		free(k->principals[i]);
+	free(k->principals);
 	for (i = 0; i < k->noptions; i++)
 		free(k->options[i]);
 	free(k->options);
@@ -772,12 +775,12 @@ opt_flag(struct optstate *o, const char *name, size_t nl, const char **why)
 {
 	char opt[KP_VALUE_MAX + 32];
 
+	/* A CA (docs/certificates.md): the caller makes it an authority. */
 	if (nl == strlen("cert-authority") &&
-	    strncasecmp(name, "cert-authority", nl) == 0)
-		KP_FAIL(why,
-		    "cert-authority: a certificate authority, not a user key; "
-		    "not imported",
-		    KP_ERR_INVALID);
+	    strncasecmp(name, "cert-authority", nl) == 0) {
+		o->k->cert_authority = 1;
+		return 0;
+	}
 	if (nl >= sizeof(opt))
 		KP_FAIL(why, "option too long", KP_ERR_INVALID);
 	memcpy(opt, name, nl);
@@ -852,6 +855,46 @@ opt_permit(struct optstate *o, const char *name, size_t nl, const char *val,
 	return kp_strv_add(&o->k->options, &o->k->noptions, opt, strlen(opt));
 }
 
+/*
+ * principals="a,b" of a cert-authority line: each a principal an
+ * authority's principals: can hold (no space, '"' or '\\').
+ */
+static int
+opt_principals(struct optstate *o, const char *name, size_t nl, const char *val,
+    const char **why)
+{
+	const char *p, *e;
+	size_t i;
+	int r;
+
+	if (o->k->nprincipals > 0)
+		KP_FAIL(why, "principals= given twice; not imported",
+		    KP_ERR_INVALID);
+	for (p = val;; p = e + 1) {
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		if (e == p || (size_t)(e - p) > KP_CERT_NAME_MAX)
+			KP_FAIL(why,
+			    "principals= holds an empty or overlong name; not "
+			    "imported",
+			    KP_ERR_INVALID);
+		for (i = 0; p + i < e; i++) {
+			if (p[i] <= ' ' || p[i] >= 0x7f || p[i] == '"' ||
+			    p[i] == '\\')
+				KP_FAIL(why,
+				    "principals= holds a name keyauth cannot "
+				    "express; not imported",
+				    KP_ERR_INVALID);
+		}
+		if ((r = kp_strv_add(&o->k->principals, &o->k->nprincipals, p,
+		         (size_t)(e - p))) != 0)
+			return r;
+		if (*e == '\0')
+			break;
+	}
+	return 0;
+}
+
 /* Leaving environment= out takes something away; it grants nothing. */
 static int
 opt_environment(struct optstate *o, const char *name, size_t nl,
@@ -878,9 +921,7 @@ static const struct {
     {"environment", opt_environment, NULL},
     {"tunnel", NULL,
         "tunnel= restricts the key and is not supported; not imported"},
-    {"principals", NULL,
-        "principals= is for certificates, which are not supported; not "
-        "imported"},
+    {"principals", opt_principals, NULL},
 };
 
 /* One option with its dequoted value; val NULL for a flag. */
@@ -1091,6 +1132,14 @@ kp_authkey_parse(const char *line, struct kp_authkey *out, const char **why)
 		goto out;
 	if ((r = parse_key_words(&k, skip_blanks(s), why)) != 0)
 		goto out;
+	/* sshd refuses principals= on a key that is no CA */
+	if (k.nprincipals > 0 && !k.cert_authority) {
+		KP_WHY(why,
+		    "principals= without cert-authority (sshd refuses "
+		    "the line); not imported");
+		r = KP_ERR_INVALID;
+		goto out;
+	}
 	*out = k; /* ownership to the caller */
 	memset(&k, 0, sizeof(k));
 out:

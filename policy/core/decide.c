@@ -22,6 +22,8 @@ static const char *const reason_names[KP_REASON_COUNT] = {
     [KP_KEY_MISMATCH] = "key_mismatch",
     [KP_POLICY_UNAVAILABLE] = "policy_unavailable",
     [KP_POLICY_STALE] = "policy_stale",
+    [KP_PRINCIPAL_NOT_ALLOWED] = "principal_not_allowed",
+    [KP_CERT_INVALID] = "cert_invalid",
 };
 
 const char *

@@ -12,7 +12,9 @@
  * One record is one line:
  *   v1 pid=123 start=456 account=alice fp=SHA256:... id=alice-laptop time=1763780000\n
  * every field present, in this order, single spaces, decimal numbers
- * without sign or leading zeros, nothing else.
+ * without sign or leading zeros, nothing else; for a certificate one more
+ * field at the end, cert=TYPE:BASE64, the certificate sshd offered, so
+ * the account stage decides it as the helper did (docs/certificates.md).
  *
  * The spool is bounded (docs/security.md, "The handoff spool is
  * bounded"): a record serves one login for at most KP_HANDOFF_GRACE
@@ -33,8 +35,8 @@
 
 #include "keyauth.h"
 
-/* Far above the longest valid record (about 200 bytes). */
-#define HANDOFF_MAX 512
+/* Far above the longest valid record: about 200 bytes and a certificate. */
+#define HANDOFF_MAX (1024 + KP_KEYLINE_MAX)
 /* /proc/PID/stat is about 300 bytes; the command name is at most 16. */
 #define PROC_STAT_MAX 4096
 /* Clock skew tolerated for a record written "in the future". */
@@ -114,12 +116,19 @@ kp_handoff_format(const struct kp_handoff *h, char *buf, size_t len)
 	    memchr(h->fp, '\0', sizeof(h->fp)) == NULL ||
 	    memchr(h->entry_id, '\0', sizeof(h->entry_id)) == NULL ||
 	    !kp_account_valid(h->account) || !kp_fingerprint_valid(h->fp) ||
-	    !kp_id_valid(h->entry_id))
+	    !kp_id_valid(h->entry_id) ||
+	    memchr(h->cert_type, '\0', sizeof(h->cert_type)) == NULL ||
+	    memchr(h->cert_b64, '\0', sizeof(h->cert_b64)) == NULL ||
+	    (h->cert_type[0] != '\0' &&
+	        (!kp_cert_type(h->cert_type) || h->cert_b64[0] == '\0' ||
+	            strpbrk(h->cert_type, " :\n") != NULL ||
+	            strpbrk(h->cert_b64, " :\n") != NULL)))
 		return KP_ERR_INVALID;
 	n = snprintf(buf, len,
-	    "v1 pid=%ld start=%llu account=%s fp=%s id=%s time=%lld\n",
+	    "v1 pid=%ld start=%llu account=%s fp=%s id=%s time=%lld%s%s%s%s\n",
 	    (long)h->pid, h->start, h->account, h->fp, h->entry_id,
-	    (long long)h->time);
+	    (long long)h->time, h->cert_type[0] != '\0' ? " cert=" : "",
+	    h->cert_type, h->cert_type[0] != '\0' ? ":" : "", h->cert_b64);
 	if (n < 0 || (size_t)n >= len) {
 		buf[0] = '\0';
 		return KP_ERR_TOOBIG;
@@ -214,8 +223,21 @@ kp_handoff_parse(const char *buf, size_t len, struct kp_handoff *out)
 	    parse_num(v, INT64_MAX, &num) != 0)
 		return KP_ERR_INVALID;
 	h.time = (int64_t)num;
-	if (s != NULL) /* something after the last field */
-		return KP_ERR_INVALID;
+	if (s != NULL) {
+		char *colon;
+
+		if ((v = next_field(&s, "cert")) == NULL || s != NULL ||
+		    (colon = strchr(v, ':')) == NULL)
+			return KP_ERR_INVALID;
+		*colon = '\0';
+		if (!kp_cert_type(v) || strlen(v) >= sizeof(h.cert_type) ||
+		    colon[1] == '\0' ||
+		    strlen(colon + 1) >= sizeof(h.cert_b64) ||
+		    strchr(colon + 1, ':') != NULL)
+			return KP_ERR_INVALID;
+		memcpy(h.cert_type, v, strlen(v) + 1);
+		memcpy(h.cert_b64, colon + 1, strlen(colon + 1) + 1);
+	}
 	*out = h;
 	return 0;
 }

@@ -15,6 +15,10 @@
  *   'F' fp[50] be16(1..n)               grant or host marker, policy order
  *   'A' account '\0' be32(c)            chunk c of the account's fingerprints
  *   'O' owner                           the owner is revoked
+ *   'C' cafp[50] be16(0)                CA header: flags, owner, n
+ *   'C' cafp[50] be16(1..n)             CA grant or host marker
+ *   'R' cafp[50] 's' serial (decimal)   a revoked certificate serial
+ *   'R' cafp[50] 'i' key id             a revoked certificate key id
  *
  * Integers are big-endian. A string is be16 length, the bytes, a NUL (so
  * the reader can hand out pointers into the mapped file after checking
@@ -34,6 +38,8 @@
 #define KPI_NS_FP 'F'
 #define KPI_NS_ACCOUNT 'A'
 #define KPI_NS_OWNER 'O'
+#define KPI_NS_CA 'C'
+#define KPI_NS_CERT_REVOKED 'R'
 
 /* Record types (the first byte of each value; meta starts with the magic). */
 #define KPI_REC_KEY 'K'
@@ -41,6 +47,9 @@
 #define KPI_REC_MARKER 'H'
 #define KPI_REC_ACCOUNT 'L'
 #define KPI_REC_OWNER 'O'
+#define KPI_REC_CA 'C' /* CA header, as a key header */
+#define KPI_REC_CA_GRANT 'P' /* a grant, then the principals per account */
+#define KPI_REC_CERT_REVOKED 'R'
 
 /* Meta value: magic[8] be32(format) ... (see docs/index-format.md). */
 #define KPI_MAGIC "kpindex" /* 7 characters and its NUL */
@@ -72,6 +81,7 @@
 #define KPI_FP_KEY_LEN (1 + KPI_FP_STRLEN + 2) /* 'F' fp be16(i) */
 #define KPI_ACCOUNT_KEY_MAX (1 + KP_ACCOUNT_MAX + 1 + 4)
 #define KPI_OWNER_KEY_MAX (1 + KP_VALUE_MAX)
+#define KPI_CERT_REVOKED_KEY_MAX (1 + KPI_FP_STRLEN + 1 + KP_CERT_KEY_ID_MAX)
 
 /*
  * The keys, written by the compiler and looked up by the reader through
@@ -88,6 +98,37 @@ kpi_fp_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
 	kp_buf_put_u8(&b, KPI_NS_FP);
 	kp_buf_put(&b, fp, KPI_FP_STRLEN);
 	kp_buf_put_u16(&b, i);
+	return b.err == 0 ? b.len : 0;
+}
+
+/* 'C' cafp be16(i): the CA namespace, laid out as the key one. */
+static inline size_t
+kpi_ca_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
+{
+	struct kp_buf b;
+
+	kp_buf_init_fixed(&b, buf, KPI_FP_KEY_LEN + 1);
+	kp_buf_put_u8(&b, KPI_NS_CA);
+	kp_buf_put(&b, fp, KPI_FP_STRLEN);
+	kp_buf_put_u16(&b, i);
+	return b.err == 0 ? b.len : 0;
+}
+
+/*
+ * 'R' cafp 's' serial or 'R' cafp 'i' key id: one revoked certificate.
+ * The serial is written in decimal, so both kinds are text.
+ */
+static inline size_t
+kpi_cert_revoked_key(uint8_t buf[KPI_CERT_REVOKED_KEY_MAX + 1],
+    const char *cafp, char kind, const char *what)
+{
+	struct kp_buf b;
+
+	kp_buf_init_fixed(&b, buf, KPI_CERT_REVOKED_KEY_MAX + 1);
+	kp_buf_put_u8(&b, KPI_NS_CERT_REVOKED);
+	kp_buf_put(&b, cafp, KPI_FP_STRLEN);
+	kp_buf_put_u8(&b, (uint8_t)kind);
+	kp_buf_puts(&b, what);
 	return b.err == 0 ? b.len : 0;
 }
 

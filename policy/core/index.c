@@ -53,6 +53,11 @@ struct ixrec {
 	const char **options;
 	size_t noptions;
 	void *mem; /* the one allocation behind the arrays */
+	/* CA grants: the principals of accounts[i] (count 0: its name) */
+	const char **pnames;
+	size_t *pfirst; /* per account: index of its first name in pnames */
+	size_t *pcount;
+	void *pmem;
 };
 
 /* All records of one fingerprint. */
@@ -165,6 +170,7 @@ ixrec_free(struct ixrec *rec)
 	if (rec == NULL)
 		return;
 	free(rec->mem);
+	free(rec->pmem);
 	memset(rec, 0, sizeof(*rec));
 }
 
@@ -216,8 +222,53 @@ decode_accounts(struct kp_buf *r, const char **acc, size_t n)
  * before anything is allocated, so a damaged count cannot make a reader
  * allocate more than the value could hold.
  */
+/*
+ * The principals after a CA grant: for each account be16 n and n names.
+ * Counted first, so the allocation is bounded by the bytes of the value.
+ */
 static int
-decode_rec(const uint8_t *body, size_t blen, struct ixrec *rec)
+decode_principals(struct kp_buf *r, struct ixrec *rec)
+{
+	struct kp_buf save = *r;
+	const char *s;
+	size_t i, j, total = 0;
+	uint16_t n;
+	uint8_t *m;
+
+	for (i = 0; i < rec->naccounts; i++) {
+		if (kp_buf_get_u16(r, &n) != 0)
+			return KP_ERR_CORRUPT;
+		for (j = 0; j < n; j++) {
+			if (kpi_get_str(r, 0, &s) != 0)
+				return KP_ERR_CORRUPT;
+		}
+		total += n;
+	}
+	*r = save;
+	m = calloc(1,
+	    rec->naccounts * 2 * sizeof(size_t) + (total + 1) * sizeof(char *));
+	if (m == NULL)
+		return KP_ERR_NOMEM;
+	rec->pmem = m;
+	rec->pfirst = (size_t *)(void *)m;
+	rec->pcount = rec->pfirst + rec->naccounts;
+	rec->pnames = (const char **)(void *)(rec->pcount + rec->naccounts);
+	total = 0;
+	for (i = 0; i < rec->naccounts; i++) {
+		if (kp_buf_get_u16(r, &n) != 0)
+			return KP_ERR_CORRUPT;
+		rec->pfirst[i] = total;
+		rec->pcount[i] = n;
+		for (j = 0; j < n; j++) {
+			if (kpi_get_str(r, 0, &rec->pnames[total++]) != 0)
+				return KP_ERR_CORRUPT;
+		}
+	}
+	return 0;
+}
+
+static int
+decode_rec(const uint8_t *body, size_t blen, int ca, struct ixrec *rec)
 {
 	struct kp_buf r, save;
 	uint16_t nacc = 0, nsrc = 0;
@@ -243,7 +294,7 @@ decode_rec(const uint8_t *body, size_t blen, struct ixrec *rec)
 		rec->naccounts = nacc;
 		if (decode_accounts(&r, rec->accounts, nacc) != 0)
 			goto out;
-	} else if (type == KPI_REC_GRANT) {
+	} else if (type == (ca ? KPI_REC_CA_GRANT : KPI_REC_GRANT)) {
 		if (get_i64(&r, &rec->not_before) != 0 ||
 		    get_i64(&r, &rec->expires) != 0 ||
 		    kpi_get_str(&r, 0, &rec->id) != 0 ||
@@ -291,6 +342,9 @@ decode_rec(const uint8_t *body, size_t blen, struct ixrec *rec)
 		}
 		if (!kp_time_window_valid(rec->not_before, rec->expires))
 			goto out;
+		if (ca && (ret = decode_principals(&r, rec)) != 0)
+			goto out;
+		ret = KP_ERR_CORRUPT;
 	} else
 		goto out;
 	if (rec->naccounts == 0 || kp_buf_len(&r) != 0)
@@ -333,7 +387,7 @@ lookup_owner_revoked(struct kp_index *ix, const char *owner, int *revoked)
  * that is not in the index gives k->found == 0 and success.
  */
 static int
-load_key(struct kp_index *ix, const char *fp, struct ixkey *k)
+load_recs(struct kp_index *ix, int ca, const char *fp, struct ixkey *k)
 {
 	uint8_t key[KPI_FP_KEY_LEN + 1];
 	const uint8_t *body;
@@ -344,14 +398,15 @@ load_key(struct kp_index *ix, const char *fp, struct ixkey *k)
 	int ret;
 
 	memset(k, 0, sizeof(*k));
-	klen = kpi_fp_key(key, fp, 0);
+	klen = ca ? kpi_ca_key(key, fp, 0) : kpi_fp_key(key, fp, 0);
 	ret = get_value(ix, key, klen, &body, &blen);
 	if (ret == KP_ERR_NOTFOUND)
 		return 0;
 	if (ret != 0)
 		return ret;
 	kp_buf_view(&r, body, blen);
-	if (kp_buf_get_u8(&r, &type) != 0 || type != KPI_REC_KEY ||
+	if (kp_buf_get_u8(&r, &type) != 0 ||
+	    type != (ca ? KPI_REC_CA : KPI_REC_KEY) ||
 	    kp_buf_get_u8(&r, &k->flags) != 0 ||
 	    (k->flags & ~(KPI_KEY_REVOKED_FP | KPI_KEY_REVOKED_OWNER)) != 0 ||
 	    kp_buf_get_u16(&r, &n) != 0 || n > KPI_MAX_RECORDS_PER_KEY ||
@@ -367,7 +422,8 @@ load_key(struct kp_index *ix, const char *fp, struct ixkey *k)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		klen = kpi_fp_key(key, fp, (uint16_t)(i + 1));
+		klen = ca ? kpi_ca_key(key, fp, (uint16_t)(i + 1))
+		          : kpi_fp_key(key, fp, (uint16_t)(i + 1));
 		ret = get_value(ix, key, klen, &body, &blen);
 		/* The header promised it: a missing record is damage. */
 		if (ret == KP_ERR_NOTFOUND)
@@ -379,7 +435,7 @@ load_key(struct kp_index *ix, const char *fp, struct ixkey *k)
 			ret = KP_ERR_CORRUPT;
 			goto out;
 		}
-		if ((ret = decode_rec(body, blen, &k->recs[i])) != 0)
+		if ((ret = decode_rec(body, blen, ca, &k->recs[i])) != 0)
 			goto out;
 		k->nrecs = i + 1;
 	}
@@ -388,6 +444,12 @@ out:
 	if (ret != 0)
 		ixkey_free(k);
 	return ret;
+}
+
+static int
+load_key(struct kp_index *ix, const char *fp, struct ixkey *k)
+{
+	return load_recs(ix, 0, fp, k);
 }
 
 static int
@@ -896,4 +958,316 @@ kp_index_foreach(struct kp_index *ix, kp_index_grant_cb cb, void *arg)
 	 * another number is damage.
 	 */
 	return nkeys == ix->meta.nkeys ? 0 : KP_ERR_CORRUPT;
+}
+
+/* ------------------------------------------------------------ certificates */
+
+/* An 'R' record for (cafp, kind, what) exists. */
+static int
+cert_revoked(struct kp_index *ix, const char *cafp, char kind, const char *what,
+    int *revoked)
+{
+	uint8_t key[KPI_CERT_REVOKED_KEY_MAX + 1];
+	const uint8_t *body;
+	size_t klen, blen;
+	int r;
+
+	*revoked = 0;
+	if ((klen = kpi_cert_revoked_key(key, cafp, kind, what)) == 0)
+		return 0; /* longer than any revocation the index can hold */
+	r = get_value(ix, key, klen, &body, &blen);
+	if (r == KP_ERR_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	if (blen != 1 || body[0] != KPI_REC_CERT_REVOKED)
+		return KP_ERR_CORRUPT;
+	*revoked = 1;
+	return 0;
+}
+
+/* Why the certificate itself is refused before any grant is looked at. */
+static int
+cert_revocation(struct kp_index *ix, const struct kp_cert *cert,
+    const struct ixkey *ca, const char **why)
+{
+	struct ixkey subj;
+	char serial[24];
+	int r, rev = 0;
+
+	if (key_revoked(ca)) {
+		*why = (ca->flags & KPI_KEY_REVOKED_FP) != 0
+		    ? "the CA is revoked"
+		    : "the CA's owner is revoked";
+		return 1;
+	}
+	/* A revoked key stays revoked inside a certificate. */
+	if ((r = load_key(ix, cert->key->fp, &subj)) != 0)
+		return r;
+	rev = subj.found && key_revoked(&subj);
+	ixkey_free(&subj);
+	if (rev) {
+		*why = "the certified key is revoked";
+		return 1;
+	}
+	snprintf(
+	    serial, sizeof(serial), "%llu", (unsigned long long)cert->serial);
+	if ((r = cert_revoked(ix, cert->ca->fp, 's', serial, &rev)) != 0)
+		return r;
+	if (rev) {
+		*why = "the certificate's serial is revoked";
+		return 1;
+	}
+	if ((r = cert_revoked(ix, cert->ca->fp, 'i', cert->key_id, &rev)) != 0)
+		return r;
+	if (rev) {
+		*why = "the certificate's key id is revoked";
+		return 1;
+	}
+	return 0;
+}
+
+/* 1 when the certificate names a principal rec asks for account i. */
+static int
+cert_has_principal(const struct kp_cert *cert, const struct ixrec *rec,
+    const char *account, size_t *matched)
+{
+	const char *const *want = &account;
+	size_t i, j, nwant = 1;
+
+	for (i = 0; i < rec->naccounts; i++) {
+		if (strcmp(rec->accounts[i], account) != 0)
+			continue;
+		if (rec->pcount != NULL && rec->pcount[i] > 0) {
+			want = rec->pnames + rec->pfirst[i];
+			nwant = rec->pcount[i];
+		}
+		break;
+	}
+	for (i = 0; i < nwant; i++) {
+		for (j = 0; j < cert->nprincipals; j++) {
+			if (strcmp(want[i], cert->principals[j]) == 0) {
+				*matched = j;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* principals="a,b" for account, then the grant's own line. */
+static int
+cert_line(const struct ixrec *rec, const char *account, char **out)
+{
+	const char *const *want = &account;
+	size_t i, nwant = 1, tl;
+	struct kp_buf b;
+	char *line = NULL;
+	int r;
+
+	*out = NULL;
+	for (i = 0; i < rec->naccounts; i++) {
+		if (strcmp(rec->accounts[i], account) == 0 &&
+		    rec->pcount != NULL && rec->pcount[i] > 0) {
+			want = rec->pnames + rec->pfirst[i];
+			nwant = rec->pcount[i];
+			break;
+		}
+	}
+	if ((r = kp_authkeys_line(rec->type, rec->b64, rec->id, rec->sources,
+	         rec->nsources, rec->expires, (const char *const *)rec->options,
+	         rec->noptions, rec->command, &line)) != 0)
+		return r;
+	kp_buf_init(&b, KP_KEYLINE_MAX * 4);
+	kp_buf_puts(&b, "cert-authority,principals=\"");
+	for (i = 0; i < nwant; i++) {
+		/* The loader allows no ',' '"' or space in a principal. */
+		if (strpbrk(want[i], ",\" \\") != NULL) {
+			r = KP_ERR_CORRUPT;
+			goto out;
+		}
+		if (i > 0)
+			kp_buf_putc(&b, ',');
+		kp_buf_puts(&b, want[i]);
+	}
+	kp_buf_putc(&b, '"');
+	/* The grant's line starts with its options, or with the key type. */
+	tl = strlen(rec->type);
+	kp_buf_puts(&b,
+	    strncmp(line, rec->type, tl) == 0 && line[tl] == ' ' ? " " : ",");
+	kp_buf_puts(&b, line);
+	if ((r = kp_buf_take(&b, out, NULL)) != 0)
+		goto out;
+	r = 0;
+out:
+	free(line);
+	kp_buf_free(&b);
+	return r;
+}
+
+/* The client lies in one of the certificate's source-address networks. */
+static int
+cert_source_ok(const struct kp_cert *cert, const char *client, int *known)
+{
+	struct kp_cidr c;
+	const char *why = NULL;
+	size_t i;
+
+	*known = 1;
+	if (cert->nsources == 0)
+		return 1;
+	if (client == NULL || *client == '\0' ||
+	    kp_addr_parse(client, &c, &why) != 0) {
+		*known = 0;
+		return 0;
+	}
+	for (i = 0; i < cert->nsources; i++) {
+		if (kp_cidr_match(&cert->sources[i], &c) == 1)
+			return 1;
+	}
+	return 0;
+}
+
+int
+kp_index_decide_cert(struct kp_index *ix, const struct kp_cert *cert,
+    const struct kp_request *req, int serve, struct kp_decision *out,
+    char **line, const char **why)
+{
+	struct kp_grant *grants = NULL, one;
+	struct kp_decision d1;
+	struct kp_request rq;
+	const struct ixrec *rec, *hit = NULL, *near = NULL;
+	const char *w = NULL;
+	struct ixkey k;
+	size_t i, m;
+	int r, known;
+
+	memset(&k, 0, sizeof(k));
+	if (why == NULL)
+		why = &w;
+	*why = NULL;
+	if (line != NULL)
+		*line = NULL;
+	if (out == NULL)
+		return KP_ERR_ARG;
+	memset(out, 0, sizeof(*out));
+	out->reason = KP_POLICY_UNAVAILABLE;
+	if (ix == NULL || cert == NULL || req == NULL || req->account == NULL ||
+	    cert->key == NULL || cert->ca == NULL || cert->key_id == NULL)
+		return KP_ERR_ARG;
+	if (req->host != NULL &&
+	    (r = kp_index_check_host(ix, req->host, NULL)) != 0)
+		return r;
+	out->policy_serial = ix->meta.serial;
+	memcpy(out->policy_sha256, ix->meta.sha256, sizeof(out->policy_sha256));
+	if (kp_policy_stale(ix->meta.policy_expires, req->now)) {
+		out->reason = KP_POLICY_STALE;
+		return 0;
+	}
+	if (cert->type != KP_CERT_USER) {
+		out->reason = KP_CERT_INVALID;
+		*why = "a host certificate cannot log in";
+		return 0;
+	}
+	if ((r = load_recs(ix, 1, cert->ca->fp, &k)) != 0)
+		goto fail;
+	if (!k.found) {
+		out->reason = KP_UNKNOWN_KEY;
+		*why = "the certificate's CA is not one the policy trusts";
+		r = 0;
+		goto done;
+	}
+	snprintf(out->owner, sizeof(out->owner), "%s", k.owner);
+	if ((r = cert_revocation(ix, cert, &k, why)) < 0)
+		goto fail;
+	if (r == 1) {
+		out->reason = KP_REVOKED;
+		r = 0;
+		goto done;
+	}
+	if ((int64_t)cert->valid_after > req->now ||
+	    cert->valid_after > (uint64_t)INT64_MAX) {
+		out->reason = KP_NOT_YET_VALID;
+		*why = "the certificate is not valid yet";
+		goto done;
+	}
+	if (cert->valid_before <= (uint64_t)INT64_MAX &&
+	    req->now >= (int64_t)cert->valid_before) {
+		out->reason = KP_EXPIRED;
+		*why = "the certificate has expired";
+		goto done;
+	}
+	/*
+	 * The entry's own rules, grant by grant; the helper leaves the source
+	 * to sshd (the line carries from=, the certificate source-address).
+	 */
+	rq = *req;
+	for (i = 0; i < k.nrecs && hit == NULL; i++) {
+		rec = &k.recs[i];
+		rec_grant(&k, rec, &one);
+		if (serve)
+			one.nsources = 0;
+		kp_decide(ix->meta.policy_expires, 0, &one, 1, &rq, &d1);
+		if (d1.reason != KP_ALLOWED)
+			continue;
+		if (cert_has_principal(cert, rec, req->account, &m))
+			hit = rec;
+		else if (near == NULL)
+			near = rec;
+	}
+	if (hit == NULL && near != NULL) {
+		out->reason = KP_PRINCIPAL_NOT_ALLOWED;
+		snprintf(out->entry_id, sizeof(out->entry_id), "%s", near->id);
+		*why = "the certificate names none of the principals the "
+		       "authority requires for this account";
+		goto done;
+	}
+	if (hit == NULL) {
+		if (k.nrecs > 0 &&
+		    (grants = calloc(k.nrecs, sizeof(*grants))) == NULL) {
+			r = KP_ERR_NOMEM;
+			goto fail;
+		}
+		for (i = 0; i < k.nrecs; i++) {
+			rec_grant(&k, &k.recs[i], &grants[i]);
+			if (serve)
+				grants[i].nsources = 0;
+		}
+		kp_decide(
+		    ix->meta.policy_expires, 0, grants, k.nrecs, &rq, &d1);
+		out->reason = d1.reason == KP_ALLOWED ? KP_ACCOUNT_NOT_ALLOWED
+		                                      : d1.reason;
+		memcpy(out->entry_id, d1.entry_id, sizeof(out->entry_id));
+		goto done;
+	}
+	snprintf(out->entry_id, sizeof(out->entry_id), "%s", hit->id);
+	(void)cert_has_principal(cert, hit, req->account, &m);
+	snprintf(
+	    out->principal, sizeof(out->principal), "%s", cert->principals[m]);
+	if (!serve && !cert_source_ok(cert, req->client, &known)) {
+		out->reason = known ? KP_SOURCE_NOT_ALLOWED : KP_SOURCE_UNKNOWN;
+		*why = "the client is outside the certificate's source-address";
+		goto done;
+	}
+	/* sshd refuses a login whose two forced commands differ. */
+	if (cert->force_command != NULL && hit->command != NULL &&
+	    strcmp(cert->force_command, hit->command) != 0) {
+		out->reason = KP_CERT_INVALID;
+		*why = "the certificate's force-command differs from the "
+		       "authority's command";
+		goto done;
+	}
+	out->reason = KP_ALLOWED;
+	if (line != NULL && (r = cert_line(hit, req->account, line)) != 0)
+		goto fail;
+done:
+	r = 0;
+	goto out;
+fail:
+	memset(out, 0, sizeof(*out));
+	out->reason = KP_POLICY_UNAVAILABLE;
+out:
+	free(grants);
+	ixkey_free(&k);
+	return r;
 }

@@ -492,3 +492,51 @@ kp_pubkey_parse_parts(
 	return pubkey_build(
 	    type, tlen, b64, blen, NULL, out, why, &off, &in_b64);
 }
+
+int
+kp_pubkey_from_blob(
+    const uint8_t *blob, size_t len, struct kp_pubkey **out, const char **why)
+{
+	const struct keytype *kt;
+	struct kp_pubkey *k = NULL;
+	const uint8_t *s;
+	struct kp_buf w;
+	size_t n, elen;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (why != NULL)
+		*why = NULL;
+	if (blob == NULL || out == NULL)
+		KP_FAIL(why, "missing key data", KP_ERR_ARG);
+	if (len > KP_KEYLINE_MAX)
+		KP_FAIL(why, "key longer than 16384 bytes", KP_ERR_TOOBIG);
+	kp_buf_view(&w, blob, len);
+	if (kp_buf_get_string(&w, &s, &n) != 0)
+		KP_FAIL(why, "truncated key data", KP_ERR_INVALID);
+	/* A certificate's type is no plain type: never a CA or a subject. */
+	if ((kt = keytype_lookup((const char *)s, n)) == NULL)
+		KP_FAIL(why, type_refusal((const char *)s, n), KP_ERR_INVALID);
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return KP_ERR_NOMEM;
+	if ((r = check_blob(kt, blob, len, &k->bits, why)) != 0)
+		goto out;
+	r = KP_ERR_NOMEM;
+	elen = kp_b64_enclen(len, 1);
+	if ((k->type = strdup(kt->name)) == NULL ||
+	    (k->blob = malloc(len == 0 ? 1 : len)) == NULL ||
+	    (k->b64 = malloc(elen + 1)) == NULL)
+		goto out;
+	memcpy(k->blob, blob, len);
+	k->bloblen = len;
+	if ((r = kp_b64_encode(blob, len, 1, k->b64, elen + 1)) != 0 ||
+	    (r = kp_fingerprint(k->blob, k->bloblen, k->fp)) != 0)
+		goto out;
+	*out = k;
+	k = NULL;
+	r = 0;
+out:
+	kp_pubkey_free(k);
+	return r;
+}

@@ -193,10 +193,67 @@ void kp_pubkey_free(struct kp_pubkey *k);
  * kp_pubkey_parse_parts accepts, a malformed one) is 0.
  */
 int kp_pubkey_unsupported(const char *type, const char *b64);
+/*
+ * A plain public key from its wire blob (the type string first): the
+ * checks of kp_pubkey_parse_line, the base64 made from the blob. A
+ * certificate blob is refused: its type is no plain type.
+ */
+int kp_pubkey_from_blob(
+    const uint8_t *blob, size_t len, struct kp_pubkey **out, const char **why);
 /* SHA256:<unpadded base64 of SHA-256(blob)> */
 int kp_fingerprint(const uint8_t *blob, size_t len, char out[KP_FP_LEN]);
 /* 1 if s looks like "SHA256:" + 43 base64 chars. */
 int kp_fingerprint_valid(const char *s);
+
+/* --------------------------------------------------------- certificates */
+
+/* Bounds of a certificate keyauth reads (docs/certificates.md). */
+#define KP_CERT_MAX_PRINCIPALS 256 /* as sshd's SSHKEY_CERT_MAX_PRINCIPALS */
+#define KP_CERT_NAME_MAX 255 /* one principal */
+#define KP_CERT_KEY_ID_MAX 1024
+#define KP_CERT_MAX_OPTIONS 64 /* critical options, and extensions */
+#define KP_CERT_MAX_SOURCES 64 /* networks of source-address */
+
+#define KP_CERT_USER 1
+#define KP_CERT_HOST 2
+
+/* An OpenSSH certificate (PROTOCOL.certkeys), parsed, not verified. */
+struct kp_cert {
+	struct kp_pubkey *key; /* the certified plain key (fp = sshd's %f) */
+	struct kp_pubkey *ca; /* the signature key, a plain key */
+	uint64_t serial;
+	uint32_t type; /* KP_CERT_USER or KP_CERT_HOST */
+	char *key_id;
+	char **principals;
+	size_t nprincipals;
+	uint64_t valid_after;
+	uint64_t valid_before;
+	char *force_command; /* critical option; NULL when absent */
+	struct kp_cidr *sources; /* critical option source-address */
+	size_t nsources; /* 0: no source-address */
+	int verify_required; /* critical option verify-required */
+	size_t nextensions;
+};
+
+/*
+ * Parse the certificate sshd passes as %t %k, strictly: a certificate
+ * type keyauth supports whose blob names it, every field framed and
+ * bounded, principals and key id without NUL, valid_after < valid_before
+ * not required (sshd judges the window), critical options known ones only
+ * (force-command, source-address, verify-required), each once, in order,
+ * extensions well framed, reserved empty, the signature key a supported
+ * plain key, the signature framed and the last field. The signature is
+ * not checked: sshd does that before or after asking. *why names the
+ * problem.
+ */
+int kp_cert_parse(
+    const char *type, const char *b64, struct kp_cert **out, const char **why);
+/* The same from the certificate's wire blob. */
+int kp_cert_parse_blob(
+    const uint8_t *blob, size_t len, struct kp_cert **out, const char **why);
+void kp_cert_free(struct kp_cert *c);
+/* 1 when type names a certificate type ("...-cert-v01@openssh.com"). */
+int kp_cert_type(const char *type);
 
 /* ------------------------------------------------------------- decision */
 
@@ -214,6 +271,8 @@ enum kp_reason {
 	KP_KEY_MISMATCH,
 	KP_POLICY_UNAVAILABLE,
 	KP_POLICY_STALE,
+	KP_PRINCIPAL_NOT_ALLOWED, /* certificate: no principal the entry needs */
+	KP_CERT_INVALID, /* certificate malformed, of the wrong type, ... */
 	KP_REASON_COUNT
 };
 
@@ -248,6 +307,8 @@ struct kp_decision {
 	enum kp_reason reason;
 	char entry_id[KP_ID_MAX + 1]; /* the entry that decided; "" if none */
 	char owner[KP_VALUE_MAX + 1]; /* owner of the key; "" if unknown */
+	/* a certificate allowed: the principal of it that matched */
+	char principal[KP_CERT_NAME_MAX + 1];
 	uint64_t policy_serial;
 	char policy_sha256[65];
 };
@@ -318,6 +379,9 @@ struct kp_authkey {
 	char *command; /* command="..."; NULL */
 	char **dropped; /* options left out (they do not widen access) */
 	size_t ndropped;
+	int cert_authority; /* a cert-authority line: a CA, not a key */
+	char **principals; /* its principals="..." */
+	size_t nprincipals;
 };
 void kp_authkey_clear(struct kp_authkey *k);
 
@@ -326,7 +390,8 @@ void kp_authkey_clear(struct kp_authkey *k);
  * (KP_ERR_INVALID, *why) when the line cannot be represented without
  * widening access: a from= with a host name, wildcard or negation, a
  * command with a quote, an option that is unknown (sshd ignores such a
- * line), not allow-listed and restricting (tunnel=), cert-authority,
+ * line), not allow-listed and restricting (tunnel=), principals= without
+ * cert-authority (a cert-authority line sets cert_authority: a CA),
  * an unsupported key. environment= is dropped (reported in dropped).
  * expiry-time without Z is local time, as sshd reads it.
  */
@@ -406,6 +471,27 @@ int kp_index_decide(
  * never called. Stops on the first non-zero return of cb and returns it.
  * Memory use does not depend on the index size.
  */
+/*
+ * The decision for certificate cert offered to log in as req->account
+ * (req->fp is not used: the certificate names its key) on req->host at
+ * req->now (docs/certificates.md): the CA must be trusted (unknown_key),
+ * neither it, its owner, the certified key, the serial nor the key id
+ * revoked (revoked), the certificate a user certificate (cert_invalid)
+ * within its validity (not_yet_valid, expired), an authority of the CA
+ * must grant the account here now (account_not_allowed, ...), and the
+ * certificate name a principal it requires (principal_not_allowed).
+ * serve (the helper): the source is left to sshd, which enforces the
+ * line's from= and the certificate's source-address; else (the module)
+ * req->client is checked against both. A certificate force-command that
+ * differs from the authority's command is cert_invalid: sshd would refuse
+ * the login. When allowed and line is not NULL, *line is the
+ * cert-authority line for sshd (the caller frees it). *why names a
+ * certificate refusal (static text).
+ */
+int kp_index_decide_cert(struct kp_index *ix, const struct kp_cert *cert,
+    const struct kp_request *req, int serve, struct kp_decision *out,
+    char **line, const char **why);
+
 typedef int (*kp_line_cb)(void *arg, const char *line, const char *fp,
     const char *entry_id, const char *owner);
 int kp_index_authorized_keys(struct kp_index *ix, const char *account,
@@ -506,6 +592,14 @@ struct kp_audit {
 	const char
 	    *signers; /* principals of the counted signatures, ","; NULL */
 	uint64_t previous_serial; /* 0: none installed before */
+	/*
+	 * A certificate's, appended as cert_key_id= cert_serial= ca_fp=
+	 * after the others (and after error=) when ca_fp is not NULL: a
+	 * plain key's record is unchanged.
+	 */
+	const char *cert_key_id;
+	uint64_t cert_serial;
+	const char *ca_fp;
 };
 
 /*
@@ -538,6 +632,10 @@ struct kp_audit_fields {
 	    [KP_AUDIT_NFIELDS]; /* in record order: event .. policy_sha256 */
 	uint8_t absent[KP_AUDIT_NFIELDS]; /* 1: logged as bare - (not "-") */
 	char *error; /* the optional trailing error= field; NULL if none */
+	/* a certificate's three fields after error=; NULL otherwise */
+	char *cert_key_id;
+	char *cert_serial;
+	char *ca_fp;
 	/* event=install: the two fields after error=; NULL otherwise */
 	char *signers;
 	char *previous_serial;
@@ -594,6 +692,9 @@ struct kp_handoff {
 	char fp[KP_FP_LEN];
 	char entry_id[KP_ID_MAX + 1];
 	int64_t time; /* when written */
+	/* A certificate: its type and base64 as sshd passed them; "" if none. */
+	char cert_type[64];
+	char cert_b64[KP_KEYLINE_MAX + 1];
 };
 
 /* Start time (clock ticks since boot) of pid from /proc/PID/stat. */
@@ -688,6 +789,8 @@ int kp_serve(
 struct kp_login_keys {
 	size_t n;
 	char fp[KP_LOGIN_MAX_KEYS][KP_FP_LEN];
+	/* a certificate's CA fingerprint; "" for a plain key */
+	char ca_fp[KP_LOGIN_MAX_KEYS][KP_FP_LEN];
 };
 
 enum kp_login_stage { KP_LOGIN_ACCOUNT, KP_LOGIN_SESSION };

@@ -77,10 +77,11 @@ debug(const struct login *l, const char *what, const char *val)
 	note(l, LOG_DEBUG, msg);
 }
 
-/* Hand over the one audit record of a decision. */
+/* Hand over the one audit record of a decision (of a certificate). */
 static void
-record(const struct login *l, enum kp_verdict verdict, enum kp_reason reason,
-    const char *fp, const struct kp_decision *d, const char *error)
+record_cert(const struct login *l, enum kp_verdict verdict,
+    enum kp_reason reason, const char *fp, const struct kp_decision *d,
+    const char *error, const struct kp_cert *cert)
 {
 	struct kp_audit a = {
 	    .event = l->event,
@@ -100,8 +101,20 @@ record(const struct login *l, enum kp_verdict verdict, enum kp_reason reason,
 		a.policy_sha256 =
 		    d->policy_sha256[0] != '\0' ? d->policy_sha256 : NULL;
 	}
+	if (cert != NULL) {
+		a.cert_key_id = cert->key_id;
+		a.cert_serial = cert->serial;
+		a.ca_fp = cert->ca->fp;
+	}
 	if (l->req->record != NULL)
 		l->req->record(l->req->arg, kp_audit_priority(&a), &a);
+}
+
+static void
+record(const struct login *l, enum kp_verdict verdict, enum kp_reason reason,
+    const char *fp, const struct kp_decision *d, const char *error)
+{
+	record_cert(l, verdict, reason, fp, d, error, NULL);
 }
 
 /* The verdict of a refusal: audit mode only says it would deny. */
@@ -177,31 +190,56 @@ gather(struct login *l, const char **err)
 	return FAIL_NONE;
 }
 
+/*
+ * A key of the login, once: a plain key by its fingerprint, a certificate
+ * by its key's fingerprint and its CA's. certs[i] (the stage's own, not
+ * kept) holds the parsed certificate of key i; cert passes to it, or is
+ * freed when the key is there already.
+ */
 static int
-keys_add(struct kp_login_keys *k, const char *fp)
+keys_add(struct kp_login_keys *k, struct kp_cert **certs, const char *fp,
+    struct kp_cert *cert)
 {
+	const char *ca = cert != NULL ? cert->ca->fp : "";
 	size_t i;
 
 	for (i = 0; i < k->n; i++) {
-		if (strcmp(k->fp[i], fp) == 0)
+		if (strcmp(k->fp[i], fp) == 0 && strcmp(k->ca_fp[i], ca) == 0) {
+			kp_cert_free(cert);
 			return 0;
+		}
 	}
-	if (k->n >= KP_LOGIN_MAX_KEYS)
+	if (k->n >= KP_LOGIN_MAX_KEYS) {
+		kp_cert_free(cert);
 		return KP_ERR_TOOBIG;
+	}
+	snprintf(k->ca_fp[k->n], KP_FP_LEN, "%s", ca);
+	certs[k->n] = cert;
 	snprintf(k->fp[k->n++], KP_FP_LEN, "%s", fp);
 	return 0;
 }
 
 static int
-keys_has(const struct kp_login_keys *k, const char *fp)
+keys_has(const struct kp_login_keys *k, const char *fp, const char *ca)
 {
 	size_t i;
 
 	for (i = 0; i < k->n; i++) {
-		if (strcmp(k->fp[i], fp) == 0)
+		if (strcmp(k->fp[i], fp) == 0 && strcmp(k->ca_fp[i], ca) == 0)
 			return 1;
 	}
 	return 0;
+}
+
+static void
+certs_free(struct kp_cert **certs)
+{
+	size_t i;
+
+	for (i = 0; i < KP_LOGIN_MAX_KEYS; i++) {
+		kp_cert_free(certs[i]);
+		certs[i] = NULL;
+	}
 }
 
 /*
@@ -220,6 +258,7 @@ sanitize(const char *s, char *out, size_t len)
 
 struct authinfo_arg {
 	struct kp_login_keys *keys;
+	struct kp_cert **certs;
 	char why[160];
 };
 
@@ -232,15 +271,32 @@ authinfo_cb(void *arg, const char *type, const char *b64)
 	char t[80];
 	int r;
 
+	if (kp_cert_type(type)) {
+		struct kp_cert *c = NULL;
+
+		if ((r = kp_cert_parse(type, b64, &c, &why)) != 0) {
+			sanitize(type, t, sizeof(t));
+			snprintf(a->why, sizeof(a->why),
+			    "SSH_AUTH_INFO_0 names a certificate keyauth "
+			    "cannot use (%s: %s)",
+			    t, why != NULL ? why : kp_strerror(r));
+			return r == KP_ERR_NOMEM ? r : KP_ERR_INVALID;
+		}
+		if ((r = keys_add(a->keys, a->certs, c->key->fp, c)) != 0)
+			snprintf(a->why, sizeof(a->why),
+			    "SSH_AUTH_INFO_0 names more than %d keys",
+			    KP_LOGIN_MAX_KEYS);
+		return r;
+	}
 	if ((r = kp_pubkey_parse_parts(type, b64, &k, &why)) != 0) {
-		/* e.g. a certificate: the policy cannot grant it. */
+		/* e.g. an unsupported type: the policy cannot grant it. */
 		sanitize(type, t, sizeof(t));
 		snprintf(a->why, sizeof(a->why),
 		    "SSH_AUTH_INFO_0 names a key keyauth cannot use (%s: %s)",
 		    t, why != NULL ? why : kp_strerror(r));
 		return r == KP_ERR_NOMEM ? r : KP_ERR_INVALID;
 	}
-	r = keys_add(a->keys, k->fp);
+	r = keys_add(a->keys, a->certs, k->fp, NULL);
 	if (r != 0)
 		snprintf(a->why, sizeof(a->why),
 		    "SSH_AUTH_INFO_0 names more than %d keys",
@@ -255,10 +311,10 @@ authinfo_cb(void *arg, const char *type, const char *b64)
  * be granted, and the login must not pass as keyless.
  */
 static enum fail
-keys_from_authinfo(
-    const struct login *l, struct kp_login_keys *keys, char *err, size_t errlen)
+keys_from_authinfo(const struct login *l, struct kp_login_keys *keys,
+    struct kp_cert **certs, char *err, size_t errlen)
 {
-	struct authinfo_arg a = {.keys = keys};
+	struct authinfo_arg a = {.keys = keys, .certs = certs};
 	const char *info = l->req->auth_info;
 	int r;
 
@@ -337,11 +393,14 @@ take_record(const struct login *l, pid_t pid, struct kp_handoff *h, int *found,
  * is refused (forged, or someone else's).
  */
 static enum fail
-keys_from_handoff(
-    const struct login *l, struct kp_login_keys *keys, char *err, size_t errlen)
+keys_from_handoff(const struct login *l, struct kp_login_keys *keys,
+    struct kp_cert **certs, char *err, size_t errlen)
 {
 	const struct kp_login_req *q = l->req;
+	struct kp_cert *cert = NULL;
+	const char *why = NULL;
 	struct kp_handoff h;
+	int r;
 	enum fail f;
 	int found = 0;
 
@@ -355,7 +414,26 @@ keys_from_handoff(
 		return FAIL_NONE;
 	}
 	debug(l, "key from handoff record", h.fp);
-	if (keys_add(keys, h.fp) != 0) {
+	if (h.cert_type[0] != '\0') {
+		/* The helper parsed it; a record it did not write fails here. */
+		if ((r = kp_cert_parse(h.cert_type, h.cert_b64, &cert, &why)) !=
+		    0) {
+			if (r == KP_ERR_NOMEM)
+				return FAIL_NOMEM;
+			snprintf(err, errlen,
+			    "handoff record refused: bad certificate (%s)",
+			    why != NULL ? why : kp_strerror(r));
+			return FAIL_INPUT;
+		}
+		if (strcmp(cert->key->fp, h.fp) != 0) {
+			kp_cert_free(cert);
+			snprintf(err, errlen,
+			    "handoff record refused: the certificate is for "
+			    "another key");
+			return FAIL_INPUT;
+		}
+	}
+	if (keys_add(keys, certs, h.fp, cert) != 0) {
 		snprintf(err, errlen, "too many keys");
 		return FAIL_INPUT;
 	}
@@ -459,7 +537,7 @@ nokey(const struct login *l)
  */
 static enum kp_login_outcome
 decide_all(const struct login *l, const struct kp_login_keys *keys,
-    const struct kp_login_keys *acct)
+    struct kp_cert *const *certs, const struct kp_login_keys *acct)
 {
 	const struct kp_login_req *q = l->req;
 	struct kp_index *ix = NULL;
@@ -493,25 +571,30 @@ decide_all(const struct login *l, const struct kp_login_keys *keys,
 		req.client = l->client[0] != '\0' ? l->client : NULL;
 		req.host = l->host;
 		req.now = l->now;
-		if ((r = kp_index_decide(ix, &req, &d)) != 0) {
+		/* The same rules as the helper's, the source included. */
+		r = certs[i] != NULL ? kp_index_decide_cert(ix, certs[i], &req,
+		                           0, &d, NULL, &why)
+		                     : kp_index_decide(ix, &req, &d);
+		if (r != 0) {
 			snprintf(err, sizeof(err), "decision failed: %s",
 			    kp_strerror(r));
-			record(l, refused(l), KP_POLICY_UNAVAILABLE,
-			    keys->fp[i], NULL, err);
+			record_cert(l, refused(l), KP_POLICY_UNAVAILABLE,
+			    keys->fp[i], NULL, err, certs[i]);
 			sysfail = r == KP_ERR_NOMEM ? 2 : 1;
 			continue;
 		}
 		reason = d.reason;
 		if (reason == KP_ALLOWED && acct != NULL &&
-		    !keys_has(acct, keys->fp[i]))
+		    !keys_has(acct, keys->fp[i], keys->ca_fp[i]))
 			reason = KP_KEY_MISMATCH;
 		if (reason == KP_ALLOWED) {
-			record(
-			    l, KP_VERDICT_ALLOW, reason, keys->fp[i], &d, NULL);
+			record_cert(l, KP_VERDICT_ALLOW, reason, keys->fp[i],
+			    &d, NULL, certs[i]);
 			continue;
 		}
 		refusal = 1;
-		record(l, refused(l), reason, keys->fp[i], &d, NULL);
+		record_cert(
+		    l, refused(l), reason, keys->fp[i], &d, NULL, certs[i]);
 	}
 	kp_index_close(ix);
 
@@ -529,7 +612,9 @@ decide_all(const struct login *l, const struct kp_login_keys *keys,
 static enum kp_login_outcome
 account_stage(const struct login *l)
 {
+	struct kp_cert *certs[KP_LOGIN_MAX_KEYS] = {NULL};
 	struct kp_login_keys keys;
+	enum kp_login_outcome o;
 	char err[256];
 	enum fail f;
 
@@ -541,25 +626,30 @@ account_stage(const struct login *l)
 	 * only key) comes from the handoff record. Both are decided. The
 	 * record is taken first so that none outlives its login.
 	 */
-	f = keys_from_handoff(l, &keys, err, sizeof(err));
+	f = keys_from_handoff(l, &keys, certs, err, sizeof(err));
 	tidy_spool(l);
+	if (f == FAIL_NONE)
+		f = keys_from_authinfo(l, &keys, certs, err, sizeof(err));
 	if (f != FAIL_NONE)
-		return failed(l, f, NULL, err);
-	if ((f = keys_from_authinfo(l, &keys, err, sizeof(err))) != FAIL_NONE)
-		return failed(l, f, NULL, err);
+		o = failed(l, f, NULL, err);
 	/* Without them the session could not tell a swapped key. */
-	if (l->req->keep == NULL || l->req->keep(l->req->arg, &keys) != 0)
-		return failed(l, FAIL_NOMEM, NULL, "out of memory");
-	if (keys.n == 0)
-		return nokey(l);
-	return decide_all(l, &keys, NULL);
+	else if (l->req->keep == NULL || l->req->keep(l->req->arg, &keys) != 0)
+		o = failed(l, FAIL_NOMEM, NULL, "out of memory");
+	else if (keys.n == 0)
+		o = nokey(l);
+	else
+		o = decide_all(l, &keys, certs, NULL);
+	certs_free(certs);
+	return o;
 }
 
 static enum kp_login_outcome
 session_stage(const struct login *l)
 {
 	const struct kp_login_keys *acct = l->req->account_keys;
+	struct kp_cert *certs[KP_LOGIN_MAX_KEYS] = {NULL};
 	struct kp_login_keys keys;
+	enum kp_login_outcome o;
 	char err[256];
 	enum fail f;
 
@@ -567,18 +657,19 @@ session_stage(const struct login *l)
 	err[0] = '\0';
 	tidy_spool(l);
 	/* At the session stage SSH_AUTH_INFO_0 lists every method. */
-	if ((f = keys_from_authinfo(l, &keys, err, sizeof(err))) != FAIL_NONE)
-		return failed(l, f, NULL, err);
-	if (keys.n == 0) {
-		if (acct != NULL && acct->n > 0) {
-			/* The account stage saw a key the session does not. */
-			record(l, refused(l), KP_KEY_MISMATCH, acct->fp[0],
-			    NULL, NULL);
-			return denied(l);
-		}
-		return nokey(l);
-	}
-	return decide_all(l, &keys, acct);
+	if ((f = keys_from_authinfo(l, &keys, certs, err, sizeof(err))) !=
+	    FAIL_NONE)
+		o = failed(l, f, NULL, err);
+	else if (keys.n == 0 && acct != NULL && acct->n > 0) {
+		/* The account stage saw a key the session does not. */
+		record(l, refused(l), KP_KEY_MISMATCH, acct->fp[0], NULL, NULL);
+		o = denied(l);
+	} else if (keys.n == 0)
+		o = nokey(l);
+	else
+		o = decide_all(l, &keys, certs, acct);
+	certs_free(certs);
+	return o;
 }
 
 enum kp_login_outcome

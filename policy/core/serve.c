@@ -134,6 +134,11 @@ leave_handoff(const struct kp_serve_req *q, const struct out *o,
 	snprintf(h->fp, sizeof(h->fp), "%s", q->fp);
 	snprintf(h->entry_id, sizeof(h->entry_id), "%s", o->entry_id);
 	h->time = q->now;
+	if (kp_cert_type(q->type)) {
+		/* Parsed already: both fit, or the certificate was refused. */
+		snprintf(h->cert_type, sizeof(h->cert_type), "%s", q->type);
+		snprintf(h->cert_b64, sizeof(h->cert_b64), "%s", q->b64);
+	}
 	if (h->pid <= 0 || kp_proc_start_time(h->pid, &h->start) != 0) {
 		h->pid = 0; /* nothing written, nothing to remove */
 		*err = "cannot read the start time of sshd";
@@ -155,11 +160,56 @@ leave_handoff(const struct kp_serve_req *q, const struct out *o,
 	return 0;
 }
 
+/*
+ * A certificate sshd offers (docs/certificates.md): the decision for it
+ * and, when it is allowed, its one cert-authority line.
+ */
+static int
+serve_cert(struct kp_index *ix, const struct kp_serve_req *q,
+    const struct kp_cert *cert, struct out *o, struct kp_audit *a)
+{
+	struct kp_decision dec;
+	struct kp_request req;
+	const char *why = NULL;
+	char *line = NULL;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.account = q->account;
+	req.fp = q->fp;
+	req.client = q->client;
+	req.host = q->host;
+	req.now = q->now;
+	if ((r = kp_index_decide_cert(ix, cert, &req, 1, &dec, &line, &why)) !=
+	    0) {
+		a->error = kp_strerror(r);
+		return r;
+	}
+	if (dec.reason == KP_ALLOWED) {
+		r = add_line(o, line, q->fp, dec.entry_id, dec.owner);
+		free(line);
+		if (r != 0)
+			a->error = o->why != NULL ? o->why : kp_strerror(r);
+		return r;
+	}
+	free(line);
+	a->reason = dec.reason;
+	/* The record keeps pointers: the decision lives in the caller. */
+	snprintf(o->entry_id, sizeof(o->entry_id), "%s", dec.entry_id);
+	snprintf(o->owner, sizeof(o->owner), "%s", dec.owner);
+	if (o->entry_id[0] != '\0')
+		a->key_id = o->entry_id;
+	if (o->owner[0] != '\0')
+		a->owner = o->owner;
+	return 0;
+}
+
 int
 kp_serve(const struct kp_serve_req *q, int fd, kp_record_cb record, void *arg)
 {
 	const struct kp_index_meta *meta;
 	struct kp_pubkey *key = NULL;
+	struct kp_cert *cert = NULL;
 	struct kp_index *ix = NULL;
 	struct kp_decision dec;
 	struct kp_handoff h;
@@ -208,8 +258,25 @@ kp_serve(const struct kp_serve_req *q, int fd, kp_record_cb record, void *arg)
 			          "must be sha256)";
 			goto out;
 		}
-		if ((r = kp_pubkey_parse_parts(q->type, q->b64, &key, &why)) !=
-		    0) {
+		if (kp_cert_type(q->type)) {
+			if ((r = kp_cert_parse(q->type, q->b64, &cert, &why)) !=
+			    0) {
+				a.reason = KP_CERT_INVALID;
+				a.error = why != NULL ? why : kp_strerror(r);
+				goto out;
+			}
+			a.cert_key_id = cert->key_id;
+			a.cert_serial = cert->serial;
+			a.ca_fp = cert->ca->fp;
+			if (strcmp(cert->key->fp, q->fp) != 0) {
+				a.reason = KP_KEY_MISMATCH;
+				a.error = "fingerprint does not match the "
+				          "certified key";
+				r = KP_ERR_INVALID;
+				goto out;
+			}
+		} else if ((r = kp_pubkey_parse_parts(
+		                q->type, q->b64, &key, &why)) != 0) {
 			a.reason = KP_UNKNOWN_KEY;
 			if (offered_unsupported(q, &a)) {
 				r = 0;
@@ -218,7 +285,7 @@ kp_serve(const struct kp_serve_req *q, int fd, kp_record_cb record, void *arg)
 			a.error = why != NULL ? why : kp_strerror(r);
 			goto out;
 		}
-		if (strcmp(key->fp, q->fp) != 0) {
+		if (key != NULL && strcmp(key->fp, q->fp) != 0) {
 			a.reason = KP_KEY_MISMATCH;
 			a.error = "fingerprint does not match the key";
 			r = KP_ERR_INVALID;
@@ -247,8 +314,11 @@ kp_serve(const struct kp_serve_req *q, int fd, kp_record_cb record, void *arg)
 	}
 
 	o.fp = q->fp;
-	if ((r = kp_index_authorized_keys(
-	         ix, q->account, q->fp, q->host, q->now, add_line, &o)) != 0) {
+	if (cert != NULL) {
+		if ((r = serve_cert(ix, q, cert, &o, &a)) != 0)
+			goto out;
+	} else if ((r = kp_index_authorized_keys(ix, q->account, q->fp, q->host,
+	                q->now, add_line, &o)) != 0) {
 		a.error = o.why != NULL ? o.why : kp_strerror(r);
 		goto out;
 	}
@@ -261,6 +331,8 @@ kp_serve(const struct kp_serve_req *q, int fd, kp_record_cb record, void *arg)
 		}
 	} else if (q->fp == NULL) {
 		a.reason = KP_ACCOUNT_NOT_ALLOWED;
+	} else if (cert != NULL) {
+		/* serve_cert filled in the reason */
 	} else if ((r = why_not(ix, q, &a, &dec)) != 0) {
 		a.error = kp_strerror(r);
 		goto out;
@@ -287,6 +359,7 @@ out:
 		record(arg, kp_audit_priority(&a), &a);
 	kp_index_close(ix);
 	kp_pubkey_free(key);
+	kp_cert_free(cert);
 	kp_buf_free(&o.lines);
 	return r;
 }

@@ -230,14 +230,14 @@ check_entry(struct compiler *c, const struct kp_entry *e)
 	return 0;
 }
 
-static int
-write_grant(struct compiler *c, const struct kp_entry *e, const uint8_t *key,
-    size_t klen)
+/* The body of a grant (type: KPI_REC_GRANT or KPI_REC_CA_GRANT). */
+static void
+put_grant(struct compiler *c, const struct kp_entry *e, uint8_t type)
 {
 	struct kp_buf *b = &c->val;
 	size_t i;
 
-	kp_buf_put_u8(b, KPI_REC_GRANT);
+	kp_buf_put_u8(b, type);
 	kp_buf_put_u64(b, (uint64_t)e->not_before);
 	kp_buf_put_u64(b, (uint64_t)e->expires);
 	kpi_put_str(b, e->id);
@@ -255,6 +255,13 @@ write_grant(struct compiler *c, const struct kp_entry *e, const uint8_t *key,
 	kp_buf_put_u8(b, (uint8_t)e->noptions);
 	for (i = 0; i < e->noptions; i++)
 		kpi_put_str(b, e->options[i]);
+}
+
+static int
+write_grant(struct compiler *c, const struct kp_entry *e, const uint8_t *key,
+    size_t klen)
+{
+	put_grant(c, e, KPI_REC_GRANT);
 	return add_record(c, key, klen);
 }
 
@@ -399,6 +406,211 @@ out:
 	return r;
 }
 
+/* ------------------------------------------------------- authorities */
+
+static int
+cmp_authority(const void *a, const void *b)
+{
+	const struct kp_authority *const *x = a, *const *y = b;
+	int d;
+
+	if ((d = strcmp((*x)->e.key->fp, (*y)->e.key->fp)) != 0)
+		return d;
+	return *x < *y ? -1 : *x > *y; /* policy order */
+}
+
+/*
+ * A CA grant: the grant, then for each of its accounts the principals a
+ * certificate needs (be16 n, the names; n == 0: the account's name).
+ */
+static int
+write_ca_grant(struct compiler *c, const struct kp_authority *a,
+    const uint8_t *key, size_t klen)
+{
+	char *const *names;
+	size_t i, j, n;
+
+	put_grant(c, &a->e, KPI_REC_CA_GRANT);
+	for (i = 0; i < a->e.naccounts; i++) {
+		kp_authority_principals(a, a->e.accounts[i], &names, &n);
+		if (n > KPI_MAX_LIST)
+			return KP_ERR_TOOBIG;
+		kp_buf_put_u16(&c->val, (uint16_t)n);
+		for (j = 0; j < n; j++)
+			kpi_put_str(&c->val, names[j]);
+	}
+	return add_record(c, key, klen);
+}
+
+/* One CA: its authorities v[0..n), all of one fingerprint. */
+static int
+write_ca(struct compiler *c, const struct kp_authority *const *v, size_t n)
+{
+	const struct kp_authority *a = v[0];
+	uint8_t key[KPI_FP_KEY_LEN + 1];
+	const char *fp = a->e.key->fp, *owner = a->e.owner;
+	uint8_t flags = 0;
+	size_t i, klen;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if ((r = check_entry(c, &v[i]->e)) != 0)
+			return r;
+		if (strcmp(v[i]->e.owner, owner) != 0) {
+			kp_diag_set(c->diag, c->p->path, v[i]->e.line,
+			    v[i]->e.column,
+			    "authority %s: CA %s has another owner in "
+			    "authority "
+			    "%s",
+			    v[i]->e.id, fp, a->e.id);
+			return KP_ERR_INVALID;
+		}
+	}
+	/* A revoked CA keeps its header only, as a revoked key does. */
+	if (in_sorted(c->rev_fps, c->nrev_fps, fp))
+		flags |= KPI_KEY_REVOKED_FP;
+	if (in_sorted(c->rev_owners, c->nrev_owners, owner))
+		flags |= KPI_KEY_REVOKED_OWNER;
+	if (flags != 0)
+		n = 0;
+	if (n > KPI_MAX_RECORDS_PER_KEY) {
+		kp_diag_set(c->diag, c->p->path, a->e.line, a->e.column,
+		    "CA %s has %zu authorities; the index holds at most %d", fp,
+		    n, KPI_MAX_RECORDS_PER_KEY);
+		return KP_ERR_TOOBIG;
+	}
+	for (i = 0; i < n; i++) {
+		klen = kpi_ca_key(key, fp, (uint16_t)(i + 1));
+		if (!kp_entry_applies(&v[i]->e, c->host))
+			r = write_marker(c, &v[i]->e, key, klen);
+		else
+			r = write_ca_grant(c, v[i], key, klen);
+		if (r != 0) {
+			if (r == KP_ERR_TOOBIG)
+				kp_diag_set(c->diag, c->p->path, v[i]->e.line,
+				    v[i]->e.column,
+				    "authority %s does not fit in one index "
+				    "record",
+				    v[i]->e.id);
+			return r;
+		}
+	}
+	kp_buf_put_u8(&c->val, KPI_REC_CA);
+	kp_buf_put_u8(&c->val, flags);
+	kp_buf_put_u16(&c->val, (uint16_t)n);
+	kpi_put_str(&c->val, owner);
+	return add_record(c, key, kpi_ca_key(key, fp, 0));
+}
+
+static int
+write_authorities(struct compiler *c)
+{
+	const struct kp_policy *p = c->p;
+	const struct kp_authority **v = NULL;
+	size_t i, j;
+	int r = 0;
+
+	if (p->nauthorities == 0)
+		return 0;
+	if (p->authorities == NULL)
+		return KP_ERR_INVALID;
+	if ((v = calloc(p->nauthorities, sizeof(*v))) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; i < p->nauthorities; i++) {
+		v[i] = &p->authorities[i];
+		if (v[i]->e.key == NULL ||
+		    !kp_fingerprint_valid(v[i]->e.key->fp)) {
+			kp_diag_set(c->diag, p->path, v[i]->e.line,
+			    v[i]->e.column, "authority is incomplete");
+			r = KP_ERR_INVALID;
+			goto out;
+		}
+	}
+	qsort(v, p->nauthorities, sizeof(*v), cmp_authority);
+	for (i = 0; i < p->nauthorities; i = j) {
+		for (j = i + 1; j < p->nauthorities &&
+		     strcmp(v[j]->e.key->fp, v[i]->e.key->fp) == 0;
+		     j++)
+			;
+		if ((r = write_ca(c, v + i, j - i)) != 0)
+			goto out;
+	}
+out:
+	free(v);
+	return r;
+}
+
+static int
+cmp_bytes(const void *a, const void *b)
+{
+	const struct kp_buf *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int d;
+
+	if ((d = memcmp(x->s, y->s, n)) != 0)
+		return d;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* The revoked serials and key ids, one record each (duplicates once). */
+static int
+write_cert_revocations(struct compiler *c)
+{
+	const struct kp_policy *p = c->p;
+	const struct kp_revocation *rv;
+	struct kp_buf *keys = NULL;
+	char serial[24];
+	size_t i, n = 0;
+	int r = 0;
+
+	if ((keys = calloc(p->nrevoked + 1, sizeof(*keys))) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; i < p->nrevoked; i++) {
+		rv = &p->revoked[i];
+		if (rv->kind != KP_REVOKE_SERIAL &&
+		    rv->kind != KP_REVOKE_KEY_ID)
+			continue;
+		if (rv->ca_fp == NULL || !kp_fingerprint_valid(rv->ca_fp) ||
+		    (rv->kind == KP_REVOKE_KEY_ID &&
+		        (rv->key_id == NULL ||
+		            strlen(rv->key_id) > KP_CERT_KEY_ID_MAX))) {
+			kp_diag_set(c->diag, p->path, rv->line, rv->column,
+			    "revocation is malformed");
+			r = KP_ERR_INVALID;
+			goto out;
+		}
+		snprintf(serial, sizeof(serial), "%llu",
+		    (unsigned long long)rv->serial);
+		kp_buf_init(&keys[n], KPI_CERT_REVOKED_KEY_MAX);
+		kp_buf_put_u8(&keys[n], KPI_NS_CERT_REVOKED);
+		kp_buf_put(&keys[n], rv->ca_fp, KPI_FP_STRLEN);
+		kp_buf_put_u8(
+		    &keys[n], rv->kind == KP_REVOKE_SERIAL ? 's' : 'i');
+		kp_buf_puts(&keys[n],
+		    rv->kind == KP_REVOKE_SERIAL ? serial : rv->key_id);
+		if ((r = keys[n].err) != 0) {
+			kp_buf_free(&keys[n]);
+			goto out;
+		}
+		n++;
+	}
+	if (n > 1)
+		qsort(keys, n, sizeof(*keys), cmp_bytes);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && cmp_bytes(&keys[i - 1], &keys[i]) == 0)
+			continue;
+		kp_buf_put_u8(&c->val, KPI_REC_CERT_REVOKED);
+		if ((r = add_record(
+		         c, kp_buf_ptr(&keys[i]), kp_buf_len(&keys[i]))) != 0)
+			goto out;
+	}
+out:
+	for (i = 0; i < n; i++)
+		kp_buf_free(&keys[i]);
+	free(keys);
+	return r;
+}
+
 static int
 write_owners(struct compiler *c)
 {
@@ -501,8 +713,12 @@ collect_revocations(struct compiler *c)
 		if (rv->value == NULL)
 			goto bad;
 		switch (rv->kind) {
+		case KP_REVOKE_SERIAL:
+		case KP_REVOKE_KEY_ID:
+			continue; /* write_cert_revocations */
 		case KP_REVOKE_FINGERPRINT:
 		case KP_REVOKE_KEY:
+		case KP_REVOKE_CA:
 			if (!kp_fingerprint_valid(rv->value))
 				goto bad;
 			c->rev_fps[c->nrev_fps++] = rv->value;
@@ -609,8 +825,10 @@ kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
 		goto out;
 	}
 	making = 1;
-	if ((r = write_keys(&c)) != 0 || (r = write_owners(&c)) != 0 ||
-	    (r = write_accounts(&c)) != 0 || (r = write_meta(&c, now)) != 0)
+	if ((r = write_keys(&c)) != 0 || (r = write_authorities(&c)) != 0 ||
+	    (r = write_cert_revocations(&c)) != 0 ||
+	    (r = write_owners(&c)) != 0 || (r = write_accounts(&c)) != 0 ||
+	    (r = write_meta(&c, now)) != 0)
 		goto out;
 	making = 0; /* cdb_make_finish() frees the records even when it fails */
 	if (cdb_make_finish(c.cm) != 0) {

@@ -218,12 +218,16 @@ kp_install_krl_spec(
 		*nentries = 0;
 	if (p == NULL || out == NULL || len == NULL || nentries == NULL)
 		return KP_ERR_ARG;
-	if (p->nrevoked + p->nentries < p->nentries) /* overflow */
-		return KP_ERR_TOOBIG;
-	if ((fps = calloc(p->nrevoked + p->nentries + 1, sizeof(*fps))) == NULL)
+	if (p->nrevoked + p->nentries < p->nentries ||
+	    p->nrevoked + p->nentries + p->nauthorities < p->nauthorities)
+		return KP_ERR_TOOBIG; /* overflow */
+	if ((fps = calloc(p->nrevoked + p->nentries + p->nauthorities + 1,
+	         sizeof(*fps))) == NULL)
 		return KP_ERR_NOMEM;
 	for (i = 0; i < p->nrevoked; i++) {
-		if (p->revoked[i].kind != KP_REVOKE_OWNER &&
+		if ((p->revoked[i].kind == KP_REVOKE_FINGERPRINT ||
+		        p->revoked[i].kind == KP_REVOKE_KEY ||
+		        p->revoked[i].kind == KP_REVOKE_CA) &&
 		    p->revoked[i].value != NULL)
 			fps[n++] = p->revoked[i].value;
 	}
@@ -234,6 +238,14 @@ kp_install_krl_spec(
 	 */
 	for (i = 0; i < p->nentries; i++) {
 		const struct kp_entry *e = &p->entries[i];
+
+		if (e->key != NULL &&
+		    kp_policy_is_revoked(p, e->key->fp, e->owner) == 1)
+			fps[n++] = e->key->fp;
+	}
+	/* A revoked CA key in the KRL revokes every certificate it signed. */
+	for (i = 0; i < p->nauthorities; i++) {
+		const struct kp_entry *e = &p->authorities[i].e;
 
 		if (e->key != NULL &&
 		    kp_policy_is_revoked(p, e->key->fp, e->owner) == 1)
@@ -319,9 +331,138 @@ run_keygen(const char *keygen, char *const argv[], char *errbuf, size_t errlen)
 	return KP_ERR_IO;
 }
 
+/* The CA key of fingerprint fp as the policy gives it, or NULL. */
+static const struct kp_pubkey *
+ca_key_of(const struct kp_policy *p, const char *fp)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrevoked; i++) {
+		if (p->revoked[i].key != NULL && p->revoked[i].ca_fp != NULL &&
+		    strcmp(p->revoked[i].key->fp, fp) == 0)
+			return p->revoked[i].key;
+	}
+	for (i = 0; i < p->nauthorities; i++) {
+		if (strcmp(p->authorities[i].e.key->fp, fp) == 0)
+			return p->authorities[i].e.key;
+	}
+	return NULL;
+}
+
+/* Write buf into a new file path.XXXXXX; *out names it. */
+static int
+temp_file(const char *path, const char *buf, size_t len, char **out,
+    char *errbuf, size_t errlen)
+{
+	int fd, r;
+
+	if ((*out = path_with_suffix(path, ".tmp.XXXXXX")) == NULL)
+		return KP_ERR_NOMEM;
+	if ((fd = mkstemp(*out)) < 0) {
+		snprintf(errbuf, errlen, "%s: %s", *out, strerror(errno));
+		free(*out);
+		*out = NULL;
+		return KP_ERR_IO;
+	}
+	r = kp_write_all(fd, buf, len);
+	if (close(fd) != 0)
+		r = KP_ERR_IO;
+	if (r != 0)
+		snprintf(errbuf, errlen, "%s: %s", *out, strerror(errno));
+	return r;
+}
+
+/*
+ * The revoked serials and key ids, added to the KRL at krl_tmp one CA at
+ * a time ("keygen -q -k -u -f TMP -s CA SPEC" with serial: and id: lines):
+ * sshd then refuses those certificates before it asks keyauth. A CA the
+ * policy gives only by fingerprint cannot be named to ssh-keygen: its
+ * revocations are keyauth's alone (docs/certificates.md).
+ */
+static int
+krl_add_certs(const char *keygen, const struct kp_policy *p, char *krl_tmp,
+    char *errbuf, size_t errlen)
+{
+	const struct kp_revocation *rv, *o;
+	const struct kp_pubkey *ca;
+	char *ca_path = NULL, *spec_path = NULL;
+	char a0[] = "ssh-keygen", a1[] = "-q", a2[] = "-k", a3[] = "-u",
+	     a4[] = "-f", a6[] = "-s";
+	char *argv[10];
+	struct kp_buf spec, pub;
+	size_t i, j;
+	int r = 0, done;
+
+	for (i = 0; i < p->nrevoked && r == 0; i++) {
+		rv = &p->revoked[i];
+		if (rv->kind != KP_REVOKE_SERIAL &&
+		    rv->kind != KP_REVOKE_KEY_ID)
+			continue;
+		/* Once per CA: at its first revocation. */
+		for (j = 0, done = 0; j < i && !done; j++) {
+			o = &p->revoked[j];
+			done = (o->kind == KP_REVOKE_SERIAL ||
+			           o->kind == KP_REVOKE_KEY_ID) &&
+			    strcmp(o->ca_fp, rv->ca_fp) == 0;
+		}
+		if (done || (ca = ca_key_of(p, rv->ca_fp)) == NULL)
+			continue;
+		kp_buf_init(&spec, KP_POLICY_MAX_BYTES);
+		kp_buf_init(&pub, KP_KEYLINE_MAX * 2);
+		for (j = i; j < p->nrevoked; j++) {
+			o = &p->revoked[j];
+			if (o->ca_fp == NULL ||
+			    strcmp(o->ca_fp, rv->ca_fp) != 0)
+				continue;
+			if (o->kind == KP_REVOKE_SERIAL)
+				kp_buf_printf(&spec, "serial: %llu\n",
+				    (unsigned long long)o->serial);
+			else if (o->kind == KP_REVOKE_KEY_ID)
+				kp_buf_printf(&spec, "id: %s\n", o->key_id);
+		}
+		kp_buf_printf(&pub, "%s %s\n", ca->type, ca->b64);
+		if ((r = spec.err) == 0 && (r = pub.err) == 0 &&
+		    (r = temp_file(krl_tmp, (const char *)kp_buf_ptr(&spec),
+		         kp_buf_len(&spec), &spec_path, errbuf, errlen)) == 0 &&
+		    (r = temp_file(krl_tmp, (const char *)kp_buf_ptr(&pub),
+		         kp_buf_len(&pub), &ca_path, errbuf, errlen)) == 0) {
+			argv[0] = a0;
+			argv[1] = a1;
+			argv[2] = a2;
+			argv[3] = a3;
+			argv[4] = a4;
+			argv[5] = krl_tmp;
+			argv[6] = a6;
+			argv[7] = ca_path;
+			argv[8] = spec_path;
+			argv[9] = NULL;
+			r = run_keygen(keygen, argv, errbuf, errlen);
+		}
+		kp_buf_free(&spec);
+		kp_buf_free(&pub);
+		if (spec_path != NULL)
+			unlink(spec_path);
+		if (ca_path != NULL)
+			unlink(ca_path);
+		free(spec_path);
+		free(ca_path);
+		spec_path = ca_path = NULL;
+	}
+	return r;
+}
+
 int
 kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
     const char *path, struct kp_atomic *krl, char *errbuf, size_t errlen)
+{
+	return kp_install_krl_build_policy(
+	    keygen, spec, speclen, NULL, path, krl, errbuf, errlen);
+}
+
+int
+kp_install_krl_build_policy(const char *keygen, const char *spec,
+    size_t speclen, const struct kp_policy *p, const char *path,
+    struct kp_atomic *krl, char *errbuf, size_t errlen)
 {
 	char *spec_path = NULL, *krl_tmp = NULL, *slash;
 	int fd = -1, r = KP_ERR_IO, pending = 0;
@@ -386,6 +527,9 @@ kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
 	argv[5] = spec_path;
 	argv[6] = NULL;
 	if ((r = run_keygen(keygen, argv, errbuf, errlen)) != 0)
+		goto out;
+	if (p != NULL &&
+	    (r = krl_add_certs(keygen, p, krl_tmp, errbuf, errlen)) != 0)
 		goto out;
 
 	/* ssh-keygen wrote it by name; make what is there durable, root's. */
@@ -670,8 +814,9 @@ stage_build_krl(struct install *in)
 		kp_diag_set(in->diag, NULL, 0, 0, "KRL: %s", kp_strerror(r));
 		return r;
 	}
-	if ((r = kp_install_krl_build(in->o->keygen, spec, speclen,
-	         in->o->krl_path, &in->krl, errbuf, sizeof(errbuf))) != 0)
+	if ((r = kp_install_krl_build_policy(in->o->keygen, spec, speclen,
+	         in->p, in->o->krl_path, &in->krl, errbuf, sizeof(errbuf))) !=
+	    0)
 		kp_diag_set(in->diag, NULL, 0, 0, "KRL: %s",
 		    errbuf[0] ? errbuf : kp_strerror(r));
 	free(spec);

@@ -69,16 +69,55 @@ struct kp_entry {
 	unsigned line, column; /* of the entry's mapping */
 };
 
+/*
+ * A trusted user certificate authority (docs/certificates.md). The
+ * fields it shares with a key entry live in e, first, so that every rule
+ * of an entry (hosts, from, times, options, command) is the same code;
+ * e.key is the CA's public key.
+ */
+struct kp_principal_list {
+	char *account; /* NULL: the list for every account */
+	char **names;
+	size_t nnames;
+};
+
+struct kp_authority {
+	struct kp_entry e; /* first: the loader fills both through one table */
+	/*
+	 * principals: one list for every account (account NULL), or one list
+	 * per account; nprincipals == 0: the account's own name, as sshd
+	 * requires without principals=.
+	 */
+	struct kp_principal_list *principals;
+	size_t nprincipals;
+};
+
+/*
+ * The principals a certificate needs to log in as account through
+ * authority a: the account's list, the list for all accounts, or (none
+ * given) the account name alone. *names is borrowed; when the account's
+ * own name is meant, *names is NULL and *n is 0.
+ */
+void kp_authority_principals(const struct kp_authority *a, const char *account,
+    char *const **names, size_t *n);
+
 enum kp_revoke_kind {
 	KP_REVOKE_FINGERPRINT,
 	KP_REVOKE_KEY,
 	KP_REVOKE_OWNER,
+	KP_REVOKE_CA, /* every certificate the CA signed (and the CA) */
+	KP_REVOKE_SERIAL, /* one serial of one CA */
+	KP_REVOKE_KEY_ID, /* one key id of one CA */
 };
 
 struct kp_revocation {
 	enum kp_revoke_kind kind;
 	char *value; /* fingerprint (also for KEY: the key's fp) or owner */
-	struct kp_pubkey *key; /* KP_REVOKE_KEY only */
+	struct kp_pubkey *key; /* KP_REVOKE_KEY; CA/SERIAL/KEY_ID: the CA
+				  when given as a key line, else NULL */
+	char *ca_fp; /* CA, SERIAL, KEY_ID: the CA's fingerprint */
+	uint64_t serial; /* KP_REVOKE_SERIAL */
+	char *key_id; /* KP_REVOKE_KEY_ID */
 	char *reason;
 	int64_t date; /* KP_TIME_NONE_BEFORE when absent */
 	unsigned line, column;
@@ -99,6 +138,8 @@ struct kp_policy {
 	size_t nentries;
 	struct kp_revocation *revoked;
 	size_t nrevoked;
+	struct kp_authority *authorities; /* version 2 */
+	size_t nauthorities;
 	char sha256[65]; /* hex SHA-256 of the file's bytes */
 	char *path;
 	struct kp_revset *revset; /* private: revocation sets, built on load */
@@ -458,6 +499,15 @@ int kp_install_krl_spec(
  */
 int kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
     const char *path, struct kp_atomic *krl, char *errbuf, size_t errlen);
+/*
+ * The same, then p's revoked certificate serials and key ids added one CA
+ * at a time ("keygen -q -k -u -f TMP -s CA SPEC"), for every CA whose key
+ * the policy holds (an authority's key, or the ca: of a revocation given
+ * as a key line). p may be NULL: the hash lines only.
+ */
+int kp_install_krl_build_policy(const char *keygen, const char *spec,
+    size_t speclen, const struct kp_policy *p, const char *path,
+    struct kp_atomic *krl, char *errbuf, size_t errlen);
 
 struct kp_install_opts {
 	const char *index_path; /* absolute */

@@ -58,5 +58,6 @@ void kp_revset_free(struct kp_revset *rs);
 void kp_entry_clear(struct kp_entry *e);
 void kp_network_clear(struct kp_network *n);
 void kp_revocation_clear(struct kp_revocation *r);
+void kp_authority_clear(struct kp_authority *a);
 
 #endif /* KP_POLICY_H */

@@ -26,6 +26,10 @@
  *                          that installs it can only go higher, toward
  *                          the 2^63-1 after which nothing installs
  *                          (docs/fleet.md, recovering a frozen fleet)
+ *   [ca-root-without-from] an authority granting root with no from:
+ *   [ca-shared-account]    an authority without principals for an account
+ *                          another owner's key or authority also reaches:
+ *                          any certificate naming the account logs in
  *   [too-many-warnings]    the list was cut at LINT_MAX warnings
  *
  * Warnings come sorted by line and column. A policy of a million keys
@@ -321,12 +325,87 @@ soon_window(const struct kp_policy *p)
 	return quarter < LINT_SOON ? quarter : LINT_SOON;
 }
 
+/*
+ * Accounts more than one owner reaches (through keys or authorities):
+ * shared holds them. Built only when the policy has authorities.
+ */
+static int
+shared_accounts(const struct kp_policy *p, struct kp_strtab *shared)
+{
+	struct kp_strtab first;
+	const struct kp_entry *e;
+	const char *o;
+	size_t i, j, idx, n = p->nentries + p->nauthorities;
+	int r = 0;
+
+	kp_strtab_init(&first);
+	for (i = 0; i < n && r == 0; i++) {
+		e = i < p->nentries ? &p->entries[i]
+		                    : &p->authorities[i - p->nentries].e;
+		for (j = 0; j < e->naccounts && r == 0; j++) {
+			/* the value: the entry (index) that first named it */
+			r = kp_strtab_put(&first, e->accounts[j], i, &idx);
+			if (r < 0)
+				break;
+			if (r == 0)
+				continue;
+			r = 0;
+			o = idx < p->nentries
+			    ? p->entries[idx].owner
+			    : p->authorities[idx - p->nentries].e.owner;
+			if (strcmp(o, e->owner) != 0 &&
+			    kp_strtab_put(shared, e->accounts[j], i, NULL) < 0)
+				r = KP_ERR_NOMEM;
+		}
+	}
+	kp_strtab_free(&first);
+	return r < 0 ? KP_ERR_NOMEM : 0;
+}
+
+static void
+lint_authority(struct lint *l, const struct kp_authority *a,
+    const struct kp_strtab *nets, unsigned char *used,
+    const unsigned char *nreach, const struct kp_strtab *rowners,
+    const struct kp_strtab *shared)
+{
+	const struct kp_entry *e = &a->e;
+	char *const *names;
+	size_t i, idx, n;
+
+	for (i = 0; i < e->naccounts; i++) {
+		if (e->nfrom == 0 && strcmp(e->accounts[i], "root") == 0)
+			warn(l, e->line, e->column,
+			    "[ca-root-without-from] authority '%s' lets every "
+			    "certificate of its CA log in as root from any "
+			    "address; add from:",
+			    e->id);
+		kp_authority_principals(a, e->accounts[i], &names, &n);
+		if (n == 0 && kp_strtab_get(shared, e->accounts[i], NULL))
+			warn(l, e->line, e->column,
+			    "[ca-shared-account] authority '%s' needs no "
+			    "principals for account '%s', which other owners "
+			    "also reach: any certificate naming '%s' logs in; "
+			    "add principals:",
+			    e->id, e->accounts[i], e->accounts[i]);
+	}
+	for (i = 0; i < e->nfrom; i++) {
+		if (kp_strtab_get(nets, e->from[i], &idx))
+			used[idx] = 1;
+	}
+	lint_sources(l, e, nets, nreach);
+	if (kp_strtab_get(rowners, e->owner, &idx))
+		warn(l, e->line, e->column,
+		    "[owner-revoked] authority '%s' belongs to '%s', who is "
+		    "revoked (line %u); remove the authority",
+		    e->id, e->owner, l->p->revoked[idx].line);
+}
+
 int
 kp_policy_lint(const struct kp_policy *p, int64_t now,
     struct kp_diag **warnings, size_t *nwarnings)
 {
 	struct lint l;
-	struct kp_strtab nets, rowners;
+	struct kp_strtab nets, rowners, shared;
 	unsigned char *used = NULL, *nreach = NULL;
 	char when[64];
 	size_t i;
@@ -342,7 +421,10 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 	l.p = p;
 	kp_strtab_init(&nets);
 	kp_strtab_init(&rowners);
+	kp_strtab_init(&shared);
 
+	if (p->nauthorities > 0 && (r = shared_accounts(p, &shared)) != 0)
+		goto out;
 	/* one more than needed: never NULL, with or without networks */
 	if ((used = calloc(p->nnetworks + 1, sizeof(*used))) == NULL ||
 	    (nreach = calloc(p->nnetworks + 1, 2)) == NULL) {
@@ -387,6 +469,9 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 	for (i = 0; i < p->nentries && l.err == 0; i++)
 		lint_entry(
 		    &l, &p->entries[i], now, &nets, used, nreach, &rowners);
+	for (i = 0; i < p->nauthorities && l.err == 0; i++)
+		lint_authority(&l, &p->authorities[i], &nets, used, nreach,
+		    &rowners, &shared);
 	for (i = 0; i < p->nnetworks; i++) {
 		if (!used[i]) {
 			warn(&l, p->networks[i].line, p->networks[i].column,
@@ -424,5 +509,6 @@ out:
 	free(nreach);
 	kp_strtab_free(&nets);
 	kp_strtab_free(&rowners);
+	kp_strtab_free(&shared);
 	return r;
 }

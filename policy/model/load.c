@@ -149,7 +149,8 @@ struct node {
 /* ---------------------------------------------------------------- loader */
 
 struct pending {
-	size_t entry; /* index in p->entries */
+	size_t entry; /* index in p->entries (p->authorities when authority) */
+	int authority;
 	unsigned line, col; /* first from: name not resolved yet */
 };
 
@@ -170,8 +171,11 @@ struct loader {
 	struct kp_diag *diag;
 	struct arena arena;
 	struct kp_policy *p;
-	size_t entries_cap, revoked_cap;
+	size_t entries_cap, revoked_cap, authorities_cap;
+	int in_authority; /* the mapping being read is an authorities item */
 	struct kp_strtab ids; /* id -> entry index */
+	struct kp_strtab auth_ids; /* authority id -> authority index */
+	struct kp_strtab ca_fps; /* CA fingerprint -> first authority */
 	struct kp_strtab fps; /* fingerprint -> first entry index */
 	struct kp_strtab nets; /* network name -> index */
 	int networks_done; /* networks: seen and validated */
@@ -1314,6 +1318,11 @@ id_rule(struct loader *L, const struct field *f, const struct node *v)
 		return nerr(L, v, "duplicate id '%s' (first at line %u)", v->s,
 		    L->p->entries[first].line);
 	}
+	/* One namespace: an audit record's key_id names one thing. */
+	if (kp_strtab_get(&L->auth_ids, v->s, &first)) {
+		return nerr(L, v, "duplicate id '%s' (first at line %u)", v->s,
+		    L->p->authorities[first].e.line);
+	}
 	return 0;
 }
 
@@ -1549,7 +1558,9 @@ defer_sources(struct loader *L, const struct node *from)
 		return KP_ERR_NOMEM;
 	L->pending = pd;
 	pd = &L->pending[L->npending++];
-	pd->entry = L->p->nentries; /* where e will go */
+	pd->authority = L->in_authority;
+	/* where e will go */
+	pd->entry = L->in_authority ? L->p->nauthorities : L->p->nentries;
 	pd->line = from->line;
 	pd->col = from->col;
 	return 0;
@@ -1710,6 +1721,242 @@ revoke_key(
 	return 0;
 }
 
+/* -------------------------------------------------- revoked certificates */
+
+/* ca: the CA's key line or fingerprint; every certificate it signed. */
+static int
+revoke_ca(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	struct kp_revocation *rv = obj;
+	int r;
+
+	rv->kind = KP_REVOKE_CA;
+	if ((r = want_string(L, v, f->name)) != 0)
+		return r;
+	if (strncmp(v->s, "SHA256:", 7) == 0) {
+		if ((r = fingerprint_rule(L, f, v)) != 0)
+			return r;
+		if ((rv->ca_fp = strdup(v->s)) == NULL)
+			return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	} else {
+		if ((r = parse_key(L, v, &rv->key)) != 0)
+			return r;
+		if ((rv->ca_fp = strdup(rv->key->fp)) == NULL)
+			return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	}
+	if ((rv->value = strdup(rv->ca_fp)) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+}
+
+/* serial: of a certificate; 0 is what a certificate without one carries. */
+static int
+set_revoke_serial(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	struct kp_revocation *rv = obj;
+	int r;
+
+	if ((r = want_uint(L, v, f->name, &rv->serial)) != 0)
+		return r;
+	if (rv->serial == 0)
+		return nerr(L, v,
+		    "%s: 0 is the serial of every certificate issued without "
+		    "one; revoke by key_id or the whole ca instead",
+		    f->name);
+	return 0;
+}
+
+/* serial and key_id narrow a ca: revocation to one certificate. */
+static int
+revoke_done(struct loader *L, const struct mapping *m, const struct node *map,
+    void *obj, const struct node *const *key)
+{
+	struct kp_revocation *rv = obj;
+	const struct node *serial = NULL, *key_id = NULL;
+	size_t i;
+
+	for (i = 0; i < m->nfields; i++) {
+		if (key[i] == NULL)
+			continue;
+		if (strcmp(m->fields[i].name, "serial") == 0)
+			serial = key[i];
+		else if (strcmp(m->fields[i].name, "key_id") == 0)
+			key_id = key[i];
+	}
+	if (serial != NULL && key_id != NULL)
+		return nerr(L, key_id,
+		    "revoked entry has both 'serial' (line %u) and 'key_id'; "
+		    "give one per entry",
+		    serial->line);
+	if ((serial != NULL || key_id != NULL) && rv->kind != KP_REVOKE_CA)
+		return nerr(L, serial != NULL ? serial : key_id,
+		    "%s: needs 'ca' (the CA that signed the certificate), not "
+		    "fingerprint, key or owner",
+		    serial != NULL ? "serial" : "key_id");
+	if (serial != NULL)
+		rv->kind = KP_REVOKE_SERIAL;
+	else if (key_id != NULL)
+		rv->kind = KP_REVOKE_KEY_ID;
+	return 0;
+}
+
+/* ---------------------------------------------------------- authorities */
+
+/*
+ * A principal goes into principals="a,b" on the line sshd reads: printable
+ * ASCII without space, ',', '"' or '\\'.
+ */
+static int
+principal_rule(struct loader *L, const struct field *f, const struct node *c)
+{
+	const char *p;
+
+	if (c->len == 0 || c->len > KP_CERT_NAME_MAX)
+		return nerr(L, c, "%s: a principal has 1 to %d characters",
+		    f->name, KP_CERT_NAME_MAX);
+	for (p = c->s; *p != '\0'; p++) {
+		if (*p <= ' ' || *p >= 0x7f || *p == ',' || *p == '"' ||
+		    *p == '\\')
+			return nerr(L, c,
+			    "%s: '%s': a principal is printable ASCII without "
+			    "space, ',', '\"' or '\\\\'",
+			    f->name, c->s);
+	}
+	return 0;
+}
+
+static int
+principal_list(struct loader *L, const struct field *f, const struct node *v,
+    struct kp_principal_list *pl)
+{
+	const struct node *c;
+	int r;
+
+	if ((r = want_string_list(L, v, f->name)) != 0)
+		return r;
+	for (c = v->kid; c != NULL; c = c->next) {
+		if ((r = principal_rule(L, f, c)) != 0)
+			return r;
+	}
+	return dup_strv(L, v, &pl->names, &pl->nnames);
+}
+
+/* principals: a list for every account, or account -> list. */
+static int
+set_principals(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	struct kp_authority *a = obj;
+	const struct node *k;
+	size_t n;
+	int r;
+
+	if (v->type == N_SEQ) {
+		if ((a->principals = calloc(1, sizeof(*a->principals))) == NULL)
+			return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		a->nprincipals = 1;
+		return principal_list(L, f, v, &a->principals[0]);
+	}
+	if (v->type != N_MAP)
+		return nerr(L, v,
+		    "%s: expected a list of principals, or a mapping of "
+		    "account to such a list, got %s",
+		    f->name, node_kind(v));
+	if (v->n == 0)
+		return nerr(
+		    L, v, "%s: empty mapping; omit the field instead", f->name);
+	n = v->n / 2;
+	if ((a->principals = calloc(n, sizeof(*a->principals))) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	for (k = v->kid; k != NULL; k = k->next->next) {
+		if ((r = account_rule(L, f, k)) != 0)
+			return r;
+		if ((r = dup_str(
+		         L, k, &a->principals[a->nprincipals].account)) != 0)
+			return r;
+		a->nprincipals++;
+		if ((r = principal_list(L, f, k->next,
+		         &a->principals[a->nprincipals - 1])) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Every account principals: names is one the authority grants. */
+static int
+principals_accounts_rule(
+    struct loader *L, const struct kp_authority *a, const struct node *v)
+{
+	const struct node *k;
+	size_t i;
+
+	if (v == NULL || v->type != N_MAP)
+		return 0;
+	for (k = v->kid; k != NULL; k = k->next->next) {
+		for (i = 0; i < a->e.naccounts; i++) {
+			if (strcmp(a->e.accounts[i], k->s) == 0)
+				break;
+		}
+		if (i == a->e.naccounts)
+			return nerr(L, k,
+			    "principals: account '%s' is not in this "
+			    "authority's accounts",
+			    k->s);
+	}
+	return 0;
+}
+
+/* All authorities of one CA key name the same owner. */
+static int
+ca_owner_rule(
+    struct loader *L, const struct kp_authority *a, const struct node *owner)
+{
+	const struct kp_authority *o;
+	size_t first;
+
+	if (!kp_strtab_get(&L->ca_fps, a->e.key->fp, &first))
+		return 0;
+	o = &L->p->authorities[first];
+	if (strcmp(o->e.owner, a->e.owner) == 0)
+		return 0;
+	return nerr(L, owner,
+	    "owner '%s' differs from owner '%s' of the same CA in authority "
+	    "'%s' (line %u); all authorities of one CA must name the same "
+	    "owner",
+	    a->e.owner, o->e.owner, o->e.id, o->e.line);
+}
+
+static int
+authority_done(struct loader *L, const struct mapping *m,
+    const struct node *map, void *obj, const struct node *const *key)
+{
+	struct kp_authority *a = obj;
+	int r;
+
+	if ((r = window_rule(L, &a->e, field_value(m, key, "not_before"),
+	         field_value(m, key, "expires"))) != 0 ||
+	    (r = principals_accounts_rule(
+	         L, a, field_value(m, key, "principals"))) != 0 ||
+	    (r = ca_owner_rule(L, a, field_value(m, key, "owner"))) != 0)
+		return r;
+	return entry_sources(L, &a->e, field_value(m, key, "from"));
+}
+
+static const char *
+authority_label(const void *obj)
+{
+	return ((const struct kp_authority *)obj)->e.id;
+}
+
+/* id: as a key entry's, unique among keys and authorities together. */
+static int
+authority_id_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	return id_rule(L, f, v);
+}
+
 /* ----------------------------------------------------------- top level */
 
 /* version: 1 or 2 (what each needs is version_rule's). */
@@ -1768,11 +2015,14 @@ static int add_entry(
     struct loader *L, const struct field *f, const struct node *v, void *obj);
 static int add_revocation(
     struct loader *L, const struct field *f, const struct node *v, void *obj);
+static int add_authority(
+    struct loader *L, const struct field *f, const struct node *v, void *obj);
 
 /* Where a row's value goes: off (and count_off) in the object filled. */
 #define POLICY(member) offsetof(struct kp_policy, member)
 #define ENTRY(member) offsetof(struct kp_entry, member)
 #define REVOKED(member) offsetof(struct kp_revocation, member)
+#define AUTHORITY(member) offsetof(struct kp_authority, member)
 
 /* docs/policy-format.md, "The file" */
 static const struct field top_fields[] = {
@@ -1783,6 +2033,7 @@ static const struct field top_fields[] = {
     {"networks", 0, set_networks, NULL, 0, 0},
     {"keys", FIELD_STREAM, add_entry, NULL, 0, 0},
     {"revoked", FIELD_STREAM, add_revocation, NULL, 0, 0},
+    {"authorities", FIELD_STREAM | FIELD_V2, add_authority, NULL, 0, 0},
 };
 
 /* docs/policy-format.md, "keys: the grants" */
@@ -1807,8 +2058,34 @@ static const struct field revoke_fields[] = {
         fingerprint_rule, REVOKED(value), 0},
     {"key", FIELD_ONE_OF, revoke_key, NULL, 0, 0},
     {"owner", FIELD_ONE_OF, revoke_owner, owner_rule, REVOKED(value), 0},
+    {"ca", FIELD_ONE_OF, revoke_ca, NULL, 0, 0},
+    {"serial", 0, set_revoke_serial, NULL, 0, 0},
+    {"key_id", 0, set_text, not_empty_rule, REVOKED(key_id), 0},
     {"reason", FIELD_REQUIRED, set_text, not_empty_rule, REVOKED(reason), 0},
     {"date", 0, set_time, NULL, REVOKED(date), 0},
+};
+
+/*
+ * docs/certificates.md: an authority has a key entry's fields (at the
+ * same offsets: the entry is the authority's first member), the CA's key
+ * as key, and principals.
+ */
+_Static_assert(AUTHORITY(e) == 0, "an authority starts with its entry");
+static const struct field authority_fields[] = {
+    {"id", FIELD_REQUIRED | FIELD_RAW, set_text, authority_id_rule, ENTRY(id),
+        0},
+    {"owner", FIELD_REQUIRED, set_text, not_empty_rule, ENTRY(owner), 0},
+    {"key", FIELD_REQUIRED, set_key, NULL, ENTRY(key), 0},
+    {"accounts", FIELD_REQUIRED, set_list, account_rule, ENTRY(accounts),
+        ENTRY(naccounts)},
+    {"principals", 0, set_principals, NULL, 0, 0},
+    {"hosts", 0, set_list, host_rule, ENTRY(hosts), ENTRY(nhosts)},
+    {"from", 0, set_list, from_rule, ENTRY(from), ENTRY(nfrom)},
+    {"not_before", 0, set_time, NULL, ENTRY(not_before), 0},
+    {"expires", 0, set_time, NULL, ENTRY(expires), 0},
+    {"options", 0, set_list, option_rule, ENTRY(options), ENTRY(noptions)},
+    {"command", 0, set_text, command_rule, ENTRY(command), 0},
+    {"comment", 0, set_text, NULL, ENTRY(comment), 0},
 };
 
 static const struct mapping top_map = {"the policy",
@@ -1821,12 +2098,19 @@ static const struct mapping entry_map = {"keys entry",
     entry_fields, NELEM(entry_fields), entry_label, entry_done};
 
 static const struct mapping revoke_map = {"revoked entry",
-    "revoked: each item must be a mapping (fingerprint, key or owner, and "
-    "reason)",
-    revoke_fields, NELEM(revoke_fields), NULL, NULL};
+    "revoked: each item must be a mapping (fingerprint, key, owner or ca, "
+    "and reason)",
+    revoke_fields, NELEM(revoke_fields), NULL, revoke_done};
+
+static const struct mapping authority_map = {"authorities entry",
+    "authorities: each item must be a mapping (id, owner, key, accounts, "
+    "...)",
+    authority_fields, NELEM(authority_fields), authority_label, authority_done};
 
 _Static_assert(NELEM(top_fields) <= FIELDS_MAX &&
-        NELEM(entry_fields) <= FIELDS_MAX && NELEM(revoke_fields) <= FIELDS_MAX,
+        NELEM(entry_fields) <= FIELDS_MAX &&
+        NELEM(revoke_fields) <= FIELDS_MAX &&
+        NELEM(authority_fields) <= FIELDS_MAX,
     "a mapping has more fields than FIELDS_MAX");
 
 /* ------------------------------------------------------------ document */
@@ -1892,6 +2176,44 @@ add_revocation(
 	return 0;
 fail:
 	kp_revocation_clear(&rv);
+	return r;
+}
+
+/* One item of authorities: into p->authorities. */
+static int
+add_authority(
+    struct loader *L, const struct field *f, const struct node *item, void *obj)
+{
+	struct kp_policy *p = obj;
+	struct kp_authority a, *tmp;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.e.not_before = KP_TIME_NONE_BEFORE;
+	a.e.expires = KP_TIME_NONE_AFTER;
+	a.e.line = item->line;
+	a.e.column = item->col;
+	L->in_authority = 1;
+	r = parse_mapping(L, &authority_map, item, &a);
+	L->in_authority = 0;
+	if (r != 0)
+		goto fail;
+	tmp = grow(L, p->authorities, p->nauthorities, &L->authorities_cap,
+	    sizeof(*tmp), 16);
+	if (tmp == NULL) {
+		r = KP_ERR_NOMEM;
+		goto fail;
+	}
+	p->authorities = tmp;
+	p->authorities[p->nauthorities++] = a; /* p owns it now */
+	if (kp_strtab_put(&L->auth_ids, a.e.id, p->nauthorities - 1, NULL) <
+	        0 ||
+	    kp_strtab_put(&L->ca_fps, a.e.key->fp, p->nauthorities - 1, NULL) <
+	        0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+fail:
+	kp_authority_clear(&a);
 	return r;
 }
 
@@ -1967,7 +2289,9 @@ resolve_pending(struct loader *L)
 	int r, deferred;
 
 	for (i = 0; i < L->npending; i++) {
-		e = &L->p->entries[L->pending[i].entry];
+		e = L->pending[i].authority
+		    ? &L->p->authorities[L->pending[i].entry].e
+		    : &L->p->entries[L->pending[i].entry];
 		L->networks_done = 1; /* an absent networks: is empty */
 		r = build_sources(L, e, &deferred);
 		if (r == KP_ERR_NOMEM)
@@ -2179,6 +2503,8 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 	kp_strtab_init(&L.ids);
 	kp_strtab_init(&L.fps);
 	kp_strtab_init(&L.nets);
+	kp_strtab_init(&L.auth_ids);
+	kp_strtab_init(&L.ca_fps);
 	if (out == NULL || (buf == NULL && len != 0)) {
 		r = ferr(&L, KP_ERR_ARG, 0, 0, "bad arguments");
 		goto out;
@@ -2239,6 +2565,8 @@ out:
 	kp_strtab_free(&L.ids);
 	kp_strtab_free(&L.fps);
 	kp_strtab_free(&L.nets);
+	kp_strtab_free(&L.auth_ids);
+	kp_strtab_free(&L.ca_fps);
 	free(L.pending);
 	kp_policy_free(L.p);
 	return r;

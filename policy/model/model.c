@@ -58,8 +58,50 @@ kp_revocation_clear(struct kp_revocation *r)
 		return;
 	free(r->value);
 	kp_pubkey_free(r->key);
+	free(r->ca_fp);
+	free(r->key_id);
 	free(r->reason);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+kp_authority_clear(struct kp_authority *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	kp_entry_clear(&a->e);
+	for (i = 0; i < a->nprincipals; i++) {
+		free(a->principals[i].account);
+		kp_strv_free(a->principals[i].names, a->principals[i].nnames);
+	}
+	free(a->principals);
+	memset(a, 0, sizeof(*a));
+}
+
+void
+kp_authority_principals(const struct kp_authority *a, const char *account,
+    char *const **names, size_t *n)
+{
+	const struct kp_principal_list *all = NULL;
+	size_t i;
+
+	*names = NULL;
+	*n = 0;
+	for (i = 0; a != NULL && account != NULL && i < a->nprincipals; i++) {
+		if (a->principals[i].account == NULL)
+			all = &a->principals[i];
+		else if (strcmp(a->principals[i].account, account) == 0) {
+			*names = a->principals[i].names;
+			*n = a->principals[i].nnames;
+			return;
+		}
+	}
+	if (all != NULL) {
+		*names = all->names;
+		*n = all->nnames;
+	}
 }
 
 void
@@ -78,6 +120,9 @@ kp_policy_free(struct kp_policy *p)
 	for (i = 0; i < p->nrevoked; i++)
 		kp_revocation_clear(&p->revoked[i]);
 	free(p->revoked);
+	for (i = 0; i < p->nauthorities; i++)
+		kp_authority_clear(&p->authorities[i]);
+	free(p->authorities);
 	kp_revset_free(p->revset);
 	free(p->path);
 	free(p);

@@ -38,7 +38,9 @@ kp_policy_index_revocations(struct kp_policy *p)
 	kp_strtab_init(&rs->owners);
 	for (i = 0; i < p->nrevoked; i++) {
 		rv = &p->revoked[i];
-		if (rv->value == NULL)
+		/* One certificate's revocation revokes no key. */
+		if (rv->value == NULL || rv->kind == KP_REVOKE_SERIAL ||
+		    rv->kind == KP_REVOKE_KEY_ID)
 			continue;
 		if (kp_strtab_put(
 		        rv->kind == KP_REVOKE_OWNER ? &rs->owners : &rs->fps,
@@ -107,12 +109,15 @@ kp_policy_is_revoked(
 		switch (rv->kind) {
 		case KP_REVOKE_FINGERPRINT:
 		case KP_REVOKE_KEY:
+		case KP_REVOKE_CA:
 			if (fp != NULL && strcmp(rv->value, fp) == 0)
 				return 1;
 			break;
 		case KP_REVOKE_OWNER:
 			if (owner != NULL && strcmp(rv->value, owner) == 0)
 				return 1;
+			break;
+		default: /* a certificate's serial or key id */
 			break;
 		}
 	}

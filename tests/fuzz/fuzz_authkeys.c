@@ -14,6 +14,9 @@
  *    nothing dropped; emitting that gives the same line again. The only
  *    line the emitter may refuse is one whose expiry falls outside the
  *    years its expiry-time="YYYYMMDDHHMMSSZ" can write.
+ *  - a cert-authority line (an authority for import, not a key the
+ *    emitter writes) has principals only as such a line, each one
+ *    non-empty, without space, '"' or ','.
  */
 
 #include "fuzz.h"
@@ -95,8 +98,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	line = fz_cstr(data, size);
 	memset(&x, 0xa5, sizeof(x));
 	r = kp_authkey_parse(line, &x, &why);
-	if (r == 0) {
+	if (r == 0 && x.cert_authority) {
+		size_t i;
+
 		FZ_ASSERT(x.key != NULL);
+		for (i = 0; i < x.nprincipals; i++)
+			FZ_ASSERT(x.principals[i][0] != '\0' &&
+			    strpbrk(x.principals[i], " \",") == NULL);
+		kp_authkey_clear(&x);
+	} else if (r == 0) {
+		FZ_ASSERT(x.key != NULL && x.nprincipals == 0);
 		round_trip(&x);
 		kp_authkey_clear(&x);
 	} else {

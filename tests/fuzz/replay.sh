@@ -5,7 +5,7 @@
 # that once crashed or broke a property stay fixed, in every build
 # (including the ASan+UBSan one).
 . "$top_srcdir/tests/lib.sh"
-for t in load index authinfo handoff pubkey addr audit authkeys; do
+for t in load index authinfo handoff pubkey addr audit authkeys cert; do
 	bin="$top_builddir/tests/fuzz/fuzz_$t"
 	dir="$top_srcdir/tests/fuzz/corpus/$t"
 	if [ ! -d "$dir" ] || [ -z "$(ls "$dir")" ]; then

@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: seed.sh BUILDDIR}" && pwd)
 C="$top/tests/fuzz/corpus"
 mkdir -p "$C/load" "$C/index" "$C/authinfo" "$C/handoff" "$C/pubkey" \
-	"$C/addr" "$C/audit" "$C/authkeys"
+	"$C/addr" "$C/audit" "$C/authkeys" "$C/cert"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -72,6 +72,7 @@ fields() { # TABLE
 fields top_fields >"$T/top"
 fields entry_fields >"$T/entry"
 fields revoke_fields >"$T/revoke"
+fields authority_fields >"$T/authority"
 # keyauth.conf: the key table of policy/model/conf.c, same shape.
 fields conf_keys >"$T/confkeys"
 
@@ -90,6 +91,7 @@ atleast "pam_keyauth arguments" "$T/pamargs" 10
 atleast "policy top-level fields" "$T/top" 6
 atleast "policy entry fields" "$T/entry" 11
 atleast "policy revocation fields" "$T/revoke" 5
+atleast "policy authority fields" "$T/authority" 12
 atleast "keyauth.conf keys" "$T/confkeys" 6
 
 # ------------------------------------------------------------ the pages
@@ -159,7 +161,7 @@ check_pages() {
 	while read -r arg; do
 		item "$body" "$arg" || echo "pam_keyauth.8: argument $arg missing from OPTIONS"
 	done <"$T/pamargs"
-	for t in "top:Top level" "entry:Grants" "revoke:Revocations"; do
+	for t in "top:Top level" "entry:Grants" "revoke:Revocations" "authority:Authorities"; do
 		body=$(subsection "$T/policy.txt" DESCRIPTION "${t#*:}")
 		while read -r f; do
 			item "$body" "$f" ||
@@ -213,7 +215,7 @@ mutant "pam nokey=ignore" pam_keyauth.8 '/^\.It Cm nokey Ns = Ns Cm ignore$/d' \
     "pam_keyauth.8: argument nokey=ignore missing from OPTIONS"
 mutant "pam debug" pam_keyauth.8 '/^\.It Cm debug$/d' \
     "pam_keyauth.8: argument debug missing from OPTIONS"
-mutant "policy comment" keyauth-policy.5 '/^\.It Ic comment$/d' \
+mutant "policy comment" keyauth-policy.5 '/^\.Ss Grants$/,/^\.Ss /{/^\.It Ic comment$/d;}' \
     "keyauth-policy.5: field comment missing from \"Grants\""
 mutant "keyauth.conf max_removal" keyauth.conf.5 '/^\.It Ic max_removal$/d' \
     "keyauth.conf.5: key max_removal missing from KEYS"

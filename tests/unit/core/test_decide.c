@@ -267,7 +267,8 @@ test_reason_names(void)
 	static const char *const want[KP_REASON_COUNT] = {"allowed",
 	    "unknown_key", "revoked", "account_not_allowed", "host_not_allowed",
 	    "source_not_allowed", "source_unknown", "not_yet_valid", "expired",
-	    "no_key", "key_mismatch", "policy_unavailable", "policy_stale"};
+	    "no_key", "key_mismatch", "policy_unavailable", "policy_stale",
+	    "principal_not_allowed", "cert_invalid"};
 	int i;
 
 	for (i = 0; i < KP_REASON_COUNT; i++)

@@ -70,7 +70,7 @@ static void
 test_format_parse(void)
 {
 	struct kp_handoff h = rec(), g;
-	char buf[512], big[1024];
+	char buf[512], big[20000];
 
 	CHECK_INT(kp_handoff_format(&h, buf, sizeof(buf)), 0);
 	CHECK_STR(buf, LINE);
@@ -330,7 +330,7 @@ test_take_hostile(void)
 	CHECK_INT(kp_handoff_take(spool, h.pid, &g, &why), KP_ERR_INVALID);
 	CHECK(gone(h.pid));
 	{
-		char big[2048];
+		char big[20000];
 		memset(big, 'a', sizeof(big) - 2);
 		big[sizeof(big) - 2] = '\n';
 		big[sizeof(big) - 1] = '\0';

@@ -448,7 +448,7 @@ test_account_authinfo(void)
 	    "event=account decision=deny reason=no_key "
 	    "account=alice key_id=- owner=- fp=- ");
 	CHECK_CONTAINS(lg.rec[0],
-	    "error=\"SSH_AUTH_INFO_0 names a key keyauth "
+	    "error=\"SSH_AUTH_INFO_0 names a certificate keyauth "
 	    "cannot use (ssh-ed25519-cert-v01@openssh.com: ");
 	CHECK_INT(nkept, 0);
 	q.auth_info = "publickey ssh-ed25519";

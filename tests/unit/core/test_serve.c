@@ -374,7 +374,26 @@ test_unsupported_keys(void)
 
 	unsupported("ssh-rsa", rsa1024, RSA1024_FP);
 	unsupported("ssh-dss", dsa, DSA_FP);
-	unsupported("ssh-ed25519-cert-v01@openssh.com", cert, CERT_FP);
+	/*
+	 * A certificate is decided (docs/certificates.md): its CA is not one
+	 * the policy trusts, so unknown_key, with the certificate's fields.
+	 */
+	req_init(&q, "alice", -1);
+	q.type = "ssh-ed25519-cert-v01@openssh.com";
+	q.b64 = cert;
+	q.fp = CERT_FP;
+	CHECK_INT(serve(&q), 0);
+	CHECK_INT(outlen, 0);
+	CHECK_RECORD(
+	    f_fmt("event=lookup decision=deny reason=unknown_key "
+	          "account=alice key_id=- owner=- fp=%s client=- "
+	          "host=web-01 policy_serial=42 "
+	          "policy_sha256=170a4f03e81275cc cert_key_id=test "
+	          "cert_serial=0 "
+	          "ca_fp=SHA256:LSOX9OsvY++nubjpHgMmeH97Io3ja7Sy93KNxZCnj3w",
+	        CERT_FP),
+	    LOG_NOTICE);
+	CHECK_INT(f_count(spool), 0);
 	/* a type that is not the blob's own */
 	req_init(&q, "alice", -1);
 	q.type = "ssh-dss";

@@ -250,6 +250,46 @@ test_coverage(void)
 	    "");
 }
 
+#define HEAD2 "version: 2\nserial: 5\n"
+#define AUTH(id, key, accounts) \
+	"  - id: " id "\n" \
+	"    owner: " id "@example.com\n" \
+	"    key: " key "\n" \
+	"    accounts: " accounts "\n"
+
+static void
+test_authorities(void)
+{
+	struct kp_diag *w;
+	size_t n;
+
+	/* line 3 is "authorities:", the authority starts at line 4 column 5 */
+	expect_one(HEAD2 "authorities:\n" AUTH("ca", ALICE, "[alice, root]"),
+	    "[ca-root-without-from]", 4, 5, "authority 'ca' lets every");
+	/* deploy is reached by bob's key too: principals needed */
+	expect_one(HEAD2 KEYS ENTRY("bob", BOB, "[deploy]") FAR
+	    "authorities:\n" AUTH("ca", ALICE, "[deploy]"),
+	    "[ca-shared-account]", 10, 5,
+	    "authority 'ca' needs no principals for account 'deploy'");
+	/* with principals for it, or the same owner: nothing */
+	n = lint(HEAD2 KEYS ENTRY("bob", BOB, "[deploy]") FAR
+	    "authorities:\n" AUTH(
+	        "ca", ALICE, "[deploy]") "    principals: [release]\n",
+	    &w);
+	CHECK_INT(n, 0);
+	free(w);
+	n = lint(HEAD2 "networks:\n  office: [192.0.2.0/24]\n"
+	               "authorities:\n" AUTH("ca", ALICE,
+	                   "[deploy, alice]") "    from: [office]\n",
+	    &w);
+	CHECK_INT(n, 0); /* the network counts as used */
+	free(w);
+	expect_one(HEAD2 "authorities:\n" AUTH("ca", ALICE,
+	               "[alice]") "revoked:\n  - owner: ca@example.com\n    "
+	                          "reason: left\n",
+	    "[owner-revoked]", 4, 5, "authority 'ca' belongs to");
+}
+
 static void
 test_many(void)
 {
@@ -265,7 +305,8 @@ test_many(void)
 	len = (size_t)snprintf(y, cap, HEAD KEYS);
 	for (i = 0; i < 10050; i++) {
 		len += (size_t)snprintf(y + len, cap - len,
-		    "  - {id: k%zu, owner: a@example.com, key: %s, accounts: "
+		    "  - {id: k%zu, owner: a@example.com, key: %s, "
+		    "accounts: "
 		    "[a]}\n",
 		    i, ALICE);
 	}
@@ -299,6 +340,7 @@ main(void)
 	test_clean();
 	test_rules();
 	test_coverage();
+	test_authorities();
 	test_many();
 	return t_done();
 }

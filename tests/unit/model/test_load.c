@@ -322,6 +322,54 @@ test_valid_support_vendor(void)
 }
 
 static void
+test_valid_authorities(void)
+{
+	struct kp_policy *p = load_valid("authorities.yaml");
+	const struct kp_authority *a;
+	char *const *names;
+	size_t n;
+	int64_t t;
+
+	if (p == NULL)
+		return;
+	CHECK_INT(p->nentries, 0);
+	CHECK_INT(p->nauthorities, 2);
+	if (p->nauthorities != 2)
+		goto out;
+	a = &p->authorities[0];
+	CHECK_STR(a->e.id, "corp-ca");
+	CHECK_STR(
+	    a->e.key->fp, "SHA256:FzMQubrCI9wBMc/qEc4XyLf9tYYz258eIisWiut7tr8");
+	CHECK_INT(a->e.naccounts, 2);
+	CHECK_INT(a->e.nsources, 1);
+	CHECK(kp_time_parse("2027-01-01", &t) == 0 && a->e.expires == t);
+	kp_authority_principals(a, "deploy", &names, &n);
+	CHECK(n == 2 && strcmp(names[0], "ops") == 0 &&
+	    strcmp(names[1], "release") == 0);
+	/* alice has no list: the account name, as sshd */
+	kp_authority_principals(a, "alice", &names, &n);
+	CHECK(n == 0 && names == NULL);
+	a = &p->authorities[1];
+	kp_authority_principals(a, "support", &names, &n);
+	CHECK(n == 1 && strcmp(names[0], "vendor-support") == 0);
+	CHECK_STR(a->e.command, "/usr/local/bin/support-shell");
+	CHECK_INT(p->nrevoked, 2);
+	CHECK_INT(p->revoked[0].kind, KP_REVOKE_SERIAL);
+	CHECK(p->revoked[0].serial == 666);
+	CHECK_STR(p->revoked[0].ca_fp,
+	    "SHA256:FzMQubrCI9wBMc/qEc4XyLf9tYYz258eIisWiut7tr8");
+	CHECK_INT(p->revoked[1].kind, KP_REVOKE_KEY_ID);
+	CHECK_STR(p->revoked[1].key_id, "leaked@example.com");
+	CHECK_STR(p->revoked[1].ca_fp,
+	    "SHA256:FzMQubrCI9wBMc/qEc4XyLf9tYYz258eIisWiut7tr8");
+	/* One certificate's revocation revokes no key, not even the CA's. */
+	CHECK(!kp_policy_is_revoked(
+	    p, "SHA256:FzMQubrCI9wBMc/qEc4XyLf9tYYz258eIisWiut7tr8", NULL));
+out:
+	kp_policy_free(p);
+}
+
+static void
 test_valid_deploy(void)
 {
 	struct kp_policy *p = load_valid("deploy-forced-command.yaml");
@@ -719,6 +767,7 @@ main(void)
 	test_valid_all();
 	test_valid_support_vendor();
 	test_valid_deploy();
+	test_valid_authorities();
 	test_valid_engineers();
 	test_valid_offboarded();
 	test_valid_misc();

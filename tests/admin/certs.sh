@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# keyauthctl report and diff with certificate authorities
+# (docs/certificates.md): the authorities table with the principals per
+# account, its JSON, and the CAs and principals a change gains or loses.
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/admin/common.sh"
+P="$top_srcdir/tests/data/valid/authorities.yaml"
+
+run "report" 0 "$KEYAUTHCTL" report --policy-file "$P" --at 2026-06-01
+has "report: authorities section" "$T/out" "certificate authorities:"
+has "report: principals per account" "$T/out" "ops,release"
+has "report: the account's own name" "$T/out" "alice (the account)"
+has "report: vendor CA" "$T/out" "vendor-support"
+run "report --account support" 0 "$KEYAUTHCTL" report --policy-file "$P" \
+    --account support --at 2026-06-01
+hasnt "report --account: other accounts left out" "$T/out" "ops,release"
+has "report --account: support's CA" "$T/out" "vendor-ca"
+run "report expired" 0 "$KEYAUTHCTL" report --policy-file "$P" --at 2027-02-01 \
+    --account deploy
+has "report: the authority's expires" "$T/out" "expired"
+run "report json" 0 "$KEYAUTHCTL" report --policy-file "$P" --format json --at 2026-06-01
+json_ok "report json" "$T/out"
+has "report json: principals" "$T/out" '"principals": ["ops", "release"]'
+
+sed -e 's/^serial: 2026020101$/serial: 2026020102/' \
+    -e 's/deploy: \[ops, release\]/deploy: [ops]/' \
+    -e 's/principals: \[vendor-support\]/principals: [vendor-support, vendor-oncall]/' \
+    "$P" >"$T/new.yaml"
+run "diff principals" 1 "$KEYAUTHCTL" diff "$P" "$T/new.yaml"
+has "diff: principal lost" "$T/out" "- deploy: corp-ca"
+has "diff: which principal was lost" "$T/out" "with principal release (authority corp-ca)"
+has "diff: principal gained" "$T/out" "+ support: vendor-ca"
+has "diff: which principal was gained" "$T/out" "with principal vendor-oncall"
+sed -e 's/^serial: 2026020101$/serial: 2026020102/' -e '/^  - id: vendor-ca$/,/^revoked:/{/^revoked:/!d;}' \
+    "$P" >"$T/noca.yaml"
+run "diff CA removed" 1 "$KEYAUTHCTL" diff "$P" "$T/noca.yaml"
+has "diff: the CA's access lost" "$T/out" "- support: vendor-ca"
+run "diff json" 1 "$KEYAUTHCTL" diff "$P" "$T/new.yaml" --format json
+json_ok "diff json" "$T/out"
+
+# import: a cert-authority line becomes an authority, principals= its
+# principals for the account; principals= without cert-authority is not.
+CA=$(sed -n 's/^    key: \(ssh-ed25519 [^ ]*\) corp-ca$/\1/p' "$P" | head -n 1)
+printf 'cert-authority,principals="ops,release",from="192.0.2.0/24" %s corp-ca\nprincipals="ops" %s x\n' \
+    "$CA" "$CA" >"$T/authorized_keys"
+run "import cert-authority" 1 "$KEYAUTHCTL" import --account deploy "$T/authorized_keys"
+has "import: version 2" "$T/out" "version: 2"
+has "import: an authority" "$T/out" "authorities:"
+has "import: its principals" "$T/out" '"deploy": ["ops", "release"]'
+has "import: its from" "$T/out" 'from: ["192.0.2.0/24"]'
+has "import: principals= on a plain key refused" "$T/err" "principals= without cert-authority"
+cp "$T/out" "$T/imported.yaml"
+run "imported authority passes check" 0 "$KEYAUTHCTL" check "$T/imported.yaml"
+t_done
