@@ -67,6 +67,18 @@ struct kp_entry {
 	char *command; /* NULL when absent */
 	char *comment; /* NULL when absent */
 	unsigned line, column; /* of the entry's mapping */
+	/*
+	 * Version 2 (people:, groups:, grants:): the loader makes one entry
+	 * per (grant, key of a person it names), its restrictions the
+	 * grant's, its times the narrower of the key's and the grant's
+	 * (docs/policy-format.md, "People, groups and grants"). Such an
+	 * entry borrows every string from the policy; for keys: entries
+	 * grant and via are NULL.
+	 */
+	const char *grant; /* the grant's id */
+	const char
+	    *via; /* the group path ("dba", "staff > dba"); NULL: named */
+	int borrowed; /* strings belong to the policy, not the entry */
 };
 
 enum kp_revoke_kind {
@@ -102,6 +114,8 @@ struct kp_policy {
 	char sha256[65]; /* hex SHA-256 of the file's bytes */
 	char *path;
 	struct kp_revset *revset; /* private: revocation sets, built on load */
+	struct kp_teams
+	    *teams; /* private: people, groups, grants; NULL if none */
 };
 
 /* Open policy files with kp_file_read_safe (for installed paths). */

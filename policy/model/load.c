@@ -822,6 +822,8 @@ typedef int (*mapping_done_fn)(struct loader *L, const struct mapping *m,
 #define FIELD_STREAM 0x04 /* top level: a list, set called once per item */
 #define FIELD_RAW 0x08 /* text the rule checks itself (no kp_value_clean) */
 #define FIELD_V2 0x10 /* top level: a policy using it says version: 2 */
+#define FIELD_STREAM_MAP 0x20 /* top level: a mapping, set once per key */
+#define FIELD_EMPTY_OK 0x40 /* an empty list is a value (groups:) */
 
 struct field {
 	const char *name;
@@ -1457,12 +1459,11 @@ set_key(
 
 /* not_before must be earlier than expires. */
 static int
-window_rule(struct loader *L, const struct kp_entry *e,
+window_rule(struct loader *L, int64_t nb, int64_t exp,
     const struct node *not_before, const struct node *expires)
 {
-	if (e->not_before == KP_TIME_NONE_BEFORE ||
-	    e->expires == KP_TIME_NONE_AFTER ||
-	    kp_time_window_valid(e->not_before, e->expires))
+	if (nb == KP_TIME_NONE_BEFORE || exp == KP_TIME_NONE_AFTER ||
+	    kp_time_window_valid(nb, exp))
 		return 0;
 	return nerr(L, expires,
 	    "expires (%s) must be later than not_before (%s, line %u)",
@@ -1528,7 +1529,8 @@ entry_done(struct loader *L, const struct mapping *m, const struct node *map,
 	struct kp_entry *e = obj;
 	int r;
 
-	if ((r = window_rule(L, e, field_value(m, key, "not_before"),
+	if ((r = window_rule(L, e->not_before, e->expires,
+	         field_value(m, key, "not_before"),
 	         field_value(m, key, "expires"))) != 0 ||
 	    (r = key_owner_rule(L, e, field_value(m, key, "owner"))) != 0)
 		return r;
@@ -1639,6 +1641,447 @@ set_serial(
 	return 0;
 }
 
+/* ------------------------------------------- people, groups and grants */
+
+/*
+ * Version 2 (docs/policy-format.md, "People, groups and grants"): read
+ * here into p->teams as written; teams.c resolves them into entries once
+ * the whole policy is read, since a grant may name a person or a group
+ * written after it.
+ */
+
+static struct kp_teams *
+teams_of(struct loader *L)
+{
+	struct kp_teams *t = L->p->teams;
+
+	if (t != NULL)
+		return t;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		return NULL;
+	}
+	kp_strtab_init(&t->people_ix);
+	kp_strtab_init(&t->groups_ix);
+	kp_strtab_init(&t->grants_ix);
+	kp_strtab_init(&t->key_ids);
+	kp_strtab_init(&t->key_fps);
+	L->p->teams = t;
+	return t;
+}
+
+/* A key id: the syntax of entry ids, unique among the people's keys. */
+static int
+team_key_id_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	struct kp_teams *t = L->p->teams;
+	size_t first;
+
+	if (!kp_id_valid(v->s)) {
+		return nerr(L, v,
+		    "id '%s': expected 1 to %d of A-Z a-z 0-9 . _ @ + -", v->s,
+		    KP_ID_MAX);
+	}
+	if (kp_strtab_get(&t->key_ids, v->s, &first)) {
+		return nerr(L, v, "duplicate key id '%s' (first at line %u)",
+		    v->s, t->keys[first].line);
+	}
+	return 0;
+}
+
+/* A grant id: the syntax of entry ids, unique among the grants. */
+static int
+grant_id_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	struct kp_teams *t = L->p->teams;
+	size_t first;
+
+	if (!kp_id_valid(v->s)) {
+		return nerr(L, v,
+		    "id '%s': expected 1 to %d of A-Z a-z 0-9 . _ @ + -", v->s,
+		    KP_ID_MAX);
+	}
+	if (kp_strtab_get(&t->grants_ix, v->s, &first)) {
+		return nerr(L, v, "duplicate grant id '%s' (first at line %u)",
+		    v->s, t->grants[first].e.line);
+	}
+	return 0;
+}
+
+/* A person (people: key, group member, grant recipient) or group:NAME. */
+static int
+member_parse(struct loader *L, const char *what, const struct node *c,
+    struct kp_member *m)
+{
+	const char *name = c->s;
+	const char *why = NULL;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if ((r = want_clean(L, c, what, KP_VALUE_MAX)) != 0)
+		return r;
+	if (strncmp(name, KP_GROUP_PREFIX, strlen(KP_GROUP_PREFIX)) == 0) {
+		name += strlen(KP_GROUP_PREFIX);
+		if (!kp_id_valid(name)) {
+			return nerr(L, c,
+			    "%s: '%s': a group name is 1 to %d of A-Z a-z 0-9 "
+			    ". _ @ + -",
+			    what, c->s, KP_ID_MAX);
+		}
+		m->is_group = 1;
+	} else if (*name == '\0') {
+		return nerr(L, c, "%s: must not be empty", what);
+	}
+	(void)why;
+	m->line = c->line;
+	m->column = c->col;
+	if ((m->name = strdup(name)) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+}
+
+static void
+members_free(struct kp_member *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* A list of members, distinct; empty only where f allows it. */
+static int
+member_list(struct loader *L, const char *what, unsigned flags,
+    const struct node *v, struct kp_member **out, size_t *nout)
+{
+	const struct node *c;
+	struct kp_member *m;
+	size_t i = 0;
+	int r;
+
+	*out = NULL;
+	*nout = 0;
+	if ((flags & FIELD_EMPTY_OK) != 0 && v->type == N_SEQ && v->n == 0)
+		return 0;
+	if ((r = want_string_list(L, v, what)) != 0)
+		return r;
+	if ((m = calloc(v->n, sizeof(*m))) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	for (c = v->kid; c != NULL; c = c->next, i++) {
+		if ((r = member_parse(L, what, c, &m[i])) != 0) {
+			members_free(m, i);
+			return r;
+		}
+	}
+	*out = m;
+	*nout = v->n;
+	return 0;
+}
+
+#define TKEY(member) offsetof(struct kp_team_key, member)
+#define PERSON(member) offsetof(struct kp_person, member)
+#define GRANT(member) offsetof(struct kp_team_grant, member)
+
+static int add_person_key(
+    struct loader *L, const struct field *f, const struct node *v, void *obj);
+
+static int
+set_person_keys(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	const struct node *c;
+	int r;
+
+	if ((r = want_list(L, v, f->name)) != 0)
+		return r;
+	for (c = v->kid; c != NULL; c = c->next) {
+		if ((r = add_person_key(L, f, c, obj)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+set_to(struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	struct kp_team_grant *g = obj;
+
+	return member_list(L, f->name, 0, v, &g->to, &g->nto);
+}
+
+static int
+team_key_done(struct loader *L, const struct mapping *m, const struct node *map,
+    void *obj, const struct node *const *key)
+{
+	struct kp_team_key *k = obj;
+	struct kp_teams *t = L->p->teams;
+	const struct kp_team_key *o;
+	const struct node *at;
+	size_t first;
+	int r;
+
+	if ((r = window_rule(L, k->not_before, k->expires,
+	         field_value(m, key, "not_before"),
+	         field_value(m, key, "expires"))) != 0)
+		return r;
+	if (kp_strtab_get(&t->key_fps, k->key->fp, &first)) {
+		o = &t->keys[first];
+		if ((at = field_value(m, key, "key")) == NULL)
+			at = map;
+		return nerr(L, at,
+		    "key: the same key as '%s' of %s (line %u); a key belongs "
+		    "to one person, once",
+		    o->id, t->people[o->person].owner, o->line);
+	}
+	return 0;
+}
+
+static const char *
+team_key_label(const void *obj)
+{
+	return ((const struct kp_team_key *)obj)->id;
+}
+
+static int
+grant_done(struct loader *L, const struct mapping *m, const struct node *map,
+    void *obj, const struct node *const *key)
+{
+	struct kp_team_grant *g = obj;
+	const struct node *from = field_value(m, key, "from");
+
+	if (from != NULL) {
+		g->from_line = from->line;
+		g->from_column = from->col;
+	}
+	return window_rule(L, g->e.not_before, g->e.expires,
+	    field_value(m, key, "not_before"), field_value(m, key, "expires"));
+}
+
+static const char *
+grant_label(const void *obj)
+{
+	return ((const struct kp_team_grant *)obj)->e.id;
+}
+
+/* docs/policy-format.md, "people:" */
+static const struct field person_fields[] = {
+    {"keys", FIELD_REQUIRED, set_person_keys, NULL, 0, 0},
+    {"comment", 0, set_text, NULL, PERSON(comment), 0},
+};
+
+static const struct field team_key_fields[] = {
+    {"id", FIELD_REQUIRED | FIELD_RAW, set_text, team_key_id_rule, TKEY(id), 0},
+    {"key", FIELD_REQUIRED, set_key, NULL, TKEY(key), 0},
+    {"not_before", 0, set_time, NULL, TKEY(not_before), 0},
+    {"expires", 0, set_time, NULL, TKEY(expires), 0},
+    {"comment", 0, set_text, NULL, TKEY(comment), 0},
+};
+
+/* docs/policy-format.md, "grants:" */
+static const struct field grant_fields[] = {
+    {"id", FIELD_REQUIRED | FIELD_RAW, set_text, grant_id_rule, GRANT(e.id), 0},
+    {"to", FIELD_REQUIRED, set_to, NULL, 0, 0},
+    {"accounts", FIELD_REQUIRED, set_list, account_rule, GRANT(e.accounts),
+        GRANT(e.naccounts)},
+    {"hosts", 0, set_list, host_rule, GRANT(e.hosts), GRANT(e.nhosts)},
+    {"from", 0, set_list, from_rule, GRANT(e.from), GRANT(e.nfrom)},
+    {"not_before", 0, set_time, NULL, GRANT(e.not_before), 0},
+    {"expires", 0, set_time, NULL, GRANT(e.expires), 0},
+    {"options", 0, set_list, option_rule, GRANT(e.options), GRANT(e.noptions)},
+    {"command", 0, set_text, command_rule, GRANT(e.command), 0},
+    {"comment", 0, set_text, NULL, GRANT(e.comment), 0},
+};
+
+static const char *
+person_label(const void *obj)
+{
+	return ((const struct kp_person *)obj)->owner;
+}
+
+static const struct mapping person_map = {"person",
+    "people: each person must be a mapping (keys, comment)", person_fields,
+    NELEM(person_fields), person_label, NULL};
+
+static const struct mapping team_key_map = {"key",
+    "keys: each key must be a mapping (id, key, not_before, expires, "
+    "comment)",
+    team_key_fields, NELEM(team_key_fields), team_key_label, team_key_done};
+
+static const struct mapping grant_map = {"grant",
+    "grants: each item must be a mapping (id, to, accounts, ...)", grant_fields,
+    NELEM(grant_fields), grant_label, grant_done};
+
+_Static_assert(NELEM(person_fields) <= FIELDS_MAX &&
+        NELEM(team_key_fields) <= FIELDS_MAX &&
+        NELEM(grant_fields) <= FIELDS_MAX,
+    "a mapping has more fields than FIELDS_MAX");
+
+static void
+team_key_clear(struct kp_team_key *k)
+{
+	free(k->id);
+	kp_pubkey_free(k->key);
+	free(k->comment);
+	memset(k, 0, sizeof(*k));
+}
+
+/* One item of a person's keys: into teams->keys (obj: the person). */
+static int
+add_person_key(
+    struct loader *L, const struct field *f, const struct node *item, void *obj)
+{
+	struct kp_teams *t = L->p->teams;
+	struct kp_person *pe = obj;
+	struct kp_team_key k, *tmp;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	k.not_before = KP_TIME_NONE_BEFORE;
+	k.expires = KP_TIME_NONE_AFTER;
+	k.line = item->line;
+	k.column = item->col;
+	k.person = t->npeople; /* where pe goes */
+	if ((r = parse_mapping(L, &team_key_map, item, &k)) != 0)
+		goto fail;
+	tmp = grow(L, t->keys, t->nkeys, &t->keys_cap, sizeof(*tmp), 64);
+	if (tmp == NULL) {
+		r = KP_ERR_NOMEM;
+		goto fail;
+	}
+	t->keys = tmp;
+	t->keys[t->nkeys++] = k;
+	pe->nkeys++;
+	if (kp_strtab_put(&t->key_ids, k.id, t->nkeys - 1, NULL) < 0 ||
+	    kp_strtab_put(&t->key_fps, k.key->fp, t->nkeys - 1, NULL) < 0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+fail:
+	team_key_clear(&k);
+	return r;
+}
+
+/* One person of people: (k, its value k->next) into teams->people. */
+static int
+add_person(
+    struct loader *L, const struct field *f, const struct node *k, void *obj)
+{
+	struct kp_teams *t;
+	struct kp_person pe, *tmp;
+	size_t first;
+	int r;
+
+	if ((t = teams_of(L)) == NULL)
+		return KP_ERR_NOMEM;
+	if ((r = want_clean(L, k, "person", KP_VALUE_MAX)) != 0)
+		return r;
+	if (k->s[0] == '\0')
+		return nerr(L, k, "person: must not be empty");
+	if (kp_strtab_get(&t->people_ix, k->s, &first)) {
+		return nerr(L, k,
+		    "person '%s' is defined twice (first at line "
+		    "%u)",
+		    k->s, t->people[first].line);
+	}
+	memset(&pe, 0, sizeof(pe));
+	pe.line = k->line;
+	pe.column = k->col;
+	pe.first_key = t->nkeys;
+	tmp = grow(L, t->people, t->npeople, &t->people_cap, sizeof(*tmp), 64);
+	if (tmp == NULL)
+		return KP_ERR_NOMEM;
+	t->people = tmp;
+	if ((pe.owner = strdup(k->s)) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	/* Keys are appended to teams->keys as they are read. */
+	if ((r = parse_mapping(L, &person_map, k->next, &pe)) != 0) {
+		free(pe.owner);
+		free(pe.comment);
+		return r;
+	}
+	t->people[t->npeople++] = pe;
+	if (kp_strtab_put(&t->people_ix, pe.owner, t->npeople - 1, NULL) < 0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+}
+
+/* One group of groups: (k, its member list k->next). */
+static int
+add_group(
+    struct loader *L, const struct field *f, const struct node *k, void *obj)
+{
+	struct kp_teams *t;
+	struct kp_group g, *tmp;
+	char what[KP_ID_MAX + 16];
+	size_t first;
+	int r;
+
+	if ((t = teams_of(L)) == NULL)
+		return KP_ERR_NOMEM;
+	if (!kp_id_valid(k->s)) {
+		return nerr(L, k,
+		    "group name '%s': expected 1 to %d of A-Z a-z 0-9 . _ @ + "
+		    "-",
+		    k->s, KP_ID_MAX);
+	}
+	if (kp_strtab_get(&t->groups_ix, k->s, &first)) {
+		return nerr(L, k,
+		    "group '%s' is defined twice (first at line %u)", k->s,
+		    t->groups[first].line);
+	}
+	memset(&g, 0, sizeof(g));
+	g.line = k->line;
+	g.column = k->col;
+	snprintf(what, sizeof(what), "group '%s'", k->s);
+	if ((r = member_list(L, what, FIELD_EMPTY_OK, k->next, &g.members,
+	         &g.nmembers)) != 0)
+		return r;
+	tmp = grow(L, t->groups, t->ngroups, &t->groups_cap, sizeof(*tmp), 16);
+	if (tmp == NULL || (g.name = strdup(k->s)) == NULL) {
+		members_free(g.members, g.nmembers);
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	}
+	t->groups = tmp;
+	t->groups[t->ngroups++] = g;
+	if (kp_strtab_put(&t->groups_ix, g.name, t->ngroups - 1, NULL) < 0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+}
+
+/* One item of grants: into teams->grants. */
+static int
+add_grant(
+    struct loader *L, const struct field *f, const struct node *item, void *obj)
+{
+	struct kp_teams *t;
+	struct kp_team_grant g, *tmp;
+	int r;
+
+	if ((t = teams_of(L)) == NULL)
+		return KP_ERR_NOMEM;
+	memset(&g, 0, sizeof(g));
+	g.e.not_before = KP_TIME_NONE_BEFORE;
+	g.e.expires = KP_TIME_NONE_AFTER;
+	g.e.line = item->line;
+	g.e.column = item->col;
+	if ((r = parse_mapping(L, &grant_map, item, &g)) != 0)
+		goto fail;
+	tmp = grow(L, t->grants, t->ngrants, &t->grants_cap, sizeof(*tmp), 16);
+	if (tmp == NULL) {
+		r = KP_ERR_NOMEM;
+		goto fail;
+	}
+	t->grants = tmp;
+	t->grants[t->ngrants++] = g;
+	if (kp_strtab_put(&t->grants_ix, g.e.id, t->ngrants - 1, NULL) < 0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+fail:
+	kp_entry_clear(&g.e);
+	members_free(g.to, g.nto);
+	return r;
+}
+
 /* --------------------------------------------------------- the format */
 
 static int add_entry(
@@ -1660,6 +2103,9 @@ static const struct field top_fields[] = {
     {"networks", 0, set_networks, NULL, 0, 0},
     {"keys", FIELD_STREAM, add_entry, NULL, 0, 0},
     {"revoked", FIELD_STREAM, add_revocation, NULL, 0, 0},
+    {"people", FIELD_V2 | FIELD_STREAM_MAP, add_person, NULL, 0, 0},
+    {"groups", FIELD_V2 | FIELD_STREAM_MAP, add_group, NULL, 0, 0},
+    {"grants", FIELD_V2 | FIELD_STREAM, add_grant, NULL, 0, 0},
 };
 
 /* docs/policy-format.md, "keys: the grants" */
@@ -1690,7 +2136,7 @@ static const struct field revoke_fields[] = {
 
 static const struct mapping top_map = {"the policy",
     "the policy must be a mapping (version, serial, networks, keys, "
-    "revoked)",
+    "revoked, people, groups, grants)",
     top_fields, NELEM(top_fields), NULL, NULL};
 
 static const struct mapping entry_map = {"keys entry",
@@ -1857,6 +2303,27 @@ resolve_pending(struct loader *L)
 	return 0;
 }
 
+/* Each grant's from: with its networks expanded, once all are read. */
+static int
+grant_sources(struct loader *L)
+{
+	struct kp_team_grant *g;
+	size_t i;
+	int r, deferred;
+
+	L->networks_done = 1; /* an absent networks: is empty */
+	for (i = 0; i < L->p->teams->ngrants; i++) {
+		g = &L->p->teams->grants[i];
+		r = build_sources(L, &g->e, &deferred);
+		if (r == KP_ERR_NOMEM)
+			return ferr(L, r, 0, 0, "out of memory");
+		if (r != 0)
+			return unknown_network(
+			    L, &g->e, g->from_line, g->from_column);
+	}
+	return 0;
+}
+
 /*
  * Up to the first key of the top-level mapping; *line, *col where that
  * mapping starts.
@@ -1895,6 +2362,69 @@ document_start(struct loader *L, unsigned *line, unsigned *col)
 	return 0;
 }
 
+/*
+ * A FIELD_STREAM_MAP mapping, one key and its value at a time (people:
+ * may hold a hundred thousand people); f->set gets the key node, its
+ * value linked as k->next, and finds duplicates itself.
+ */
+static int
+stream_map(struct loader *L, const struct field *f)
+{
+	yaml_event_t ev;
+	struct node *k, *v;
+	unsigned line, col;
+	size_t n = 0;
+	int r;
+
+	if ((r = next_event(L, &ev)) != 0)
+		return r;
+	line = (unsigned)ev.start_mark.line + 1;
+	col = (unsigned)ev.start_mark.column + 1;
+	if (ev.type != YAML_MAPPING_START_EVENT) {
+		r = ferr(L, KP_ERR_INVALID, line, col,
+		    "%s: expected a mapping of names to their values, got %s",
+		    f->name,
+		    ev.type == YAML_SCALAR_EVENT &&
+		            ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		            ev.data.scalar.length == 0
+		        ? "an empty value"
+		        : event_kind(&ev));
+		yaml_event_delete(&ev);
+		return r;
+	}
+	yaml_event_delete(&ev);
+	for (;; n++) {
+		if ((r = next_event(L, &ev)) != 0)
+			return r;
+		if (ev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (ev.type != YAML_SCALAR_EVENT) {
+			r = ferr(L, KP_ERR_INVALID,
+			    (unsigned)ev.start_mark.line + 1,
+			    (unsigned)ev.start_mark.column + 1,
+			    "mapping keys must be plain words, not %s",
+			    event_kind(&ev));
+			yaml_event_delete(&ev);
+			return r;
+		}
+		if ((r = read_node(L, &ev, &k)) != 0 ||
+		    (r = next_node(L, &v)) != 0)
+			return r;
+		k->next = v;
+		r = f->set(L, f, k, L->p);
+		arena_reset(&L->arena, 1);
+		if (r != 0)
+			return r;
+	}
+	if (n == 0) {
+		return ferr(L, KP_ERR_INVALID, line, col,
+		    "%s: empty mapping; omit the field instead", f->name);
+	}
+	return 0;
+}
+
 /* One field of the top level, after its key: a streamed list or a value. */
 static int
 top_field(struct loader *L, const struct field *f)
@@ -1904,6 +2434,8 @@ top_field(struct loader *L, const struct field *f)
 
 	if ((f->flags & FIELD_STREAM) != 0)
 		return stream_list(L, f);
+	if ((f->flags & FIELD_STREAM_MAP) != 0)
+		return stream_map(L, f);
 	if ((r = next_node(L, &v)) != 0)
 		return r;
 	return f->set(L, f, v, L->p);
@@ -2003,9 +2535,13 @@ parse_document(struct loader *L)
 	if ((r = document_end(L)) != 0 ||
 	    (r = fields_present(L, &top_map, key, L->p, top_line, top_col)) !=
 	        0 ||
-	    (r = version_rule(L, key)) != 0)
+	    (r = version_rule(L, key)) != 0 || (r = resolve_pending(L)) != 0)
 		return r;
-	return resolve_pending(L);
+	if (L->p->teams != NULL &&
+	    ((r = grant_sources(L)) != 0 ||
+	        (r = kp_teams_resolve(L->p, L->diag)) != 0))
+		return r;
+	return 0;
 }
 
 static int

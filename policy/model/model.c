@@ -28,6 +28,11 @@ kp_entry_clear(struct kp_entry *e)
 {
 	if (e == NULL)
 		return;
+	if (e->borrowed) {
+		/* Its strings are the policy's (kp_teams_free). */
+		memset(e, 0, sizeof(*e));
+		return;
+	}
 	free(e->id);
 	free(e->owner);
 	kp_pubkey_free(e->key);
@@ -79,6 +84,7 @@ kp_policy_free(struct kp_policy *p)
 		kp_revocation_clear(&p->revoked[i]);
 	free(p->revoked);
 	kp_revset_free(p->revset);
+	kp_teams_free(p->teams);
 	free(p->path);
 	free(p);
 }
