@@ -9,6 +9,7 @@
  * address while gaining a wider network is a widening.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -164,6 +165,37 @@ lists_ci(char *const *v, size_t n, const char *s)
 	return lists_by(v, n, s, strcasecmp);
 }
 
+/* 1 if policy p (may be NULL) has a grant with this id. */
+static int
+has_grant(const struct kp_policy *p, const char *id)
+{
+	return p != NULL && p->teams != NULL &&
+	    kp_strtab_get(&p->teams->grants_ix, id, NULL);
+}
+
+/*
+ * Where a version 2 entry's access comes from: its grant and group path,
+ * and, when the grant is in both policies, that the person joined (or
+ * left) the group rather than the grant changing.
+ */
+static void
+describe_membership(struct kp_buf *b, const struct ctx *c,
+    enum kp_diff_kind kind, const struct kp_entry *e)
+{
+	const struct kp_policy *other =
+	    kind == KP_DIFF_GAINED ? c->old : c->new;
+
+	if (e->grant == NULL)
+		return;
+	kp_buf_printf(b, "; grant %s", e->grant);
+	if (e->via == NULL)
+		return;
+	kp_buf_printf(b, " via group %s", e->via);
+	if (has_grant(other, e->grant))
+		kp_buf_puts(
+		    b, kind == KP_DIFF_GAINED ? " (joined)" : " (left)");
+}
+
 /* One item per account of e that other does not list (all when NULL). */
 static void
 access_items(struct ctx *c, enum kp_diff_kind kind, const struct kp_policy *p,
@@ -178,6 +210,7 @@ access_items(struct ctx *c, enum kp_diff_kind kind, const struct kp_policy *p,
 			continue;
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
 		describe_grant(&b, p, e);
+		describe_membership(&b, c, kind, e);
 		add_item(c, kind, "access", e, e->accounts[i], &b);
 	}
 }
@@ -462,26 +495,58 @@ revocation_items(struct ctx *c, enum kp_diff_kind kind,
 
 /* ---------------------------------------------------------------- diff */
 
-static const struct kp_entry *
-find_entry(
-    const struct kp_policy *p, const struct kp_strtab *ids, const char *id)
+/*
+ * Entries are matched by id; a version 2 entry by its key's id and its
+ * grant's (one key is in as many entries as grants reach it), written
+ * "id\x1fgrant", which no id can contain.
+ */
+#define MATCH_MAX (2 * KP_ID_MAX + 2)
+
+static const char *
+match_name(const struct kp_entry *e, char *buf)
 {
+	if (e->grant == NULL)
+		return e->id;
+	snprintf(buf, MATCH_MAX, "%s\x1f%s", e->id, e->grant);
+	return buf;
+}
+
+static const struct kp_entry *
+find_entry(const struct kp_policy *p, const struct kp_strtab *ids,
+    const struct kp_entry *e)
+{
+	char buf[MATCH_MAX];
 	size_t i;
 
-	if (p == NULL || !kp_strtab_get(ids, id, &i))
+	if (p == NULL || !kp_strtab_get(ids, match_name(e, buf), &i))
 		return NULL;
 	return &p->entries[i];
 }
 
+/* names: storage for the version 2 names the table borrows. */
 static int
-index_ids(const struct kp_policy *p, struct kp_strtab *t)
+index_ids(const struct kp_policy *p, struct kp_strtab *t, char **names)
 {
-	size_t i;
+	size_t i, n = 0;
+	char *s;
 	int r;
 
+	*names = NULL;
 	for (i = 0; p != NULL && i < p->nentries; i++)
-		if ((r = kp_strtab_put(t, p->entries[i].id, i, NULL)) < 0)
+		n += p->entries[i].grant != NULL;
+	if (n > 0 && (*names = calloc(n, MATCH_MAX)) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0, s = *names; p != NULL && i < p->nentries; i++) {
+		if (p->entries[i].grant != NULL) {
+			match_name(&p->entries[i], s);
+			r = kp_strtab_put(t, s, i, NULL);
+			s += MATCH_MAX;
+		} else {
+			r = kp_strtab_put(t, p->entries[i].id, i, NULL);
+		}
+		if (r < 0)
 			return r;
+	}
 	return 0;
 }
 
@@ -511,6 +576,7 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 {
 	struct ctx c;
 	struct kp_strtab oids, nids;
+	char *onames = NULL, *nnames = NULL;
 	const struct kp_entry *o, *n;
 	struct kp_buf b;
 	size_t i;
@@ -531,8 +597,8 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 	c.d->new_serial = new->serial;
 	c.d->old_expires = old != NULL ? old->expires : KP_TIME_NONE_AFTER;
 	c.d->new_expires = new->expires;
-	if ((r = index_ids(old, &oids)) != 0 ||
-	    (r = index_ids(new, &nids)) != 0)
+	if ((r = index_ids(old, &oids, &onames)) != 0 ||
+	    (r = index_ids(new, &nids, &nnames)) != 0)
 		goto out;
 
 	if (old != NULL && old->expires != new->expires) {
@@ -548,7 +614,7 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 	}
 	for (i = 0; i < new->nentries &&c.err == 0; i++) {
 		n = &new->entries[i];
-		o = find_entry(old, &oids, n->id);
+		o = find_entry(old, &oids, n);
 		if (o != NULL && strcmp(o->key->fp, n->key->fp) != 0)
 			o = NULL; /* another key under the same id */
 		access_items(&c, KP_DIFF_GAINED, new, n, o);
@@ -557,7 +623,7 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 	}
 	for (i = 0; old != NULL && i < old->nentries && c.err == 0; i++) {
 		o = &old->entries[i];
-		n = find_entry(new, &nids, o->id);
+		n = find_entry(new, &nids, o);
 		if (n != NULL && strcmp(o->key->fp, n->key->fp) != 0)
 			n = NULL;
 		access_items(&c, KP_DIFF_LOST, old, o, n);
@@ -574,6 +640,8 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 out:
 	kp_strtab_free(&oids);
 	kp_strtab_free(&nids);
+	free(onames);
+	free(nnames);
 	kp_diff_free(c.d);
 	return r;
 }

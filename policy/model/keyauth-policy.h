@@ -171,6 +171,12 @@ void kp_entry_grant(
 /* The decision against a loaded YAML policy (used by keyauthctl explain). */
 int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
     struct kp_decision *out);
+/*
+ * The same, and *by the entry that decided (NULL when none did): for a
+ * version 2 policy it names the grant and the group path (explain).
+ */
+int kp_policy_decide_by(const struct kp_policy *p, const struct kp_request *req,
+    struct kp_decision *out, const struct kp_entry **by);
 
 /*
  * Compile p for host into path, atomically (temp file in the same
