@@ -46,6 +46,7 @@ struct kp_network {
 	struct kp_cidr *addrs;
 	size_t naddrs;
 	unsigned line, column;
+	unsigned file; /* index in kp_policy.files (a directory policy) */
 };
 
 struct kp_entry {
@@ -67,6 +68,7 @@ struct kp_entry {
 	char *command; /* NULL when absent */
 	char *comment; /* NULL when absent */
 	unsigned line, column; /* of the entry's mapping */
+	unsigned file; /* index in kp_policy.files (a directory policy) */
 	/*
 	 * Version 2 (people:, groups:, grants:): the loader makes one entry
 	 * per (grant, key of a person it names), its restrictions the
@@ -94,6 +96,7 @@ struct kp_revocation {
 	char *reason;
 	int64_t date; /* KP_TIME_NONE_BEFORE when absent */
 	unsigned line, column;
+	unsigned file;
 };
 
 /* The newest format this keyauth reads (docs/policy-format.md). */
@@ -111,8 +114,16 @@ struct kp_policy {
 	size_t nentries;
 	struct kp_revocation *revoked;
 	size_t nrevoked;
-	char sha256[65]; /* hex SHA-256 of the file's bytes */
+	char sha256
+	    [65]; /* hex SHA-256 of the file's bytes (a directory's: of its canonical form) */
 	char *path;
+	/*
+	 * A directory policy: its files ("DIR/people/a.yaml"), in the order
+	 * merged; line numbers of items are in files[item.file]. NULL, 0 for
+	 * a single file.
+	 */
+	char **files;
+	size_t nfiles;
 	struct kp_revset *revset; /* private: revocation sets, built on load */
 	struct kp_teams
 	    *teams; /* private: people, groups, grants; NULL if none */

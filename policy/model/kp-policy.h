@@ -69,7 +69,7 @@ struct kp_team_key {
 	int64_t expires; /* KP_TIME_NONE_AFTER when absent */
 	char *comment;
 	size_t person; /* index in teams->people */
-	unsigned line, column;
+	unsigned line, column, file;
 };
 
 struct kp_person {
@@ -77,7 +77,7 @@ struct kp_person {
 	char *comment;
 	size_t first_key, nkeys; /* in teams->keys */
 	size_t ngrants; /* resolved: grants that reach them (0: lint) */
-	unsigned line, column;
+	unsigned line, column, file;
 };
 
 /* A member of a group or a recipient of a grant, as written. */
@@ -85,7 +85,7 @@ struct kp_member {
 	char *name; /* a person's owner, or a group's name (is_group) */
 	int is_group; /* written "group:NAME" */
 	size_t idx; /* resolved: index in people or groups */
-	unsigned line, column;
+	unsigned line, column, file;
 };
 
 struct kp_group {
@@ -94,7 +94,7 @@ struct kp_group {
 	size_t nmembers; /* 0: an empty group (lint) */
 	int used; /* resolved: named by a grant or another group */
 	int state; /* resolve's walk: 0 new, 1 on the path, 2 done */
-	unsigned line, column;
+	unsigned line, column, file;
 };
 
 struct kp_team_grant {
@@ -122,6 +122,8 @@ struct kp_teams {
 	char **paths; /* the group paths entries point at */
 	size_t npaths, paths_cap;
 	struct kp_strtab people_ix, groups_ix, grants_ix, key_ids, key_fps;
+	char *const *files; /* borrowed: kp_policy.files, for messages */
+	size_t nfiles;
 };
 
 void kp_teams_free(struct kp_teams *t);
@@ -135,6 +137,34 @@ int kp_teams_resolve(struct kp_policy *p, struct kp_diag *diag);
 /* The combination rule of a key's and a grant's times: the narrower. */
 int64_t kp_teams_combine_not_before(int64_t key, int64_t grant);
 int64_t kp_teams_combine_expires(int64_t key, int64_t grant);
+
+/*
+ * A policy directory (policydir.c): its canonical form, the signed unit,
+ * starts with KP_POLICY_DIR_MAGIC; kp_policy_dir_split cuts it back into
+ * its files (pointers into buf).
+ */
+#define KP_POLICY_DIR_MAGIC "keyauth-policy-dir 1\n"
+struct kp_policy_part {
+	char *name; /* relative path */
+	const char *buf;
+	size_t len;
+};
+int kp_policy_path_is_dir(const char *path);
+int kp_policy_dir_bytes(const char *dir, unsigned flags, char **out,
+    size_t *len, struct kp_diag *diag);
+int kp_policy_dir_form(const char *buf, size_t len);
+int kp_policy_dir_split(const char *buf, size_t len,
+    struct kp_policy_part **out, size_t *nout, struct kp_diag *diag);
+void kp_policy_parts_free(struct kp_policy_part *v, size_t n);
+
+/*
+ * Where an item is, for "first at ...": "line N" in the file being read
+ * (cur), "FILE:N" in another file of a directory policy. buf: at least
+ * KP_WHERE_MAX bytes.
+ */
+#define KP_WHERE_MAX 4200
+const char *kp_policy_where(const struct kp_policy *p, unsigned cur,
+    unsigned file, unsigned line, char *buf);
 
 /* Free what one element owns (not the element itself). */
 void kp_entry_clear(struct kp_entry *e);

@@ -56,6 +56,7 @@ struct lint {
 	size_t n, cap;
 	size_t dropped;
 	int err;
+	unsigned file; /* of the item warned about (a directory policy) */
 };
 
 static void warn(struct lint *l, unsigned line, unsigned col, const char *fmt,
@@ -85,7 +86,9 @@ warn(struct lint *l, unsigned line, unsigned col, const char *fmt, ...)
 	}
 	d = &l->w[l->n++];
 	memset(d, 0, sizeof(*d));
-	if (l->p->path != NULL)
+	if (line != 0 && l->file < l->p->nfiles)
+		snprintf(d->file, sizeof(d->file), "%s", l->p->files[l->file]);
+	else if (l->p->path != NULL)
 		snprintf(d->file, sizeof(d->file), "%s", l->p->path);
 	d->line = line;
 	d->column = col;
@@ -98,7 +101,11 @@ static int
 diag_cmp(const void *a, const void *b)
 {
 	const struct kp_diag *x = a, *y = b;
+	int c;
 
+	/* A directory policy: file by file (one file: the same for all). */
+	if ((c = strcmp(x->file, y->file)) != 0)
+		return c;
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
 	if (x->column != y->column)
@@ -126,6 +133,8 @@ lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
 	char when[64];
 	struct kp_cidr c;
 	size_t i, idx;
+
+	l->file = e->file;
 	int64_t left;
 
 	if (e->expires == KP_TIME_NONE_AFTER) {
@@ -290,6 +299,7 @@ lint_direct_and_group(struct lint *l)
 			d = &p->entries[at];
 			if (same_restrictions(d, e))
 				continue;
+			l->file = e->file;
 			warn(l, e->line, e->column,
 			    "[direct-and-group] key '%s' of %s may log in as "
 			    "%s "
@@ -316,6 +326,7 @@ lint_teams(struct lint *l)
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->ngroups; i++) {
+		l->file = t->groups[i].file;
 		if (t->groups[i].nmembers == 0)
 			warn(l, t->groups[i].line, t->groups[i].column,
 			    "[empty-group] group '%s' has no members",
@@ -327,6 +338,7 @@ lint_teams(struct lint *l)
 			    t->groups[i].name);
 	}
 	for (i = 0; i < t->npeople; i++) {
+		l->file = t->people[i].file;
 		if (t->people[i].ngrants == 0)
 			warn(l, t->people[i].line, t->people[i].column,
 			    "[person-without-grants] person '%s' is in no "
@@ -334,6 +346,7 @@ lint_teams(struct lint *l)
 			    t->people[i].owner);
 	}
 	for (i = 0; i < t->ngrants; i++) {
+		l->file = t->grants[i].e.file;
 		if (t->grants[i].npeople == 0)
 			warn(l, t->grants[i].e.line, t->grants[i].e.column,
 			    "[grant-to-nobody] grant '%s' reaches no person",
@@ -406,6 +419,7 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 		    (unsigned long long)KP_SERIAL_SANE_MAX);
 	for (i = 0; i < p->nnetworks; i++) {
 		net = &p->networks[i];
+		l.file = net->file;
 		for (j = 0; j < net->naddrs; j++) {
 			if (is_any(&net->addrs[j])) {
 				warn(&l, net->line, net->column,
@@ -426,6 +440,7 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 	lint_teams(&l);
 	for (i = 0; i < p->nnetworks; i++) {
 		if (!used[i]) {
+			l.file = p->networks[i].file;
 			warn(&l, p->networks[i].line, p->networks[i].column,
 			    "[unused-network] network '%s' is not used by any "
 			    "key",

@@ -66,6 +66,8 @@
 #include "kp-internal.h"
 #include "kp-policy.h"
 
+/* Fields of the top level, at most (FIELDS_MAX, below). */
+#define FIELDS_MAX_TOP 16
 /* Input libyaml may read while producing one event (see above). */
 #define LOAD_FEED_MAX (1024UL * 1024)
 /* A list or mapping this long switches duplicate checks to a hash table. */
@@ -151,6 +153,7 @@ struct node {
 struct pending {
 	size_t entry; /* index in p->entries */
 	unsigned line, col; /* first from: name not resolved yet */
+	unsigned file;
 };
 
 struct loader {
@@ -177,6 +180,12 @@ struct loader {
 	int networks_done; /* networks: seen and validated */
 	struct pending *pending;
 	size_t npending, pending_cap;
+	unsigned file; /* the file being read (a directory policy) */
+	/* The top level across files: where each field was first written. */
+	struct node top_at[FIELDS_MAX_TOP];
+	const struct node *top_key[FIELDS_MAX_TOP];
+	unsigned top_file[FIELDS_MAX_TOP];
+	unsigned top_line, top_col;
 };
 
 static int ferr(struct loader *L, int r, unsigned line, unsigned col,
@@ -200,6 +209,21 @@ ferr(struct loader *L, int r, unsigned line, unsigned col, const char *fmt, ...)
 
 #define nerr(L, n, ...) \
 	ferr((L), KP_ERR_INVALID, (n)->line, (n)->col, __VA_ARGS__)
+
+/* "line N", or "FILE:N" when the item is in another file. */
+#define WHERE(L, at_file, at_line) \
+	kp_policy_where((L)->p, (L)->file, (at_file), (at_line), \
+	    (char[KP_WHERE_MAX]){0})
+
+/* Errors at the end name the file of the item they point at. */
+static void
+in_file(struct loader *L, unsigned file)
+{
+	if (L->p->nfiles > 0 && file < L->p->nfiles && L->diag->msg[0] == '\0')
+		snprintf(L->diag->file, sizeof(L->diag->file), "%s",
+		    L->p->files[file]);
+	L->file = file;
+}
 
 /* Line and column (characters, like libyaml) of a byte offset in buf. */
 static void
@@ -824,6 +848,7 @@ typedef int (*mapping_done_fn)(struct loader *L, const struct mapping *m,
 #define FIELD_V2 0x10 /* top level: a policy using it says version: 2 */
 #define FIELD_STREAM_MAP 0x20 /* top level: a mapping, set once per key */
 #define FIELD_EMPTY_OK 0x40 /* an empty list is a value (groups:) */
+#define FIELD_MERGE 0x80 /* top level: each file of a directory adds to it */
 
 struct field {
 	const char *name;
@@ -1168,9 +1193,14 @@ parse_network(struct loader *L, const struct node *k, const struct node *v)
 	snprintf(what, sizeof(what), "network '%s'", k->s);
 	if ((r = want_string_list(L, v, what)) != 0)
 		return r;
+	if (kp_strtab_get(&L->nets, k->s, &i)) {
+		return nerr(L, k, "network '%s' is defined twice (first at %s)",
+		    k->s, WHERE(L, p->networks[i].file, p->networks[i].line));
+	}
 	net = &p->networks[p->nnetworks];
 	net->line = k->line;
 	net->column = k->col;
+	net->file = L->file;
 	if ((net->name = strdup(k->s)) == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	p->nnetworks++;
@@ -1193,6 +1223,7 @@ set_networks(
     struct loader *L, const struct field *f, const struct node *v, void *obj)
 {
 	struct kp_policy *p = obj;
+	struct kp_network *nets;
 	const struct node *k;
 	int r;
 
@@ -1205,13 +1236,20 @@ set_networks(
 		return nerr(
 		    L, v, "%s: empty mapping; omit the field instead", f->name);
 	}
-	if ((p->networks = calloc(v->n / 2, sizeof(*p->networks))) == NULL)
+	/* Another file of a directory policy may have added some. */
+	nets = reallocarray(
+	    p->networks, p->nnetworks + v->n / 2, sizeof(*p->networks));
+	if (nets == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	p->networks = nets;
+	memset(nets + p->nnetworks, 0, v->n / 2 * sizeof(*nets));
 	for (k = v->kid; k != NULL; k = k->next->next) {
 		if ((r = parse_network(L, k, k->next)) != 0)
 			return r;
 	}
-	L->networks_done = 1;
+	/* In a directory, a later file may still define networks. */
+	if (p->nfiles == 0)
+		L->networks_done = 1;
 	return 0;
 }
 
@@ -1293,8 +1331,9 @@ id_rule(struct loader *L, const struct field *f, const struct node *v)
 		    KP_ID_MAX);
 	}
 	if (kp_strtab_get(&L->ids, v->s, &first)) {
-		return nerr(L, v, "duplicate id '%s' (first at line %u)", v->s,
-		    L->p->entries[first].line);
+		return nerr(L, v, "duplicate id '%s' (first at %s)", v->s,
+		    WHERE(L, L->p->entries[first].file,
+		        L->p->entries[first].line));
 	}
 	return 0;
 }
@@ -1485,8 +1524,8 @@ key_owner_rule(
 		return 0;
 	return nerr(L, owner,
 	    "owner '%s' differs from owner '%s' of the same key in entry "
-	    "'%s' (line %u); all entries of one key must name the same owner",
-	    e->owner, o->owner, o->id, o->line);
+	    "'%s' (%s); all entries of one key must name the same owner",
+	    e->owner, o->owner, o->id, WHERE(L, o->file, o->line));
 }
 
 /* Leave e's from: names for the end of the document (networks: after). */
@@ -1503,6 +1542,7 @@ defer_sources(struct loader *L, const struct node *from)
 	pd->entry = L->p->nentries; /* where e will go */
 	pd->line = from->line;
 	pd->col = from->col;
+	pd->file = L->file;
 	return 0;
 }
 
@@ -1608,6 +1648,13 @@ set_version(
 		    "versions 1 and %d)",
 		    f->name, v->s, KP_POLICY_VERSION_MAX);
 	}
+	/* Every file of a directory may say its version: the same one. */
+	if (p->version != 0 && p->version != version) {
+		return nerr(L, v,
+		    "%s: %s here, but %u in another file of the policy; one "
+		    "policy has one version",
+		    f->name, v->s, p->version);
+	}
 	p->version = (unsigned)version;
 	return 0;
 }
@@ -1683,8 +1730,8 @@ team_key_id_rule(struct loader *L, const struct field *f, const struct node *v)
 		    KP_ID_MAX);
 	}
 	if (kp_strtab_get(&t->key_ids, v->s, &first)) {
-		return nerr(L, v, "duplicate key id '%s' (first at line %u)",
-		    v->s, t->keys[first].line);
+		return nerr(L, v, "duplicate key id '%s' (first at %s)", v->s,
+		    WHERE(L, t->keys[first].file, t->keys[first].line));
 	}
 	return 0;
 }
@@ -1702,8 +1749,8 @@ grant_id_rule(struct loader *L, const struct field *f, const struct node *v)
 		    KP_ID_MAX);
 	}
 	if (kp_strtab_get(&t->grants_ix, v->s, &first)) {
-		return nerr(L, v, "duplicate grant id '%s' (first at line %u)",
-		    v->s, t->grants[first].e.line);
+		return nerr(L, v, "duplicate grant id '%s' (first at %s)", v->s,
+		    WHERE(L, t->grants[first].e.file, t->grants[first].e.line));
 	}
 	return 0;
 }
@@ -1735,6 +1782,7 @@ member_parse(struct loader *L, const char *what, const struct node *c,
 	(void)why;
 	m->line = c->line;
 	m->column = c->col;
+	m->file = L->file;
 	if ((m->name = strdup(name)) == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	return 0;
@@ -1830,9 +1878,10 @@ team_key_done(struct loader *L, const struct mapping *m, const struct node *map,
 		if ((at = field_value(m, key, "key")) == NULL)
 			at = map;
 		return nerr(L, at,
-		    "key: the same key as '%s' of %s (line %u); a key belongs "
+		    "key: the same key as '%s' of %s (%s); a key belongs "
 		    "to one person, once",
-		    o->id, t->people[o->person].owner, o->line);
+		    o->id, t->people[o->person].owner,
+		    WHERE(L, o->file, o->line));
 	}
 	return 0;
 }
@@ -1941,6 +1990,7 @@ add_person_key(
 	k.expires = KP_TIME_NONE_AFTER;
 	k.line = item->line;
 	k.column = item->col;
+	k.file = L->file;
 	k.person = t->npeople; /* where pe goes */
 	if ((r = parse_mapping(L, &team_key_map, item, &k)) != 0)
 		goto fail;
@@ -1978,14 +2028,14 @@ add_person(
 	if (k->s[0] == '\0')
 		return nerr(L, k, "person: must not be empty");
 	if (kp_strtab_get(&t->people_ix, k->s, &first)) {
-		return nerr(L, k,
-		    "person '%s' is defined twice (first at line "
-		    "%u)",
-		    k->s, t->people[first].line);
+		return nerr(L, k, "person '%s' is defined twice (first at %s)",
+		    k->s,
+		    WHERE(L, t->people[first].file, t->people[first].line));
 	}
 	memset(&pe, 0, sizeof(pe));
 	pe.line = k->line;
 	pe.column = k->col;
+	pe.file = L->file;
 	pe.first_key = t->nkeys;
 	tmp = grow(L, t->people, t->npeople, &t->people_cap, sizeof(*tmp), 64);
 	if (tmp == NULL)
@@ -2025,13 +2075,14 @@ add_group(
 		    k->s, KP_ID_MAX);
 	}
 	if (kp_strtab_get(&t->groups_ix, k->s, &first)) {
-		return nerr(L, k,
-		    "group '%s' is defined twice (first at line %u)", k->s,
-		    t->groups[first].line);
+		return nerr(L, k, "group '%s' is defined twice (first at %s)",
+		    k->s,
+		    WHERE(L, t->groups[first].file, t->groups[first].line));
 	}
 	memset(&g, 0, sizeof(g));
 	g.line = k->line;
 	g.column = k->col;
+	g.file = L->file;
 	snprintf(what, sizeof(what), "group '%s'", k->s);
 	if ((r = member_list(L, what, FIELD_EMPTY_OK, k->next, &g.members,
 	         &g.nmembers)) != 0)
@@ -2064,6 +2115,7 @@ add_grant(
 	g.e.expires = KP_TIME_NONE_AFTER;
 	g.e.line = item->line;
 	g.e.column = item->col;
+	g.e.file = L->file;
 	if ((r = parse_mapping(L, &grant_map, item, &g)) != 0)
 		goto fail;
 	tmp = grow(L, t->grants, t->ngrants, &t->grants_cap, sizeof(*tmp), 16);
@@ -2096,16 +2148,18 @@ static int add_revocation(
 
 /* docs/policy-format.md, "The file" */
 static const struct field top_fields[] = {
-    {"version", FIELD_REQUIRED, set_version, NULL, 0, 0},
+    {"version", FIELD_REQUIRED | FIELD_MERGE, set_version, NULL, 0, 0},
     {"serial", FIELD_REQUIRED, set_serial, NULL, 0, 0},
     {"issued", FIELD_V2, set_issued, NULL, 0, 0},
     {"expires", 0, set_time, NULL, POLICY(expires), 0},
-    {"networks", 0, set_networks, NULL, 0, 0},
-    {"keys", FIELD_STREAM, add_entry, NULL, 0, 0},
-    {"revoked", FIELD_STREAM, add_revocation, NULL, 0, 0},
-    {"people", FIELD_V2 | FIELD_STREAM_MAP, add_person, NULL, 0, 0},
-    {"groups", FIELD_V2 | FIELD_STREAM_MAP, add_group, NULL, 0, 0},
-    {"grants", FIELD_V2 | FIELD_STREAM, add_grant, NULL, 0, 0},
+    {"networks", FIELD_MERGE, set_networks, NULL, 0, 0},
+    {"keys", FIELD_STREAM | FIELD_MERGE, add_entry, NULL, 0, 0},
+    {"revoked", FIELD_STREAM | FIELD_MERGE, add_revocation, NULL, 0, 0},
+    {"people", FIELD_V2 | FIELD_STREAM_MAP | FIELD_MERGE, add_person, NULL, 0,
+        0},
+    {"groups", FIELD_V2 | FIELD_STREAM_MAP | FIELD_MERGE, add_group, NULL, 0,
+        0},
+    {"grants", FIELD_V2 | FIELD_STREAM | FIELD_MERGE, add_grant, NULL, 0, 0},
 };
 
 /* docs/policy-format.md, "keys: the grants" */
@@ -2168,6 +2222,7 @@ add_entry(
 	e.expires = KP_TIME_NONE_AFTER;
 	e.line = item->line;
 	e.column = item->col;
+	e.file = L->file;
 	if ((r = parse_mapping(L, &entry_map, item, &e)) != 0)
 		goto fail;
 	tmp =
@@ -2202,6 +2257,7 @@ add_revocation(
 	rv.date = KP_TIME_NONE_BEFORE;
 	rv.line = item->line;
 	rv.column = item->col;
+	rv.file = L->file;
 	if ((r = parse_mapping(L, &revoke_map, item, &rv)) != 0)
 		goto fail;
 	tmp =
@@ -2292,6 +2348,7 @@ resolve_pending(struct loader *L)
 	for (i = 0; i < L->npending; i++) {
 		e = &L->p->entries[L->pending[i].entry];
 		L->networks_done = 1; /* an absent networks: is empty */
+		in_file(L, L->pending[i].file);
 		r = build_sources(L, e, &deferred);
 		if (r == KP_ERR_NOMEM)
 			return ferr(L, r, 0, 0, "out of memory");
@@ -2314,6 +2371,7 @@ grant_sources(struct loader *L)
 	L->networks_done = 1; /* an absent networks: is empty */
 	for (i = 0; i < L->p->teams->ngrants; i++) {
 		g = &L->p->teams->grants[i];
+		in_file(L, g->e.file);
 		r = build_sources(L, &g->e, &deferred);
 		if (r == KP_ERR_NOMEM)
 			return ferr(L, r, 0, 0, "out of memory");
@@ -2487,21 +2545,42 @@ document_end(struct loader *L)
 }
 
 /*
- * The top level by top_map, streamed rather than read as one node (it may
- * hold a million keys entries); the arena is reset after each field, so
- * what parse_mapping's key[] would hold is kept here as bare positions.
+ * A top-level field written again: in the same file always an error; in
+ * another file of a directory policy an error for a value (serial,
+ * expires, ...), a merge for the sections and version (FIELD_MERGE).
+ */
+static int
+top_again(struct loader *L, int i, const struct node *k)
+{
+	if (L->top_file[i] == L->file)
+		return dup_key_error(L, k, L->top_key[i]->line);
+	if ((top_fields[i].flags & FIELD_MERGE) != 0)
+		return 0;
+	return nerr(L, k,
+	    "'%s' is set in two files (first at %s); set it in one of them",
+	    k->s, WHERE(L, L->top_file[i], L->top_key[i]->line));
+}
+
+/*
+ * The top level of one file by top_map, streamed rather than read as one
+ * node (it may hold a million keys entries); the arena is reset after
+ * each field, so what parse_mapping's key[] would hold is kept in the
+ * loader as bare positions, across the files of a directory policy.
  */
 static int
 parse_document(struct loader *L)
 {
-	const struct node *key[FIELDS_MAX] = {NULL};
-	struct node at[FIELDS_MAX], *k;
+	struct node *k;
 	yaml_event_t ev;
 	unsigned top_line, top_col;
 	int i, r;
 
 	if ((r = document_start(L, &top_line, &top_col)) != 0)
 		return r;
+	if (L->file == 0) {
+		L->top_line = top_line;
+		L->top_col = top_col;
+	}
 	for (;;) {
 		if ((r = next_event(L, &ev)) != 0)
 			return r;
@@ -2522,26 +2601,117 @@ parse_document(struct loader *L)
 			return r;
 		if ((i = field_index(L, k, &top_map)) < 0)
 			return KP_ERR_INVALID;
-		if (key[i] != NULL)
-			return dup_key_error(L, k, key[i]->line);
-		memset(&at[i], 0, sizeof(at[i]));
-		at[i].line = k->line;
-		at[i].col = k->col;
-		key[i] = &at[i];
+		if (L->top_key[i] != NULL) {
+			if ((r = top_again(L, i, k)) != 0)
+				return r;
+		} else {
+			memset(&L->top_at[i], 0, sizeof(L->top_at[i]));
+			L->top_at[i].line = k->line;
+			L->top_at[i].col = k->col;
+			L->top_key[i] = &L->top_at[i];
+			L->top_file[i] = L->file;
+		}
 		if ((r = top_field(L, &top_fields[i])) != 0)
 			return r;
 		arena_reset(&L->arena, 1);
 	}
-	if ((r = document_end(L)) != 0 ||
-	    (r = fields_present(L, &top_map, key, L->p, top_line, top_col)) !=
-	        0 ||
-	    (r = version_rule(L, key)) != 0 || (r = resolve_pending(L)) != 0)
+	return document_end(L);
+}
+
+/*
+ * Once every file is read: the required fields, the version rule, the
+ * from: names left for the end, people, groups and grants.
+ */
+static int
+finish_document(struct loader *L)
+{
+	int r;
+
+	in_file(L, 0);
+	if ((r = fields_present(
+	         L, &top_map, L->top_key, L->p, L->top_line, L->top_col)) != 0)
+		return r;
+	for (r = 0; r < (int)NELEM(top_fields); r++) {
+		if ((top_fields[r].flags & FIELD_V2) != 0 &&
+		    L->top_key[r] != NULL && L->p->version < 2) {
+			in_file(L, L->top_file[r]);
+			break;
+		}
+	}
+	if ((r = version_rule(L, L->top_key)) != 0 ||
+	    (r = resolve_pending(L)) != 0)
 		return r;
 	if (L->p->teams != NULL &&
 	    ((r = grant_sources(L)) != 0 ||
 	        (r = kp_teams_resolve(L->p, L->diag)) != 0))
 		return r;
 	return 0;
+}
+
+/* One YAML document (a file, or one file of a directory policy). */
+static int
+parse_file(struct loader *L, const char *buf, size_t len)
+{
+	const char *nul;
+	unsigned line, col;
+	int r;
+
+	/* libyaml would silently stop at a NUL; refuse it up front. */
+	if (len > 0 && (nul = memchr(buf, '\0', len)) != NULL) {
+		offset_pos(buf, len, (size_t)(nul - buf), &line, &col);
+		return ferr(L, KP_ERR_INVALID, line, col,
+		    "NUL byte in the policy (it must be UTF-8 text)");
+	}
+	L->buf = buf;
+	L->len = len;
+	L->off = L->fed = 0;
+	L->overlong = 0;
+	L->depth = 0;
+	if (!yaml_parser_initialize(&L->parser))
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	L->parser_ok = 1;
+	yaml_parser_set_encoding(&L->parser, YAML_UTF8_ENCODING);
+	yaml_parser_set_input(&L->parser, feed, L);
+	r = parse_document(L);
+	yaml_parser_delete(&L->parser);
+	L->parser_ok = 0;
+	return r;
+}
+
+/* The files of a directory policy's canonical form, merged in order. */
+static int
+parse_dir_form(struct loader *L, const char *name, const char *buf, size_t len)
+{
+	struct kp_policy_part *parts = NULL;
+	size_t i, n = 0, sz;
+	int r;
+
+	if ((r = kp_policy_dir_split(buf, len, &parts, &n, L->diag)) != 0)
+		return r;
+	if ((L->p->files = calloc(n, sizeof(*L->p->files))) == NULL) {
+		r = ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (name == NULL)
+			name = ".";
+		sz = strlen(name) + strlen(parts[i].name) + 2;
+		if ((L->p->files[i] = malloc(sz)) == NULL) {
+			r = ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+			goto out;
+		}
+		snprintf(L->p->files[i], sz, "%s/%s", name, parts[i].name);
+		L->p->nfiles++;
+	}
+	for (i = 0; i < n; i++) {
+		in_file(L, (unsigned)i);
+		if ((r = parse_file(L, parts[i].buf, parts[i].len)) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	kp_policy_parts_free(parts, n);
+	return r;
 }
 
 static int
@@ -2578,8 +2748,6 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 {
 	struct kp_diag dummy;
 	struct loader L;
-	const char *nul;
-	unsigned line, col;
 	int r;
 
 	if (diag == NULL)
@@ -2602,13 +2770,6 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 		    (unsigned long)KP_POLICY_MAX_BYTES);
 		goto out;
 	}
-	/* libyaml would silently stop at a NUL; refuse it up front. */
-	if (len > 0 && (nul = memchr(buf, '\0', len)) != NULL) {
-		offset_pos(buf, len, (size_t)(nul - buf), &line, &col);
-		r = ferr(&L, KP_ERR_INVALID, line, col,
-		    "NUL byte in the policy (it must be UTF-8 text)");
-		goto out;
-	}
 	L.name = name;
 	L.buf = buf;
 	L.len = len;
@@ -2622,15 +2783,11 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 		r = ferr(&L, KP_ERR_NOMEM, 0, 0, "out of memory");
 		goto out;
 	}
-	if (!yaml_parser_initialize(&L.parser)) {
-		r = ferr(&L, KP_ERR_NOMEM, 0, 0, "out of memory");
-		goto out;
-	}
-	L.parser_ok = 1;
-	yaml_parser_set_encoding(&L.parser, YAML_UTF8_ENCODING);
-	yaml_parser_set_input(&L.parser, feed, &L);
-
-	if ((r = parse_document(&L)) != 0)
+	if (kp_policy_dir_form(buf, len))
+		r = parse_dir_form(&L, name, buf, len);
+	else
+		r = parse_file(&L, buf, len);
+	if (r != 0 || (r = finish_document(&L)) != 0)
 		goto out;
 	if (sha256_hex(buf, len, L.p->sha256) != 0) {
 		r = ferr(&L, KP_ERR_INTERNAL, 0, 0, "SHA-256 failed");
@@ -2680,6 +2837,13 @@ kp_policy_load(const char *path, unsigned flags, struct kp_policy **out,
 	 * Installed paths get the safe opener; a file a person checks (a
 	 * policy in a git checkout) only has to be a regular file.
 	 */
+	if (kp_policy_path_is_dir(path)) {
+		if ((r = kp_policy_dir_bytes(path, flags, &buf, &len, diag)) !=
+		    0)
+			goto out;
+		r = kp_policy_load_buf(path, buf, len, out, diag);
+		goto out;
+	}
 	if ((flags & KP_LOAD_SAFE) != 0)
 		r = kp_file_read_safe(
 		    path, KP_POLICY_MAX_BYTES, (uid_t)-1, &buf, &len, &why);

@@ -5,6 +5,7 @@
  * The validated model's own housekeeping: freeing what the loader built.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,18 @@ kp_policy_free(struct kp_policy *p)
 	free(p->revoked);
 	kp_revset_free(p->revset);
 	kp_teams_free(p->teams);
+	kp_strv_free(p->files, p->nfiles);
 	free(p->path);
 	free(p);
+}
+
+const char *
+kp_policy_where(const struct kp_policy *p, unsigned cur, unsigned file,
+    unsigned line, char *buf)
+{
+	if (p == NULL || p->nfiles == 0 || file == cur || file >= p->nfiles)
+		snprintf(buf, KP_WHERE_MAX, "line %u", line);
+	else
+		snprintf(buf, KP_WHERE_MAX, "%s:%u", p->files[file], line);
+	return buf;
 }

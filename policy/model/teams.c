@@ -42,6 +42,18 @@ terr(
 	return r;
 }
 
+/*
+ * The file of a directory policy an error points into (before terr; the
+ * first error wins, so a later one cannot rename its file).
+ */
+static void
+at_file(const struct kp_teams *t, struct kp_diag *d, unsigned file)
+{
+	if (d != NULL && d->msg[0] == '\0' && t->files != NULL &&
+	    file < t->nfiles)
+		snprintf(d->file, sizeof(d->file), "%s", t->files[file]);
+}
+
 static void
 members_free(struct kp_member *v, size_t n)
 {
@@ -105,6 +117,7 @@ resolve_members(struct kp_teams *t, const char *what, const char *name,
 				t->groups[m[i].idx].used = 1;
 				continue;
 			}
+			at_file(t, d, m[i].file);
 			return terr(d, KP_ERR_INVALID, m[i].line, m[i].column,
 			    "%s '%s': unknown group '%s' (define it under "
 			    "groups:)",
@@ -112,6 +125,7 @@ resolve_members(struct kp_teams *t, const char *what, const char *name,
 		}
 		if (kp_strtab_get(&t->people_ix, m[i].name, &m[i].idx))
 			continue;
+		at_file(t, d, m[i].file);
 		return terr(d, KP_ERR_INVALID, m[i].line, m[i].column,
 		    "%s '%s': unknown person '%s' (define them under "
 		    "people:%s)",
@@ -154,6 +168,7 @@ walk_group(struct kp_teams *t, size_t g, size_t *chain, size_t depth,
 				    sizeof(path) - strlen(path) - 1);
 			}
 			strncat(path, m->name, sizeof(path) - strlen(path) - 1);
+			at_file(t, d, m->file);
 			return terr(d, KP_ERR_INVALID, m->line, m->column,
 			    "group '%s': member group:%s makes a cycle (%s)",
 			    gr->name, m->name, path);
@@ -161,6 +176,7 @@ walk_group(struct kp_teams *t, size_t g, size_t *chain, size_t depth,
 		if (t->groups[m->idx].state == 2)
 			continue;
 		if (depth + 1 >= KP_GROUP_DEPTH_MAX) {
+			at_file(t, d, m->file);
 			return terr(d, KP_ERR_INVALID, m->line, m->column,
 			    "group '%s': group:%s nests groups deeper than %d "
 			    "levels",
@@ -219,6 +235,7 @@ check_groups(struct kp_teams *t, struct kp_diag *d)
 			    group_height(t, m->idx, memo) + 1 <=
 			        KP_GROUP_DEPTH_MAX)
 				continue;
+			at_file(t, d, m->file);
 			r = terr(d, KP_ERR_INVALID, m->line, m->column,
 			    "group '%s': group:%s nests groups deeper than %d "
 			    "levels",
@@ -237,6 +254,7 @@ check_against_entries(
 {
 	const struct kp_team_key *k;
 	const struct kp_entry *e;
+	char buf[KP_WHERE_MAX];
 	size_t i, j;
 
 	if (p->nentries == 0)
@@ -245,18 +263,22 @@ check_against_entries(
 		e = &p->entries[i];
 		if (kp_strtab_get(&t->key_ids, e->id, &j)) {
 			k = &t->keys[j];
+			at_file(t, d, k->file);
 			return terr(d, KP_ERR_INVALID, k->line, k->column,
 			    "key id '%s' of %s is also the id of the keys "
-			    "entry at line %u",
-			    k->id, t->people[k->person].owner, e->line);
+			    "entry at %s",
+			    k->id, t->people[k->person].owner,
+			    kp_policy_where(p, k->file, e->file, e->line, buf));
 		}
 		if (kp_strtab_get(&t->key_fps, e->key->fp, &j) &&
 		    strcmp(t->people[t->keys[j].person].owner, e->owner) != 0) {
 			k = &t->keys[j];
+			at_file(t, d, k->file);
 			return terr(d, KP_ERR_INVALID, k->line, k->column,
 			    "key '%s' of %s is the key of keys entry '%s' "
-			    "(line %u), owned by '%s'; one key has one owner",
-			    k->id, t->people[k->person].owner, e->id, e->line,
+			    "(%s), owned by '%s'; one key has one owner",
+			    k->id, t->people[k->person].owner, e->id,
+			    kp_policy_where(p, k->file, e->file, e->line, buf),
 			    e->owner);
 		}
 	}
@@ -380,6 +402,7 @@ make_entry(struct kp_entry *e, const struct kp_team_grant *g,
 	e->comment = k->comment != NULL ? k->comment : t->comment;
 	e->line = t->line;
 	e->column = t->column;
+	e->file = t->file;
 	e->grant = t->id;
 	e->via = via;
 }
@@ -504,6 +527,8 @@ kp_teams_resolve(struct kp_policy *p, struct kp_diag *d)
 
 	if (p == NULL || (t = p->teams) == NULL)
 		return 0;
+	t->files = p->files;
+	t->nfiles = p->nfiles;
 	for (i = 0; i < t->ngroups; i++) {
 		if ((r = resolve_members(t, "group", t->groups[i].name,
 		         t->groups[i].members, t->groups[i].nmembers, d)) != 0)

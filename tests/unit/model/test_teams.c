@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -415,6 +416,191 @@ out:
 	kp_policy_free(v2);
 }
 
+/* ------------------------------------------------ a policy directory */
+
+static void
+put(const char *dir, const char *rel, const char *text)
+{
+	char path[4096], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if ((slash = strrchr(path, '/')) != NULL &&
+	    slash > path + strlen(dir)) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	if ((f = fopen(path, "w")) == NULL)
+		t_bail("%s: cannot write", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Load dir; expect failure r, in file rel, at line:col, with text. */
+static void
+dir_refused(const char *dir, int r, const char *rel, unsigned line,
+    unsigned col, const char *text)
+{
+	struct kp_policy *p = NULL;
+	struct kp_diag d;
+	char want[4096];
+
+	CHECK_INT(kp_policy_load(dir, 0, &p, &d), r);
+	CHECK(p == NULL);
+	if (rel != NULL) {
+		snprintf(want, sizeof(want), "%s/%s", dir, rel);
+		CHECK_STR(d.file, want);
+	}
+	CHECK_INT(d.line, line);
+	CHECK_INT(d.column, col);
+	CHECK_CONTAINS(d.msg, text);
+	kp_policy_free(p);
+}
+
+static void
+rm_rf(const char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		t_diag("could not remove %s", dir);
+}
+
+#define PERSON_A \
+	"people:\n  alice@example.com:\n    keys:\n      - id: alice-laptop\n" \
+	"        key: " ALICE "\n"
+
+static void
+test_dir(void)
+{
+	struct kp_policy *one = NULL, *dir = NULL, *p = NULL;
+	struct kp_diag d;
+	char tmp[] = "/tmp/test_teams_dir.XXXXXX", path[256], want[8192];
+	char p1[4096], p2[4096], *b1 = NULL, *b2 = NULL, *bytes = NULL;
+	size_t l1, l2, n;
+
+	T_CASE("policy/examples/teams.d");
+	one = load_file("policy/examples/teams.yaml");
+	dir = load_file("policy/examples/teams.d");
+	if (one == NULL || dir == NULL || !OK(mkdtemp(tmp) != NULL))
+		goto out;
+	CHECK_INT(dir->nfiles, 8);
+	CHECK_INT(dir->nentries, one->nentries);
+	memcpy(dir->sha256, one->sha256, sizeof(dir->sha256));
+	snprintf(p1, sizeof(p1), "%s/one.cdb", tmp);
+	snprintf(p2, sizeof(p2), "%s/dir.cdb", tmp);
+	CHECK_INT(kp_index_compile(one, "web-01", 1000, p1, &d), 0);
+	CHECK_INT(kp_index_compile(dir, "web-01", 1000, p2, &d), 0);
+	b1 = slurp(p1, &l1);
+	b2 = slurp(p2, &l2);
+	if (OK(b1 != NULL && b2 != NULL))
+		CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
+	free(b1);
+	free(b2);
+	unlink(p1);
+	unlink(p2);
+
+	T_CASE("signed bytes of a directory");
+	snprintf(path, sizeof(path), "%s/d", tmp);
+	CHECK_INT(mkdir(path, 0755), 0);
+	put(path, "policy.yaml", "version: 2\nserial: 3\n");
+	put(path, "people/a.yaml", "version: 2\n" PERSON_A);
+	put(path, "people/.a.yaml.swp", "not yaml: [");
+	put(path, "people/.hidden.yaml", "not yaml: [");
+	put(path, "README", "not a policy file");
+	put(path, "grants/g.yaml",
+	    "version: 2\ngrants:\n  - id: g\n    to: [alice@example.com]\n"
+	    "    accounts: [root]\n    from: [office]\n");
+	put(path, "zz-networks.yaml", "networks:\n  office: [192.0.2.0/24]\n");
+	CHECK_INT(kp_policy_signed_bytes(path, 0, &bytes, &n, &d), 0);
+	if (bytes != NULL) {
+		CHECK(
+		    n > 20 && memcmp(bytes, "keyauth-policy-dir 1\n", 21) == 0);
+		CHECK(memmem(bytes, n, "file 21 policy.yaml\n", 20) != NULL);
+		CHECK(memmem(bytes, n, ".swp", 4) == NULL);
+		CHECK(memmem(bytes, n, "README", 6) == NULL);
+		/* path order: grants/ < people/ < policy.yaml < zz-... */
+		CHECK(strstr(bytes, "grants/g.yaml") <
+		    strstr(bytes, "people/a.yaml"));
+		CHECK(strstr(bytes, "people/a.yaml") <
+		    strstr(bytes, "policy.yaml"));
+		if (OK(kp_policy_load_buf(path, bytes, n, &p, &d) == 0)) {
+			CHECK_INT(p->nentries, 1);
+			CHECK_INT(p->entries[0].nsources, 1);
+			kp_policy_free(p);
+			p = NULL;
+		}
+	}
+	if (OK(kp_policy_load(path, 0, &p, &d) == 0)) {
+		/* a network of a later file serves a grant of an earlier one */
+		CHECK_INT(p->nfiles, 4);
+		CHECK_INT(p->entries[0].nsources, 1);
+		kp_policy_free(p);
+		p = NULL;
+	}
+	free(bytes);
+	bytes = NULL;
+
+	T_CASE("a person in two files");
+	put(path, "people/b.yaml", "version: 2\n" PERSON_A);
+	snprintf(want, sizeof(want),
+	    "person 'alice@example.com' is defined twice (first at %s/people/"
+	    "a.yaml:3)",
+	    path);
+	dir_refused(path, KP_ERR_INVALID, "people/b.yaml", 3, 3, want);
+	put(path, "people/b.yaml", "version: 2\n");
+
+	T_CASE("a serial in two files");
+	put(path, "people/b.yaml", "version: 2\nserial: 4\n");
+	snprintf(want, sizeof(want),
+	    "'serial' is set in two files (first at %s/policy.yaml:2)", path);
+	/* people/b.yaml is read before policy.yaml */
+	dir_refused(path, KP_ERR_INVALID, "policy.yaml", 2, 1,
+	    "'serial' is set in two files (first at ");
+	put(path, "people/b.yaml", "version: 2\n");
+
+	T_CASE("two versions");
+	put(path, "people/b.yaml", "version: 1\n");
+	dir_refused(path, KP_ERR_INVALID, "people/b.yaml", 1, 10,
+	    "version: 1 here, but 2 in another file");
+	put(path, "people/b.yaml", "version: 2\n");
+
+	T_CASE("an unknown person, in the grant's file");
+	put(path, "grants/h.yaml",
+	    "grants:\n  - id: h\n    to: [bob@example.com]\n"
+	    "    accounts: [root]\n");
+	dir_refused(path, KP_ERR_INVALID, "grants/h.yaml", 3, 10,
+	    "grant 'h': unknown person 'bob@example.com'");
+	snprintf(want, sizeof(want), "%s/grants/h.yaml", path);
+	unlink(want);
+
+	T_CASE("a network in two files");
+	put(path, "grants/n.yaml", "networks:\n  office: [198.51.100.0/24]\n");
+	dir_refused(path, KP_ERR_INVALID, "zz-networks.yaml", 2, 3,
+	    "network 'office' is defined twice (first at ");
+	snprintf(want, sizeof(want), "%s/grants/n.yaml", path);
+	unlink(want);
+
+	T_CASE("a symbolic link");
+	snprintf(want, sizeof(want), "%s/people/link.yaml", path);
+	snprintf(p1, sizeof(p1), "%s/people/a.yaml", path);
+	if (OK(symlink(p1, want) == 0))
+		dir_refused(path, KP_ERR_UNSAFE, NULL, 0, 0, "symbolic link");
+	unlink(want);
+
+	T_CASE("still loads");
+	if (OK(kp_policy_load(path, 0, &p, &d) == 0))
+		kp_policy_free(p);
+	p = NULL;
+	T_CASE(NULL);
+	rm_rf(tmp);
+out:
+	kp_policy_free(one);
+	kp_policy_free(dir);
+}
+
 int
 main(void)
 {
@@ -423,5 +609,6 @@ main(void)
 	test_combination();
 	test_matrix();
 	test_same_index();
+	test_dir();
 	return t_done();
 }
