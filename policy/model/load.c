@@ -212,8 +212,8 @@ ferr(struct loader *L, int r, unsigned line, unsigned col, const char *fmt, ...)
 
 /* "line N", or "FILE:N" when the item is in another file. */
 #define WHERE(L, at_file, at_line) \
-	kp_policy_where((L)->p, (L)->file, (at_file), (at_line), \
-	    (char[KP_WHERE_MAX]){0})
+	kp_policy_where( \
+	    (L)->p, (L)->file, (at_file), (at_line), (char[KP_WHERE_MAX]){0})
 
 /* Errors at the end name the file of the item they point at. */
 static void
