@@ -150,9 +150,9 @@ print_grant(const struct kp_decision *dec, const struct kp_entry *by)
 	printf("grant: %s%s%s\n", by->grant,
 	    by->via != NULL ? " via group " : "",
 	    by->via != NULL ? by->via : "");
-	printf("%s by grant %s%s%s.\n",
-	    dec->reason == KP_ALLOWED ? "Allowed" : "Refused under", by->grant,
-	    by->via != NULL ? " via group " : "",
+	printf("%s grant %s%s%s.\n",
+	    dec->reason == KP_ALLOWED ? "Allowed by" : "Refused under",
+	    by->grant, by->via != NULL ? " via group " : "",
 	    by->via != NULL ? by->via : "");
 }
 

@@ -75,6 +75,7 @@ enum optid {
 	O_IDENTITY,
 	O_HOSTS,
 	O_PASSWD,
+	O_BY,
 	O_COUNT
 };
 
@@ -112,6 +113,7 @@ static const struct opt opts[] = {
     {"-I", O_IDENTITY, 1, OPT_SIGN},
     {"--hosts", O_HOSTS, 0, OPT_AUDIT},
     {"--passwd", O_PASSWD, 1, OPT_IMPORT},
+    {"--by", O_BY, 1, OPT_REPORT},
 };
 
 static void
@@ -139,7 +141,8 @@ usage(FILE *f)
 	    "  status [--at TIME]             show the installed policy\n"
 	    "  report [--format text|csv|json] [--account NAME] [--owner "
 	    "OWNER]\n"
-	    "         [--at TIME] [--policy-file FILE]\n"
+	    "         [--at TIME] [--policy-file FILE] [--by "
+	    "grant|group|person]\n"
 	    "                                 who can log in where, from "
 	    "where, until when\n"
 	    "  diff OLD NEW [--format text|json]\n"
@@ -513,6 +516,7 @@ main(int argc, char **argv)
 	c.identity = vals[O_IDENTITY];
 	c.hosts = vals[O_HOSTS] != NULL;
 	c.passwd = vals[O_PASSWD];
+	c.by = vals[O_BY];
 	/* The login path's clock: never decide with a bogus "now". */
 	if (kp_now(&c.now) != 0) {
 		ctl_err("cannot read the clock");

@@ -36,6 +36,7 @@ struct ctl {
 	const char *owner; /* report --owner */
 	int owner_from_comment; /* import --owner-from-comment */
 	const char *passwd; /* import --passwd */
+	const char *by; /* report --by */
 	const char *sshd_t_output; /* doctor --sshd-t-output */
 	const char *pam_file; /* doctor --pam-file */
 	const char *root; /* doctor --root */

@@ -96,14 +96,27 @@ struct kp_report_row {
 	enum kp_report_status status;
 };
 
+/* What the rows are grouped by (report --by): the first column. */
+enum kp_report_by {
+	KP_REPORT_BY_ACCOUNT, /* the default */
+	KP_REPORT_BY_GRANT, /* a version 2 grant; "-" for keys: entries */
+	KP_REPORT_BY_GROUP, /* the group path; "-" when named directly */
+	KP_REPORT_BY_PERSON, /* the owner */
+};
+/* "grant", "group", "person" into *by; -1 for anything else. */
+int kp_report_by_parse(const char *s, enum kp_report_by *by);
+
 struct kp_report_filter {
 	const char *account; /* NULL: every account */
 	const char *owner; /* NULL: every owner */
 	const char *host; /* NULL: every entry; else entries that apply there */
+	enum kp_report_by by;
 };
 
 /*
- * The rows of p that pass f, sorted by account, then entry id. The
+ * The rows of p that pass f, sorted by f->by's column (account by
+ * default), then account, then entry id. A version 2 policy's report
+ * has GRANT and VIA columns (fields grant and via in CSV and JSON). The
  * status is the decision (kp_decide) at time at for that account and
  * entry, ignoring the client address. *rows (caller frees) borrows from p.
  */
