@@ -61,6 +61,7 @@ void kp_revset_free(struct kp_revset *rs);
  */
 #define KP_GROUP_DEPTH_MAX 8 /* groups inside groups, at most */
 #define KP_GROUP_PREFIX "group:"
+#define KP_KEY_PREFIX "key:" /* a grant's to: one key of a person, by id */
 
 struct kp_team_key {
 	char *id;
@@ -84,7 +85,8 @@ struct kp_person {
 struct kp_member {
 	char *name; /* a person's owner, or a group's name (is_group) */
 	int is_group; /* written "group:NAME" */
-	size_t idx; /* resolved: index in people or groups */
+	int is_key; /* written "key:ID" (a grant's to: only) */
+	size_t idx; /* resolved: index in people, groups or keys */
 	unsigned line, column, file;
 };
 

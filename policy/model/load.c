@@ -1758,7 +1758,7 @@ grant_id_rule(struct loader *L, const struct field *f, const struct node *v)
 /* A person (people: key, group member, grant recipient) or group:NAME. */
 static int
 member_parse(struct loader *L, const char *what, const struct node *c,
-    struct kp_member *m)
+    struct kp_member *m, int allow_key)
 {
 	const char *name = c->s;
 	const char *why = NULL;
@@ -1776,6 +1776,21 @@ member_parse(struct loader *L, const char *what, const struct node *c,
 			    what, c->s, KP_ID_MAX);
 		}
 		m->is_group = 1;
+	} else if (strncmp(name, KP_KEY_PREFIX, strlen(KP_KEY_PREFIX)) == 0) {
+		name += strlen(KP_KEY_PREFIX);
+		if (!allow_key) {
+			return nerr(L, c,
+			    "%s: '%s': a group holds people and groups; name "
+			    "one key in a grant's to:",
+			    what, c->s);
+		}
+		if (!kp_id_valid(name)) {
+			return nerr(L, c,
+			    "%s: '%s': a key id is 1 to %d of A-Z a-z 0-9 . _ "
+			    "@ + -",
+			    what, c->s, KP_ID_MAX);
+		}
+		m->is_key = 1;
 	} else if (*name == '\0') {
 		return nerr(L, c, "%s: must not be empty", what);
 	}
@@ -1817,7 +1832,8 @@ member_list(struct loader *L, const char *what, unsigned flags,
 	if ((m = calloc(v->n, sizeof(*m))) == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	for (c = v->kid; c != NULL; c = c->next, i++) {
-		if ((r = member_parse(L, what, c, &m[i])) != 0) {
+		if ((r = member_parse(L, what, c, &m[i],
+		         (flags & FIELD_EMPTY_OK) == 0)) != 0) {
 			members_free(m, i);
 			return r;
 		}

@@ -123,6 +123,15 @@ resolve_members(struct kp_teams *t, const char *what, const char *name,
 			    "groups:)",
 			    what, name, m[i].name);
 		}
+		if (m[i].is_key) {
+			if (kp_strtab_get(&t->key_ids, m[i].name, &m[i].idx))
+				continue;
+			at_file(t, d, m[i].file);
+			return terr(d, KP_ERR_INVALID, m[i].line, m[i].column,
+			    "%s '%s': unknown key '%s' (no person has a key "
+			    "with this id)",
+			    what, name, m[i].name);
+		}
 		if (kp_strtab_get(&t->people_ix, m[i].name, &m[i].idx))
 			continue;
 		at_file(t, d, m[i].file);
@@ -287,8 +296,10 @@ check_against_entries(
 
 /* ---------------------------------------------------------- expansion */
 
+/* One key a grant reaches, and how. */
 struct reach {
 	size_t person;
+	size_t key; /* index in teams->keys */
 	const char *via; /* NULL: named by the grant */
 };
 
@@ -296,7 +307,7 @@ struct expand {
 	struct kp_teams *t;
 	struct reach *v;
 	size_t n, cap;
-	size_t *stamp; /* per person: 1 + the grant that last reached them */
+	size_t *stamp; /* per key: 1 + the grant that last reached it */
 	size_t grant;
 	struct kp_diag *d;
 };
@@ -322,13 +333,13 @@ keep_path(struct expand *x, const char *s, const char **out)
 }
 
 static int
-reach_person(struct expand *x, size_t person, const char *via)
+reach_key(struct expand *x, size_t key, const char *via)
 {
 	struct reach *tmp;
 
-	if (x->stamp[person] == x->grant + 1)
+	if (x->stamp[key] == x->grant + 1)
 		return 0; /* one grant, one set of restrictions: once */
-	x->stamp[person] = x->grant + 1;
+	x->stamp[key] = x->grant + 1;
 	if (x->n == x->cap) {
 		size_t ncap = x->cap == 0 ? 64 : x->cap * 2;
 
@@ -337,9 +348,23 @@ reach_person(struct expand *x, size_t person, const char *via)
 		x->v = tmp;
 		x->cap = ncap;
 	}
-	x->v[x->n].person = person;
+	x->v[x->n].person = x->t->keys[key].person;
+	x->v[x->n].key = key;
 	x->v[x->n].via = via;
 	x->n++;
+	return 0;
+}
+
+static int
+reach_person(struct expand *x, size_t person, const char *via)
+{
+	const struct kp_person *pe = &x->t->people[person];
+	size_t m;
+	int r;
+
+	for (m = 0; m < pe->nkeys; m++)
+		if ((r = reach_key(x, pe->first_key + m, via)) != 0)
+			return r;
 	return 0;
 }
 
@@ -427,8 +452,9 @@ expand_grants(struct kp_policy *p, struct kp_teams *t, struct kp_diag *d)
 	struct kp_entry *entries;
 	const struct kp_person *pe;
 	const struct kp_team_key *k;
-	size_t i, j, m, total = 0, base;
-	size_t *cut = NULL; /* x.v index where each grant's people start */
+	size_t i, j, total = 0, base;
+	size_t *cut = NULL; /* x.v index where each grant's keys start */
+	size_t *pstamp = NULL; /* per person: 1 + the grant last counted */
 	int r = KP_ERR_NOMEM;
 
 	memset(&x, 0, sizeof(x));
@@ -436,8 +462,10 @@ expand_grants(struct kp_policy *p, struct kp_teams *t, struct kp_diag *d)
 	x.d = d;
 	if (t->ngrants == 0)
 		return 0;
-	if ((t->npeople > 0 &&
-	        (x.stamp = calloc(t->npeople, sizeof(*x.stamp))) == NULL) ||
+	if ((t->nkeys > 0 &&
+	        (x.stamp = calloc(t->nkeys, sizeof(*x.stamp))) == NULL) ||
+	    (t->npeople > 0 &&
+	        (pstamp = calloc(t->npeople, sizeof(*pstamp))) == NULL) ||
 	    (cut = calloc(t->ngrants + 1, sizeof(*cut))) == NULL)
 		goto out;
 	for (i = 0; i < t->ngrants; i++) {
@@ -445,32 +473,33 @@ expand_grants(struct kp_policy *p, struct kp_teams *t, struct kp_diag *d)
 		x.grant = i;
 		cut[i] = x.n;
 		for (j = 0; j < g->nto; j++) {
-			r = g->to[j].is_group
-			    ? reach_group(&x, g->to[j].idx, NULL)
-			    : reach_person(&x, g->to[j].idx, NULL);
+			if (g->to[j].is_group)
+				r = reach_group(&x, g->to[j].idx, NULL);
+			else if (g->to[j].is_key)
+				r = reach_key(&x, g->to[j].idx, NULL);
+			else
+				r = reach_person(&x, g->to[j].idx, NULL);
 			if (r != 0)
 				goto out;
 		}
-		g->npeople = x.n - cut[i];
-	}
-	cut[t->ngrants] = x.n;
-	for (i = 0; i < t->ngrants; i++) {
-		for (j = cut[i]; j < cut[i + 1]; j++) {
-			pe = &t->people[x.v[j].person];
-			if (j == cut[i] || x.v[j].person != x.v[j - 1].person)
-				t->people[x.v[j].person].ngrants++;
-			for (m = 0; m < pe->nkeys; m++) {
-				k = &t->keys[pe->first_key + m];
-				if (kp_time_window_valid(
-				        kp_teams_combine_not_before(
-				            k->not_before,
-				            t->grants[i].e.not_before),
-				        kp_teams_combine_expires(k->expires,
-				            t->grants[i].e.expires)))
-					total++;
-			}
+		for (j = cut[i]; j < x.n; j++) {
+			if (pstamp[x.v[j].person] == i + 1)
+				continue;
+			pstamp[x.v[j].person] = i + 1;
+			t->people[x.v[j].person].ngrants++;
+			g->npeople++;
+		}
+		for (j = cut[i]; j < x.n; j++) {
+			k = &t->keys[x.v[j].key];
+			if (kp_time_window_valid(
+			        kp_teams_combine_not_before(
+			            k->not_before, g->e.not_before),
+			        kp_teams_combine_expires(
+			            k->expires, g->e.expires)))
+				total++;
 		}
 	}
+	cut[t->ngrants] = x.n;
 	if (total == 0) {
 		r = 0;
 		goto out;
@@ -489,22 +518,18 @@ expand_grants(struct kp_policy *p, struct kp_teams *t, struct kp_diag *d)
 		g = &t->grants[i];
 		for (j = cut[i]; j < cut[i + 1]; j++) {
 			pe = &t->people[x.v[j].person];
-			for (m = 0; m < pe->nkeys; m++) {
-				k = &t->keys[pe->first_key + m];
-				/*
-				 * A key whose own window and the grant's do
-				 * not overlap never logs in through it: no
-				 * entry (lint says so).
-				 */
-				if (!kp_time_window_valid(
-				        kp_teams_combine_not_before(
-				            k->not_before, g->e.not_before),
-				        kp_teams_combine_expires(
-				            k->expires, g->e.expires)))
-					continue;
-				make_entry(
-				    &p->entries[base++], g, k, pe, x.v[j].via);
-			}
+			k = &t->keys[x.v[j].key];
+			/*
+			 * A key whose own window and the grant's do not
+			 * overlap never logs in through it: no entry.
+			 */
+			if (!kp_time_window_valid(
+			        kp_teams_combine_not_before(
+			            k->not_before, g->e.not_before),
+			        kp_teams_combine_expires(
+			            k->expires, g->e.expires)))
+				continue;
+			make_entry(&p->entries[base++], g, k, pe, x.v[j].via);
 		}
 	}
 	p->nentries = base;
@@ -514,6 +539,7 @@ out:
 		terr(d, r, 0, 0, "out of memory");
 	free(x.v);
 	free(x.stamp);
+	free(pstamp);
 	free(cut);
 	return r;
 }

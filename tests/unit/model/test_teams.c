@@ -158,6 +158,40 @@ test_combination(void)
 	T_CASE(NULL);
 }
 
+/* to: key:ID reaches that key alone; with its person too, once. */
+static void
+test_key_recipient(void)
+{
+	struct kp_policy *p;
+	static const char head[] =
+	    "version: 2\nserial: 1\npeople:\n  a@example.com:\n    keys:\n"
+	    "      - id: a-laptop\n        key: " ALICE "\n"
+	    "      - id: a-yubikey\n        key: " ALICE2 "\n"
+	    "grants:\n  - id: g\n    accounts: [root]\n";
+	char y[4096];
+
+	T_CASE("to: key:ID");
+	snprintf(y, sizeof(y), "%s    to: [key:a-yubikey]\n", head);
+	if ((p = load("key.yaml", y)) != NULL) {
+		CHECK_INT(p->nentries, 1);
+		if (p->nentries == 1)
+			CHECK_STR(p->entries[0].id, "a-yubikey");
+		kp_policy_free(p);
+	}
+	T_CASE("to: key:ID and its person");
+	snprintf(
+	    y, sizeof(y), "%s    to: [key:a-yubikey, a@example.com]\n", head);
+	if ((p = load("key.yaml", y)) != NULL) {
+		CHECK_INT(p->nentries, 2);
+		if (p->nentries == 2) {
+			CHECK_STR(p->entries[0].id, "a-yubikey");
+			CHECK_STR(p->entries[1].id, "a-laptop");
+		}
+		kp_policy_free(p);
+	}
+	T_CASE(NULL);
+}
+
 /* ------------------------------------------------- the decision matrix */
 
 struct ask {
@@ -607,6 +641,7 @@ main(void)
 	if ((srcdir = getenv("top_srcdir")) == NULL)
 		srcdir = "..";
 	test_combination();
+	test_key_recipient();
 	test_matrix();
 	test_same_index();
 	test_dir();
