@@ -26,6 +26,7 @@
 #define OPT_INSTALL 0x400
 #define OPT_SIGN 0x800
 #define OPT_FETCH 0x1000
+#define OPT_CONVERT 0x2000
 #define MANY_ARGS 0x7fffffff
 
 struct cmd {
@@ -48,6 +49,7 @@ static const struct cmd cmds[] = {
     {"edit", cmd_edit, OPT_EDIT, 0, 0},
     {"sign", cmd_sign, OPT_SIGN, 1, 1},
     {"fetch", cmd_fetch, OPT_FETCH, 0, 1},
+    {"convert", cmd_convert, OPT_CONVERT, 1, 1},
 };
 
 enum optid {
@@ -161,6 +163,8 @@ usage(FILE *f)
 	    "         FILE|DIR...\n"
 	    "                                 authorized_keys files to "
 	    "policy YAML\n"
+	    "  convert POLICY                 a version 1 policy as version 2 "
+	    "(people, grants)\n"
 	    "  doctor [--sshd-t-output FILE] [--pam-file FILE] [--root "
 	    "DIR]\n"
 	    "                                 check sshd, PAM and the "

@@ -58,6 +58,7 @@ int cmd_report(struct ctl *c);
 int cmd_diff(struct ctl *c);
 int cmd_audit(struct ctl *c);
 int cmd_import(struct ctl *c);
+int cmd_convert(struct ctl *c);
 int cmd_doctor(struct ctl *c);
 int cmd_edit(struct ctl *c);
 int cmd_sign(struct ctl *c);

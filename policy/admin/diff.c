@@ -518,9 +518,18 @@ find_entry(const struct kp_policy *p, const struct kp_strtab *ids,
 	char buf[MATCH_MAX];
 	size_t i;
 
-	if (p == NULL || !kp_strtab_get(ids, match_name(e, buf), &i))
+	if (p == NULL)
 		return NULL;
-	return &p->entries[i];
+	if (kp_strtab_get(ids, match_name(e, buf), &i))
+		return &p->entries[i];
+	/*
+	 * A policy and its conversion to version 2 (or back): a keys:
+	 * entry and a grant's entry of the same key id are the same access.
+	 */
+	if (kp_strtab_get(ids, e->id, &i) &&
+	    (p->entries[i].grant == NULL) != (e->grant == NULL))
+		return &p->entries[i];
+	return NULL;
 }
 
 /* names: storage for the version 2 names the table borrows. */
@@ -541,6 +550,9 @@ index_ids(const struct kp_policy *p, struct kp_strtab *t, char **names)
 			match_name(&p->entries[i], s);
 			r = kp_strtab_put(t, s, i, NULL);
 			s += MATCH_MAX;
+			/* By its id alone too, for find_entry's fallback. */
+			if (r >= 0)
+				r = kp_strtab_put(t, p->entries[i].id, i, NULL);
 		} else {
 			r = kp_strtab_put(t, p->entries[i].id, i, NULL);
 		}

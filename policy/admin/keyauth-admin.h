@@ -129,6 +129,17 @@ int kp_report_format(const struct kp_policy *p,
     const struct kp_report_row *rows, size_t nrows, enum kp_format fmt,
     char **out);
 
+/* ----------------------------------------------------------- convert */
+
+/*
+ * p (version 1: keys: entries only) as version 2 YAML in *out: one
+ * person per owner, one grant per distinct set of restrictions; the
+ * index compiled from it is p's. *nmerged: entries whose key had another
+ * id first (version 2 gives a key one id). KP_ERR_INVALID when p already
+ * has people or grants.
+ */
+int kp_convert_v2(const struct kp_policy *p, char **out, size_t *nmerged);
+
 /* -------------------------------------------------------------- diff */
 
 enum kp_diff_kind {
