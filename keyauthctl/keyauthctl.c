@@ -98,7 +98,7 @@ static const struct opt opts[] = {
     {"--from", O_FROM, 1, OPT_EXPLAIN},
     {"--at", O_AT, 1, OPT_EXPLAIN | OPT_STATUS | OPT_REPORT | OPT_DOCTOR},
     {"--policy-file", O_POLICY_FILE, 1, OPT_EXPLAIN | OPT_REPORT | OPT_AUDIT},
-    {"--format", O_FORMAT, 1, OPT_REPORT | OPT_DIFF | OPT_AUDIT},
+    {"--format", O_FORMAT, 1, OPT_REPORT | OPT_DIFF | OPT_AUDIT | OPT_IMPORT},
     {"--account", O_ACCOUNT, 1, OPT_REPORT | OPT_IMPORT},
     {"--owner-from-comment", O_OWNER_FROM_COMMENT, 0, OPT_IMPORT},
     {"--owner", O_OWNER, 1, OPT_REPORT},
@@ -160,7 +160,7 @@ usage(FILE *f)
 	    "host enforces)\n"
 	    "  import [--owner-from-comment] [--account NAME] [--passwd "
 	    "FILE]\n"
-	    "         FILE|DIR...\n"
+	    "         [--format v1|v2] FILE|DIR...\n"
 	    "                                 authorized_keys files to "
 	    "policy YAML\n"
 	    "  convert POLICY                 a version 1 policy as version 2 "
