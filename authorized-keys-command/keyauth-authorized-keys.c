@@ -12,8 +12,12 @@
  * (only those of the offered key when one is given), leaves the PAM
  * handoff record, and gives back the one audit record this program logs
  * to syslog. Any error prints nothing and exits 1: sshd then ignores the
- * command. It never writes to stderr, which sshd discards or forwards to
- * the client.
+ * command. Under sshd it never writes to stderr, which sshd discards or
+ * forwards to the client.
+ *
+ * A person who runs it on a terminal (standard error is a tty, which it
+ * never is under sshd) gets -h/--help and -V/--version, and the reason of
+ * an error on standard error as well; everything else is the same.
  *
  * -H names this host (default: this machine's name, kp_host_self): the
  * index must have been compiled for it, or nothing is served (a copied
@@ -26,6 +30,7 @@
  */
 
 #include <fcntl.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +47,11 @@
 	"account [fingerprint type key]"
 
 #define IDENT "keyauth-authorized-keys"
+
+/* Standard error is a terminal: a person, not sshd, runs this. */
+static int tty;
+/* The last record's error (or reason), for that person. */
+static char last_error[1024];
 
 /*
  * The record goes to the journal with its values as KEYAUTH_* fields
@@ -63,6 +73,11 @@ audit(void *arg, int priority, const struct kp_audit *a)
 	    kp_journal_send(NULL, j.s, j.len) != 0)
 		syslog(priority, "%s", rec);
 	kp_buf_free(&j);
+	if (tty)
+		snprintf(last_error, sizeof(last_error), "%s (%s)%s%s",
+		    a->verdict == KP_VERDICT_ALLOW ? "allowed" : "denied",
+		    kp_reason_str(a->reason), a->error != NULL ? ": " : "",
+		    a->error != NULL ? a->error : "");
 }
 
 /*
@@ -81,7 +96,10 @@ client_of(int nextra, char **extra, char *buf, size_t len)
 	return buf;
 }
 
-/* Keep fds 0-2 open so no file we open becomes stdout; silence stderr. */
+/*
+ * Keep fds 0-2 open so no file we open becomes stdout; silence stderr
+ * (unless a person at a terminal reads it).
+ */
 static int
 sanitise_fds(void)
 {
@@ -93,7 +111,7 @@ sanitise_fds(void)
 		if ((fd = dup(fd)) == -1)
 			return -1;
 	}
-	if (dup2(fd, STDERR_FILENO) == -1)
+	if (!tty && dup2(fd, STDERR_FILENO) == -1)
 		return -1;
 	close(fd);
 	return 0;
@@ -122,18 +140,34 @@ caller_refused(uid_t uid, char *buf, size_t len)
 /*
  * argv into q. The first problem stops it and lands in q->error, with the
  * fields read so far: the record names what was asked. Only root may
- * name other paths than the installed ones.
+ * name other paths than the installed ones. -h and -V (on a terminal
+ * only; elsewhere they are unknown options, as they always were) land in
+ * *action.
  */
 static void
 parse_args(int argc, char **argv, struct kp_serve_req *q, char *client,
-    size_t clientlen)
+    size_t clientlen, int *action)
 {
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
 	int ch, nargs;
 	int root = getuid() == 0;
 
 	opterr = 0; /* getopt must not write to stderr */
-	while ((ch = getopt(argc, argv, "+i:s:H:")) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "+i:s:H:hV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+		case 'V':
+			if (!tty) {
+				q->error = USAGE;
+				return;
+			}
+			*action = ch;
+			return;
 		case 'i':
 		case 's':
 			if (!root) {
@@ -183,13 +217,61 @@ parse_args(int argc, char **argv, struct kp_serve_req *q, char *client,
 	}
 }
 
+/* -h: the usage; -V: the version. 0, or 1 when stdout failed. */
+static int
+answer(int action)
+{
+	if (action == 'h')
+		printf(
+		    "%s\n\n"
+		    "sshd's AuthorizedKeysCommand: prints the authorized_keys "
+		    "lines the\n"
+		    "installed keyauth policy grants the account (the offered "
+		    "key's, or all)\n"
+		    "and logs one audit record (authpriv). It runs as root or "
+		    "as %s only.\n\n"
+		    "  -i index      the index keyauthctl install wrote "
+		    "(default %s; root only)\n"
+		    "  -s spool      the handoff spool for pam_keyauth "
+		    "(default %s; root only)\n"
+		    "  -H host       this host's name (default: the "
+		    "hostname)\n"
+		    "  -h, --help    this text (on a terminal)\n"
+		    "  -V, --version the version (on a terminal)\n\n"
+		    "In sshd_config: AuthorizedKeysCommand %s %%u %%f %%t "
+		    "%%k\n"
+		    "keyauth-authorized-keys(8) says more.\n",
+		    USAGE, KP_KEYAUTH_USER, KP_DEFAULT_INDEX, KP_DEFAULT_SPOOL,
+		    KP_DEFAULT_HELPER);
+	else
+		printf("%s (%s) %s\n", IDENT, PACKAGE_NAME, PACKAGE_VERSION);
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
+/* The whole command line is -h, --help, -V or --version. */
+static int
+only_asks(int argc, char **argv)
+{
+	if (argc != 2)
+		return 0;
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		return 'h';
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
+		return 'V';
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct kp_serve_req q;
 	char client[64], host[256], why[128];
-	int r;
+	int r, action = 0;
 
+	tty = isatty(STDERR_FILENO);
+	/* A person asking, whoever they are: nothing is looked up or logged. */
+	if (tty && (action = only_asks(argc, argv)) != 0)
+		return answer(action);
 	signal(SIGPIPE, SIG_IGN);
 	openlog(IDENT, LOG_PID, LOG_AUTHPRIV);
 	memset(&q, 0, sizeof(q));
@@ -204,9 +286,16 @@ main(int argc, char **argv)
 	else if (kp_now(&q.now) != 0)
 		q.error = "cannot read the clock";
 	else
-		parse_args(argc, argv, &q, client, sizeof(client));
+		parse_args(argc, argv, &q, client, sizeof(client), &action);
+	if (action != 0) {
+		closelog();
+		return answer(action);
+	}
 	q.sshd = getppid();
 	r = kp_serve(&q, STDOUT_FILENO, audit, NULL);
 	closelog();
+	if (r != 0 && tty)
+		fprintf(stderr, "keyauth-authorized-keys: %s\n",
+		    last_error[0] != '\0' ? last_error : "failed");
 	return r == 0 ? 0 : 1;
 }

@@ -61,6 +61,63 @@ read_journalctl(struct kp_auditlog *a, const struct kp_journal_trust *t)
 }
 
 /*
+ * Read the first n files named on the command line ("-" or none: standard
+ * input) with rd; 0, or -1 when one cannot be read (said on stderr).
+ */
+static int
+read_inputs(struct ctl *c, int n, int (*rd)(void *arg, FILE *f), void *arg)
+{
+	FILE *f;
+	int i, r, e;
+
+	for (i = 0; i < n; i++) {
+		const char *name = c->nargs > 0 ? c->args[i] : "-";
+
+		if (strcmp(name, "-") == 0)
+			f = stdin;
+		else if ((f = fopen(name, "re")) == NULL) {
+			ctl_err("audit: %s: %s", name, strerror(errno));
+			return -1;
+		}
+		r = rd(arg, f);
+		e = errno;
+		if (f != stdin)
+			fclose(f);
+		if (r != 0) {
+			ctl_err("audit: %s: %s", name,
+			    r == KP_ERR_IO ? strerror(e) : kp_strerror(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+read_hosts(void *arg, FILE *f)
+{
+	return kp_hostlog_read(arg, f);
+}
+
+struct audit_read {
+	struct kp_auditlog *a;
+	const struct kp_journal_trust *trust;
+};
+
+static int
+read_syslog(void *arg, FILE *f)
+{
+	return kp_auditlog_read(((struct audit_read *)arg)->a, f);
+}
+
+static int
+read_journal(void *arg, FILE *f)
+{
+	struct audit_read *rd = arg;
+
+	return kp_auditlog_read_journal(rd->a, f, rd->trust);
+}
+
+/*
  * keyauthctl audit [--journal] [FILE...] [--format text|json]
  *     [--policy-file FILE]
  *
@@ -81,8 +138,7 @@ audit_hosts(struct ctl *c, enum kp_format fmt)
 	struct kp_hostlog *h = NULL;
 	struct kp_hostlog_counts cnt;
 	char *out = NULL;
-	FILE *f;
-	int i, r, rc = CTL_SYSERR;
+	int r, rc = CTL_SYSERR;
 
 	if (c->policy_file != NULL) {
 		ctl_usage_err("audit: --hosts reads install records only; "
@@ -93,24 +149,8 @@ audit_hosts(struct ctl *c, enum kp_format fmt)
 		ctl_err("audit: %s", kp_strerror(r));
 		return CTL_SYSERR;
 	}
-	for (i = 0; i < (c->nargs > 0 ? c->nargs : 1); i++) {
-		const char *name = c->nargs > 0 ? c->args[i] : "-";
-
-		if (strcmp(name, "-") == 0)
-			f = stdin;
-		else if ((f = fopen(name, "re")) == NULL) {
-			ctl_err("audit: %s: %s", name, strerror(errno));
-			goto out;
-		}
-		r = kp_hostlog_read(h, f);
-		if (f != stdin)
-			fclose(f);
-		if (r != 0) {
-			ctl_err("audit: %s: %s", name,
-			    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
-			goto out;
-		}
-	}
+	if (read_inputs(c, c->nargs > 0 ? c->nargs : 1, read_hosts, h) != 0)
+		goto out;
 	if ((r = kp_hostlog_format(h, fmt, &out)) != 0) {
 		ctl_err("audit: %s", kp_strerror(r));
 		goto out;
@@ -132,6 +172,7 @@ int
 cmd_audit(struct ctl *c)
 {
 	struct kp_journal_trust trust;
+	struct audit_read rd;
 	struct passwd *pw;
 	struct kp_auditlog *a = NULL;
 	struct kp_auditlog_counts cnt;
@@ -139,8 +180,7 @@ cmd_audit(struct ctl *c)
 	struct kp_diag d;
 	enum kp_format fmt = KP_FORMAT_TEXT;
 	char *out = NULL;
-	FILE *f;
-	int i, r, rc = CTL_SYSERR;
+	int r, rc = CTL_SYSERR;
 
 	if (c->format != NULL &&
 	    (kp_format_parse(c->format, &fmt) != 0 || fmt == KP_FORMAT_CSV)) {
@@ -170,25 +210,14 @@ cmd_audit(struct ctl *c)
 		if (read_journalctl(a, &trust) != 0)
 			goto out;
 	}
-	for (i = 0; i < (c->nargs > 0 ? c->nargs : c->journal ? 0 : 1); i++) {
-		const char *name = c->nargs > 0 ? c->args[i] : "-";
-
-		if (strcmp(name, "-") == 0)
-			f = stdin;
-		else if ((f = fopen(name, "re")) == NULL) {
-			ctl_err("audit: %s: %s", name, strerror(errno));
-			goto out;
-		}
-		r = c->journal ? kp_auditlog_read_journal(a, f, &trust)
-		               : kp_auditlog_read(a, f);
-		if (f != stdin)
-			fclose(f);
-		if (r != 0) {
-			ctl_err("audit: %s: %s", name,
-			    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
-			goto out;
-		}
-	}
+	rd.a = a;
+	rd.trust = &trust;
+	if (read_inputs(c,
+	        c->nargs > 0     ? c->nargs
+	            : c->journal ? 0
+	                         : 1,
+	        c->journal ? read_journal : read_syslog, &rd) != 0)
+		goto out;
 	if ((r = kp_auditlog_format(a, fmt, &out)) != 0) {
 		ctl_err("audit: %s", kp_strerror(r));
 		goto out;

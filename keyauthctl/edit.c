@@ -94,150 +94,229 @@ ask(const char *question)
 	    strcmp(line, "y") == 0 || strcmp(line, "Y\n") == 0;
 }
 
-int
-cmd_edit(struct ctl *c)
-{
-	struct kp_policy *old = NULL, *new = NULL;
-	struct kp_diff *df = NULL;
-	struct kp_diag d, *w = NULL;
-	char dir[] = "/tmp/keyauthctl-edit.XXXXXX";
-	char *path = NULL, *orig = NULL, *edited = NULL, *out = NULL;
-	const char *tmpdir;
-	size_t olen = 0, elen = 0, nw = 0, i;
-	const char *why = NULL;
-	int r, rc = CTL_SYSERR, have_dir = 0, keep = 0;
-	char tmpl[4096];
+/* One edit session: what cmd_edit's stages share, freed in one place. */
+struct edit {
+	char tmpl[4096]; /* the private directory */
+	int have_dir; /* tmpl was made */
+	char *path; /* the copy in it */
+	char *orig; /* --policy as it was */
+	size_t olen;
+	char *edited; /* the copy as the editor left it */
+	size_t elen;
+	struct kp_policy *old; /* NULL: new or invalid, compared with nothing */
+	struct kp_policy *new;
+	int keep; /* the copy stays for the user */
+};
 
-	if ((r = kp_file_read(c->policy, EDIT_MAX, 0, &orig, &olen, &why)) !=
-	    0) {
+/*
+ * The policy as it is now: its bytes, to compare the edit with and to put
+ * back if install refuses, and the loaded policy for the access diff. A
+ * missing file starts from the smallest valid policy.
+ */
+static int
+edit_current(struct ctl *c, struct edit *e)
+{
+	struct kp_diag d;
+	const char *why = NULL;
+	int r;
+
+	if ((r = kp_file_read(
+	         c->policy, EDIT_MAX, 0, &e->orig, &e->olen, &why)) != 0) {
 		if (r != KP_ERR_NOTFOUND) {
 			ctl_err("edit: %s: %s", c->policy,
 			    why != NULL ? why : kp_strerror(r));
-			return CTL_SYSERR;
+			return -1;
 		}
-		/* Nothing yet: start from the smallest valid policy. */
-		if ((orig = strdup("version: 1\nserial: 1\n")) == NULL)
-			return CTL_SYSERR;
-		olen = strlen(orig);
+		if ((e->orig = strdup("version: 1\nserial: 1\n")) == NULL)
+			return -1;
+		e->olen = strlen(e->orig);
 		printf("%s does not exist; starting a new policy\n", c->policy);
-	} else if (kp_policy_load(c->policy, 0, &old, &d) != 0) {
+	} else if (kp_policy_load(c->policy, 0, &e->old, &d) != 0) {
 		ctl_print_diag(stdout, &d, c->policy, "warning",
 		    " (the current file is invalid; access is compared with "
 		    "nothing)");
 	}
-	tmpdir = getenv("TMPDIR");
+	return 0;
+}
+
+/*
+ * The copy the editor works on, in a directory of its own (mkdtemp: only
+ * we can enter it), under $TMPDIR when that is an absolute path.
+ */
+static int
+edit_copy(struct edit *e)
+{
+	const char *tmpdir = getenv("TMPDIR");
+
 	if (tmpdir != NULL && tmpdir[0] == '/' &&
-	    (size_t)snprintf(tmpl, sizeof(tmpl), "%s/keyauthctl-edit.XXXXXX",
-	        tmpdir) < sizeof(tmpl)) {
+	    (size_t)snprintf(e->tmpl, sizeof(e->tmpl),
+	        "%s/keyauthctl-edit.XXXXXX", tmpdir) < sizeof(e->tmpl)) {
 		/* honour TMPDIR */
 	} else
-		snprintf(tmpl, sizeof(tmpl), "%s", dir);
-	if (mkdtemp(tmpl) == NULL) {
+		snprintf(e->tmpl, sizeof(e->tmpl), "%s",
+		    "/tmp/keyauthctl-edit.XXXXXX");
+	if (mkdtemp(e->tmpl) == NULL) {
 		ctl_err("edit: cannot create a temporary directory: %s",
 		    strerror(errno));
-		goto out;
+		return -1;
 	}
-	have_dir = 1;
-	if (asprintf(&path, "%s/policy.yaml", tmpl) < 0) {
-		path = NULL;
-		goto out;
+	e->have_dir = 1;
+	if (asprintf(&e->path, "%s/policy.yaml", e->tmpl) < 0) {
+		e->path = NULL;
+		return -1;
 	}
-	if (write_file(path, orig, olen) != 0) {
-		ctl_err("edit: %s: %s", path, strerror(errno));
-		goto out;
+	if (write_file(e->path, e->orig, e->olen) != 0) {
+		ctl_err("edit: %s: %s", e->path, strerror(errno));
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The editor, again and again until the copy is a valid policy with a
+ * greater serial than the current one: an invalid file never goes
+ * further. 0: e->new and e->edited hold it; -1: stop, with the exit code
+ * in *rc where it is not CTL_SYSERR.
+ */
+static int
+edit_until_valid(struct edit *e, int *rc)
+{
+	struct kp_diag d;
+	const char *why = NULL;
+	int r;
+
 	for (;;) {
-		if ((r = run_editor(path)) != 0) {
+		if ((r = run_editor(e->path)) != 0) {
 			ctl_err("edit: the editor %s; nothing installed",
 			    r < 0 ? "could not be started" : "failed");
-			keep = 1;
-			rc = CTL_REFUSED;
-			goto out;
+			e->keep = 1;
+			*rc = CTL_REFUSED;
+			return -1;
 		}
-		free(edited);
-		if ((r = kp_file_read(path, EDIT_MAX, KP_FILE_NOFOLLOW, &edited,
-		         &elen, &why)) != 0) {
-			ctl_err("edit: %s: %s", path,
+		free(e->edited);
+		e->edited = NULL;
+		if ((r = kp_file_read(e->path, EDIT_MAX, KP_FILE_NOFOLLOW,
+		         &e->edited, &e->elen, &why)) != 0) {
+			ctl_err("edit: %s: %s", e->path,
 			    why != NULL ? why : kp_strerror(r));
-			goto out;
+			return -1;
 		}
-		if (elen == olen && memcmp(edited, orig, olen) == 0 &&
-		    old != NULL) {
+		if (e->elen == e->olen &&
+		    memcmp(e->edited, e->orig, e->olen) == 0 &&
+		    e->old != NULL) {
 			printf("no changes; nothing to install\n");
-			rc = CTL_OK;
-			goto out;
+			*rc = CTL_OK;
+			return -1;
 		}
-		kp_policy_free(new);
-		new = NULL;
-		if (kp_policy_load(path, 0, &new, &d) != 0) {
-			ctl_print_diag(stdout, &d, path, "error", NULL);
-		} else if (old != NULL && new->serial <= old->serial) {
+		kp_policy_free(e->new);
+		e->new = NULL;
+		if (kp_policy_load(e->path, 0, &e->new, &d) != 0) {
+			ctl_print_diag(stdout, &d, e->path, "error", NULL);
+		} else if (e->old != NULL && e->new->serial <= e->old->serial) {
 			printf("%s: error: serial %llu must be greater than "
 			       "the current serial %llu\n",
-			    path, (unsigned long long)new->serial,
-			    (unsigned long long)old->serial);
-			kp_policy_free(new);
-			new = NULL;
+			    e->path, (unsigned long long)e->new->serial,
+			    (unsigned long long)e->old->serial);
+			kp_policy_free(e->new);
+			e->new = NULL;
 		} else
-			break;
+			return 0;
 		if (!ask("The policy is not valid. Edit it again?")) {
 			printf("nothing installed; your edit is kept in %s\n",
-			    path);
-			keep = 1;
-			rc = CTL_REFUSED;
-			goto out;
+			    e->path);
+			e->keep = 1;
+			*rc = CTL_REFUSED;
+			return -1;
 		}
 	}
-	if (kp_policy_lint(new, c->now, &w, &nw) == 0)
+}
+
+/*
+ * What the edit would do, before the user is asked: the linter's
+ * warnings, then the change in access against the current file.
+ */
+static int
+edit_show(struct ctl *c, const struct edit *e)
+{
+	struct kp_diff *df = NULL;
+	struct kp_diag *w = NULL;
+	char *text = NULL;
+	size_t nw = 0, i;
+	int r;
+
+	if (kp_policy_lint(e->new, c->now, &w, &nw) == 0)
 		for (i = 0; i < nw; i++)
-			ctl_print_diag(stdout, &w[i], path, "warning", NULL);
-	if ((r = kp_diff_policies(old, new, &df)) != 0 ||
-	    (r = kp_diff_format(df, KP_FORMAT_TEXT, &out)) != 0) {
+			ctl_print_diag(stdout, &w[i], e->path, "warning", NULL);
+	free(w);
+	if ((r = kp_diff_policies(e->old, e->new, &df)) == 0 &&
+	    (r = kp_diff_format(df, KP_FORMAT_TEXT, &text)) == 0) {
+		printf("changes against %s:\n", c->policy);
+		fputs(text, stdout);
+	} else
 		ctl_err("edit: %s", kp_strerror(r));
-		goto out;
+	free(text);
+	kp_diff_free(df);
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * The edit into --policy, then the ordinary install (cmd_install). When
+ * install refuses, --policy gets its previous content back, so that it
+ * still holds what is installed; the edit stays for the user.
+ */
+static int
+edit_install(struct ctl *c, struct edit *e)
+{
+	int rc;
+
+	if (kp_file_write_atomic(c->policy, e->edited, e->elen, 0644) != 0) {
+		ctl_err(
+		    "edit: cannot write %s: %s", c->policy, strerror(errno));
+		e->keep = 1;
+		return CTL_SYSERR;
 	}
-	printf("changes against %s:\n", c->policy);
-	fputs(out, stdout);
+	c->nargs = 0;
+	if ((rc = cmd_install(c)) == CTL_OK)
+		return rc;
+	if (e->old != NULL &&
+	    kp_file_write_atomic(c->policy, e->orig, e->olen, 0644) == 0)
+		ctl_err("edit: %s restored to its previous content", c->policy);
+	else if (e->old == NULL && unlink(c->policy) == 0)
+		ctl_err("edit: %s removed again", c->policy);
+	else
+		ctl_err("edit: could not restore %s", c->policy);
+	printf("nothing installed; your edit is kept in %s\n", e->path);
+	e->keep = 1;
+	return rc;
+}
+
+int
+cmd_edit(struct ctl *c)
+{
+	struct edit e;
+	int rc = CTL_SYSERR;
+
+	memset(&e, 0, sizeof(e));
+	if (edit_current(c, &e) != 0 || edit_copy(&e) != 0 ||
+	    edit_until_valid(&e, &rc) != 0 || edit_show(c, &e) != 0)
+		goto out;
 	if (!ask("Install this policy?")) {
-		printf("nothing installed; your edit is kept in %s\n", path);
-		keep = 1;
+		printf("nothing installed; your edit is kept in %s\n", e.path);
+		e.keep = 1;
 		rc = CTL_REFUSED;
 		goto out;
 	}
-	/* Into place, then the ordinary install; undo if install refuses. */
-	if (kp_file_write_atomic(c->policy, edited, elen, 0644) != 0) {
-		ctl_err(
-		    "edit: cannot write %s: %s", c->policy, strerror(errno));
-		keep = 1;
-		goto out;
-	}
-	c->nargs = 0;
-	rc = cmd_install(c);
-	if (rc != CTL_OK) {
-		if (old != NULL &&
-		    kp_file_write_atomic(c->policy, orig, olen, 0644) == 0)
-			ctl_err("edit: %s restored to its previous content",
-			    c->policy);
-		else if (old == NULL && unlink(c->policy) == 0)
-			ctl_err("edit: %s removed again", c->policy);
-		else
-			ctl_err("edit: could not restore %s", c->policy);
-		printf("nothing installed; your edit is kept in %s\n", path);
-		keep = 1;
-	}
+	rc = edit_install(c, &e);
 out:
-	if (have_dir && !keep) {
-		if (path != NULL)
-			unlink(path);
-		rmdir(tmpl);
+	if (e.have_dir && !e.keep) {
+		if (e.path != NULL)
+			unlink(e.path);
+		rmdir(e.tmpl);
 	}
-	free(w);
-	free(out);
-	kp_diff_free(df);
-	kp_policy_free(old);
-	kp_policy_free(new);
-	free(path);
-	free(orig);
-	free(edited);
+	kp_policy_free(e.old);
+	kp_policy_free(e.new);
+	free(e.path);
+	free(e.orig);
+	free(e.edited);
 	return rc;
 }

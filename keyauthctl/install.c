@@ -208,6 +208,16 @@ cmd_install(struct ctl *c)
 	const char *host;
 	int rc;
 
+	/*
+	 * It writes root's files and gives the index the helper's group:
+	 * say so, rather than fail on a temporary file after the checks.
+	 */
+	if (geteuid() != 0) {
+		ctl_err("install: needs root: it writes %s, %s and %s; nothing "
+		        "changed",
+		    c->index, c->krl, c->state);
+		return CTL_SYSERR;
+	}
 	if (c->nargs > 0) {
 		if ((path = ctl_abspath(c->args[0])) == NULL) {
 			ctl_err("%s: cannot make an absolute path", c->args[0]);

@@ -26,7 +26,8 @@
 #define OPT_INSTALL 0x400
 #define OPT_SIGN 0x800
 #define OPT_FETCH 0x1000
-#define OPT_CONVERT 0x2000
+#define OPT_SETUP 0x2000
+#define OPT_CONVERT 0x4000
 #define MANY_ARGS 0x7fffffff
 
 struct cmd {
@@ -49,6 +50,7 @@ static const struct cmd cmds[] = {
     {"edit", cmd_edit, OPT_EDIT, 0, 0},
     {"sign", cmd_sign, OPT_SIGN, 1, 1},
     {"fetch", cmd_fetch, OPT_FETCH, 0, 1},
+    {"setup", cmd_setup, OPT_SETUP, 0, 0},
     {"convert", cmd_convert, OPT_CONVERT, 1, 1},
 };
 
@@ -69,6 +71,10 @@ enum optid {
 	O_SSHD_T_OUTPUT,
 	O_PAM_FILE,
 	O_ROOT,
+	O_APPLY,
+	O_REVERT,
+	O_SSHD_CONFIG_DIR,
+	O_HAVE_CONSOLE,
 	O_HELPER_USER,
 	O_JOURNAL,
 	O_CONFIG,
@@ -103,8 +109,12 @@ static const struct opt opts[] = {
     {"--owner-from-comment", O_OWNER_FROM_COMMENT, 0, OPT_IMPORT},
     {"--owner", O_OWNER, 1, OPT_REPORT},
     {"--sshd-t-output", O_SSHD_T_OUTPUT, 1, OPT_DOCTOR},
-    {"--pam-file", O_PAM_FILE, 1, OPT_DOCTOR},
-    {"--root", O_ROOT, 1, OPT_DOCTOR},
+    {"--pam-file", O_PAM_FILE, 1, OPT_DOCTOR | OPT_SETUP},
+    {"--root", O_ROOT, 1, OPT_DOCTOR | OPT_SETUP},
+    {"--apply", O_APPLY, 0, OPT_SETUP},
+    {"--revert", O_REVERT, 0, OPT_SETUP},
+    {"--sshd-config-dir", O_SSHD_CONFIG_DIR, 1, OPT_SETUP},
+    {"--have-console", O_HAVE_CONSOLE, 0, OPT_SETUP},
     {"--helper-user", O_HELPER_USER, 1, OPT_GLOBAL},
     {"--journal", O_JOURNAL, 0, OPT_AUDIT},
     {"--config", O_CONFIG, 1, OPT_GLOBAL},
@@ -118,60 +128,125 @@ static const struct opt opts[] = {
     {"--by", O_BY, 1, OPT_REPORT},
 };
 
+/*
+ * What `keyauthctl COMMAND --help` prints, and keyauthctl --help's list:
+ * the arguments after the command's name, what it does, and a line per
+ * option of its own ("  --opt ARG  text"; tests/ctl/help.sh checks that
+ * every command has an entry naming each of its options).
+ */
+struct cmd_help {
+	const char *name;
+	const char *args;
+	const char *what;
+	const char *opts;
+};
+
+static const struct cmd_help helps[] = {
+    {"check", "[--strict] [POLICY]", "validate and lint a policy file",
+        "  --strict              warnings are errors too (for CI)\n"},
+    {"install", "[--allow-removal] [POLICY]",
+        "verify, compile and install a policy (as root)",
+        "  --allow-removal       install although access is removed that "
+        "keyauth.conf\n"
+        "                        says must not go without it\n"},
+    {"sign", "POLICY -k KEY [-I IDENTITY]",
+        "sign a policy (POLICY.sig, POLICY.IDENTITY.sig)",
+        "  --key, -k KEY         the private key to sign with\n"
+        "  --identity, -I ID     the signer's identity (names the .sig "
+        "file)\n"},
+    {"fetch", "[--allow-removal] [URL]",
+        "download the policy and its signatures, then install it "
+        "(keyauth.conf source)",
+        "  --allow-removal       as for install\n"},
+    {"explain",
+        "ACCOUNT KEYFILE|FINGERPRINT [--from IP] [--at TIME] "
+        "[--policy-file FILE]",
+        "say whether a login is allowed, and why",
+        "  --from IP             the client's address\n"
+        "  --at TIME             decide at another time (YYYY-MM-DD, RFC "
+        "3339, now)\n"
+        "  --policy-file FILE    decide against a YAML file, not the "
+        "index\n"},
+    {"status", "[--at TIME]", "show the installed policy",
+        "  --at TIME             is it stale by then?\n"},
+    {"report",
+        "[--format text|csv|json] [--account NAME] [--owner OWNER] [--at "
+        "TIME] [--policy-file FILE] [--by grant|group|person]",
+        "who can log in where, from where, until when",
+        "  --format FMT          text (default), csv or json\n"
+        "  --account NAME        only this account\n"
+        "  --owner OWNER         only this owner's keys\n"
+        "  --at TIME             as it will be then\n"
+        "  --policy-file FILE    a YAML file instead of --policy\n"
+        "  --by WHAT             group the rows by grant, group or "
+        "person\n"},
+    {"diff", "OLD NEW [--format text|json]",
+        "what a policy change does to access (exit 1 when it changes)",
+        "  --format FMT          text (default) or json\n"},
+    {"audit",
+        "[--journal] [FILE...] [--format text|json] [--policy-file FILE] "
+        "[--hosts]",
+        "summarise audit records (stdin without FILE)",
+        "  --journal             the input is journalctl -o json: only "
+        "keyauth's own\n"
+        "                        records are trusted\n"
+        "  --format FMT          text (default) or json\n"
+        "  --policy-file FILE    name the keys never used\n"
+        "  --hosts               the serial each host enforces\n"},
+    {"import",
+        "[--owner-from-comment] [--account NAME] [--passwd FILE] [--format "
+        "v1|v2] FILE|DIR...",
+        "authorized_keys files to policy YAML",
+        "  --owner-from-comment  take each key's owner from its comment\n"
+        "  --account NAME        the account, when the path does not say\n"
+        "  --passwd FILE         the accounts of this passwd(5) file, not "
+        "this system's\n"
+        "  --format v1|v2        keys: entries (default), or people and "
+        "grants\n"},
+    {"convert", "POLICY",
+        "a version 1 policy as version 2 (people, groups, grants; the same "
+        "index)",
+        ""},
+    {"doctor",
+        "[--sshd-t-output FILE] [--pam-file FILE] [--root DIR] [--at TIME]",
+        "check sshd, PAM and the installed files",
+        "  --sshd-t-output FILE  sshd -T's output instead of running it\n"
+        "  --pam-file FILE       the PAM file (default /etc/pam.d/sshd)\n"
+        "  --root DIR            look the system's files up under DIR\n"
+        "  --at TIME             judge expiry at another time\n"},
+    {"edit", "", "edit, validate and install the policy", ""},
+    {"setup",
+        "[--apply | --revert] [--have-console] [--sshd-config-dir DIR] "
+        "[--pam-file FILE] [--root DIR]",
+        "enable keyauth in sshd and PAM (shows the changes; --apply makes "
+        "them)",
+        "  --apply               make the changes shown (backup first)\n"
+        "  --revert              put back what --apply changed\n"
+        "  --have-console        go ahead although no key login would be "
+        "left\n"
+        "  --sshd-config-dir DIR where keyauth.conf goes (default "
+        "/etc/ssh/sshd_config.d)\n"
+        "  --pam-file FILE       sshd's PAM file (default "
+        "/etc/pam.d/sshd)\n"
+        "  --root DIR            change the system under DIR (an "
+        "image)\n"},
+};
+
+static const struct cmd_help *
+help_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (strcmp(helps[i].name, name) == 0)
+			return &helps[i];
+	return NULL;
+}
+
 static void
-usage(FILE *f)
+usage_globals(FILE *f)
 {
 	fprintf(f,
-	    "usage: keyauthctl [OPTIONS] COMMAND [ARGS]\n"
-	    "\n"
-	    "commands:\n"
-	    "  check [--strict] [POLICY]      validate and lint a policy "
-	    "file\n"
-	    "  install [--allow-removal] [POLICY]\n"
-	    "                                 verify, compile and install "
-	    "a policy\n"
-	    "  sign POLICY -k KEY [-I IDENTITY]\n"
-	    "                                 sign a policy "
-	    "(POLICY.sig, POLICY.IDENTITY.sig)\n"
-	    "  fetch [--allow-removal] [URL]  download the policy and its "
-	    "signatures,\n"
-	    "                                 then install it (keyauth.conf "
-	    "source)\n"
-	    "  explain ACCOUNT KEYFILE|FINGERPRINT [--from IP] [--at TIME]\n"
-	    "          [--policy-file FILE]   say whether a login is allowed, "
-	    "and why\n"
-	    "  status [--at TIME]             show the installed policy\n"
-	    "  report [--format text|csv|json] [--account NAME] [--owner "
-	    "OWNER]\n"
-	    "         [--at TIME] [--policy-file FILE] [--by "
-	    "grant|group|person]\n"
-	    "                                 who can log in where, from "
-	    "where, until when\n"
-	    "  diff OLD NEW [--format text|json]\n"
-	    "                                 what a policy change does to "
-	    "access\n"
-	    "  audit [--journal] [FILE...] [--format text|json]\n"
-	    "        [--policy-file FILE] [--hosts]\n"
-	    "                                 summarise audit records "
-	    "(stdin without FILE;\n"
-	    "                                 --journal: journalctl -o json, "
-	    "only keyauth's own;\n"
-	    "                                 --hosts: the serial each "
-	    "host enforces)\n"
-	    "  import [--owner-from-comment] [--account NAME] [--passwd "
-	    "FILE]\n"
-	    "         [--format v1|v2] FILE|DIR...\n"
-	    "                                 authorized_keys files to "
-	    "policy YAML\n"
-	    "  convert POLICY                 a version 1 policy as version 2 "
-	    "(people, grants)\n"
-	    "  doctor [--sshd-t-output FILE] [--pam-file FILE] [--root "
-	    "DIR]\n"
-	    "                                 check sshd, PAM and the "
-	    "installed files\n"
-	    "  edit                           edit, validate and install "
-	    "the policy\n"
-	    "\n"
 	    "options (before or after the command):\n"
 	    "  --policy PATH   policy file (default %s)\n"
 	    "  --index PATH    compiled index (default %s)\n"
@@ -182,13 +257,147 @@ usage(FILE *f)
 	    "reads the\n"
 	    "                  index, its records are trusted (default %s)\n"
 	    "  --config PATH   keyauth.conf (default %s)\n"
-	    "  -h, --help      this text\n"
-	    "  -V, --version   the version\n"
-	    "\n"
-	    "exit codes: 0 ok/allowed, 1 refused/denied, 2 usage, 3 system "
-	    "error\n",
+	    "  -h, --help      this text (after a command: that command's)\n"
+	    "  -V, --version   the version\n",
 	    KP_DEFAULT_POLICY, KP_DEFAULT_INDEX, KP_DEFAULT_KRL,
 	    KP_DEFAULT_STATE, KP_KEYAUTH_USER, KP_DEFAULT_CONF);
+}
+
+/*
+ * "PREFIX words..." wrapped before column 79, later lines indented; a
+ * bracketed group ("[--at TIME]") is one word.
+ */
+static void
+put_wrapped(FILE *f, const char *prefix, const char *words, int indent)
+{
+	const char *p = words, *w;
+	int col, n, depth;
+
+	col = fprintf(f, "%s", prefix);
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		for (w = p, depth = 0; *p != '\0' && (*p != ' ' || depth > 0);
+		     p++)
+			depth += *p == '[' ? 1 : *p == ']' ? -1 : 0;
+		if ((n = (int)(p - w)) == 0)
+			break;
+		if (col + 1 + n > 78 && col > indent) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > 0) {
+			fputc(' ', f);
+			col++;
+		}
+		col += fprintf(f, "%.*s", n, w);
+	}
+	fputc('\n', f);
+}
+
+static void
+usage(FILE *f)
+{
+	char prefix[64];
+	size_t i;
+
+	fputs("usage: keyauthctl [OPTIONS] COMMAND [ARGS]\n\ncommands:\n", f);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		const struct cmd_help *h = help_of(cmds[i].name);
+
+		snprintf(prefix, sizeof(prefix), "  %s", cmds[i].name);
+		put_wrapped(f, prefix, h != NULL ? h->args : "", 8);
+		if (h != NULL)
+			fprintf(f, "      %s\n", h->what);
+	}
+	fputc('\n', f);
+	usage_globals(f);
+	fputs("\nkeyauthctl COMMAND --help: that command's options.\n"
+	      "exit codes: 0 ok/allowed, 1 refused/denied, 2 usage, 3 system "
+	      "error\n",
+	    f);
+}
+
+static void
+usage_cmd(FILE *f, const struct cmd *cmd)
+{
+	const struct cmd_help *h = help_of(cmd->name);
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "usage: keyauthctl [OPTIONS] %s",
+	    cmd->name);
+	put_wrapped(f, prefix, h != NULL ? h->args : "", 8);
+	if (h != NULL) {
+		fprintf(f, "\n%s\n", h->what);
+		if (h->opts[0] != '\0')
+			fprintf(f, "\n%s", h->opts);
+	}
+	fputc('\n', f);
+	usage_globals(f);
+	fputs("\nkeyauthctl(8) says more.\n", f);
+}
+
+/*
+ * The edit distance of a and b (insertions, deletions, substitutions and
+ * swaps of two neighbours count one each), or more than max when it is.
+ */
+static size_t
+distance(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[3][33];
+	size_t *pp = d[0], *p = d[1], *c = d[2], *t;
+
+	if (la > 32 || lb > 32)
+		return max + 1;
+	for (j = 0; j <= lb; j++)
+		p[j] = j;
+	for (i = 1; i <= la; i++) {
+		c[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t v = p[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (p[j] + 1 < v)
+				v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
+		}
+		t = pp;
+		pp = p;
+		p = c;
+		c = t;
+	}
+	return p[lb];
+}
+
+/*
+ * The command an unknown word was probably meant to be: the closest one
+ * within two edits (one for short words), or the only one it begins.
+ */
+static const char *
+did_you_mean(const char *word)
+{
+	const char *best = NULL, *prefix = NULL;
+	size_t i, d, bestd = SIZE_MAX, max = strlen(word) <= 3 ? 1 : 2;
+	int nprefix = 0;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if ((d = distance(word, cmds[i].name, max)) <= max &&
+		    d < bestd) {
+			bestd = d;
+			best = cmds[i].name;
+		}
+		if (word[0] != '\0' &&
+		    strncmp(cmds[i].name, word, strlen(word)) == 0) {
+			prefix = cmds[i].name;
+			nprefix++;
+		}
+	}
+	if (best != NULL)
+		return best;
+	return nprefix == 1 ? prefix : NULL;
 }
 
 void
@@ -405,6 +614,13 @@ parse_args(int argc, char **argv, struct ctl *c, const struct cmd **cmdp,
 				*help = 1;
 				continue;
 			}
+			if (cmd == NULL && did_you_mean(a) != NULL) {
+				ctl_usage_err(
+				    "unknown command \"%s\"; did you mean "
+				    "\"%s\"?",
+				    a, did_you_mean(a));
+				return CTL_USAGE;
+			}
 			if (cmd == NULL) {
 				ctl_usage_err("unknown command \"%s\"", a);
 				return CTL_USAGE;
@@ -454,7 +670,10 @@ main(int argc, char **argv)
 	if (rc != CTL_OK)
 		goto out;
 	if (help) {
-		usage(stdout);
+		if (cmd != NULL)
+			usage_cmd(stdout, cmd);
+		else
+			usage(stdout);
 		goto out;
 	}
 	if (version) {
@@ -515,6 +734,10 @@ main(int argc, char **argv)
 	c.sshd_t_output = vals[O_SSHD_T_OUTPUT];
 	c.pam_file = vals[O_PAM_FILE];
 	c.root = vals[O_ROOT];
+	c.apply = vals[O_APPLY] != NULL;
+	c.revert = vals[O_REVERT] != NULL;
+	c.sshd_config_dir = vals[O_SSHD_CONFIG_DIR];
+	c.have_console = vals[O_HAVE_CONSOLE] != NULL;
 	c.allow_removal = vals[O_ALLOW_REMOVAL] != NULL;
 	c.key = vals[O_KEY];
 	c.identity = vals[O_IDENTITY];

@@ -38,8 +38,12 @@ struct ctl {
 	const char *passwd; /* import --passwd */
 	const char *by; /* report --by */
 	const char *sshd_t_output; /* doctor --sshd-t-output */
-	const char *pam_file; /* doctor --pam-file */
-	const char *root; /* doctor --root */
+	const char *pam_file; /* doctor/setup --pam-file */
+	const char *root; /* doctor/setup --root */
+	int apply; /* setup --apply */
+	int revert; /* setup --revert */
+	const char *sshd_config_dir; /* setup --sshd-config-dir */
+	int have_console; /* setup --have-console */
 	int journal; /* audit --journal */
 	int allow_removal; /* install/fetch --allow-removal */
 	const char *key; /* sign -k */
@@ -61,6 +65,7 @@ int cmd_import(struct ctl *c);
 int cmd_convert(struct ctl *c);
 int cmd_doctor(struct ctl *c);
 int cmd_edit(struct ctl *c);
+int cmd_setup(struct ctl *c);
 int cmd_sign(struct ctl *c);
 int cmd_fetch(struct ctl *c);
 

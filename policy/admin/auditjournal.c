@@ -25,6 +25,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
+#include "kp-io.h"
 #include "kp-policy.h"
 #include "keyauth-admin.h"
 
@@ -200,48 +201,34 @@ out:
 	return r;
 }
 
+struct journal_read {
+	struct kp_auditlog *a;
+	const struct kp_journal_trust *t;
+};
+
+static int
+journal_line(void *arg, const char *line, size_t len)
+{
+	struct journal_read *j = arg;
+	int r;
+
+	if (line != NULL)
+		return kp_auditlog_add_journal(j->a, line, len, j->t);
+	/* too long to be ours: never parse a prefix */
+	if ((r = kp_auditlog_skip(j->a, KP_AUDITLOG_LINE)) != 0)
+		return r;
+	return kp_auditlog_skip(j->a, KP_AUDITLOG_MALFORMED);
+}
+
 int
 kp_auditlog_read_journal(
     struct kp_auditlog *a, FILE *f, const struct kp_journal_trust *t)
 {
-	char *buf;
-	size_t n = 0;
-	int ch, over = 0, r = 0;
+	struct journal_read j = {a, t};
 
 	if (a == NULL || f == NULL || t == NULL)
 		return KP_ERR_ARG;
 	kp_auditlog_input(a, KP_AUDITLOG_INPUT_JOURNAL);
 	/* An entry holds a record (at most 64 KiB) and journald's fields. */
-	if ((buf = malloc(4 * KP_AUDITLOG_LINE_MAX + 1)) == NULL)
-		return KP_ERR_NOMEM;
-	for (;;) {
-		ch = getc(f);
-		if (ch != EOF && ch != '\n') {
-			if (n < 4 * KP_AUDITLOG_LINE_MAX)
-				buf[n++] = (char)ch;
-			else
-				over = 1;
-			continue;
-		}
-		if (n > 0 || ch == '\n') {
-			if (over) {
-				/* too long to be ours: never parse a prefix */
-				if ((r = kp_auditlog_skip(
-				         a, KP_AUDITLOG_LINE)) != 0 ||
-				    (r = kp_auditlog_skip(
-				         a, KP_AUDITLOG_MALFORMED)) != 0)
-					break;
-			} else if ((r = kp_auditlog_add_journal(
-			                a, buf, n, t)) != 0)
-				break;
-		}
-		n = 0;
-		over = 0;
-		if (ch == EOF)
-			break;
-	}
-	if (r == 0 && ferror(f))
-		r = KP_ERR_IO;
-	free(buf);
-	return r;
+	return kp_read_lines(f, 4 * KP_AUDITLOG_LINE_MAX, journal_line, &j);
 }

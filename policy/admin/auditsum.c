@@ -21,6 +21,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
+#include "kp-io.h"
 #include "kp-policy.h"
 #include "keyauth-admin.h"
 
@@ -252,6 +253,49 @@ pam_tag_ok(const char *tag, size_t tl, const char *m)
 	return 1;
 }
 
+/*
+ * The syslog header "TIMESTAMP HOST TAG: " of a line: its time into ts
+ * and *t, and *tag, *tl bytes long without its ':', followed by the space
+ * before the message. 0 when the line has no such header.
+ */
+static int
+syslog_header(const char *line, size_t len, char *ts, size_t tslen, int64_t *t,
+    const char **tag, size_t *tl)
+{
+	const char *p, *sp, *end = line + len;
+	size_t n;
+
+	if (bsd_stamp(line, len)) {
+		if (ts != NULL && tslen > 15) {
+			memcpy(ts, line, 15);
+			ts[15] = '\0';
+		}
+		p = line + 16;
+	} else {
+		/*
+		 * A bounded scan rather than memchr(): the analyzer then knows
+		 * the stamp lies inside the line that iso_stamp() reads.
+		 */
+		for (n = 0; n < len && line[n] != ' '; n++)
+			;
+		if (n == len || !iso_stamp(line, n, t))
+			return 0;
+		if (ts != NULL)
+			kp_time_format(*t, ts, tslen);
+		p = line + n + 1;
+	}
+	/* the host */
+	if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL || sp == p)
+		return 0;
+	p = sp + 1;
+	if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL || sp - p < 2 ||
+	    sp[-1] != ':')
+		return 0;
+	*tag = p;
+	*tl = (size_t)(sp - p) - 1;
+	return 1;
+}
+
 int
 kp_auditlog_locate(const char *line, size_t len, size_t *off, char *ts,
     size_t tslen, int64_t *t)
@@ -269,34 +313,9 @@ kp_auditlog_locate(const char *line, size_t len, size_t *off, char *ts,
 		*off = n;
 		return 1;
 	}
-	/* TIMESTAMP HOST TAG: MESSAGE */
-	if (bsd_stamp(line, len)) {
-		if (ts != NULL && tslen > 15) {
-			memcpy(ts, line, 15);
-			ts[15] = '\0';
-		}
-		tag = line + 16;
-	} else {
-		/*
-		 * A bounded scan rather than memchr(): the analyzer then knows
-		 * the stamp lies inside the line that iso_stamp() reads.
-		 */
-		for (n = 0; n < len && line[n] != ' '; n++)
-			;
-		if (n == len || !iso_stamp(line, n, t))
-			return 0;
-		if (ts != NULL)
-			kp_time_format(*t, ts, tslen);
-		tag = line + n + 1;
-	}
-	/* the host */
-	if ((sp = memchr(tag, ' ', (size_t)(end - tag))) == NULL || sp == tag)
+	if (!syslog_header(line, len, ts, tslen, t, &tag, &tl))
 		return 0;
-	tag = sp + 1;
-	if ((sp = memchr(tag, ' ', (size_t)(end - tag))) == NULL ||
-	    sp - tag < 2 || sp[-1] != ':')
-		return 0;
-	tl = (size_t)(sp - tag) - 1; /* the tag without its ':' */
+	sp = tag + tl + 1;
 	if (tl >= 23 && memcmp(tag, "keyauth-authorized-keys", 23) == 0) {
 		if (tl == 23)
 			goto helper;
@@ -337,28 +356,9 @@ kp_auditlog_locate_install(const char *line, size_t len, size_t *off, char *ts,
 		ts[0] = '\0';
 	if (len >= 14 && memcmp(line, "event=install ", 14) == 0)
 		return 1;
-	if (bsd_stamp(line, len)) {
-		if (ts != NULL && tslen > 15) {
-			memcpy(ts, line, 15);
-			ts[15] = '\0';
-		}
-		tag = line + 16;
-	} else {
-		for (n = 0; n < len && line[n] != ' '; n++)
-			;
-		if (n == len || !iso_stamp(line, n, t))
-			return 0;
-		if (ts != NULL)
-			kp_time_format(*t, ts, tslen);
-		tag = line + n + 1;
-	}
-	if ((sp = memchr(tag, ' ', (size_t)(end - tag))) == NULL || sp == tag)
+	if (!syslog_header(line, len, ts, tslen, t, &tag, &tl))
 		return 0;
-	tag = sp + 1;
-	if ((sp = memchr(tag, ' ', (size_t)(end - tag))) == NULL ||
-	    sp - tag < 2 || sp[-1] != ':')
-		return 0;
-	tl = (size_t)(sp - tag) - 1;
+	sp = tag + tl + 1;
 	if (tl < 10 || memcmp(tag, "keyauthctl", 10) != 0)
 		return 0;
 	if (tl > 10) {
@@ -597,44 +597,27 @@ kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len)
 	return kp_auditlog_add_record(a, line + off, len - off, w.text, w.t);
 }
 
+static int
+syslog_line(void *arg, const char *line, size_t len)
+{
+	struct kp_auditlog *a = arg;
+
+	if (line == NULL) {
+		/* too long to be ours: never parse a prefix */
+		a->c.lines++;
+		a->c.malformed++;
+		return 0;
+	}
+	return kp_auditlog_add_line(a, line, len);
+}
+
 int
 kp_auditlog_read(struct kp_auditlog *a, FILE *f)
 {
-	char *buf;
-	size_t n = 0;
-	int ch, over = 0, r = 0;
-
 	if (a == NULL || f == NULL)
 		return KP_ERR_ARG;
-	if ((buf = malloc(KP_AUDITLOG_LINE_MAX + 1)) == NULL)
-		return KP_ERR_NOMEM;
 	a->inputs |= KP_AUDITLOG_INPUT_SYSLOG;
-	for (;;) {
-		ch = getc(f);
-		if (ch != EOF && ch != '\n') {
-			if (n <= KP_AUDITLOG_LINE_MAX)
-				buf[n++] = (char)ch;
-			else
-				over = 1;
-			continue;
-		}
-		if (n > 0 || ch == '\n') {
-			if (over) {
-				/* too long to be ours: never parse a prefix */
-				a->c.lines++;
-				a->c.malformed++;
-			} else if ((r = kp_auditlog_add_line(a, buf, n)) != 0)
-				break;
-		}
-		n = 0;
-		over = 0;
-		if (ch == EOF)
-			break;
-	}
-	if (r == 0 && ferror(f))
-		r = KP_ERR_IO;
-	free(buf);
-	return r;
+	return kp_read_lines(f, KP_AUDITLOG_LINE_MAX, syslog_line, a);
 }
 
 int

@@ -19,7 +19,6 @@
 #include "kp-policy.h"
 #include "keyauth-admin.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define DIFF_DETAIL_MAX (1024 * 1024)
 
 /* ------------------------------------------------------------- items */
@@ -112,8 +111,7 @@ put_strv(struct kp_buf *b, char *const *v, size_t n, const char *none)
 
 /* Everything a grant admits, in one line. */
 static void
-describe_grant(
-    struct kp_buf *b, const struct kp_policy *p, const struct kp_entry *e)
+describe_grant(struct kp_buf *b, const struct kp_entry *e)
 {
 	kp_buf_puts(b, "from ");
 	put_sources(b, e);
@@ -136,8 +134,6 @@ describe_grant(
 	}
 	if (e->command != NULL)
 		kp_buf_printf(b, "; command \"%s\"", e->command);
-	if (kp_policy_is_revoked(p, e->key->fp, e->owner))
-		kp_buf_puts(b, " (the key is revoked: grants nothing)");
 }
 
 /* 1 if v lists s; lists_ci ignores case (host names, sshd's options). */
@@ -164,6 +160,47 @@ lists_ci(char *const *v, size_t n, const char *s)
 {
 	return lists_by(v, n, s, strcasecmp);
 }
+
+/* "owner X: reason" or "fingerprint SHA256:...: reason". */
+static void
+put_revocation(struct kp_buf *b, const struct kp_revocation *rv)
+{
+	kp_buf_printf(b, "%s %s: ",
+	    rv->kind == KP_REVOKE_OWNER     ? "owner"
+	        : rv->kind == KP_REVOKE_KEY ? "key"
+	                                    : "fingerprint",
+	    rv->value);
+	/* free text: what a terminal would hide is shown escaped */
+	kp_text_safe(b, rv->reason);
+}
+
+/*
+ * Why entry n of the new policy is allowed while its old version o was
+ * refused by revocation rv: the revocation went, or (an owner revocation
+ * that is still there) the owner is another one now.
+ */
+static void
+put_revival(struct kp_buf *b, const struct kp_policy *new,
+    const struct kp_revocation *rv, const struct kp_entry *o,
+    const struct kp_entry *n)
+{
+	if (rv->kind == KP_REVOKE_OWNER &&
+	    kp_policy_revocation(new, NULL, rv->value) != NULL)
+		kp_buf_printf(
+		    b, "owner renamed from %s to %s", o->owner, n->owner);
+	else
+		kp_buf_puts(b, "the revocation was removed");
+}
+
+/*
+ * Access that comes or goes with a revocation: gained, was is the
+ * revocation that refused the old entry old; lost, now is the one that
+ * refuses it in the new policy.
+ */
+struct cause {
+	const struct kp_revocation *was, *now;
+	const struct kp_entry *old, *new; /* the two versions of the entry */
+};
 
 /* 1 if policy p (may be NULL) has a grant with this id. */
 static int
@@ -196,10 +233,13 @@ describe_membership(struct kp_buf *b, const struct ctx *c,
 		    b, kind == KP_DIFF_GAINED ? " (joined)" : " (left)");
 }
 
-/* One item per account of e that other does not list (all when NULL). */
+/*
+ * One item per account of e that other does not list (all when NULL),
+ * saying why when a revocation caused it (why not NULL).
+ */
 static void
-access_items(struct ctx *c, enum kp_diff_kind kind, const struct kp_policy *p,
-    const struct kp_entry *e, const struct kp_entry *other)
+access_items(struct ctx *c, enum kp_diff_kind kind, const struct kp_entry *e,
+    const struct kp_entry *other, const struct cause *why)
 {
 	struct kp_buf b;
 	size_t i;
@@ -209,7 +249,25 @@ access_items(struct ctx *c, enum kp_diff_kind kind, const struct kp_policy *p,
 		    lists(other->accounts, other->naccounts, e->accounts[i]))
 			continue;
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
-		describe_grant(&b, p, e);
+		if (why != NULL && why->was != NULL) {
+			kp_buf_puts(&b, "was revoked (");
+			put_revocation(&b, why->was);
+			kp_buf_puts(&b, "), now allowed (");
+			put_revival(&b, c->new, why->was, why->old, e);
+			kp_buf_puts(&b, "): ");
+			describe_grant(&b, e);
+		} else if (why != NULL && why->now != NULL) {
+			kp_buf_puts(&b, "now revoked (");
+			put_revocation(&b, why->now);
+			if (why->now->kind == KP_REVOKE_OWNER &&
+			    strcmp(e->owner, why->new->owner) != 0)
+				kp_buf_printf(&b,
+				    "; owner renamed from %s to %s", e->owner,
+				    why->new->owner);
+			kp_buf_puts(&b, "); it allowed ");
+			describe_grant(&b, e);
+		} else
+			describe_grant(&b, e);
 		describe_membership(&b, c, kind, e);
 		add_item(c, kind, "access", e, e->accounts[i], &b);
 	}
@@ -245,17 +303,6 @@ direction(int new_covers_old, int old_covers_new)
 	return KP_DIFF_CHANGED;
 }
 
-static int
-strv_subset_ci(char *const *a, size_t na, char *const *b, size_t nb)
-{
-	size_t i;
-
-	for (i = 0; i < na; i++)
-		if (!lists_ci(b, nb, a[i]))
-			return 0;
-	return 1;
-}
-
 /*
  * 1 if every server pattern a names is also named by b: the same pattern,
  * or a plain host name that one of b's globs matches. Globs are not
@@ -277,61 +324,26 @@ hosts_subset(char *const *a, size_t na, char *const *b, size_t nb)
 	return 1;
 }
 
-/* Options that lift a restriction (sshd re-enables after "restrict"). */
-static int
-option_relaxes(const char *o)
-{
-	static const char *const relaxing[] = {"port-forwarding",
-	    "agent-forwarding", "X11-forwarding", "pty", "user-rc",
-	    "no-touch-required"};
-	size_t i;
-
-	for (i = 0; i < NELEM(relaxing); i++)
-		if (strcasecmp(o, relaxing[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-option_restricts(const char *o)
-{
-	return strcasecmp(o, "restrict") == 0 ||
-	    strcasecmp(o, "verify-required") == 0 ||
-	    (strncasecmp(o, "no-", 3) == 0 && !option_relaxes(o));
-}
-
 /*
- * Options: only a change that adds pure restrictions and removes pure
- * relaxations (or the reverse) has a direction; permitopen and friends
- * are "changed".
+ * Options by what sshd makes of them, in order (kp_optset_read): the same
+ * words in another order can lift a restriction. *a: new admits all that
+ * old did; *z: the reverse. A list that is not even allow-listed (a
+ * hand-built model) admits nothing and is admitted by nothing.
  */
-static enum kp_diff_kind
-options_direction(const struct kp_entry *o, const struct kp_entry *n)
+static void
+options_cover(
+    const struct kp_entry *o, const struct kp_entry *n, int *a, int *z)
 {
-	size_t i;
-	int narrower = 1, wider = 1;
+	struct kp_optset so, sn;
 
-	for (i = 0; i < n->noptions; i++) {
-		if (lists_ci(o->options, o->noptions, n->options[i]))
-			continue;
-		if (!option_restricts(n->options[i]))
-			narrower = 0;
-		if (!option_relaxes(n->options[i]))
-			wider = 0;
-	}
-	for (i = 0; i < o->noptions; i++) {
-		if (lists_ci(n->options, n->noptions, o->options[i]))
-			continue;
-		if (!option_relaxes(o->options[i]))
-			narrower = 0;
-		if (!option_restricts(o->options[i]))
-			wider = 0;
-	}
-	if (narrower && !wider)
-		return KP_DIFF_NARROWED;
-	if (wider && !narrower)
-		return KP_DIFF_WIDENED;
-	return KP_DIFF_CHANGED;
+	*a = *z = 0;
+	if (kp_optset_read((const char *const *)o->options, o->noptions, 0, &so,
+	        NULL) != 0 ||
+	    kp_optset_read((const char *const *)n->options, n->noptions, 0, &sn,
+	        NULL) != 0)
+		return;
+	*a = kp_optset_admits(&sn, &so);
+	*z = kp_optset_admits(&so, &sn);
 }
 
 static void
@@ -398,14 +410,14 @@ restriction_items(
 		                            : KP_DIFF_NARROWED,
 		    "expires", n, acc, &b);
 	}
-	if (!strv_subset_ci(o->options, o->noptions, n->options, n->noptions) ||
-	    !strv_subset_ci(n->options, n->noptions, o->options, o->noptions)) {
+	options_cover(o, n, &a, &z);
+	if (!(a && z)) {
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
 		kp_buf_puts(&b, "options: ");
 		put_strv(&b, o->options, o->noptions, "none");
 		kp_buf_puts(&b, " -> ");
 		put_strv(&b, n->options, n->noptions, "none");
-		add_item(c, options_direction(o, n), "options", n, acc, &b);
+		add_item(c, direction(a, z), "options", n, acc, &b);
 	}
 	if ((o->command == NULL) != (n->command == NULL) ||
 	    (o->command != NULL && strcmp(o->command, n->command) != 0)) {
@@ -462,11 +474,13 @@ revocation_items(struct ctx *c, enum kp_diff_kind kind,
 		if (hit)
 			continue;
 		kp_buf_init(&b, DIFF_DETAIL_MAX);
-		kp_buf_printf(&b, "%s %s (%s)",
+		kp_buf_printf(&b, "%s %s (",
 		    rv->kind == KP_REVOKE_OWNER     ? "owner"
 		        : rv->kind == KP_REVOKE_KEY ? "key"
 		                                    : "fingerprint",
-		    rv->value, rv->reason != NULL ? rv->reason : "-");
+		    rv->value);
+		kp_text_safe(&b, rv->reason);
+		kp_buf_putc(&b, ')');
 		/* Name the entries whose access this takes away or gives back. */
 		for (j = 0, n = 0; affected != NULL && j < affected->nentries;
 		     j++) {
@@ -511,7 +525,8 @@ match_name(const struct kp_entry *e, char *buf)
 	return buf;
 }
 
-static const struct kp_entry *
+/* The index of the entry of p that matches e, or SIZE_MAX. */
+static size_t
 find_entry(const struct kp_policy *p, const struct kp_strtab *ids,
     const struct kp_entry *e)
 {
@@ -519,17 +534,108 @@ find_entry(const struct kp_policy *p, const struct kp_strtab *ids,
 	size_t i;
 
 	if (p == NULL)
-		return NULL;
+		return SIZE_MAX;
 	if (kp_strtab_get(ids, match_name(e, buf), &i))
-		return &p->entries[i];
+		return i;
 	/*
 	 * A policy and its conversion to version 2 (or back): a keys:
 	 * entry and a grant's entry of the same key id are the same access.
 	 */
 	if (kp_strtab_get(ids, e->id, &i) &&
 	    (p->entries[i].grant == NULL) != (e->grant == NULL))
-		return &p->entries[i];
-	return NULL;
+		return i;
+	return SIZE_MAX;
+}
+
+/*
+ * The effective access of p, computed once: for each entry the revocation
+ * that refuses its key (fingerprint, key or owner), NULL when it grants.
+ * Access gained and lost come from comparing this, not the entries as
+ * written: a revoked key's entry grants nothing, whatever it says, and a
+ * key that comes back to life gains access whatever brought it back.
+ */
+static int
+effective_access(const struct kp_policy *p, const struct kp_revocation ***out)
+{
+	const struct kp_revocation **v;
+	const struct kp_entry *e;
+	size_t i;
+
+	*out = NULL;
+	/* one more than needed: never NULL, even for no policy at all */
+	if ((v = calloc((p != NULL ? p->nentries : 0) + 1, sizeof(*v))) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; p != NULL && i < p->nentries; i++) {
+		e = &p->entries[i];
+		v[i] = kp_policy_revocation(p, e->key->fp, e->owner);
+	}
+	*out = v; /* the caller's */
+	return 0;
+}
+
+/*
+ * Entry i of p (found by e's id) when it holds e's key: the other version
+ * of e. NULL when there is none, or another key has the id now.
+ */
+static const struct kp_entry *
+same_key(const struct kp_policy *p, size_t i, const struct kp_entry *e)
+{
+	if (p == NULL || i == SIZE_MAX ||
+	    strcmp(p->entries[i].key->fp, e->key->fp) != 0)
+		return NULL; /* none, or another key under the same id */
+	return &p->entries[i];
+}
+
+/*
+ * New entry ni: its access gained (all of it when the old one was absent
+ * or refused), lost (all of the old one's when it is refused now), and
+ * restrictions changed when both grant.
+ */
+static void
+entry_in_new(struct ctx *c, size_t ni, size_t oi,
+    const struct kp_revocation *const *oacc,
+    const struct kp_revocation *const *nacc)
+{
+	const struct kp_entry *n = &c->new->entries[ni], *o;
+	struct cause why;
+
+	o = same_key(c->old, oi, n);
+	memset(&why, 0, sizeof(why));
+	if (nacc[ni] != NULL) {
+		/* refused now: the old grant, if it granted, is lost */
+		if (o != NULL && oacc[oi] == NULL) {
+			why.now = nacc[ni];
+			why.new = n;
+			access_items(c, KP_DIFF_LOST, o, NULL, &why);
+		}
+		return;
+	}
+	if (o != NULL && oacc[oi] != NULL) {
+		why.was = oacc[oi];
+		why.old = o;
+		why.new = n;
+		access_items(c, KP_DIFF_GAINED, n, NULL, &why);
+		return;
+	}
+	access_items(c, KP_DIFF_GAINED, n, o, NULL);
+	if (o != NULL)
+		restriction_items(c, o, n);
+}
+
+/* Old entry oi: what it granted that no new entry of its id grants. */
+static void
+entry_in_old(struct ctx *c, size_t oi, size_t ni,
+    const struct kp_revocation *const *oacc,
+    const struct kp_revocation *const *nacc)
+{
+	const struct kp_entry *o = &c->old->entries[oi], *n;
+
+	if (oacc[oi] != NULL)
+		return; /* it granted nothing */
+	n = same_key(c->new, ni, o);
+	if (n != NULL && nacc[ni] != NULL)
+		return; /* refused now: entry_in_new said so */
+	access_items(c, KP_DIFF_LOST, o, n, NULL);
 }
 
 /* names: storage for the version 2 names the table borrows. */
@@ -589,7 +695,7 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 	struct ctx c;
 	struct kp_strtab oids, nids;
 	char *onames = NULL, *nnames = NULL;
-	const struct kp_entry *o, *n;
+	const struct kp_revocation **oacc = NULL, **nacc = NULL;
 	struct kp_buf b;
 	size_t i;
 	int r;
@@ -624,22 +730,15 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 		                                : KP_DIFF_NARROWED,
 		    "policy expires", NULL, NULL, &b);
 	}
-	for (i = 0; i < new->nentries &&c.err == 0; i++) {
-		n = &new->entries[i];
-		o = find_entry(old, &oids, n);
-		if (o != NULL && strcmp(o->key->fp, n->key->fp) != 0)
-			o = NULL; /* another key under the same id */
-		access_items(&c, KP_DIFF_GAINED, new, n, o);
-		if (o != NULL)
-			restriction_items(&c, o, n);
-	}
-	for (i = 0; old != NULL && i < old->nentries && c.err == 0; i++) {
-		o = &old->entries[i];
-		n = find_entry(new, &nids, o);
-		if (n != NULL && strcmp(o->key->fp, n->key->fp) != 0)
-			n = NULL;
-		access_items(&c, KP_DIFF_LOST, old, o, n);
-	}
+	if ((r = effective_access(old, &oacc)) != 0 ||
+	    (r = effective_access(new, &nacc)) != 0)
+		goto out;
+	for (i = 0; i < new->nentries &&c.err == 0; i++)
+		entry_in_new(&c, i, find_entry(old, &oids, &new->entries[i]),
+		    oacc, nacc);
+	for (i = 0; old != NULL && i < old->nentries && c.err == 0; i++)
+		entry_in_old(&c, i, find_entry(new, &nids, &old->entries[i]),
+		    oacc, nacc);
 	revocation_items(&c, KP_DIFF_REVOCATION_ADDED, new, old, new);
 	revocation_items(&c, KP_DIFF_REVOCATION_REMOVED, old, new, new);
 	if ((r = c.err) != 0)
@@ -650,6 +749,8 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 	c.d = NULL;
 	r = 0;
 out:
+	free(oacc);
+	free(nacc);
 	kp_strtab_free(&oids);
 	kp_strtab_free(&nids);
 	free(onames);

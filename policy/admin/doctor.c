@@ -142,27 +142,25 @@ check_authmethods(struct kp_doctor *d, const char *value)
 	}
 }
 
-int
-kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
-    const char *krl_path, struct kp_sshd_conf *out)
+/*
+ * The lines of sshd -T that doctor judges, pointing into c->buf (a copy
+ * of text, split in place): "keyword value..." per line, keywords in
+ * lower case. AuthenticationMethods is not kept in the conf the caller
+ * gets, only checked.
+ */
+static int
+sshd_conf_read(
+    struct kp_sshd_conf *c, const char *text, size_t len, char **authmethods)
 {
-	struct kp_sshd_conf c;
-	char krl_fix[4096 + 64]; /* a path and the words around it */
-	char *p, *nl, *sp, *end, *authmethods = NULL;
-	size_t n;
+	char *p, *nl, *sp, *end;
 
-	memset(out, 0, sizeof(*out));
-	memset(&c, 0, sizeof(c));
-	if (d == NULL || (text == NULL && len > 0))
-		return KP_ERR_ARG;
-	if ((c.buf = malloc(len + 1)) == NULL)
+	if ((c->buf = malloc(len + 1)) == NULL)
 		return KP_ERR_NOMEM;
 	if (len > 0) /* text may be NULL when empty */
-		memcpy(c.buf, text, len);
-	c.buf[len] = '\0';
-	end = c.buf + len;
-	/* "keyword value..." per line, keywords in lower case */
-	for (p = c.buf; p < end; p = nl + 1) {
+		memcpy(c->buf, text, len);
+	c->buf[len] = '\0';
+	end = c->buf + len;
+	for (p = c->buf; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
 		*nl = '\0';
@@ -172,20 +170,134 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
 			continue;
 		*sp++ = '\0';
 		if (strcmp(p, "authorizedkeysfile") == 0)
-			c.authorizedkeysfile = sp;
+			c->authorizedkeysfile = sp;
 		else if (strcmp(p, "authorizedkeyscommand") == 0)
-			c.command = sp;
+			c->command = sp;
 		else if (strcmp(p, "authorizedkeyscommanduser") == 0)
-			c.command_user = sp;
+			c->command_user = sp;
 		else if (strcmp(p, "revokedkeys") == 0)
-			c.revokedkeys = sp;
+			c->revokedkeys = sp;
 		else if (strcmp(p, "usedns") == 0)
-			c.usedns = sp;
+			c->usedns = sp;
 		else if (strcmp(p, "usepam") == 0)
-			c.usepam = sp;
+			c->usepam = sp;
 		else if (strcmp(p, "authenticationmethods") == 0)
-			authmethods = sp;
+			*authmethods = sp;
 	}
+	return 0;
+}
+
+/*
+ * AuthorizedKeysCommand and its user: the helper is how sshd asks keyauth
+ * for keys at all, and its user can write the handoff spool that
+ * pam_keyauth trusts. c->command_path is set here: keyauthctl/doctor.c
+ * checks that file itself.
+ */
+static int
+check_helper(struct kp_doctor *d, struct kp_sshd_conf *c)
+{
+	size_t n;
+
+	if (c->command == NULL) {
+		kp_doctor_add(d, KP_DOCTOR_ERROR, "authorized-keys-command",
+		    "set \"AuthorizedKeysCommand " KP_DEFAULT_HELPER
+		    " %u %f %t %k\" and \"AuthorizedKeysCommandUser "
+		    "keyauth\", then reload sshd",
+		    "AuthorizedKeysCommand is not set: sshd does not ask "
+		    "keyauth for keys");
+		return 0;
+	}
+	n = strcspn(c->command, " ");
+	if ((c->command_path = strndup(c->command, n)) == NULL)
+		return KP_ERR_NOMEM;
+	if (c->command_path[0] != '/')
+		kp_doctor_add(d, KP_DOCTOR_ERROR, "helper-path",
+		    "give the absolute path of "
+		    "keyauth-authorized-keys",
+		    "AuthorizedKeysCommand \"%s\" is not an absolute "
+		    "path: sshd refuses to run it",
+		    c->command_path);
+	else if (strcmp(strrchr(c->command_path, '/') + 1,
+	             "keyauth-authorized-keys") != 0)
+		kp_doctor_add(d, KP_DOCTOR_WARN, "helper-name",
+		    "point AuthorizedKeysCommand at "
+		    "keyauth-authorized-keys",
+		    "AuthorizedKeysCommand runs \"%s\", not "
+		    "keyauth-authorized-keys",
+		    c->command_path);
+	if (strstr(c->command, "%f") == NULL ||
+	    strstr(c->command, "%t") == NULL ||
+	    strstr(c->command, "%k") == NULL)
+		kp_doctor_add(d, KP_DOCTOR_WARN, "helper-args",
+		    "pass \"%u %f %t %k\" to the helper",
+		    "AuthorizedKeysCommand \"%s\" does not pass the "
+		    "offered key (%%f %%t %%k): the helper cannot "
+		    "leave the handoff record, so pam_keyauth's "
+		    "account stage finds no key and denies",
+		    c->command);
+	if (c->command_user == NULL || strcmp(c->command_user, "none") == 0)
+		kp_doctor_add(d, KP_DOCTOR_ERROR, "helper-user",
+		    "set \"AuthorizedKeysCommandUser keyauth\" (a "
+		    "dedicated system user)",
+		    "AuthorizedKeysCommandUser is not set: sshd "
+		    "refuses to run the AuthorizedKeysCommand");
+	else if (strcmp(c->command_user, "nobody") == 0)
+		kp_doctor_add(d, KP_DOCTOR_ERROR, "helper-user",
+		    "create a dedicated user (adduser --system "
+		    "keyauth) and set \"AuthorizedKeysCommandUser "
+		    "keyauth\"",
+		    "AuthorizedKeysCommandUser is nobody: every "
+		    "service running as nobody could write the "
+		    "handoff spool and forge what pam_keyauth reads");
+	else if (strcmp(c->command_user, "root") == 0)
+		kp_doctor_add(d, KP_DOCTOR_WARN, "helper-user",
+		    "set \"AuthorizedKeysCommandUser keyauth\" (a "
+		    "dedicated system user)",
+		    "AuthorizedKeysCommandUser is root: the helper "
+		    "needs no privilege");
+	return 0;
+}
+
+/*
+ * RevokedKeys: sshd's own layer of the revocation, which must name the
+ * KRL keyauthctl install writes (krl_path, when the caller knows it).
+ */
+static void
+check_revoked(
+    struct kp_doctor *d, const struct kp_sshd_conf *c, const char *krl_path)
+{
+	char krl_fix[4096 + 64]; /* a path and the words around it */
+
+	snprintf(krl_fix, sizeof(krl_fix),
+	    "set \"RevokedKeys %s\" and reload sshd",
+	    krl_path != NULL ? krl_path : KP_DEFAULT_KRL);
+	if (c->revokedkeys == NULL || strcmp(c->revokedkeys, "none") == 0)
+		kp_doctor_add(d, KP_DOCTOR_ERROR, "revoked-keys", krl_fix,
+		    "RevokedKeys is not set: sshd does not refuse revoked "
+		    "keys by itself (one layer of the revocation is "
+		    "missing)");
+	else if (krl_path != NULL && strcmp(c->revokedkeys, krl_path) != 0)
+		kp_doctor_add(d, KP_DOCTOR_WARN, "revoked-keys",
+		    "point RevokedKeys at the KRL keyauthctl install "
+		    "writes",
+		    "RevokedKeys is %s, but keyauthctl install writes %s",
+		    c->revokedkeys, krl_path);
+}
+
+int
+kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
+    const char *krl_path, struct kp_sshd_conf *out)
+{
+	struct kp_sshd_conf c;
+	char *authmethods = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	if (d == NULL || (text == NULL && len > 0))
+		return KP_ERR_ARG;
+	if ((r = sshd_conf_read(&c, text, len, &authmethods)) != 0)
+		return r;
 	if (c.authorizedkeysfile == NULL && c.command == NULL &&
 	    c.usepam == NULL) {
 		kp_sshd_conf_free(&c);
@@ -210,80 +322,11 @@ kp_doctor_sshd(struct kp_doctor *d, const char *text, size_t len,
 		    "control (a removed or revoked key keeps working there)",
 		    c.authorizedkeysfile != NULL ? c.authorizedkeysfile
 		                                 : "(default)");
-	if (c.command == NULL) {
-		kp_doctor_add(d, KP_DOCTOR_ERROR, "authorized-keys-command",
-		    "set \"AuthorizedKeysCommand " KP_DEFAULT_HELPER
-		    " %u %f %t %k\" and \"AuthorizedKeysCommandUser "
-		    "keyauth\", then reload sshd",
-		    "AuthorizedKeysCommand is not set: sshd does not ask "
-		    "keyauth for keys");
-	} else {
-		n = strcspn(c.command, " ");
-		if ((c.command_path = strndup(c.command, n)) == NULL) {
-			kp_sshd_conf_free(&c);
-			return KP_ERR_NOMEM;
-		}
-		if (c.command_path[0] != '/')
-			kp_doctor_add(d, KP_DOCTOR_ERROR, "helper-path",
-			    "give the absolute path of "
-			    "keyauth-authorized-keys",
-			    "AuthorizedKeysCommand \"%s\" is not an absolute "
-			    "path: sshd refuses to run it",
-			    c.command_path);
-		else if (strcmp(strrchr(c.command_path, '/') + 1,
-		             "keyauth-authorized-keys") != 0)
-			kp_doctor_add(d, KP_DOCTOR_WARN, "helper-name",
-			    "point AuthorizedKeysCommand at "
-			    "keyauth-authorized-keys",
-			    "AuthorizedKeysCommand runs \"%s\", not "
-			    "keyauth-authorized-keys",
-			    c.command_path);
-		if (strstr(c.command, "%f") == NULL ||
-		    strstr(c.command, "%t") == NULL ||
-		    strstr(c.command, "%k") == NULL)
-			kp_doctor_add(d, KP_DOCTOR_WARN, "helper-args",
-			    "pass \"%u %f %t %k\" to the helper",
-			    "AuthorizedKeysCommand \"%s\" does not pass the "
-			    "offered key (%%f %%t %%k): the helper cannot "
-			    "leave the handoff record, so pam_keyauth's "
-			    "account stage finds no key and denies",
-			    c.command);
-		if (c.command_user == NULL ||
-		    strcmp(c.command_user, "none") == 0)
-			kp_doctor_add(d, KP_DOCTOR_ERROR, "helper-user",
-			    "set \"AuthorizedKeysCommandUser keyauth\" (a "
-			    "dedicated system user)",
-			    "AuthorizedKeysCommandUser is not set: sshd "
-			    "refuses to run the AuthorizedKeysCommand");
-		else if (strcmp(c.command_user, "nobody") == 0)
-			kp_doctor_add(d, KP_DOCTOR_ERROR, "helper-user",
-			    "create a dedicated user (adduser --system "
-			    "keyauth) and set \"AuthorizedKeysCommandUser "
-			    "keyauth\"",
-			    "AuthorizedKeysCommandUser is nobody: every "
-			    "service running as nobody could write the "
-			    "handoff spool and forge what pam_keyauth reads");
-		else if (strcmp(c.command_user, "root") == 0)
-			kp_doctor_add(d, KP_DOCTOR_WARN, "helper-user",
-			    "set \"AuthorizedKeysCommandUser keyauth\" (a "
-			    "dedicated system user)",
-			    "AuthorizedKeysCommandUser is root: the helper "
-			    "needs no privilege");
+	if ((r = check_helper(d, &c)) != 0) {
+		kp_sshd_conf_free(&c);
+		return r;
 	}
-	snprintf(krl_fix, sizeof(krl_fix),
-	    "set \"RevokedKeys %s\" and reload sshd",
-	    krl_path != NULL ? krl_path : KP_DEFAULT_KRL);
-	if (c.revokedkeys == NULL || strcmp(c.revokedkeys, "none") == 0)
-		kp_doctor_add(d, KP_DOCTOR_ERROR, "revoked-keys", krl_fix,
-		    "RevokedKeys is not set: sshd does not refuse revoked "
-		    "keys by itself (one layer of the revocation is "
-		    "missing)");
-	else if (krl_path != NULL && strcmp(c.revokedkeys, krl_path) != 0)
-		kp_doctor_add(d, KP_DOCTOR_WARN, "revoked-keys",
-		    "point RevokedKeys at the KRL keyauthctl install "
-		    "writes",
-		    "RevokedKeys is %s, but keyauthctl install writes %s",
-		    c.revokedkeys, krl_path);
+	check_revoked(d, &c, krl_path);
 	if (c.usedns != NULL && strcmp(c.usedns, "yes") == 0)
 		kp_doctor_add(d, KP_DOCTOR_ERROR, "use-dns",
 		    "set \"UseDNS no\" in /etc/ssh/sshd_config",

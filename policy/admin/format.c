@@ -57,7 +57,13 @@ kp_json_str(struct kp_buf *b, const char *s)
 	kp_buf_putc(b, '"');
 	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
 		if ((n = utf8_seq(p, &cp)) == 0) {
-			kp_buf_printf(b, "\\u%04x", *p);
+			/*
+			 * A byte that is not UTF-8 has no character: U+FFFD
+			 * says so (one per byte), where \u00XX would be a
+			 * valid character the record never held. The text
+			 * format shows the byte itself (kp_text_safe).
+			 */
+			kp_buf_puts(b, "\\ufffd");
 			n = 1;
 			continue;
 		}
@@ -65,24 +71,48 @@ kp_json_str(struct kp_buf *b, const char *s)
 			kp_buf_printf(b, "\\%c", (char)cp);
 		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			kp_buf_printf(b, "\\u%04x", (unsigned)cp);
+		else if (kp_char_invisible(cp) && cp > 0xffff)
+			kp_buf_printf(b, "\\u%04x\\u%04x",
+			    0xd800 + ((unsigned)(cp - 0x10000) >> 10),
+			    0xdc00 + ((unsigned)(cp - 0x10000) & 0x3ff));
+		else if (kp_char_invisible(cp))
+			/* the same string, but one a person reading it sees */
+			kp_buf_printf(b, "\\u%04x", (unsigned)cp);
 		else
 			kp_buf_put(b, p, n);
 	}
 	kp_buf_putc(b, '"');
 }
 
+/*
+ * 1 if a spreadsheet would read cell s as a formula (OWASP's CSV injection
+ * list: = + - @ TAB CR first). A lone "-" is text to every spreadsheet.
+ */
+static int
+csv_formula(const char *s)
+{
+	if (s[0] == '-' && s[1] == '\0')
+		return 0;
+	return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
 void
 kp_csv_field(struct kp_buf *b, const char *s)
 {
 	const char *p;
+	int formula;
 
 	if (s == NULL)
 		s = "";
-	if (strpbrk(s, ",\"\r\n ") == NULL) {
+	formula = csv_formula(s);
+	if (!formula && strpbrk(s, ",\"\r\n ") == NULL) {
 		kp_buf_puts(b, s);
 		return;
 	}
 	kp_buf_putc(b, '"');
+	/* A leading quote makes the spreadsheet show the text as it is. */
+	if (formula)
+		kp_buf_putc(b, '\'');
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '"')
 			kp_buf_putc(b, '"');
@@ -96,7 +126,7 @@ kp_text_safe(struct kp_buf *b, const char *s)
 {
 	const unsigned char *p;
 	uint32_t cp;
-	size_t n;
+	size_t n, k;
 
 	if (s == NULL)
 		s = "-";
@@ -106,6 +136,12 @@ kp_text_safe(struct kp_buf *b, const char *s)
 		    cp == '\\') {
 			kp_buf_printf(b, "\\x%02x", *p);
 			n = 1;
+			continue;
+		}
+		/* shown, not hidden: a zero-width or odd space as its bytes */
+		if (kp_char_invisible(cp)) {
+			for (k = 0; k < n; k++)
+				kp_buf_printf(b, "\\x%02x", p[k]);
 			continue;
 		}
 		kp_buf_put(b, p, n);

@@ -30,6 +30,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
+#include "kp-io.h"
 #include "kp-policy.h"
 #include "keyauth-admin.h"
 
@@ -311,42 +312,25 @@ kp_hostlog_add_line(struct kp_hostlog *h, const char *line, size_t len)
 	return 0;
 }
 
+static int
+host_line(void *arg, const char *line, size_t len)
+{
+	struct kp_hostlog *h = arg;
+
+	if (line == NULL) {
+		h->c.lines++;
+		h->c.malformed++;
+		return 0;
+	}
+	return kp_hostlog_add_line(h, line, len);
+}
+
 int
 kp_hostlog_read(struct kp_hostlog *h, FILE *f)
 {
-	char *buf;
-	size_t n = 0;
-	int ch, over = 0, r = 0;
-
 	if (h == NULL || f == NULL)
 		return KP_ERR_ARG;
-	if ((buf = malloc(KP_AUDITLOG_LINE_MAX + 1)) == NULL)
-		return KP_ERR_NOMEM;
-	for (;;) {
-		ch = getc(f);
-		if (ch != EOF && ch != '\n') {
-			if (n <= KP_AUDITLOG_LINE_MAX)
-				buf[n++] = (char)ch;
-			else
-				over = 1;
-			continue;
-		}
-		if (n > 0 || ch == '\n') {
-			if (over) {
-				h->c.lines++;
-				h->c.malformed++;
-			} else if ((r = kp_hostlog_add_line(h, buf, n)) != 0)
-				break;
-		}
-		n = 0;
-		over = 0;
-		if (ch == EOF)
-			break;
-	}
-	if (r == 0 && ferror(f))
-		r = KP_ERR_IO;
-	free(buf);
-	return r;
+	return kp_read_lines(f, KP_AUDITLOG_LINE_MAX, host_line, h);
 }
 
 void

@@ -26,22 +26,6 @@
 #define IMPORT_MAX_MSGS 100000
 #define IMPORT_MAX_ENTRIES (1024 * 1024)
 
-static int
-strv_add(char ***v, size_t *n, const char *s, size_t len)
-{
-	char **tmp, *c;
-
-	if ((c = strndup(s, len)) == NULL)
-		return KP_ERR_NOMEM;
-	if ((tmp = reallocarray(*v, *n + 1, sizeof(*tmp))) == NULL) {
-		free(c);
-		return KP_ERR_NOMEM;
-	}
-	*v = tmp;
-	(*v)[(*n)++] = c;
-	return 0;
-}
-
 /* ------------------------------------------------------------ paths */
 
 int
@@ -259,10 +243,12 @@ add_account(struct ientry *e, const char *account, const char *origin)
 	size_t n = e->naccounts;
 	int r;
 
-	if ((r = strv_add(&e->acct_origins, &n, origin, strlen(origin))) != 0)
+	if ((r = kp_strv_add(&e->acct_origins, &n, origin, strlen(origin))) !=
+	    0)
 		return r;
 	n = e->naccounts;
-	if ((r = strv_add(&e->accounts, &n, account, strlen(account))) != 0) {
+	if ((r = kp_strv_add(&e->accounts, &n, account, strlen(account))) !=
+	    0) {
 		free(e->acct_origins[n]);
 		return r;
 	}

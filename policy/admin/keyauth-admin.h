@@ -30,12 +30,18 @@ int kp_format_parse(const char *s, enum kp_format *out);
 
 /*
  * s as a JSON string with its quotes. Valid UTF-8 passes through; '"',
- * '\\' and control characters are escaped; a byte that is not part of
- * valid UTF-8 is written as \u00XX (its value), so any input gives valid
- * JSON. NULL is written as null.
+ * '\\' and control characters are escaped; each byte that is not part of
+ * valid UTF-8 is written as \ufffd (the replacement character: never as a
+ * character the value did not hold), so any input gives valid JSON. NULL
+ * is written as null.
  */
 void kp_json_str(struct kp_buf *b, const char *s);
-/* s as one RFC 4180 CSV field (quoted when it holds , " CR LF or space). */
+/*
+ * s as one RFC 4180 CSV field (quoted when it holds , " CR LF or space).
+ * A value a spreadsheet would run as a formula (first character = + - @
+ * TAB CR, but not a lone "-") is quoted with a leading ' so it is shown
+ * as text (docs/keyauthctl-report.md).
+ */
 void kp_csv_field(struct kp_buf *b, const char *s);
 /*
  * s for a terminal: valid UTF-8 without control characters passes, every
@@ -457,5 +463,188 @@ void kp_doctor_index(struct kp_doctor *d, const char *index_path,
     const char *host, int64_t now);
 /* Text report of the findings (one block per finding, then a summary). */
 int kp_doctor_format(const struct kp_doctor *d, char **out);
+
+/* -------------------------------------------------------------- setup */
+
+/*
+ * keyauthctl setup (docs/keyauthctl-setup.md): the sshd settings and the
+ * PAM lines that enable keyauth, every change shown as a diff before it is
+ * made, a backup that --revert restores, and the checks that refuse a
+ * change that would not work or would lock everyone out.
+ */
+
+/* The sshd keywords setup sets, in file order, and their values. */
+#define KP_SETUP_NKW 6
+struct kp_setup_values {
+	const char *helper; /* AuthorizedKeysCommand's program */
+	const char *user; /* AuthorizedKeysCommandUser */
+	const char *krl; /* RevokedKeys */
+};
+/* Keyword k (0..KP_SETUP_NKW-1) as sshd_config spells it; NULL past the end. */
+const char *kp_setup_keyword(size_t k);
+/* The value setup gives keyword k ("none", "HELPER %u %f %t %k", ...). */
+void kp_setup_value(
+    const struct kp_setup_values *v, size_t k, char *buf, size_t len);
+
+/*
+ * The snippet (sshd_config.d/keyauth.conf) with keyauth enabled: each
+ * "#Keyword ..." line the package ships commented out, and each active
+ * line of one of the keywords, becomes "Keyword value"; keywords the file
+ * lacks are appended; everything else stays byte for byte. exists == 0:
+ * a new file. KP_ERR_INVALID (d says where) when the file holds a Match
+ * block. *out (caller frees) is NUL-terminated.
+ */
+int kp_setup_sshd_text(const char *name, const char *old, size_t len,
+    int exists, const struct kp_setup_values *v, char **out, size_t *outlen,
+    struct kp_diag *d);
+
+/*
+ * /etc/pam.d/sshd with pam_keyauth (module: the name or path to write):
+ * an account and a session line that doctor accepts are kept; a
+ * pam_keyauth line it does not accept (optional, "-account", mode=audit)
+ * is replaced in place; a missing one is added right after "@include
+ * common-account" (the session line before every other session line).
+ * KP_ERR_INVALID when a line must be added and there is no such anchor.
+ */
+int kp_setup_pam_text(const char *name, const char *old, size_t len,
+    const char *module, char **out, size_t *outlen, struct kp_diag *d);
+
+/*
+ * What sshd reads before the snippet. The files are named by their paths
+ * on the system (under --root the callbacks add the prefix): glob gives
+ * the existing files matching an Include pattern (any order, caller's
+ * strings freed here), read a file's text.
+ */
+typedef int (*kp_setup_glob_cb)(
+    void *arg, const char *pattern, char ***paths, size_t *n);
+typedef int (*kp_setup_read_cb)(
+    void *arg, const char *path, char **text, size_t *len);
+struct kp_setup_conflict {
+	char where[300]; /* FILE:LINE */
+	char keyword[32];
+	char value[256];
+};
+struct kp_setup_scan {
+	int included; /* an Include outside Match reads the snippet */
+	char include_where[300];
+	char match_include[300]; /* an Include inside Match names it */
+	/* keyauth's keywords set to another value before the snippet */
+	size_t nconflicts;
+	struct kp_setup_conflict conflict[KP_SETUP_NKW];
+};
+int kp_setup_sshd_scan(const char *main_path, const char *text, size_t len,
+    const char *snippet, const struct kp_setup_values *v, kp_setup_glob_cb glob,
+    kp_setup_read_cb read, void *arg, struct kp_setup_scan *out);
+
+/* What `sshd -T` says (pointers into buf). */
+struct kp_setup_sshd_t {
+	const char *kw[KP_SETUP_NKW]; /* keyauth's keywords; NULL: not shown */
+	const char *pidfile;
+	const char *permitrootlogin;
+	const char **allowusers, **denyusers;
+	size_t nallowusers, ndenyusers;
+	int groups_limited; /* AllowGroups or DenyGroups (not evaluated) */
+	size_t nlines;
+	char *buf;
+};
+int kp_setup_sshd_t_parse(
+    const char *text, size_t len, struct kp_setup_sshd_t *out);
+void kp_setup_sshd_t_free(struct kp_setup_sshd_t *t);
+/* 0 when every keyauth setting is in effect, else KP_ERR_INVALID (d: which). */
+int kp_setup_sshd_t_check(const struct kp_setup_sshd_t *t,
+    const struct kp_setup_values *v, struct kp_diag *d);
+
+/*
+ * Who could still log in over ssh with keyauth enabled: the accounts of
+ * passwd(5) text with a login shell (listed in shells, /etc/shells, when
+ * given; else any but nologin and false), that PermitRootLogin (root),
+ * DenyUsers and AllowUsers let in, for which keys() counts at least one
+ * key granting a shell. Match blocks, AllowGroups and DenyGroups are not
+ * evaluated (groups_limited says they are set).
+ */
+typedef int (*kp_setup_keys_cb)(void *arg, const char *account, size_t *n);
+struct kp_setup_way {
+	char *account;
+	size_t nkeys;
+};
+struct kp_setup_ways {
+	struct kp_setup_way *way;
+	size_t n;
+	size_t nologin; /* accounts without a login shell */
+	size_t denied; /* refused by DenyUsers or AllowUsers */
+	int root_refused; /* root has keys, PermitRootLogin gives it no shell */
+};
+int kp_setup_ways_in(const char *passwd, size_t len, const char *shells,
+    size_t slen, const struct kp_setup_sshd_t *t, kp_setup_keys_cb keys,
+    void *arg, struct kp_setup_ways *out);
+void kp_setup_ways_free(struct kp_setup_ways *w);
+/* 1 if an authorized_keys line gives a shell: it has no command= option. */
+int kp_setup_line_gives_shell(const char *line);
+
+/*
+ * A unified diff (diff -u, three lines of context) from old to new under
+ * label into b; nothing when they are equal. A side that does not exist
+ * is /dev/null.
+ */
+int kp_setup_diff(struct kp_buf *b, const char *label, const char *old,
+    size_t oldlen, int old_exists, const char *new, size_t newlen,
+    int new_exists);
+
+/* One file's backup record (NAME.meta in the backup directory). */
+struct kp_setup_meta {
+	char path[4096];
+	int existed;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+int kp_setup_meta_parse(const char *text, size_t len, struct kp_setup_meta *m);
+int kp_setup_meta_format(const struct kp_setup_meta *m, char **out);
+
+enum kp_setup_mode { KP_SETUP_SHOW, KP_SETUP_APPLY, KP_SETUP_REVERT };
+
+/*
+ * Paths named "on the system" are looked up under root (NULL: this
+ * system); index and krl are used as given. sshd and chroot are absolute
+ * programs: with root, sshd runs as "chroot ROOT SSHD", so that it reads
+ * the image's files.
+ */
+struct kp_setup_opts {
+	enum kp_setup_mode mode;
+	const char *root;
+	const char *sshd_config; /* on the system */
+	const char *snippet_dir; /* on the system: where keyauth.conf goes */
+	const char *pam_file; /* on the system */
+	const char *backup_dir; /* on the system */
+	const char *pam_module; /* on the system */
+	const char *spool; /* on the system */
+	const char *passwd, *shells; /* on the system */
+	struct kp_setup_values v; /* helper: on the system */
+	const char *index, *krl; /* as given */
+	const char *host;
+	int64_t now;
+	int have_console; /* the lock-out checks only note, not refuse */
+	const char *sshd, *chroot;
+	int run_sshd; /* 0: sshd -t and -T are not run (show only) */
+	int reload; /* 1: signal a running sshd to reload */
+};
+
+struct kp_setup_result {
+	struct kp_buf out; /* the report: diffs, checks, notes */
+	size_t nchanged; /* files written (apply, revert) */
+	size_t nwould; /* files that would change (show) */
+	struct kp_diag diag; /* why it refused or failed */
+};
+
+/*
+ * The whole command. 0: shown, applied or reverted (or nothing to do).
+ * KP_ERR_INVALID: refused, nothing changed (a check failed; the report
+ * says which); KP_ERR_CONFLICT: --revert refused, a file changed since
+ * setup wrote it; others: a system error (the files are as before, or
+ * restored). res->out always holds the report; res is the caller's to
+ * free with kp_setup_result_free.
+ */
+int kp_setup(const struct kp_setup_opts *o, struct kp_setup_result *res);
+void kp_setup_result_free(struct kp_setup_result *res);
 
 #endif /* KEYAUTH_ADMIN_H */

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "keyauth.h"
@@ -370,6 +371,83 @@ kp_cidrs_cover(
 		if (!covered(&b[i], a, na))
 			return 0;
 	return 1;
+}
+
+static int
+cidr_order(const void *a, const void *b)
+{
+	const struct kp_cidr *x = *(const struct kp_cidr *const *)a;
+	const struct kp_cidr *y = *(const struct kp_cidr *const *)b;
+	int d;
+
+	if ((d = memcmp(x->addr, y->addr, sizeof(x->addr))) != 0)
+		return d;
+	return x->prefix < y->prefix ? -1 : x->prefix > y->prefix;
+}
+
+/* size += 2^bits, 128 bits wide, saturating at 2^128 - 1. */
+static void
+size_add(uint64_t size[2], unsigned bits)
+{
+	uint64_t lo;
+
+	if (bits >= 128) {
+		size[0] = size[1] = UINT64_MAX;
+		return;
+	}
+	if (bits >= 64) {
+		if (size[0] > UINT64_MAX - ((uint64_t)1 << (bits - 64)))
+			size[0] = size[1] = UINT64_MAX;
+		else
+			size[0] += (uint64_t)1 << (bits - 64);
+		return;
+	}
+	lo = size[1] + ((uint64_t)1 << bits);
+	if (lo < size[1]) { /* carry */
+		if (size[0] == UINT64_MAX) {
+			size[0] = size[1] = UINT64_MAX;
+			return;
+		}
+		size[0]++;
+	}
+	size[1] = lo;
+}
+
+int
+kp_cidrs_size(
+    const struct kp_cidr *c, size_t n, uint8_t family, uint64_t size[2])
+{
+	const struct kp_cidr **v, *last = NULL;
+	size_t i, m = 0;
+	unsigned width = family == 4 ? 32 : 128;
+
+	if (size != NULL)
+		size[0] = size[1] = 0;
+	if ((c == NULL && n > 0) || size == NULL ||
+	    (family != 4 && family != 6))
+		return KP_ERR_ARG;
+	if (n == 0)
+		return 0;
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		if (c[i].family == family && cidr_valid(&c[i]))
+			v[m++] = &c[i];
+	if (m > 1)
+		qsort(v, m, sizeof(*v), cidr_order);
+	/*
+	 * Two CIDRs are nested or apart. In address order a network inside
+	 * another comes after it, and after no other network that is not
+	 * inside it: only the last one counted can hold it.
+	 */
+	for (i = 0; i < m; i++) {
+		if (last != NULL && cidr_contains(last, v[i]))
+			continue;
+		size_add(size, width - v[i]->prefix);
+		last = v[i];
+	}
+	free(v);
+	return 0;
 }
 
 void

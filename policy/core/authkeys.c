@@ -197,6 +197,261 @@ kp_option_allowed(const char *opt, const char **why)
 	KP_FAIL(why, "unknown or not allow-listed option", 0);
 }
 
+/* ------------------------------------------- what sshd makes of options */
+
+/*
+ * sshd reads a key's options left to right (auth-options.c): "restrict"
+ * turns every restriction on (and forbids tunnels, which nothing turns
+ * back on), a later re-enabling word turns one thing on again, a no- word
+ * turns it off. Order matters: [port-forwarding, restrict] forbids
+ * forwarding, [restrict, port-forwarding] allows it. kp_optset_read
+ * computes the outcome once; the emitter writes lines from it, diff
+ * compares it, and the loader refuses lists whose words a reader would
+ * take for something else (KP_OPTSET_STRICT).
+ */
+
+/* The things one pair of words switches, in sshd's order. */
+static const struct {
+	const char *on; /* re-enables it after restrict */
+	const char *off;
+	unsigned bit; /* in kp_optset.deny when off */
+} switches[] = {
+    {"port-forwarding", "no-port-forwarding", KP_OPT_NO_PORT_FORWARDING},
+    {"agent-forwarding", "no-agent-forwarding", KP_OPT_NO_AGENT_FORWARDING},
+    {"X11-forwarding", "no-X11-forwarding", KP_OPT_NO_X11_FORWARDING},
+    {"pty", "no-pty", KP_OPT_NO_PTY},
+    {"user-rc", "no-user-rc", KP_OPT_NO_USER_RC},
+};
+
+#define NSWITCHES (sizeof(switches) / sizeof(switches[0]))
+#define RESTRICT_ALL \
+	(KP_OPT_NO_PORT_FORWARDING | KP_OPT_NO_AGENT_FORWARDING | \
+	    KP_OPT_NO_X11_FORWARDING | KP_OPT_NO_PTY | KP_OPT_NO_USER_RC | \
+	    KP_OPT_NO_TUNNEL)
+
+/* "permitopen" (1), "permitlisten" (2) for such an option, else 0. */
+static int
+permit_kind(const char *opt)
+{
+	if (strncasecmp(opt, "permitopen=", 11) == 0)
+		return 1;
+	if (strncasecmp(opt, "permitlisten=", 13) == 0)
+		return 2;
+	return 0;
+}
+
+/* The quoted value of a permit option: "host:port" with its quotes. */
+static const char *
+permit_value(const char *opt)
+{
+	return strchr(opt, '=') + 1;
+}
+
+static int
+problem(struct kp_optset_problem *pb, int what, size_t bad, size_t other)
+{
+	if (pb != NULL) {
+		pb->what = what;
+		pb->bad = bad;
+		pb->other = other;
+	}
+	return KP_ERR_INVALID;
+}
+
+/* Index of the first of o[0..n) equal to word (ignoring case), or n. */
+static size_t
+find_word(const char *const *o, size_t n, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(o[i], word) == 0)
+			return i;
+	return n;
+}
+
+int
+kp_optset_read(const char *const *options, size_t n, unsigned flags,
+    struct kp_optset *out, struct kp_optset_problem *pb)
+{
+	int strict = (flags & KP_OPTSET_STRICT) != 0, restricted = 0;
+	size_t i, j, k;
+	const char *o;
+
+	if (pb != NULL)
+		memset(pb, 0, sizeof(*pb));
+	if (out == NULL || (n > 0 && options == NULL))
+		return KP_ERR_ARG;
+	memset(out, 0, sizeof(*out));
+	out->deny = KP_OPT_TOUCH_REQUIRED; /* sshd's default */
+	out->options = options;
+	out->noptions = n;
+	for (i = 0; i < n; i++) {
+		o = options[i];
+		if (o == NULL || !kp_option_allowed(o, NULL))
+			return problem(pb, KP_OPTSET_UNKNOWN, i, i);
+		if (permit_kind(o) != 0)
+			continue; /* a set: order does not matter */
+		if (strict && (j = find_word(options, i, o)) < i)
+			return problem(pb, KP_OPTSET_TWICE, i, j);
+		if (strcasecmp(o, "restrict") == 0) {
+			out->deny |= RESTRICT_ALL;
+			restricted = 1;
+			continue;
+		}
+		if (strcasecmp(o, "no-touch-required") == 0) {
+			out->deny &= ~(unsigned)KP_OPT_TOUCH_REQUIRED;
+			continue;
+		}
+		if (strcasecmp(o, "verify-required") == 0) {
+			out->deny |= KP_OPT_VERIFY_REQUIRED;
+			continue;
+		}
+		for (k = 0; k < NSWITCHES; k++) {
+			if (strcasecmp(o, switches[k].on) == 0) {
+				if (strict && !restricted)
+					return problem(
+					    pb, KP_OPTSET_NEEDS_RESTRICT, i, i);
+				j = find_word(options, i, switches[k].off);
+				if (strict && j < i)
+					return problem(
+					    pb, KP_OPTSET_CONTRADICTS, i, j);
+				out->deny &= ~switches[k].bit;
+				break;
+			}
+			if (strcasecmp(o, switches[k].off) == 0) {
+				j = find_word(options, i, switches[k].on);
+				if (strict && j < i)
+					return problem(
+					    pb, KP_OPTSET_CONTRADICTS, i, j);
+				out->deny |= switches[k].bit;
+				break;
+			}
+		}
+		if (k == NSWITCHES)
+			return problem(pb, KP_OPTSET_UNKNOWN, i, i);
+	}
+	return 0;
+}
+
+/* 1 if permit p ("host:port" in quotes) admits every forwarding q does. */
+static int
+permit_covers(const char *p, const char *q)
+{
+	const char *pc = strrchr(p, ':'), *qc = strrchr(q, ':');
+	size_t hl;
+
+	if (pc == NULL || qc == NULL)
+		return 0;
+	hl = (size_t)(pc - p);
+	if (hl != (size_t)(qc - q) || strncasecmp(p, q, hl) != 0)
+		return 0;
+	return strcmp(pc, ":*\"") == 0 || strcmp(pc, qc) == 0;
+}
+
+/* 1 if the permits of kind in a admit every destination b's do. */
+static int
+permits_admit(const struct kp_optset *a, const struct kp_optset *b, int kind)
+{
+	size_t i, j;
+	int any_a = 0, any_b = 0, ok;
+
+	for (i = 0; i < a->noptions; i++)
+		any_a |= permit_kind(a->options[i]) == kind;
+	if (!any_a)
+		return 1; /* a forwards anywhere */
+	for (j = 0; j < b->noptions; j++) {
+		if (permit_kind(b->options[j]) != kind)
+			continue;
+		any_b = 1;
+		for (i = 0, ok = 0; i < a->noptions && !ok; i++)
+			ok = permit_kind(a->options[i]) == kind &&
+			    permit_covers(permit_value(a->options[i]),
+			        permit_value(b->options[j]));
+		if (!ok)
+			return 0;
+	}
+	return any_b;
+}
+
+int
+kp_optset_admits(const struct kp_optset *a, const struct kp_optset *b)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	/* a restriction in force in a that b does not have */
+	if ((a->deny & ~b->deny) != 0)
+		return 0;
+	/* permitopen/permitlisten narrow forwarding only where it is on */
+	if ((b->deny & KP_OPT_NO_PORT_FORWARDING) != 0)
+		return 1;
+	return permits_admit(a, b, 1) && permits_admit(a, b, 2);
+}
+
+/*
+ * Call put with each word of s (name, and for a permit its quoted value)
+ * in the one order the emitter writes: restrict and what is re-enabled
+ * after it (or the no- words without it), touch and verify, permitopen,
+ * permitlisten in the order written.
+ */
+static int
+optset_words(const struct kp_optset *s,
+    int (*put)(void *arg, const char *name, const char *value), void *arg)
+{
+	size_t k, i;
+	int r, kind;
+
+	if ((s->deny & KP_OPT_NO_TUNNEL) != 0) {
+		if ((r = put(arg, "restrict", NULL)) != 0)
+			return r;
+		for (k = 0; k < NSWITCHES; k++)
+			if ((s->deny & switches[k].bit) == 0 &&
+			    (r = put(arg, switches[k].on, NULL)) != 0)
+				return r;
+	} else {
+		for (k = 0; k < NSWITCHES; k++)
+			if ((s->deny & switches[k].bit) != 0 &&
+			    (r = put(arg, switches[k].off, NULL)) != 0)
+				return r;
+	}
+	if ((s->deny & KP_OPT_TOUCH_REQUIRED) == 0 &&
+	    (r = put(arg, "no-touch-required", NULL)) != 0)
+		return r;
+	if ((s->deny & KP_OPT_VERIFY_REQUIRED) != 0 &&
+	    (r = put(arg, "verify-required", NULL)) != 0)
+		return r;
+	for (kind = 1; kind <= 2; kind++) {
+		for (i = 0; i < s->noptions; i++) {
+			if (permit_kind(s->options[i]) != kind)
+				continue;
+			if ((r = put(arg,
+			         kind == 1 ? "permitopen" : "permitlisten",
+			         permit_value(s->options[i]))) != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* For kp_authkeys_line: each word after a comma (none before the first). */
+struct line_words {
+	struct kp_buf *b;
+	int n;
+};
+
+static int
+put_line_word(void *arg, const char *name, const char *value)
+{
+	struct line_words *w = arg;
+
+	if (w->n++ > 0)
+		kp_buf_putc(w->b, ',');
+	kp_buf_puts(w->b, name);
+	if (value != NULL)
+		kp_buf_printf(w->b, "=%s", value);
+	return w->b->err;
+}
+
 static int
 b64_text_valid(const char *b64)
 {
@@ -211,19 +466,83 @@ b64_text_valid(const char *b64)
 	return r;
 }
 
-static int
-command_valid(const char *cmd)
+int
+kp_command_valid(const char *cmd, const char **why)
 {
 	size_t n;
 
-	if (!kp_value_clean(cmd, KP_VALUE_MAX, NULL))
+	if (cmd == NULL || cmd[0] == '\0')
+		KP_FAIL(why, "must not be empty; omit the field", 0);
+	if (!kp_value_clean(cmd, KP_VALUE_MAX, why))
 		return 0;
-	if ((n = strlen(cmd)) == 0 || strchr(cmd, '"') != NULL)
-		return 0;
+	if (strchr(cmd, '"') != NULL)
+		KP_FAIL(why,
+		    "must not contain '\"' (it would end the command=\"...\" "
+		    "option)",
+		    0);
 	/* sshd reads \" as a quote: a trailing '\' would eat our closing one */
+	n = strlen(cmd);
 	if (cmd[n - 1] == '\\')
-		return 0;
+		KP_FAIL(why,
+		    "must not end with '\\' (sshd would read it with the "
+		    "closing quote of command=\"...\" as an escaped quote)",
+		    0);
 	return 1;
+}
+
+int
+kp_expiry_time_format(int64_t t, char *buf, size_t len)
+{
+	struct kp_civil c;
+	int n;
+
+	if (buf == NULL || len == 0)
+		return KP_ERR_ARG;
+	buf[0] = '\0';
+	if (!kp_time_in_range(t))
+		return KP_ERR_INVALID;
+	kp_time_civil(t, &c);
+	n = snprintf(buf, len, "%04d%02d%02d%02d%02d%02dZ", (int)c.year, c.mon,
+	    c.mday, c.hour, c.min, c.sec);
+	if (n < 0 || (size_t)n >= len) {
+		buf[0] = '\0';
+		return KP_ERR_TOOBIG;
+	}
+	return 0;
+}
+
+int
+kp_authkeys_check(const char *id, const struct kp_cidr *sources,
+    size_t nsources, int64_t expires, const char *const *options,
+    size_t noptions, const char *command, const char **why)
+{
+	char exp[KP_EXPIRY_TIME_LEN];
+	size_t i;
+
+	if (id == NULL || (nsources > 0 && sources == NULL) ||
+	    (noptions > 0 && options == NULL))
+		KP_FAIL(why, "incomplete entry", KP_ERR_ARG);
+	if (!kp_id_valid(id))
+		KP_FAIL(why, "id: not a valid id", KP_ERR_INVALID);
+	for (i = 0; i < nsources; i++) {
+		if (!((sources[i].family == 4 && sources[i].prefix <= 32) ||
+		        (sources[i].family == 6 && sources[i].prefix <= 128)))
+			KP_FAIL(why, "from: not an address or CIDR",
+			    KP_ERR_INVALID);
+	}
+	for (i = 0; i < noptions; i++) {
+		if (!kp_option_allowed(options[i], why))
+			return KP_ERR_INVALID;
+	}
+	if (command != NULL && !kp_command_valid(command, why))
+		return KP_ERR_INVALID;
+	if (expires != KP_TIME_NONE_AFTER &&
+	    kp_expiry_time_format(expires, exp, sizeof(exp)) != 0)
+		KP_FAIL(why,
+		    "expires: outside the years 1970 to 9999 that sshd's "
+		    "expiry-time=\"YYYYMMDDHHMMSSZ\" can say",
+		    KP_ERR_INVALID);
+	return 0;
 }
 
 int
@@ -233,31 +552,25 @@ kp_authkeys_line(const char *type, const char *b64, const char *id,
     char **out)
 {
 	struct kp_buf b;
-	struct kp_civil c;
-	char addr[INET6_ADDRSTRLEN + 8];
+	struct kp_optset set;
+	struct line_words w;
+	char addr[INET6_ADDRSTRLEN + 8], exp[KP_EXPIRY_TIME_LEN];
 	size_t i;
 	int r, nopt = 0;
 
 	if (out == NULL)
 		return KP_ERR_ARG;
 	*out = NULL;
-	if (type == NULL || b64 == NULL || id == NULL ||
-	    (nsources > 0 && sources == NULL) ||
-	    (noptions > 0 && options == NULL))
+	if (type == NULL || b64 == NULL)
 		return KP_ERR_ARG;
-	if (!kp_key_type_supported(type) || b64_text_valid(b64) != 0 ||
-	    !kp_id_valid(id))
+	/* The checks the loader runs too: what check accepts, this serves. */
+	if ((r = kp_authkeys_check(id, sources, nsources, expires, options,
+	         noptions, command, NULL)) != 0)
+		return r;
+	if (!kp_key_type_supported(type) || b64_text_valid(b64) != 0)
 		return KP_ERR_INVALID;
-	for (i = 0; i < nsources; i++) {
-		if (!((sources[i].family == 4 && sources[i].prefix <= 32) ||
-		        (sources[i].family == 6 && sources[i].prefix <= 128)))
-			return KP_ERR_INVALID;
-	}
-	for (i = 0; i < noptions; i++) {
-		if (!kp_option_allowed(options[i], NULL))
-			return KP_ERR_INVALID;
-	}
-	if (command != NULL && !command_valid(command))
+	/* What sshd would make of the options, written in one order. */
+	if (kp_optset_read(options, noptions, 0, &set, NULL) != 0)
 		return KP_ERR_INVALID;
 
 	kp_buf_init(&b, AUTHKEYS_LINE_MAX);
@@ -273,20 +586,17 @@ kp_authkeys_line(const char *type, const char *b64, const char *id,
 		nopt++;
 	}
 	if (expires != KP_TIME_NONE_AFTER) {
-		kp_time_civil(expires, &c);
-		if (c.year < KP_TIME_YEAR_MIN || c.year > KP_TIME_YEAR_MAX) {
+		if (kp_expiry_time_format(expires, exp, sizeof(exp)) != 0) {
 			kp_buf_free(&b);
 			return KP_ERR_INVALID;
 		}
-		kp_buf_printf(&b, "%sexpiry-time=\"%04d%02d%02d%02d%02d%02dZ\"",
-		    nopt++ ? "," : "", (int)c.year, c.mon, c.mday, c.hour,
-		    c.min, c.sec);
+		kp_buf_printf(
+		    &b, "%sexpiry-time=\"%s\"", nopt++ ? "," : "", exp);
 	}
-	for (i = 0; i < noptions; i++) {
-		if (nopt++)
-			kp_buf_putc(&b, ',');
-		kp_buf_puts(&b, options[i]);
-	}
+	w.b = &b;
+	w.n = nopt;
+	(void)optset_words(&set, put_line_word, &w); /* errors stay in b */
+	nopt = w.n;
 	if (command != NULL)
 		kp_buf_printf(
 		    &b, "%scommand=\"%s\"", nopt++ ? "," : "", command);
@@ -330,22 +640,6 @@ kp_authkey_clear(struct kp_authkey *k)
 	free(k->dropped);
 	memset(k, 0, sizeof(*k));
 	k->expires = KP_TIME_NONE_AFTER;
-}
-
-static int
-strv_add(char ***v, size_t *n, const char *s, size_t len)
-{
-	char **tmp, *c;
-
-	if ((c = strndup(s, len)) == NULL)
-		return KP_ERR_NOMEM;
-	if ((tmp = reallocarray(*v, *n + 1, sizeof(*tmp))) == NULL) {
-		free(c);
-		return KP_ERR_NOMEM;
-	}
-	*v = tmp;
-	(*v)[(*n)++] = c;
-	return 0;
 }
 
 static int
@@ -493,7 +787,7 @@ opt_flag(struct optstate *o, const char *name, size_t nl, const char **why)
 		    "unknown option (sshd refuses the whole line); not "
 		    "imported",
 		    KP_ERR_INVALID);
-	return strv_add(&o->k->options, &o->k->noptions, name, nl);
+	return kp_strv_add(&o->k->options, &o->k->noptions, name, nl);
 }
 
 static int
@@ -522,7 +816,7 @@ opt_expiry(struct optstate *o, const char *name, size_t nl, const char *val,
 	return 0;
 }
 
-/* The same rule as the emitter's: command_valid() above. */
+/* The same rule as the emitter's: kp_command_valid() above. */
 static int
 opt_command(struct optstate *o, const char *name, size_t nl, const char *val,
     const char **why)
@@ -531,7 +825,7 @@ opt_command(struct optstate *o, const char *name, size_t nl, const char *val,
 		KP_FAIL(
 		    why, "command= given twice; not imported", KP_ERR_INVALID);
 	o->have_command = 1;
-	if (!command_valid(val))
+	if (!kp_command_valid(val, NULL))
 		KP_FAIL(why,
 		    "command= is empty or holds a quote, a trailing "
 		    "backslash or a control character, which keyauth "
@@ -555,7 +849,7 @@ opt_permit(struct optstate *o, const char *name, size_t nl, const char *val,
 		    "permitopen/permitlisten value keyauth cannot "
 		    "express (host:port); not imported",
 		    KP_ERR_INVALID);
-	return strv_add(&o->k->options, &o->k->noptions, opt, strlen(opt));
+	return kp_strv_add(&o->k->options, &o->k->noptions, opt, strlen(opt));
 }
 
 /* Leaving environment= out takes something away; it grants nothing. */
@@ -566,7 +860,7 @@ opt_environment(struct optstate *o, const char *name, size_t nl,
 	char opt[KP_VALUE_MAX + 32];
 
 	snprintf(opt, sizeof(opt), "%.*s=\"...\"", (int)nl, name);
-	return strv_add(&o->k->dropped, &o->k->ndropped, opt, strlen(opt));
+	return kp_strv_add(&o->k->dropped, &o->k->ndropped, opt, strlen(opt));
 }
 
 /* The options that take a value; apply NULL: the line is refused. */
@@ -734,6 +1028,45 @@ parse_key_words(struct kp_authkey *k, const char *s, const char **why)
 	return 0;
 }
 
+static int
+put_strv_word(void *arg, const char *name, const char *value)
+{
+	struct kp_authkey *k = arg;
+	char opt[KP_VALUE_MAX + 32];
+
+	snprintf(opt, sizeof(opt), "%s%s%s", name, value != NULL ? "=" : "",
+	    value != NULL ? value : "");
+	return kp_strv_add(&k->options, &k->noptions, opt, strlen(opt));
+}
+
+/*
+ * k's options as sshd reads them, written as the emitter writes them:
+ * whatever order the file had, the policy gets a list the loader accepts
+ * and that means to sshd what the line meant.
+ */
+static int
+canonical_options(struct kp_authkey *k, const char **why)
+{
+	struct kp_optset set;
+	char **old = k->options;
+	size_t i, nold = k->noptions;
+	int r;
+
+	if ((r = kp_optset_read(
+	         (const char *const *)old, nold, 0, &set, NULL)) != 0)
+		KP_FAIL(why,
+		    "unknown option (sshd refuses the whole line); not "
+		    "imported",
+		    r);
+	k->options = NULL;
+	k->noptions = 0;
+	r = optset_words(&set, put_strv_word, k);
+	for (i = 0; i < nold; i++)
+		free(old[i]);
+	free(old);
+	return r;
+}
+
 int
 kp_authkey_parse(const char *line, struct kp_authkey *out, const char **why)
 {
@@ -752,7 +1085,9 @@ kp_authkey_parse(const char *line, struct kp_authkey *out, const char **why)
 	if (strlen(line) > AUTHKEY_PARSE_MAX)
 		KP_FAIL(why, "line too long", KP_ERR_TOOBIG);
 	s = skip_blanks(line);
-	if (!key_type_word(s, word(s)) && (r = parse_options(&k, &s, why)) != 0)
+	if (!key_type_word(s, word(s)) &&
+	    ((r = parse_options(&k, &s, why)) != 0 ||
+	        (r = canonical_options(&k, why)) != 0))
 		goto out;
 	if ((r = parse_key_words(&k, skip_blanks(s), why)) != 0)
 		goto out;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "keyauth.h"
+#include "kp-internal.h"
 
 const char *
 kp_strerror(int r)
@@ -72,4 +74,44 @@ kp_diag_format(const struct kp_diag *d, char *buf, size_t len)
 		snprintf(buf, len, "line %u: %s", d->line, msg);
 	else
 		snprintf(buf, len, "%s", msg);
+}
+
+void
+kp_diag_vset(struct kp_diag *d, const char *file, unsigned line,
+    unsigned column, const char *fmt, va_list ap)
+{
+	if (d == NULL)
+		return;
+	memset(d, 0, sizeof(*d));
+	if (file != NULL)
+		snprintf(d->file, sizeof(d->file), "%s", file);
+	d->line = line;
+	d->column = column;
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+}
+
+void
+kp_diag_set(struct kp_diag *d, const char *file, unsigned line, unsigned column,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kp_diag_vset(d, file, line, column, fmt, ap);
+	va_end(ap);
+}
+
+void
+kp_diag_at(
+    struct kp_diag *d, unsigned line, unsigned column, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d == NULL)
+		return;
+	d->line = line;
+	d->column = column;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
 }

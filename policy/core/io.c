@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -324,5 +326,43 @@ out:
 		close_keep_errno(pfd[1]);
 	if (devnull != -1)
 		close_keep_errno(devnull);
+	return r;
+}
+
+int
+kp_read_lines(FILE *f, size_t max,
+    int (*fn)(void *arg, const char *line, size_t len), void *arg)
+{
+	char *buf;
+	size_t n = 0;
+	int ch, over = 0, r = 0;
+
+	if (f == NULL || fn == NULL || max == 0 || max == SIZE_MAX)
+		return KP_ERR_ARG;
+	if ((buf = malloc(max + 1)) == NULL)
+		return KP_ERR_NOMEM;
+	for (;;) {
+		ch = getc(f);
+		if (ch != EOF && ch != '\n') {
+			if (n < max)
+				buf[n++] = (char)ch;
+			else
+				over = 1;
+			continue;
+		}
+		if (n > 0 || ch == '\n') {
+			buf[n] = '\0';
+			if ((r = over ? fn(arg, NULL, 0) : fn(arg, buf, n)) !=
+			    0)
+				break;
+		}
+		n = 0;
+		over = 0;
+		if (ch == EOF)
+			break;
+	}
+	if (r == 0 && ferror(f))
+		r = KP_ERR_IO;
+	free(buf);
 	return r;
 }

@@ -150,6 +150,15 @@ int kp_cidr_match(const struct kp_cidr *net, const struct kp_cidr *addr);
  */
 int kp_cidrs_cover(
     const struct kp_cidr *a, size_t na, const struct kp_cidr *b, size_t nb);
+/*
+ * The number of addresses of the given family (4 or 6) in the union of the
+ * n networks of c, as a 128-bit number: size[0] the high 64 bits, size[1]
+ * the low (all of IPv6 saturates at 2^128 - 1). Networks of the other
+ * family are not counted. What lint measures a from: list by (more than a
+ * /8, a /32), whatever its spelling.
+ */
+int kp_cidrs_size(
+    const struct kp_cidr *c, size_t n, uint8_t family, uint64_t size[2]);
 /* Canonical text: "192.0.2.0/24", "2001:db8::/32", "198.51.100.7" (no /32, /128). */
 void kp_cidr_format(const struct kp_cidr *c, char *buf, size_t len);
 
@@ -282,8 +291,11 @@ int kp_time_window_valid(int64_t not_before, int64_t expires);
 /*
  * The authorized_keys line for one grant, without newline:
  *   [from="a,b",][expiry-time="YYYYMMDDHHMMSSZ",][options,][command="..."] type b64 keyauth:ID
- * Fails with KP_ERR_INVALID if any part would smuggle a character
- * (control, newline, '"' in command) into the line.
+ * The options are written as sshd reads the list given (in order), in one
+ * order: restrict and the words re-enabled after it or the no- words,
+ * no-touch-required, verify-required, permitopen, permitlisten
+ * (docs/policy-format.md). Fails with KP_ERR_INVALID if any part would
+ * smuggle a character (control, newline, '"' in command) into the line.
  */
 int kp_authkeys_line(const char *type, const char *b64, const char *id,
     const struct kp_cidr *sources, size_t nsources, int64_t expires,
@@ -293,14 +305,15 @@ int kp_authkeys_line(const char *type, const char *b64, const char *id,
 /*
  * The other direction: one authorized_keys line parsed, as keyauthctl
  * import reads a file. Whatever kp_authkeys_line emits parses back to
- * what it was given (the key's comment is then "keyauth:ID").
+ * what it was given (the key's comment is then "keyauth:ID"; the options
+ * to what sshd makes of them, in the emitter's order).
  */
 struct kp_authkey {
 	struct kp_pubkey *key;
 	struct kp_cidr *sources; /* from="..." */
 	size_t nsources;
 	int64_t expires; /* expiry-time="..."; KP_TIME_NONE_AFTER */
-	char **options; /* the restricting options kept */
+	char **options; /* the options kept, as kp_authkeys_line writes them */
 	size_t noptions;
 	char *command; /* command="..."; NULL */
 	char **dropped; /* options left out (they do not widen access) */

@@ -60,6 +60,27 @@ int kp_strdup_max(const char *s, size_t max, char **out);
 int kp_strconcat(char **out, size_t max, ...) __attribute__((sentinel));
 /* Copy src into dst; KP_ERR_TOOBIG (and dst = "") if it does not fit. */
 int kp_strlcpy_checked(char *dst, size_t dstlen, const char *src);
+/* Append a copy of the len bytes at s to the vector *v of *n strings. */
+int kp_strv_add(char ***v, size_t *n, const char *s, size_t len);
+
+/* --------------------------------------------------------- diagnostics */
+
+/*
+ * Fill d, when not NULL, anew: the file (NULL: none), line and column (0:
+ * none) and the message.
+ */
+void kp_diag_set(struct kp_diag *d, const char *file, unsigned line,
+    unsigned column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void kp_diag_vset(struct kp_diag *d, const char *file, unsigned line,
+    unsigned column, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+/*
+ * The message and position in d, its file kept: for the readers that name
+ * their file in d once, when they open it.
+ */
+void kp_diag_at(struct kp_diag *d, unsigned line, unsigned column,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * The one UTF-8 decoder: the character at s, of which len bytes may be
@@ -78,6 +99,23 @@ int kp_utf8_next(const char *s, size_t len, uint32_t *cp);
  */
 int kp_value_clean(const char *s, size_t max, const char **why);
 
+/*
+ * 1 if cp is a character a reader does not see as itself: general
+ * category Cf (format: U+200B, U+00AD, U+FEFF, ...), Zl, Zp, a space other
+ * than U+0020 (Zs: U+00A0, U+2000..U+200A, U+3000, ...), or
+ * Default_Ignorable_Code_Point (variation selectors, fillers, tags). The
+ * table is generated from the Unicode Character Database
+ * (policy/core/invisible.h), not from the C library's locale.
+ */
+int kp_char_invisible(uint32_t cp);
+/*
+ * kp_value_clean, and no kp_char_invisible character: for the values that
+ * name someone or something the machine compares (owners, ids, names,
+ * commands). On failure *cp (when not NULL) is the character at fault, 0
+ * when kp_value_clean refused the value.
+ */
+int kp_value_visible(const char *s, size_t max, const char **why, uint32_t *cp);
+
 /* ---------------------------------------------------------------- time */
 
 /* Maximum year kp_time_parse accepts (and the 4-digit formats can show). */
@@ -92,6 +130,13 @@ struct kp_civil {
 	int hour, min, sec;
 };
 void kp_time_civil(int64_t t, struct kp_civil *c);
+/*
+ * 1 if t falls in the years KP_TIME_YEAR_MIN..KP_TIME_YEAR_MAX in UTC. A
+ * time kp_time_parse read can lie outside when its zone offset carried it
+ * across (9999-12-31T23:30:00-01:00): the loader refuses it, since sshd's
+ * expiry-time= has four digits for the year.
+ */
+int kp_time_in_range(int64_t t);
 
 /* ----------------------------------------------------------- hostnames */
 
@@ -115,6 +160,78 @@ int kp_host_pattern_valid(const char *p, const char **why);
  * item (see authkeys.c); otherwise 0 and *why says why it is refused.
  */
 int kp_option_allowed(const char *opt, const char **why);
+
+/*
+ * 1 if cmd can be a forced command="..." exactly as written: not empty,
+ * clean (kp_value_clean), no '"', no trailing '\\'. Otherwise 0, *why.
+ */
+int kp_command_valid(const char *cmd, const char **why);
+
+/*
+ * t as sshd's expiry-time="YYYYMMDDHHMMSSZ" into buf (at least
+ * KP_EXPIRY_TIME_LEN bytes); KP_ERR_INVALID when t falls outside what four
+ * digits of year can say (kp_time_in_range).
+ */
+#define KP_EXPIRY_TIME_LEN 16
+int kp_expiry_time_format(int64_t t, char *buf, size_t len);
+
+/*
+ * Every check kp_authkeys_line makes of a grant besides its key (which
+ * the loader checks more strictly itself): the id, the sources, each
+ * option, the command and the expiry. 0, or KP_ERR_INVALID / KP_ERR_ARG
+ * with *why. The loader runs it on every entry, so that a policy check
+ * accepts is a policy the helper can serve.
+ */
+int kp_authkeys_check(const char *id, const struct kp_cidr *sources,
+    size_t nsources, int64_t expires, const char *const *options,
+    size_t noptions, const char *command, const char **why);
+
+/*
+ * What sshd makes of a key's options, read in order as sshd reads them
+ * (authkeys.c): the restrictions in force, as KP_OPT_* bits in deny. With
+ * no option at all deny is KP_OPT_TOUCH_REQUIRED (sshd's default).
+ */
+#define KP_OPT_NO_PORT_FORWARDING 0x01
+#define KP_OPT_NO_AGENT_FORWARDING 0x02
+#define KP_OPT_NO_X11_FORWARDING 0x04
+#define KP_OPT_NO_PTY 0x08
+#define KP_OPT_NO_USER_RC 0x10
+#define KP_OPT_NO_TUNNEL 0x20 /* only restrict sets it; nothing lifts it */
+#define KP_OPT_TOUCH_REQUIRED 0x40 /* no-touch-required lifts it */
+#define KP_OPT_VERIFY_REQUIRED 0x80
+
+struct kp_optset {
+	unsigned deny;
+	/* the list read, borrowed: its permitopen/permitlisten items */
+	const char *const *options;
+	size_t noptions;
+};
+
+/* Why a list was refused: item bad, and the earlier item other it clashes with. */
+#define KP_OPTSET_UNKNOWN 1 /* not allow-listed (kp_option_allowed) */
+#define KP_OPTSET_NEEDS_RESTRICT 2 /* a re-enabling word not after restrict */
+#define KP_OPTSET_CONTRADICTS 3 /* a word and its no- word */
+#define KP_OPTSET_TWICE 4 /* the same word again, in another case */
+struct kp_optset_problem {
+	int what;
+	size_t bad, other;
+};
+
+/*
+ * Read options[0..n) into *out. KP_ERR_INVALID (and *pb, when not NULL)
+ * for an option off the allow-list. KP_OPTSET_STRICT adds the policy's
+ * rules (docs/policy-format.md): a re-enabling word must follow restrict,
+ * no word may come with its no- word, no word twice in any case.
+ */
+#define KP_OPTSET_STRICT 0x01
+int kp_optset_read(const char *const *options, size_t n, unsigned flags,
+    struct kp_optset *out, struct kp_optset_problem *pb);
+/*
+ * 1 if a key with options a may do everything one with options b may
+ * (fewer or the same restrictions, permitopen/permitlisten no narrower
+ * where port forwarding is allowed). a admits b and b admits a: the same.
+ */
+int kp_optset_admits(const struct kp_optset *a, const struct kp_optset *b);
 
 /* 1 if type is one of the supported key types (ssh-dss is not). */
 int kp_key_type_supported(const char *type);

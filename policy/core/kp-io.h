@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "kp-buf.h"
@@ -95,5 +96,14 @@ int kp_run(const char *path, char *const argv[], char *const envp[],
  */
 int kp_run_fd(const char *path, char *const argv[], char *const envp[],
     int in_fd, unsigned flags, struct kp_buf *out, int *truncated, int *status);
+
+/*
+ * Call fn(arg, line, len) for each line of f, its newline removed; a line
+ * longer than max bytes is never cut short: fn gets (arg, NULL, 0). A
+ * non-zero return of fn stops the reading and is returned; KP_ERR_IO on a
+ * read error, KP_ERR_NOMEM.
+ */
+int kp_read_lines(FILE *f, size_t max,
+    int (*fn)(void *arg, const char *line, size_t len), void *arg);
 
 #endif /* KP_IO_H */

@@ -7,6 +7,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
+#include "invisible.h"
 
 /* Strings: bounded copies and concatenation, UTF-8, clean values. */
 
@@ -145,8 +146,74 @@ kp_value_clean(const char *s, size_t max, const char **why)
 }
 
 int
+kp_char_invisible(uint32_t cp)
+{
+	size_t lo = 0, hi = sizeof(kp_invisible) / sizeof(kp_invisible[0]), mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cp < kp_invisible[mid].lo)
+			hi = mid;
+		else if (cp > kp_invisible[mid].hi)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Beyond kp_value_clean: a character a reviewer does not see (or sees as
+ * a plain space) lets two values look the same that the machine tells
+ * apart: "alice@example.com" and the same with a U+200B would be two
+ * owners, and a revocation of one would not touch the other.
+ */
+int
+kp_value_visible(const char *s, size_t max, const char **why, uint32_t *cp)
+{
+	size_t i, n;
+	uint32_t c;
+	int k;
+
+	if (cp != NULL)
+		*cp = 0;
+	if (!kp_value_clean(s, max, why))
+		return 0;
+	n = strlen(s);
+	for (i = 0; i < n; i += (size_t)k) {
+		if ((k = kp_utf8_next(s + i, n - i, &c)) <= 0)
+			KP_FAIL(why, "invalid UTF-8 in value", 0);
+		if (kp_char_invisible(c)) {
+			if (cp != NULL)
+				*cp = c;
+			KP_FAIL(why,
+			    "invisible or format character in value (a "
+			    "reviewer cannot see it)",
+			    0);
+		}
+	}
+	return 1;
+}
+
+int
 kp_sha256_hex_valid(const char *s)
 {
 	return s != NULL && strlen(s) == 64 &&
 	    strspn(s, "0123456789abcdef") == 64;
+}
+
+int
+kp_strv_add(char ***v, size_t *n, const char *s, size_t len)
+{
+	char **tmp, *c;
+
+	if ((c = strndup(s, len)) == NULL)
+		return KP_ERR_NOMEM;
+	if ((tmp = reallocarray(*v, *n + 1, sizeof(*tmp))) == NULL) {
+		free(c);
+		return KP_ERR_NOMEM;
+	}
+	*v = tmp;
+	(*v)[(*n)++] = c;
+	return 0;
 }

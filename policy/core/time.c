@@ -143,6 +143,15 @@ kp_time_parse(const char *s, int64_t *out)
 }
 
 int
+kp_time_in_range(int64_t t)
+{
+	struct kp_civil c;
+
+	kp_time_civil(t, &c);
+	return c.year >= KP_TIME_YEAR_MIN && c.year <= KP_TIME_YEAR_MAX;
+}
+
+int
 kp_now(int64_t *out)
 {
 	struct timespec ts;

@@ -69,27 +69,6 @@ struct compiler {
 	size_t atab_mask;
 };
 
-static void set_diag(struct kp_diag *d, const char *file, unsigned line,
-    unsigned column, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void
-set_diag(struct kp_diag *d, const char *file, unsigned line, unsigned column,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d == NULL)
-		return;
-	memset(d, 0, sizeof(*d));
-	snprintf(d->file, sizeof(d->file), "%s", file != NULL ? file : "");
-	d->line = line;
-	d->column = column;
-	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-	va_end(ap);
-}
-
 /* ------------------------------------------------------ value building */
 
 /* Append the check to the value in c->val and add the record. */
@@ -216,33 +195,33 @@ check_entry(struct compiler *c, const struct kp_entry *e)
 	    (e->noptions > 0 && e->options == NULL) ||
 	    (e->nhosts > 0 && e->hosts == NULL) || *e->id == '\0' ||
 	    *e->key->type == '\0' || *e->key->b64 == '\0') {
-		set_diag(
+		kp_diag_set(
 		    c->diag, file, e->line, e->column, "entry is incomplete");
 		return KP_ERR_INVALID;
 	}
 	for (i = 0; i < e->naccounts; i++) {
 		if (e->accounts[i] == NULL ||
 		    !kp_account_valid(e->accounts[i])) {
-			set_diag(c->diag, file, e->line, e->column,
+			kp_diag_set(c->diag, file, e->line, e->column,
 			    "entry %s: invalid account", e->id);
 			return KP_ERR_INVALID;
 		}
 	}
 	for (i = 0; i < e->noptions; i++) {
 		if (e->options[i] == NULL || *e->options[i] == '\0') {
-			set_diag(c->diag, file, e->line, e->column,
+			kp_diag_set(c->diag, file, e->line, e->column,
 			    "entry %s: empty option", e->id);
 			return KP_ERR_INVALID;
 		}
 	}
 	if (!kp_time_window_valid(e->not_before, e->expires)) {
-		set_diag(c->diag, file, e->line, e->column,
+		kp_diag_set(c->diag, file, e->line, e->column,
 		    "entry %s: not_before is not earlier than expires", e->id);
 		return KP_ERR_INVALID;
 	}
 	if (e->naccounts > KPI_MAX_LIST || e->nsources > KPI_MAX_LIST ||
 	    e->noptions > KPI_MAX_OPTIONS || strlen(e->owner) > KP_VALUE_MAX) {
-		set_diag(c->diag, file, e->line, e->column,
+		kp_diag_set(c->diag, file, e->line, e->column,
 		    "entry %s: too many accounts, sources or options for the "
 		    "index",
 		    e->id);
@@ -317,7 +296,7 @@ write_key(
 	for (i = 1; i < n; i++) {
 		e = &c->p->entries[refs[i].idx];
 		if (strcmp(e->owner, owner) != 0) {
-			set_diag(c->diag, c->p->path, e->line, e->column,
+			kp_diag_set(c->diag, c->p->path, e->line, e->column,
 			    "entry %s: key %s has another owner in entry %s",
 			    e->id, fp, first->id);
 			return KP_ERR_INVALID;
@@ -330,7 +309,7 @@ write_key(
 	if (flags != 0)
 		n = 0;
 	if (n > KPI_MAX_RECORDS_PER_KEY) {
-		set_diag(c->diag, c->p->path, first->line, first->column,
+		kp_diag_set(c->diag, c->p->path, first->line, first->column,
 		    "key %s has %zu entries; the index holds at most %d", fp, n,
 		    KPI_MAX_RECORDS_PER_KEY);
 		return KP_ERR_TOOBIG;
@@ -366,7 +345,7 @@ write_key(
 	return add_record(c, key, klen);
 fail:
 	if (r == KP_ERR_TOOBIG)
-		set_diag(c->diag, c->p->path, e->line, e->column,
+		kp_diag_set(c->diag, c->p->path, e->line, e->column,
 		    "entry %s does not fit in one index record", e->id);
 	return r;
 }
@@ -544,7 +523,7 @@ collect_revocations(struct compiler *c)
 	c->nrev_owners = uniq_str(c->rev_owners, c->nrev_owners);
 	return 0;
 bad:
-	set_diag(
+	kp_diag_set(
 	    c->diag, p->path, rv->line, rv->column, "revocation is malformed");
 	return KP_ERR_INVALID;
 }
@@ -572,17 +551,17 @@ kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
 	if (diag != NULL)
 		memset(diag, 0, sizeof(*diag));
 	if (p == NULL || host == NULL || path == NULL || *path == '\0') {
-		set_diag(diag, path, 0, 0, "missing policy, host or path");
+		kp_diag_set(diag, path, 0, 0, "missing policy, host or path");
 		return KP_ERR_ARG;
 	}
 	if (*host == '\0' || strlen(host) > KPI_HOST_MAX) {
-		set_diag(diag, path, 0, 0, "invalid host name");
+		kp_diag_set(diag, path, 0, 0, "invalid host name");
 		return KP_ERR_ARG;
 	}
 	if (!kp_sha256_hex_valid(p->sha256) ||
 	    (p->nentries > 0 && p->entries == NULL) ||
 	    (p->nrevoked > 0 && p->revoked == NULL)) {
-		set_diag(diag, p->path, 0, 0, "policy is incomplete");
+		kp_diag_set(diag, p->path, 0, 0, "policy is incomplete");
 		return KP_ERR_INVALID;
 	}
 	c.p = p;
@@ -619,7 +598,8 @@ kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
 	 */
 	if ((r = kp_atomic_open(
 	         &out, path, KP_INDEX_MODE, KP_ATOMIC_SYNC_DIR)) != 0) {
-		set_diag(diag, path, 0, 0, "cannot create a temporary file: %s",
+		kp_diag_set(diag, path, 0, 0,
+		    "cannot create a temporary file: %s",
 		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
 		goto out;
 	}
@@ -642,8 +622,9 @@ kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
 	r = 0;
 out:
 	if (r != 0 && diag != NULL && diag->msg[0] == '\0')
-		set_diag(diag, path, 0, 0, "cannot compile the index: %s%s%s",
-		    kp_strerror(r), r == KP_ERR_IO ? ": " : "",
+		kp_diag_set(diag, path, 0, 0,
+		    "cannot compile the index: %s%s%s", kp_strerror(r),
+		    r == KP_ERR_IO ? ": " : "",
 		    r == KP_ERR_IO ? strerror(errno) : "");
 	if (making) {
 		/*

@@ -52,22 +52,6 @@
 #define URL_LIMIT 4096
 #define META_MAX (URL_LIMIT + 2 * VALIDATOR_MAX + 64)
 
-static void diag_set(struct kp_diag *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-diag_set(struct kp_diag *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d == NULL)
-		return;
-	memset(d, 0, sizeof(*d));
-	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-	va_end(ap);
-}
-
 /* One resource: its URL, its staged name, what the last round did. */
 struct res {
 	char *url;
@@ -290,8 +274,8 @@ get_one(struct fetch *f, struct res *r)
 	if (faccessat(f->dfd, r->name, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
 		r->etag[0] = r->lastmod[0] = '\0';
 	if (kp_atomic_openat(&r->a, f->dfd, r->name, 0600, 0) != 0) {
-		diag_set(f->diag, "%s: cannot create a file: %s", o->dir,
-		    strerror(errno));
+		kp_diag_set(f->diag, NULL, 0, 0, "%s: cannot create a file: %s",
+		    o->dir, strerror(errno));
 		return KP_ERR_IO;
 	}
 	x.fd = r->a.fd;
@@ -341,7 +325,7 @@ get_one(struct fetch *f, struct res *r)
 	curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code);
 	f->res->nrequests++;
 	if (cr == CURLE_FILESIZE_EXCEEDED || x.over) {
-		diag_set(f->diag,
+		kp_diag_set(f->diag, NULL, 0, 0,
 		    "%s: larger than %zu bytes: refused (a %s is never that "
 		    "large)",
 		    r->url, r->max, r->optional ? "signature" : "policy");
@@ -349,12 +333,12 @@ get_one(struct fetch *f, struct res *r)
 		goto out;
 	}
 	if (x.werr != 0) {
-		diag_set(f->diag, "%s: writing into %s: %s", r->url, o->dir,
-		    strerror(x.werr));
+		kp_diag_set(f->diag, NULL, 0, 0, "%s: writing into %s: %s",
+		    r->url, o->dir, strerror(x.werr));
 		goto out;
 	}
 	if (cr != CURLE_OK) {
-		diag_set(f->diag, "%s: %s", r->url,
+		kp_diag_set(f->diag, NULL, 0, 0, "%s: %s", r->url,
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cr));
 		goto out;
 	}
@@ -372,7 +356,7 @@ get_one(struct fetch *f, struct res *r)
 		rc = 0;
 		goto out;
 	}
-	diag_set(f->diag, "%s: HTTP status %ld%s", r->url, code,
+	kp_diag_set(f->diag, NULL, 0, 0, "%s: HTTP status %ld%s", r->url, code,
 	    code == 404 ? " (no policy there)" : "");
 out:
 	/* Only a 200's body waits for the commit. */
@@ -381,7 +365,7 @@ out:
 	curl_slist_free_all(hdrs);
 	return rc;
 nomem:
-	diag_set(f->diag, "out of memory");
+	kp_diag_set(f->diag, NULL, 0, 0, "out of memory");
 	rc = KP_ERR_NOMEM;
 	goto out;
 }
@@ -390,6 +374,24 @@ static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The validators of a 200 answer, on disk and for the next round. */
+static int
+validators_commit(struct fetch *f, struct res *r)
+{
+	int rc;
+
+	if ((rc = meta_write(f->dfd, r)) != 0) {
+		kp_diag_set(f->diag, NULL, 0, 0, "%s/%s.http: %s", f->o->dir,
+		    r->name, strerror(errno));
+		return rc;
+	}
+	snprintf(r->etag, sizeof(r->etag), "%s",
+	    r->new_etag[0] != '\0' ? r->new_etag : "-");
+	snprintf(r->lastmod, sizeof(r->lastmod), "%s",
+	    r->new_lastmod[0] != '\0' ? r->new_lastmod : "-");
+	return 0;
 }
 
 /* Put one round in place; *changed when anything changed. */
@@ -408,31 +410,17 @@ commit(struct fetch *f, int *changed)
 		    same_content(f->dfd, r->name, r->a.fd)) {
 			/* A 200 of the same bytes: only the validators are new. */
 			kp_atomic_abort(&r->a);
-			if ((rc = meta_write(f->dfd, r)) != 0) {
-				diag_set(f->diag, "%s/%s.http: %s", f->o->dir,
-				    r->name, strerror(errno));
+			if ((rc = validators_commit(f, r)) != 0)
 				return rc;
-			}
-			snprintf(r->etag, sizeof(r->etag), "%s",
-			    r->new_etag[0] != '\0' ? r->new_etag : "-");
-			snprintf(r->lastmod, sizeof(r->lastmod), "%s",
-			    r->new_lastmod[0] != '\0' ? r->new_lastmod : "-");
 		} else if (r->status == 200) {
 			/* fsync, then rename over the staged copy. */
 			if (kp_atomic_commit(&r->a) != 0) {
-				diag_set(f->diag, "%s/%s: %s", f->o->dir,
-				    r->name, strerror(errno));
+				kp_diag_set(f->diag, NULL, 0, 0, "%s/%s: %s",
+				    f->o->dir, r->name, strerror(errno));
 				return KP_ERR_IO;
 			}
-			if ((rc = meta_write(f->dfd, r)) != 0) {
-				diag_set(f->diag, "%s/%s.http: %s", f->o->dir,
-				    r->name, strerror(errno));
+			if ((rc = validators_commit(f, r)) != 0)
 				return rc;
-			}
-			snprintf(r->etag, sizeof(r->etag), "%s",
-			    r->new_etag[0] != '\0' ? r->new_etag : "-");
-			snprintf(r->lastmod, sizeof(r->lastmod), "%s",
-			    r->new_lastmod[0] != '\0' ? r->new_lastmod : "-");
 			*changed = 1;
 		} else if (r->status == 404) {
 			snprintf(meta, sizeof(meta), "%s.http", r->name);
@@ -443,7 +431,8 @@ commit(struct fetch *f, int *changed)
 		}
 	}
 	if (*changed && kp_dir_sync(f->dfd) != 0) {
-		diag_set(f->diag, "%s: fsync: %s", f->o->dir, strerror(errno));
+		kp_diag_set(f->diag, NULL, 0, 0, "%s: fsync: %s", f->o->dir,
+		    strerror(errno));
 		return KP_ERR_IO;
 	}
 	return 0;
@@ -492,22 +481,23 @@ open_dir(struct fetch *f)
 	int r;
 
 	if (mkdir(o->dir, 0700) != 0 && errno != EEXIST) {
-		diag_set(
-		    f->diag, "cannot create %s: %s", o->dir, strerror(errno));
+		kp_diag_set(f->diag, NULL, 0, 0, "cannot create %s: %s", o->dir,
+		    strerror(errno));
 		return KP_ERR_IO;
 	}
 	if ((r = kp_dir_open(o->dir, &f->dfd)) != 0) {
-		diag_set(f->diag, "%s: %s", o->dir,
+		kp_diag_set(f->diag, NULL, 0, 0, "%s: %s", o->dir,
 		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
 		return r;
 	}
 	if (fstat(f->dfd, &st) != 0) {
-		diag_set(f->diag, "%s: %s", o->dir, strerror(errno));
+		kp_diag_set(
+		    f->diag, NULL, 0, 0, "%s: %s", o->dir, strerror(errno));
 		return KP_ERR_IO;
 	}
 	if ((st.st_uid != 0 && st.st_uid != o->allow_uid) ||
 	    (st.st_mode & 077) != 0) {
-		diag_set(f->diag,
+		kp_diag_set(f->diag, NULL, 0, 0,
 		    "%s must be a directory of root's with mode 0700 (it is "
 		    "uid %lu, mode %03o)",
 		    o->dir, (unsigned long)st.st_uid,
@@ -516,7 +506,7 @@ open_dir(struct fetch *f)
 	}
 	/* One fetch at a time stages here. */
 	if (flock(f->dfd, LOCK_EX | LOCK_NB) != 0) {
-		diag_set(f->diag,
+		kp_diag_set(f->diag, NULL, 0, 0,
 		    "another keyauthctl fetch holds the lock on %s", o->dir);
 		return KP_ERR_IO;
 	}
@@ -594,11 +584,12 @@ kp_fetch(const struct kp_fetch_opts *o, struct kp_fetch_result *res,
 	    (o->nprincipals > 0 && o->principals == NULL))
 		return KP_ERR_ARG;
 	if (!kp_fetch_url_valid(o->url, &why)) {
-		diag_set(diag, "%.200s %s", o->url, why);
+		kp_diag_set(diag, NULL, 0, 0, "%.200s %s", o->url, why);
 		return KP_ERR_INVALID;
 	}
 	if (o->nprincipals > KP_SIG_MAX_FILES) {
-		diag_set(diag, "more than %d signers to fetch signatures of",
+		kp_diag_set(diag, NULL, 0, 0,
+		    "more than %d signers to fetch signatures of",
 		    KP_SIG_MAX_FILES);
 		return KP_ERR_TOOBIG;
 	}
@@ -608,19 +599,19 @@ kp_fetch(const struct kp_fetch_opts *o, struct kp_fetch_result *res,
 	f.diag = diag;
 	f.dfd = -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		diag_set(diag, "libcurl cannot be initialised");
+		kp_diag_set(diag, NULL, 0, 0, "libcurl cannot be initialised");
 		return KP_ERR_INTERNAL;
 	}
 	if ((r = open_dir(&f)) != 0)
 		goto out;
 	if ((f.curl = curl_easy_init()) == NULL) {
-		diag_set(diag, "libcurl cannot be initialised");
+		kp_diag_set(diag, NULL, 0, 0, "libcurl cannot be initialised");
 		r = KP_ERR_NOMEM;
 		goto out;
 	}
 	if ((r = build_list(&f)) != 0) {
 		if (diag->msg[0] == '\0')
-			diag_set(diag, "%s", kp_strerror(r));
+			kp_diag_set(diag, NULL, 0, 0, "%s", kp_strerror(r));
 		goto out;
 	}
 	snprintf(res->policy_path, sizeof(res->policy_path), "%s/%s", o->dir,

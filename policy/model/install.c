@@ -17,22 +17,6 @@
 #include "keyauth-policy.h"
 #include "kp-internal.h"
 
-static void diag_set(struct kp_diag *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-diag_set(struct kp_diag *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d == NULL)
-		return;
-	memset(d, 0, sizeof(*d));
-	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-	va_end(ap);
-}
-
 /* ------------------------------------------------------- the state file */
 
 int
@@ -457,28 +441,32 @@ prepare_dir(const char *path, uid_t allow_uid, struct kp_diag *diag)
 	struct stat st;
 
 	if (parent_dir(path, dir, sizeof(dir)) != 0) {
-		diag_set(diag, "%s: not an absolute file path", path);
+		kp_diag_set(
+		    diag, NULL, 0, 0, "%s: not an absolute file path", path);
 		return KP_ERR_ARG;
 	}
 	if (stat(dir, &st) != 0) {
 		if (errno != ENOENT || mkdir(dir, 0755) != 0 ||
 		    stat(dir, &st) != 0) {
-			diag_set(diag, "cannot create directory %s: %s", dir,
+			kp_diag_set(diag, NULL, 0, 0,
+			    "cannot create directory %s: %s", dir,
 			    strerror(errno));
 			return KP_ERR_IO;
 		}
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		diag_set(diag, "%s is not a directory", dir);
+		kp_diag_set(diag, NULL, 0, 0, "%s is not a directory", dir);
 		return KP_ERR_UNSAFE;
 	}
 	if (st.st_uid != 0 && st.st_uid != allow_uid) {
-		diag_set(diag, "directory %s is owned by uid %lu, not root",
-		    dir, (unsigned long)st.st_uid);
+		kp_diag_set(diag, NULL, 0, 0,
+		    "directory %s is owned by uid %lu, not root", dir,
+		    (unsigned long)st.st_uid);
 		return KP_ERR_UNSAFE;
 	}
 	if ((st.st_mode & 022) != 0) {
-		diag_set(diag, "directory %s is group or world writable", dir);
+		kp_diag_set(diag, NULL, 0, 0,
+		    "directory %s is group or world writable", dir);
 		return KP_ERR_UNSAFE;
 	}
 	return 0;
@@ -494,12 +482,12 @@ lock_state_dir(const char *state_path, int *fd_out, struct kp_diag *diag)
 	if (parent_dir(state_path, dir, sizeof(dir)) != 0)
 		return KP_ERR_ARG;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		diag_set(diag, "%s: %s", dir, strerror(errno));
+		kp_diag_set(diag, NULL, 0, 0, "%s: %s", dir, strerror(errno));
 		return KP_ERR_IO;
 	}
 	/* Two installs at once would race the rollback check. */
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		diag_set(diag,
+		kp_diag_set(diag, NULL, 0, 0,
 		    "another keyauthctl install holds the lock on %s", dir);
 		close(fd);
 		return KP_ERR_IO;
@@ -590,7 +578,7 @@ stage_baseline(struct install *in)
 		in->have = 1;
 	} else if (r != KP_ERR_NOTFOUND) {
 		/* Never guess: a damaged state must not become "first install". */
-		diag_set(in->diag,
+		kp_diag_set(in->diag, NULL, 0, 0,
 		    "state file %s is unreadable or corrupt (%s: %s); "
 		    "inspect it, or remove it to install anew",
 		    o->state_path, kp_strerror(r), why != NULL ? why : "-");
@@ -631,14 +619,14 @@ stage_rule(struct install *in)
 	r = kp_install_check(in->have ? &in->cur : NULL, p->serial, p->sha256);
 	if (r == KP_ERR_ROLLBACK) {
 		in->res->reason = KP_IR_ROLLBACK;
-		diag_set(in->diag,
+		kp_diag_set(in->diag, NULL, 0, 0,
 		    "refusing serial %llu: installed serial is %llu (rollback)",
 		    (unsigned long long)p->serial,
 		    (unsigned long long)in->cur.serial);
 		return r;
 	} else if (r == KP_ERR_CONFLICT) {
 		in->res->reason = KP_IR_CONFLICT;
-		diag_set(in->diag,
+		kp_diag_set(in->diag, NULL, 0, 0,
 		    "serial %llu is already installed with different content; "
 		    "bump serial",
 		    (unsigned long long)p->serial);
@@ -653,13 +641,14 @@ stage_rule(struct install *in)
 		 * another host: write them again. */
 		in->res->repaired = 1;
 	} else if (r != KP_INSTALL_PROCEED) {
-		diag_set(in->diag, "rollback check: %s", kp_strerror(r));
+		kp_diag_set(
+		    in->diag, NULL, 0, 0, "rollback check: %s", kp_strerror(r));
 		return r;
 	}
 	if (kp_policy_stale(p->expires, o->now)) {
 		in->res->reason = KP_IR_STALE;
 		kp_time_format(p->expires, when, sizeof(when));
-		diag_set(in->diag,
+		kp_diag_set(in->diag, NULL, 0, 0,
 		    "policy expired at %s; refusing to install a stale policy "
 		    "(every login would be denied)",
 		    when);
@@ -678,13 +667,13 @@ stage_build_krl(struct install *in)
 
 	if ((r = kp_install_krl_spec(in->p, &spec, &speclen, &in->res->nkrl)) !=
 	    0) {
-		diag_set(in->diag, "KRL: %s", kp_strerror(r));
+		kp_diag_set(in->diag, NULL, 0, 0, "KRL: %s", kp_strerror(r));
 		return r;
 	}
 	if ((r = kp_install_krl_build(in->o->keygen, spec, speclen,
 	         in->o->krl_path, &in->krl, errbuf, sizeof(errbuf))) != 0)
-		diag_set(
-		    in->diag, "KRL: %s", errbuf[0] ? errbuf : kp_strerror(r));
+		kp_diag_set(in->diag, NULL, 0, 0, "KRL: %s",
+		    errbuf[0] ? errbuf : kp_strerror(r));
 	free(spec);
 	return r;
 }
@@ -699,8 +688,8 @@ stage_compile(struct install *in)
 	if ((r = kp_index_compile_group(in->p, o->host, o->now, o->index_path,
 	         o->index_gid, in->diag)) != 0) {
 		if (in->diag != NULL && in->diag->msg[0] == '\0')
-			diag_set(in->diag, "compiling %s: %s", o->index_path,
-			    kp_strerror(r));
+			kp_diag_set(in->diag, NULL, 0, 0, "compiling %s: %s",
+			    o->index_path, kp_strerror(r));
 	}
 	return r;
 }
@@ -714,12 +703,12 @@ stage_put_krl(struct install *in)
 	if (kp_atomic_commit(&in->krl) == 0)
 		return 0;
 	if (!in->krl.replaced)
-		diag_set(in->diag,
+		kp_diag_set(in->diag, NULL, 0, 0,
 		    "%s: %s (the index is installed, the KRL is not)", krl_path,
 		    strerror(errno));
 	else
-		diag_set(in->diag, "fsync directory of %s: %s", krl_path,
-		    strerror(errno));
+		kp_diag_set(in->diag, NULL, 0, 0, "fsync directory of %s: %s",
+		    krl_path, strerror(errno));
 	return KP_ERR_IO;
 }
 
@@ -735,15 +724,16 @@ stage_verify(struct install *in)
 	int r;
 
 	if ((r = kp_index_open(o->index_path, o->allow_uid, &ix, &why)) != 0) {
-		diag_set(in->diag, "the new index %s does not verify: %s: %s",
-		    o->index_path, kp_strerror(r), why != NULL ? why : "-");
+		kp_diag_set(in->diag, NULL, 0, 0,
+		    "the new index %s does not verify: %s: %s", o->index_path,
+		    kp_strerror(r), why != NULL ? why : "-");
 		return r;
 	}
 	m = kp_index_meta(ix);
 	if (m == NULL || m->serial != p->serial ||
 	    strcmp(m->sha256, p->sha256) != 0 ||
 	    strcmp(m->host, o->host) != 0) {
-		diag_set(in->diag,
+		kp_diag_set(in->diag, NULL, 0, 0,
 		    "the new index %s does not record serial %llu",
 		    o->index_path, (unsigned long long)p->serial);
 		r = KP_ERR_INTERNAL;
@@ -768,7 +758,7 @@ stage_write_state(struct install *in)
 	snprintf(next.host, sizeof(next.host), "%s", in->o->host);
 	next.installed_at = in->o->now;
 	if ((r = kp_install_state_write(in->o->state_path, &next)) != 0)
-		diag_set(in->diag, "writing state file %s: %s",
+		kp_diag_set(in->diag, NULL, 0, 0, "writing state file %s: %s",
 		    in->o->state_path,
 		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
 	return r;
@@ -819,7 +809,7 @@ stage_signatures(struct install *in)
 	in->res->signed_checked = 1;
 	if (in->buf == NULL || in->path == NULL) {
 		in->res->reason = KP_IR_UNSIGNED;
-		diag_set(in->diag,
+		kp_diag_set(in->diag, NULL, 0, 0,
 		    "%s requires signatures: only a policy file with its "
 		    "signature files can be installed",
 		    conf_name(c));
@@ -830,11 +820,13 @@ stage_signatures(struct install *in)
 		in->res->reason =
 		    r == KP_ERR_NOMEM ? KP_IR_ERROR : KP_IR_CONFIG;
 		if (d.line > 0)
-			diag_set(in->diag, "allowed_signers %s:%u: %s",
-			    c->allowed_signers, d.line, d.msg);
+			kp_diag_set(in->diag, NULL, 0, 0,
+			    "allowed_signers %s:%u: %s", c->allowed_signers,
+			    d.line, d.msg);
 		else
-			diag_set(in->diag, "allowed_signers %s: %s",
-			    c->allowed_signers, d.msg);
+			kp_diag_set(in->diag, NULL, 0, 0,
+			    "allowed_signers %s: %s", c->allowed_signers,
+			    d.msg);
 		return r;
 	}
 	if (c->revoked_signers != NULL) {
@@ -842,8 +834,8 @@ stage_signatures(struct install *in)
 		         KP_SIGNERS_MAX_BYTES * 16, o->allow_uid, &fd, &size,
 		         &why)) != 0) {
 			in->res->reason = KP_IR_CONFIG;
-			diag_set(in->diag, "revoked_signers %s: %s",
-			    c->revoked_signers,
+			kp_diag_set(in->diag, NULL, 0, 0,
+			    "revoked_signers %s: %s", c->revoked_signers,
 			    why != NULL ? why : kp_strerror(r));
 			return r;
 		}
@@ -863,12 +855,13 @@ stage_signatures(struct install *in)
 	if ((r = kp_sig_verify(&so, in->buf, in->len, &in->res->sigs, &d)) !=
 	    0) {
 		in->res->reason = KP_IR_ERROR;
-		diag_set(in->diag, "checking signatures: %s", d.msg);
+		kp_diag_set(
+		    in->diag, NULL, 0, 0, "checking signatures: %s", d.msg);
 		return r;
 	}
 	if (in->res->sigs.reason != KP_IR_OK) {
 		in->res->reason = in->res->sigs.reason;
-		diag_set(in->diag, "%s", in->res->sigs.msg);
+		kp_diag_set(in->diag, NULL, 0, 0, "%s", in->res->sigs.msg);
 		return KP_ERR_INVALID;
 	}
 	return 0;
@@ -929,7 +922,7 @@ stage_validity(struct install *in)
 	if (kp_policy_validity_check(
 	        in->p, c->max_validity, in->o->now, why, sizeof(why)) != 0) {
 		in->res->reason = KP_IR_VALIDITY;
-		diag_set(in->diag, "%s (%s)", why, conf_name(c));
+		kp_diag_set(in->diag, NULL, 0, 0, "%s (%s)", why, conf_name(c));
 		return KP_ERR_INVALID;
 	}
 	return 0;
@@ -961,8 +954,9 @@ stage_removal(struct install *in)
 	kp_index_close(ix);
 	if (r != 0) {
 		in->res->reason = KP_IR_ERROR;
-		diag_set(in->diag, "comparing with the installed index %s: %s",
-		    o->index_path, kp_strerror(r));
+		kp_diag_set(in->diag, NULL, 0, 0,
+		    "comparing with the installed index %s: %s", o->index_path,
+		    kp_strerror(r));
 		return r;
 	}
 	in->res->removal_checked = 1;
@@ -974,7 +968,7 @@ stage_removal(struct install *in)
 		strncat(ex, rm->examples[i], sizeof(ex) - strlen(ex) - 1);
 	}
 	in->res->reason = KP_IR_MASS_REMOVAL;
-	diag_set(in->diag,
+	kp_diag_set(in->diag, NULL, 0, 0,
 	    "refusing a mass removal: the policy removes %llu of the %llu "
 	    "(account, key) grants of host %s (%llu%%, more than max_removal "
 	    "%u%%), e.g. %s%s; install --allow-removal if this is intended",
@@ -1018,11 +1012,11 @@ install_start(struct install *in, const struct kp_policy *p,
 	if (p == NULL || o == NULL || res == NULL || o->index_path == NULL ||
 	    o->krl_path == NULL || o->state_path == NULL || o->keygen == NULL ||
 	    o->host == NULL) {
-		diag_set(diag, "kp_install: bad arguments");
+		kp_diag_set(diag, NULL, 0, 0, "kp_install: bad arguments");
 		return KP_ERR_ARG;
 	}
 	if (!kp_host_name_valid(o->host)) {
-		diag_set(diag,
+		kp_diag_set(diag, NULL, 0, 0,
 		    "invalid host name \"%.255s\" (expected letters, digits, "
 		    "'.', '-', '_')",
 		    o->host);

@@ -142,6 +142,14 @@ int kp_policy_load_buf(const char *name, const char *buf, size_t len,
     struct kp_policy **out, struct kp_diag *diag);
 void kp_policy_free(struct kp_policy *p);
 
+/*
+ * The revocation of p that refuses the key fp of owner: one of its
+ * fingerprint (or key) first, else one of its owner; NULL when the key is
+ * live. What diff reports as the cause of access lost or gained.
+ */
+const struct kp_revocation *kp_policy_revocation(
+    const struct kp_policy *p, const char *fp, const char *owner);
+
 /* 1 if the key (by fingerprint) or its owner is revoked by the policy. */
 int kp_policy_is_revoked(
     const struct kp_policy *p, const char *fp, const char *owner);

@@ -11,7 +11,10 @@
  *   [expires-soon]         a keys entry expiring within 14 days of now
  *   [weak-rsa]             an RSA key below 3072 bits
  *   [root-without-from]    an entry granting root with no from:
- *   [any-address]          0.0.0.0/0 or ::/0 in from: or in a network
+ *   [any-address]          from: or a network admits every IPv4 or every
+ *                          IPv6 address, however written
+ *   [wide-source]          from: or a network admits more than a /8 of
+ *                          IPv4 or a /32 of IPv6 (its union, not one item)
  *   [no-touch-required]    an entry using the no-touch-required option
  *   [unused-network]       a network no entry refers to
  *   [owner-revoked]        an entry whose owner is revoked (it is dead)
@@ -85,16 +88,11 @@ warn(struct lint *l, unsigned line, unsigned col, const char *fmt, ...)
 		l->cap = ncap;
 	}
 	d = &l->w[l->n++];
-	memset(d, 0, sizeof(*d));
+	va_start(ap, fmt);
+	kp_diag_vset(d, l->p->path, line, col, fmt, ap);
+	va_end(ap);
 	if (line != 0 && l->file < l->p->nfiles)
 		snprintf(d->file, sizeof(d->file), "%s", l->p->files[l->file]);
-	else if (l->p->path != NULL)
-		snprintf(d->file, sizeof(d->file), "%s", l->p->path);
-	d->line = line;
-	d->column = col;
-	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-	va_end(ap);
 }
 
 static int
@@ -113,29 +111,156 @@ diag_cmp(const void *a, const void *b)
 	return strcmp(x->msg, y->msg);
 }
 
+/*
+ * How much of one address family a set of networks admits, judged on
+ * their union: lint reads coverage, not spelling, so "::ffff:0:0/97" and
+ * "::ffff:8000:0/97" together are all of IPv4.
+ */
+enum reach { REACH_SOME, REACH_WIDE, REACH_ALL };
+
+struct coverage {
+	enum reach reach;
+	int literal; /* a single network of the set is the whole family */
+	uint64_t size[2]; /* addresses, kp_cidrs_size */
+};
+
+#define WIDE_V4 24 /* more addresses than a /8 */
+#define WIDE_V6 96 /* more addresses than a /32 */
+
 static int
-is_any(const struct kp_cidr *c)
+coverage(
+    const struct kp_cidr *c, size_t n, uint8_t family, struct coverage *out)
 {
-	return c->prefix == 0;
+	struct kp_cidr all;
+	size_t i;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = kp_cidrs_size(c, n, family, out->size)) != 0)
+		return r;
+	if (out->size[0] == 0 && out->size[1] == 0)
+		return 0; /* none of this family */
+	memset(&all, 0, sizeof(all));
+	all.family = family;
+	if (kp_cidrs_cover(c, n, &all, 1)) {
+		out->reach = REACH_ALL;
+		for (i = 0; i < n; i++)
+			out->literal |=
+			    c[i].family == family && c[i].prefix == 0;
+		return 0;
+	}
+	if (family == 4 ? out->size[1] > ((uint64_t)1 << WIDE_V4)
+	                : out->size[0] > ((uint64_t)1 << (WIDE_V6 - 64)) ||
+	            (out->size[0] == ((uint64_t)1 << (WIDE_V6 - 64)) &&
+	                out->size[1] > 0))
+		out->reach = REACH_WIDE;
+	return 0;
 }
 
 static const char *
-any_text(const struct kp_cidr *c)
+any_text(uint8_t family)
 {
-	return c->family == 6 ? "::/0" : "0.0.0.0/0";
+	return family == 6 ? "::/0" : "0.0.0.0/0";
+}
+
+/* The warning for what (a "key 'ID'" or a "network 'NAME'"). */
+static void
+warn_coverage(struct lint *l, unsigned line, unsigned col, const char *what,
+    const char *name, uint8_t family, const struct coverage *cv)
+{
+	int key = strcmp(what, "key") == 0;
+
+	if (cv->reach == REACH_ALL) {
+		warn(l, line, col,
+		    "[any-address] %s '%s' %s every address (%s)%s%s", what,
+		    name, key ? "allows" : "contains", any_text(family),
+		    key ? " in from:" : "",
+		    cv->literal ? ""
+		        : family == 4
+		        ? " (its addresses together cover all of IPv4)"
+		        : " (its addresses together cover all of IPv6)");
+	} else if (family == 4) {
+		warn(l, line, col,
+		    "[wide-source] %s '%s' %s more IPv4 addresses than a /8%s "
+		    "(%llu)",
+		    what, name, key ? "allows" : "holds",
+		    key ? " in from:" : "", (unsigned long long)cv->size[1]);
+	} else {
+		warn(l, line, col,
+		    "[wide-source] %s '%s' %s more IPv6 addresses than a /32%s",
+		    what, name, key ? "allows" : "holds",
+		    key ? " in from:" : "");
+	}
+}
+
+/*
+ * from: of e by its union, networks expanded. Reported at a network
+ * instead when one network e names reaches as far on its own (nreach:
+ * each network's reach per family, lint_networks).
+ */
+static void
+lint_sources(struct lint *l, const struct kp_entry *e,
+    const struct kp_strtab *nets, const unsigned char *nreach)
+{
+	static const uint8_t families[2] = {4, 6};
+	struct coverage cv;
+	size_t i, k, idx;
+	int there;
+
+	if (e->nsources == 0)
+		return;
+	/* one network alone reaches exactly as far: said at the network */
+	if (e->nfrom == 1 && kp_strtab_get(nets, e->from[0], &idx))
+		return;
+	for (k = 0; k < 2; k++) {
+		if ((l->err = coverage(
+		         e->sources, e->nsources, families[k], &cv)) != 0)
+			return;
+		if (cv.reach == REACH_SOME)
+			continue;
+		for (i = 0, there = 0; i < e->nfrom && !there; i++)
+			there = kp_strtab_get(nets, e->from[i], &idx) &&
+			    nreach[2 * idx + k] >= cv.reach;
+		if (!there)
+			warn_coverage(l, e->line, e->column, "key", e->id,
+			    families[k], &cv);
+	}
+}
+
+/* Each network by its union; nreach[2 * i + k] its reach per family. */
+static void
+lint_networks(struct lint *l, unsigned char *nreach)
+{
+	static const uint8_t families[2] = {4, 6};
+	const struct kp_network *net;
+	struct coverage cv;
+	size_t i, k;
+
+	for (i = 0; i < l->p->nnetworks && l->err == 0; i++) {
+		net = &l->p->networks[i];
+		l->file = net->file;
+		for (k = 0; k < 2; k++) {
+			if ((l->err = coverage(net->addrs, net->naddrs,
+			         families[k], &cv)) != 0)
+				return;
+			nreach[2 * i + k] = (unsigned char)cv.reach;
+			if (cv.reach != REACH_SOME)
+				warn_coverage(l, net->line, net->column,
+				    "network", net->name, families[k], &cv);
+		}
+	}
 }
 
 static void
 lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
     const struct kp_strtab *nets, unsigned char *used,
-    const struct kp_strtab *rowners)
+    const unsigned char *nreach, const struct kp_strtab *rowners)
 {
 	char when[64];
-	struct kp_cidr c;
 	size_t i, idx;
+	int64_t left;
 
 	l->file = e->file;
-	int64_t left;
 
 	if (e->expires == KP_TIME_NONE_AFTER) {
 		warn(l, e->line, e->column,
@@ -171,18 +296,10 @@ lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
 		}
 	}
 	for (i = 0; i < e->nfrom; i++) {
-		if (kp_strtab_get(nets, e->from[i], &idx)) {
-			used[idx] =
-			    1; /* a /0 there is reported once, at the network */
-			continue;
-		}
-		if (kp_cidr_parse(e->from[i], &c, NULL) == 0 && is_any(&c)) {
-			warn(l, e->line, e->column,
-			    "[any-address] key '%s' allows every address "
-			    "(%s) in from:",
-			    e->id, any_text(&c));
-		}
+		if (kp_strtab_get(nets, e->from[i], &idx))
+			used[idx] = 1;
 	}
+	lint_sources(l, e, nets, nreach);
 	for (i = 0; i < e->noptions; i++) {
 		if (strcasecmp(e->options[i], "no-touch-required") == 0) {
 			warn(l, e->line, e->column,
@@ -361,8 +478,7 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 {
 	struct lint l;
 	struct kp_strtab nets, rowners;
-	unsigned char *used = NULL;
-	const struct kp_network *net;
+	unsigned char *used = NULL, *nreach = NULL;
 	char when[64];
 	size_t i, j, k;
 	int r;
@@ -378,8 +494,9 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 	kp_strtab_init(&nets);
 	kp_strtab_init(&rowners);
 
-	if (p->nnetworks > 0 &&
-	    (used = calloc(p->nnetworks, sizeof(*used))) == NULL) {
+	/* one more than needed: never NULL, with or without networks */
+	if ((used = calloc(p->nnetworks + 1, sizeof(*used))) == NULL ||
+	    (nreach = calloc(p->nnetworks + 1, 2)) == NULL) {
 		r = KP_ERR_NOMEM;
 		goto out;
 	}
@@ -417,20 +534,10 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 		    "none above 9223372036854775807 exists (docs/fleet.md)",
 		    (unsigned long long)p->serial,
 		    (unsigned long long)KP_SERIAL_SANE_MAX);
-	for (i = 0; i < p->nnetworks; i++) {
-		net = &p->networks[i];
-		l.file = net->file;
-		for (j = 0; j < net->naddrs; j++) {
-			if (is_any(&net->addrs[j])) {
-				warn(&l, net->line, net->column,
-				    "[any-address] network '%s' contains "
-				    "every address (%s)",
-				    net->name, any_text(&net->addrs[j]));
-			}
-		}
-	}
-	for (i = 0; i < p->nentries; i++)
-		lint_entry(&l, &p->entries[i], now, &nets, used, &rowners);
+	lint_networks(&l, nreach);
+	for (i = 0; i < p->nentries && l.err == 0; i++)
+		lint_entry(
+		    &l, &p->entries[i], now, &nets, used, nreach, &rowners);
 	/* A grant that reaches nobody still uses its networks. */
 	for (i = 0; p->teams != NULL && i < p->teams->ngrants; i++)
 		for (j = 0; j < p->teams->grants[i].e.nfrom; j++)
@@ -439,8 +546,8 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 				used[k] = 1;
 	lint_teams(&l);
 	for (i = 0; i < p->nnetworks; i++) {
+		l.file = p->networks[i].file;
 		if (!used[i]) {
-			l.file = p->networks[i].file;
 			warn(&l, p->networks[i].line, p->networks[i].column,
 			    "[unused-network] network '%s' is not used by any "
 			    "key",
@@ -473,6 +580,7 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 out:
 	free(l.w);
 	free(used);
+	free(nreach);
 	kp_strtab_free(&nets);
 	kp_strtab_free(&rowners);
 	return r;

@@ -682,6 +682,26 @@ want_uint(
 	return 0;
 }
 
+/*
+ * A time must still fall in the years 1970..9999 once its zone offset is
+ * applied (9999-12-31T23:30:00-01:00 does not): sshd's expiry-time= (and
+ * every time keyauth prints) has four digits for the year.
+ */
+static int
+time_range_rule(
+    struct loader *L, const struct node *n, const char *what, int64_t t)
+{
+	char utc[64];
+
+	if (kp_time_in_range(t))
+		return 0;
+	kp_time_format(t, utc, sizeof(utc));
+	return nerr(L, n,
+	    "%s: '%s' is %s in UTC, outside the years %d to %d (sshd's "
+	    "expiry-time= has four digits for the year)",
+	    what, n->s, utc, KP_TIME_YEAR_MIN, KP_TIME_YEAR_MAX);
+}
+
 static int
 want_time(
     struct loader *L, const struct node *n, const char *what, int64_t *out)
@@ -696,7 +716,7 @@ want_time(
 		    "(YYYY-MM-DDTHH:MM:SSZ)",
 		    what, n->s);
 	}
-	return 0;
+	return time_range_rule(L, n, what, *out);
 }
 
 static int
@@ -1347,6 +1367,40 @@ not_empty_rule(struct loader *L, const struct field *f, const struct node *v)
 	return 0;
 }
 
+/*
+ * A value the machine compares (an owner, a command) must look to the
+ * reviewer like what it is: no invisible, format or space-like character
+ * (kp_value_visible). Free text (comment, reason) may hold them: nothing
+ * compares it, and the outputs escape what a terminal would hide.
+ */
+static int
+visible_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	const char *why = NULL;
+	uint32_t cp = 0;
+
+	if (kp_value_visible(v->s, KP_VALUE_MAX, &why, &cp))
+		return 0;
+	if (cp != 0)
+		return nerr(L, v,
+		    "%s: invisible or format character U+%04X in value (a "
+		    "reviewer cannot see it, the machine tells it apart): "
+		    "write the value without it",
+		    f->name, (unsigned)cp);
+	return nerr(L, v, "%s: %s", f->name, why != NULL ? why : "unclean");
+}
+
+/* owner: someone, written so that a reviewer sees who. */
+static int
+owner_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	int r;
+
+	if ((r = not_empty_rule(L, f, v)) != 0)
+		return r;
+	return visible_rule(L, f, v);
+}
+
 /* accounts: Unix account names, written out (no wildcards). */
 static int
 account_rule(struct loader *L, const struct field *f, const struct node *c)
@@ -1412,20 +1466,16 @@ option_rule(struct loader *L, const struct field *f, const struct node *c)
 	return 0;
 }
 
-/* command: not empty, and no '"' that would end sshd's command="...". */
+/* command: the emitter's own rule (kp_command_valid). */
 static int
 command_rule(struct loader *L, const struct field *f, const struct node *v)
 {
-	if (v->s[0] == '\0')
-		return nerr(
-		    L, v, "%s: must not be empty; omit the field", f->name);
-	if (strchr(v->s, '"') != NULL) {
-		return nerr(L, v,
-		    "%s: must not contain '\"' (it would end the "
-		    "command=\"...\" option)",
-		    f->name);
-	}
-	return 0;
+	const char *why = NULL;
+
+	if (!kp_command_valid(v->s, &why))
+		return nerr(L, v, "%s: %s", f->name,
+		    why != NULL ? why : "not a valid forced command");
+	return visible_rule(L, f, v);
 }
 
 /*
@@ -1562,6 +1612,77 @@ entry_sources(struct loader *L, struct kp_entry *e, const struct node *from)
 	return deferred ? defer_sources(L, from) : 0;
 }
 
+/* Item i of list n (0-based); n itself when there is no such item. */
+static const struct node *
+list_item(const struct node *n, size_t i)
+{
+	const struct node *c;
+
+	for (c = n->kid; c != NULL && i > 0; c = c->next)
+		i--;
+	return c != NULL ? c : n;
+}
+
+/*
+ * options as a list: sshd applies them in order (kp_optset_read), so a
+ * re-enabling word must follow restrict, and no word may come with its
+ * no- word or twice: the list must read as what sshd makes of it.
+ */
+static int
+options_rule(struct loader *L, const struct kp_entry *e, const struct node *v)
+{
+	struct kp_optset set;
+	struct kp_optset_problem pb;
+	const struct node *bad;
+	const char *o;
+
+	if (v == NULL ||
+	    kp_optset_read((const char *const *)e->options, e->noptions,
+	        KP_OPTSET_STRICT, &set, &pb) == 0)
+		return 0;
+	bad = list_item(v, pb.bad);
+	o = pb.bad < e->noptions ? e->options[pb.bad] : "?";
+	switch (pb.what) {
+	case KP_OPTSET_NEEDS_RESTRICT:
+		return nerr(L, bad,
+		    "options: '%s' re-enables what 'restrict' turns off: it "
+		    "means something only after restrict (sshd applies "
+		    "options in order)",
+		    o);
+	case KP_OPTSET_CONTRADICTS:
+		return nerr(L, bad, "options: '%s' contradicts '%s' (item %zu)",
+		    o, e->options[pb.other], pb.other + 1);
+	case KP_OPTSET_TWICE:
+		return nerr(L, bad,
+		    "options: '%s' is listed twice (item %zu; sshd ignores "
+		    "case)",
+		    o, pb.other + 1);
+	default:
+		return nerr(L, bad, "options: '%s': not an allowed option", o);
+	}
+}
+
+/*
+ * The emitter's own checks (kp_authkeys_check) on the whole entry, so that
+ * what check accepts the helper can serve: the field rules above say the
+ * same things at the field, this is the gate should they ever differ.
+ * Sources still waiting for networks: are checked when the emitter sees
+ * them; they hold only parsed CIDRs.
+ */
+static int
+servable_rule(
+    struct loader *L, const struct kp_entry *e, const struct node *map)
+{
+	const char *why = NULL;
+
+	if (kp_authkeys_check(e->id, e->sources, e->nsources, e->expires,
+	        (const char *const *)e->options, e->noptions, e->command,
+	        &why) == 0)
+		return 0;
+	return nerr(L, map, "keys entry '%s' cannot be served to sshd: %s",
+	    e->id, why != NULL ? why : "refused by the emitter");
+}
+
 static int
 entry_done(struct loader *L, const struct mapping *m, const struct node *map,
     void *obj, const struct node *const *key)
@@ -1572,9 +1693,11 @@ entry_done(struct loader *L, const struct mapping *m, const struct node *map,
 	if ((r = window_rule(L, e->not_before, e->expires,
 	         field_value(m, key, "not_before"),
 	         field_value(m, key, "expires"))) != 0 ||
-	    (r = key_owner_rule(L, e, field_value(m, key, "owner"))) != 0)
+	    (r = key_owner_rule(L, e, field_value(m, key, "owner"))) != 0 ||
+	    (r = options_rule(L, e, field_value(m, key, "options"))) != 0 ||
+	    (r = entry_sources(L, e, field_value(m, key, "from"))) != 0)
 		return r;
-	return entry_sources(L, e, field_value(m, key, "from"));
+	return servable_rule(L, e, map);
 }
 
 static const char *
@@ -2181,7 +2304,7 @@ static const struct field top_fields[] = {
 /* docs/policy-format.md, "keys: the grants" */
 static const struct field entry_fields[] = {
     {"id", FIELD_REQUIRED | FIELD_RAW, set_text, id_rule, ENTRY(id), 0},
-    {"owner", FIELD_REQUIRED, set_text, not_empty_rule, ENTRY(owner), 0},
+    {"owner", FIELD_REQUIRED, set_text, owner_rule, ENTRY(owner), 0},
     {"key", FIELD_REQUIRED, set_key, NULL, ENTRY(key), 0},
     {"accounts", FIELD_REQUIRED, set_list, account_rule, ENTRY(accounts),
         ENTRY(naccounts)},
@@ -2199,7 +2322,7 @@ static const struct field revoke_fields[] = {
     {"fingerprint", FIELD_ONE_OF | FIELD_RAW, revoke_fingerprint,
         fingerprint_rule, REVOKED(value), 0},
     {"key", FIELD_ONE_OF, revoke_key, NULL, 0, 0},
-    {"owner", FIELD_ONE_OF, revoke_owner, not_empty_rule, REVOKED(value), 0},
+    {"owner", FIELD_ONE_OF, revoke_owner, owner_rule, REVOKED(value), 0},
     {"reason", FIELD_REQUIRED, set_text, not_empty_rule, REVOKED(reason), 0},
     {"date", 0, set_time, NULL, REVOKED(date), 0},
 };

@@ -12,8 +12,8 @@
 #include "keyauth-policy.h"
 #include "kp-policy.h"
 
-static void
-free_strv(char **v, size_t n)
+void
+kp_strv_free(char **v, size_t n)
 {
 	size_t i;
 
@@ -37,11 +37,11 @@ kp_entry_clear(struct kp_entry *e)
 	free(e->id);
 	free(e->owner);
 	kp_pubkey_free(e->key);
-	free_strv(e->accounts, e->naccounts);
-	free_strv(e->hosts, e->nhosts);
-	free_strv(e->from, e->nfrom);
+	kp_strv_free(e->accounts, e->naccounts);
+	kp_strv_free(e->hosts, e->nhosts);
+	kp_strv_free(e->from, e->nfrom);
 	free(e->sources);
-	free_strv(e->options, e->noptions);
+	kp_strv_free(e->options, e->noptions);
 	free(e->command);
 	free(e->comment);
 	memset(e, 0, sizeof(*e));

@@ -52,6 +52,39 @@ kp_policy_index_revocations(struct kp_policy *p)
 	return KP_OK;
 }
 
+const struct kp_revocation *
+kp_policy_revocation(
+    const struct kp_policy *p, const char *fp, const char *owner)
+{
+	const struct kp_revocation *rv;
+	size_t i, k;
+
+	if (p == NULL)
+		return NULL;
+	if (p->revset != NULL) {
+		if (fp != NULL && kp_strtab_get(&p->revset->fps, fp, &i))
+			return &p->revoked[i];
+		if (owner != NULL &&
+		    kp_strtab_get(&p->revset->owners, owner, &i))
+			return &p->revoked[i];
+		return NULL;
+	}
+	/* A policy built by hand (tests) has no sets: the key first. */
+	for (k = 0; fp != NULL && k < p->nrevoked; k++) {
+		rv = &p->revoked[k];
+		if (rv->kind != KP_REVOKE_OWNER && rv->value != NULL &&
+		    strcmp(rv->value, fp) == 0)
+			return rv;
+	}
+	for (k = 0; owner != NULL && k < p->nrevoked; k++) {
+		rv = &p->revoked[k];
+		if (rv->kind == KP_REVOKE_OWNER && rv->value != NULL &&
+		    strcmp(rv->value, owner) == 0)
+			return rv;
+	}
+	return NULL;
+}
+
 int
 kp_policy_is_revoked(
     const struct kp_policy *p, const char *fp, const char *owner)

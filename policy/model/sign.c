@@ -47,22 +47,6 @@
 #define TOOL_OUT_MAX 4096
 #define SIGNERS_LINE_MAX 16384
 
-static void diag_set(struct kp_diag *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-diag_set(struct kp_diag *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d == NULL)
-		return;
-	d->line = d->column = 0;
-	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-	va_end(ap);
-}
-
 /* ------------------------------------------------------- signed bytes */
 
 int
@@ -87,13 +71,14 @@ kp_policy_signed_bytes(const char *path, unsigned flags, char **out,
 	if (r == 0)
 		return 0;
 	if (r == KP_ERR_TOOBIG)
-		diag_set(diag, "policy too large (at most %lu bytes)",
+		kp_diag_at(diag, 0, 0, "policy too large (at most %lu bytes)",
 		    (unsigned long)KP_POLICY_MAX_BYTES);
 	else if (r == KP_ERR_NOTFOUND || r == KP_ERR_IO)
-		diag_set(diag, "%s: %s", why != NULL ? why : kp_strerror(r),
-		    strerror(errno));
+		kp_diag_at(diag, 0, 0, "%s: %s",
+		    why != NULL ? why : kp_strerror(r), strerror(errno));
 	else
-		diag_set(diag, "%s", why != NULL ? why : kp_strerror(r));
+		kp_diag_at(
+		    diag, 0, 0, "%s", why != NULL ? why : kp_strerror(r));
 	return r;
 }
 
@@ -140,18 +125,6 @@ sig_name_of(const char *base, const char *name)
 }
 
 /* ------------------------------------------------- allowed_signers */
-
-void
-kp_strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 static int
 strv_add(char ***v, size_t *n, const char *s, size_t len)
@@ -359,7 +332,8 @@ kp_signers_read(const char *path, uid_t allow_uid, char ***principals,
 	r = kp_file_read_safe(
 	    path, KP_SIGNERS_MAX_BYTES, allow_uid, &buf, &len, &why);
 	if (r != 0) {
-		diag_set(diag, "%s%s%s", why != NULL ? why : kp_strerror(r),
+		kp_diag_at(diag, 0, 0, "%s%s%s",
+		    why != NULL ? why : kp_strerror(r),
 		    r == KP_ERR_IO ? ": " : "",
 		    r == KP_ERR_IO ? strerror(errno) : "");
 		goto out;
@@ -377,7 +351,7 @@ kp_signers_read(const char *path, uid_t allow_uid, char ***principals,
 		if (diag != NULL)
 			diag->line = lineno;
 		if (n > SIGNERS_LINE_MAX) {
-			diag_set(diag, "line longer than %d bytes",
+			kp_diag_at(diag, 0, 0, "line longer than %d bytes",
 			    SIGNERS_LINE_MAX);
 			diag->line = lineno;
 			goto out;
@@ -388,7 +362,8 @@ kp_signers_read(const char *path, uid_t allow_uid, char ***principals,
 			line[--n] = '\0';
 		if (memchr(line, '\0', n) != NULL ||
 		    !kp_value_clean(line, SIGNERS_LINE_MAX, &why)) {
-			diag_set(diag, "%s", why != NULL ? why : "not text");
+			kp_diag_at(
+			    diag, 0, 0, "%s", why != NULL ? why : "not text");
 			diag->line = lineno;
 			goto out;
 		}
@@ -397,7 +372,7 @@ kp_signers_read(const char *path, uid_t allow_uid, char ***principals,
 			continue;
 		if ((r = signer_line(s, &pv, &np, &why)) != 0) {
 			if (r != KP_ERR_NOMEM) {
-				diag_set(diag,
+				kp_diag_at(diag, 0, 0,
 				    "%s (ssh-keygen would skip this line "
 				    "without a word)",
 				    why);
@@ -409,7 +384,7 @@ kp_signers_read(const char *path, uid_t allow_uid, char ***principals,
 		r = KP_ERR_INVALID;
 	}
 	if (nkeys == 0) {
-		diag_set(diag, "no signer key in the file");
+		kp_diag_at(diag, 0, 0, "no signer key in the file");
 		goto out;
 	}
 	if (principals != NULL) {
@@ -743,7 +718,7 @@ find_sig_files(const char *policy_path, char ***names, size_t *n, char *dir,
 	*names = NULL;
 	*n = 0;
 	if ((r = kp_dir_open_parent(policy_path, &dfd, base)) != 0) {
-		diag_set(diag, "cannot open the directory of %s: %s",
+		kp_diag_at(diag, 0, 0, "cannot open the directory of %s: %s",
 		    policy_path,
 		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
 		return r == KP_ERR_NOTFOUND ? KP_ERR_IO : r;
@@ -758,14 +733,14 @@ find_sig_files(const char *policy_path, char ***names, size_t *n, char *dir,
 		    dir, dlen, "%.*s", (int)(slash - policy_path), policy_path);
 	if ((d = fdopendir(dfd)) == NULL) {
 		close(dfd);
-		diag_set(diag, "%s: %s", dir, strerror(errno));
+		kp_diag_at(diag, 0, 0, "%s: %s", dir, strerror(errno));
 		return KP_ERR_IO;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (!sig_name_of(base, de->d_name))
 			continue;
 		if (*n >= KP_SIG_MAX_FILES) {
-			diag_set(diag,
+			kp_diag_at(diag, 0, 0,
 			    "more than %d signature files beside %s; refusing "
 			    "to guess which count",
 			    KP_SIG_MAX_FILES, policy_path);
@@ -888,8 +863,9 @@ kp_sig_verify(const struct kp_sig_opts *o, const char *buf, size_t len,
 		goto out;
 	}
 	if ((r = tool_open(&t, o->keygen, o->workdir, buf, len)) != 0) {
-		diag_set(diag, "cannot make a private directory in %s: %s",
-		    o->workdir, strerror(errno));
+		kp_diag_at(diag, 0, 0,
+		    "cannot make a private directory in %s: %s", o->workdir,
+		    strerror(errno));
 		goto out;
 	}
 	for (i = 0; i < nnames; i++) {
@@ -917,7 +893,7 @@ kp_sig_verify(const struct kp_sig_opts *o, const char *buf, size_t len,
 			continue;
 		}
 		if ((r = check_one(&t, o, s, sigbuf, siglen)) != 0) {
-			diag_set(diag, "running %s: %s", o->keygen,
+			kp_diag_at(diag, 0, 0, "running %s: %s", o->keygen,
 			    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
 			goto out;
 		}
@@ -979,7 +955,7 @@ kp_policy_sign(const struct kp_sign_opts *o, struct kp_sign_result *res,
 	    o->policy_path == NULL || o->key == NULL || o->tmpdir == NULL)
 		return KP_ERR_ARG;
 	if (o->identity != NULL && !kp_sig_identity_valid(o->identity)) {
-		diag_set(diag,
+		kp_diag_at(diag, 0, 0,
 		    "-I %.64s: an identity names the signature file: 1-64 of "
 		    "[A-Za-z0-9._@+-], not starting with '.' or '-'",
 		    o->identity);
@@ -993,7 +969,7 @@ kp_policy_sign(const struct kp_sign_opts *o, struct kp_sign_result *res,
 		goto out;
 	if (!p->has_issued || p->expires == KP_TIME_NONE_AFTER) {
 		memset(diag, 0, sizeof(*diag));
-		diag_set(diag,
+		kp_diag_at(diag, 0, 0,
 		    "a signed policy must say when it was issued and when it "
 		    "expires (issued: and expires:, with version: 2): servers "
 		    "that require signatures refuse it otherwise");
@@ -1005,8 +981,9 @@ kp_policy_sign(const struct kp_sign_opts *o, struct kp_sign_result *res,
 	if ((r = kp_sig_path(o->policy_path, o->identity, &res->sig_path)) != 0)
 		goto out;
 	if ((r = tool_open(&t, o->keygen, o->tmpdir, buf, len)) != 0) {
-		diag_set(diag, "cannot make a private directory in %s: %s",
-		    o->tmpdir, strerror(errno));
+		kp_diag_at(diag, 0, 0,
+		    "cannot make a private directory in %s: %s", o->tmpdir,
+		    strerror(errno));
 		goto out;
 	}
 	/*
@@ -1027,13 +1004,14 @@ kp_policy_sign(const struct kp_sign_opts *o, struct kp_sign_result *res,
 	argv[8] = signed_path;
 	argv[9] = NULL;
 	if (kp_run(o->keygen, argv, o->envp, 0, NULL, NULL, &status) != 0) {
-		diag_set(diag, "running %s: %s", o->keygen, strerror(errno));
+		kp_diag_at(
+		    diag, 0, 0, "running %s: %s", o->keygen, strerror(errno));
 		r = KP_ERR_IO;
 		goto out;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		unlink(made);
-		diag_set(diag,
+		kp_diag_at(diag, 0, 0,
 		    "ssh-keygen -Y sign failed (%s %d); nothing "
 		    "written",
 		    WIFEXITED(status) ? "exit status" : "signal",
@@ -1045,7 +1023,8 @@ kp_policy_sign(const struct kp_sign_opts *o, struct kp_sign_result *res,
 	    made, KP_SIG_MAX_BYTES, KP_FILE_NOFOLLOW, &sig, &siglen, &why);
 	unlink(made);
 	if (r != 0) {
-		diag_set(diag, "reading the signature ssh-keygen made: %s",
+		kp_diag_at(diag, 0, 0,
+		    "reading the signature ssh-keygen made: %s",
 		    why != NULL ? why : kp_strerror(r));
 		goto out;
 	}
@@ -1063,7 +1042,7 @@ kp_policy_sign(const struct kp_sign_opts *o, struct kp_sign_result *res,
 		char said[200];
 
 		tool_said(&t, said, sizeof(said));
-		diag_set(diag,
+		kp_diag_at(diag, 0, 0,
 		    "the new signature does not verify (%s); "
 		    "nothing written",
 		    said);
@@ -1071,8 +1050,8 @@ kp_policy_sign(const struct kp_sign_opts *o, struct kp_sign_result *res,
 		goto out;
 	}
 	if ((r = kp_file_write_atomic(res->sig_path, sig, siglen, 0644)) != 0) {
-		diag_set(
-		    diag, "writing %s: %s", res->sig_path, strerror(errno));
+		kp_diag_at(diag, 0, 0, "writing %s: %s", res->sig_path,
+		    strerror(errno));
 		goto out;
 	}
 	r = 0;

@@ -60,6 +60,23 @@ printf '2026-11-22T05:06:07+0000 web-01 keyauth-authorized-keys[9]: event=lookup
 run "short-iso" 0 "$KEYAUTHCTL" audit "$T/iso.log"
 has "short-iso timestamp" "$T/out" "2026-11-22T05:06:07Z"
 
+# An invalid byte in a record (\xff, escaped in the log) is shown in JSON as
+# U+FFFD, never as the valid character U+00FF that a reader would take
+# for what was logged (docs/keyauthctl-report.md).
+printf 'Nov 22 02:30:00 db-01 sshd[1]: pam_keyauth(sshd:account): event=account decision=deny reason=unknown_key account="\\xffroot" key_id=- owner=- fp=SHA256:ARyyF4Jbl+EyvsyIwXhYNxacPK+uM0trn6j0KD4jmmo client=192.0.2.66 host=db-01 policy_serial=10 policy_sha256=9a8fbcb1933cfd07\n' >"$T/ff.log"
+run "invalid byte" 0 "$KEYAUTHCTL" audit "$T/ff.log" --format json
+json_ok "invalid byte: json" "$T/out"
+hasnt "invalid byte: not U+00FF" "$T/out" '\u00ff'
+has "invalid byte: U+FFFD" "$T/out" '"accounts": ["\ufffdroot"]'
+if command -v python3 >/dev/null 2>&1; then
+	got=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(ascii(d["keys"][0]["accounts"]))' "$T/out" 2>&1)
+	expect_eq "invalid byte: python3 json reads U+FFFD" "$got" "['\\ufffdroot']"
+fi
+run "invalid byte: text" 0 "$KEYAUTHCTL" audit "$T/ff.log"
+has "invalid byte: text shows the byte" "$T/out" '\xffroot'
+
 # Forged records (docs/security.md): any local user can write a PAM record
 # under any tag (logger -t evil). Under a tag other than the service's it
 # is not counted, and says so; syslog text can never be trusted whole, and

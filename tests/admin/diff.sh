@@ -101,13 +101,50 @@ variant options-tighter 's|options: \[restrict, pty\]|options: [restrict]|'
 dif options-tighter 1
 has "dropping a re-enabling option: narrowed" "$T/out" "restrictions narrowed (1):"
 
+# sshd reads options in order: a re-enabling word before restrict is
+# refused by the loader, and diff compares what sshd makes of the lists.
+variant opts-before 's|options: \[restrict, pty\]|options: [port-forwarding, restrict]|'
+variant opts-after 's|options: \[restrict, pty\]|options: [restrict, port-forwarding]|'
+run "re-enabling word before restrict: refused" 3 "$KEYAUTHCTL" diff "$T/opts-before.yaml" "$T/opts-after.yaml"
+has "re-enabling word before restrict: located" "$T/err" "opts-before.yaml:32:15: error: options: 'port-forwarding' re-enables what 'restrict' turns off"
+variant opts-no-words 's|options: \[restrict, pty\]|options: [no-port-forwarding, no-agent-forwarding, no-X11-forwarding, no-user-rc]|'
+dif opts-no-words 1
+has "restrict replaced by every no- word: widened (tunnels)" "$T/out" "restrictions widened (1):"
+has "restrict replaced by every no- word: the options" "$T/out" "options: restrict, pty -> no-port-forwarding, no-agent-forwarding, no-X11-forwarding, no-user-rc"
+variant opts-a 's|options: \[restrict, pty\]|options: [no-agent-forwarding, no-port-forwarding]|'
+variant opts-b 's|options: \[restrict, pty\]|options: [no-port-forwarding, NO-AGENT-FORWARDING, restrict, pty]|'
+variant opts-c 's|options: \[restrict, pty\]|options: [no-port-forwarding, NO-AGENT-FORWARDING]|'
+run "same restrictions, other order and spelling: unchanged" 0 "$KEYAUTHCTL" diff "$T/opts-a.yaml" "$T/opts-c.yaml"
+run "restrict after no- words: narrowed" 1 "$KEYAUTHCTL" diff "$T/opts-a.yaml" "$T/opts-b.yaml"
+has "restrict after no- words: narrowed (x11, user-rc, tunnels)" "$T/out" "restrictions narrowed (1):"
+
 variant revocation-added '$ a\  - owner: dave@example.com\n    reason: left the company'
 dif revocation-added 1
 has "revocation added" "$T/out" "+ owner dave@example.com (left the company); refuses dave-new"
+has "revocation added: the access it takes is lost" "$T/out" "- dave: dave-new (dave@example.com, SHA256:xjmwHX8rLk8IKKLD+HUwMIeU/t9bPOZXtDUPQCNHQBM): now revoked (owner dave@example.com: left the company); it allowed from any address; all hosts; valid from 2026-09-01T00:00:00Z"
+
+# Effective access: renaming a revoked owner brings the key back, and that
+# is access gained, whatever its cause.
+sed 's/^    owner: dave@example.com$/    owner: dave2@example.com/' "$T/revocation-added.yaml" >"$T/owner-renamed.yaml"
+run "revoked owner renamed" 1 "$KEYAUTHCTL" diff "$T/revocation-added.yaml" "$T/owner-renamed.yaml"
+has "revoked owner renamed: access gained" "$T/out" "access gained (1):"
+has "revoked owner renamed: says how" "$T/out" "+ dave: dave-new (dave2@example.com, SHA256:xjmwHX8rLk8IKKLD+HUwMIeU/t9bPOZXtDUPQCNHQBM): was revoked (owner dave@example.com: left the company), now allowed (owner renamed from dave@example.com to dave2@example.com): from any address; all hosts; valid from 2026-09-01T00:00:00Z; expires 2027-09-01T00:00:00Z"
+hasnt "revoked owner renamed: not merely another change" "$T/out" "other changes"
+has "revoked owner renamed: counted" "$T/out" "access changed: 1 gained"
+run "renamed back to the revoked owner" 1 "$KEYAUTHCTL" diff "$T/owner-renamed.yaml" "$T/revocation-added.yaml"
+has "renamed back: access lost" "$T/out" "- dave: dave-new (dave2@example.com, SHA256:xjmwHX8rLk8IKKLD+HUwMIeU/t9bPOZXtDUPQCNHQBM): now revoked (owner dave@example.com: left the company; owner renamed from dave2@example.com to dave@example.com); it allowed from any address"
+sed 's/^    owner: dave@example.com$/    owner: "dave@example.com\\u200b"/' "$T/revocation-added.yaml" >"$T/owner-invisible.yaml"
+run "owner renamed with an invisible character: refused" 3 "$KEYAUTHCTL" diff "$T/revocation-added.yaml" "$T/owner-invisible.yaml"
+has "invisible character: located" "$T/err" "owner-invisible.yaml:42:12: error: owner: invisible or format character U+200B"
+variant other-key-revoked '$ a\  - owner: bob@example.com\n    reason: left'
+sed 's/^    accounts: \[bob\]$/    accounts: [bob, root]/' "$T/other-key-revoked.yaml" >"$T/revoked-wider.yaml"
+run "a revoked key's grant widened: no access changes" 0 "$KEYAUTHCTL" diff "$T/other-key-revoked.yaml" "$T/revoked-wider.yaml"
+has "a revoked key's grant widened: unchanged" "$T/out" "access unchanged"
 variant revocation-removed '/^revoked:/,$d'
 dif revocation-removed 1
 has "revocation removed" "$T/out" "- fingerprint SHA256:42KwZaKr4Si5BKP/Y2aakippqMmMmzVe0LHwZ0dEV+w (laptop stolen (INC-1234)); gives back access to mallory-old"
 has "revocation removed: section" "$T/out" "revocations removed (1):"
+has "revocation removed: the access it gives back is gained" "$T/out" "+ mallory: mallory-old (mallory@example.com, SHA256:42KwZaKr4Si5BKP/Y2aakippqMmMmzVe0LHwZ0dEV+w): was revoked (fingerprint SHA256:42KwZaKr4Si5BKP/Y2aakippqMmMmzVe0LHwZ0dEV+w: laptop stolen (INC-1234)), now allowed (the revocation was removed): from any address; all hosts; expires never"
 variant revocation-rewritten "s|  - fingerprint: SHA256:42KwZaKr4Si5BKP/Y2aakippqMmMmzVe0LHwZ0dEV+w|  - key: $(sed -n 's/ mallory@example$//p' keys.txt)|"
 dif revocation-rewritten 0
 has "revocation by key instead of fingerprint: unchanged" "$T/out" "access unchanged"

@@ -59,6 +59,22 @@ run "report escaping" 0 "$KEYAUTHCTL" report --policy-file "$T/esc.yaml" --at 20
 has "quote and backslash escaped" "$T/out" '"owner": "ali\"ce\\ é"'
 json_ok "escaped json" "$T/out"
 
+# CSV for a spreadsheet: a cell that starts like a formula (= + - @ TAB
+# CR) gets a leading ' inside quotes, so it is shown, never evaluated
+# (docs/keyauthctl-report.md); an absent value stays empty.
+sed -e 's/owner: alice@example.com/owner: "=HYPERLINK(\\"http:\/\/evil.example\/\\",\\"x\\")"/' \
+    -e 's/id: alice-root/id: "-1+1"/' -e 's/owner: bob@example.com/owner: "@SUM(A1)"/' \
+    -e 's/owner: ci@example.com/owner: "+1+cmd"/' -e 's/owner: dave@example.com/owner: "-"/' base.yaml >"$T/formula.yaml"
+run "report csv formulas" 0 "$KEYAUTHCTL" report --policy-file "$T/formula.yaml" --at 2026-06-01 --format csv
+has "= neutralised" "$T/out" "alice,alice-laptop,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\","
+has "- neutralised (id)" "$T/out" "root,\"'-1+1\","
+has "@ neutralised" "$T/out" "bob,bob-desktop,\"'@SUM(A1)\","
+has "+ neutralised" "$T/out" "deploy,ci-deploy,\"'+1+cmd\","
+has "a lone - is no formula: kept" "$T/out" "dave,dave-new,-,"
+if grep -q '^[^"]*,[=+@]' "$T/out" || grep -q ',-[^,]' "$T/out"; then
+	fail "no cell starts like a formula"; t_diag "$(cat "$T/out")"
+else pass "no cell starts like a formula"; fi
+
 # errors
 run "bad --format" 2 $R --format xml
 run "bad --account" 2 $R --account 'Not Valid'

@@ -80,6 +80,30 @@ out=$("$KEYAUTHCTL" --version); rc=$?
 expect_rc "--version" $rc 0
 expect_contains "--version" "$out" "keyauthctl (keyauth) "
 
+# The whole IPv4 internet in disguise, for root: lint reads what from:
+# admits, so --strict refuses it whatever the spelling.
+cat >"$T/disguise.yaml" <<EOF
+version: 1
+serial: 1
+keys:
+  - id: ops
+    owner: ops@example.com
+    key: $(cat "$T/keys/alice.pub")
+    accounts: [root]
+    from: ["::ffff:0:0/97", "::ffff:8000:0/97"]
+    expires: 2099-01-01
+EOF
+out=$("$KEYAUTHCTL" check disguise.yaml 2>&1); rc=$?
+expect_rc "all of IPv4 as mapped halves: a warning" $rc 0
+expect_contains "all of IPv4 as mapped halves: warned" "$out" \
+    "disguise.yaml:4:5: warning: [any-address] key 'ops' allows every address (0.0.0.0/0) in from:"
+out=$("$KEYAUTHCTL" check --strict disguise.yaml 2>&1); rc=$?
+expect_rc "all of IPv4 as mapped halves: --strict refuses" $rc 1
+sed 's|from: .*|from: [10.0.0.0/8, 11.0.0.0/8]|' disguise.yaml >wide.yaml
+out=$("$KEYAUTHCTL" check --strict wide.yaml 2>&1); rc=$?
+expect_rc "more than a /8: --strict refuses" $rc 1
+expect_contains "more than a /8: said" "$out" "[wide-source] key 'ops' allows more IPv4 addresses than a /8"
+
 # Every example policy shipped in policy/examples is valid.
 for f in "$top_srcdir"/policy/examples/*.yaml; do
 	out=$("$KEYAUTHCTL" check "$f" 2>&1); rc=$?

@@ -176,9 +176,9 @@ e2e_install_make() {
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" install DESTDIR="$d" \
 	    >"$E2E_PREFIX/log/install.log" 2>&1 ||
 	    { cat "$E2E_PREFIX/log/install.log" >&2; e2e_die "make install failed"; }
-	KA_HELPER=$(find "$d" -name keyauth-authorized-keys -type f | head -n1)
+	KA_HELPER=$(find "$d" -name keyauth-authorized-keys -type f -perm -u+x | head -n1)
 	KA_PAM=$(find "$d" -name pam_keyauth.so -type f | head -n1)
-	KA_CTL=$(find "$d" -name keyauthctl -type f | head -n1)
+	KA_CTL=$(find "$d" -name keyauthctl -type f -perm -u+x | head -n1)
 	[ -n "$KA_HELPER" ] && [ -n "$KA_PAM" ] && [ -n "$KA_CTL" ] ||
 	    e2e_die "make install did not install the helper, the module and keyauthctl"
 	chown -R root:root "$d"

@@ -9,7 +9,8 @@
  *  - a refusal comes with a message and leaves the output empty;
  *  - for every line x that parses, emitting x again (the key, its sources,
  *    expiry, options and command, under an entry id) gives a line that
- *    parses back to exactly x, with "keyauth:ID" as its comment and
+ *    parses back to exactly x (whose options kp_authkey_parse already
+ *    wrote in the emitter's order), with "keyauth:ID" as its comment and
  *    nothing dropped; emitting that gives the same line again. The only
  *    line the emitter may refuse is one whose expiry falls outside the
  *    years its expiry-time="YYYYMMDDHHMMSSZ" can write.

@@ -7,7 +7,9 @@
  *
  * Every input must load or be refused with a located message, within the
  * size, depth and node limits, and without a crash, leak or hang. For a
- * policy that loads, two properties:
+ * policy that loads, three properties:
+ *  - every entry can be served: the emitter makes its authorized_keys
+ *    line (what check accepts, the helper serves);
  *  - lint runs on it;
  *  - it is compiled for host web-01 and the index must decide exactly as
  *    the YAML policy does (reason and deciding entry) for every key,
@@ -200,6 +202,25 @@ differential(const struct kp_policy *p)
 	kp_index_close(ix);
 }
 
+static void
+servable(const struct kp_policy *p)
+{
+	const struct kp_entry *e;
+	char *line;
+	size_t i;
+
+	for (i = 0; i < p->nentries && i < MAX_ENTRIES; i++) {
+		e = &p->entries[i];
+		line = NULL;
+		FZ_ASSERT(kp_authkeys_line(e->key->type, e->key->b64, e->id,
+		              e->sources, e->nsources, e->expires,
+		              (const char *const *)e->options, e->noptions,
+		              e->command, &line) == 0);
+		FZ_ASSERT(line != NULL && strchr(line, '\n') == NULL);
+		free(line);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -220,6 +241,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FZ_ASSERT(p != NULL && p->serial > 0);
+	servable(p);
 	if (kp_policy_lint(p, NOW, &w, &nw) == 0)
 		free(w);
 	differential(p);

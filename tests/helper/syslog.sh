@@ -201,4 +201,20 @@ if [ "$me" != web-01 ] && [ "$me" != db-01 ]; then
 	expect_fields "default host, own index" decision=allow host="$me"
 fi
 
+# Without a terminal (sshd's case) --help and -V are unknown options, as
+# they always were: the same usage record as -x.
+logged "unknown option" -H web-01 -x alice
+cp "$T/fields" "$T/fields.x"
+for a in --help -V; do
+	logged "$a under sshd" -H web-01 "$a" alice
+	expect_silent_failure "$a under sshd"
+	if diff "$T/fields.x" "$T/fields" | grep -v '^[<>] \(tag\|pid\)=' | grep -q '^[<>]'; then
+		fail "$a under sshd: the record of an unknown option"
+		t_diag "$(diff "$T/fields.x" "$T/fields")"
+	else
+		pass "$a under sshd: the record of an unknown option"
+	fi
+done
+expect_contains "unknown option: the usage in error=" "$(field error)" "usage: keyauth-authorized-keys"
+
 t_done

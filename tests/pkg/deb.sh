@@ -11,12 +11,14 @@
 #      left byte for byte as they were; the keyauth user, the spool and the
 #      starting policy exist; the sshd_config.d example changes nothing
 #      (sshd -T is identical with and without it);
-#   5. the admin's part: a policy, the sshd lines and the PAM lines enabled
-#      from the shipped files; a real sshd in a private network namespace;
-#      the login matrix against the packaged paths (a granted key; the same
-#      key from a source it is not granted from, with ssh -b 127.0.0.2; a
-#      revoked key; an account not granted; a key not in the policy);
-#      keyauthctl doctor clean;
+#   5. the admin's part: keyauthctl setup refuses while no policy lets
+#      anyone in; a policy; the chroot's sshd running in a private network
+#      namespace; keyauthctl setup shows the change, setup --apply makes it
+#      and reloads that sshd; the login matrix against the packaged paths
+#      (a granted key; the same key from a source it is not granted from,
+#      with ssh -b 127.0.0.2; a revoked key; an account not granted; a key
+#      not in the policy); keyauthctl doctor clean; setup --revert puts
+#      sshd_config.d/keyauth.conf and /etc/pam.d/sshd back byte for byte;
 #   6. apt-get purge: nothing of keyauth left but the policy the admin
 #      edited (and the keyauth user, kept on purge as Debian does);
 #   7. again with systemd-sysusers and systemd-tmpfiles (Debian's
@@ -213,6 +215,9 @@ grep -q "^#AuthorizedKeysCommand $HELPER_PATH %u %f %t %k\$" "$R/etc/ssh/sshd_co
 for p in keyauthctl.8 keyauth-authorized-keys.8 pam_keyauth.8 keyauth-policy.5; do
 	[ -f "$R/usr/share/man/man${p##*.}/$p.gz" ] && pass "man page $p installed" || fail "no man page $p"
 done
+[ -f "$R/usr/share/bash-completion/completions/keyauthctl" ] && pass "bash completion installed" ||
+    fail "no bash completion for keyauthctl"
+expect_contains "keyauthctl setup --help" "$(inroot keyauthctl setup --help)" "usage: keyauthctl [OPTIONS] setup"
 mkdir -p "$R/run/sshd"
 sshd_t() { inroot /usr/sbin/sshd -T 2>&1; }
 with=$(sshd_t)
@@ -223,7 +228,7 @@ expect_contains "sshd -T works" "$with" "authorizedkeysfile .ssh/authorized_keys
 expect_eq "sshd -T: identical with and without sshd_config.d/keyauth.conf" "$with" "$without"
 
 # ------------------------------------------------------------ 5. use it
-step "enable keyauth from the shipped files; real sshd; login matrix"
+step "enable keyauth with keyauthctl setup; real sshd; login matrix"
 run users inroot sh -c 'useradd -m -s /bin/sh alice && useradd -m -s /bin/sh bob'
 mkdir -m 0700 "$R/root/t"
 for k in granted revoked stranger; do
@@ -231,6 +236,17 @@ for k in granted revoked stranger; do
 done
 pub() { cut -d' ' -f1,2 "$R/root/t/$1.pub"; }
 fp() { inroot ssh-keygen -lf "/root/t/$1.pub" | cut -d' ' -f2; }
+cp -p "$R/etc/ssh/sshd_config.d/keyauth.conf" "$W/keyauth.conf.orig"
+cp -p "$R/etc/pam.d/sshd" "$W/pam.d-sshd.orig"
+stat_of() { stat -c '%a %u %g' "$R/etc/ssh/sshd_config.d/keyauth.conf" "$R/etc/pam.d/sshd"; }
+modes=$(stat_of)
+# Nothing installed yet: enabling keyauth now would lock everyone out.
+out=$(inroot keyauthctl setup --apply 2>&1)
+expect_rc "setup --apply without a policy is refused" "$?" 1
+expect_contains "setup without a policy: why" "$out" "error: no usable index at /var/lib/keyauth/policy.cdb"
+expect_eq "setup without a policy: nothing changed" "$(snapshot)" "$before"
+[ ! -e "$R/var/lib/keyauth/setup-backup" ] && pass "setup without a policy: no backup" ||
+    fail "setup without a policy: a backup was written"
 # The admin edits the policy (so purge must keep it).
 cat >"$R/etc/keyauth/policy.yaml" <<EOF
 # edited by the admin
@@ -254,33 +270,39 @@ revoked:
 EOF
 run install-policy inroot keyauthctl install /etc/keyauth/policy.yaml
 expect_contains "keyauthctl install" "$(cat "$LOG/install-policy")" "installed serial 2"
-# The sshd lines: remove the '#' of the settings, as the file says.
-sed -i 's/^#\([A-Z][A-Za-z]* \)/\1/' "$R/etc/ssh/sshd_config.d/keyauth.conf"
-# The PAM lines: after "@include common-account", as the snippet says.
-cp "$R/etc/pam.d/sshd" "$W/pam.d-sshd.orig"
-awk -v snip="$R/usr/share/doc/keyauth/examples/pam.d-sshd.snippet" '
-	{ print }
-	/^@include common-account/ { while ((getline l < snip) > 0) if (l !~ /^#/ && l != "") print l }
-' "$W/pam.d-sshd.orig" >"$R/etc/pam.d/sshd"
-expect_eq "two pam_keyauth lines in /etc/pam.d/sshd" "$(grep -c pam_keyauth.so "$R/etc/pam.d/sshd")" 2
-run sshd-t inroot /usr/sbin/sshd -t
-on=$(sshd_t)
-for l in "authorizedkeysfile none" "authorizedkeyscommand $HELPER_PATH %u %f %t %k" \
-    "authorizedkeyscommanduser keyauth" "revokedkeys /var/lib/keyauth/revoked.krl" "usepam yes"; do
-	expect_contains "enabled: sshd -T says $l" "$on" "$l"
-done
 
+# sshd runs before keyauth is enabled: setup --apply must reload it.
 ns_start
 : >"$R/var/log/audit-test.log"
 ns "$SINK" "$R/dev/log" "$R/var/log/audit-test.log" >"$LOG/sink" 2>&1 &
 for i in $(seq 1 100); do [ -S "$R/dev/log" ] && break; sleep 0.05; done
 : >"$R/var/log/sshd-test.log"
 run sshd nsroot /usr/sbin/sshd -E /var/log/sshd-test.log -o LogLevel=VERBOSE
-for i in $(seq 1 200); do
-	grep -q 'Server listening on 0.0.0.0 port 22' "$R/var/log/sshd-test.log" && break
-	sleep 0.05
+listening() { grep -c 'Server listening on 0.0.0.0 port 22' "$R/var/log/sshd-test.log"; }
+for i in $(seq 1 200); do [ "$(listening)" -ge 1 ] && break; sleep 0.05; done
+[ "$(listening)" -ge 1 ] || die "sshd did not start: $(cat "$R/var/log/sshd-test.log")"
+
+out=$(nsroot keyauthctl setup 2>&1)
+expect_rc "keyauthctl setup (the diff)" "$?" 0
+printf '%s\n' "$out" | sed 's/^/# setup: /'
+expect_contains "setup: the sshd line it enables" "$out" "+AuthorizedKeysCommand $HELPER_PATH %u %f %t %k"
+expect_contains "setup: the PAM line it adds" "$out" "+account    required     pam_keyauth.so"
+expect_contains "setup: who keeps a way in" "$out" "check: with keyauth these accounts can log in with a key from the policy: alice (1 key)"
+expect_eq "setup without --apply: nothing changed" "$(snapshot)" "$before"
+out=$(nsroot keyauthctl setup --apply 2>&1)
+expect_rc "keyauthctl setup --apply" "$?" 0
+printf '%s\n' "$out" | sed 's/^/# setup --apply: /'
+expect_contains "setup --apply: sshd -t and -T" "$out" "check: sshd -t and sshd -T: keyauth's settings are in effect"
+expect_contains "setup --apply: the running sshd reloaded" "$out" "sshd (pid "
+expect_eq "two pam_keyauth lines in /etc/pam.d/sshd" "$(grep -c '^[a-z]* *required *pam_keyauth.so$' "$R/etc/pam.d/sshd")" 2
+expect_eq "setup --apply keeps the modes and owners" "$(stat_of)" "$modes"
+for i in $(seq 1 200); do [ "$(listening)" -ge 2 ] && break; sleep 0.05; done
+expect_eq "sshd restarted on the reload" "$(listening)" 2
+on=$(sshd_t)
+for l in "authorizedkeysfile none" "authorizedkeyscommand $HELPER_PATH %u %f %t %k" \
+    "authorizedkeyscommanduser keyauth" "revokedkeys /var/lib/keyauth/revoked.krl" "usepam yes"; do
+	expect_contains "enabled: sshd -T says $l" "$on" "$l"
 done
-grep -q 'Server listening on 0.0.0.0 port 22' "$R/var/log/sshd-test.log" || die "sshd did not start: $(cat "$R/var/log/sshd-test.log")"
 
 mark=0
 records() { tail -c +$((mark + 1)) "$R/var/log/audit-test.log"; }
@@ -329,6 +351,21 @@ doc=$(nsroot keyauthctl doctor 2>&1)
 rc=$?
 expect_rc "keyauthctl doctor" "$rc" 0
 expect_eq "keyauthctl doctor is clean" "$doc" "doctor: no problems found"
+
+step "keyauthctl setup --revert"
+out=$(nsroot keyauthctl setup --revert 2>&1)
+expect_rc "keyauthctl setup --revert" "$?" 0
+printf '%s\n' "$out" | sed 's/^/# setup --revert: /'
+check "--revert: sshd_config.d/keyauth.conf byte for byte" cmp "$W/keyauth.conf.orig" "$R/etc/ssh/sshd_config.d/keyauth.conf"
+check "--revert: /etc/pam.d/sshd byte for byte" cmp "$W/pam.d-sshd.orig" "$R/etc/pam.d/sshd"
+expect_eq "--revert: modes and owners" "$(stat_of)" "$modes"
+expect_eq "--revert: sshd_config and /etc/pam.d as before the install" "$(snapshot)" "$before"
+expect_contains "--revert: sshd reloaded" "$out" "sshd (pid "
+[ ! -e "$R/var/lib/keyauth/setup-backup" ] && pass "--revert: the backup is gone" ||
+    fail "--revert: the backup is still there"
+for i in $(seq 1 200); do [ "$(listening)" -ge 3 ] && break; sleep 0.05; done
+expect_eq "sshd restarted on the second reload" "$(listening)" 3
+expect_contains "--revert: sshd -T as before" "$(sshd_t)" "authorizedkeysfile .ssh/authorized_keys"
 ns_stop
 
 # ------------------------------------------------------------ 6. purge
@@ -337,11 +374,9 @@ leftovers() {
 	(cd "$R" && find . -xdev \( -path ./proc -o -path ./var/log \) -prune -o -ipath '*keyauth*' -print | sort)
 }
 step "apt-get purge keyauth libpam-keyauth (policy edited by the admin)"
-# The admin takes the PAM lines out first (the file tells to).
-cp "$W/pam.d-sshd.orig" "$R/etc/pam.d/sshd"
 run purge1 inroot apt-get purge -y -q keyauth libpam-keyauth
-expect_contains "purge: keyauth warns that sshd still names the helper" \
-    "$(cat "$LOG/purge1")" "keyauth: warning: sshd_config still names keyauth-authorized-keys"
+case $(cat "$LOG/purge1") in *"warning:"*) fail "purge after setup --revert: a warning" ;;
+*) pass "purge after setup --revert: no warning" ;; esac
 expect_eq "purge: keyauth not installed" "$(inroot dpkg-query -W -f='${db:Status-Abbrev}' keyauth libpam-keyauth 2>/dev/null)" ""
 expect_eq "purge: only the edited policy is left" "$(leftovers)" "$(printf './etc/keyauth\n./etc/keyauth/policy.yaml')"
 expect_contains "purge: the edited policy is intact" "$(head -n1 "$R/etc/keyauth/policy.yaml")" "# edited by the admin"
@@ -378,11 +413,15 @@ run tmpfiles-create inroot systemd-tmpfiles --create keyauth.conf
 spool_ok "after a reboot (systemd-tmpfiles --create)"
 run install-policy2 inroot keyauthctl install /etc/keyauth/policy.yaml
 [ -f "$R/var/lib/keyauth/policy.cdb" ] && pass "the shipped policy installs" || fail "no index after install"
-# An admin who forgot the PAM lines is warned by the removal.
+# An admin who enabled keyauth by hand and forgot the lines is warned by
+# the removal.
 cp "$R/etc/pam.d/sshd" "$W/pam.d-sshd.orig2"
 printf 'account required pam_keyauth.so\n' >>"$R/etc/pam.d/sshd"
+sed -i 's/^#\(AuthorizedKeysCommand \)/\1/' "$R/etc/ssh/sshd_config.d/keyauth.conf"
 step "apt-get purge (policy unchanged)"
 run purge2 inroot apt-get purge -y -q keyauth libpam-keyauth
+expect_contains "purge: keyauth warns that sshd still names the helper" \
+    "$(cat "$LOG/purge2")" "keyauth: warning: sshd_config still names keyauth-authorized-keys; without it sshd accepts no key: run keyauthctl setup --revert first"
 expect_contains "purge: libpam-keyauth warns that PAM still uses it" \
     "$(cat "$LOG/purge2")" "libpam-keyauth: warning: pam_keyauth.so is still in /etc/pam.d/sshd;"
 cp "$W/pam.d-sshd.orig2" "$R/etc/pam.d/sshd"

@@ -152,7 +152,8 @@ t_ok(int ok, const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	t_checks++;
 	t_printed_checks++;
-	if (!ok) {
+	/* under T_TODO a failure is expected (XFAIL): not counted as one */
+	if (!ok && t_todo_reason[0] == '\0') {
 		t_failures++;
 		t_printed_failures++;
 	}

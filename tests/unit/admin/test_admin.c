@@ -14,6 +14,7 @@
 
 #include "keyauth.h"
 #include "kp-internal.h"
+#include "keyauth-policy.h"
 #include "keyauth-admin.h"
 #include "../test.h"
 
@@ -99,9 +100,77 @@ test_escape(void)
 	kp_text_safe(&b, "ok\x1b[1m\\\xc3\xa9");
 	CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
 	CHECK_STR(s,
-	    "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\u00ff\\u007f\" null "
+	    "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\ufffd\\u007f\" null "
 	    "\"x,\"\"y\"\"\" ok\\x1b[1m\\x5c\xc3\xa9");
 	free(s);
+	/* every byte that is not UTF-8 is one U+FFFD; ÿ itself stays ÿ */
+	kp_buf_init(&b, 4096);
+	kp_json_str(&b, "\xff\xc3\xbf\xc3\xe2\x80x\xed\xa0\x80");
+	CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
+	CHECK_STR(s,
+	    "\"\\ufffd\xc3\xbf\\ufffd\\ufffd\\ufffdx\\ufffd\\ufffd\\ufffd\"");
+	free(s);
+}
+
+/*
+ * Free text may hold invisible characters (a comment, a reason, a logged
+ * value): text and JSON output show them escaped, never as nothing.
+ */
+static void
+test_escape_invisible(void)
+{
+	struct kp_buf b;
+	char *s = NULL;
+
+	kp_buf_init(&b, 4096);
+	kp_text_safe(&b,
+	    "a\xe2\x80\x8b"
+	    "b\xc2\xa0"
+	    "c \xf3\xa0\x80\x81");
+	kp_buf_putc(&b, ' ');
+	kp_json_str(&b,
+	    "a\xe2\x80\x8b"
+	    "b\xc2\xa0"
+	    "c \xf3\xa0\x80\x81\xc3\xa9");
+	CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
+	CHECK_STR(s,
+	    "a\\xe2\\x80\\x8bb\\xc2\\xa0c \\xf3\\xa0\\x80\\x81 "
+	    "\"a\\u200bb\\u00a0c \\udb40\\udc01\xc3\xa9\"");
+	free(s);
+}
+
+/* One CSV cell (kp_csv_field) as text. */
+static void
+csv_is(const char *in, const char *want)
+{
+	struct kp_buf b;
+	char *s = NULL;
+
+	kp_buf_init(&b, 4096);
+	kp_csv_field(&b, in);
+	CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
+	CHECK_STR(s, want);
+	free(s);
+}
+
+/* Cells a spreadsheet would run as formulas are shown as text. */
+static void
+test_csv_formulas(void)
+{
+	csv_is("=HYPERLINK(\"http://x/\",\"y\")",
+	    "\"'=HYPERLINK(\"\"http://x/\"\",\"\"y\"\")\"");
+	csv_is("+1+cmd", "\"'+1+cmd\"");
+	csv_is("-2+3", "\"'-2+3\"");
+	csv_is("@SUM(A1)", "\"'@SUM(A1)\"");
+	csv_is("\tx", "\"'\tx\"");
+	csv_is("\rx", "\"'\rx\"");
+	csv_is("-", "-"); /* no formula: a lone minus is text */
+	csv_is("", "");
+	csv_is(NULL, "");
+	csv_is("alice", "alice");
+	csv_is("a=b", "a=b"); /* only the first character counts */
+	csv_is("SHA256:+x/y", "SHA256:+x/y");
+	csv_is("'quoted", "'quoted");
 }
 
 static void
@@ -308,11 +377,94 @@ test_pam_loop(void)
 	kp_doctor_free(&d);
 }
 
+/* Replace the options of e by the n given ones (copies). */
+static void
+set_options(struct kp_entry *e, size_t n, const char *const *opts)
+{
+	size_t i;
+
+	for (i = 0; i < e->noptions; i++)
+		free(e->options[i]);
+	free(e->options);
+	if ((e->options = calloc(n, sizeof(*e->options))) == NULL)
+		exit(99);
+	for (i = 0; i < n; i++)
+		if ((e->options[i] = strdup(opts[i])) == NULL)
+			exit(99);
+	e->noptions = n;
+}
+
+static struct kp_policy *
+load_yaml(const char *yaml)
+{
+	struct kp_policy *p = NULL;
+	struct kp_diag d;
+
+	if (kp_policy_load_buf("t.yaml", yaml, strlen(yaml), &p, &d) != 0) {
+		fprintf(stderr, "%u:%u: %s\n", d.line, d.column, d.msg);
+		exit(99);
+	}
+	return p;
+}
+
+/*
+ * diff compares what sshd makes of the options, in order: the same words
+ * in another order can re-enable forwarding. The loader refuses such a
+ * list, so the models are edited here as an older keyauth (or a hand-built
+ * model) could hold them.
+ */
+static void
+test_diff_option_order(void)
+{
+	static const char *const before[] = {"port-forwarding", "restrict"};
+	static const char *const after[] = {"restrict", "port-forwarding"};
+	static const char *const noes[] = {
+	    "no-agent-forwarding", "no-port-forwarding"};
+	static const char *const noes2[] = {
+	    "NO-PORT-FORWARDING", "no-agent-forwarding"};
+	const char *y = "version: 1\nserial: 1\nkeys:\n"
+	                "  - id: k\n    owner: o@example.com\n"
+	                "    key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIByvMl2"
+	                "TLlaMJ8RShhxll+xkkN0ArGGyzG/9xHkzYjnt\n"
+	                "    accounts: [root]\n    options: [restrict]\n";
+	struct kp_policy *o = load_yaml(y), *n = load_yaml(y);
+	struct kp_diff *d = NULL;
+
+	set_options(&o->entries[0], 2, before);
+	set_options(&n->entries[0], 2, after);
+	CHECK_INT(kp_diff_policies(o, n, &d), 0);
+	if (d != NULL) {
+		CHECK_INT(d->count[KP_DIFF_WIDENED], 1);
+		CHECK_INT(d->nitems, 1);
+		if (d->nitems == 1)
+			CHECK_STR(d->items[0].field, "options");
+	}
+	kp_diff_free(d);
+	d = NULL;
+	CHECK_INT(kp_diff_policies(n, o, &d), 0);
+	if (d != NULL)
+		CHECK_INT(d->count[KP_DIFF_NARROWED], 1);
+	kp_diff_free(d);
+	d = NULL;
+	/* the same restrictions in another order and case: no change */
+	set_options(&o->entries[0], 2, noes);
+	set_options(&n->entries[0], 2, noes2);
+	CHECK_INT(kp_diff_policies(o, n, &d), 0);
+	if (d != NULL)
+		CHECK_INT(d->nitems, 0);
+	kp_diff_free(d);
+	kp_policy_free(o);
+	kp_policy_free(n);
+}
+
 int
 main(void)
 {
 	test_locate();
 	test_escape();
+	test_csv_formulas();
+	test_escape_invisible();
+	test_diff_option_order();
 	test_paths();
 	test_owner();
 	test_doctor();

@@ -157,6 +157,46 @@ test_cover(void)
 	CHECK_INT(kp_cidrs_cover(a, 1, b, 1), 1);
 }
 
+/* The size of a union, counted once per address, per family. */
+static void
+test_size(void)
+{
+	struct kp_cidr a[4];
+	uint64_t n[2] = {7, 7};
+
+	CHECK_INT(kp_cidrs_size(NULL, 0, 4, n), 0);
+	CHECK(n[0] == 0 && n[1] == 0);
+	a[0] = C("10.0.0.0/8");
+	a[1] = C("10.1.0.0/16"); /* inside: not counted again */
+	a[2] = C("192.0.2.7");
+	a[3] = C("2001:db8::/32"); /* the other family */
+	CHECK_INT(kp_cidrs_size(a, 4, 4, n), 0);
+	CHECK(n[0] == 0 && n[1] == 16777217);
+	CHECK_INT(kp_cidrs_size(a, 4, 6, n), 0);
+	CHECK(n[0] == ((uint64_t)1 << 32) && n[1] == 0);
+	/* the disguise: IPv4-mapped halves are IPv4 */
+	a[0] = C("::ffff:0:0/97");
+	a[1] = C("::ffff:8000:0/97");
+	CHECK_INT(kp_cidrs_size(a, 2, 4, n), 0);
+	CHECK(n[0] == 0 && n[1] == ((uint64_t)1 << 32));
+	/* a carry into the high word, in either order */
+	a[0] = C("2001:db8:0:0:8000::/65");
+	a[1] = C("2001:db8::/65");
+	a[2] = C("2001:db8::1");
+	CHECK_INT(kp_cidrs_size(a, 3, 6, n), 0);
+	CHECK(n[0] == 1 && n[1] == 0);
+	a[2] = C("2001:db9::1");
+	CHECK_INT(kp_cidrs_size(a, 3, 6, n), 0);
+	CHECK(n[0] == 1 && n[1] == 1);
+	/* all of IPv6 saturates */
+	a[0] = C("::/1");
+	a[1] = C("8000::/1");
+	CHECK_INT(kp_cidrs_size(a, 2, 6, n), 0);
+	CHECK(n[0] == UINT64_MAX && n[1] == UINT64_MAX);
+	CHECK_INT(kp_cidrs_size(a, 2, 5, n), KP_ERR_ARG);
+	CHECK_INT(kp_cidrs_size(NULL, 1, 4, n), KP_ERR_ARG);
+}
+
 int
 main(void)
 {
@@ -327,5 +367,6 @@ main(void)
 	kp_cidr_format(&c, buf, 5);
 	CHECK_STR(buf, "2001");
 	test_cover();
+	test_size();
 	return t_done();
 }

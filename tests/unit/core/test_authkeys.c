@@ -123,8 +123,9 @@ test_parse(void)
 static void
 check_round_trip(const char *type, const char *b64, const char *id,
     const struct kp_cidr *s, size_t ns, int64_t exp, const char *const *o,
-    size_t no, const char *cmd)
+    size_t no, const char *want_opts, const char *cmd)
 {
+	char got_opts[1024];
 	struct kp_authkey k;
 	const char *why = NULL;
 	char *l = NULL, comment[KP_ID_MAX + 16];
@@ -150,9 +151,13 @@ check_round_trip(const char *type, const char *b64, const char *id,
 	for (i = 0; i < ns && i < k.nsources; i++)
 		CHECK(memcmp(&k.sources[i], &s[i], sizeof(s[i])) == 0);
 	CHECK_INT(k.expires, exp);
-	CHECK_INT(k.noptions, no);
-	for (i = 0; i < no && i < k.noptions; i++)
-		CHECK_STR(k.options[i], o[i]);
+	/* the options come back as sshd reads them (test_optset) */
+	got_opts[0] = '\0';
+	for (i = 0; i < k.noptions; i++)
+		snprintf(got_opts + strlen(got_opts),
+		    sizeof(got_opts) - strlen(got_opts), "%s%s",
+		    i > 0 ? "," : "", k.options[i]);
+	CHECK_STR(got_opts, want_opts);
 	if (cmd == NULL)
 		CHECK(k.command == NULL);
 	else
@@ -191,6 +196,14 @@ test_round_trip(void)
 	    "verify-required", "no-touch-required", "user-rc"};
 	static const size_t opt_sets[][2] = {
 	    {0, 0}, {0, 1}, {1, 2}, {3, 2}, {4, 3}, {0, 10}};
+	/* each set as sshd reads it, in the emitter's one order */
+	static const char *const opt_want[] = {"", "no-pty", "restrict,pty",
+	    "no-port-forwarding,permitopen=\"db.example.com:5432\"",
+	    "permitopen=\"db.example.com:5432\",permitopen=\"192.0.2.1:*\","
+	    "permitlisten=\"[2001:db8::1]:8080\"",
+	    "restrict,pty,user-rc,no-touch-required,verify-required,"
+	    "permitopen=\"db.example.com:5432\",permitopen=\"192.0.2.1:*\","
+	    "permitlisten=\"[2001:db8::1]:8080\""};
 	static const char *const cmds[] = {NULL, "/usr/local/bin/backup-only",
 	    "rsync --server -e.Lsf . /srv/backup", "a,b c", "echo 'x' \\n y",
 	    "caf\xc3\xa9 $SSH_ORIGINAL_COMMAND", "\\\\server\\share x"};
@@ -219,22 +232,156 @@ test_round_trip(void)
 			exit(99);
 		check_round_trip(keys[ik][0], keys[ik][1], ids[id],
 		    net + addr_sets[ia][0], addr_sets[ia][1], exp,
-		    opts + opt_sets[io][0], opt_sets[io][1], cmds[ic]);
+		    opts + opt_sets[io][0], opt_sets[io][1], opt_want[io],
+		    cmds[ic]);
 	}
 #undef N
 	printf("round trip: %zu lines\n", n);
 }
 
+/* The options line sshd's reading of the n options o gives. */
+static void
+opts_line(const char *const *o, size_t n, const char *want)
+{
+	char full[512];
+
+	snprintf(full, sizeof(full), "%s%s" ED " " B64 " keyauth:alice-laptop",
+	    want, want[0] != '\0' ? " " : "");
+	expect(NULL, 0, KP_TIME_NONE_AFTER, o, n, NULL, full);
+}
+
+#define OPTS(...) \
+	((const char *const[]){__VA_ARGS__}), \
+	    (sizeof((const char *const[]){__VA_ARGS__}) / \
+	        sizeof(const char *))
+
+/*
+ * sshd applies options in order (auth-options.c): restrict turns every
+ * restriction on, a re-enabling word after it turns one off again, no-*
+ * turn one on. The emitter writes what that makes, in one order.
+ */
+static void
+test_optset(void)
+{
+	struct kp_optset a, b;
+	struct kp_optset_problem pb;
+
+	/* the attack: the same words, forwarding off and then on */
+	opts_line(OPTS("port-forwarding", "restrict"), "restrict");
+	opts_line(
+	    OPTS("restrict", "port-forwarding"), "restrict,port-forwarding");
+	opts_line(
+	    OPTS("no-pty", "no-port-forwarding"), "no-port-forwarding,no-pty");
+	opts_line(OPTS("restrict", "no-pty"), "restrict");
+	opts_line(OPTS("restrict", "PTY", "X11-Forwarding", "user-rc",
+	              "agent-forwarding"),
+	    "restrict,agent-forwarding,X11-forwarding,pty,user-rc");
+	opts_line(OPTS("restrict", "pty", "no-pty"), "restrict");
+	opts_line(OPTS("no-pty", "restrict", "pty"), "restrict,pty");
+	opts_line(OPTS("verify-required", "no-touch-required", "restrict"),
+	    "restrict,no-touch-required,verify-required");
+	opts_line(OPTS("permitlisten=\"a.example:1\"", "no-pty",
+	              "permitopen=\"b.example:2\""),
+	    "no-pty,permitopen=\"b.example:2\",permitlisten=\"a.example:1\"");
+	opts_line(OPTS("pty"), "");
+
+	/*
+	 * what the sets admit (named lists: a set borrows its list, and a
+	 * compound literal inside CHECK_INT's block would end with it)
+	 */
+	{
+		static const char *const before[] = {
+		    "port-forwarding", "restrict"};
+		static const char *const after[] = {
+		    "restrict", "port-forwarding"};
+		static const char *const open22[] = {
+		    "permitopen=\"h.example:22\""};
+		static const char *const openany[] = {
+		    "permitopen=\"h.example:*\""};
+		static const char *const noforward[] = {
+		    "no-port-forwarding", "permitopen=\"h.example:*\""};
+		static const char *const noforward2[] = {"no-port-forwarding"};
+
+		CHECK_INT(kp_optset_read(before, 2, 0, &a, NULL), 0);
+		CHECK_INT(kp_optset_read(after, 2, 0, &b, NULL), 0);
+		CHECK((a.deny & KP_OPT_NO_PORT_FORWARDING) != 0);
+		CHECK((b.deny & KP_OPT_NO_PORT_FORWARDING) == 0);
+		CHECK((a.deny & KP_OPT_NO_TUNNEL) != 0 &&
+		    (b.deny & KP_OPT_NO_TUNNEL) != 0);
+		CHECK_INT(kp_optset_admits(&b, &a), 1);
+		CHECK_INT(kp_optset_admits(&a, &b), 0);
+		CHECK_INT(kp_optset_read(NULL, 0, 0, &a, NULL), 0);
+		CHECK_INT(a.deny, KP_OPT_TOUCH_REQUIRED); /* sshd's default */
+		CHECK_INT(kp_optset_admits(&a, &b), 1);
+		/* permitopen narrows forwarding, only while it is allowed */
+		CHECK_INT(kp_optset_read(open22, 1, 0, &b, NULL), 0);
+		CHECK_INT(kp_optset_admits(&a, &b), 1);
+		CHECK_INT(kp_optset_admits(&b, &a), 0);
+		CHECK_INT(kp_optset_read(openany, 1, 0, &a, NULL), 0);
+		CHECK_INT(kp_optset_admits(&a, &b), 1);
+		CHECK_INT(kp_optset_admits(&b, &a), 0);
+		CHECK_INT(kp_optset_read(noforward, 2, 0, &a, NULL), 0);
+		CHECK_INT(kp_optset_read(noforward2, 1, 0, &b, NULL), 0);
+		CHECK_INT(kp_optset_admits(&a, &b), 1);
+		CHECK_INT(kp_optset_admits(&b, &a), 1);
+	}
+
+	/* the policy's rules (KP_OPTSET_STRICT) */
+	CHECK_INT(kp_optset_read(OPTS("port-forwarding", "restrict"),
+	              KP_OPTSET_STRICT, &a, &pb),
+	    KP_ERR_INVALID);
+	CHECK_INT(pb.what, KP_OPTSET_NEEDS_RESTRICT);
+	CHECK_INT(pb.bad, 0);
+	CHECK_INT(kp_optset_read(OPTS("restrict", "pty", "no-pty"),
+	              KP_OPTSET_STRICT, &a, &pb),
+	    KP_ERR_INVALID);
+	CHECK_INT(pb.what, KP_OPTSET_CONTRADICTS);
+	CHECK_INT(pb.bad, 2);
+	CHECK_INT(pb.other, 1);
+	CHECK_INT(kp_optset_read(OPTS("restrict", "no-pty", "PTY"),
+	              KP_OPTSET_STRICT, &a, &pb),
+	    KP_ERR_INVALID);
+	CHECK_INT(pb.what, KP_OPTSET_CONTRADICTS);
+	CHECK_INT(kp_optset_read(OPTS("restrict", "pty", "Restrict"),
+	              KP_OPTSET_STRICT, &a, &pb),
+	    KP_ERR_INVALID);
+	CHECK_INT(pb.what, KP_OPTSET_TWICE);
+	CHECK_INT(pb.bad, 2);
+	CHECK_INT(pb.other, 0);
+	CHECK_INT(kp_optset_read(OPTS("no-pty", "not-an-option"), 0, &a, &pb),
+	    KP_ERR_INVALID);
+	CHECK_INT(pb.what, KP_OPTSET_UNKNOWN);
+	CHECK_INT(pb.bad, 1);
+	CHECK_INT(kp_optset_read(OPTS("restrict", "pty", "no-user-rc",
+	                             "permitopen=\"h.example:1\""),
+	              KP_OPTSET_STRICT, &a, &pb),
+	    0);
+	CHECK_INT(kp_optset_read(OPTS("no-pty", "no-port-forwarding"),
+	              KP_OPTSET_STRICT, &a, &pb),
+	    0);
+}
+
 int
 main(void)
 {
-	static const char *const flags[] = {"restrict", "no-port-forwarding",
-	    "no-agent-forwarding", "no-X11-forwarding", "no-pty", "no-user-rc",
-	    "no-touch-required", "verify-required", "port-forwarding",
-	    "agent-forwarding", "X11-forwarding", "pty", "user-rc",
-	    "permitopen=\"db.example.com:5432\"", "permitopen=\"192.0.2.1:*\"",
-	    "permitopen=\"[2001:db8::1]:22\"",
-	    "permitlisten=\"localhost:8080\"", "NO-PTY"};
+	/* each allowed option and the line sshd's reading of it gives */
+	static const char *const flags[][2] = {{"restrict", "restrict"},
+	    {"no-port-forwarding", "no-port-forwarding"},
+	    {"no-agent-forwarding", "no-agent-forwarding"},
+	    {"no-X11-forwarding", "no-X11-forwarding"}, {"no-pty", "no-pty"},
+	    {"no-user-rc", "no-user-rc"},
+	    {"no-touch-required", "no-touch-required"},
+	    {"verify-required", "verify-required"}, {"port-forwarding", ""},
+	    {"agent-forwarding", ""}, {"X11-forwarding", ""}, {"pty", ""},
+	    {"user-rc", ""},
+	    {"permitopen=\"db.example.com:5432\"",
+	        "permitopen=\"db.example.com:5432\""},
+	    {"permitopen=\"192.0.2.1:*\"", "permitopen=\"192.0.2.1:*\""},
+	    {"permitopen=\"[2001:db8::1]:22\"",
+	        "permitopen=\"[2001:db8::1]:22\""},
+	    {"permitlisten=\"localhost:8080\"",
+	        "permitlisten=\"localhost:8080\""},
+	    {"PermitOpen=\"h:1\"", "permitopen=\"h:1\""}, {"NO-PTY", "no-pty"}};
 	const char *opts[] = {"no-port-forwarding", "no-agent-forwarding"};
 	const char *o1[1];
 	char *l;
@@ -276,17 +423,22 @@ main(void)
 	    "expiry-time=\"19700101000000Z\" " ED " " B64
 	    " keyauth:alice-laptop");
 
-	/* ---- every allowed option goes through as written */
+	/*
+	 * ---- every allowed option, alone, as sshd reads it: a re-enabling
+	 * word without restrict changes nothing, so nothing is written
+	 */
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		const char *why = NULL;
 		char want[256];
 
-		o1[0] = flags[i];
-		CHECK(kp_option_allowed(flags[i], &why));
+		o1[0] = flags[i][0];
+		CHECK(kp_option_allowed(flags[i][0], &why));
 		snprintf(want, sizeof(want),
-		    "%s " ED " " B64 " keyauth:alice-laptop", flags[i]);
+		    "%s%s" ED " " B64 " keyauth:alice-laptop", flags[i][1],
+		    flags[i][1][0] != '\0' ? " " : "");
 		expect(NULL, 0, KP_TIME_NONE_AFTER, o1, 1, NULL, want);
 	}
+	test_optset();
 
 	/* ---- smuggling attempts through the command */
 	refuse_cmd("x\" ssh-ed25519 AAAA");

@@ -207,6 +207,62 @@ test_io(void)
 	    KP_ERR_ARG);
 }
 
+/* kp_read_lines: each line whole, or NULL when it is longer than max */
+struct lines {
+	char got[256];
+	int stop_at, calls;
+};
+
+static int
+line_cb(void *arg, const char *line, size_t len)
+{
+	struct lines *l = arg;
+	size_t o = strlen(l->got);
+
+	l->calls++;
+	if (line == NULL)
+		snprintf(l->got + o, sizeof(l->got) - o, "[long]");
+	else
+		snprintf(
+		    l->got + o, sizeof(l->got) - o, "[%.*s]", (int)len, line);
+	return l->calls == l->stop_at ? -42 : 0;
+}
+
+static void
+read_lines(
+    const char *text, size_t max, int stop_at, int want_r, const char *want)
+{
+	char copy[64];
+	struct lines l;
+	FILE *f;
+
+	memset(&l, 0, sizeof(l));
+	l.stop_at = stop_at;
+	snprintf(copy, sizeof(copy), "%s", text);
+	if ((f = fmemopen(copy, strlen(copy), "r")) == NULL)
+		exit(99);
+	CHECK_INT(kp_read_lines(f, max, line_cb, &l), want_r);
+	CHECK_STR(l.got, want);
+	fclose(f);
+}
+
+static void
+test_read_lines(void)
+{
+	T_CASE("kp_read_lines");
+	read_lines("a\nbb\n", 4, 0, 0, "[a][bb]");
+	read_lines("a\n\nlast", 4, 0, 0, "[a][][last]");
+	read_lines("", 4, 0, 0, "");
+	/* at max whole, one byte over never cut short */
+	read_lines("abcd\nabcde\nx\n", 4, 0, 0, "[abcd][long][x]");
+	read_lines("abcdefghij", 4, 0, 0, "[long]");
+	/* the callback's error stops the reading */
+	read_lines("1\n2\n3\n", 4, 2, -42, "[1][2]");
+	CHECK_INT(kp_read_lines(stdin, 0, line_cb, NULL), KP_ERR_ARG);
+	CHECK_INT(kp_read_lines(NULL, 4, line_cb, NULL), KP_ERR_ARG);
+	CHECK_INT(kp_read_lines(stdin, 4, NULL, NULL), KP_ERR_ARG);
+}
+
 int
 main(void)
 {
@@ -358,5 +414,6 @@ main(void)
 	CHECK_INT(kp_file_write_atomic(p("x"), NULL, 1, 0644), KP_ERR_ARG);
 	CHECK_INT(count_entries(), n);
 	test_io();
+	test_read_lines();
 	return t_done();
 }

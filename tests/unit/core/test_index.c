@@ -500,9 +500,10 @@ test_one_key(void)
 	struct lines l = {0};
 	struct kp_pubkey *alice, *bob;
 	int64_t exp = 0;
+	/* the options as sshd reads them, in the emitter's order */
 	const char *want_alice =
 	    "from=\"192.0.2.0/24,2001:db8::/32\","
-	    "expiry-time=\"20270101000000Z\",no-pty,no-agent-forwarding,"
+	    "expiry-time=\"20270101000000Z\",no-agent-forwarding,no-pty,"
 	    "command=\"/usr/bin/backup\" ssh-ed25519 " ALICE_B64
 	    " keyauth:alice-laptop";
 	const char *want_bob =

@@ -348,6 +348,52 @@ test_strings(void)
 	CHECK(!kp_value_clean(NULL, 100, &why));
 }
 
+/*
+ * Invisible, format and space-like characters (kp_value_visible): what a
+ * reviewer cannot see must not tell two owners apart.
+ */
+static void
+test_visible(void)
+{
+	static const uint32_t hidden[] = {0xa0, 0xad, 0x34f, 0x61c, 0x115f,
+	    0x1680, 0x180e, 0x2000, 0x200a, 0x200b, 0x200d, 0x2028, 0x202f,
+	    0x205f, 0x2060, 0x2064, 0x3000, 0x3164, 0xfe0f, 0xfeff, 0xffa0,
+	    0x1bca0, 0xe0001, 0xe007f};
+	static const uint32_t shown[] = {' ', 'a', '@', 0xe9, 0x2010, 0x2011,
+	    0x2027, 0x2030, 0x20ac, 0x3001, 0xfe10, 0xfffd, 0x1f511, 0x10ffff};
+	const char *why = NULL;
+	uint32_t cp = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+		if (!t_ok(kp_char_invisible(hidden[i]), __FILE__, __LINE__,
+		        "U+%04X is invisible", (unsigned)hidden[i]))
+			t_diag("kp_char_invisible(0x%x) == 0",
+			    (unsigned)hidden[i]);
+	for (i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+		if (!t_ok(!kp_char_invisible(shown[i]), __FILE__, __LINE__,
+		        "U+%04X is visible", (unsigned)shown[i]))
+			t_diag(
+			    "kp_char_invisible(0x%x) == 1", (unsigned)shown[i]);
+	CHECK(kp_value_visible("alice@example.com", 100, &why, &cp));
+	CHECK(kp_value_visible("r\xc3\xa9my \xf0\x9f\x94\x91", 100, &why, &cp));
+	CHECK(!kp_value_visible(
+	    "alice@example.com\xe2\x80\x8b", 100, &why, &cp)); /* U+200B */
+	CHECK_INT(cp, 0x200b);
+	CHECK_CONTAINS(why, "invisible or format character");
+	CHECK(!kp_value_visible("Alice\xc2\xa0Smith", 100, &why, &cp));
+	CHECK_INT(cp, 0xa0);
+	CHECK(!kp_value_visible("x\xf3\xa0\x80\x81", 100, &why, &cp)); /* tag */
+	CHECK_INT(cp, 0xe0001);
+	/* what kp_value_clean refuses comes first, with its own reason */
+	CHECK(!kp_value_visible("a\nb", 100, &why, &cp));
+	CHECK_CONTAINS(why, "newline");
+	CHECK_INT(cp, 0);
+	CHECK(!kp_value_visible("\xe2\x80\xae", 100, &why, NULL));
+	CHECK_CONTAINS(why, "bidirectional");
+	CHECK(!kp_value_visible(NULL, 100, &why, &cp));
+}
+
 static void
 test_utf8(void)
 {
@@ -534,6 +580,7 @@ main(void)
 	test_b64();
 	test_strings();
 	test_utf8();
+	test_visible();
 	test_buf();
 	test_errors();
 	return t_done();

@@ -164,6 +164,92 @@ test_rules(void)
 	    "2026-06-05T00:00:00Z");
 }
 
+/* The codes of yaml's warnings, in order, as one string "[a] [b]". */
+static void
+expect_codes(const char *yaml, const char *want)
+{
+	struct kp_diag *w;
+	char got[1024] = "";
+	size_t n, i, len;
+
+	n = lint(yaml, &w);
+	for (i = 0; i < n; i++) {
+		len = strcspn(w[i].msg, "]") + 1;
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%.*s",
+		    i > 0 ? " " : "", (int)len, w[i].msg);
+	}
+	if (!t_ok(
+	        strcmp(got, want) == 0, __FILE__, __LINE__, "codes: %s", want))
+		for (i = 0; i < n; i++)
+			t_diag("%u:%u: %s", w[i].line, w[i].column, w[i].msg);
+	free(w);
+}
+
+#define FROM(list) FAR "    from: " list "\n"
+
+/*
+ * Lint on what from: admits, not on how it is written: every address of
+ * a family in any spelling, or more than a /8 (IPv4) or /32 (IPv6).
+ */
+static void
+test_coverage(void)
+{
+	/* all of IPv4 as two IPv4-mapped IPv6 halves, into root */
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice, root]")
+	               FROM("[\"::ffff:0:0/97\", \"::ffff:8000:0/97\"]"),
+	    "[any-address]", 4, 5,
+	    "key 'alice' allows every address (0.0.0.0/0) in from:");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]")
+	               FROM("[0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/2]"),
+	    "[any-address]", 4, 5, "together");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]")
+	               FROM("[\"::/1\", \"8000::/1\", 192.0.2.0/24]"),
+	    "[any-address]", 4, 5, "every address (::/0)");
+	/* through networks: the entry's union, not one network's */
+	expect_codes(HEAD "networks:\n  low: [0.0.0.0/1]\n"
+	                  "  high: [128.0.0.0/1]\n" KEYS ENTRY(
+	                      "alice", ALICE, "[alice]") FROM("[low, high]"),
+	    "[wide-source] [wide-source] [any-address]");
+	/* a network that is every address is reported there, once */
+	expect_codes(HEAD
+	    "networks:\n  world: [0.0.0.0/1, 128.0.0.0/1]\n" KEYS ENTRY(
+	        "alice", ALICE, "[alice]") FROM("[world]"),
+	    "[any-address]");
+	/* more than a /8 */
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]")
+	               FROM("[10.0.0.0/7]"),
+	    "[wide-source]", 4, 5,
+	    "key 'alice' allows more IPv4 addresses than a /8 in from: "
+	    "(33554432)");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]")
+	               FROM("[10.0.0.0/8, 192.0.2.7]"),
+	    "[wide-source]", 4, 5, "(16777217)");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]")
+	               FROM("[\"2001:db8::/31\"]"),
+	    "[wide-source]", 4, 5,
+	    "key 'alice' allows more IPv6 addresses than a /32 in from:");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]")
+	               FROM("[\"2001:db8::/32\", \"2001:db9::1\"]"),
+	    "[wide-source]", 4, 5, "IPv6");
+	expect_codes(HEAD "networks:\n  big: [10.0.0.0/7]\n" KEYS ENTRY(
+	                 "alice", ALICE, "[alice]") FROM("[big]"),
+	    "[wide-source]");
+	/* exactly a /8 or a /32, however written, is not more */
+	expect_codes(HEAD KEYS ENTRY("alice", ALICE, "[alice]")
+	                 FROM("[10.0.0.0/8]"),
+	    "");
+	expect_codes(HEAD KEYS ENTRY("alice", ALICE, "[alice]") FROM(
+	                 "[10.0.0.0/9, 10.128.0.0/9, 10.1.0.0/16, 10.2.3.4]"),
+	    "");
+	expect_codes(
+	    HEAD KEYS ENTRY("alice", ALICE, "[alice]")
+	        FROM("[\"2001:db8::/33\", \"2001:db8:8000::/33\", 10.0.0.0/8]"),
+	    "");
+	expect_codes(HEAD KEYS ENTRY("alice", ALICE, "[alice]")
+	                 FROM("[\"::ffff:10.0.0.0/104\"]"),
+	    "");
+}
+
 static void
 test_many(void)
 {
@@ -303,6 +389,7 @@ main(void)
 		return 99;
 	test_clean();
 	test_rules();
+	test_coverage();
 	test_many();
 	test_teams();
 	return t_done();

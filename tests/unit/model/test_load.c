@@ -162,6 +162,34 @@ load_valid(const char *name)
 	return p;
 }
 
+/*
+ * What the loader accepts the helper can serve: every entry of a policy
+ * that loads makes an authorized_keys line (the emitter refuses nothing
+ * the loader let through, so one entry cannot fail an account's listing).
+ */
+static void
+check_servable(const char *name, const struct kp_policy *p)
+{
+	const struct kp_entry *e;
+	char *line;
+	size_t i;
+	int r;
+
+	for (i = 0; i < p->nentries; i++) {
+		e = &p->entries[i];
+		line = NULL;
+		r = kp_authkeys_line(e->key->type, e->key->b64, e->id,
+		    e->sources, e->nsources, e->expires,
+		    (const char *const *)e->options, e->noptions, e->command,
+		    &line);
+		if (!t_ok(r == 0 && line != NULL, __FILE__, __LINE__,
+		        "%s: entry '%s' can be served", name, e->id))
+			t_diag(
+			    "%s: kp_authkeys_line: %s", e->id, kp_strerror(r));
+		free(line);
+	}
+}
+
 static void
 test_valid_all(void)
 {
@@ -178,7 +206,43 @@ test_valid_all(void)
 			CHECK_INT(strlen(p->sha256), 64);
 			CHECK(p->path != NULL &&
 			    strstr(p->path, names[i]) != NULL);
+			check_servable(names[i], p);
 		}
+		kp_policy_free(p);
+	}
+	free_names(names, n);
+}
+
+/*
+ * hostile/accepted/: hostile policies that pass every loader rule (their
+ * harm is in what installing them does, tests/ctl/serial-freeze.sh).
+ * They must keep loading, exactly as written.
+ */
+static void
+test_hostile_accepted(void)
+{
+	char **names;
+	size_t n, i;
+	struct kp_policy *p;
+	struct kp_diag d;
+	char path[4096];
+	int r;
+
+	n = list_dir("hostile/accepted", &names);
+	CHECK(n >= 2);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path),
+		    "%s/tests/data/hostile/accepted/%s", srcdir, names[i]);
+		p = NULL;
+		r = kp_policy_load(path, 0, &p, &d);
+		if (!t_ok(r == 0 && p != NULL, __FILE__, __LINE__,
+		        "hostile/accepted/%s: loads", names[i]))
+			t_diag("%u:%u: %s", d.line, d.column, d.msg);
+		if (p != NULL && strcmp(names[i], "serial-max.yaml") == 0)
+			CHECK_INT(p->serial, (uint64_t)INT64_MAX);
+		if (p != NULL &&
+		    strcmp(names[i], "serial-max-minus-one.yaml") == 0)
+			CHECK_INT(p->serial, (uint64_t)INT64_MAX - 1);
 		kp_policy_free(p);
 	}
 	free_names(names, n);
@@ -409,6 +473,34 @@ test_valid_misc(void)
 	kp_policy_free(p);
 }
 
+/*
+ * Invisible and format characters: refused where the machine compares the
+ * value (owners, commands: tests/data/invalid), kept in free text (a
+ * comment, a reason), which nothing compares.
+ */
+static void
+test_free_text(void)
+{
+	struct kp_policy *p = NULL;
+	struct kp_diag d;
+	const char *y =
+	    "version: 1\nserial: 1\nkeys:\n  - id: a\n    owner: o\n"
+	    "    key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFMhTO5GagqeN0CStJECw"
+	    "eqD0xEf1GTaCvZ7q0DYBwX8\n    accounts: [a]\n"
+	    "    comment: \"ACME\\u00a0GmbH \\U0001F468\\u200D\\U0001F4BB\"\n"
+	    "revoked:\n  - owner: x\n    reason: \"left\\u2009today\"\n";
+
+	CHECK_INT(kp_policy_load_buf("free.yaml", y, strlen(y), &p, &d), 0);
+	if (p != NULL) {
+		CHECK_STR(p->entries[0].comment,
+		    "ACME\xc2\xa0GmbH "
+		    "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x92\xbb");
+		CHECK_STR(p->revoked[0].reason, "left\xe2\x80\x89today");
+	} else
+		t_diag("%u:%u: %s", d.line, d.column, d.msg);
+	kp_policy_free(p);
+}
+
 static void
 test_buf(void)
 {
@@ -627,6 +719,7 @@ main(void)
 
 	check_expect_dir("invalid");
 	check_expect_dir("hostile");
+	test_hostile_accepted();
 	test_valid_all();
 	test_valid_support_vendor();
 	test_valid_deploy();
@@ -634,6 +727,7 @@ main(void)
 	test_valid_offboarded();
 	test_valid_misc();
 	test_buf();
+	test_free_text();
 	test_generated_hostile(tmpdir);
 	test_files(tmpdir);
 
