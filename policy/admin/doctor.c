@@ -148,43 +148,41 @@ check_authmethods(struct kp_doctor *d, const char *value)
  * lower case. AuthenticationMethods is not kept in the conf the caller
  * gets, only checked.
  */
+struct conf_read {
+	struct kp_sshd_conf *c;
+	char **authmethods;
+};
+
+static int
+conf_line(void *arg, char *p, char *sp)
+{
+	struct conf_read *cr = arg;
+	struct kp_sshd_conf *c = cr->c;
+
+	if (strcmp(p, "authorizedkeysfile") == 0)
+		c->authorizedkeysfile = sp;
+	else if (strcmp(p, "authorizedkeyscommand") == 0)
+		c->command = sp;
+	else if (strcmp(p, "authorizedkeyscommanduser") == 0)
+		c->command_user = sp;
+	else if (strcmp(p, "revokedkeys") == 0)
+		c->revokedkeys = sp;
+	else if (strcmp(p, "usedns") == 0)
+		c->usedns = sp;
+	else if (strcmp(p, "usepam") == 0)
+		c->usepam = sp;
+	else if (strcmp(p, "authenticationmethods") == 0)
+		*cr->authmethods = sp;
+	return 0;
+}
+
 static int
 sshd_conf_read(
     struct kp_sshd_conf *c, const char *text, size_t len, char **authmethods)
 {
-	char *p, *nl, *sp, *end;
+	struct conf_read cr = {c, authmethods};
 
-	if ((c->buf = malloc(len + 1)) == NULL)
-		return KP_ERR_NOMEM;
-	if (len > 0) /* text may be NULL when empty */
-		memcpy(c->buf, text, len);
-	c->buf[len] = '\0';
-	end = c->buf + len;
-	for (p = c->buf; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		*nl = '\0';
-		if (nl > p && nl[-1] == '\r')
-			nl[-1] = '\0';
-		if ((sp = strchr(p, ' ')) == NULL)
-			continue;
-		*sp++ = '\0';
-		if (strcmp(p, "authorizedkeysfile") == 0)
-			c->authorizedkeysfile = sp;
-		else if (strcmp(p, "authorizedkeyscommand") == 0)
-			c->command = sp;
-		else if (strcmp(p, "authorizedkeyscommanduser") == 0)
-			c->command_user = sp;
-		else if (strcmp(p, "revokedkeys") == 0)
-			c->revokedkeys = sp;
-		else if (strcmp(p, "usedns") == 0)
-			c->usedns = sp;
-		else if (strcmp(p, "usepam") == 0)
-			c->usepam = sp;
-		else if (strcmp(p, "authenticationmethods") == 0)
-			*authmethods = sp;
-	}
-	return 0;
+	return kp_word_lines(text, len, &c->buf, conf_line, &cr);
 }
 
 /*

@@ -496,52 +496,42 @@ push(const char ***v, size_t *n, const char *s)
 	return 0;
 }
 
+static int
+sshd_t_line(void *arg, char *p, char *sp)
+{
+	struct kp_setup_sshd_t *t = arg;
+	int kk;
+
+	t->nlines++;
+	if ((kk = keyword_index(p, strlen(p))) >= 0)
+		t->kw[kk] = sp;
+	else if (strcmp(p, "pidfile") == 0)
+		t->pidfile = sp;
+	else if (strcmp(p, "permitrootlogin") == 0)
+		t->permitrootlogin = sp;
+	else if (strcmp(p, "allowusers") == 0)
+		return push(&t->allowusers, &t->nallowusers, sp);
+	else if (strcmp(p, "denyusers") == 0)
+		return push(&t->denyusers, &t->ndenyusers, sp);
+	else if (strcmp(p, "allowgroups") == 0 || strcmp(p, "denygroups") == 0)
+		t->groups_limited = 1;
+	return 0;
+}
+
 int
 kp_setup_sshd_t_parse(const char *text, size_t len, struct kp_setup_sshd_t *t)
 {
-	char *p, *nl, *sp, *end;
-	int kk;
+	int r;
 
 	if (t != NULL)
 		memset(t, 0, sizeof(*t));
 	if (t == NULL || (text == NULL && len > 0))
 		return KP_ERR_ARG;
-	if ((t->buf = malloc(len + 1)) == NULL)
-		return KP_ERR_NOMEM;
-	if (len > 0)
-		memcpy(t->buf, text, len);
-	t->buf[len] = '\0';
-	end = t->buf + len;
-	for (p = t->buf; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		*nl = '\0';
-		if (nl > p && nl[-1] == '\r')
-			nl[-1] = '\0';
-		if ((sp = strchr(p, ' ')) == NULL)
-			continue;
-		*sp++ = '\0';
-		t->nlines++;
-		if ((kk = keyword_index(p, strlen(p))) >= 0)
-			t->kw[kk] = sp;
-		else if (strcmp(p, "pidfile") == 0)
-			t->pidfile = sp;
-		else if (strcmp(p, "permitrootlogin") == 0)
-			t->permitrootlogin = sp;
-		else if (strcmp(p, "allowusers") == 0) {
-			if (push(&t->allowusers, &t->nallowusers, sp) != 0)
-				goto nomem;
-		} else if (strcmp(p, "denyusers") == 0) {
-			if (push(&t->denyusers, &t->ndenyusers, sp) != 0)
-				goto nomem;
-		} else if (strcmp(p, "allowgroups") == 0 ||
-		    strcmp(p, "denygroups") == 0)
-			t->groups_limited = 1;
+	if ((r = kp_word_lines(text, len, &t->buf, sshd_t_line, t)) != 0) {
+		kp_setup_sshd_t_free(t);
+		return r;
 	}
 	return 0;
-nomem:
-	kp_setup_sshd_t_free(t);
-	return KP_ERR_NOMEM;
 }
 
 int

@@ -60,6 +60,15 @@ int kp_strdup_max(const char *s, size_t max, char **out);
 int kp_strconcat(char **out, size_t max, ...) __attribute__((sentinel));
 /* Copy src into dst; KP_ERR_TOOBIG (and dst = "") if it does not fit. */
 int kp_strlcpy_checked(char *dst, size_t dstlen, const char *src);
+/*
+ * Copy the len bytes at text (NULL when len is 0) into *buf and call
+ * fn(arg, word, rest) for each of its lines "WORD REST" (CR LF or LF; a
+ * line without a space is skipped), both split in place in *buf, which
+ * the caller frees: the shape of `sshd -T` output. A non-zero return of
+ * fn stops and is returned.
+ */
+int kp_word_lines(const char *text, size_t len, char **buf,
+    int (*fn)(void *arg, char *word, char *rest), void *arg);
 /* Append a copy of the len bytes at s to the vector *v of *n strings. */
 int kp_strv_add(char ***v, size_t *n, const char *s, size_t len);
 

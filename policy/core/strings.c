@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,5 +216,36 @@ kp_strv_add(char ***v, size_t *n, const char *s, size_t len)
 	}
 	*v = tmp;
 	(*v)[(*n)++] = c;
+	return 0;
+}
+
+int
+kp_word_lines(const char *text, size_t len, char **buf,
+    int (*fn)(void *arg, char *word, char *rest), void *arg)
+{
+	char *p, *nl, *sp, *end;
+	int r;
+
+	if (buf == NULL || fn == NULL || (text == NULL && len > 0) ||
+	    len == SIZE_MAX)
+		return KP_ERR_ARG;
+	if ((*buf = malloc(len + 1)) == NULL)
+		return KP_ERR_NOMEM;
+	if (len > 0)
+		memcpy(*buf, text, len);
+	(*buf)[len] = '\0';
+	end = *buf + len;
+	for (p = *buf; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		*nl = '\0';
+		if (nl > p && nl[-1] == '\r')
+			nl[-1] = '\0';
+		if ((sp = strchr(p, ' ')) == NULL)
+			continue;
+		*sp++ = '\0';
+		if ((r = fn(arg, p, sp)) != 0)
+			return r;
+	}
 	return 0;
 }

@@ -91,11 +91,12 @@ done
 
 # A policy that expires a few seconds from now: fine, then stale for both;
 # then a fresh policy for the helper only, so the module's stale copy speaks.
-# On a loaded machine the install can eat most of a short expiry (CI saw
-# the login come after it): then again, with twice the time, so the login
-# "before its expiry" always has half of it left.
+# On a loaded machine an install and an ssh login can take seconds (CI saw
+# a login 4 s after the install come after the expiry): the policy gets
+# 30 s, and again with twice that while less than half is left after the
+# install, and the test then waits for its expiry.
 serial=400
-for margin in 4 8 16 32 64; do
+for margin in 30 60 120; do
 	serial=$((serial + 1))
 	expires=$(($(date +%s) + margin))
 	e2e_policy "$E2E_SRC/policies/failclosed.yaml.in" "$T/v2.yaml" SERIAL=$serial \

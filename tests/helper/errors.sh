@@ -87,11 +87,11 @@ try_index "directory as index" "$T/ix"
 mkfifo "$T/fifo.cdb"
 try_index "FIFO as index" "$T/fifo.cdb"
 # A policy past its own expires: keyauthctl will not install one, so
-# install one that expires in two seconds and wait. On a loaded machine
+# install one that expires in six seconds and wait. On a loaded machine
 # the install may take most of that: then again with twice the time, so
 # the helper's first run has half of it left.
 render "$HDATA/stale.yaml.in" "$T/stale.yaml.t"
-for margin in 2 4 8 16 32 64; do
+for margin in 6 12 24 48; do
 	exp=$(($(date +%s) + margin))
 	sed "s/@EXPIRES@/$(date -u -d "@$exp" +%Y-%m-%dT%H:%M:%SZ)/" "$T/stale.yaml.t" >"$T/stale.yaml"
 	rm -rf "$T/stale"

@@ -571,6 +571,42 @@ test_errors(void)
 	CHECK_CONTAINS(buf, "(unterminated message)");
 }
 
+/* kp_word_lines: "WORD REST" lines split in place, the rest skipped */
+static int
+word_cb(void *arg, char *word, char *rest)
+{
+	char *got = arg;
+	size_t o = strlen(got);
+
+	snprintf(got + o, 256 - o, "[%s|%s]", word, rest);
+	return strcmp(word, "stop") == 0 ? -7 : 0;
+}
+
+static void
+test_word_lines(void)
+{
+	static const char text[] = "usepam yes\r\nnospace\n\n"
+	                           "authorizedkeysfile  .ssh/a b\nlast x";
+	char got[256], *buf = NULL;
+
+	T_CASE("kp_word_lines");
+	got[0] = '\0';
+	CHECK_INT(kp_word_lines(text, strlen(text), &buf, word_cb, got), 0);
+	CHECK_STR(got, "[usepam|yes][authorizedkeysfile| .ssh/a b][last|x]");
+	free(buf);
+	got[0] = '\0';
+	CHECK_INT(kp_word_lines(NULL, 0, &buf, word_cb, got), 0);
+	CHECK_STR(got, "");
+	free(buf);
+	got[0] = '\0';
+	CHECK_INT(
+	    kp_word_lines("a 1\nstop 2\nb 3\n", 15, &buf, word_cb, got), -7);
+	CHECK_STR(got, "[a|1][stop|2]");
+	free(buf);
+	CHECK_INT(kp_word_lines(NULL, 3, &buf, word_cb, got), KP_ERR_ARG);
+	CHECK_INT(kp_word_lines("x y", 3, NULL, word_cb, got), KP_ERR_ARG);
+}
+
 int
 main(void)
 {
@@ -583,5 +619,6 @@ main(void)
 	test_visible();
 	test_buf();
 	test_errors();
+	test_word_lines();
 	return t_done();
 }
