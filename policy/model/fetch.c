@@ -682,7 +682,8 @@ staged_id(const char *dir, char *out, size_t len)
 		names[n++] = tmp;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1) /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
 		char p[PATH_MAX];
 

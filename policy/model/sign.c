@@ -751,7 +751,8 @@ find_sig_files(const char *policy_path, char ***names, size_t *n, char *dir,
 		    0)
 			goto out;
 	}
-	qsort(*names, *n, sizeof(**names), cmp_names);
+	if (*n > 1) /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(*names, *n, sizeof(**names), cmp_names);
 	r = 0;
 out:
 	closedir(d);

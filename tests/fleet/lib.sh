@@ -16,6 +16,16 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 . "$top_srcdir/tests/fleet/nginx.sh"
 
+# Each server's files are mounted at the paths an installed keyauth reads
+# (and keyauth.conf names): a build configured for others (make distcheck
+# installs under its own prefix) cannot be a server of this fleet.
+case "${KA_DEFAULT_CONF_DIR:-/etc/keyauth}:${KA_DEFAULT_INDEX_DIR:-/var/lib/keyauth}:${KA_DEFAULT_SPOOL:-/run/keyauth}" in
+/etc/keyauth:/var/lib/keyauth:/run/keyauth) ;;
+*) t_skip "the fleet needs the installed layout (/etc/keyauth, /var/lib/keyauth," \
+    "/run/keyauth); this build has $KA_DEFAULT_CONF_DIR, $KA_DEFAULT_INDEX_DIR," \
+    "$KA_DEFAULT_SPOOL (./dev configures the installed one)" ;;
+esac
+
 : "${FLEET_N:=5}"
 : "${FLEET_INTERVAL:=1}"
 
