@@ -200,6 +200,21 @@ sentence(const struct kp_decision *dec, const struct kp_request *req)
 	}
 }
 
+/* A version 2 policy: the grant and the group path behind the entry. */
+static void
+print_grant(const struct kp_decision *dec, const struct kp_entry *by)
+{
+	if (by == NULL || by->grant == NULL)
+		return;
+	printf("grant: %s%s%s\n", by->grant,
+	    by->via != NULL ? " via group " : "",
+	    by->via != NULL ? by->via : "");
+	printf("%s grant %s%s%s.\n",
+	    dec->reason == KP_ALLOWED ? "Allowed by" : "Refused under",
+	    by->grant, by->via != NULL ? " via group " : "",
+	    by->via != NULL ? by->via : "");
+}
+
 static void
 print_cert(
     const struct kp_cert *cert, const struct kp_decision *dec, const char *why)
@@ -232,7 +247,7 @@ print_cert(
 
 static void
 print_decision(const struct kp_decision *dec, const struct kp_request *req,
-    const char *at_text)
+    const char *at_text, const struct kp_entry *by)
 {
 	printf("decision: %s\n", dec->reason == KP_ALLOWED ? "allow" : "deny");
 	printf("reason: %s\n", kp_reason_str(dec->reason));
@@ -252,6 +267,7 @@ print_decision(const struct kp_decision *dec, const struct kp_request *req,
 	    req->account, req->fp, req->client != NULL ? req->client : "-",
 	    req->host, at_text);
 	sentence(dec, req);
+	print_grant(dec, by);
 }
 
 int
@@ -262,6 +278,7 @@ cmd_explain(struct ctl *c)
 	struct kp_policy *p = NULL;
 	struct kp_cert *cert = NULL;
 	const char *cwhy = NULL;
+	const struct kp_entry *by = NULL;
 	struct kp_index *ix = NULL;
 	const struct kp_index_meta *m;
 	struct kp_cidr addr;
@@ -315,7 +332,7 @@ cmd_explain(struct ctl *c)
 			    stderr, &d, c->policy_file, "error", NULL);
 			goto unavailable;
 		}
-		r = kp_policy_decide(p, &req, &dec);
+		r = kp_policy_decide_by(p, &req, &dec, &by);
 	} else {
 		r = kp_index_open(c->index, geteuid(), &ix, &why);
 		if (r != 0) {
@@ -360,7 +377,7 @@ cmd_explain(struct ctl *c)
 	}
 	if (cert != NULL)
 		print_cert(cert, &dec, cwhy);
-	print_decision(&dec, &req, at_text);
+	print_decision(&dec, &req, at_text, by);
 	rc = dec.reason == KP_ALLOWED ? CTL_OK : CTL_REFUSED;
 	goto out;
 
@@ -368,7 +385,7 @@ unavailable:
 	/* Say what the login path would do: deny. */
 	memset(&dec, 0, sizeof(dec));
 	dec.reason = KP_POLICY_UNAVAILABLE;
-	print_decision(&dec, &req, at_text);
+	print_decision(&dec, &req, at_text, NULL);
 	rc = CTL_SYSERR;
 out:
 	if (ix != NULL)

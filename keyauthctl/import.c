@@ -274,6 +274,36 @@ out:
 	return rc;
 }
 
+/*
+ * --format v2: the imported policy, loaded as keyauth loads it, then
+ * converted (policy/admin/convert.c): one person per owner, one grant per
+ * set of restrictions, the same access.
+ */
+static int
+as_v2(char **yaml)
+{
+	struct kp_policy *p = NULL;
+	struct kp_diag d;
+	char *v2 = NULL;
+	size_t nmerged = 0;
+	int r;
+
+	if ((r = kp_policy_load_buf("import", *yaml, strlen(*yaml), &p, &d)) !=
+	    0) {
+		ctl_print_diag(stderr, &d, "import", "error", NULL);
+		return CTL_SYSERR;
+	}
+	r = kp_convert_v2(p, &v2, &nmerged);
+	kp_policy_free(p);
+	if (r != 0) {
+		ctl_err("import: --format v2: %s", kp_strerror(r));
+		return CTL_SYSERR;
+	}
+	free(*yaml);
+	*yaml = v2;
+	return CTL_OK;
+}
+
 int
 cmd_import(struct ctl *c)
 {
@@ -283,10 +313,17 @@ cmd_import(struct ctl *c)
 	const char *why = NULL;
 	char *out = NULL, merged[64] = "", files[64] = "";
 	size_t nm, i, skipped = 0, nfskipped = 0;
-	int k, r, rc = CTL_OK;
+	int k, r, rc = CTL_OK, v2;
 
 	memset(&run, 0, sizeof(run));
 	run.c = c;
+	if (c->format != NULL && strcmp(c->format, "v1") != 0 &&
+	    strcmp(c->format, "v2") != 0) {
+		ctl_usage_err(
+		    "import: --format %s: expected v1 or v2", c->format);
+		return CTL_USAGE;
+	}
+	v2 = c->format != NULL && strcmp(c->format, "v2") == 0;
 	if (c->account != NULL && !kp_account_valid(c->account)) {
 		ctl_usage_err("import: --account \"%s\" is not a valid account "
 		              "name",
@@ -328,6 +365,8 @@ cmd_import(struct ctl *c)
 		rc = CTL_SYSERR;
 		goto out;
 	}
+	if (v2 && (rc = as_v2(&out)) != CTL_OK)
+		goto out;
 	fputs(out, stdout);
 	if (kp_import_nmerged(run.im) > 0)
 		snprintf(merged, sizeof(merged), " (%zu for several accounts)",

@@ -27,6 +27,7 @@
 #define OPT_SIGN 0x800
 #define OPT_FETCH 0x1000
 #define OPT_SETUP 0x2000
+#define OPT_CONVERT 0x4000
 #define MANY_ARGS 0x7fffffff
 
 struct cmd {
@@ -50,6 +51,7 @@ static const struct cmd cmds[] = {
     {"sign", cmd_sign, OPT_SIGN, 1, 1},
     {"fetch", cmd_fetch, OPT_FETCH, 0, 1},
     {"setup", cmd_setup, OPT_SETUP, 0, 0},
+    {"convert", cmd_convert, OPT_CONVERT, 1, 1},
 };
 
 enum optid {
@@ -81,6 +83,7 @@ enum optid {
 	O_IDENTITY,
 	O_HOSTS,
 	O_PASSWD,
+	O_BY,
 	O_COUNT
 };
 
@@ -101,7 +104,7 @@ static const struct opt opts[] = {
     {"--from", O_FROM, 1, OPT_EXPLAIN},
     {"--at", O_AT, 1, OPT_EXPLAIN | OPT_STATUS | OPT_REPORT | OPT_DOCTOR},
     {"--policy-file", O_POLICY_FILE, 1, OPT_EXPLAIN | OPT_REPORT | OPT_AUDIT},
-    {"--format", O_FORMAT, 1, OPT_REPORT | OPT_DIFF | OPT_AUDIT},
+    {"--format", O_FORMAT, 1, OPT_REPORT | OPT_DIFF | OPT_AUDIT | OPT_IMPORT},
     {"--account", O_ACCOUNT, 1, OPT_REPORT | OPT_IMPORT},
     {"--owner-from-comment", O_OWNER_FROM_COMMENT, 0, OPT_IMPORT},
     {"--owner", O_OWNER, 1, OPT_REPORT},
@@ -122,6 +125,7 @@ static const struct opt opts[] = {
     {"-I", O_IDENTITY, 1, OPT_SIGN},
     {"--hosts", O_HOSTS, 0, OPT_AUDIT},
     {"--passwd", O_PASSWD, 1, OPT_IMPORT},
+    {"--by", O_BY, 1, OPT_REPORT},
 };
 
 /*
@@ -167,13 +171,15 @@ static const struct cmd_help helps[] = {
         "  --at TIME             is it stale by then?\n"},
     {"report",
         "[--format text|csv|json] [--account NAME] [--owner OWNER] [--at "
-        "TIME] [--policy-file FILE]",
+        "TIME] [--policy-file FILE] [--by grant|group|person]",
         "who can log in where, from where, until when",
         "  --format FMT          text (default), csv or json\n"
         "  --account NAME        only this account\n"
         "  --owner OWNER         only this owner's keys\n"
         "  --at TIME             as it will be then\n"
-        "  --policy-file FILE    a YAML file instead of --policy\n"},
+        "  --policy-file FILE    a YAML file instead of --policy\n"
+        "  --by WHAT             group the rows by grant, group or "
+        "person\n"},
     {"diff", "OLD NEW [--format text|json]",
         "what a policy change does to access (exit 1 when it changes)",
         "  --format FMT          text (default) or json\n"},
@@ -188,12 +194,19 @@ static const struct cmd_help helps[] = {
         "  --policy-file FILE    name the keys never used\n"
         "  --hosts               the serial each host enforces\n"},
     {"import",
-        "[--owner-from-comment] [--account NAME] [--passwd FILE] FILE|DIR...",
+        "[--owner-from-comment] [--account NAME] [--passwd FILE] [--format "
+        "v1|v2] FILE|DIR...",
         "authorized_keys files to policy YAML",
         "  --owner-from-comment  take each key's owner from its comment\n"
         "  --account NAME        the account, when the path does not say\n"
         "  --passwd FILE         the accounts of this passwd(5) file, not "
-        "this system's\n"},
+        "this system's\n"
+        "  --format v1|v2        keys: entries (default), or people and "
+        "grants\n"},
+    {"convert", "POLICY",
+        "a version 1 policy as version 2 (people, groups, grants; the same "
+        "index)",
+        ""},
     {"doctor",
         "[--sshd-t-output FILE] [--pam-file FILE] [--root DIR] [--at TIME]",
         "check sshd, PAM and the installed files",
@@ -730,6 +743,7 @@ main(int argc, char **argv)
 	c.identity = vals[O_IDENTITY];
 	c.hosts = vals[O_HOSTS] != NULL;
 	c.passwd = vals[O_PASSWD];
+	c.by = vals[O_BY];
 	/* The login path's clock: never decide with a bogus "now". */
 	if (kp_now(&c.now) != 0) {
 		ctl_err("cannot read the clock");

@@ -36,6 +36,7 @@ struct ctl {
 	const char *owner; /* report --owner */
 	int owner_from_comment; /* import --owner-from-comment */
 	const char *passwd; /* import --passwd */
+	const char *by; /* report --by */
 	const char *sshd_t_output; /* doctor --sshd-t-output */
 	const char *pam_file; /* doctor/setup --pam-file */
 	const char *root; /* doctor/setup --root */
@@ -61,6 +62,7 @@ int cmd_report(struct ctl *c);
 int cmd_diff(struct ctl *c);
 int cmd_audit(struct ctl *c);
 int cmd_import(struct ctl *c);
+int cmd_convert(struct ctl *c);
 int cmd_doctor(struct ctl *c);
 int cmd_edit(struct ctl *c);
 int cmd_setup(struct ctl *c);

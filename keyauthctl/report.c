@@ -11,6 +11,7 @@
 /*
  * keyauthctl report [--format text|csv|json] [--account NAME]
  *     [--owner OWNER] [--host NAME] [--at TIME] [--policy-file FILE]
+ *     [--by grant|group|person]
  *
  * The access matrix of a YAML policy (--policy-file, else --policy). The
  * compiled index cannot be listed (it answers lookups by account and key
@@ -57,6 +58,13 @@ cmd_report(struct ctl *c)
 	f.account = c->account;
 	f.owner = c->owner;
 	f.host = c->host;
+	if (kp_report_by_parse(c->by, &f.by) != 0) {
+		ctl_usage_err("report: --by %s: expected grant, group or "
+		              "person",
+		    c->by);
+		rc = CTL_USAGE;
+		goto out;
+	}
 	if ((r = kp_report_rows(p, &f, at, &rows, &n)) != 0 ||
 	    (r = kp_report_format(p, &f, at, rows, n, fmt, &out)) != 0) {
 		ctl_err("report: %s", kp_strerror(r));

@@ -9,6 +9,7 @@
  * address while gaining a wider network is a widening.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -201,6 +202,37 @@ struct cause {
 	const struct kp_entry *old, *new; /* the two versions of the entry */
 };
 
+/* 1 if policy p (may be NULL) has a grant with this id. */
+static int
+has_grant(const struct kp_policy *p, const char *id)
+{
+	return p != NULL && p->teams != NULL &&
+	    kp_strtab_get(&p->teams->grants_ix, id, NULL);
+}
+
+/*
+ * Where a version 2 entry's access comes from: its grant and group path,
+ * and, when the grant is in both policies, that the person joined (or
+ * left) the group rather than the grant changing.
+ */
+static void
+describe_membership(struct kp_buf *b, const struct ctx *c,
+    enum kp_diff_kind kind, const struct kp_entry *e)
+{
+	const struct kp_policy *other =
+	    kind == KP_DIFF_GAINED ? c->old : c->new;
+
+	if (e->grant == NULL)
+		return;
+	kp_buf_printf(b, "; grant %s", e->grant);
+	if (e->via == NULL)
+		return;
+	kp_buf_printf(b, " via group %s", e->via);
+	if (has_grant(other, e->grant))
+		kp_buf_puts(
+		    b, kind == KP_DIFF_GAINED ? " (joined)" : " (left)");
+}
+
 /*
  * One item per account of e that other does not list (all when NULL),
  * saying why when a revocation caused it (why not NULL).
@@ -236,6 +268,7 @@ access_items(struct ctx *c, enum kp_diff_kind kind, const struct kp_entry *e,
 			describe_grant(&b, e);
 		} else
 			describe_grant(&b, e);
+		describe_membership(&b, c, kind, e);
 		add_item(c, kind, "access", e, e->accounts[i], &b);
 	}
 }
@@ -494,16 +527,42 @@ revocation_items(struct ctx *c, enum kp_diff_kind kind,
 
 /* ---------------------------------------------------------------- diff */
 
-/* The index of entry id in p, or SIZE_MAX. */
-static size_t
-find_entry(
-    const struct kp_policy *p, const struct kp_strtab *ids, const char *id)
+/*
+ * Entries are matched by id; a version 2 entry by its key's id and its
+ * grant's (one key is in as many entries as grants reach it), written
+ * "id\x1fgrant", which no id can contain.
+ */
+#define MATCH_MAX (2 * KP_ID_MAX + 2)
+
+static const char *
+match_name(const struct kp_entry *e, char *buf)
 {
+	if (e->grant == NULL)
+		return e->id;
+	snprintf(buf, MATCH_MAX, "%s\x1f%s", e->id, e->grant);
+	return buf;
+}
+
+/* The index of the entry of p that matches e, or SIZE_MAX. */
+static size_t
+find_entry(const struct kp_policy *p, const struct kp_strtab *ids,
+    const struct kp_entry *e)
+{
+	char buf[MATCH_MAX];
 	size_t i;
 
-	if (p == NULL || !kp_strtab_get(ids, id, &i))
+	if (p == NULL)
 		return SIZE_MAX;
-	return i;
+	if (kp_strtab_get(ids, match_name(e, buf), &i))
+		return i;
+	/*
+	 * A policy and its conversion to version 2 (or back): a keys:
+	 * entry and a grant's entry of the same key id are the same access.
+	 */
+	if (kp_strtab_get(ids, e->id, &i) &&
+	    (p->entries[i].grant == NULL) != (e->grant == NULL))
+		return i;
+	return SIZE_MAX;
 }
 
 /*
@@ -597,15 +656,33 @@ entry_in_old(struct ctx *c, size_t oi, size_t ni,
 	access_items(c, KP_DIFF_LOST, o, n, NULL);
 }
 
+/* names: storage for the version 2 names the table borrows. */
 static int
-index_ids(const struct kp_policy *p, struct kp_strtab *t)
+index_ids(const struct kp_policy *p, struct kp_strtab *t, char **names)
 {
-	size_t i;
+	size_t i, n = 0;
+	char *s;
 	int r;
 
+	*names = NULL;
 	for (i = 0; p != NULL && i < p->nentries; i++)
-		if ((r = kp_strtab_put(t, p->entries[i].id, i, NULL)) < 0)
+		n += p->entries[i].grant != NULL;
+	if (n > 0 && (*names = calloc(n, MATCH_MAX)) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0, s = *names; p != NULL && i < p->nentries; i++) {
+		if (p->entries[i].grant != NULL) {
+			match_name(&p->entries[i], s);
+			r = kp_strtab_put(t, s, i, NULL);
+			s += MATCH_MAX;
+			/* By its id alone too, for find_entry's fallback. */
+			if (r >= 0)
+				r = kp_strtab_put(t, p->entries[i].id, i, NULL);
+		} else {
+			r = kp_strtab_put(t, p->entries[i].id, i, NULL);
+		}
+		if (r < 0)
 			return r;
+	}
 	return 0;
 }
 
@@ -719,6 +796,7 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 {
 	struct ctx c;
 	struct kp_strtab oids, nids;
+	char *onames = NULL, *nnames = NULL;
 	const struct kp_revocation **oacc = NULL, **nacc = NULL;
 	struct kp_buf b;
 	size_t i;
@@ -739,8 +817,8 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 	c.d->new_serial = new->serial;
 	c.d->old_expires = old != NULL ? old->expires : KP_TIME_NONE_AFTER;
 	c.d->new_expires = new->expires;
-	if ((r = index_ids(old, &oids)) != 0 ||
-	    (r = index_ids(new, &nids)) != 0)
+	if ((r = index_ids(old, &oids, &onames)) != 0 ||
+	    (r = index_ids(new, &nids, &nnames)) != 0)
 		goto out;
 
 	if (old != NULL && old->expires != new->expires) {
@@ -758,10 +836,10 @@ kp_diff_policies(const struct kp_policy *old, const struct kp_policy *new,
 	    (r = effective_access(new, &nacc)) != 0)
 		goto out;
 	for (i = 0; i < new->nentries &&c.err == 0; i++)
-		entry_in_new(&c, i, find_entry(old, &oids, new->entries[i].id),
+		entry_in_new(&c, i, find_entry(old, &oids, &new->entries[i]),
 		    oacc, nacc);
 	for (i = 0; old != NULL && i < old->nentries && c.err == 0; i++)
-		entry_in_old(&c, i, find_entry(new, &nids, old->entries[i].id),
+		entry_in_old(&c, i, find_entry(new, &nids, &old->entries[i]),
 		    oacc, nacc);
 	authority_items(&c);
 	revocation_items(&c, KP_DIFF_REVOCATION_ADDED, new, old, new);
@@ -778,6 +856,8 @@ out:
 	free(nacc);
 	kp_strtab_free(&oids);
 	kp_strtab_free(&nids);
+	free(onames);
+	free(nnames);
 	kp_diff_free(c.d);
 	return r;
 }

@@ -102,14 +102,27 @@ struct kp_report_row {
 	enum kp_report_status status;
 };
 
+/* What the rows are grouped by (report --by): the first column. */
+enum kp_report_by {
+	KP_REPORT_BY_ACCOUNT, /* the default */
+	KP_REPORT_BY_GRANT, /* a version 2 grant; "-" for keys: entries */
+	KP_REPORT_BY_GROUP, /* the group path; "-" when named directly */
+	KP_REPORT_BY_PERSON, /* the owner */
+};
+/* "grant", "group", "person" into *by; -1 for anything else. */
+int kp_report_by_parse(const char *s, enum kp_report_by *by);
+
 struct kp_report_filter {
 	const char *account; /* NULL: every account */
 	const char *owner; /* NULL: every owner */
 	const char *host; /* NULL: every entry; else entries that apply there */
+	enum kp_report_by by;
 };
 
 /*
- * The rows of p that pass f, sorted by account, then entry id. The
+ * The rows of p that pass f, sorted by f->by's column (account by
+ * default), then account, then entry id. A version 2 policy's report
+ * has GRANT and VIA columns (fields grant and via in CSV and JSON). The
  * status is the decision (kp_decide) at time at for that account and
  * entry, ignoring the client address. *rows (caller frees) borrows from p.
  */
@@ -121,6 +134,17 @@ int kp_report_format(const struct kp_policy *p,
     const struct kp_report_filter *f, int64_t at,
     const struct kp_report_row *rows, size_t nrows, enum kp_format fmt,
     char **out);
+
+/* ----------------------------------------------------------- convert */
+
+/*
+ * p (version 1: keys: entries only) as version 2 YAML in *out: one
+ * person per owner, one grant per distinct set of restrictions; the
+ * index compiled from it is p's. *nmerged: entries whose key had another
+ * id first (version 2 gives a key one id). KP_ERR_INVALID when p already
+ * has people or grants.
+ */
+int kp_convert_v2(const struct kp_policy *p, char **out, size_t *nmerged);
 
 /* -------------------------------------------------------------- diff */
 

@@ -89,12 +89,50 @@ row_status(const struct kp_policy *p, const struct kp_entry *e,
 	}
 }
 
+int
+kp_report_by_parse(const char *s, enum kp_report_by *by)
+{
+	if (s == NULL || strcmp(s, "account") == 0)
+		*by = KP_REPORT_BY_ACCOUNT;
+	else if (strcmp(s, "grant") == 0)
+		*by = KP_REPORT_BY_GRANT;
+	else if (strcmp(s, "group") == 0)
+		*by = KP_REPORT_BY_GROUP;
+	else if (strcmp(s, "person") == 0)
+		*by = KP_REPORT_BY_PERSON;
+	else
+		return -1;
+	return 0;
+}
+
+/* The value of the grouping column of row (never NULL). */
+static const char *
+by_value(const struct kp_report_row *row, enum kp_report_by by)
+{
+	const struct kp_entry *e = row->entry;
+
+	switch (by) {
+	case KP_REPORT_BY_GRANT:
+		return e->grant != NULL ? e->grant : "-";
+	case KP_REPORT_BY_GROUP:
+		return e->via != NULL ? e->via : "-";
+	case KP_REPORT_BY_PERSON:
+		return e->owner;
+	default:
+		return row->account;
+	}
+}
+
 static int
-row_cmp(const void *a, const void *b)
+row_cmp(const void *a, const void *b, void *arg)
 {
 	const struct kp_report_row *x = a, *y = b;
+	enum kp_report_by by = *(const enum kp_report_by *)arg;
 	int c;
 
+	if (by != KP_REPORT_BY_ACCOUNT &&
+	    (c = strcmp(by_value(x, by), by_value(y, by))) != 0)
+		return c;
 	if ((c = strcmp(x->account, y->account)) != 0)
 		return c;
 	if ((c = strcmp(x->entry->id, y->entry->id)) != 0)
@@ -108,6 +146,7 @@ kp_report_rows(const struct kp_policy *p, const struct kp_report_filter *f,
 {
 	struct kp_report_row *v = NULL, *tmp;
 	const struct kp_entry *e;
+	enum kp_report_by by = f != NULL ? f->by : KP_REPORT_BY_ACCOUNT;
 	size_t i, j, n = 0, cap = 0;
 	int r;
 
@@ -149,7 +188,7 @@ kp_report_rows(const struct kp_policy *p, const struct kp_report_filter *f,
 		}
 	}
 	if (n > 0)
-		qsort(v, n, sizeof(*v), row_cmp);
+		qsort_r(v, n, sizeof(*v), row_cmp, &by);
 	*rows = v; /* the caller's; borrows from p */
 	*nrows = n;
 	v = NULL;
@@ -162,9 +201,12 @@ out:
 /* ------------------------------------------------------------- output */
 
 enum col {
+	C_BY, /* report --by: the grouping column, first */
 	C_ACCOUNT,
 	C_ID,
 	C_OWNER,
+	C_GRANT,
+	C_VIA,
 	C_FP,
 	C_FROM,
 	C_HOSTS,
@@ -175,9 +217,16 @@ enum col {
 	C_COUNT
 };
 
-static const char *const col_names[C_COUNT] = {"ACCOUNT", "KEY ID", "OWNER",
-    "FINGERPRINT", "FROM", "HOSTS", "VALID FROM", "EXPIRES", "STATUS",
-    "OPTIONS/COMMAND"};
+static const char *const col_names[C_COUNT] = {"", "ACCOUNT", "KEY ID", "OWNER",
+    "GRANT", "VIA", "FINGERPRINT", "FROM", "HOSTS", "VALID FROM", "EXPIRES",
+    "STATUS", "OPTIONS/COMMAND"};
+
+static const char *const by_names[] = {
+    [KP_REPORT_BY_ACCOUNT] = "ACCOUNT",
+    [KP_REPORT_BY_GRANT] = "GRANT",
+    [KP_REPORT_BY_GROUP] = "GROUP",
+    [KP_REPORT_BY_PERSON] = "PERSON",
+};
 
 static void
 put_list(struct kp_buf *b, char *const *v, size_t n, const char *sep,
@@ -226,11 +275,22 @@ put_restrictions(struct kp_buf *b, const struct kp_entry *e, const char *none)
 
 /* One cell of the text table, appended to b. */
 static void
-cell(const struct kp_report_row *row, enum col c, struct kp_buf *b)
+cell(const struct kp_report_row *row, enum col c, enum kp_report_by by,
+    struct kp_buf *b)
 {
 	const struct kp_entry *e = row->entry;
 
 	switch (c) {
+	case C_BY:
+		kp_buf_puts(b, by_value(row, by));
+		break;
+	case C_GRANT:
+		kp_buf_puts(b, e->grant != NULL ? e->grant : "-");
+		break;
+	case C_VIA:
+		kp_buf_puts(b, e->via != NULL ? "group " : "");
+		kp_buf_puts(b, e->via != NULL ? e->via : "-");
+		break;
 	case C_ACCOUNT:
 		kp_buf_puts(b, row->account);
 		break;
@@ -452,8 +512,11 @@ static int
 format_text(const struct kp_policy *p, const struct kp_report_filter *f,
     int64_t at, const struct kp_report_row *rows, size_t n, struct kp_buf *b)
 {
+	enum kp_report_by by = f != NULL ? f->by : KP_REPORT_BY_ACCOUNT;
+	const char *names[C_COUNT];
+	enum col cols[C_COUNT];
 	struct kp_table t;
-	size_t i, k;
+	size_t i, k, ncols = 0;
 	int r;
 
 	header(b, p, f, at);
@@ -464,10 +527,24 @@ format_text(const struct kp_policy *p, const struct kp_report_filter *f,
 			return r;
 		return b->err;
 	}
-	kp_table_init(&t, col_names, C_COUNT);
+	/*
+	 * A version 1 policy's table is what it always was; a version 2
+	 * one says, on every row, the grant and the group behind it.
+	 */
+	for (k = 0; k < C_COUNT; k++) {
+		if ((k == C_BY && by == KP_REPORT_BY_ACCOUNT) ||
+		    ((k == C_GRANT || k == C_VIA) && p->teams == NULL) ||
+		    (k == C_GRANT && by == KP_REPORT_BY_GRANT) ||
+		    (k == C_VIA && by == KP_REPORT_BY_GROUP) ||
+		    (k == C_OWNER && by == KP_REPORT_BY_PERSON))
+			continue;
+		names[ncols] = k == C_BY ? by_names[by] : col_names[k];
+		cols[ncols++] = (enum col)k;
+	}
+	kp_table_init(&t, names, ncols);
 	for (i = 0; i < n; i++) {
-		for (k = 0; k < C_COUNT; k++)
-			cell(&rows[i], k, kp_table_cell(&t));
+		for (k = 0; k < ncols; k++)
+			cell(&rows[i], cols[k], by, kp_table_cell(&t));
 	}
 	r = kp_table_write(b, &t, "");
 	kp_table_free(&t);
@@ -481,7 +558,8 @@ format_text(const struct kp_policy *p, const struct kp_report_filter *f,
 }
 
 static int
-format_csv(const struct kp_report_row *rows, size_t n, struct kp_buf *b)
+format_csv(const struct kp_policy *p, const struct kp_report_row *rows,
+    size_t n, struct kp_buf *b)
 {
 	struct kp_buf c;
 	const struct kp_entry *e;
@@ -490,7 +568,8 @@ format_csv(const struct kp_report_row *rows, size_t n, struct kp_buf *b)
 	kp_buf_puts(b,
 	    "account,key_id,owner,fingerprint,key_type,from,"
 	    "sources,hosts,not_before,expires,options,command,"
-	    "status\n");
+	    "status");
+	kp_buf_puts(b, p->teams != NULL ? ",grant,via\n" : "\n");
 	kp_buf_init(&c, KP_ADMIN_OUT_MAX);
 	for (i = 0; i < n && b->err == 0; i++) {
 		e = rows[i].entry;
@@ -528,6 +607,12 @@ format_csv(const struct kp_report_row *rows, size_t n, struct kp_buf *b)
 		kp_csv_field(b, e->command);
 		kp_buf_putc(b, ',');
 		kp_csv_field(b, status_json[rows[i].status]);
+		if (p->teams != NULL) {
+			kp_buf_putc(b, ',');
+			kp_csv_field(b, e->grant);
+			kp_buf_putc(b, ',');
+			kp_csv_field(b, e->via);
+		}
 		kp_buf_putc(b, '\n');
 		if (c.err != 0)
 			b->err = c.err;
@@ -634,6 +719,12 @@ format_json(const struct kp_policy *p, const struct kp_report_filter *f,
 		kp_json_str(b, e->command);
 		kp_buf_puts(b, ", \"status\": ");
 		kp_json_str(b, status_json[rows[i].status]);
+		if (p->teams != NULL) {
+			kp_buf_puts(b, ", \"grant\": ");
+			kp_json_str(b, e->grant);
+			kp_buf_puts(b, ", \"via\": ");
+			kp_json_str(b, e->via);
+		}
 		kp_buf_putc(b, '}');
 	}
 	kp_buf_puts(b, n > 0 ? "\n  ],\n" : "],\n");
@@ -664,7 +755,7 @@ kp_report_format(const struct kp_policy *p, const struct kp_report_filter *f,
 		r = format_text(p, f, at, rows, nrows, &b);
 		break;
 	case KP_FORMAT_CSV:
-		r = format_csv(rows, nrows, &b);
+		r = format_csv(p, rows, nrows, &b);
 		break;
 	case KP_FORMAT_JSON:
 		r = format_json(p, f, at, rows, nrows, &b);

@@ -96,3 +96,41 @@ out:
 	free(grants);
 	return r;
 }
+
+int
+kp_policy_decide_by(const struct kp_policy *p, const struct kp_request *req,
+    struct kp_decision *out, const struct kp_entry **by)
+{
+	struct kp_decision one;
+	struct kp_grant g;
+	const struct kp_entry *e, *first = NULL;
+	size_t i;
+	int r, revoked;
+
+	if (by != NULL)
+		*by = NULL;
+	if ((r = kp_policy_decide(p, req, out)) != 0 || by == NULL ||
+	    out->entry_id[0] == '\0' || req->fp == NULL)
+		return r;
+	revoked = kp_policy_is_revoked(p, req->fp, out->owner);
+	/*
+	 * Entries of one key share its id when grants made them: the one
+	 * that decided is the first that, alone, decides the same.
+	 */
+	for (i = 0; i < p->nentries; i++) {
+		e = &p->entries[i];
+		if (e->key == NULL || strcmp(e->key->fp, req->fp) != 0 ||
+		    strcmp(e->id, out->entry_id) != 0)
+			continue;
+		if (first == NULL)
+			first = e;
+		kp_entry_grant(e, req->host, &g);
+		kp_decide(p->expires, revoked, &g, 1, req, &one);
+		if (one.reason == out->reason) {
+			*by = e;
+			return 0;
+		}
+	}
+	*by = first;
+	return 0;
+}

@@ -46,6 +46,7 @@ struct kp_network {
 	struct kp_cidr *addrs;
 	size_t naddrs;
 	unsigned line, column;
+	unsigned file; /* index in kp_policy.files (a directory policy) */
 };
 
 struct kp_entry {
@@ -67,6 +68,19 @@ struct kp_entry {
 	char *command; /* NULL when absent */
 	char *comment; /* NULL when absent */
 	unsigned line, column; /* of the entry's mapping */
+	unsigned file; /* index in kp_policy.files (a directory policy) */
+	/*
+	 * Version 2 (people:, groups:, grants:): the loader makes one entry
+	 * per (grant, key of a person it names), its restrictions the
+	 * grant's, its times the narrower of the key's and the grant's
+	 * (docs/policy-format.md, "People, groups and grants"). Such an
+	 * entry borrows every string from the policy; for keys: entries
+	 * grant and via are NULL.
+	 */
+	const char *grant; /* the grant's id */
+	const char
+	    *via; /* the group path ("dba", "staff > dba"); NULL: named */
+	int borrowed; /* strings belong to the policy, not the entry */
 };
 
 /*
@@ -121,6 +135,7 @@ struct kp_revocation {
 	char *reason;
 	int64_t date; /* KP_TIME_NONE_BEFORE when absent */
 	unsigned line, column;
+	unsigned file;
 };
 
 /* The newest format this keyauth reads (docs/policy-format.md). */
@@ -140,9 +155,19 @@ struct kp_policy {
 	size_t nrevoked;
 	struct kp_authority *authorities; /* version 2 */
 	size_t nauthorities;
-	char sha256[65]; /* hex SHA-256 of the file's bytes */
+	/* hex SHA-256 of the file's bytes (a directory's: of its canonical form) */
+	char sha256[65];
 	char *path;
+	/*
+	 * A directory policy: its files ("DIR/people/a.yaml"), in the order
+	 * merged; line numbers of items are in files[item.file]. NULL, 0 for
+	 * a single file.
+	 */
+	char **files;
+	size_t nfiles;
 	struct kp_revset *revset; /* private: revocation sets, built on load */
+	struct kp_teams
+	    *teams; /* private: people, groups, grants; NULL if none */
 };
 
 /* Open policy files with kp_file_read_safe (for installed paths). */
@@ -206,6 +231,12 @@ void kp_entry_grant(
 /* The decision against a loaded YAML policy (used by keyauthctl explain). */
 int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
     struct kp_decision *out);
+/*
+ * The same, and *by the entry that decided (NULL when none did): for a
+ * version 2 policy it names the grant and the group path (explain).
+ */
+int kp_policy_decide_by(const struct kp_policy *p, const struct kp_request *req,
+    struct kp_decision *out, const struct kp_entry **by);
 
 /*
  * Compile p for host into path, atomically (temp file in the same

@@ -54,6 +54,120 @@ struct kp_revset {
 int kp_policy_index_revocations(struct kp_policy *p);
 void kp_revset_free(struct kp_revset *rs);
 
+/*
+ * Version 2's people, groups and grants as written (load.c reads them,
+ * teams.c resolves them into entries, lint.c and the tools read them).
+ * The entries made from them borrow these strings (kp_entry.borrowed).
+ */
+#define KP_GROUP_DEPTH_MAX 8 /* groups inside groups, at most */
+#define KP_GROUP_PREFIX "group:"
+#define KP_KEY_PREFIX "key:" /* a grant's to: one key of a person, by id */
+
+struct kp_team_key {
+	char *id;
+	struct kp_pubkey *key;
+	int64_t not_before; /* KP_TIME_NONE_BEFORE when absent */
+	int64_t expires; /* KP_TIME_NONE_AFTER when absent */
+	char *comment;
+	size_t person; /* index in teams->people */
+	unsigned line, column, file;
+};
+
+struct kp_person {
+	char *owner;
+	char *comment;
+	size_t first_key, nkeys; /* in teams->keys */
+	size_t ngrants; /* resolved: grants that reach them (0: lint) */
+	unsigned line, column, file;
+};
+
+/* A member of a group or a recipient of a grant, as written. */
+struct kp_member {
+	char *name; /* a person's owner, or a group's name (is_group) */
+	int is_group; /* written "group:NAME" */
+	int is_key; /* written "key:ID" (a grant's to: only) */
+	size_t idx; /* resolved: index in people, groups or keys */
+	unsigned line, column, file;
+};
+
+struct kp_group {
+	char *name;
+	struct kp_member *members;
+	size_t nmembers; /* 0: an empty group (lint) */
+	int used; /* resolved: named by a grant or another group */
+	int state; /* resolve's walk: 0 new, 1 on the path, 2 done */
+	unsigned line, column, file;
+};
+
+struct kp_team_grant {
+	/*
+	 * The restrictions, parsed by the keys entry's rules: id, accounts,
+	 * hosts, from (sources), not_before, expires, options, command,
+	 * comment; no owner, no key.
+	 */
+	struct kp_entry e;
+	struct kp_member *to;
+	size_t nto;
+	size_t npeople; /* resolved: people reached (0: lint) */
+	unsigned from_line, from_column;
+};
+
+struct kp_teams {
+	struct kp_person *people;
+	size_t npeople, people_cap;
+	struct kp_team_key *keys;
+	size_t nkeys, keys_cap;
+	struct kp_group *groups;
+	size_t ngroups, groups_cap;
+	struct kp_team_grant *grants;
+	size_t ngrants, grants_cap;
+	char **paths; /* the group paths entries point at */
+	size_t npaths, paths_cap;
+	struct kp_strtab people_ix, groups_ix, grants_ix, key_ids, key_fps;
+	char *const *files; /* borrowed: kp_policy.files, for messages */
+	size_t nfiles;
+};
+
+void kp_teams_free(struct kp_teams *t);
+/*
+ * After the whole document (or every file) is read: resolve members,
+ * refuse unknown ones, cycles and depth beyond KP_GROUP_DEPTH_MAX, and
+ * append to p->entries one entry per (grant, person, key). diag gets
+ * line:column of the offending member.
+ */
+int kp_teams_resolve(struct kp_policy *p, struct kp_diag *diag);
+/* The combination rule of a key's and a grant's times: the narrower. */
+int64_t kp_teams_combine_not_before(int64_t key, int64_t grant);
+int64_t kp_teams_combine_expires(int64_t key, int64_t grant);
+
+/*
+ * A policy directory (policydir.c): its canonical form, the signed unit,
+ * starts with KP_POLICY_DIR_MAGIC; kp_policy_dir_split cuts it back into
+ * its files (pointers into buf).
+ */
+#define KP_POLICY_DIR_MAGIC "keyauth-policy-dir 1\n"
+struct kp_policy_part {
+	char *name; /* relative path */
+	const char *buf;
+	size_t len;
+};
+int kp_policy_path_is_dir(const char *path);
+int kp_policy_dir_bytes(const char *dir, unsigned flags, char **out,
+    size_t *len, struct kp_diag *diag);
+int kp_policy_dir_form(const char *buf, size_t len);
+int kp_policy_dir_split(const char *buf, size_t len,
+    struct kp_policy_part **out, size_t *nout, struct kp_diag *diag);
+void kp_policy_parts_free(struct kp_policy_part *v, size_t n);
+
+/*
+ * Where an item is, for "first at ...": "line N" in the file being read
+ * (cur), "FILE:N" in another file of a directory policy. buf: at least
+ * KP_WHERE_MAX bytes.
+ */
+#define KP_WHERE_MAX 4200
+const char *kp_policy_where(const struct kp_policy *p, unsigned cur,
+    unsigned file, unsigned line, char *buf);
+
 /* Free what one element owns (not the element itself). */
 void kp_entry_clear(struct kp_entry *e);
 void kp_network_clear(struct kp_network *n);

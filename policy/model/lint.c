@@ -30,6 +30,13 @@
  *   [ca-shared-account]    an authority without principals for an account
  *                          another owner's key or authority also reaches:
  *                          any certificate naming the account logs in
+ *   [empty-group]          a group without members
+ *   [unused-group]         a group no grant and no other group names
+ *   [person-without-grants] a person no grant reaches
+ *   [grant-to-nobody]      a grant that reaches no person
+ *   [direct-and-group]     a key granted one account directly by one
+ *                          grant and through a group by another, with
+ *                          other restrictions: two lines, both in force
  *   [too-many-warnings]    the list was cut at LINT_MAX warnings
  *
  * Warnings come sorted by line and column. A policy of a million keys
@@ -56,6 +63,7 @@ struct lint {
 	size_t n, cap;
 	size_t dropped;
 	int err;
+	unsigned file; /* of the item warned about (a directory policy) */
 };
 
 static void warn(struct lint *l, unsigned line, unsigned col, const char *fmt,
@@ -87,13 +95,19 @@ warn(struct lint *l, unsigned line, unsigned col, const char *fmt, ...)
 	va_start(ap, fmt);
 	kp_diag_vset(d, l->p->path, line, col, fmt, ap);
 	va_end(ap);
+	if (line != 0 && l->file < l->p->nfiles)
+		snprintf(d->file, sizeof(d->file), "%s", l->p->files[l->file]);
 }
 
 static int
 diag_cmp(const void *a, const void *b)
 {
 	const struct kp_diag *x = a, *y = b;
+	int c;
 
+	/* A directory policy: file by file (one file: the same for all). */
+	if ((c = strcmp(x->file, y->file)) != 0)
+		return c;
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
 	if (x->column != y->column)
@@ -228,6 +242,7 @@ lint_networks(struct lint *l, unsigned char *nreach)
 
 	for (i = 0; i < l->p->nnetworks && l->err == 0; i++) {
 		net = &l->p->networks[i];
+		l->file = net->file;
 		for (k = 0; k < 2; k++) {
 			if ((l->err = coverage(net->addrs, net->naddrs,
 			         families[k], &cv)) != 0)
@@ -248,6 +263,8 @@ lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
 	char when[64];
 	size_t i, idx;
 	int64_t left;
+
+	l->file = e->file;
 
 	if (e->expires == KP_TIME_NONE_AFTER) {
 		warn(l, e->line, e->column,
@@ -400,6 +417,140 @@ lint_authority(struct lint *l, const struct kp_authority *a,
 		    e->id, e->owner, l->p->revoked[idx].line);
 }
 
+/* ------------------------------------------- people, groups and grants */
+
+static int
+strv_same(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* 1 if two entries admit the same logins (accounts aside). */
+static int
+same_restrictions(const struct kp_entry *a, const struct kp_entry *b)
+{
+	return strv_same(a->hosts, a->nhosts, b->hosts, b->nhosts) &&
+	    a->nsources == b->nsources &&
+	    (a->nsources == 0 ||
+	        memcmp(a->sources, b->sources,
+	            a->nsources * sizeof(*a->sources)) == 0) &&
+	    a->not_before == b->not_before && a->expires == b->expires &&
+	    strv_same(a->options, a->noptions, b->options, b->noptions) &&
+	    (a->command == NULL) == (b->command == NULL) &&
+	    (a->command == NULL || strcmp(a->command, b->command) == 0);
+}
+
+/* Entries a grant names directly, by "fp account", for [direct-and-group]. */
+static void
+lint_direct_and_group(struct lint *l)
+{
+	const struct kp_policy *p = l->p;
+	const struct kp_entry *e, *d;
+	struct kp_strtab direct;
+	char **names = NULL, key[KP_FP_LEN + KP_ACCOUNT_MAX + 2];
+	size_t i, j, n = 0, nnames = 0, at;
+
+	kp_strtab_init(&direct);
+	for (i = 0; i < p->nentries; i++)
+		if (p->entries[i].grant != NULL && p->entries[i].via == NULL)
+			n += p->entries[i].naccounts;
+	if (n == 0)
+		return;
+	if ((names = calloc(n, sizeof(*names))) == NULL) {
+		l->err = KP_ERR_NOMEM;
+		return;
+	}
+	for (i = 0; i < p->nentries && l->err == 0; i++) {
+		e = &p->entries[i];
+		if (e->grant == NULL || e->via != NULL)
+			continue;
+		for (j = 0; j < e->naccounts; j++) {
+			snprintf(key, sizeof(key), "%s %s", e->key->fp,
+			    e->accounts[j]);
+			if ((names[nnames] = strdup(key)) == NULL ||
+			    kp_strtab_put(&direct, names[nnames], i, NULL) <
+			        0) {
+				l->err = KP_ERR_NOMEM;
+				break;
+			}
+			nnames++;
+		}
+	}
+	for (i = 0; i < p->nentries && l->err == 0; i++) {
+		e = &p->entries[i];
+		if (e->grant == NULL || e->via == NULL)
+			continue;
+		for (j = 0; j < e->naccounts; j++) {
+			snprintf(key, sizeof(key), "%s %s", e->key->fp,
+			    e->accounts[j]);
+			if (!kp_strtab_get(&direct, key, &at))
+				continue;
+			d = &p->entries[at];
+			if (same_restrictions(d, e))
+				continue;
+			l->file = e->file;
+			warn(l, e->line, e->column,
+			    "[direct-and-group] key '%s' of %s may log in as "
+			    "%s "
+			    "by grant '%s' (line %u, named directly) and by "
+			    "grant '%s' via group %s, with other restrictions: "
+			    "both apply",
+			    e->id, e->owner, e->accounts[j], d->grant, d->line,
+			    e->grant, e->via);
+			break;
+		}
+	}
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	kp_strtab_free(&direct);
+}
+
+static void
+lint_teams(struct lint *l)
+{
+	const struct kp_teams *t = l->p->teams;
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->ngroups; i++) {
+		l->file = t->groups[i].file;
+		if (t->groups[i].nmembers == 0)
+			warn(l, t->groups[i].line, t->groups[i].column,
+			    "[empty-group] group '%s' has no members",
+			    t->groups[i].name);
+		if (!t->groups[i].used)
+			warn(l, t->groups[i].line, t->groups[i].column,
+			    "[unused-group] group '%s' is not used by any "
+			    "grant or group",
+			    t->groups[i].name);
+	}
+	for (i = 0; i < t->npeople; i++) {
+		l->file = t->people[i].file;
+		if (t->people[i].ngrants == 0)
+			warn(l, t->people[i].line, t->people[i].column,
+			    "[person-without-grants] person '%s' is in no "
+			    "grant",
+			    t->people[i].owner);
+	}
+	for (i = 0; i < t->ngrants; i++) {
+		l->file = t->grants[i].e.file;
+		if (t->grants[i].npeople == 0)
+			warn(l, t->grants[i].e.line, t->grants[i].e.column,
+			    "[grant-to-nobody] grant '%s' reaches no person",
+			    t->grants[i].e.id);
+	}
+	lint_direct_and_group(l);
+}
+
 int
 kp_policy_lint(const struct kp_policy *p, int64_t now,
     struct kp_diag **warnings, size_t *nwarnings)
@@ -408,7 +559,7 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 	struct kp_strtab nets, rowners, shared;
 	unsigned char *used = NULL, *nreach = NULL;
 	char when[64];
-	size_t i;
+	size_t i, j, k;
 	int r;
 
 	if (warnings != NULL)
@@ -472,7 +623,15 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 	for (i = 0; i < p->nauthorities && l.err == 0; i++)
 		lint_authority(&l, &p->authorities[i], &nets, used, nreach,
 		    &rowners, &shared);
+	/* A grant that reaches nobody still uses its networks. */
+	for (i = 0; p->teams != NULL && i < p->teams->ngrants; i++)
+		for (j = 0; j < p->teams->grants[i].e.nfrom; j++)
+			if (kp_strtab_get(
+			        &nets, p->teams->grants[i].e.from[j], &k))
+				used[k] = 1;
+	lint_teams(&l);
 	for (i = 0; i < p->nnetworks; i++) {
+		l.file = p->networks[i].file;
 		if (!used[i]) {
 			warn(&l, p->networks[i].line, p->networks[i].column,
 			    "[unused-network] network '%s' is not used by any "

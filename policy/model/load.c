@@ -66,6 +66,8 @@
 #include "kp-internal.h"
 #include "kp-policy.h"
 
+/* Fields of the top level, at most (FIELDS_MAX, below). */
+#define FIELDS_MAX_TOP 16
 /* Input libyaml may read while producing one event (see above). */
 #define LOAD_FEED_MAX (1024UL * 1024)
 /* A list or mapping this long switches duplicate checks to a hash table. */
@@ -152,6 +154,7 @@ struct pending {
 	size_t entry; /* index in p->entries (p->authorities when authority) */
 	int authority;
 	unsigned line, col; /* first from: name not resolved yet */
+	unsigned file;
 };
 
 struct loader {
@@ -181,6 +184,12 @@ struct loader {
 	int networks_done; /* networks: seen and validated */
 	struct pending *pending;
 	size_t npending, pending_cap;
+	unsigned file; /* the file being read (a directory policy) */
+	/* The top level across files: where each field was first written. */
+	struct node top_at[FIELDS_MAX_TOP];
+	const struct node *top_key[FIELDS_MAX_TOP];
+	unsigned top_file[FIELDS_MAX_TOP];
+	unsigned top_line, top_col;
 };
 
 static int ferr(struct loader *L, int r, unsigned line, unsigned col,
@@ -204,6 +213,21 @@ ferr(struct loader *L, int r, unsigned line, unsigned col, const char *fmt, ...)
 
 #define nerr(L, n, ...) \
 	ferr((L), KP_ERR_INVALID, (n)->line, (n)->col, __VA_ARGS__)
+
+/* "line N", or "FILE:N" when the item is in another file. */
+#define WHERE(L, at_file, at_line) \
+	kp_policy_where( \
+	    (L)->p, (L)->file, (at_file), (at_line), (char[KP_WHERE_MAX]){0})
+
+/* Errors at the end name the file of the item they point at. */
+static void
+in_file(struct loader *L, unsigned file)
+{
+	if (L->p->nfiles > 0 && file < L->p->nfiles && L->diag->msg[0] == '\0')
+		snprintf(L->diag->file, sizeof(L->diag->file), "%s",
+		    L->p->files[file]);
+	L->file = file;
+}
 
 /* Line and column (characters, like libyaml) of a byte offset in buf. */
 static void
@@ -846,6 +870,9 @@ typedef int (*mapping_done_fn)(struct loader *L, const struct mapping *m,
 #define FIELD_STREAM 0x04 /* top level: a list, set called once per item */
 #define FIELD_RAW 0x08 /* text the rule checks itself (no kp_value_clean) */
 #define FIELD_V2 0x10 /* top level: a policy using it says version: 2 */
+#define FIELD_STREAM_MAP 0x20 /* top level: a mapping, set once per key */
+#define FIELD_EMPTY_OK 0x40 /* an empty list is a value (groups:) */
+#define FIELD_MERGE 0x80 /* top level: each file of a directory adds to it */
 
 struct field {
 	const char *name;
@@ -1190,9 +1217,14 @@ parse_network(struct loader *L, const struct node *k, const struct node *v)
 	snprintf(what, sizeof(what), "network '%s'", k->s);
 	if ((r = want_string_list(L, v, what)) != 0)
 		return r;
+	if (kp_strtab_get(&L->nets, k->s, &i)) {
+		return nerr(L, k, "network '%s' is defined twice (first at %s)",
+		    k->s, WHERE(L, p->networks[i].file, p->networks[i].line));
+	}
 	net = &p->networks[p->nnetworks];
 	net->line = k->line;
 	net->column = k->col;
+	net->file = L->file;
 	if ((net->name = strdup(k->s)) == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	p->nnetworks++;
@@ -1215,6 +1247,7 @@ set_networks(
     struct loader *L, const struct field *f, const struct node *v, void *obj)
 {
 	struct kp_policy *p = obj;
+	struct kp_network *nets;
 	const struct node *k;
 	int r;
 
@@ -1227,13 +1260,20 @@ set_networks(
 		return nerr(
 		    L, v, "%s: empty mapping; omit the field instead", f->name);
 	}
-	if ((p->networks = calloc(v->n / 2, sizeof(*p->networks))) == NULL)
+	/* Another file of a directory policy may have added some. */
+	nets = reallocarray(
+	    p->networks, p->nnetworks + v->n / 2, sizeof(*p->networks));
+	if (nets == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	p->networks = nets;
+	memset(nets + p->nnetworks, 0, v->n / 2 * sizeof(*nets));
 	for (k = v->kid; k != NULL; k = k->next->next) {
 		if ((r = parse_network(L, k, k->next)) != 0)
 			return r;
 	}
-	L->networks_done = 1;
+	/* In a directory, a later file may still define networks. */
+	if (p->nfiles == 0)
+		L->networks_done = 1;
 	return 0;
 }
 
@@ -1315,13 +1355,15 @@ id_rule(struct loader *L, const struct field *f, const struct node *v)
 		    KP_ID_MAX);
 	}
 	if (kp_strtab_get(&L->ids, v->s, &first)) {
-		return nerr(L, v, "duplicate id '%s' (first at line %u)", v->s,
-		    L->p->entries[first].line);
+		return nerr(L, v, "duplicate id '%s' (first at %s)", v->s,
+		    WHERE(L, L->p->entries[first].file,
+		        L->p->entries[first].line));
 	}
 	/* One namespace: an audit record's key_id names one thing. */
 	if (kp_strtab_get(&L->auth_ids, v->s, &first)) {
-		return nerr(L, v, "duplicate id '%s' (first at line %u)", v->s,
-		    L->p->authorities[first].e.line);
+		return nerr(L, v, "duplicate id '%s' (first at %s)", v->s,
+		    WHERE(L, L->p->authorities[first].e.file,
+		        L->p->authorities[first].e.line));
 	}
 	return 0;
 }
@@ -1516,12 +1558,11 @@ set_key(
 
 /* not_before must be earlier than expires. */
 static int
-window_rule(struct loader *L, const struct kp_entry *e,
+window_rule(struct loader *L, int64_t nb, int64_t exp,
     const struct node *not_before, const struct node *expires)
 {
-	if (e->not_before == KP_TIME_NONE_BEFORE ||
-	    e->expires == KP_TIME_NONE_AFTER ||
-	    kp_time_window_valid(e->not_before, e->expires))
+	if (nb == KP_TIME_NONE_BEFORE || exp == KP_TIME_NONE_AFTER ||
+	    kp_time_window_valid(nb, exp))
 		return 0;
 	return nerr(L, expires,
 	    "expires (%s) must be later than not_before (%s, line %u)",
@@ -1543,8 +1584,8 @@ key_owner_rule(
 		return 0;
 	return nerr(L, owner,
 	    "owner '%s' differs from owner '%s' of the same key in entry "
-	    "'%s' (line %u); all entries of one key must name the same owner",
-	    e->owner, o->owner, o->id, o->line);
+	    "'%s' (%s); all entries of one key must name the same owner",
+	    e->owner, o->owner, o->id, WHERE(L, o->file, o->line));
 }
 
 /* Leave e's from: names for the end of the document (networks: after). */
@@ -1563,6 +1604,7 @@ defer_sources(struct loader *L, const struct node *from)
 	pd->entry = L->in_authority ? L->p->nauthorities : L->p->nentries;
 	pd->line = from->line;
 	pd->col = from->col;
+	pd->file = L->file;
 	return 0;
 }
 
@@ -1660,7 +1702,8 @@ entry_done(struct loader *L, const struct mapping *m, const struct node *map,
 	struct kp_entry *e = obj;
 	int r;
 
-	if ((r = window_rule(L, e, field_value(m, key, "not_before"),
+	if ((r = window_rule(L, e->not_before, e->expires,
+	         field_value(m, key, "not_before"),
 	         field_value(m, key, "expires"))) != 0 ||
 	    (r = key_owner_rule(L, e, field_value(m, key, "owner"))) != 0 ||
 	    (r = options_rule(L, e, field_value(m, key, "options"))) != 0 ||
@@ -1935,7 +1978,8 @@ authority_done(struct loader *L, const struct mapping *m,
 	struct kp_authority *a = obj;
 	int r;
 
-	if ((r = window_rule(L, &a->e, field_value(m, key, "not_before"),
+	if ((r = window_rule(L, a->e.not_before, a->e.expires,
+	         field_value(m, key, "not_before"),
 	         field_value(m, key, "expires"))) != 0 ||
 	    (r = principals_accounts_rule(
 	         L, a, field_value(m, key, "principals"))) != 0 ||
@@ -1976,6 +2020,13 @@ set_version(
 		    "versions 1 and %d)",
 		    f->name, v->s, KP_POLICY_VERSION_MAX);
 	}
+	/* Every file of a directory may say its version: the same one. */
+	if (p->version != 0 && p->version != version) {
+		return nerr(L, v,
+		    "%s: %s here, but %u in another file of the policy; one "
+		    "policy has one version",
+		    f->name, v->s, p->version);
+	}
 	p->version = (unsigned)version;
 	return 0;
 }
@@ -2009,6 +2060,468 @@ set_serial(
 	return 0;
 }
 
+/* ------------------------------------------- people, groups and grants */
+
+/*
+ * Version 2 (docs/policy-format.md, "People, groups and grants"): read
+ * here into p->teams as written; teams.c resolves them into entries once
+ * the whole policy is read, since a grant may name a person or a group
+ * written after it.
+ */
+
+static struct kp_teams *
+teams_of(struct loader *L)
+{
+	struct kp_teams *t = L->p->teams;
+
+	if (t != NULL)
+		return t;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		return NULL;
+	}
+	kp_strtab_init(&t->people_ix);
+	kp_strtab_init(&t->groups_ix);
+	kp_strtab_init(&t->grants_ix);
+	kp_strtab_init(&t->key_ids);
+	kp_strtab_init(&t->key_fps);
+	L->p->teams = t;
+	return t;
+}
+
+/* A key id: the syntax of entry ids, unique among the people's keys. */
+static int
+team_key_id_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	struct kp_teams *t = L->p->teams;
+	size_t first;
+
+	if (!kp_id_valid(v->s)) {
+		return nerr(L, v,
+		    "id '%s': expected 1 to %d of A-Z a-z 0-9 . _ @ + -", v->s,
+		    KP_ID_MAX);
+	}
+	if (kp_strtab_get(&t->key_ids, v->s, &first)) {
+		return nerr(L, v, "duplicate key id '%s' (first at %s)", v->s,
+		    WHERE(L, t->keys[first].file, t->keys[first].line));
+	}
+	return 0;
+}
+
+/* A grant id: the syntax of entry ids, unique among the grants. */
+static int
+grant_id_rule(struct loader *L, const struct field *f, const struct node *v)
+{
+	struct kp_teams *t = L->p->teams;
+	size_t first;
+
+	if (!kp_id_valid(v->s)) {
+		return nerr(L, v,
+		    "id '%s': expected 1 to %d of A-Z a-z 0-9 . _ @ + -", v->s,
+		    KP_ID_MAX);
+	}
+	if (kp_strtab_get(&t->grants_ix, v->s, &first)) {
+		return nerr(L, v, "duplicate grant id '%s' (first at %s)", v->s,
+		    WHERE(L, t->grants[first].e.file, t->grants[first].e.line));
+	}
+	return 0;
+}
+
+/* A person (people: key, group member, grant recipient) or group:NAME. */
+static int
+member_parse(struct loader *L, const char *what, const struct node *c,
+    struct kp_member *m, int allow_key)
+{
+	const char *name = c->s;
+	const char *why = NULL;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if ((r = want_clean(L, c, what, KP_VALUE_MAX)) != 0)
+		return r;
+	if (strncmp(name, KP_GROUP_PREFIX, strlen(KP_GROUP_PREFIX)) == 0) {
+		name += strlen(KP_GROUP_PREFIX);
+		if (!kp_id_valid(name)) {
+			return nerr(L, c,
+			    "%s: '%s': a group name is 1 to %d of A-Z a-z 0-9 "
+			    ". _ @ + -",
+			    what, c->s, KP_ID_MAX);
+		}
+		m->is_group = 1;
+	} else if (strncmp(name, KP_KEY_PREFIX, strlen(KP_KEY_PREFIX)) == 0) {
+		name += strlen(KP_KEY_PREFIX);
+		if (!allow_key) {
+			return nerr(L, c,
+			    "%s: '%s': a group holds people and groups; name "
+			    "one key in a grant's to:",
+			    what, c->s);
+		}
+		if (!kp_id_valid(name)) {
+			return nerr(L, c,
+			    "%s: '%s': a key id is 1 to %d of A-Z a-z 0-9 . _ "
+			    "@ + -",
+			    what, c->s, KP_ID_MAX);
+		}
+		m->is_key = 1;
+	} else if (*name == '\0') {
+		return nerr(L, c, "%s: must not be empty", what);
+	}
+	(void)why;
+	m->line = c->line;
+	m->column = c->col;
+	m->file = L->file;
+	if ((m->name = strdup(name)) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+}
+
+static void
+members_free(struct kp_member *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* A list of members, distinct; empty only where f allows it. */
+static int
+member_list(struct loader *L, const char *what, unsigned flags,
+    const struct node *v, struct kp_member **out, size_t *nout)
+{
+	const struct node *c;
+	struct kp_member *m;
+	size_t i = 0;
+	int r;
+
+	*out = NULL;
+	*nout = 0;
+	if ((flags & FIELD_EMPTY_OK) != 0 && v->type == N_SEQ && v->n == 0)
+		return 0;
+	if ((r = want_string_list(L, v, what)) != 0)
+		return r;
+	if ((m = calloc(v->n, sizeof(*m))) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	for (c = v->kid; c != NULL; c = c->next, i++) {
+		if ((r = member_parse(L, what, c, &m[i],
+		         (flags & FIELD_EMPTY_OK) == 0)) != 0) {
+			members_free(m, i);
+			return r;
+		}
+	}
+	*out = m;
+	*nout = v->n;
+	return 0;
+}
+
+#define TKEY(member) offsetof(struct kp_team_key, member)
+#define PERSON(member) offsetof(struct kp_person, member)
+#define GRANT(member) offsetof(struct kp_team_grant, member)
+
+static int add_person_key(
+    struct loader *L, const struct field *f, const struct node *v, void *obj);
+
+static int
+set_person_keys(
+    struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	const struct node *c;
+	int r;
+
+	if ((r = want_list(L, v, f->name)) != 0)
+		return r;
+	for (c = v->kid; c != NULL; c = c->next) {
+		if ((r = add_person_key(L, f, c, obj)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+set_to(struct loader *L, const struct field *f, const struct node *v, void *obj)
+{
+	struct kp_team_grant *g = obj;
+
+	return member_list(L, f->name, 0, v, &g->to, &g->nto);
+}
+
+static int
+team_key_done(struct loader *L, const struct mapping *m, const struct node *map,
+    void *obj, const struct node *const *key)
+{
+	struct kp_team_key *k = obj;
+	struct kp_teams *t = L->p->teams;
+	const struct kp_team_key *o;
+	const struct node *at;
+	size_t first;
+	int r;
+
+	if ((r = window_rule(L, k->not_before, k->expires,
+	         field_value(m, key, "not_before"),
+	         field_value(m, key, "expires"))) != 0)
+		return r;
+	if (kp_strtab_get(&t->key_fps, k->key->fp, &first)) {
+		o = &t->keys[first];
+		if ((at = field_value(m, key, "key")) == NULL)
+			at = map;
+		return nerr(L, at,
+		    "key: the same key as '%s' of %s (%s); a key belongs "
+		    "to one person, once",
+		    o->id, t->people[o->person].owner,
+		    WHERE(L, o->file, o->line));
+	}
+	return 0;
+}
+
+static const char *
+team_key_label(const void *obj)
+{
+	return ((const struct kp_team_key *)obj)->id;
+}
+
+static int
+grant_done(struct loader *L, const struct mapping *m, const struct node *map,
+    void *obj, const struct node *const *key)
+{
+	struct kp_team_grant *g = obj;
+	const struct node *from = field_value(m, key, "from");
+
+	if (from != NULL) {
+		g->from_line = from->line;
+		g->from_column = from->col;
+	}
+	return window_rule(L, g->e.not_before, g->e.expires,
+	    field_value(m, key, "not_before"), field_value(m, key, "expires"));
+}
+
+static const char *
+grant_label(const void *obj)
+{
+	return ((const struct kp_team_grant *)obj)->e.id;
+}
+
+/* docs/policy-format.md, "people:" */
+static const struct field person_fields[] = {
+    {"keys", FIELD_REQUIRED, set_person_keys, NULL, 0, 0},
+    {"comment", 0, set_text, NULL, PERSON(comment), 0},
+};
+
+static const struct field team_key_fields[] = {
+    {"id", FIELD_REQUIRED | FIELD_RAW, set_text, team_key_id_rule, TKEY(id), 0},
+    {"key", FIELD_REQUIRED, set_key, NULL, TKEY(key), 0},
+    {"not_before", 0, set_time, NULL, TKEY(not_before), 0},
+    {"expires", 0, set_time, NULL, TKEY(expires), 0},
+    {"comment", 0, set_text, NULL, TKEY(comment), 0},
+};
+
+/* docs/policy-format.md, "grants:" */
+static const struct field grant_fields[] = {
+    {"id", FIELD_REQUIRED | FIELD_RAW, set_text, grant_id_rule, GRANT(e.id), 0},
+    {"to", FIELD_REQUIRED, set_to, NULL, 0, 0},
+    {"accounts", FIELD_REQUIRED, set_list, account_rule, GRANT(e.accounts),
+        GRANT(e.naccounts)},
+    {"hosts", 0, set_list, host_rule, GRANT(e.hosts), GRANT(e.nhosts)},
+    {"from", 0, set_list, from_rule, GRANT(e.from), GRANT(e.nfrom)},
+    {"not_before", 0, set_time, NULL, GRANT(e.not_before), 0},
+    {"expires", 0, set_time, NULL, GRANT(e.expires), 0},
+    {"options", 0, set_list, option_rule, GRANT(e.options), GRANT(e.noptions)},
+    {"command", 0, set_text, command_rule, GRANT(e.command), 0},
+    {"comment", 0, set_text, NULL, GRANT(e.comment), 0},
+};
+
+static const char *
+person_label(const void *obj)
+{
+	return ((const struct kp_person *)obj)->owner;
+}
+
+static const struct mapping person_map = {"person",
+    "people: each person must be a mapping (keys, comment)", person_fields,
+    NELEM(person_fields), person_label, NULL};
+
+static const struct mapping team_key_map = {"key",
+    "keys: each key must be a mapping (id, key, not_before, expires, "
+    "comment)",
+    team_key_fields, NELEM(team_key_fields), team_key_label, team_key_done};
+
+static const struct mapping grant_map = {"grant",
+    "grants: each item must be a mapping (id, to, accounts, ...)", grant_fields,
+    NELEM(grant_fields), grant_label, grant_done};
+
+_Static_assert(NELEM(person_fields) <= FIELDS_MAX &&
+        NELEM(team_key_fields) <= FIELDS_MAX &&
+        NELEM(grant_fields) <= FIELDS_MAX,
+    "a mapping has more fields than FIELDS_MAX");
+
+static void
+team_key_clear(struct kp_team_key *k)
+{
+	free(k->id);
+	kp_pubkey_free(k->key);
+	free(k->comment);
+	memset(k, 0, sizeof(*k));
+}
+
+/* One item of a person's keys: into teams->keys (obj: the person). */
+static int
+add_person_key(
+    struct loader *L, const struct field *f, const struct node *item, void *obj)
+{
+	struct kp_teams *t = L->p->teams;
+	struct kp_person *pe = obj;
+	struct kp_team_key k, *tmp;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	k.not_before = KP_TIME_NONE_BEFORE;
+	k.expires = KP_TIME_NONE_AFTER;
+	k.line = item->line;
+	k.column = item->col;
+	k.file = L->file;
+	k.person = t->npeople; /* where pe goes */
+	if ((r = parse_mapping(L, &team_key_map, item, &k)) != 0)
+		goto fail;
+	tmp = grow(L, t->keys, t->nkeys, &t->keys_cap, sizeof(*tmp), 64);
+	if (tmp == NULL) {
+		r = KP_ERR_NOMEM;
+		goto fail;
+	}
+	t->keys = tmp;
+	t->keys[t->nkeys++] = k;
+	pe->nkeys++;
+	if (kp_strtab_put(&t->key_ids, k.id, t->nkeys - 1, NULL) < 0 ||
+	    kp_strtab_put(&t->key_fps, k.key->fp, t->nkeys - 1, NULL) < 0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+fail:
+	team_key_clear(&k);
+	return r;
+}
+
+/* One person of people: (k, its value k->next) into teams->people. */
+static int
+add_person(
+    struct loader *L, const struct field *f, const struct node *k, void *obj)
+{
+	struct kp_teams *t;
+	struct kp_person pe, *tmp;
+	size_t first;
+	int r;
+
+	if ((t = teams_of(L)) == NULL)
+		return KP_ERR_NOMEM;
+	if ((r = want_clean(L, k, "person", KP_VALUE_MAX)) != 0)
+		return r;
+	if (k->s[0] == '\0')
+		return nerr(L, k, "person: must not be empty");
+	if (kp_strtab_get(&t->people_ix, k->s, &first)) {
+		return nerr(L, k, "person '%s' is defined twice (first at %s)",
+		    k->s,
+		    WHERE(L, t->people[first].file, t->people[first].line));
+	}
+	memset(&pe, 0, sizeof(pe));
+	pe.line = k->line;
+	pe.column = k->col;
+	pe.file = L->file;
+	pe.first_key = t->nkeys;
+	tmp = grow(L, t->people, t->npeople, &t->people_cap, sizeof(*tmp), 64);
+	if (tmp == NULL)
+		return KP_ERR_NOMEM;
+	t->people = tmp;
+	if ((pe.owner = strdup(k->s)) == NULL)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	/* Keys are appended to teams->keys as they are read. */
+	if ((r = parse_mapping(L, &person_map, k->next, &pe)) != 0) {
+		free(pe.owner);
+		free(pe.comment);
+		return r;
+	}
+	t->people[t->npeople++] = pe;
+	if (kp_strtab_put(&t->people_ix, pe.owner, t->npeople - 1, NULL) < 0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+}
+
+/* One group of groups: (k, its member list k->next). */
+static int
+add_group(
+    struct loader *L, const struct field *f, const struct node *k, void *obj)
+{
+	struct kp_teams *t;
+	struct kp_group g, *tmp;
+	char what[KP_ID_MAX + 16];
+	size_t first;
+	int r;
+
+	if ((t = teams_of(L)) == NULL)
+		return KP_ERR_NOMEM;
+	if (!kp_id_valid(k->s)) {
+		return nerr(L, k,
+		    "group name '%s': expected 1 to %d of A-Z a-z 0-9 . _ @ + "
+		    "-",
+		    k->s, KP_ID_MAX);
+	}
+	if (kp_strtab_get(&t->groups_ix, k->s, &first)) {
+		return nerr(L, k, "group '%s' is defined twice (first at %s)",
+		    k->s,
+		    WHERE(L, t->groups[first].file, t->groups[first].line));
+	}
+	memset(&g, 0, sizeof(g));
+	g.line = k->line;
+	g.column = k->col;
+	g.file = L->file;
+	snprintf(what, sizeof(what), "group '%s'", k->s);
+	if ((r = member_list(L, what, FIELD_EMPTY_OK, k->next, &g.members,
+	         &g.nmembers)) != 0)
+		return r;
+	tmp = grow(L, t->groups, t->ngroups, &t->groups_cap, sizeof(*tmp), 16);
+	if (tmp == NULL || (g.name = strdup(k->s)) == NULL) {
+		members_free(g.members, g.nmembers);
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	}
+	t->groups = tmp;
+	t->groups[t->ngroups++] = g;
+	if (kp_strtab_put(&t->groups_ix, g.name, t->ngroups - 1, NULL) < 0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+}
+
+/* One item of grants: into teams->grants. */
+static int
+add_grant(
+    struct loader *L, const struct field *f, const struct node *item, void *obj)
+{
+	struct kp_teams *t;
+	struct kp_team_grant g, *tmp;
+	int r;
+
+	if ((t = teams_of(L)) == NULL)
+		return KP_ERR_NOMEM;
+	memset(&g, 0, sizeof(g));
+	g.e.not_before = KP_TIME_NONE_BEFORE;
+	g.e.expires = KP_TIME_NONE_AFTER;
+	g.e.line = item->line;
+	g.e.column = item->col;
+	g.e.file = L->file;
+	if ((r = parse_mapping(L, &grant_map, item, &g)) != 0)
+		goto fail;
+	tmp = grow(L, t->grants, t->ngrants, &t->grants_cap, sizeof(*tmp), 16);
+	if (tmp == NULL) {
+		r = KP_ERR_NOMEM;
+		goto fail;
+	}
+	t->grants = tmp;
+	t->grants[t->ngrants++] = g;
+	if (kp_strtab_put(&t->grants_ix, g.e.id, t->ngrants - 1, NULL) < 0)
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	return 0;
+fail:
+	kp_entry_clear(&g.e);
+	members_free(g.to, g.nto);
+	return r;
+}
+
 /* --------------------------------------------------------- the format */
 
 static int add_entry(
@@ -2026,14 +2539,20 @@ static int add_authority(
 
 /* docs/policy-format.md, "The file" */
 static const struct field top_fields[] = {
-    {"version", FIELD_REQUIRED, set_version, NULL, 0, 0},
+    {"version", FIELD_REQUIRED | FIELD_MERGE, set_version, NULL, 0, 0},
     {"serial", FIELD_REQUIRED, set_serial, NULL, 0, 0},
     {"issued", FIELD_V2, set_issued, NULL, 0, 0},
     {"expires", 0, set_time, NULL, POLICY(expires), 0},
-    {"networks", 0, set_networks, NULL, 0, 0},
-    {"keys", FIELD_STREAM, add_entry, NULL, 0, 0},
-    {"revoked", FIELD_STREAM, add_revocation, NULL, 0, 0},
-    {"authorities", FIELD_STREAM | FIELD_V2, add_authority, NULL, 0, 0},
+    {"networks", FIELD_MERGE, set_networks, NULL, 0, 0},
+    {"keys", FIELD_STREAM | FIELD_MERGE, add_entry, NULL, 0, 0},
+    {"revoked", FIELD_STREAM | FIELD_MERGE, add_revocation, NULL, 0, 0},
+    {"authorities", FIELD_STREAM | FIELD_V2 | FIELD_MERGE, add_authority, NULL,
+        0, 0},
+    {"people", FIELD_V2 | FIELD_STREAM_MAP | FIELD_MERGE, add_person, NULL, 0,
+        0},
+    {"groups", FIELD_V2 | FIELD_STREAM_MAP | FIELD_MERGE, add_group, NULL, 0,
+        0},
+    {"grants", FIELD_V2 | FIELD_STREAM | FIELD_MERGE, add_grant, NULL, 0, 0},
 };
 
 /* docs/policy-format.md, "keys: the grants" */
@@ -2090,7 +2609,7 @@ static const struct field authority_fields[] = {
 
 static const struct mapping top_map = {"the policy",
     "the policy must be a mapping (version, serial, networks, keys, "
-    "revoked)",
+    "revoked, authorities, people, groups, grants)",
     top_fields, NELEM(top_fields), NULL, NULL};
 
 static const struct mapping entry_map = {"keys entry",
@@ -2129,6 +2648,7 @@ add_entry(
 	e.expires = KP_TIME_NONE_AFTER;
 	e.line = item->line;
 	e.column = item->col;
+	e.file = L->file;
 	if ((r = parse_mapping(L, &entry_map, item, &e)) != 0)
 		goto fail;
 	tmp =
@@ -2163,6 +2683,7 @@ add_revocation(
 	rv.date = KP_TIME_NONE_BEFORE;
 	rv.line = item->line;
 	rv.column = item->col;
+	rv.file = L->file;
 	if ((r = parse_mapping(L, &revoke_map, item, &rv)) != 0)
 		goto fail;
 	tmp =
@@ -2193,6 +2714,7 @@ add_authority(
 	a.e.expires = KP_TIME_NONE_AFTER;
 	a.e.line = item->line;
 	a.e.column = item->col;
+	a.e.file = L->file;
 	L->in_authority = 1;
 	r = parse_mapping(L, &authority_map, item, &a);
 	L->in_authority = 0;
@@ -2293,6 +2815,7 @@ resolve_pending(struct loader *L)
 		    ? &L->p->authorities[L->pending[i].entry].e
 		    : &L->p->entries[L->pending[i].entry];
 		L->networks_done = 1; /* an absent networks: is empty */
+		in_file(L, L->pending[i].file);
 		r = build_sources(L, e, &deferred);
 		if (r == KP_ERR_NOMEM)
 			return ferr(L, r, 0, 0, "out of memory");
@@ -2300,6 +2823,28 @@ resolve_pending(struct loader *L)
 			return unknown_network(
 			    L, e, L->pending[i].line, L->pending[i].col);
 		}
+	}
+	return 0;
+}
+
+/* Each grant's from: with its networks expanded, once all are read. */
+static int
+grant_sources(struct loader *L)
+{
+	struct kp_team_grant *g;
+	size_t i;
+	int r, deferred;
+
+	L->networks_done = 1; /* an absent networks: is empty */
+	for (i = 0; i < L->p->teams->ngrants; i++) {
+		g = &L->p->teams->grants[i];
+		in_file(L, g->e.file);
+		r = build_sources(L, &g->e, &deferred);
+		if (r == KP_ERR_NOMEM)
+			return ferr(L, r, 0, 0, "out of memory");
+		if (r != 0)
+			return unknown_network(
+			    L, &g->e, g->from_line, g->from_column);
 	}
 	return 0;
 }
@@ -2342,6 +2887,69 @@ document_start(struct loader *L, unsigned *line, unsigned *col)
 	return 0;
 }
 
+/*
+ * A FIELD_STREAM_MAP mapping, one key and its value at a time (people:
+ * may hold a hundred thousand people); f->set gets the key node, its
+ * value linked as k->next, and finds duplicates itself.
+ */
+static int
+stream_map(struct loader *L, const struct field *f)
+{
+	yaml_event_t ev;
+	struct node *k, *v;
+	unsigned line, col;
+	size_t n = 0;
+	int r;
+
+	if ((r = next_event(L, &ev)) != 0)
+		return r;
+	line = (unsigned)ev.start_mark.line + 1;
+	col = (unsigned)ev.start_mark.column + 1;
+	if (ev.type != YAML_MAPPING_START_EVENT) {
+		r = ferr(L, KP_ERR_INVALID, line, col,
+		    "%s: expected a mapping of names to their values, got %s",
+		    f->name,
+		    ev.type == YAML_SCALAR_EVENT &&
+		            ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		            ev.data.scalar.length == 0
+		        ? "an empty value"
+		        : event_kind(&ev));
+		yaml_event_delete(&ev);
+		return r;
+	}
+	yaml_event_delete(&ev);
+	for (;; n++) {
+		if ((r = next_event(L, &ev)) != 0)
+			return r;
+		if (ev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (ev.type != YAML_SCALAR_EVENT) {
+			r = ferr(L, KP_ERR_INVALID,
+			    (unsigned)ev.start_mark.line + 1,
+			    (unsigned)ev.start_mark.column + 1,
+			    "mapping keys must be plain words, not %s",
+			    event_kind(&ev));
+			yaml_event_delete(&ev);
+			return r;
+		}
+		if ((r = read_node(L, &ev, &k)) != 0 ||
+		    (r = next_node(L, &v)) != 0)
+			return r;
+		k->next = v;
+		r = f->set(L, f, k, L->p);
+		arena_reset(&L->arena, 1);
+		if (r != 0)
+			return r;
+	}
+	if (n == 0) {
+		return ferr(L, KP_ERR_INVALID, line, col,
+		    "%s: empty mapping; omit the field instead", f->name);
+	}
+	return 0;
+}
+
 /* One field of the top level, after its key: a streamed list or a value. */
 static int
 top_field(struct loader *L, const struct field *f)
@@ -2351,6 +2959,8 @@ top_field(struct loader *L, const struct field *f)
 
 	if ((f->flags & FIELD_STREAM) != 0)
 		return stream_list(L, f);
+	if ((f->flags & FIELD_STREAM_MAP) != 0)
+		return stream_map(L, f);
 	if ((r = next_node(L, &v)) != 0)
 		return r;
 	return f->set(L, f, v, L->p);
@@ -2402,21 +3012,42 @@ document_end(struct loader *L)
 }
 
 /*
- * The top level by top_map, streamed rather than read as one node (it may
- * hold a million keys entries); the arena is reset after each field, so
- * what parse_mapping's key[] would hold is kept here as bare positions.
+ * A top-level field written again: in the same file always an error; in
+ * another file of a directory policy an error for a value (serial,
+ * expires, ...), a merge for the sections and version (FIELD_MERGE).
+ */
+static int
+top_again(struct loader *L, int i, const struct node *k)
+{
+	if (L->top_file[i] == L->file)
+		return dup_key_error(L, k, L->top_key[i]->line);
+	if ((top_fields[i].flags & FIELD_MERGE) != 0)
+		return 0;
+	return nerr(L, k,
+	    "'%s' is set in two files (first at %s); set it in one of them",
+	    k->s, WHERE(L, L->top_file[i], L->top_key[i]->line));
+}
+
+/*
+ * The top level of one file by top_map, streamed rather than read as one
+ * node (it may hold a million keys entries); the arena is reset after
+ * each field, so what parse_mapping's key[] would hold is kept in the
+ * loader as bare positions, across the files of a directory policy.
  */
 static int
 parse_document(struct loader *L)
 {
-	const struct node *key[FIELDS_MAX] = {NULL};
-	struct node at[FIELDS_MAX], *k;
+	struct node *k;
 	yaml_event_t ev;
 	unsigned top_line, top_col;
 	int i, r;
 
 	if ((r = document_start(L, &top_line, &top_col)) != 0)
 		return r;
+	if (L->file == 0) {
+		L->top_line = top_line;
+		L->top_col = top_col;
+	}
 	for (;;) {
 		if ((r = next_event(L, &ev)) != 0)
 			return r;
@@ -2437,22 +3068,117 @@ parse_document(struct loader *L)
 			return r;
 		if ((i = field_index(L, k, &top_map)) < 0)
 			return KP_ERR_INVALID;
-		if (key[i] != NULL)
-			return dup_key_error(L, k, key[i]->line);
-		memset(&at[i], 0, sizeof(at[i]));
-		at[i].line = k->line;
-		at[i].col = k->col;
-		key[i] = &at[i];
+		if (L->top_key[i] != NULL) {
+			if ((r = top_again(L, i, k)) != 0)
+				return r;
+		} else {
+			memset(&L->top_at[i], 0, sizeof(L->top_at[i]));
+			L->top_at[i].line = k->line;
+			L->top_at[i].col = k->col;
+			L->top_key[i] = &L->top_at[i];
+			L->top_file[i] = L->file;
+		}
 		if ((r = top_field(L, &top_fields[i])) != 0)
 			return r;
 		arena_reset(&L->arena, 1);
 	}
-	if ((r = document_end(L)) != 0 ||
-	    (r = fields_present(L, &top_map, key, L->p, top_line, top_col)) !=
-	        0 ||
-	    (r = version_rule(L, key)) != 0)
+	return document_end(L);
+}
+
+/*
+ * Once every file is read: the required fields, the version rule, the
+ * from: names left for the end, people, groups and grants.
+ */
+static int
+finish_document(struct loader *L)
+{
+	int r;
+
+	in_file(L, 0);
+	if ((r = fields_present(
+	         L, &top_map, L->top_key, L->p, L->top_line, L->top_col)) != 0)
 		return r;
-	return resolve_pending(L);
+	for (r = 0; r < (int)NELEM(top_fields); r++) {
+		if ((top_fields[r].flags & FIELD_V2) != 0 &&
+		    L->top_key[r] != NULL && L->p->version < 2) {
+			in_file(L, L->top_file[r]);
+			break;
+		}
+	}
+	if ((r = version_rule(L, L->top_key)) != 0 ||
+	    (r = resolve_pending(L)) != 0)
+		return r;
+	if (L->p->teams != NULL &&
+	    ((r = grant_sources(L)) != 0 ||
+	        (r = kp_teams_resolve(L->p, L->diag)) != 0))
+		return r;
+	return 0;
+}
+
+/* One YAML document (a file, or one file of a directory policy). */
+static int
+parse_file(struct loader *L, const char *buf, size_t len)
+{
+	const char *nul;
+	unsigned line, col;
+	int r;
+
+	/* libyaml would silently stop at a NUL; refuse it up front. */
+	if (len > 0 && (nul = memchr(buf, '\0', len)) != NULL) {
+		offset_pos(buf, len, (size_t)(nul - buf), &line, &col);
+		return ferr(L, KP_ERR_INVALID, line, col,
+		    "NUL byte in the policy (it must be UTF-8 text)");
+	}
+	L->buf = buf;
+	L->len = len;
+	L->off = L->fed = 0;
+	L->overlong = 0;
+	L->depth = 0;
+	if (!yaml_parser_initialize(&L->parser))
+		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+	L->parser_ok = 1;
+	yaml_parser_set_encoding(&L->parser, YAML_UTF8_ENCODING);
+	yaml_parser_set_input(&L->parser, feed, L);
+	r = parse_document(L);
+	yaml_parser_delete(&L->parser);
+	L->parser_ok = 0;
+	return r;
+}
+
+/* The files of a directory policy's canonical form, merged in order. */
+static int
+parse_dir_form(struct loader *L, const char *name, const char *buf, size_t len)
+{
+	struct kp_policy_part *parts = NULL;
+	size_t i, n = 0, sz;
+	int r;
+
+	if ((r = kp_policy_dir_split(buf, len, &parts, &n, L->diag)) != 0)
+		return r;
+	if ((L->p->files = calloc(n, sizeof(*L->p->files))) == NULL) {
+		r = ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (name == NULL)
+			name = ".";
+		sz = strlen(name) + strlen(parts[i].name) + 2;
+		if ((L->p->files[i] = malloc(sz)) == NULL) {
+			r = ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+			goto out;
+		}
+		snprintf(L->p->files[i], sz, "%s/%s", name, parts[i].name);
+		L->p->nfiles++;
+	}
+	for (i = 0; i < n; i++) {
+		in_file(L, (unsigned)i);
+		if ((r = parse_file(L, parts[i].buf, parts[i].len)) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	kp_policy_parts_free(parts, n);
+	return r;
 }
 
 static int
@@ -2489,8 +3215,6 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 {
 	struct kp_diag dummy;
 	struct loader L;
-	const char *nul;
-	unsigned line, col;
 	int r;
 
 	if (diag == NULL)
@@ -2515,13 +3239,6 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 		    (unsigned long)KP_POLICY_MAX_BYTES);
 		goto out;
 	}
-	/* libyaml would silently stop at a NUL; refuse it up front. */
-	if (len > 0 && (nul = memchr(buf, '\0', len)) != NULL) {
-		offset_pos(buf, len, (size_t)(nul - buf), &line, &col);
-		r = ferr(&L, KP_ERR_INVALID, line, col,
-		    "NUL byte in the policy (it must be UTF-8 text)");
-		goto out;
-	}
 	L.name = name;
 	L.buf = buf;
 	L.len = len;
@@ -2535,15 +3252,11 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 		r = ferr(&L, KP_ERR_NOMEM, 0, 0, "out of memory");
 		goto out;
 	}
-	if (!yaml_parser_initialize(&L.parser)) {
-		r = ferr(&L, KP_ERR_NOMEM, 0, 0, "out of memory");
-		goto out;
-	}
-	L.parser_ok = 1;
-	yaml_parser_set_encoding(&L.parser, YAML_UTF8_ENCODING);
-	yaml_parser_set_input(&L.parser, feed, &L);
-
-	if ((r = parse_document(&L)) != 0)
+	if (kp_policy_dir_form(buf, len))
+		r = parse_dir_form(&L, name, buf, len);
+	else
+		r = parse_file(&L, buf, len);
+	if (r != 0 || (r = finish_document(&L)) != 0)
 		goto out;
 	if (sha256_hex(buf, len, L.p->sha256) != 0) {
 		r = ferr(&L, KP_ERR_INTERNAL, 0, 0, "SHA-256 failed");
@@ -2595,6 +3308,13 @@ kp_policy_load(const char *path, unsigned flags, struct kp_policy **out,
 	 * Installed paths get the safe opener; a file a person checks (a
 	 * policy in a git checkout) only has to be a regular file.
 	 */
+	if (kp_policy_path_is_dir(path)) {
+		if ((r = kp_policy_dir_bytes(path, flags, &buf, &len, diag)) !=
+		    0)
+			goto out;
+		r = kp_policy_load_buf(path, buf, len, out, diag);
+		goto out;
+	}
 	if ((flags & KP_LOAD_SAFE) != 0)
 		r = kp_file_read_safe(
 		    path, KP_POLICY_MAX_BYTES, (uid_t)-1, &buf, &len, &why);

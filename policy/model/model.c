@@ -5,6 +5,7 @@
  * The validated model's own housekeeping: freeing what the loader built.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,11 @@ kp_entry_clear(struct kp_entry *e)
 {
 	if (e == NULL)
 		return;
+	if (e->borrowed) {
+		/* Its strings are the policy's (kp_teams_free). */
+		memset(e, 0, sizeof(*e));
+		return;
+	}
 	free(e->id);
 	free(e->owner);
 	kp_pubkey_free(e->key);
@@ -124,6 +130,19 @@ kp_policy_free(struct kp_policy *p)
 		kp_authority_clear(&p->authorities[i]);
 	free(p->authorities);
 	kp_revset_free(p->revset);
+	kp_teams_free(p->teams);
+	kp_strv_free(p->files, p->nfiles);
 	free(p->path);
 	free(p);
+}
+
+const char *
+kp_policy_where(const struct kp_policy *p, unsigned cur, unsigned file,
+    unsigned line, char *buf)
+{
+	if (p == NULL || p->nfiles == 0 || file == cur || file >= p->nfiles)
+		snprintf(buf, KP_WHERE_MAX, "line %u", line);
+	else
+		snprintf(buf, KP_WHERE_MAX, "%s:%u", p->files[file], line);
+	return buf;
 }

@@ -40,6 +40,7 @@
 
 #include "keyauth-policy.h"
 #include "kp-internal.h"
+#include "kp-policy.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 /* What ssh-keygen may say about one signature; the rest is dropped. */
@@ -56,9 +57,12 @@ kp_policy_signed_bytes(const char *path, unsigned flags, char **out,
 	int r;
 
 	/*
-	 * Today the signed unit is the policy file, byte for byte. Whatever
-	 * it becomes, sign, verify and install all take it from here.
+	 * The signed unit is the policy file, byte for byte, or a policy
+	 * directory's canonical form (policydir.c): sign, verify and install
+	 * all take it from here.
 	 */
+	if (kp_policy_path_is_dir(path))
+		return kp_policy_dir_bytes(path, flags, out, len, diag);
 	if ((flags & KP_LOAD_SAFE) != 0)
 		r = kp_file_read_safe(
 		    path, KP_POLICY_MAX_BYTES, (uid_t)-1, out, len, &why);

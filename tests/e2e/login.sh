@@ -8,6 +8,9 @@
 #   ::1) and from ::1 only (refused from 127.0.0.1); forced command;
 #   no-port-forwarding against ssh -L; key granted to another account;
 #   expired; not yet valid.
+# The whole matrix runs twice, from the version 1 policy (login.yaml.in)
+# and from its version 2 form (login-v2.yaml.in: people, a group, grants),
+# with the same outcomes and the same records.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/lib.sh"
 
@@ -22,13 +25,15 @@ e2e_keygen agent ed25519 "" "correct horse battery staple"
 for k in support4 support6 forced nofwd other expired future; do
 	e2e_keygen "$k" ed25519
 done
-e2e_policy "$E2E_SRC/policies/login.yaml.in" "$T/policy.yaml" \
-    KEY_ED25519="$(e2e_pub ed)" KEY_RSA="$(e2e_pub rsa)" KEY_AGENT="$(e2e_pub agent)" \
-    KEY_SUPPORT4="$(e2e_pub support4)" KEY_SUPPORT6="$(e2e_pub support6)" \
-    KEY_FORCED="$(e2e_pub forced)" KEY_NOFWD="$(e2e_pub nofwd)" \
-    KEY_OTHER="$(e2e_pub other)" KEY_EXPIRED="$(e2e_pub expired)" \
-    KEY_FUTURE="$(e2e_pub future)"
-e2e_policy_install "$T/policy.yaml"
+for form in login login-v2; do
+	e2e_policy "$E2E_SRC/policies/$form.yaml.in" "$T/$form.yaml" \
+	    KEY_ED25519="$(e2e_pub ed)" KEY_RSA="$(e2e_pub rsa)" KEY_AGENT="$(e2e_pub agent)" \
+	    KEY_SUPPORT4="$(e2e_pub support4)" KEY_SUPPORT6="$(e2e_pub support6)" \
+	    KEY_FORCED="$(e2e_pub forced)" KEY_NOFWD="$(e2e_pub nofwd)" \
+	    KEY_OTHER="$(e2e_pub other)" KEY_EXPIRED="$(e2e_pub expired)" \
+	    KEY_FUTURE="$(e2e_pub future)"
+done
+e2e_policy_install "$T/login.yaml"
 e2e_sshd_start
 
 # granted: lookup, account and session all allow, with the key's identity.
@@ -43,9 +48,10 @@ granted() { # NAME KEY ID USER ADDR CLIENT [ssh args...]
 	e2e_expect_record "$name" session "decision=allow reason=allowed account=$user key_id=$id fp=$fp client=$client"
 }
 
+matrix() { # SERIAL
 granted "ed25519" ed e2e-ed25519 "$U" 127.0.0.1 127.0.0.1 -- id -un
 expect_eq "ed25519: command ran as the account" "$E2E_OUT" "$U"
-expect_contains "ed25519: policy serial in record" "$E2E_RECORD" "policy_serial=100 "
+expect_contains "ed25519: policy serial in record" "$E2E_RECORD" "policy_serial=$1 "
 
 granted "RSA 4096" rsa e2e-rsa4096 "$U" 127.0.0.1 127.0.0.1
 
@@ -53,6 +59,7 @@ granted "RSA 4096" rsa e2e-rsa4096 "$U" 127.0.0.1 127.0.0.1
 e2e_agent_add agent "correct horse battery staple"
 granted "ssh-agent key" "$E2E_KEYS/agent.pub" e2e-agent "$U" 127.0.0.1 127.0.0.1
 kill "$E2E_AGENT_PID" 2>/dev/null
+wait "$E2E_AGENT_PID" 2>/dev/null
 E2E_AGENT_PID= E2E_AGENT_SOCK=
 expect_refused "passphrase key without agent" agent "$U" 127.0.0.1
 
@@ -129,5 +136,15 @@ refused "not-yet-valid key" future not_yet_valid e2e-not-yet
 rc=0; out=$(e2e_ctl explain "$U" "$E2E_KEYS/expired.pub" --from 127.0.0.1 2>&1) || rc=$?
 expect_rc "explain expired key" "$rc" 1
 expect_contains "explain names the reason" "$out" "expired"
+}
+
+t_case "version 1 policy"
+matrix 100
+# The same people and grants written as version 2: installed over it
+# (a higher serial), the same matrix.
+t_case "version 2 policy"
+e2e_policy_install "$T/login-v2.yaml"
+matrix 101
+t_case
 
 t_done

@@ -12,7 +12,7 @@
 #   the helper      its getopt() option string (and any struct option table);
 #   pam_keyauth     ka_opt(arg, "name", ...), strcmp(arg, "flag") and the
 #                   values strcmp(v, "value") of ka_parse_args();
-#   the policy      the top_fields, entry_fields and revoke_fields tables of
+#   the policy      the top_fields, entry_fields, revoke_fields, person_fields and grant_fields tables of
 #                   the loader.
 # Each page is rendered with mandoc and an item counts as documented only
 # where a reader looks for it: a command needs its own subsection under
@@ -73,6 +73,8 @@ fields top_fields >"$T/top"
 fields entry_fields >"$T/entry"
 fields revoke_fields >"$T/revoke"
 fields authority_fields >"$T/authority"
+fields person_fields >"$T/person"
+fields grant_fields >"$T/grant"
 # keyauth.conf: the key table of policy/model/conf.c, same shape.
 fields conf_keys >"$T/confkeys"
 
@@ -92,6 +94,8 @@ atleast "policy top-level fields" "$T/top" 6
 atleast "policy entry fields" "$T/entry" 11
 atleast "policy revocation fields" "$T/revoke" 5
 atleast "policy authority fields" "$T/authority" 12
+atleast "policy person fields" "$T/person" 2
+atleast "policy grant fields" "$T/grant" 10
 atleast "keyauth.conf keys" "$T/confkeys" 6
 
 # ------------------------------------------------------------ the pages
@@ -161,7 +165,7 @@ check_pages() {
 	while read -r arg; do
 		item "$body" "$arg" || echo "pam_keyauth.8: argument $arg missing from OPTIONS"
 	done <"$T/pamargs"
-	for t in "top:Top level" "entry:Grants" "revoke:Revocations" "authority:Authorities"; do
+	for t in "top:Top level" "entry:Grants" "revoke:Revocations" "authority:Authorities" "person:People" "grant:Team grants"; do
 		body=$(subsection "$T/policy.txt" DESCRIPTION "${t#*:}")
 		while read -r f; do
 			item "$body" "$f" ||
@@ -215,6 +219,8 @@ mutant "pam nokey=ignore" pam_keyauth.8 '/^\.It Cm nokey Ns = Ns Cm ignore$/d' \
     "pam_keyauth.8: argument nokey=ignore missing from OPTIONS"
 mutant "pam debug" pam_keyauth.8 '/^\.It Cm debug$/d' \
     "pam_keyauth.8: argument debug missing from OPTIONS"
+mutant "grant to" keyauth-policy.5 '/^\.It Ic to$/d' \
+    "keyauth-policy.5: field to missing from \"Team grants\""
 mutant "policy comment" keyauth-policy.5 '/^\.Ss Grants$/,/^\.Ss /{/^\.It Ic comment$/d;}' \
     "keyauth-policy.5: field comment missing from \"Grants\""
 mutant "keyauth.conf max_removal" keyauth.conf.5 '/^\.It Ic max_removal$/d' \

@@ -332,6 +332,97 @@ test_many(void)
 	kp_policy_free(p);
 }
 
+/* Version 2: a person with a key that warns about nothing. */
+#define V2 "version: 2\nserial: 5\n"
+#define PERSON(who, key) \
+	"  " who "@example.com:\n" \
+	"    keys:\n" \
+	"      - id: " who "-key\n" \
+	"        key: " key "\n" \
+	"        expires: 2027-06-01\n"
+#define GRANT(id, to, accounts) \
+	"  - id: " id "\n" \
+	"    to: " to "\n" \
+	"    accounts: " accounts "\n"
+
+static void
+test_teams(void)
+{
+	struct kp_diag *w;
+	size_t n;
+
+	T_CASE("v2 clean");
+	n = lint(V2 "people:\n" PERSON("alice", ALICE) PERSON("bob",
+	             BOB) "groups:\n  dba: [alice@example.com]\n"
+	                  "grants:\n" GRANT("g1",
+	                      "[group:dba, bob@example.com]", "[postgres]"),
+	    &w);
+	CHECK_INT(n, 0);
+	free(w);
+	T_CASE("empty-group");
+	/* lines: 1 version, 2 serial, 3 people, 4-8 alice, 9 groups */
+	n = lint(V2 "people:\n" PERSON("alice",
+	             ALICE) "groups:\n  dba: [alice@example.com]\n  ops: []\n"
+	                    "grants:\n" GRANT(
+	                        "g1", "[group:dba, group:ops]", "[postgres]"),
+	    &w);
+	CHECK_INT(n, 1);
+	if (n >= 1) {
+		CHECK_INT(w[0].line, 11);
+		CHECK_INT(w[0].column, 3);
+		CHECK_CONTAINS(w[0].msg, "[empty-group] group 'ops' has no");
+	}
+	free(w);
+	T_CASE("unused-group");
+	expect_one(V2 "people:\n" PERSON(
+	               "alice", ALICE) "groups:\n  dba: [alice@example.com]\n"
+	                               "grants:\n" GRANT("g1",
+	                                   "[alice@example.com]", "[postgres]"),
+	    "[unused-group]", 10, 3, "group 'dba' is not used");
+	T_CASE("person-without-grants");
+	expect_one(V2 "people:\n" PERSON("alice", ALICE)
+	               PERSON("bob", BOB) "grants:\n" GRANT(
+	                   "g1", "[alice@example.com]", "[postgres]"),
+	    "[person-without-grants]", 9, 3, "person 'bob@example.com'");
+	T_CASE("grant-to-nobody");
+	n = lint(V2 "people:\n" PERSON(
+	             "alice", ALICE) "groups:\n  ops: []\n"
+	                             "grants:\n" GRANT("g1",
+	                                 "[alice@example.com]", "[postgres]")
+	                                 GRANT("g2", "[group:ops]", "[root]"),
+	    &w);
+	/* ops is empty (10:3) and g2 reaches nobody (15:5) */
+	CHECK_INT(n, 2);
+	if (n >= 2) {
+		CHECK_CONTAINS(w[0].msg, "[empty-group]");
+		CHECK_INT(w[1].line, 15);
+		CHECK_INT(w[1].column, 5);
+		CHECK_CONTAINS(w[1].msg, "[grant-to-nobody] grant 'g2'");
+	}
+	free(w);
+	T_CASE("direct-and-group");
+	expect_one(V2
+	    "people:\n" PERSON("alice",
+	        ALICE) "groups:\n  dba: [alice@example.com]\n"
+	               "grants:\n" GRANT("g1", "[alice@example.com]",
+	                   "[postgres]") "    hosts: [db-1]\n" GRANT("g2",
+	                   "[group:dba]", "[postgres, backup]"),
+	    "[direct-and-group]", 16, 5,
+	    "key 'alice-key' of alice@example.com may log in as postgres by "
+	    "grant 'g1' (line 12, named directly) and by grant 'g2' via group "
+	    "dba");
+	T_CASE("direct-and-group, the same restrictions");
+	n = lint(V2 "people:\n" PERSON("alice",
+	             ALICE) "groups:\n  dba: [alice@example.com]\n"
+	                    "grants:\n" GRANT(
+	                        "g1", "[alice@example.com]", "[postgres]")
+	                        GRANT("g2", "[group:dba]", "[postgres]"),
+	    &w);
+	CHECK_INT(n, 0);
+	free(w);
+	T_CASE(NULL);
+}
+
 int
 main(void)
 {
@@ -342,5 +433,6 @@ main(void)
 	test_coverage();
 	test_authorities();
 	test_many();
+	test_teams();
 	return t_done();
 }

@@ -720,8 +720,12 @@ test_files(const char *tmpdir)
 	CHECK(p == NULL);
 	CHECK_STR(d.file, "/nonexistent/keyauth.yaml");
 	CHECK_CONTAINS(d.msg, "No such file");
-	CHECK_INT(kp_policy_load(tmpdir, 0, &p, &d), KP_ERR_UNSAFE);
-	CHECK_CONTAINS(d.msg, "not a regular file");
+	/* A directory is a policy in several files: here, none. */
+	snprintf(path, sizeof(path), "%s/empty.d", tmpdir);
+	CHECK_INT(mkdir(path, 0700), 0);
+	CHECK_INT(kp_policy_load(path, 0, &p, &d), KP_ERR_INVALID);
+	CHECK_CONTAINS(d.msg, "no *.yaml file in it");
+	rmdir(path);
 	CHECK_INT(kp_policy_load(NULL, 0, &p, &d), KP_ERR_ARG);
 
 	/* A FIFO must be refused, not block the loader. */

@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Version 2 (people, groups, grants) through the tools, on the three-team
+# example policy/examples/teams.yaml and its directory form teams.d:
+# golden outputs of report (--by, the groups behind "who can log in as
+# root on web-01"), explain (the grant and the group path that decided)
+# and diff (a membership change as the access it gains or loses).
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/admin/common.sh"
+cd "$top_srcdir/policy/examples" || exit 99
+AT="--at 2026-12-01"
+R="$KEYAUTHCTL report --policy-file teams.yaml $AT"
+
+run "teams: report" 0 $R
+golden teams-report.txt "$T/out"
+run "teams: report json" 0 $R --format json
+golden teams-report.json "$T/out"
+json_ok "teams: report json" "$T/out"
+run "teams: report csv" 0 $R --format csv
+golden teams-report.csv "$T/out"
+run "teams: who can log in as root on web-01" 0 $R --account root --host web-01
+golden teams-root-web-01.txt "$T/out"
+for by in grant group person; do
+	run "teams: report --by $by" 0 $R --by $by
+	golden "teams-by-$by.txt" "$T/out"
+done
+run "teams: report --by nonsense" 2 $R --by nonsense
+has "teams: --by names its values" "$T/err" "expected grant, group or person"
+
+# explain: allowed through a nested group; refused by the same grant's
+# sources although another grant of the same key allows the office.
+X="$KEYAUTHCTL explain --policy-file teams.yaml $AT"
+K="$top_srcdir/tests/admin/data/teams-carol.pub"
+run "teams: explain root from the VPN" 0 $X root "$K" --from 198.51.100.7 --host web-01
+golden teams-explain-root-vpn.txt "$T/out"
+run "teams: explain root from the office" 1 $X root "$K" --from 192.0.2.7 --host web-01
+golden teams-explain-root-office.txt "$T/out"
+run "teams: explain deploy from the office" 0 $X deploy "$K" --from 192.0.2.7 --host web-01
+golden teams-explain-deploy.txt "$T/out"
+
+# diff: dave joined dba, erin left sre
+run "teams: diff" 1 "$KEYAUTHCTL" diff teams.yaml "$top_srcdir/tests/admin/data/teams-next.yaml"
+golden teams-diff.txt "$T/out"
+has "teams: diff says joined" "$T/out" "grant dba-postgres via group dba (joined)"
+has "teams: diff says left" "$T/out" "grant sre-root via group sre (left)"
+
+# The directory form is the same policy.
+run "teams.d: check" 0 "$KEYAUTHCTL" check --policy teams.d
+has "teams.d: valid" "$T/out" "valid, serial 2026120101"
+run "teams.d: diff against the file" 0 "$KEYAUTHCTL" diff teams.yaml teams.d
+has "teams.d: access unchanged" "$T/out" "access unchanged"
+run "teams.d: report" 0 "$KEYAUTHCTL" report --policy-file teams.d $AT
+sed 1d "$T/out" >"$T/dir"
+sed 1d "$GOLD/teams-report.txt" >"$T/file"
+expect_eq "teams.d: the report of the file, but for its header" "$(cmp -s "$T/dir" "$T/file" && echo same)" same
+t_done
