@@ -1027,32 +1027,48 @@ cert_revocation(struct kp_index *ix, const struct kp_cert *cert,
 	return 0;
 }
 
-/* 1 when the certificate names a principal rec asks for account i. */
+/* The index in the certificate's principals of name, or -1. */
+static long
+cert_principal_index(const struct kp_cert *cert, const char *name)
+{
+	size_t j;
+
+	for (j = 0; j < cert->nprincipals; j++)
+		if (strcmp(name, cert->principals[j]) == 0)
+			return (long)j;
+	return -1;
+}
+
+/*
+ * 1 when the certificate names a principal rec asks for account: one of
+ * the account's list, or without a list the account's own name (as sshd).
+ */
 static int
 cert_has_principal(const struct kp_cert *cert, const struct ixrec *rec,
     const char *account, size_t *matched)
 {
-	const char *const *want = &account;
-	size_t i, j, nwant = 1;
+	size_t i, k;
+	long j;
 
 	for (i = 0; i < rec->naccounts; i++) {
 		if (strcmp(rec->accounts[i], account) != 0)
 			continue;
-		if (rec->pcount != NULL && rec->pcount[i] > 0) {
-			want = rec->pnames + rec->pfirst[i];
-			nwant = rec->pcount[i];
-		}
-		break;
-	}
-	for (i = 0; i < nwant; i++) {
-		for (j = 0; j < cert->nprincipals; j++) {
-			if (strcmp(want[i], cert->principals[j]) == 0) {
-				*matched = j;
+		if (rec->pcount == NULL || rec->pcount[i] == 0)
+			break;
+		for (k = 0; k < rec->pcount[i]; k++) {
+			j = cert_principal_index(
+			    cert, rec->pnames[rec->pfirst[i] + k]);
+			if (j >= 0) {
+				*matched = (size_t)j;
 				return 1;
 			}
 		}
+		return 0;
 	}
-	return 0;
+	if ((j = cert_principal_index(cert, account)) < 0)
+		return 0;
+	*matched = (size_t)j;
+	return 1;
 }
 
 /* principals="a,b" for account, then the grant's own line. */
