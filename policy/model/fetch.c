@@ -611,7 +611,7 @@ kp_fetch(const struct kp_fetch_opts *o, struct kp_fetch_result *res,
 		goto out;
 	}
 	if ((r = build_list(&f)) != 0) {
-		if (diag->msg[0] == '\0')
+		if (diag != NULL && diag->msg[0] == '\0')
 			kp_diag_set(diag, NULL, 0, 0, "%s", kp_strerror(r));
 		goto out;
 	}

@@ -395,8 +395,9 @@ krl_add_certs(const char *keygen, const struct kp_policy *p, char *krl_tmp,
 
 	for (i = 0; i < p->nrevoked && r == 0; i++) {
 		rv = &p->revoked[i];
-		if (rv->kind != KP_REVOKE_SERIAL &&
-		    rv->kind != KP_REVOKE_KEY_ID)
+		if ((rv->kind != KP_REVOKE_SERIAL &&
+		        rv->kind != KP_REVOKE_KEY_ID) ||
+		    rv->ca_fp == NULL)
 			continue;
 		/* Once per CA: at its first revocation. */
 		for (j = 0, done = 0; j < i && !done; j++) {

@@ -1785,6 +1785,8 @@ revoke_ca(
 	} else {
 		if ((r = parse_key(L, v, &rv->key)) != 0)
 			return r;
+		if (rv->key == NULL)
+			return ferr(L, KP_ERR_INTERNAL, 0, 0, "no key parsed");
 		if ((rv->ca_fp = strdup(rv->key->fp)) == NULL)
 			return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	}

@@ -352,9 +352,8 @@ kp_signers_read(const char *path, uid_t allow_uid, char ***principals,
 		if (diag != NULL)
 			diag->line = lineno;
 		if (n > SIGNERS_LINE_MAX) {
-			kp_diag_at(diag, 0, 0, "line longer than %d bytes",
+			kp_diag_at(diag, lineno, 0, "line longer than %d bytes",
 			    SIGNERS_LINE_MAX);
-			diag->line = lineno;
 			goto out;
 		}
 		memcpy(line, p, n);
@@ -363,9 +362,8 @@ kp_signers_read(const char *path, uid_t allow_uid, char ***principals,
 			line[--n] = '\0';
 		if (memchr(line, '\0', n) != NULL ||
 		    !kp_value_clean(line, SIGNERS_LINE_MAX, &why)) {
-			kp_diag_at(
-			    diag, 0, 0, "%s", why != NULL ? why : "not text");
-			diag->line = lineno;
+			kp_diag_at(diag, lineno, 0, "%s",
+			    why != NULL ? why : "not text");
 			goto out;
 		}
 		s = skip_space(line);
@@ -373,11 +371,10 @@ kp_signers_read(const char *path, uid_t allow_uid, char ***principals,
 			continue;
 		if ((r = signer_line(s, &pv, &np, &why)) != 0) {
 			if (r != KP_ERR_NOMEM) {
-				kp_diag_at(diag, 0, 0,
+				kp_diag_at(diag, lineno, 0,
 				    "%s (ssh-keygen would skip this line "
 				    "without a word)",
 				    why);
-				diag->line = lineno;
 			}
 			goto out;
 		}
@@ -970,8 +967,7 @@ kp_policy_sign(const struct kp_sign_opts *o, struct kp_sign_result *res,
 	if ((r = kp_policy_load_buf(o->policy_path, buf, len, &p, diag)) != 0)
 		goto out;
 	if (!p->has_issued || p->expires == KP_TIME_NONE_AFTER) {
-		memset(diag, 0, sizeof(*diag));
-		kp_diag_at(diag, 0, 0,
+		kp_diag_set(diag, NULL, 0, 0,
 		    "a signed policy must say when it was issued and when it "
 		    "expires (issued: and expires:, with version: 2): servers "
 		    "that require signatures refuse it otherwise");
