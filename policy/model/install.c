@@ -404,6 +404,7 @@ krl_add_certs(const char *keygen, const struct kp_policy *p, char *krl_tmp,
 			o = &p->revoked[j];
 			done = (o->kind == KP_REVOKE_SERIAL ||
 			           o->kind == KP_REVOKE_KEY_ID) &&
+			    o->ca_fp != NULL &&
 			    strcmp(o->ca_fp, rv->ca_fp) == 0;
 		}
 		if (done || (ca = ca_key_of(p, rv->ca_fp)) == NULL)
