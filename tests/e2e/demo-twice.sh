@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # `./dev demo` (tests/e2e/demo.sh) run twice in a row: both runs succeed,
 # and afterwards nothing it created remains: no user, no file under /etc,
-# no process, no listening port, no prefix, no /run/sshd or /dev/log of its
+# no process, no port a demo process listens on, no prefix, no /run/sshd or /dev/log of its
 # own. Other tests may run at the same time (make check -j): their users,
 # PAM services and sshd processes (kae2e*, keyauth-e2e-*, and the PAM
 # tests' /etc/pam.d/keyauth-test-* and keyauth-bench-*) are ignored.
@@ -20,7 +20,9 @@ etc_files() {
 	    grep -Ev '^/etc/(passwd|group|shadow|gshadow|subuid|subgid)([-+]|\.lock|\.[0-9]+) ' | sort
 }
 accounts() { cut -d: -f1 /etc/passwd /etc/group | grep -Ev "^($others)" | sort -u; }
-listening() { ss -Hltnp | grep -Ev "$others" | awk '{print $4}' | sort; }
+# Ports held by a demo process: other tests running beside this one listen
+# too (nginx for fetch, ssh -L, their sshd), and come and go.
+listening() { ss -Hltnp | grep -E 'kademo|keyauth-demo' | awk '{print $4}' | sort; }
 # A zombie (state Z) is dead: it only waits for init to reap it.
 demo_procs() { ps -eo pid=,stat=,user:32=,args= | awk '$2 !~ /^Z/' | grep -E 'kademo|keyauth-demo' | grep -v grep; }
 devlog() { stat -c '%F %i' /dev/log 2>&1; }
