@@ -24,6 +24,9 @@
 # each of its entries, and NAME.
 ka_ns_graft() {
 	_d=$1 _n=$2 _src=$3
+	# A build configured for other directories (make distcheck's prefix)
+	# may not have made DIR yet: an empty directory, as install would.
+	mkdir -p "$_d"
 	if [ -e "$_d/$_n" ]; then
 		mount --bind "$_src" "$_d/$_n"
 		return
@@ -56,9 +59,6 @@ ka_ns_installed() {
 		mount -t tmpfs -o mode=0755,size=256k ka-ns-run /run
 		: >/run/ka-ns-run
 	fi
-	# A build configured for other directories (make distcheck's prefix)
-	# may not have made the parent yet: an empty directory, as install would.
-	mkdir -p "${KA_DEFAULT_INDEX_DIR%/*}"
 	ka_ns_graft "${KA_DEFAULT_INDEX_DIR%/*}" "${KA_DEFAULT_INDEX_DIR##*/}" "$_ix"
 	mkdir -p "$KA_DEFAULT_SPOOL"
 	mount --bind "$_spool" "$KA_DEFAULT_SPOOL"
