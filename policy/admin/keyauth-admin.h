@@ -23,9 +23,17 @@
 
 /* ------------------------------------------------------------ output */
 
-enum kp_format { KP_FORMAT_TEXT, KP_FORMAT_CSV, KP_FORMAT_JSON };
+enum kp_format {
+	KP_FORMAT_TEXT,
+	KP_FORMAT_CSV,
+	KP_FORMAT_JSON,
+	KP_FORMAT_HTML
+};
 
-/* "text", "csv", "json" -> *out; KP_ERR_ARG for anything else. */
+/*
+ * "text", "csv", "json", "html" -> *out; KP_ERR_ARG for anything
+ * else. HTML is written by kp_report_html and kp_auditlog_html only.
+ */
 int kp_format_parse(const char *s, enum kp_format *out);
 
 /*
@@ -133,6 +141,29 @@ int kp_report_rows(const struct kp_policy *p, const struct kp_report_filter *f,
 int kp_report_format(const struct kp_policy *p,
     const struct kp_report_filter *f, int64_t at,
     const struct kp_report_row *rows, size_t nrows, enum kp_format fmt,
+    char **out);
+
+/* -------------------------------------------------------------- html */
+
+/*
+ * s HTML-escaped into b (policy/admin/html.c): & < > " ' as entities,
+ * control characters, kp_char_invisible characters (bidi overrides,
+ * zero-width, odd spaces) and bytes that are not UTF-8 shown as their
+ * code point (U+202E) or byte (xFF), never as themselves: in text
+ * (attr 0) marked by a <span class="esc">, in an attribute value
+ * (attr 1) between brackets. NULL writes nothing.
+ */
+void kp_html_escape(struct kp_buf *b, const char *s, int attr);
+
+/*
+ * The report as one self-contained HTML page (docs/keyauthctl-report.md,
+ * "HTML"): the state it shows (serial, sha256, host scope, at, now: the
+ * time it was made), the access matrix of people by accounts coloured by
+ * risk, what ends within 90 days (SVG), revocations, lint findings, and
+ * one table of the keys. rows as kp_report_rows made them.
+ */
+int kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
+    int64_t at, int64_t now, const struct kp_report_row *rows, size_t nrows,
     char **out);
 
 /* ----------------------------------------------------------- convert */
