@@ -145,7 +145,7 @@ static const char style_text[] =
     ".esc{border:1px solid #c00;color:#c00;font-size:.8em;padding:0 1px}"
     ".legend span{display:inline-block;padding:0 .5em;margin-right:.3em;"
     "border:1px solid #bbb}"
-    "svg{border:1px solid #ccc;background:#fafafa}"
+    "svg{display:block;border:1px solid #ccc;background:#fafafa}"
     "svg .bar{fill:#d2691e}svg .bar2{fill:#b22222}svg .ax{stroke:#666}"
     "svg .lim{stroke:#b00;stroke-dasharray:4 3}"
     "svg text{font-size:10px;fill:#333}"
@@ -1331,5 +1331,341 @@ out:
 	kp_buf_free(&b);
 	free(w);
 	ctx_free(&x);
+	return r;
+}
+
+/* ---------------------------------------------------------- audit */
+
+#define CHART_DAYS_MAX 366 /* the chart shows the last year of records */
+#define CHART_DAYS_MIN 14
+
+static void
+audit_header(struct kp_buf *b, const struct kp_auditlog_view *v, int64_t now)
+{
+	kp_buf_puts(b,
+	    "<header><h1>keyauth audit summary</h1>\n"
+	    "<dl class=\"state\" id=\"state\">");
+	state_row(b, "h-input", "read from");
+	kp_buf_puts(b,
+	    v->inputs == KP_AUDITLOG_INPUT_JOURNAL
+	        ? "the journal (records judged by journald's _UID and _EXE)"
+	        : v->inputs == KP_AUDITLOG_INPUT_SYSLOG
+	        ? "syslog text (cannot tell forged lines from real ones)"
+	        : v->inputs == 0 ? "nothing"
+	                         : "syslog text and the journal");
+	kp_buf_puts(b, "</dd>");
+	state_row(b, "h-period", "period");
+	esc(b, v->first != NULL ? v->first : "-");
+	kp_buf_puts(b, " .. ");
+	esc(b, v->last != NULL ? v->last : "-");
+	kp_buf_puts(b, "</dd>");
+	if (v->policy != NULL) {
+		state_row(b, "h-path", "policy");
+		esc(b, v->policy->path != NULL ? v->policy->path : "-");
+		kp_buf_puts(b, "</dd>");
+		state_row(b, "h-serial", "serial");
+		kp_buf_printf(
+		    b, "%llu</dd>", (unsigned long long)v->policy->serial);
+		state_row(b, "h-sha256", "sha256");
+		esc(b, v->policy->sha256);
+		kp_buf_puts(b, "</dd>");
+	}
+	state_row(b, "h-generated", "generated");
+	put_time(b, now, "-");
+	kp_buf_puts(b, "</dd></dl>");
+	if (v->from_lookups && v->c.records > 0)
+		kp_buf_puts(b,
+		    "<p>No pam_keyauth account records: logins are "
+		    "counted from sshd's key lookups (a lookup is not "
+		    "proof of a login).</p>");
+	if (v->keys_dropped > 0)
+		kp_buf_printf(b,
+		    "<p>%llu records of keys over the summary's limit were not "
+		    "summarised.</p>",
+		    (unsigned long long)v->keys_dropped);
+	kp_buf_puts(b, "</header>\n");
+}
+
+static void
+audit_chart(struct kp_buf *b, const struct kp_auditlog_view *v)
+{
+	uint64_t *s1 = NULL, *s2 = NULL;
+	int64_t day0, span;
+	struct chart c;
+	size_t i, n;
+
+	kp_buf_puts(b,
+	    "<section id=\"per-day\"><h2>Logins and denials per "
+	    "day</h2>\n");
+	if (v->ndays == 0) {
+		kp_buf_printf(b,
+		    "<p>No record has a dated stamp (<span id=\"n-untimed\">"
+		    "%llu</span> without a year).</p></section>\n",
+		    (unsigned long long)v->untimed);
+		return;
+	}
+	span = (v->days[v->ndays - 1].day - v->days[0].day) / DAY + 1;
+	n = span > CHART_DAYS_MAX   ? CHART_DAYS_MAX
+	    : span < CHART_DAYS_MIN ? CHART_DAYS_MIN
+	                            : (size_t)span;
+	day0 = v->days[v->ndays - 1].day - (int64_t)(n - 1) * DAY;
+	if ((s1 = calloc(n, sizeof(*s1))) == NULL ||
+	    (s2 = calloc(n, sizeof(*s2))) == NULL) {
+		free(s1);
+		b->err = KP_ERR_NOMEM;
+		return;
+	}
+	for (i = 0; i < v->ndays; i++) {
+		if (v->days[i].day < day0)
+			continue;
+		s1[(v->days[i].day - day0) / DAY] = v->days[i].logins;
+		s2[(v->days[i].day - day0) / DAY] = v->days[i].denials;
+	}
+	if (span > CHART_DAYS_MAX)
+		kp_buf_printf(b, "<p>The last %d days of the records.</p>\n",
+		    CHART_DAYS_MAX);
+	if (v->untimed > 0)
+		kp_buf_printf(b,
+		    "<p><span id=\"n-untimed\">%llu</span> records are not "
+		    "in the chart: their lines' stamps have no year (BSD "
+		    "syslog); the journal's always have one.</p>\n",
+		    (unsigned long long)v->untimed);
+	memset(&c, 0, sizeof(c));
+	c.id = "per-day-chart";
+	c.title = "logins (orange) and denials (red) per day";
+	c.day0 = day0;
+	c.ndays = n;
+	c.s1 = s1;
+	c.s2 = s2;
+	c.n1 = "logins";
+	c.n2 = "denials";
+	c.limit = INT64_MIN;
+	chart_svg(b, &c);
+	kp_buf_puts(b,
+	    "<table class=\"sort\" id=\"days-table\"><thead><tr>"
+	    "<th>day</th><th>logins</th><th>denials</th></tr>"
+	    "</thead>\n<tbody>\n");
+	for (i = 0; i < v->ndays; i++) {
+		kp_buf_puts(b, "<tr><td>");
+		put_date(b, v->days[i].day);
+		kp_buf_printf(b, "<td>%llu<td>%llu\n",
+		    (unsigned long long)v->days[i].logins,
+		    (unsigned long long)v->days[i].denials);
+	}
+	kp_buf_puts(b, "</tbody></table></section>\n");
+	free(s1);
+	free(s2);
+}
+
+static void
+audit_reasons(struct kp_buf *b, const struct kp_auditlog_view *v)
+{
+	size_t i;
+
+	kp_buf_puts(b,
+	    "<section id=\"denials\"><h2>Denials by reason</h2>\n"
+	    "<table class=\"sort\" id=\"denials-table\"><thead><tr>"
+	    "<th>reason</th><th>denied</th><th>would deny "
+	    "(report mode)</th></tr></thead>\n<tbody>\n");
+	for (i = 0; i < KP_REASON_COUNT; i++) {
+		if (v->deny[i] == 0 && v->would_deny[i] == 0)
+			continue;
+		kp_buf_printf(b, "<tr%s><td>%s<td>%llu<td>%llu\n",
+		    i == KP_REVOKED ? " class=\"rv\"" : "",
+		    kp_reason_str((enum kp_reason)i),
+		    (unsigned long long)v->deny[i],
+		    (unsigned long long)v->would_deny[i]);
+	}
+	kp_buf_puts(b, "</tbody></table></section>\n");
+}
+
+static void
+audit_keys(struct kp_buf *b, const struct kp_auditlog_view *v, int revoked)
+{
+	const struct kp_auditlog_view_key *k;
+	size_t i;
+
+	if (revoked)
+		kp_buf_puts(b,
+		    "<section id=\"revoked\"><h2>Revoked keys "
+		    "tried</h2>\n<table class=\"sort\" "
+		    "id=\"revoked-table\"><thead><tr>");
+	else
+		kp_buf_printf(b,
+		    "<section id=\"keys\"><h2>%s per key</h2>\n<table "
+		    "class=\"sort\" id=\"keys-table\"><thead><tr>",
+		    v->from_lookups ? "Lookups" : "Logins");
+	kp_buf_printf(b,
+	    "<th>fingerprint</th><th>owner</th><th>key ids</th>"
+	    "<th>accounts</th><th>%s</th><th>last</th></tr></thead>\n"
+	    "<tbody>\n",
+	    revoked ? "tries" : "logins</th><th>denied");
+	for (i = 0; i < v->nkeys; i++) {
+		k = &v->keys[i];
+		if (revoked && k->revoked == 0)
+			continue;
+		kp_buf_printf(b, "<tr%s><td class=\"mono\">",
+		    k->revoked > 0 ? " class=\"rv\"" : "");
+		esc(b, k->fp);
+		kp_buf_puts(b, "<td>");
+		esc(b, k->owner != NULL ? k->owner : "-");
+		kp_buf_puts(b, "<td>");
+		esc(b, k->ids[0] != '\0' ? k->ids : "-");
+		kp_buf_puts(b, "<td>");
+		esc(b, k->accounts[0] != '\0' ? k->accounts : "-");
+		if (revoked) {
+			kp_buf_printf(
+			    b, "<td>%llu<td>", (unsigned long long)k->revoked);
+			esc(b, k->last_revoked != NULL ? k->last_revoked : "-");
+		} else {
+			kp_buf_printf(b, "<td>%llu<td>%llu<td>",
+			    (unsigned long long)k->uses,
+			    (unsigned long long)k->denials);
+			esc(b, k->last_use != NULL ? k->last_use : "-");
+		}
+		kp_buf_putc(b, '\n');
+	}
+	kp_buf_puts(b, "</tbody></table></section>\n");
+}
+
+static void
+audit_unused(struct kp_buf *b, const struct kp_auditlog_view *v)
+{
+	size_t i;
+
+	kp_buf_puts(b, "<section id=\"never-used\"><h2>Keys never used</h2>\n");
+	if (v->policy == NULL) {
+		kp_buf_puts(b,
+		    "<p>Give the policy (--policy-file) to list the "
+		    "keys no record shows in use.</p></section>\n");
+		return;
+	}
+	kp_buf_puts(b,
+	    "<table class=\"sort\" id=\"never-used-table\"><thead>"
+	    "<tr><th>fingerprint</th><th>owner</th><th>key ids</th>"
+	    "</tr></thead>\n<tbody>\n");
+	for (i = 0; i < v->nunused; i++) {
+		kp_buf_puts(b, "<tr><td class=\"mono\">");
+		esc(b, v->unused[i].fp);
+		kp_buf_puts(b, "<td>");
+		esc(b, v->unused[i].owner);
+		kp_buf_puts(b, "<td>");
+		esc(b, v->unused[i].ids);
+		kp_buf_putc(b, '\n');
+	}
+	kp_buf_puts(b, "</tbody></table></section>\n");
+}
+
+/* Serials are compared as numbers when they are digits alone. */
+static int
+serial_num(const char *s, uint64_t *out)
+{
+	uint64_t n = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+static void
+audit_hosts(struct kp_buf *b, const struct kp_auditlog_view *v)
+{
+	const struct kp_auditlog_view_host *h;
+	uint64_t newest = 0, n;
+	size_t i, behind = 0;
+
+	for (i = 0; i < v->nhosts; i++)
+		if (serial_num(v->hosts[i].serial, &n) == 0 && n > newest)
+			newest = n;
+	for (i = 0; i < v->nhosts; i++)
+		if (serial_num(v->hosts[i].serial, &n) != 0 || n < newest)
+			behind++;
+	kp_buf_printf(b,
+	    "<section id=\"hosts\"><h2>Serial enforced per host</h2>\n"
+	    "<p>The policy each host's newest record names; newest serial "
+	    "<span id=\"n-newest\">%llu</span>, <span id=\"n-behind\">%zu"
+	    "</span> hosts behind it.</p>\n<table class=\"sort\" "
+	    "id=\"hosts-table\"><thead><tr><th>host</th><th>serial</th>"
+	    "<th>sha256</th><th>newest record</th><th>records</th></tr>"
+	    "</thead>\n<tbody>\n",
+	    (unsigned long long)newest, behind);
+	for (i = 0; i < v->nhosts; i++) {
+		h = &v->hosts[i];
+		kp_buf_printf(b, "<tr class=\"%s\"><td>",
+		    serial_num(h->serial, &n) == 0 && n == newest ? "ok"
+		                                                  : "sn");
+		esc(b, h->host);
+		kp_buf_puts(b, "<td>");
+		esc(b, h->serial != NULL ? h->serial : "-");
+		kp_buf_puts(b, "<td class=\"mono\">");
+		esc(b, h->sha256 != NULL ? h->sha256 : "-");
+		kp_buf_puts(b, "<td>");
+		esc(b, h->last != NULL ? h->last : "-");
+		kp_buf_printf(b, "<td>%llu\n", (unsigned long long)h->records);
+	}
+	kp_buf_puts(b, "</tbody></table></section>\n");
+}
+
+int
+kp_auditlog_html(const struct kp_auditlog *a, int64_t now, char **out)
+{
+	struct kp_auditlog_view *v = NULL;
+	uint64_t logins = 0, denials = 0;
+	struct kp_buf b;
+	size_t i, nrev = 0;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (a == NULL || out == NULL)
+		return KP_ERR_ARG;
+	if ((r = kp_auditlog_view(a, &v)) != 0)
+		return r;
+	kp_buf_init(&b, KP_ADMIN_OUT_MAX);
+	if ((r = page_begin(&b, "keyauth audit summary")) != 0)
+		goto out;
+	audit_header(&b, v, now);
+	for (i = 0; i < v->ndays; i++)
+		logins += v->days[i].logins;
+	for (i = 0; i < KP_REASON_COUNT; i++)
+		denials += v->deny[i];
+	for (i = 0; i < v->nkeys; i++)
+		nrev += v->keys[i].revoked > 0;
+	kp_buf_puts(&b,
+	    "<section id=\"summary\"><h2>Summary</h2>"
+	    "<dl class=\"counts\">");
+	count(&b, "n-records", "records", v->c.records, NULL);
+	count(&b, "n-logins",
+	    v->from_lookups ? "lookups (timed)" : "logins (timed)", logins,
+	    "ok");
+	count(&b, "n-denials", "denials", denials, "rt");
+	count(&b, "n-revoked-tries", "revoked key tries", v->c.revoked_tries,
+	    "rv");
+	count(&b, "n-revoked-keys", "revoked keys tried", nrev, "rv");
+	count(&b, "n-keys", "keys seen", v->nkeys, NULL);
+	if (v->policy != NULL)
+		count(&b, "n-never-used", "keys never used", v->nunused, "nx");
+	count(&b, "n-hosts", "hosts", v->nhosts, NULL);
+	count(&b, "n-malformed", "malformed lines", v->c.malformed, NULL);
+	count(&b, "n-untrusted", "untrusted records", v->c.untrusted, NULL);
+	kp_buf_puts(&b, "</dl></section>\n");
+	audit_chart(&b, v);
+	audit_reasons(&b, v);
+	audit_keys(&b, v, 1);
+	audit_unused(&b, v);
+	audit_hosts(&b, v);
+	audit_keys(&b, v, 0);
+	page_end(&b);
+	if ((r = b.err) == 0)
+		r = kp_buf_take(&b, out, NULL);
+out:
+	kp_buf_free(&b);
+	kp_auditlog_view_free(v);
 	return r;
 }

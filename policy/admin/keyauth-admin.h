@@ -297,6 +297,61 @@ void kp_auditlog_counts(
     const struct kp_auditlog *a, struct kp_auditlog_counts *out);
 
 /*
+ * The summary as data, for the HTML page (kp_auditlog_html). Strings
+ * are borrowed from the summary (and its policy) unless said otherwise;
+ * times are the lines' timestamps as written, NULL when none.
+ */
+struct kp_auditlog_view_day {
+	int64_t day; /* its first second (UTC) */
+	uint64_t logins; /* from lookups when from_lookups */
+	uint64_t denials;
+};
+struct kp_auditlog_view_key {
+	const char *fp, *owner; /* owner: NULL when no record named one */
+	char *ids, *accounts; /* ", "-joined, owned */
+	uint64_t uses, denials, revoked;
+	const char *last_use, *last_revoked;
+};
+struct kp_auditlog_view_unused {
+	char *ids; /* owned */
+	const char *owner, *fp;
+};
+struct kp_auditlog_view_host {
+	const char *host;
+	const char *serial, *sha256; /* of its newest record; NULL: none */
+	const char *last;
+	uint64_t records;
+};
+struct kp_auditlog_view {
+	struct kp_auditlog_counts c;
+	unsigned inputs; /* KP_AUDITLOG_INPUT_* */
+	int from_lookups; /* no PAM records: logins are sshd's lookups */
+	uint64_t keys_dropped;
+	uint64_t untimed; /* records whose stamp has no year: in no day */
+	const char *first, *last;
+	uint64_t deny[KP_REASON_COUNT], would_deny[KP_REASON_COUNT];
+	struct kp_auditlog_view_day *days; /* by day, only days with records */
+	size_t ndays;
+	struct kp_auditlog_view_key *keys; /* by owner, fingerprint */
+	size_t nkeys;
+	struct kp_auditlog_view_unused *unused; /* with a policy only */
+	size_t nunused;
+	struct kp_auditlog_view_host *hosts; /* by name */
+	size_t nhosts;
+	const struct kp_policy *policy; /* NULL: none given */
+};
+int kp_auditlog_view(
+    const struct kp_auditlog *a, struct kp_auditlog_view **out);
+void kp_auditlog_view_free(struct kp_auditlog_view *v);
+/*
+ * The summary as one self-contained HTML page (policy/admin/html.c,
+ * docs/keyauthctl-audit.md): logins and denials per day (SVG), denials
+ * by reason, revoked keys tried, keys never used, per host the serial
+ * its newest record names; now is when it was made.
+ */
+int kp_auditlog_html(const struct kp_auditlog *a, int64_t now, char **out);
+
+/*
  * The journal (auditjournal.c): entries as `journalctl -o json` writes
  * them, one JSON object per line. An entry counts only when journald
  * says a keyauth program wrote it: a bare record from _UID 0 or
