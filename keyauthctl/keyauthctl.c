@@ -178,7 +178,7 @@ static const struct cmd_help helps[] = {
         "who can log in where, from where, until when",
         "  --format FMT          text (default), csv, json or html (one "
         "page)\n"
-        "  -o, --output FILE     write FILE atomically (mode 0644)\n"
+        "  --output, -o FILE     write FILE atomically (mode 0644)\n"
         "  --account NAME        only this account\n"
         "  --owner OWNER         only this owner's keys\n"
         "  --at TIME             as it will be then\n"
@@ -196,7 +196,7 @@ static const struct cmd_help helps[] = {
         "keyauth's own\n"
         "                        records are trusted\n"
         "  --format FMT          text (default), json or html (one page)\n"
-        "  -o, --output FILE     write FILE atomically (mode 0644)\n"
+        "  --output, -o FILE     write FILE atomically (mode 0644)\n"
         "  --policy-file FILE    name the keys never used\n"
         "  --hosts               the serial each host enforces\n"},
     {"import",
