@@ -159,6 +159,8 @@ static const char script_text[] =
     "(function(){'use strict';"
     "function key(c){var t=c?c.textContent.trim():'';var n=Number(t);"
     "return t!==''&&!isNaN(n)?n:t.toLowerCase();}"
+    "function at(r,i){var k=0,c=r.cells;for(var j=0;j<c.length;j++){"
+    "k+=c[j].colSpan;if(k>i)return c[j].colSpan>1?null:c[j];}return null;}"
     "var tabs=document.querySelectorAll('table.sort');"
     "Array.prototype.forEach.call(tabs,function(tb){"
     "var head=tb.tHead,body=tb.tBodies[0];if(!head||!body)return;"
@@ -167,7 +169,7 @@ static const char script_text[] =
     "th.tabIndex=0;th.setAttribute('aria-sort','none');"
     "function go(){var asc=th.getAttribute('aria-sort')!=='ascending';"
     "var rows=Array.prototype.slice.call(body.rows);"
-    "rows.sort(function(a,b){var x=key(a.cells[i]),y=key(b.cells[i]);"
+    "rows.sort(function(a,b){var x=key(at(a,i)),y=key(at(b,i));"
     "if(typeof x!==typeof y){x=String(x);y=String(y);}"
     "return(x<y?-1:x>y?1:0)*(asc?1:-1);});"
     "Array.prototype.forEach.call(hr.cells,function(o){"
@@ -700,9 +702,18 @@ matrix_grant(struct kp_buf *b, const struct report_ctx *x,
 }
 
 static void
+put_empty(struct kp_buf *b, size_t n)
+{
+	if (n == 1)
+		kp_buf_puts(b, "<td>");
+	else if (n > 1)
+		kp_buf_printf(b, "<td colspan=\"%zu\">", n);
+}
+
+static void
 matrix_people(struct kp_buf *b, const struct report_ctx *x)
 {
-	size_t i = 0, j, col, c, s, nk;
+	size_t i = 0, j, col, c, s, nk, empty;
 	unsigned worst;
 
 	while (i < x->nrows) {
@@ -731,6 +742,12 @@ matrix_people(struct kp_buf *b, const struct report_ctx *x)
 			matrix_key(b, x, k);
 		}
 		c = i;
+		/*
+		 * A run of empty cells is one cell spanning them: at 100,000
+		 * keys most cells are empty, and each is an element to lay
+		 * out (the script's sorting counts spans).
+		 */
+		empty = 0;
 		for (col = 0; col < x->naccounts; col++) {
 			const char *acct = x->accounts[col];
 
@@ -739,9 +756,11 @@ matrix_people(struct kp_buf *b, const struct report_ctx *x)
 			while (c < j && strcmp(x->rows[c]->account, acct) == 0)
 				worst |= row_risk(x->rows[c++], x->at);
 			if (s == c) {
-				kp_buf_puts(b, "<td>");
+				empty++;
 				continue;
 			}
+			put_empty(b, empty);
+			empty = 0;
 			kp_buf_printf(
 			    b, "<td class=\"%s\">", risk_class(worst));
 			for (; s < c; s++) {
@@ -750,6 +769,7 @@ matrix_people(struct kp_buf *b, const struct report_ctx *x)
 					kp_buf_puts(b, "<br>");
 			}
 		}
+		put_empty(b, empty);
 		kp_buf_putc(b, '\n');
 		i = j;
 	}

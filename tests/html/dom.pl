@@ -137,8 +137,13 @@ sub answer {
 	my ($tb) = kids($tab, 'tbody');
 	my @r = grep { my @c = cells($_); @c && trim(text($c[0])) eq $row } kids($tb, 'tr');
 	die "no row $row\n" unless @r == 1;
-	my @c = cells($r[0]);
-	my $c = $c[$ci];
+	# columns as the browser counts them: a cell spans colspan columns
+	my ($k, $c) = (0, undef);
+	for my $x (cells($r[0])) {
+		my $span = $x->{attrs}{colspan} // 1;
+		if ($ci < $k + $span) { $c = $x; last; }
+		$k += $span;
+	}
 	return (defined $c ? (($c->{attrs}{class} // '') . '|' . trim(text($c))) : '|');
 } elsif ($cmd eq 'csp') {
 	my @m = grep { $_->{tag} eq 'meta' && lc($_->{attrs}{'http-equiv'} // '') eq 'content-security-policy' } @all;
