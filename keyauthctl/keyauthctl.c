@@ -10,6 +10,7 @@
 
 #include "keyauth.h"
 #include "keyauth-policy.h"
+#include "kp-io.h"
 #include "keyauthctl.h"
 
 /* Which subcommand takes which option. */
@@ -527,6 +528,7 @@ ctl_plural(uint64_t n, const char *one, const char *many)
 int
 ctl_output(const struct ctl *c, const char *cmd, const char *out)
 {
+	struct kp_atomic a;
 	int r;
 
 	if (c->output == NULL || strcmp(c->output, "-") == 0) {
@@ -537,8 +539,13 @@ ctl_output(const struct ctl *c, const char *cmd, const char *out)
 	 * 0644: the page shows what the policy (public keys and names,
 	 * reviewed in git) already says, and is made to be handed on.
 	 */
-	if ((r = kp_file_write_atomic(c->output, out, strlen(out), 0644)) !=
+	if ((r = kp_atomic_open(&a, c->output, 0644, KP_ATOMIC_SYNC_DIR)) ==
 	    0) {
+		if ((r = kp_write_all(a.fd, out, strlen(out))) == 0)
+			r = kp_atomic_commit(&a);
+		kp_atomic_abort(&a); /* a no-op after the commit */
+	}
+	if (r != 0) {
 		ctl_err("%s: %s: %s", cmd, c->output,
 		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
 		return -1;

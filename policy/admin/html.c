@@ -675,8 +675,7 @@ matrix_key(struct kp_buf *b, const struct report_ctx *x, size_t k)
 
 /* One grant in a matrix cell: where, from where, until when, why. */
 static void
-matrix_grant(struct kp_buf *b, const struct report_ctx *x,
-    const struct kp_report_row *row)
+matrix_grant(struct kp_buf *b, const struct kp_report_row *row)
 {
 	const struct kp_entry *e = row->entry;
 
@@ -698,7 +697,6 @@ matrix_grant(struct kp_buf *b, const struct report_ctx *x,
 	}
 	if (row->status != KP_RS_ACTIVE)
 		kp_buf_printf(b, " %s", kp_report_status_str(row->status));
-	(void)x;
 }
 
 static void
@@ -764,7 +762,7 @@ matrix_people(struct kp_buf *b, const struct report_ctx *x)
 			kp_buf_printf(
 			    b, "<td class=\"%s\">", risk_class(worst));
 			for (; s < c; s++) {
-				matrix_grant(b, x, x->rows[s]);
+				matrix_grant(b, x->rows[s]);
 				if (s + 1 < c)
 					kp_buf_puts(b, "<br>");
 			}
@@ -847,7 +845,7 @@ matrix_authorities(struct kp_buf *b, const struct report_ctx *x)
 			    risk_class(row_risk(&row, x->at)));
 			put_principals(b, a, row.account);
 			kp_buf_puts(b, ": ");
-			matrix_grant(b, x, &row);
+			matrix_grant(b, &row);
 		}
 		kp_buf_putc(b, '\n');
 	}

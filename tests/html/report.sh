@@ -163,4 +163,11 @@ has "says why" "$T/err" "x.html"
 expect_rc "diff has no html" $? 2
 mode=$(stat -c %a "$T/v2.html")
 expect_eq "-o writes mode 0644" "$mode" 644
+(cd "$T" && "$KEYAUTHCTL" report --policy-file "$EX/teams.yaml" --format html -o rel.html)
+expect_rc "-o with a relative name" $? 0
+has "-o with a relative name writes it there" "$T/rel.html" '<table class="sort matrix" id="matrix-table">'
+ln -s "$T/target" "$T/link.html"
+"$KEYAUTHCTL" report --policy-file "$EX/teams.yaml" --format html -o "$T/link.html" >/dev/null 2>&1
+[ ! -e "$T/target" ] && [ -f "$T/link.html" ] && [ ! -L "$T/link.html" ] &&
+    pass "-o replaces a link, never writes through it" || fail "-o replaces a link, never writes through it"
 t_done
