@@ -268,7 +268,7 @@ for e in $ENVS; do
 done
 say "ssh logins (interleaved)"
 if [ $MODE = quick ]; then sw=3 sn=20; else sw=5 sn=60; fi
-"$RUNNER" -w $sw -n $sn "${sargs[@]}" >"$W/ssh.res" || die "ssh benchmark failed"
+"$RUNNER" -w $sw -n $sn -o "$W/ssh.raw" "${sargs[@]}" >"$W/ssh.res" || die "ssh benchmark failed"
 KRLN=$("$SSH_KEYGEN" -Qlf "$KRL" | grep -c '^hash: ')
 KRLKB=$(($(stat -c %s "$KRL") / 1024))
 
@@ -282,14 +282,18 @@ h10=$(med helper helper10) hN=$(med helper helperN) fl=$(med helper floor)
 pp=$(med pam permit) pk=$(med pam keyauth)
 cp=$(med pam cpermit) ck1=$(med pam ckeyauth) csp=$(med pam cspermit) csk=$(med pam cskeyauth)
 s1=$(med ssh ak1) sk=$(med ssh keyauth) s100=$(med ssh ak100k)
-s1k=$(med ssh ak1krl) snp=$(med ssh kanopam)
+s1k=$(med ssh ak1krl)
 ck=$(med check check)
 r1=$(ratio "$hN" "$h10") r2=$(ratio "$hN" "$fl") r3=$(ratio "$sk" "$s1")
 r4=$(ratio "$s100" "$s1") r5=$(ratio "$pk" "$pp")
 r6=$(ratio "$sk" "$s1k") r7=$(ratio "$ck1" "$cp") r8=$(ratio "$csk" "$csp")
-# A share of keyauth's extra time: the difference of two medians, and that
-# difference as a fraction of the keyauth login.
-share() { awk -v a="$1" -v b="$2" -v t="$sk" 'BEGIN { printf "%+.1f ms | %.1f %% of the login", (a - b) / 1000, 100 * (a - b) / t }'; }
+# A share of keyauth's extra time, A minus B, round by round
+# (bench/paired.awk), and as a fraction of the keyauth login.
+share() { # A B
+	awk -v a="$1" -v b="$2" -v t="$sk" -f "$top_srcdir/bench/paired.awk" "$W/ssh.raw" |
+	    awk '{ printf "%+.1f ms (95 %% interval %+.1f to %+.1f ms) | %.1f %% of the login",
+		$1 / 1000, $2 / 1000, $3 / 1000, $5 }'
+}
 diffms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f ms", (a - b) / 1000 }'; }
 nk=$(printf "%'d" "$N" 2>/dev/null || echo "$N")
 inst_gb=$(awk -v k="$INST_KB" 'BEGIN { printf "%.2f", k / 1048576 }')
@@ -305,7 +309,7 @@ fi
 	    "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);" \
 	    "load average at start $load0, at end $load1"
 	echo "medians of $hn (helper), $pn (PAM), $sn (ssh) interleaved runs after a warm-up;" \
-	    "a share is the difference of two medians of the same interleaved ssh run"
+	    "a share is the median of round-by-round differences of one interleaved ssh run"
 	echo
 	echo "| figure | measured | ratio | target | |"
 	echo "|---|---|---|---|---|"
@@ -313,9 +317,9 @@ fi
 	echo "| helper lookup at $nk keys vs floor (open+read one file) | $(ms "$hN") vs $(ms "$fl") | $r2 | <= 1.5 | $(verdict "$r2" 1.5) |"
 	echo "| ssh login, keyauth at $nk keys vs 1-key authorized_keys | $(ms "$sk") vs $(ms "$s1") | $r3 | <= 1.05 | $(verdict "$r3" 1.05) |"
 	echo "| ssh login, keyauth at $nk keys vs 1-key authorized_keys + the same KRL as RevokedKeys ($KRLN revocations, $KRLKB KiB) | $(ms "$sk") vs $(ms "$s1k") | $r6 | <= 1.05 | $(verdict "$r6" 1.05) |"
-	echo "| ssh login share: sshd's KRL (1-key authorized_keys + KRL minus 1-key) | $(share "$s1k" "$s1") | reported | |"
-	echo "| ssh login share: the helper (keyauth without pam_keyauth minus 1-key + KRL) | $(share "$snp" "$s1k") | reported | |"
-	echo "| ssh login share: pam_keyauth, account + session (keyauth minus keyauth without pam_keyauth) | $(share "$sk" "$snp") | reported | |"
+	echo "| ssh login share: sshd's KRL (1-key authorized_keys + KRL minus 1-key) | $(share ak1krl ak1) | reported | |"
+	echo "| ssh login share: the helper (keyauth without pam_keyauth minus 1-key + KRL) | $(share kanopam ak1krl) | reported | |"
+	echo "| ssh login share: pam_keyauth, account + session (keyauth minus keyauth without pam_keyauth) | $(share keyauth kanopam) | reported | |"
 	echo "| ssh login, 100,000-key authorized_keys (key last) vs 1-key | $(ms "$s100") vs $(ms "$s1") | $r4 | reported | |"
 	echo "| pamtester acct_mgmt, pam_keyauth ($nk keys) vs pam_permit | $(ms "$pk") vs $(ms "$pp") ($(diffms "$pk" "$pp")) | $r5 | <= 1.3 | $(verdict "$r5" 1.3) |"
 	echo "| bench/pam-login (libcrypto loaded, as in sshd) acct_mgmt, pam_keyauth vs pam_permit | $(ms "$ck1") vs $(ms "$cp") ($(diffms "$ck1" "$cp")) | $r7 | reported | |"

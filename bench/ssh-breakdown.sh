@@ -115,7 +115,7 @@ for v in a b c h d e k f; do
 done
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 say "ssh logins, 8 variants interleaved, $RUNS runs each (load $load0)"
-"$RUNNER" -w 5 -n "$RUNS" "${args[@]}" >"$W/ssh.res" || die "runner failed"
+"$RUNNER" -w 5 -n "$RUNS" -o "$W/ssh.raw" "${args[@]}" >"$W/ssh.res" || die "runner failed"
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 # What sshd does with RevokedKeys for each key it checks (twice per
 # login): read and parse the whole KRL. ssh-keygen -Q runs the same code
@@ -147,10 +147,16 @@ while read -r name med _ min _; do
 	    'BEGIN { printf "| %s | %.1f ms | %.3f | %+.1f ms | %.1f ms |\n", d, m / 1000, m / b, (m - b) / 1000, lo / 1000 }'
 done <"$W/ssh.res"
 echo
-# a - e split into three differences of medians (they add up to it):
-awk '{ m[$1] = $2 } END {
-	printf "shares of a - e (%+.1f ms): sshd'"'"'s KRL k - e %+.1f ms, the helper c - k %+.1f ms, pam_keyauth a - c %+.1f ms\n",
-	    (m["a"] - m["e"]) / 1000, (m["k"] - m["e"]) / 1000, (m["c"] - m["k"]) / 1000, (m["a"] - m["c"]) / 1000 }' "$W/ssh.res"
+# a - e split into three shares that add up to it, each the median of
+# the round-by-round differences with a 95 % interval (bench/paired.awk).
+pair() { # LABEL A B
+	awk -v a="$2" -v b="$3" -f "$top_srcdir/bench/paired.awk" "$W/ssh.raw" |
+	    awk -v l="$1" '{ printf "%s: %+.1f ms (95 %% interval %+.1f to %+.1f ms)\n", l, $1 / 1000, $2 / 1000, $3 / 1000 }'
+}
+pair "keyauth's extra time, a - e" a e
+pair "  sshd's KRL, k - e" k e
+pair "  the helper, c - k" c k
+pair "  pam_keyauth (account, session), a - c" a c
 awk -v n="$KRLN" -v sz="$(stat -c %s "$KRL")" '{ m[$1] = $2 } END {
 	printf "KRL check (ssh-keygen -Q, what sshd runs per key check): %d-entry KRL (%d bytes) %.1f ms, 1-entry KRL %.1f ms: %+.1f ms per check\n",
 	    n, sz, m["krlN"] / 1000, m["krl1"] / 1000, (m["krlN"] - m["krl1"]) / 1000 }' "$W/krl.res"
