@@ -317,6 +317,7 @@ fi
 	echo "| helper lookup at $nk keys vs floor (open+read one file) | $(ms "$hN") vs $(ms "$fl") | $r2 | <= 1.5 | $(verdict "$r2" 1.5) |"
 	echo "| ssh login, keyauth at $nk keys vs 1-key authorized_keys | $(ms "$sk") vs $(ms "$s1") | $r3 | <= 1.05 | $(verdict "$r3" 1.05) |"
 	echo "| ssh login, keyauth at $nk keys vs 1-key authorized_keys + the same KRL as RevokedKeys ($KRLN revocations, $KRLKB KiB) | $(ms "$sk") vs $(ms "$s1k") | $r6 | <= 1.05 | $(verdict "$r6" 1.05) |"
+	echo "| ssh login, keyauth's extra time over 1-key authorized_keys, round by round (the three shares below split it; medians of differences need not add up exactly) | $(share keyauth ak1) | reported | |"
 	echo "| ssh login share: sshd's KRL (1-key authorized_keys + KRL minus 1-key) | $(share ak1krl ak1) | reported | |"
 	echo "| ssh login share: the helper (keyauth without pam_keyauth minus 1-key + KRL) | $(share kanopam ak1krl) | reported | |"
 	echo "| ssh login share: pam_keyauth, account + session (keyauth minus keyauth without pam_keyauth) | $(share keyauth kanopam) | reported | |"
@@ -330,3 +331,5 @@ fi
 	echo
 	echo "total time of this run: $(($(date +%s) - started)) s"
 } | tee "$B/bench/results-$MODE.md"
+# Every login's time, for a second look at the shares (bench/paired.awk).
+cp "$W/ssh.raw" "$B/bench/ssh-runs-$MODE.txt"
