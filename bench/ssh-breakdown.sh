@@ -18,7 +18,10 @@
 #   k  e with RevokedKeys = a copy of a's KRL (like for like with a)
 #   f  e with pam_permit.so where a has pam_keyauth
 # Every variant uses the same sshd_config template (tests/e2e/sshd_config.in)
-# and PAM template; only the lines named above differ.
+# and PAM template; only the lines named above differ. After the table it
+# prints a - e split into sshd's KRL (k - e), the helper (c - k) and
+# pam_keyauth (a - c), each the median of round-by-round differences
+# (bench/paired.awk), and what one KRL check costs (ssh-keygen -Q).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 
