@@ -263,3 +263,4 @@ fi
 	echo
 	echo "total time of this run: $(($(date +%s) - started)) s"
 } | tee "$B/bench/results-$MODE.md"
+bash "$top_srcdir/bench/install.sh" -n "$N" || die "install benchmark (bench/install.sh) failed"
