@@ -54,6 +54,9 @@ struct kp_revset {
 int kp_policy_index_revocations(struct kp_policy *p);
 void kp_revset_free(struct kp_revset *rs);
 
+/* The hex SHA-256 of a policy's signed bytes, its identity (policydir.c). */
+void kp_policy_sha256(const char *buf, size_t len, char out[65]);
+
 /*
  * Version 2's people, groups and grants as written (load.c reads them,
  * teams.c resolves them into entries, lint.c and the tools read them).

@@ -34,9 +34,35 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nettle/sha2.h>
+
 #include "keyauth-policy.h"
 #include "kp-internal.h"
 #include "kp-policy.h"
+
+/*
+ * The policy's identity: the hex SHA-256 of its signed bytes (the file, or
+ * a directory's canonical form). The loader records it, the index and the
+ * state file carry it, and install compares it to skip an unchanged
+ * policy without loading it (policy/model/install.c).
+ */
+void
+kp_policy_sha256(const char *buf, size_t len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx c;
+	size_t i;
+
+	sha256_init(&c);
+	sha256_update(&c, len, (const uint8_t *)buf);
+	sha256_digest(&c, sizeof(md), md);
+	for (i = 0; i < sizeof(md); i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[64] = '\0';
+}
 
 #define DIR_FILES_MAX 10000
 #define DIR_DEPTH_MAX 8
