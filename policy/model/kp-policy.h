@@ -54,6 +54,13 @@ struct kp_revset {
 int kp_policy_index_revocations(struct kp_policy *p);
 void kp_revset_free(struct kp_revset *rs);
 
+/*
+ * The progress hook (kp_progress_set): count items of phase so far, the
+ * hook told every KP_PROGRESS_STEP; kp_progress_end once at the end.
+ */
+void kp_progress_tick(const char *phase, uint64_t count);
+void kp_progress_end(const char *phase, uint64_t count);
+
 /* The hex SHA-256 of a policy's signed bytes, its identity (policydir.c). */
 void kp_policy_sha256(const char *buf, size_t len, char out[65]);
 

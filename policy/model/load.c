@@ -2662,6 +2662,7 @@ add_entry(
 	/* Strings in the tables are owned by the entry, which p now owns. */
 	p->entries[p->nentries] = e;
 	p->nentries++;
+	kp_progress_tick("loading", p->nentries);
 	if (kp_strtab_put(&L->ids, e.id, p->nentries - 1, NULL) < 0 ||
 	    kp_strtab_put(&L->fps, e.key->fp, p->nentries - 1, NULL) < 0)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
@@ -3239,6 +3240,7 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 		r = parse_file(&L, buf, len);
 	if (r != 0 || (r = finish_document(&L)) != 0)
 		goto out;
+	kp_progress_end("loading", L.p->nentries);
 	kp_policy_sha256(buf, len, L.p->sha256);
 	if ((r = kp_policy_index_revocations(L.p)) != 0) {
 		r = ferr(&L, r, 0, 0, "out of memory");
