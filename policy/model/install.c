@@ -1338,6 +1338,17 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 	in.p = p;
 	res->serial = p->serial;
 	memcpy(res->sha256, p->sha256, sizeof(res->sha256));
+	/*
+	 * Only stage_signatures reads the bytes again: without signatures
+	 * they go now, before the compiler needs its memory (a 200 MB file
+	 * of 1M keys).
+	 */
+	if (install_conf(&in)->signatures == 0) {
+		free(buf);
+		buf = NULL;
+		in.buf = NULL;
+		in.len = 0;
+	}
 	r = install_run(&in);
 end:
 	install_end(&in);
