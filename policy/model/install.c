@@ -1181,7 +1181,10 @@ stage_same_bytes(struct install *in)
 
 	if (install_conf(in)->signatures != 0)
 		return 0;
-	kp_policy_sha256(in->buf, in->len, sha);
+	if (in->buf != NULL)
+		kp_policy_sha256(in->buf, in->len, sha);
+	else if (kp_policy_file_sha256(in->path, sha, NULL) != 0)
+		return 0; /* reading it the whole way says why */
 	if (!index_records(in->o, sha))
 		return 0;
 	/* Decided again under the lock, against the baseline. */
@@ -1303,7 +1306,7 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 	struct install in;
 	char *buf = NULL;
 	size_t len = 0;
-	int r;
+	int r, is_dir;
 
 	if (res != NULL)
 		memset(res, 0, sizeof(*res));
@@ -1311,6 +1314,13 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 		memset(diag, 0, sizeof(*diag));
 	if (path == NULL || res == NULL)
 		return KP_ERR_ARG;
+	if ((r = install_start(&in, NULL, o, res, diag)) != 0)
+		goto out;
+	in.path = path;
+	/* A file is hashed as it is read, without holding it (no-op check). */
+	if (!(is_dir = kp_policy_path_is_dir(path)) &&
+	    (r = stage_same_bytes(&in)) != 0)
+		goto same;
 	/* One read: what is verified is what is loaded and installed. */
 	if ((r = kp_policy_signed_bytes(
 	         path, KP_LOAD_SAFE, &buf, &len, diag)) != 0) {
@@ -1319,18 +1329,12 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 		res->reason = r == KP_ERR_UNSAFE ? KP_IR_UNSAFE
 		    : r == KP_ERR_TOOBIG         ? KP_IR_INVALID
 		                                 : KP_IR_ERROR;
-		goto out;
-	}
-	if ((r = install_start(&in, NULL, o, res, diag)) != 0)
-		goto out;
-	in.path = path;
-	in.buf = buf;
-	in.len = len;
-	if ((r = stage_same_bytes(&in)) != 0) {
-		if (r == KP_INSTALL_SAME)
-			r = 0; /* the installed policy, intact: nothing to do */
 		goto end;
 	}
+	in.buf = buf;
+	in.len = len;
+	if (is_dir && (r = stage_same_bytes(&in)) != 0)
+		goto same;
 	if ((r = kp_policy_load_buf(path, buf, len, &p, diag)) != 0) {
 		res->reason = r == KP_ERR_NOMEM ? KP_IR_ERROR : KP_IR_INVALID;
 		goto end;
@@ -1350,6 +1354,10 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 		in.len = 0;
 	}
 	r = install_run(&in);
+	goto end;
+same:
+	if (r == KP_INSTALL_SAME)
+		r = 0; /* the installed policy, intact: nothing to do */
 end:
 	install_end(&in);
 out:

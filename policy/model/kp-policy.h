@@ -63,6 +63,8 @@ void kp_progress_end(const char *phase, uint64_t count);
 
 /* The hex SHA-256 of a policy's signed bytes, its identity (policydir.c). */
 void kp_policy_sha256(const char *buf, size_t len, char out[65]);
+/* The same of a policy file (not a directory), streamed from a safe open. */
+int kp_policy_file_sha256(const char *path, char out[65], const char **why);
 
 /*
  * Version 2's people, groups and grants as written (load.c reads them,
