@@ -46,22 +46,29 @@
  * state file carry it, and install compares it to skip an unchanged
  * policy without loading it (policy/model/install.c).
  */
-void
-kp_policy_sha256(const char *buf, size_t len, char out[65])
+static void
+sha256_hex(struct sha256_ctx *c, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 	uint8_t md[SHA256_DIGEST_SIZE];
-	struct sha256_ctx c;
 	size_t i;
 
-	sha256_init(&c);
-	sha256_update(&c, len, (const uint8_t *)buf);
-	sha256_digest(&c, sizeof(md), md);
+	sha256_digest(c, sizeof(md), md);
 	for (i = 0; i < sizeof(md); i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 0xf];
 	}
 	out[64] = '\0';
+}
+
+void
+kp_policy_sha256(const char *buf, size_t len, char out[65])
+{
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	sha256_update(&c, len, (const uint8_t *)buf);
+	sha256_hex(&c, out);
 }
 
 /*
@@ -73,10 +80,9 @@ kp_policy_sha256(const char *buf, size_t len, char out[65])
 int
 kp_policy_file_sha256(const char *path, char out[65], const char **why)
 {
-	static const char hex[] = "0123456789abcdef";
-	uint8_t md[SHA256_DIGEST_SIZE], chunk[65536];
+	uint8_t chunk[65536];
 	struct sha256_ctx c;
-	size_t size = 0, total = 0, i;
+	size_t size = 0, total = 0;
 	ssize_t n;
 	int fd = -1, r;
 
@@ -102,12 +108,7 @@ kp_policy_file_sha256(const char *path, char out[65], const char **why)
 		}
 		sha256_update(&c, (size_t)n, chunk);
 	}
-	sha256_digest(&c, sizeof(md), md);
-	for (i = 0; i < sizeof(md); i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
+	sha256_hex(&c, out);
 	r = 0;
 out:
 	close(fd);
