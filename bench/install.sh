@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # bench/install.sh [-n KEYS] [-r ROUNDS]: keyauthctl install and check
 # against their floor, a bare libyaml event parse of the same file
