@@ -333,3 +333,4 @@ fi
 } | tee "$B/bench/results-$MODE.md"
 # Every login's time, for a second look at the shares (bench/paired.awk).
 cp "$W/ssh.raw" "$B/bench/ssh-runs-$MODE.txt"
+bash "$top_srcdir/bench/install.sh" -n "$N" || die "install benchmark (bench/install.sh) failed"
