@@ -140,6 +140,15 @@ static const char style_text[] =
     ".mono,table.matrix tbody td:nth-child(2){font-family:'DejaVu Sans "
     "Mono',monospace;font-size:.8em}"
     "table.matrix td{min-width:9em}"
+    /*
+     * The matrix is cut into blocks of MATRIX_BLOCK people, each its own
+     * table of fixed column widths, which chromium lays out only when
+     * the block comes near the screen (docs/performance.md).
+     */
+    ".mx table{table-layout:fixed;margin:0}.mx td,.mx th{"
+    "overflow-wrap:anywhere}.mx col{width:11em}.mx col.cp{width:14em}"
+    ".mx col.ck{width:30em}div.mb{content-visibility:auto;"
+    "contain-intrinsic-block-size:auto 20000px}"
     ".ok{background:#d8f0d8}.nx{background:#fff6c8}.nf{background:#ffe3a8}"
     ".sn{background:#ffc48a}.rt{background:#ffb0b0}"
     ".rv{background:#d9a0e0}.off{background:#e4e4e4;color:#666}"
@@ -161,22 +170,29 @@ static const char script_text[] =
     "return t!==''&&!isNaN(n)?n:t.toLowerCase();}"
     "function at(r,i){var k=0,c=r.cells;for(var j=0;j<c.length;j++){"
     "k+=c[j].colSpan;if(k>i)return c[j].colSpan>1?null:c[j];}return null;}"
-    "var tabs=document.querySelectorAll('table.sort');"
+    /* a table, or the matrix: one head, its rows in several tbody */
+    "var tabs=document.querySelectorAll('.sort');"
     "Array.prototype.forEach.call(tabs,function(tb){"
-    "var head=tb.tHead,body=tb.tBodies[0];if(!head||!body)return;"
+    "var head=tb.querySelector('thead'),"
+    "bodies=Array.prototype.slice.call(tb.querySelectorAll('tbody'));"
+    "if(!head||!bodies.length)return;"
+    "function all(){var a=[];bodies.forEach(function(b){"
+    "a.push.apply(a,b.rows);});return a;}"
     "var hr=head.rows[0];"
     "Array.prototype.forEach.call(hr.cells,function(th,i){"
     "th.tabIndex=0;th.setAttribute('aria-sort','none');"
     "function go(){var asc=th.getAttribute('aria-sort')!=='ascending';"
-    "var rows=Array.prototype.slice.call(body.rows);"
+    "var rows=all();"
     "rows.sort(function(a,b){var x=key(at(a,i)),y=key(at(b,i));"
     "if(typeof x!==typeof y){x=String(x);y=String(y);}"
     "return(x<y?-1:x>y?1:0)*(asc?1:-1);});"
     "Array.prototype.forEach.call(hr.cells,function(o){"
     "o.setAttribute('aria-sort','none');});"
     "th.setAttribute('aria-sort',asc?'ascending':'descending');"
-    "var f=document.createDocumentFragment();"
-    "rows.forEach(function(r){f.appendChild(r);});body.appendChild(f);}"
+    /* each block keeps its number of rows */
+    "var n=bodies.map(function(b){return b.rows.length;}),k=0;"
+    "bodies.forEach(function(b,j){var f=document.createDocumentFragment();"
+    "for(var e=k+n[j];k<e;k++)f.appendChild(rows[k]);b.appendChild(f);});}"
     "th.addEventListener('click',go);"
     "th.addEventListener('keydown',function(e){if(e.key==='Enter')go();});"
     "});"
@@ -185,7 +201,7 @@ static const char script_text[] =
     "q.setAttribute('aria-label','filter rows');"
     "tb.parentNode.insertBefore(q,tb);"
     "q.addEventListener('input',function(){var v=q.value.toLowerCase();"
-    "Array.prototype.forEach.call(body.rows,function(r){"
+    "all().forEach(function(r){"
     "r.hidden=v!==''&&r.textContent.toLowerCase().indexOf(v)<0;});});"
     "});})();";
 
@@ -209,13 +225,21 @@ csp_hash(const char *s, char *out, size_t len)
 	return 0;
 }
 
+/*
+ * The page's head; extra (may be NULL) is a rule of this page appended to
+ * the one style, under the same hash.
+ */
 static int
-page_begin(struct kp_buf *b, const char *title)
+page_begin(struct kp_buf *b, const char *title, const char *extra)
 {
-	char sh[80], ch[80];
-	int r;
+	char sh[80], ch[80], style[sizeof(style_text) + 128];
+	int r, n;
 
-	if ((r = csp_hash(style_text, sh, sizeof(sh))) != 0 ||
+	n = snprintf(style, sizeof(style), "%s%s", style_text,
+	    extra != NULL ? extra : "");
+	if (n < 0 || (size_t)n >= sizeof(style))
+		return KP_ERR_INTERNAL;
+	if ((r = csp_hash(style, sh, sizeof(sh))) != 0 ||
 	    (r = csp_hash(script_text, ch, sizeof(ch))) != 0)
 		return r;
 	kp_buf_puts(b,
@@ -231,8 +255,7 @@ page_begin(struct kp_buf *b, const char *title)
 	    "<meta name=\"viewport\" "
 	    "content=\"width=device-width\">\n<title>");
 	esc(b, title);
-	kp_buf_printf(
-	    b, "</title>\n<style>%s</style>\n</head><body>\n", style_text);
+	kp_buf_printf(b, "</title>\n<style>%s</style>\n</head><body>\n", style);
 	return 0;
 }
 
@@ -708,8 +731,39 @@ put_empty(struct kp_buf *b, size_t n)
 		kp_buf_printf(b, "<td colspan=\"%zu\">", n);
 }
 
+/*
+ * People per block of the matrix: a block off screen costs chromium next
+ * to nothing, one on screen the layout of its rows (docs/performance.md).
+ */
+#define MATRIX_BLOCK 500
+
 static void
-matrix_people(struct kp_buf *b, const struct report_ctx *x)
+matrix_cols(struct kp_buf *b, const struct report_ctx *x)
+{
+	kp_buf_printf(b,
+	    "<colgroup><col class=\"cp\"><col class=\"ck\">"
+	    "<col span=\"%zu\"></colgroup>",
+	    x->naccounts > 0 ? x->naccounts : 1);
+}
+
+/* Starts row *n of the matrix, a new block every MATRIX_BLOCK rows. */
+static void
+matrix_row(
+    struct kp_buf *b, const struct report_ctx *x, size_t *n, const char *tr)
+{
+	if (*n > 0 && *n % MATRIX_BLOCK == 0) {
+		kp_buf_puts(b,
+		    "</tbody></table></div>\n<div class=\"mb\">"
+		    "<table class=\"matrix\">");
+		matrix_cols(b, x);
+		kp_buf_puts(b, "<tbody>\n");
+	}
+	(*n)++;
+	kp_buf_puts(b, tr);
+}
+
+static void
+matrix_people(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 {
 	size_t i = 0, j, col, c, s, nk, empty;
 	unsigned worst;
@@ -722,7 +776,7 @@ matrix_people(struct kp_buf *b, const struct report_ctx *x)
 		     strcmp(x->rows[j]->entry->owner, owner) == 0;
 		     j++)
 			;
-		kp_buf_puts(b, "<tr><th>");
+		matrix_row(b, x, n, "<tr><th>");
 		esc(b, owner);
 		kp_buf_puts(b, "<td>");
 		for (c = i, nk = 0; c < j; c++) {
@@ -804,7 +858,7 @@ put_principals(
 }
 
 static void
-matrix_authorities(struct kp_buf *b, const struct report_ctx *x)
+matrix_authorities(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 {
 	const struct kp_authority *a;
 	struct kp_report_row row;
@@ -819,7 +873,7 @@ matrix_authorities(struct kp_buf *b, const struct report_ctx *x)
 			continue;
 		row.entry = &a->e;
 		row.status = authority_status(x->p, &a->e, x->at);
-		kp_buf_puts(b, "<tr class=\"ca\"><th>CA ");
+		matrix_row(b, x, n, "<tr class=\"ca\"><th>CA ");
 		esc(b, a->e.id);
 		kp_buf_puts(b, " (");
 		esc(b, a->e.owner);
@@ -854,7 +908,7 @@ matrix_authorities(struct kp_buf *b, const struct report_ctx *x)
 static void
 report_matrix(struct kp_buf *b, const struct report_ctx *x)
 {
-	size_t i;
+	size_t i, n = 0;
 
 	kp_buf_puts(b,
 	    "<section id=\"matrix\"><h2>Access matrix</h2>\n"
@@ -862,17 +916,23 @@ report_matrix(struct kp_buf *b, const struct report_ctx *x)
 	    "with the keys; one column per account: the hosts a "
 	    "key may log in to there, from which sources, until "
 	    "when.</p>\n"
-	    "<table class=\"sort matrix\" id=\"matrix-table\">"
-	    "<thead><tr><th>person</th><th>keys</th>");
+	    "<div class=\"sort mx\" id=\"matrix-table\">"
+	    "<table class=\"matrix\">");
+	matrix_cols(b, x);
+	kp_buf_puts(b, "<thead><tr><th>person</th><th>keys</th>");
 	for (i = 0; i < x->naccounts; i++) {
 		kp_buf_puts(b, "<th>");
 		esc(b, x->accounts[i]);
 		kp_buf_puts(b, "</th>");
 	}
-	kp_buf_puts(b, "</tr></thead>\n<tbody>\n");
-	matrix_people(b, x);
-	matrix_authorities(b, x);
-	kp_buf_puts(b, "</tbody></table></section>\n");
+	kp_buf_puts(b,
+	    "</tr></thead></table>\n<div class=\"mb\">"
+	    "<table class=\"matrix\">");
+	matrix_cols(b, x);
+	kp_buf_puts(b, "<tbody>\n");
+	matrix_people(b, x, &n);
+	matrix_authorities(b, x, &n);
+	kp_buf_puts(b, "</tbody></table></div></div></section>\n");
 }
 
 /* ------------------------------------------------------ bar charts */
@@ -1312,7 +1372,7 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 	struct report_ctx x;
 	struct kp_diag *w = NULL;
 	struct kp_buf b;
-	char title[128];
+	char title[128], wide[64];
 	size_t nw = 0;
 	int r;
 
@@ -1333,7 +1393,10 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 		goto out;
 	snprintf(title, sizeof(title), "keyauth access report: serial %llu",
 	    (unsigned long long)p->serial);
-	if ((r = page_begin(&b, title)) != 0)
+	/* the matrix's width: its columns' (.mx col in style_text) */
+	snprintf(wide, sizeof(wide), "div.mb,.mx table{width:%zuem}",
+	    14 + 30 + 11 * x.naccounts + 1);
+	if ((r = page_begin(&b, title, wide)) != 0)
 		goto out;
 	report_header(&b, &x);
 	report_counts(&b, &x, nw);
@@ -1647,7 +1710,7 @@ kp_auditlog_html(const struct kp_auditlog *a, int64_t now, char **out)
 	if ((r = kp_auditlog_view(a, &v)) != 0)
 		return r;
 	kp_buf_init(&b, KP_ADMIN_OUT_MAX);
-	if ((r = page_begin(&b, "keyauth audit summary")) != 0)
+	if ((r = page_begin(&b, "keyauth audit summary", NULL)) != 0)
 		goto out;
 	audit_header(&b, v, now);
 	for (i = 0; i < v->ndays; i++)
