@@ -149,6 +149,9 @@ static const char style_text[] =
     "overflow-wrap:anywhere}.mx col{width:11em}.mx col.cp{width:14em}"
     ".mx col.ck{width:30em}div.mb{content-visibility:auto;"
     "contain-intrinsic-block-size:auto 20000px}"
+    /* below the matrix, laid out only when scrolled to */
+    "#revocations,#lint{content-visibility:auto;"
+    "contain-intrinsic-block-size:auto 3000px}"
     ".ok{background:#d8f0d8}.nx{background:#fff6c8}.nf{background:#ffe3a8}"
     ".sn{background:#ffc48a}.rt{background:#ffb0b0}"
     ".rv{background:#d9a0e0}.off{background:#e4e4e4;color:#666}"
@@ -389,6 +392,11 @@ struct report_ctx {
 	enum kp_report_status *status;
 	unsigned *risk;
 	size_t *anchor; /* the entry whose id="eN" shows this one's key */
+	/*
+	 * anchors a link points to: only those keys get an element of their
+	 * own in the matrix (100,000 spans cost chromium a second)
+	 */
+	unsigned char *linked;
 	size_t nentries, nowners;
 	size_t nrisk[NELEM(risks)];
 };
@@ -459,6 +467,14 @@ entry_index(const struct report_ctx *x, const struct kp_entry *e)
 	return (size_t)(e - x->p->entries);
 }
 
+/* The anchor of entry k's key, which a link of the page now points to. */
+static size_t
+link_to(const struct report_ctx *x, size_t k)
+{
+	x->linked[x->anchor[k]] = 1;
+	return x->anchor[k];
+}
+
 static void
 ctx_free(struct report_ctx *x)
 {
@@ -469,6 +485,7 @@ ctx_free(struct report_ctx *x)
 	free(x->status);
 	free(x->risk);
 	free(x->anchor);
+	free(x->linked);
 }
 
 /*
@@ -525,7 +542,8 @@ ctx_build(struct report_ctx *x)
 	if ((x->shown = calloc(p->nentries + 1, 1)) == NULL ||
 	    (x->status = calloc(p->nentries + 1, sizeof(*x->status))) == NULL ||
 	    (x->risk = calloc(p->nentries + 1, sizeof(*x->risk))) == NULL ||
-	    (x->anchor = calloc(p->nentries + 1, sizeof(*x->anchor))) == NULL)
+	    (x->anchor = calloc(p->nentries + 1, sizeof(*x->anchor))) == NULL ||
+	    (x->linked = calloc(p->nentries + 1, 1)) == NULL)
 		return KP_ERR_NOMEM;
 	for (i = 0; i < p->nentries; i++)
 		x->anchor[i] = i;
@@ -669,7 +687,8 @@ matrix_key(struct kp_buf *b, const struct report_ctx *x, size_t k)
 {
 	const struct kp_entry *e = &x->p->entries[k];
 
-	kp_buf_printf(b, "<span id=\"e%zu\">", k);
+	if (x->linked[k])
+		kp_buf_printf(b, "<span id=\"e%zu\">", k);
 	esc(b, e->id);
 	kp_buf_putc(b, ' ');
 	esc(b, e->key->fp);
@@ -693,7 +712,8 @@ matrix_key(struct kp_buf *b, const struct report_ctx *x, size_t k)
 		esc(b, e->comment);
 		kp_buf_puts(b, "</i>");
 	}
-	kp_buf_puts(b, "</span>");
+	if (x->linked[k])
+		kp_buf_puts(b, "</span>");
 }
 
 /* One grant in a matrix cell: where, from where, until when, why. */
@@ -1115,7 +1135,7 @@ report_timeline(struct kp_buf *b, const struct report_ctx *x)
 			put_time(b, v[i].t, "-");
 			kp_buf_printf(b, "</td><td><a href=\"#%c%zu\">",
 			    v[i].ca ? 'a' : 'e',
-			    v[i].ca ? v[i].i : x->anchor[v[i].i]);
+			    v[i].ca ? v[i].i : link_to(x, v[i].i));
 			esc(b, e->id);
 			kp_buf_puts(b, "</a></td><td>");
 			esc(b, e->owner);
@@ -1213,7 +1233,7 @@ report_revocations(struct kp_buf *b, const struct report_ctx *x)
 			size_t e = links[i * LINKS_MAX + k];
 
 			kp_buf_printf(b, "%s<a href=\"#e%zu\">", k ? ", " : "",
-			    x->anchor[e]);
+			    link_to(x, e));
 			esc(b, p->entries[e].id);
 			kp_buf_puts(b, "</a>");
 		}
@@ -1347,7 +1367,7 @@ report_lint(struct kp_buf *b, const struct report_ctx *x,
 
 			kp_buf_printf(b, "<a href=\"#%c%zu\">",
 			    hit->ca ? 'a' : 'e',
-			    hit->ca ? hit->i : x->anchor[hit->i]);
+			    hit->ca ? hit->i : link_to(x, hit->i));
 			esc(b, e->id);
 			kp_buf_puts(b, "</a>");
 		} else
@@ -1371,7 +1391,7 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 {
 	struct report_ctx x;
 	struct kp_diag *w = NULL;
-	struct kp_buf b;
+	struct kp_buf b, tail;
 	char title[128], wide[64];
 	size_t nw = 0;
 	int r;
@@ -1388,6 +1408,7 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 	x.in = rows;
 	x.nrows = nrows;
 	kp_buf_init(&b, KP_ADMIN_OUT_MAX);
+	kp_buf_init(&tail, KP_ADMIN_OUT_MAX);
 	if ((r = ctx_build(&x)) != 0 ||
 	    (r = kp_policy_lint(p, at, &w, &nw)) != 0)
 		goto out;
@@ -1398,19 +1419,22 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 	    14 + 30 + 11 * x.naccounts + 1);
 	if ((r = page_begin(&b, title, wide)) != 0)
 		goto out;
+	/* the sections after the matrix first: they say which keys they link */
+	if ((r = report_timeline(&tail, &x)) != 0 ||
+	    (r = report_revocations(&tail, &x)) != 0 ||
+	    (r = report_lint(&tail, &x, w, nw)) != 0 || (r = tail.err) != 0)
+		goto out;
 	report_header(&b, &x);
 	report_counts(&b, &x, nw);
 	report_matrix(&b, &x);
-	if ((r = report_timeline(&b, &x)) != 0 ||
-	    (r = report_revocations(&b, &x)) != 0 ||
-	    (r = report_lint(&b, &x, w, nw)) != 0)
-		goto out;
+	kp_buf_put(&b, kp_buf_ptr(&tail), kp_buf_len(&tail));
 	page_end(&b);
 	if ((r = b.err) != 0)
 		goto out;
 	r = kp_buf_take(&b, out, NULL);
 out:
 	kp_buf_free(&b);
+	kp_buf_free(&tail);
 	free(w);
 	ctx_free(&x);
 	return r;

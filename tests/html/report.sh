@@ -135,6 +135,12 @@ expect_eq "10k: every key counted" "$(dom "$T/10k.dom" text n-entries)" 10000
 owners=$(csv_col "$T/10k.csv" owner | sort -u | wc -l)
 expect_eq "10k: the matrix in blocks of 500 people" \
     "$(grep -o '<div class="mb">' "$T/10k.dom" | wc -l)" $(((owners + 499) / 500))
+# every link to a key lands on it, and only linked keys have an element
+grep -o 'href="#e[0-9]*"' "$T/10k.dom" | sed 's/.*#//; s/"//' | sort -u >"$T/10k.links"
+grep -o 'id="e[0-9]*"' "$T/10k.dom" | sed 's/id="//; s/"//' | sort >"$T/10k.ids"
+expect_eq "10k: keys linked to" "$(($(wc -l <"$T/10k.links") > 0))" 1
+expect_eq "10k: the keys with an id are the ones linked to" \
+    "$(cmp -s "$T/10k.links" "$T/10k.ids" && echo same)" same
 expect_eq "10k: the head and each block have the fixed columns" \
     "$(grep -o '<colgroup>' "$T/10k.dom" | wc -l)" $(((owners + 499) / 500 + 1))
 
