@@ -46,6 +46,7 @@ median() { sort -n -k"$1" | awk -v k="$1" '{ v[NR] = $k } END { print v[int((NR 
 wall "$W/blank.html" >/dev/null # a first start fills the profile
 for i in $(seq "$RUNS"); do wall "$W/blank.html"; done >"$W/blank.runs"
 for i in $(seq "$RUNS"); do wall "$W/report.html"; done >"$W/report.runs"
+grep -q 'id="matrix-table"' "$W/dom" || { echo "chromium did not render the report" >&2; exit 1; }
 SHOT=--screenshot="$W/shot.png"
 for i in $(seq "$RUNS"); do wall "$W/blank.html" "$SHOT"; done >"$W/sblank.runs"
 for i in $(seq "$RUNS"); do wall "$W/report.html" "$SHOT"; done >"$W/sreport.runs"
@@ -60,7 +61,6 @@ for f in sblank sreport; do
 done
 # minus A B: B minus A, of the medians in files $W/A and $W/B
 minus() { awk -v a="$(cat "$W/$1")" -v b="$(cat "$W/$2")" 'BEGIN { printf "%.3f", b - a }'; }
-grep -q 'id="matrix-table"' "$W/dom" || { echo "chromium did not render the report" >&2; exit 1; }
 read -r S KB <"$W/report.time"
 echo "policy: $N keys, $M accounts (+ deploy), $(($(stat -c %s "$W/policy.yaml") / 1048576)) MB YAML"
 echo "report: $(stat -c %s "$W/report.html") bytes; written in $S s, peak RSS $KB KB"
