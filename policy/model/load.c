@@ -3237,8 +3237,11 @@ stream_end(struct loader *L, int r)
 		    "policy too large (at most %lu bytes)",
 		    (unsigned long)KP_POLICY_MAX_BYTES);
 	default:
+		/* Placed in the bytes before it (best effort, as above). */
 		free(L->src);
 		L->src = NULL;
+		L->buf = NULL;
+		L->len = 0;
 		want_source(L, L->nul_off);
 		offset_pos(L->buf, L->len, L->nul_off, &line, &col);
 		return ferr(L, KP_ERR_INVALID, line, col,
