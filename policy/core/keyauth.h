@@ -418,6 +418,9 @@ int kp_file_open_safe(const char *path, size_t max, uid_t allow_uid, int *fd,
 #define KP_FILE_NOFOLLOW 0x01
 int kp_file_read(const char *path, size_t max, unsigned flags, char **buf,
     size_t *len, const char **why);
+/* The same checks on an open descriptor; returns the fd in *fd. */
+int kp_file_open(const char *path, size_t max, unsigned flags, int *fd,
+    size_t *size, const char **why);
 /* Write a file atomically: temp file in the same directory, fsync, rename, fsync dir. */
 int kp_file_write_atomic(
     const char *path, const void *buf, size_t len, mode_t mode);

@@ -1321,6 +1321,21 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 	if (!(is_dir = kp_policy_path_is_dir(path)) &&
 	    (r = stage_same_bytes(&in)) != 0)
 		goto same;
+	/*
+	 * Without signatures a file is streamed into the loader, never held
+	 * whole (a 200 MB file of 1M keys); errors read as they would below.
+	 */
+	if (!is_dir && install_conf(&in)->signatures == 0) {
+		if ((r = kp_policy_load(path, KP_LOAD_SAFE, &p, diag)) != 0) {
+			res->reason = r == KP_ERR_UNSAFE ? KP_IR_UNSAFE
+			    : r == KP_ERR_NOMEM || r == KP_ERR_IO ||
+			        r == KP_ERR_NOTFOUND || r == KP_ERR_ARG
+			    ? KP_IR_ERROR
+			    : KP_IR_INVALID;
+			goto end;
+		}
+		goto loaded;
+	}
 	/* One read: what is verified is what is loaded and installed. */
 	if ((r = kp_policy_signed_bytes(
 	         path, KP_LOAD_SAFE, &buf, &len, diag)) != 0) {
@@ -1339,6 +1354,7 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 		res->reason = r == KP_ERR_NOMEM ? KP_IR_ERROR : KP_IR_INVALID;
 		goto end;
 	}
+loaded:
 	in.p = p;
 	res->serial = p->serial;
 	memcpy(res->sha256, p->sha256, sizeof(res->sha256));
