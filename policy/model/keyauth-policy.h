@@ -626,7 +626,22 @@ struct kp_install_result {
 	struct kp_sig_check sigs; /* each signature file's verdict */
 	int removal_checked; /* the guard compared with an index */
 	struct kp_removal removal;
+	/*
+	 * Advice on what was installed, never a refusal (kp_install_warn):
+	 * one message each, for the caller to show; freed by
+	 * kp_install_result_free.
+	 */
+	char **warnings;
+	size_t nwarnings;
 };
+
+/*
+ * Above this many revoked keys in the KRL, install warns: OpenSSH loads
+ * the whole KRL for every key it checks, twice per login, at a cost that
+ * grows with the square of its size (docs/performance.md, "KRL size and
+ * login cost": +8 to +12 ms per login at 5,000, +33 at 10,000).
+ */
+#define KP_KRL_WARN 5000
 
 /*
  * The whole install: create the directories if missing (0755), lock,
