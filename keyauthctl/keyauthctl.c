@@ -767,6 +767,7 @@ main(int argc, char **argv)
 	}
 	c.config = config;
 	c.policy = paths[0];
+	c.policy_given = vals[O_POLICY] != NULL;
 	c.index = paths[1];
 	c.krl = paths[2];
 	c.state = paths[3];

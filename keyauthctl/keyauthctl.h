@@ -20,6 +20,7 @@ struct ctl {
 	const char *cmd;
 	/* Global options; the four paths are absolute. */
 	const char *policy;
+	int policy_given; /* --policy on the command line, not the default */
 	const char *index;
 	const char *krl;
 	const char *state;

@@ -356,7 +356,7 @@ test_removal(void)
 	CHECK_INT(kp_index_open(path, geteuid(), &ix, NULL), 0);
 	if (ix == NULL)
 		return;
-	CHECK_INT(kp_index_foreach(ix, count_grant, n), 0);
+	CHECK_INT(kp_index_foreach(ix, NULL, count_grant, n), 0);
 	CHECK_INT(n[0], 4); /* alice, deploy, bob and the expired x */
 	CHECK_INT(n[2], 1); /* c for db-* */
 
