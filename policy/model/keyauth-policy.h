@@ -252,8 +252,8 @@ struct kp_lint {
  * million keys without expires would otherwise need a million
  * diagnostics in memory). out->w borrows subjects from p.
  */
-int kp_policy_lint(const struct kp_policy *p, int64_t now, size_t keep,
-    struct kp_lint *out);
+int kp_policy_lint(
+    const struct kp_policy *p, int64_t now, size_t keep, struct kp_lint *out);
 void kp_lint_free(struct kp_lint *l);
 
 /*
