@@ -267,9 +267,14 @@ decode_principals(struct kp_buf *r, struct ixrec *rec)
 	return 0;
 }
 
+/* What decode_rec reads: a CA grant; a report row's grant (no base64). */
+#define DEC_CA 0x01
+#define DEC_ROW 0x02
+
 static int
-decode_rec(const uint8_t *body, size_t blen, int ca, struct ixrec *rec)
+decode_rec(const uint8_t *body, size_t blen, unsigned how, struct ixrec *rec)
 {
+	int ca = (how & DEC_CA) != 0;
 	struct kp_buf r, save;
 	uint16_t nacc = 0, nsrc = 0;
 	uint8_t type, hascmd = 0, nopt = 0;
@@ -299,7 +304,8 @@ decode_rec(const uint8_t *body, size_t blen, int ca, struct ixrec *rec)
 		    get_i64(&r, &rec->expires) != 0 ||
 		    kpi_get_str(&r, 0, &rec->id) != 0 ||
 		    kpi_get_str(&r, 0, &rec->type) != 0 ||
-		    kpi_get_str(&r, 0, &rec->b64) != 0 ||
+		    kpi_get_str(&r, (how & DEC_ROW) != 0, &rec->b64) != 0 ||
+		    ((how & DEC_ROW) != 0) != (*rec->b64 == '\0') ||
 		    kp_buf_get_u8(&r, &hascmd) != 0 || hascmd > 1 ||
 		    (hascmd && kpi_get_str(&r, 1, &rec->command) != 0) ||
 		    kp_buf_get_u16(&r, &nacc) != 0 ||
@@ -435,7 +441,8 @@ load_recs(struct kp_index *ix, int ca, const char *fp, struct ixkey *k)
 			ret = KP_ERR_CORRUPT;
 			goto out;
 		}
-		if ((ret = decode_rec(body, blen, ca, &k->recs[i])) != 0)
+		if ((ret = decode_rec(
+		         body, blen, ca ? DEC_CA : 0, &k->recs[i])) != 0)
 			goto out;
 		k->nrecs = i + 1;
 	}
@@ -982,7 +989,8 @@ foreach_row(struct kp_index *ix, const char *account, uint32_t j, uint32_t *n,
 	    (ret = row_strings(&r, &hosts, &nhosts)) != 0)
 		goto out;
 	/* The rest is a grant record of the row's one account. */
-	if ((ret = decode_rec(kp_buf_ptr(&r), kp_buf_len(&r), 0, &rec)) != 0)
+	if ((ret = decode_rec(kp_buf_ptr(&r), kp_buf_len(&r), DEC_ROW, &rec)) !=
+	    0)
 		goto out;
 	ret = KP_ERR_CORRUPT;
 	if (rec.marker || rec.naccounts != 1 ||
@@ -995,7 +1003,7 @@ foreach_row(struct kp_index *ix, const char *account, uint32_t j, uint32_t *n,
 	g.revoked = flags != 0;
 	g.id = rec.id;
 	g.type = rec.type;
-	g.b64 = rec.b64;
+	g.b64 = NULL; /* not kept in a row */
 	g.accounts = rec.accounts;
 	g.naccounts = rec.naccounts;
 	g.sources = rec.sources;

@@ -514,8 +514,9 @@ int kp_index_authorized_keys(struct kp_index *ix, const char *account,
  *
  * By account (by_account 1): the report's rows, one call per (account,
  * entry that applies to the host), revoked keys' entries included
- * (revoked = 1), accounts holding the row's account alone, account, from
- * and hosts (as the policy wrote them) set; account NULL walks every
+ * (revoked = 1), accounts holding the row's account alone, b64 NULL (a
+ * row does not keep it), account, from and hosts (as the policy wrote
+ * them) set; account NULL walks every
  * account, accounts in the index's order, else that account only, in a
  * number of lookups proportional to its rows. An index compiled by a
  * keyauth without rows: KP_ERR_VERSION.

@@ -243,11 +243,12 @@ check_entry(struct compiler *c, const struct kp_entry *e)
 
 /*
  * The body of a grant (type: KPI_REC_GRANT or KPI_REC_CA_GRANT) with the
- * accounts acc[0..nacc) (a report row: its one account).
+ * accounts acc[0..nacc); a report row's (row set) has its one account and
+ * an empty base64, which the report never prints.
  */
 static void
 put_grant_accounts(struct compiler *c, const struct kp_entry *e, uint8_t type,
-    char *const *acc, size_t nacc)
+    char *const *acc, size_t nacc, int row)
 {
 	struct kp_buf *b = &c->val;
 	size_t i;
@@ -257,7 +258,7 @@ put_grant_accounts(struct compiler *c, const struct kp_entry *e, uint8_t type,
 	kp_buf_put_u64(b, (uint64_t)e->expires);
 	kpi_put_str(b, e->id);
 	kpi_put_str(b, e->key->type);
-	kpi_put_str(b, e->key->b64);
+	kpi_put_str(b, row ? "" : e->key->b64);
 	kp_buf_put_u8(b, e->command != NULL);
 	if (e->command != NULL)
 		kpi_put_str(b, e->command);
@@ -275,7 +276,7 @@ put_grant_accounts(struct compiler *c, const struct kp_entry *e, uint8_t type,
 static void
 put_grant(struct compiler *c, const struct kp_entry *e, uint8_t type)
 {
-	put_grant_accounts(c, e, type, e->accounts, e->naccounts);
+	put_grant_accounts(c, e, type, e->accounts, e->naccounts, 0);
 }
 
 static int
@@ -770,7 +771,7 @@ write_rows(struct compiler *c)
 			for (f = 0; f < e->nhosts; f++)
 				kpi_put_str(&c->val, e->hosts[f]);
 			put_grant_accounts(
-			    c, e, KPI_REC_GRANT, &e->accounts[rw->j], 1);
+			    c, e, KPI_REC_GRANT, &e->accounts[rw->j], 1, 1);
 			if ((r = add_record(c, key,
 			         kpi_row_key(key, c->accts[rw->acct],
 			             (uint32_t)k))) != 0)

@@ -1224,7 +1224,8 @@ row_cb(void *arg, const struct kp_index_grant *g)
 	struct rowseen *s = arg;
 
 	if (s->n >= 8 || g->account == NULL || g->naccounts != 1 ||
-	    strcmp(g->accounts[0], g->account) != 0)
+	    strcmp(g->accounts[0], g->account) != 0 || g->b64 != NULL ||
+	    g->type == NULL || strcmp(g->type, "ssh-ed25519") != 0)
 		return KP_ERR_INTERNAL;
 	snprintf(s->ids[s->n], sizeof(s->ids[s->n]), "%s", g->id);
 	snprintf(s->text[s->n], sizeof(s->text[s->n]),
