@@ -911,6 +911,7 @@ kp_report_index(struct kp_index *ix, const char *path,
 	ff.installed = 1;
 	x.f = &ff;
 	x.at = at;
+	memset(&how, 0, sizeof(how));
 	how.by_account = 1;
 	how.account = f->account;
 	if ((r = kp_index_foreach(ix, &how, ixreport_row, &x)) != 0)

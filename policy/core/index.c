@@ -872,9 +872,9 @@ kp_index_authorized_keys(struct kp_index *ix, const char *account,
 
 /* ------------------------------------------------------------ iteration */
 
-/* One key's records through cb (kp_index_foreach). */
+/* One key's (or, ca, one CA's) records through cb (kp_index_foreach). */
 static int
-foreach_key(struct kp_index *ix, const char *fp, kp_index_grant_cb cb,
+foreach_key(struct kp_index *ix, int ca, const char *fp, kp_index_grant_cb cb,
     void *arg, uint64_t *granted)
 {
 	struct kp_index_grant g;
@@ -883,7 +883,7 @@ foreach_key(struct kp_index *ix, const char *fp, kp_index_grant_cb cb,
 	size_t i;
 	int r, any = 0;
 
-	if ((r = load_key(ix, fp, &k)) != 0)
+	if ((r = load_recs(ix, ca, fp, &k)) != 0)
 		return r;
 	if (!k.found) {
 		r = KP_ERR_CORRUPT; /* the walk found its header */
@@ -893,6 +893,7 @@ foreach_key(struct kp_index *ix, const char *fp, kp_index_grant_cb cb,
 	g.fp = fp;
 	g.owner = k.owner;
 	g.revoked = key_revoked(&k);
+	g.authority = ca;
 	g.not_before = KP_TIME_NONE_BEFORE;
 	g.expires = KP_TIME_NONE_AFTER;
 	if (k.nrecs == 0) {
@@ -914,6 +915,9 @@ foreach_key(struct kp_index *ix, const char *fp, kp_index_grant_cb cb,
 		g.command = rec->command;
 		g.not_before = rec->not_before;
 		g.expires = rec->expires;
+		g.pnames = rec->pnames;
+		g.pfirst = rec->pfirst;
+		g.pcount = rec->pcount;
 		if (!rec->marker)
 			any = 1;
 		if ((r = cb(arg, &g)) != 0)
@@ -1095,7 +1099,7 @@ kp_index_foreach(struct kp_index *ix, const struct kp_index_walk *how,
 	const uint8_t *key;
 	char fp[KP_FP_LEN];
 	unsigned pos, klen;
-	uint64_t nkeys = 0;
+	uint64_t nkeys = 0, ncas = 0;
 	int r;
 
 	if (ix == NULL || cb == NULL)
@@ -1110,7 +1114,8 @@ kp_index_foreach(struct kp_index *ix, const struct kp_index_walk *how,
 		    (key = cdb_get(&ix->cdb, klen, cdb_keypos(&ix->cdb))) ==
 		        NULL)
 			return KP_ERR_CORRUPT;
-		if (key[0] != KPI_NS_FP)
+		if (key[0] != KPI_NS_FP &&
+		    (key[0] != KPI_NS_CA || how == NULL || !how->authorities))
 			continue;
 		if (klen != KPI_FP_KEY_LEN)
 			return KP_ERR_CORRUPT;
@@ -1120,7 +1125,9 @@ kp_index_foreach(struct kp_index *ix, const struct kp_index_walk *how,
 		fp[KPI_FP_STRLEN] = '\0';
 		if (!kp_fingerprint_valid(fp))
 			return KP_ERR_CORRUPT;
-		if ((r = foreach_key(ix, fp, cb, arg, &nkeys)) != 0)
+		/* CAs are not counted in the meta record's keys */
+		if ((r = foreach_key(ix, key[0] == KPI_NS_CA, fp, cb, arg,
+		         key[0] == KPI_NS_CA ? &ncas : &nkeys)) != 0)
 			return r;
 	}
 	if (r < 0)

@@ -510,7 +510,11 @@ int kp_index_authorized_keys(struct kp_index *ix, const char *account,
  * Each key gives one call per grant; a key with no grant on this host (it
  * is revoked, or its entries name other hosts only) gives host markers
  * (host_marker = 1, accounts only) or, when it has no record at all, one
- * call with id NULL. from, hosts and account are NULL.
+ * call with id NULL. from, hosts and account are NULL. With authorities
+ * set, the certificate authorities' records follow the same way
+ * (authority = 1, fp the CA's; a grant's pnames, pfirst and pcount give,
+ * for accounts[i], the pcount[i] principals a certificate needs from
+ * pnames[pfirst[i]] on, none: the account's own name).
  *
  * By account (by_account 1): the report's rows, one call per (account,
  * entry that applies to the host), revoked keys' entries included
@@ -538,6 +542,11 @@ struct kp_index_grant {
 	const char *command; /* NULL: none */
 	int64_t not_before;
 	int64_t expires;
+	/* by key, with authorities */
+	int authority; /* a CA's record (docs/certificates.md) */
+	const char *const *pnames;
+	const size_t *pfirst;
+	const size_t *pcount;
 	/* by account only */
 	const char *account;
 	const char *const *from; /* as written: names and addresses */
@@ -549,6 +558,7 @@ typedef int (*kp_index_grant_cb)(void *arg, const struct kp_index_grant *g);
 struct kp_index_walk {
 	int by_account;
 	const char *account; /* by_account: NULL for every account */
+	int authorities; /* by key: the CAs' records too */
 };
 int kp_index_foreach(struct kp_index *ix, const struct kp_index_walk *how,
     kp_index_grant_cb cb, void *arg);

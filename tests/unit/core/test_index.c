@@ -1239,8 +1239,11 @@ row_cb(void *arg, const struct kp_index_grant *g)
 static int
 rows_of(struct kp_index *ix, const char *account, struct rowseen *s)
 {
-	struct kp_index_walk how = {1, account};
+	struct kp_index_walk how;
 
+	memset(&how, 0, sizeof(how));
+	how.by_account = 1;
+	how.account = account;
 	memset(s, 0, sizeof(*s));
 	return kp_index_foreach(ix, &how, row_cb, s);
 }
