@@ -646,6 +646,7 @@ struct kp_install_result {
 	 */
 	char **warnings;
 	size_t nwarnings;
+	size_t nlint; /* lint findings of the installed policy (advice) */
 };
 
 /*
