@@ -19,6 +19,8 @@
  *   'C' cafp[50] be16(1..n)             CA grant or host marker
  *   'R' cafp[50] 's' serial (decimal)   a revoked certificate serial
  *   'R' cafp[50] 'i' key id             a revoked certificate key id
+ *   'V' fp[50] be16(1..n)               the grant and group path of record i
+ *                                       (only for entries a grant made)
  *
  * Integers are big-endian. A string is be16 length, the bytes, a NUL (so
  * the reader can hand out pointers into the mapped file after checking
@@ -40,6 +42,7 @@
 #define KPI_NS_OWNER 'O'
 #define KPI_NS_CA 'C'
 #define KPI_NS_CERT_REVOKED 'R'
+#define KPI_NS_VIA 'V' /* annotations: no login is decided by them */
 
 /* Record types (the first byte of each value; meta starts with the magic). */
 #define KPI_REC_KEY 'K'
@@ -50,6 +53,7 @@
 #define KPI_REC_CA 'C' /* CA header, as a key header */
 #define KPI_REC_CA_GRANT 'P' /* a grant, then the principals per account */
 #define KPI_REC_CERT_REVOKED 'R'
+#define KPI_REC_VIA 'V' /* str grant, str group path ("" when named) */
 
 /* Meta value: magic[8] be32(format) ... (see docs/index-format.md). */
 #define KPI_MAGIC "kpindex" /* 7 characters and its NUL */
@@ -109,6 +113,22 @@ kpi_ca_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
 
 	kp_buf_init_fixed(&b, buf, KPI_FP_KEY_LEN + 1);
 	kp_buf_put_u8(&b, KPI_NS_CA);
+	kp_buf_put(&b, fp, KPI_FP_STRLEN);
+	kp_buf_put_u16(&b, i);
+	return b.err == 0 ? b.len : 0;
+}
+
+/*
+ * 'V' fp be16(i): the grant behind record i of the key, laid out as the
+ * key namespace so a decision finds it with one lookup.
+ */
+static inline size_t
+kpi_via_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
+{
+	struct kp_buf b;
+
+	kp_buf_init_fixed(&b, buf, KPI_FP_KEY_LEN + 1);
+	kp_buf_put_u8(&b, KPI_NS_VIA);
 	kp_buf_put(&b, fp, KPI_FP_STRLEN);
 	kp_buf_put_u16(&b, i);
 	return b.err == 0 ? b.len : 0;
