@@ -20,7 +20,7 @@ cmd_check(struct ctl *c)
 	const char *path = c->nargs > 0 ? c->args[0] : c->policy;
 	struct kp_policy *p = NULL;
 	struct kp_diag d, *w = NULL;
-	size_t nw = 0, i;
+	size_t nw = 0, i, nkeys = 0;
 	int r, rc;
 
 	r = kp_policy_load(path, 0, &p, &d);
@@ -50,10 +50,25 @@ cmd_check(struct ctl *c)
 		rc = CTL_REFUSED;
 		goto out;
 	}
-	printf("%s: valid, serial %llu, %zu %s, %zu revoked, %zu %s\n", path,
-	    (unsigned long long)p->serial, p->nentries,
-	    ctl_plural(p->nentries, "key", "keys"), p->nrevoked, nw,
-	    ctl_plural(nw, "warning", "warnings"));
+	if (p->teams == NULL)
+		printf("%s: valid, serial %llu, %zu %s, %zu revoked, %zu %s\n",
+		    path, (unsigned long long)p->serial, p->nentries,
+		    ctl_plural(p->nentries, "key", "keys"), p->nrevoked, nw,
+		    ctl_plural(nw, "warning", "warnings"));
+	else {
+		/* Grants make one entry per (grant, key): count both. */
+		if ((r = kp_policy_nkeys(p, &nkeys)) != 0) {
+			ctl_err("%s: %s", path, kp_strerror(r));
+			rc = CTL_SYSERR;
+			goto out;
+		}
+		printf("%s: valid, serial %llu, %zu %s of %zu %s, %zu revoked, "
+		       "%zu %s\n",
+		    path, (unsigned long long)p->serial, p->nentries,
+		    ctl_plural(p->nentries, "entry", "entries"), nkeys,
+		    ctl_plural(nkeys, "key", "keys"), p->nrevoked, nw,
+		    ctl_plural(nw, "warning", "warnings"));
+	}
 	rc = CTL_OK;
 out:
 	free(w);

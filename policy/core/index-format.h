@@ -93,29 +93,31 @@
  * storage (one byte more than the key, for the buffer's NUL) and returns
  * the key's length, or 0 when the input cannot make a key of the format.
  */
+/* NS fp be16(i): the layout of the key, CA and annotation namespaces. */
 static inline size_t
-kpi_fp_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
+kpi_ns_fp_key(
+    uint8_t buf[KPI_FP_KEY_LEN + 1], uint8_t ns, const char *fp, uint16_t i)
 {
 	struct kp_buf b;
 
 	kp_buf_init_fixed(&b, buf, KPI_FP_KEY_LEN + 1);
-	kp_buf_put_u8(&b, KPI_NS_FP);
+	kp_buf_put_u8(&b, ns);
 	kp_buf_put(&b, fp, KPI_FP_STRLEN);
 	kp_buf_put_u16(&b, i);
 	return b.err == 0 ? b.len : 0;
+}
+
+static inline size_t
+kpi_fp_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
+{
+	return kpi_ns_fp_key(buf, KPI_NS_FP, fp, i);
 }
 
 /* 'C' cafp be16(i): the CA namespace, laid out as the key one. */
 static inline size_t
 kpi_ca_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
 {
-	struct kp_buf b;
-
-	kp_buf_init_fixed(&b, buf, KPI_FP_KEY_LEN + 1);
-	kp_buf_put_u8(&b, KPI_NS_CA);
-	kp_buf_put(&b, fp, KPI_FP_STRLEN);
-	kp_buf_put_u16(&b, i);
-	return b.err == 0 ? b.len : 0;
+	return kpi_ns_fp_key(buf, KPI_NS_CA, fp, i);
 }
 
 /*
@@ -125,13 +127,7 @@ kpi_ca_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
 static inline size_t
 kpi_via_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
 {
-	struct kp_buf b;
-
-	kp_buf_init_fixed(&b, buf, KPI_FP_KEY_LEN + 1);
-	kp_buf_put_u8(&b, KPI_NS_VIA);
-	kp_buf_put(&b, fp, KPI_FP_STRLEN);
-	kp_buf_put_u16(&b, i);
-	return b.err == 0 ? b.len : 0;
+	return kpi_ns_fp_key(buf, KPI_NS_VIA, fp, i);
 }
 
 /*

@@ -70,6 +70,8 @@ has "teams: diff says left" "$T/out" "grant sre-root via group sre (left)"
 # The directory form is the same policy.
 run "teams.d: check" 0 "$KEYAUTHCTL" check --policy teams.d
 has "teams.d: valid" "$T/out" "valid, serial 2026120101"
+# Grants make one entry per (grant, key): the summary counts both.
+has "teams.d: entries and keys" "$T/out" "valid, serial 2026120101, 9 entries of 7 keys, 0 revoked, 3 warnings"
 run "teams.d: diff against the file" 0 "$KEYAUTHCTL" diff teams.yaml teams.d
 has "teams.d: access unchanged" "$T/out" "access unchanged"
 run "teams.d: report" 0 "$KEYAUTHCTL" report --policy-file teams.d $AT
