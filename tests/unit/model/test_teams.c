@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,6 +497,73 @@ out:
 	kp_policy_free(v2);
 }
 
+/*
+ * A damaged annotation is damage like any record: the decision that
+ * reads it is policy_unavailable, never an allow without its grant.
+ */
+static void
+test_damaged_annotation(void)
+{
+	struct kp_policy *p;
+	struct kp_index *ix = NULL;
+	struct kp_decision dec;
+	struct kp_request req;
+	struct kp_diag d;
+	struct cdb cdb;
+	char dir[] = "/tmp/test_teams_dmg.XXXXXX", path[4096] = "";
+	const uint8_t *k;
+	unsigned pos, vpos[8];
+	size_t nv = 0, i;
+	uint8_t c;
+	int fd;
+
+	p = load_file("policy/examples/teams.yaml");
+	if (p == NULL || !OK(mkdtemp(dir) != NULL))
+		goto out;
+	snprintf(path, sizeof(path), "%s/ix.cdb", dir);
+	if (!OK(kp_index_compile(p, "web-01", 1000, path, &d) == 0) ||
+	    !OK((fd = open(path, O_RDWR)) >= 0))
+		goto out;
+	/* every annotation of carol's key: flip a byte of its grant id */
+	if (cdb_init(&cdb, fd) == 0) {
+		cdb_seqinit(&pos, &cdb);
+		while (nv < 8 && cdb_seqnext(&pos, &cdb) > 0) {
+			k = cdb_get(&cdb, cdb_keylen(&cdb), cdb_keypos(&cdb));
+			if (k != NULL && k[0] == KPI_NS_VIA &&
+			    memcmp(k + 1, key_fp(p, "carol-laptop"),
+			        KPI_FP_STRLEN) == 0)
+				vpos[nv++] = cdb_datapos(&cdb) + 3;
+		}
+		cdb_free(&cdb);
+	}
+	CHECK(nv >= 2);
+	for (i = 0; i < nv; i++) {
+		if (OK(pread(fd, &c, 1, vpos[i]) == 1)) {
+			c ^= 0x20;
+			OK(pwrite(fd, &c, 1, vpos[i]) == 1);
+		}
+	}
+	close(fd);
+	if (!OK(kp_index_open(path, geteuid(), &ix, NULL) == 0))
+		goto out;
+	memset(&req, 0, sizeof(req));
+	req.account = "root";
+	req.fp = key_fp(p, "carol-laptop");
+	req.client = "198.51.100.9";
+	req.host = "web-01";
+	req.now = t("2026-12-01");
+	CHECK(kp_index_decide(ix, &req, &dec) == KP_ERR_CORRUPT);
+	CHECK_INT(dec.reason, KP_POLICY_UNAVAILABLE);
+	CHECK_STR(dec.grant, "");
+out:
+	kp_index_close(ix);
+	if (path[0] != '\0') {
+		unlink(path);
+		rmdir(dir);
+	}
+	kp_policy_free(p);
+}
+
 /* ------------------------------------------------ a policy directory */
 
 static void
@@ -690,6 +758,7 @@ main(void)
 	test_key_recipient();
 	test_matrix();
 	test_same_index();
+	test_damaged_annotation();
 	test_dir();
 	return t_done();
 }
