@@ -11,12 +11,19 @@
 # Prints the wall time, user time and peak RSS of each install and the
 # ratio v2 / v1. Environment: N, NPEOPLE, NGROUPS, NGRANTS, FABRICATE=1 (keys
 # from gen-policy -F: ten times faster to generate, the same to install).
+# Then, when bench/runner and the helper are built, the helper's lookup of
+# one granted key against both indexes, the v2 one with its grant
+# annotations (docs/index-format.md), interleaved by bench/runner: the
+# medians and the ratio v2 / v1. HELPER_RUNS (300), HELPER_WARMUP (20).
 set -eu
 GEN=${1:-${top_builddir:-.}/bench/gen-policy}
 CTL=${2:-${top_builddir:-.}/keyauthctl/keyauthctl}
+RUNNER=${3:-${top_builddir:-.}/bench/runner}
+HELPER=${4:-${top_builddir:-.}/authorized-keys-command/keyauth-authorized-keys}
 N=${N:-1000000} NPEOPLE=${NPEOPLE:-100000} NGROUPS=${NGROUPS:-1000} NGRANTS=${NGRANTS:-5000}
 W=$(mktemp -d /tmp/keyauth-bench-teams.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+SPOOL=
+trap '[ -z "$SPOOL" ] || umount "$SPOOL" 2>/dev/null; rm -rf "$W"' EXIT
 F=
 [ "${FABRICATE:-1}" = 1 ] && F=-F
 for v in 1 2; do
@@ -41,3 +48,27 @@ echo "index: v1 $(stat -c %s "$W/v1/policy.cdb") bytes, v2 $(stat -c %s "$W/v2/p
 grep -h "entries\|keys" "$W/v1.out" | sed 's/^/v1: /'
 grep -h "entries\|keys" "$W/v2.out" | sed 's/^/v2: /'
 awk -v a="$S1" -v b="$S2" 'BEGIN { printf "ratio v2/v1: %.2f (target <= 1.30)\n", b / a }'
+
+[ -x "$RUNNER" ] && [ -x "$HELPER" ] || exit 0
+# The first key of the policy, granted to its first account on web-*: the
+# same entry in both forms. The spool on tmpfs as /run/keyauth is (a disk's
+# fsync of the handoff record would drown the lookup).
+set -- $(awk '/^    key: /{print $2, $3; exit}' "$W/v1.yaml")
+KTYPE=$1 KB64=$2
+ACCT=$(awk '/^    accounts: /{gsub(/[][,]/, " "); print $2; exit}' "$W/v1.yaml")
+printf '%s %s\n' "$KTYPE" "$KB64" >"$W/k.pub"
+KFP=$(ssh-keygen -lf "$W/k.pub" | awk '{print $2}')
+mkdir -m 0700 "$W/spool"
+if mount -t tmpfs -o size=1m,mode=0700 keyauth-bench-teams "$W/spool" 2>/dev/null; then
+	SPOOL=$W/spool
+fi
+for v in 1 2; do
+	"$HELPER" -H web-01 -i "$W/v$v/policy.cdb" -s "$W/spool" "$ACCT" "$KFP" "$KTYPE" "$KB64" >"$W/h$v.out" 2>&1 || true
+	grep -q "$KB64" "$W/h$v.out" || { echo "helper (v$v) did not serve the key:" >&2; cat "$W/h$v.out" >&2; exit 1; }
+done
+"$RUNNER" -w "${HELPER_WARMUP:-20}" -n "${HELPER_RUNS:-300}" \
+    v1 "$HELPER" -H web-01 -i "$W/v1/policy.cdb" -s "$W/spool" "$ACCT" "$KFP" "$KTYPE" "$KB64" :: \
+    v2 "$HELPER" -H web-01 -i "$W/v2/policy.cdb" -s "$W/spool" "$ACCT" "$KFP" "$KTYPE" "$KB64" >"$W/helper.res"
+echo "helper lookup (median_us mean_us min_us max_us runs), load $(cut -d' ' -f1-3 /proc/loadavg):"
+sed 's/^/  /' "$W/helper.res"
+awk '$1 == "v1" { a = $2 } $1 == "v2" { b = $2 } END { printf "helper ratio v2/v1 (medians): %.3f\n", b / a }' "$W/helper.res"

@@ -24,7 +24,7 @@ cmd_check(struct ctl *c)
 	struct kp_policy *p = NULL;
 	struct kp_diag d;
 	struct kp_lint l;
-	size_t nw;
+	size_t nw, nkeys = 0;
 	int r, rc;
 
 	memset(&l, 0, sizeof(l));
@@ -56,10 +56,25 @@ cmd_check(struct ctl *c)
 		rc = CTL_REFUSED;
 		goto out;
 	}
-	printf("%s: valid, serial %llu, %zu %s, %zu revoked, %zu %s\n", path,
-	    (unsigned long long)p->serial, p->nentries,
-	    ctl_plural(p->nentries, "key", "keys"), p->nrevoked, nw,
-	    ctl_plural(nw, "warning", "warnings"));
+	if (p->teams == NULL)
+		printf("%s: valid, serial %llu, %zu %s, %zu revoked, %zu %s\n",
+		    path, (unsigned long long)p->serial, p->nentries,
+		    ctl_plural(p->nentries, "key", "keys"), p->nrevoked, nw,
+		    ctl_plural(nw, "warning", "warnings"));
+	else {
+		/* Grants make one entry per (grant, key): count both. */
+		if ((r = kp_policy_nkeys(p, &nkeys)) != 0) {
+			ctl_err("%s: %s", path, kp_strerror(r));
+			rc = CTL_SYSERR;
+			goto out;
+		}
+		printf("%s: valid, serial %llu, %zu %s of %zu %s, %zu revoked, "
+		       "%zu %s\n",
+		    path, (unsigned long long)p->serial, p->nentries,
+		    ctl_plural(p->nentries, "entry", "entries"), nkeys,
+		    ctl_plural(nkeys, "key", "keys"), p->nrevoked, nw,
+		    ctl_plural(nw, "warning", "warnings"));
+	}
 	rc = CTL_OK;
 out:
 	kp_lint_free(&l);

@@ -200,19 +200,22 @@ sentence(const struct kp_decision *dec, const struct kp_request *req)
 	}
 }
 
-/* A version 2 policy: the grant and the group path behind the entry. */
+/*
+ * A version 2 policy: the grant and the group path behind the entry, as
+ * the decision found them (in the YAML, or in the index's annotations).
+ */
 static void
-print_grant(const struct kp_decision *dec, const struct kp_entry *by)
+print_grant(const struct kp_decision *dec)
 {
-	if (by == NULL || by->grant == NULL)
+	int via = dec->via[0] != '\0';
+
+	if (dec->grant[0] == '\0')
 		return;
-	printf("grant: %s%s%s\n", by->grant,
-	    by->via != NULL ? " via group " : "",
-	    by->via != NULL ? by->via : "");
+	printf(
+	    "grant: %s%s%s\n", dec->grant, via ? " via group " : "", dec->via);
 	printf("%s grant %s%s%s.\n",
 	    dec->reason == KP_ALLOWED ? "Allowed by" : "Refused under",
-	    by->grant, by->via != NULL ? " via group " : "",
-	    by->via != NULL ? by->via : "");
+	    dec->grant, via ? " via group " : "", dec->via);
 }
 
 static void
@@ -247,7 +250,7 @@ print_cert(
 
 static void
 print_decision(const struct kp_decision *dec, const struct kp_request *req,
-    const char *at_text, const struct kp_entry *by)
+    const char *at_text)
 {
 	printf("decision: %s\n", dec->reason == KP_ALLOWED ? "allow" : "deny");
 	printf("reason: %s\n", kp_reason_str(dec->reason));
@@ -267,7 +270,7 @@ print_decision(const struct kp_decision *dec, const struct kp_request *req,
 	    req->account, req->fp, req->client != NULL ? req->client : "-",
 	    req->host, at_text);
 	sentence(dec, req);
-	print_grant(dec, by);
+	print_grant(dec);
 }
 
 int
@@ -278,7 +281,6 @@ cmd_explain(struct ctl *c)
 	struct kp_policy *p = NULL;
 	struct kp_cert *cert = NULL;
 	const char *cwhy = NULL;
-	const struct kp_entry *by = NULL;
 	struct kp_index *ix = NULL;
 	const struct kp_index_meta *m;
 	struct kp_cidr addr;
@@ -332,7 +334,7 @@ cmd_explain(struct ctl *c)
 			    stderr, &d, c->policy_file, "error", NULL);
 			goto unavailable;
 		}
-		r = kp_policy_decide_by(p, &req, &dec, &by);
+		r = kp_policy_decide(p, &req, &dec);
 	} else {
 		r = kp_index_open(c->index, geteuid(), &ix, &why);
 		if (r != 0) {
@@ -377,7 +379,7 @@ cmd_explain(struct ctl *c)
 	}
 	if (cert != NULL)
 		print_cert(cert, &dec, cwhy);
-	print_decision(&dec, &req, at_text, by);
+	print_decision(&dec, &req, at_text);
 	rc = dec.reason == KP_ALLOWED ? CTL_OK : CTL_REFUSED;
 	goto out;
 
@@ -385,7 +387,7 @@ unavailable:
 	/* Say what the login path would do: deny. */
 	memset(&dec, 0, sizeof(dec));
 	dec.reason = KP_POLICY_UNAVAILABLE;
-	print_decision(&dec, &req, at_text, NULL);
+	print_decision(&dec, &req, at_text);
 	rc = CTL_SYSERR;
 out:
 	if (ix != NULL)

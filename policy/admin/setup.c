@@ -1753,10 +1753,11 @@ struct count_arg {
 
 static int
 count_line(void *arg, const char *line, const char *fp, const char *id,
-    const char *owner)
+    const char *owner, unsigned rec)
 {
 	struct count_arg *ca = arg;
 
+	(void)rec;
 	(void)fp;
 	(void)id;
 	(void)owner;

@@ -281,6 +281,9 @@ kp_audit_format(const struct kp_audit *a, char *buf, size_t len)
 		put_cert_fields(&w, a);
 	if (a->event == KP_EVENT_INSTALL)
 		put_install_fields(&w, a);
+	/* Last, and only for a version 2 entry: other records keep their bytes. */
+	if (a->grant != NULL && a->event != KP_EVENT_INSTALL)
+		put_field(&w, 0, "grant", a->grant);
 	return w.err != 0 ? KP_ERR_TOOBIG : 0;
 }
 
@@ -299,6 +302,7 @@ kp_audit_fields_free(struct kp_audit_fields *f)
 	free(f->ca_fp);
 	free(f->signers);
 	free(f->previous_serial);
+	free(f->grant);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -572,6 +576,18 @@ kp_audit_parse(const char *line, struct kp_audit_fields *out)
 	if (strcmp(f.value[F_EVENT], "install") == 0 &&
 	    (r = parse_install_fields(&s, &f)) != 0)
 		goto out;
+	if (strcmp(f.value[F_EVENT], "install") != 0 &&
+	    strncmp(s, " grant=", 7) == 0) {
+		s++;
+		if ((r = parse_name(&s, "grant")) != 0 ||
+		    (r = parse_value(&s, &f.grant, &absent)) != 0)
+			goto out;
+		if (absent) {
+			/* no grant is written by omitting the field */
+			r = KP_ERR_INVALID;
+			goto out;
+		}
+	}
 	if (*s != '\0') {
 		r = KP_ERR_INVALID;
 		goto out;

@@ -197,6 +197,12 @@ kp_decide(int64_t policy_expires, int revoked, const struct kp_grant *grants,
 	}
 	out->reason = best_reason;
 	copy_bounded(out->entry_id, sizeof(out->entry_id), best->id);
+	out->entry = (size_t)(best - grants);
+	if (best->grant != NULL) {
+		copy_bounded(out->grant, sizeof(out->grant), best->grant);
+		if (best->via != NULL)
+			copy_bounded(out->via, sizeof(out->via), best->via);
+	}
 	if (best->owner != NULL)
 		copy_bounded(out->owner, sizeof(out->owner), best->owner);
 }

@@ -19,6 +19,8 @@
  *   'C' cafp[50] be16(1..n)             CA grant or host marker
  *   'R' cafp[50] 's' serial (decimal)   a revoked certificate serial
  *   'R' cafp[50] 'i' key id             a revoked certificate key id
+ *   'V' fp[50] be16(1..n)               the grant and group path of record i
+ *                                       (only for entries a grant made)
  *
  * Integers are big-endian. A string is be16 length, the bytes, a NUL (so
  * the reader can hand out pointers into the mapped file after checking
@@ -42,6 +44,7 @@
 #define KPI_NS_CERT_REVOKED 'R'
 #define KPI_NS_ROW \
 	'D' /* the report's rows, by account; never on the login path */
+#define KPI_NS_VIA 'V' /* annotations: no login is decided by them */
 
 /* Record types (the first byte of each value; meta starts with the magic). */
 #define KPI_REC_KEY 'K'
@@ -53,7 +56,8 @@
 #define KPI_REC_CA_GRANT 'P' /* a grant, then the principals per account */
 #define KPI_REC_CERT_REVOKED 'R'
 #define KPI_REC_ROW 'W' /* one (account, entry) row */
-#define KPI_REC_ROWS 'V' /* under the key 'D' alone: the index has rows */
+#define KPI_REC_ROWS 'D' /* under the key 'D' alone: the index has rows */
+#define KPI_REC_VIA 'V' /* str grant, str group path ("" when named) */
 
 /* Meta value: magic[8] be32(format) ... (see docs/index-format.md). */
 #define KPI_MAGIC "kpindex" /* 7 characters and its NUL */
@@ -93,29 +97,41 @@
  * storage (one byte more than the key, for the buffer's NUL) and returns
  * the key's length, or 0 when the input cannot make a key of the format.
  */
+/* NS fp be16(i): the layout of the key, CA and annotation namespaces. */
 static inline size_t
-kpi_fp_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
+kpi_ns_fp_key(
+    uint8_t buf[KPI_FP_KEY_LEN + 1], uint8_t ns, const char *fp, uint16_t i)
 {
 	struct kp_buf b;
 
 	kp_buf_init_fixed(&b, buf, KPI_FP_KEY_LEN + 1);
-	kp_buf_put_u8(&b, KPI_NS_FP);
+	kp_buf_put_u8(&b, ns);
 	kp_buf_put(&b, fp, KPI_FP_STRLEN);
 	kp_buf_put_u16(&b, i);
 	return b.err == 0 ? b.len : 0;
+}
+
+static inline size_t
+kpi_fp_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
+{
+	return kpi_ns_fp_key(buf, KPI_NS_FP, fp, i);
 }
 
 /* 'C' cafp be16(i): the CA namespace, laid out as the key one. */
 static inline size_t
 kpi_ca_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
 {
-	struct kp_buf b;
+	return kpi_ns_fp_key(buf, KPI_NS_CA, fp, i);
+}
 
-	kp_buf_init_fixed(&b, buf, KPI_FP_KEY_LEN + 1);
-	kp_buf_put_u8(&b, KPI_NS_CA);
-	kp_buf_put(&b, fp, KPI_FP_STRLEN);
-	kp_buf_put_u16(&b, i);
-	return b.err == 0 ? b.len : 0;
+/*
+ * 'V' fp be16(i): the grant behind record i of the key, laid out as the
+ * key namespace so a decision finds it with one lookup.
+ */
+static inline size_t
+kpi_via_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
+{
+	return kpi_ns_fp_key(buf, KPI_NS_VIA, fp, i);
 }
 
 /*

@@ -705,6 +705,44 @@ rec_grant(const struct ixkey *k, const struct ixrec *rec, struct kp_grant *g)
 }
 
 int
+kp_index_grant_of(
+    struct kp_index *ix, const char *fp, unsigned rec, char *grant, char *via)
+{
+	uint8_t key[KPI_FP_KEY_LEN + 1];
+	const uint8_t *body;
+	const char *g, *v;
+	struct kp_buf b;
+	size_t klen, blen;
+	uint8_t type;
+	int r;
+
+	if (grant != NULL)
+		grant[0] = '\0';
+	if (via != NULL)
+		via[0] = '\0';
+	if (ix == NULL || fp == NULL || grant == NULL || via == NULL ||
+	    !kp_fingerprint_valid(fp) || rec == 0 ||
+	    rec > KPI_MAX_RECORDS_PER_KEY)
+		return KP_ERR_ARG;
+	if ((klen = kpi_via_key(key, fp, (uint16_t)rec)) == 0)
+		return KP_ERR_ARG;
+	r = get_value(ix, key, klen, &body, &blen);
+	if (r == KP_ERR_NOTFOUND)
+		return 0; /* a version 1 entry */
+	if (r != 0)
+		return r;
+	kp_buf_view(&b, body, blen);
+	if (kp_buf_get_u8(&b, &type) != 0 || type != KPI_REC_VIA ||
+	    kpi_get_str(&b, 0, &g) != 0 || kpi_get_str(&b, 1, &v) != 0 ||
+	    kp_buf_len(&b) != 0 || strlen(g) > KP_ID_MAX ||
+	    strlen(v) > KP_VALUE_MAX)
+		return KP_ERR_CORRUPT;
+	memcpy(grant, g, strlen(g) + 1);
+	memcpy(via, v, strlen(v) + 1);
+	return 0;
+}
+
+int
 kp_index_decide(
     struct kp_index *ix, const struct kp_request *req, struct kp_decision *out)
 {
@@ -736,6 +774,11 @@ kp_index_decide(
 		rec_grant(&k, &k.recs[i], &grants[i]);
 	kp_decide(ix->meta.policy_expires, k.found && key_revoked(&k), grants,
 	    k.nrecs, req, out);
+	/* One more lookup, for the record that decided only. */
+	if (out->entry_id[0] != '\0' && out->entry < k.nrecs &&
+	    (r = kp_index_grant_of(ix, req->fp, (unsigned)out->entry + 1,
+	         out->grant, out->via)) != 0)
+		goto out;
 	/* A revoked key has no grants in the index; still name its owner. */
 	if (out->owner[0] == '\0' && k.owner != NULL)
 		snprintf(out->owner, sizeof(out->owner), "%s", k.owner);
@@ -794,7 +837,7 @@ emit_key(struct kp_index *ix, const char *account, const char *fp, int64_t now,
 			r = KP_ERR_INTERNAL;
 			goto out;
 		}
-		r = cb(arg, line, fp, rec->id, k.owner);
+		r = cb(arg, line, fp, rec->id, k.owner, (unsigned)i + 1);
 		free(line);
 		line = NULL;
 		if (r != 0)

@@ -123,6 +123,7 @@ kp_journal_fields(const struct kp_audit *a, int priority,
 		put_str(out, "KEYAUTH_POLICY_SHA256", sha);
 	}
 	put_value(out, "KEYAUTH_ERROR", a->error);
+	put_value(out, "KEYAUTH_GRANT", a->grant);
 	return out->err;
 }
 

@@ -301,16 +301,23 @@ struct kp_grant {
 	size_t nsources; /* 0: any source */
 	int64_t not_before;
 	int64_t expires;
+	/* a version 2 entry: the grant that made it and the group path */
+	const char *grant; /* NULL: a version 1 entry */
+	const char *via; /* NULL or "": the grant names the person or key */
 };
 
 struct kp_decision {
 	enum kp_reason reason;
 	char entry_id[KP_ID_MAX + 1]; /* the entry that decided; "" if none */
+	size_t entry; /* its place in the grants decided over */
 	char owner[KP_VALUE_MAX + 1]; /* owner of the key; "" if unknown */
 	/* a certificate allowed: the principal of it that matched */
 	char principal[KP_CERT_NAME_MAX + 1];
 	uint64_t policy_serial;
 	char policy_sha256[65];
+	/* the deciding entry's grant and group path; "" for version 1 */
+	char grant[KP_ID_MAX + 1];
+	char via[KP_VALUE_MAX + 1];
 };
 
 /*
@@ -495,10 +502,23 @@ int kp_index_decide_cert(struct kp_index *ix, const struct kp_cert *cert,
     const struct kp_request *req, int serve, struct kp_decision *out,
     char **line, const char **why);
 
+/*
+ * rec: the line's record among its key's (1..n), for kp_index_grant_of;
+ * 0 for a line no record of a key made.
+ */
 typedef int (*kp_line_cb)(void *arg, const char *line, const char *fp,
-    const char *entry_id, const char *owner);
+    const char *entry_id, const char *owner, unsigned rec);
 int kp_index_authorized_keys(struct kp_index *ix, const char *account,
     const char *fp, const char *host, int64_t now, kp_line_cb cb, void *arg);
+
+/*
+ * The grant and group path behind record rec of key fp (version 2: the
+ * index's annotation records, docs/index-format.md), copied into
+ * grant[KP_ID_MAX + 1] and via[KP_VALUE_MAX + 1]; both "" when the entry
+ * came from no grant. One lookup. KP_ERR_CORRUPT for a damaged record.
+ */
+int kp_index_grant_of(
+    struct kp_index *ix, const char *fp, unsigned rec, char *grant, char *via);
 
 /*
  * What the installed index grants on its host, read without the YAML:
@@ -635,6 +655,11 @@ struct kp_audit {
 	const char *cert_key_id;
 	uint64_t cert_serial;
 	const char *ca_fp;
+	/*
+	 * A version 2 entry's grant, appended as grant= last: absent for a
+	 * version 1 entry, whose record is unchanged.
+	 */
+	const char *grant;
 };
 
 /*
@@ -674,6 +699,7 @@ struct kp_audit_fields {
 	/* event=install: the two fields after error=; NULL otherwise */
 	char *signers;
 	char *previous_serial;
+	char *grant; /* the optional grant= field, last; NULL if none */
 };
 extern const char *const kp_audit_field_names[KP_AUDIT_NFIELDS];
 /* Parse one record (whole line, fields in order); KP_ERR_INVALID if malformed. */
@@ -691,7 +717,8 @@ void kp_audit_fields_free(struct kp_audit_fields *f);
  * and the record's values as KEYAUTH_EVENT, KEYAUTH_DECISION,
  * KEYAUTH_REASON, KEYAUTH_ACCOUNT, KEYAUTH_KEY_ID, KEYAUTH_OWNER,
  * KEYAUTH_FP, KEYAUTH_CLIENT, KEYAUTH_HOST, KEYAUTH_POLICY_SERIAL,
- * KEYAUTH_POLICY_SHA256 and KEYAUTH_ERROR (absent values left out).
+ * KEYAUTH_POLICY_SHA256, KEYAUTH_ERROR and KEYAUTH_GRANT (absent values
+ * left out).
  */
 int kp_journal_fields(const struct kp_audit *a, int priority,
     const char *identifier, const char *message, struct kp_buf *out);

@@ -100,6 +100,7 @@ record_cert(const struct login *l, enum kp_verdict verdict,
 		a.policy_serial = d->policy_serial;
 		a.policy_sha256 =
 		    d->policy_sha256[0] != '\0' ? d->policy_sha256 : NULL;
+		a.grant = d->grant[0] != '\0' ? d->grant : NULL;
 	}
 	if (cert != NULL) {
 		a.cert_key_id = cert->key_id;

@@ -31,13 +31,16 @@ struct out {
 	size_t nlines;
 	char entry_id[KP_ID_MAX + 1]; /* of the first line printed */
 	char owner[KP_VALUE_MAX + 1];
+	unsigned rec; /* its record, for kp_index_grant_of; 0: none */
+	char grant[KP_ID_MAX + 1]; /* its grant (version 2); "" if none */
+	char via[KP_VALUE_MAX + 1];
 	const char *why;
 };
 
 /* Accumulate one line; fd is written only when everything succeeded. */
 static int
 add_line(void *arg, const char *line, const char *fp, const char *entry_id,
-    const char *owner)
+    const char *owner, unsigned rec)
 {
 	struct out *o = arg;
 	size_t n = strlen(line);
@@ -63,6 +66,7 @@ add_line(void *arg, const char *line, const char *fp, const char *entry_id,
 		    entry_id == NULL ? "" : entry_id);
 		snprintf(o->owner, sizeof(o->owner), "%s",
 		    owner == NULL ? "" : owner);
+		o->rec = rec;
 	}
 	return 0;
 }
@@ -102,6 +106,8 @@ why_not(struct kp_index *ix, const struct kp_serve_req *q, struct kp_audit *a,
 		a->key_id = dec->entry_id;
 	if (dec->owner[0] != '\0')
 		a->owner = dec->owner;
+	if (dec->grant[0] != '\0')
+		a->grant = dec->grant;
 	return 0;
 }
 
@@ -186,7 +192,7 @@ serve_cert(struct kp_index *ix, const struct kp_serve_req *q,
 		return r;
 	}
 	if (dec.reason == KP_ALLOWED) {
-		r = add_line(o, line, q->fp, dec.entry_id, dec.owner);
+		r = add_line(o, line, q->fp, dec.entry_id, dec.owner, 0);
 		free(line);
 		if (r != 0)
 			a->error = o->why != NULL ? o->why : kp_strerror(r);
@@ -328,6 +334,16 @@ kp_serve(const struct kp_serve_req *q, int fd, kp_record_cb record, void *arg)
 		if (q->fp != NULL) {
 			a.key_id = o.entry_id;
 			a.owner = o.owner;
+		}
+		/* The first line's grant: one lookup, as the decision's. */
+		if (q->fp != NULL && o.rec != 0) {
+			if ((r = kp_index_grant_of(
+			         ix, q->fp, o.rec, o.grant, o.via)) != 0) {
+				a.error = kp_strerror(r);
+				goto deny;
+			}
+			if (o.grant[0] != '\0')
+				a.grant = o.grant;
 		}
 	} else if (q->fp == NULL) {
 		a.reason = KP_ACCOUNT_NOT_ALLOWED;

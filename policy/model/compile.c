@@ -303,6 +303,26 @@ write_marker(struct compiler *c, const struct kp_entry *e, const uint8_t *key,
 }
 
 /*
+ * The annotation of record i of fp when a grant made its entry: the
+ * grant's id and the group path, for the audit records and explain. A
+ * version 1 entry gets none, so its index is what it always was; no
+ * decision reads one (docs/index-format.md).
+ */
+static int
+write_via(
+    struct compiler *c, const struct kp_entry *e, const char *fp, uint16_t i)
+{
+	uint8_t key[KPI_FP_KEY_LEN + 1];
+
+	if (e->grant == NULL)
+		return 0;
+	kp_buf_put_u8(&c->val, KPI_REC_VIA);
+	kpi_put_str(&c->val, e->grant);
+	kpi_put_str(&c->val, e->via != NULL ? e->via : "");
+	return add_record(c, key, kpi_via_key(key, fp, i));
+}
+
+/*
  * One fingerprint: the entries refs[0..n) (n may be 0 for a revoked key
  * that no entry names). A revoked key gets its header only: the grants of
  * a revoked key are never compiled, so no damage to a revocation record
@@ -363,11 +383,13 @@ write_key(
 		e = &c->p->entries[refs[i].idx];
 		klen = kpi_fp_key(key, fp, (uint16_t)(i + 1));
 		if (!kp_entry_applies(e, c->host)) {
-			if ((r = write_marker(c, e, key, klen)) != 0)
+			if ((r = write_marker(c, e, key, klen)) != 0 ||
+			    (r = write_via(c, e, fp, (uint16_t)(i + 1))) != 0)
 				goto fail;
 			continue;
 		}
-		if ((r = write_grant(c, e, key, klen)) != 0)
+		if ((r = write_grant(c, e, key, klen)) != 0 ||
+		    (r = write_via(c, e, fp, (uint16_t)(i + 1))) != 0)
 			goto fail;
 		ngrants++;
 		for (j = 0; j < e->naccounts; j++) {

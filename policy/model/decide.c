@@ -43,6 +43,8 @@ kp_entry_grant(const struct kp_entry *e, const char *host, struct kp_grant *g)
 	g->nsources = e->nsources;
 	g->not_before = e->not_before;
 	g->expires = e->expires;
+	g->grant = e->grant;
+	g->via = e->via;
 }
 
 int

@@ -926,8 +926,17 @@ install_warn(struct install *in)
 {
 	const struct kp_policy *p = in->p;
 	struct kp_install_result *res = in->res;
+	struct kp_lint l = {0};
 	char msg[512];
 	size_t i, ncas = 0;
+
+	/*
+	 * Counted here, from the policy just loaded: a second load of a big
+	 * policy only for this count cost the caller as much as the install.
+	 */
+	if (kp_policy_lint(p, in->o->now, 1, &l) == 0)
+		res->nlint = l.total;
+	kp_lint_free(&l);
 
 	for (i = 0; i < p->nauthorities; i++)
 		ncas += kp_entry_applies(&p->authorities[i].e, in->o->host);

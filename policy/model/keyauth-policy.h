@@ -285,6 +285,12 @@ int kp_entry_applies(const struct kp_entry *e, const char *host);
 void kp_entry_grant(
     const struct kp_entry *e, const char *host, struct kp_grant *g);
 
+/*
+ * The distinct keys (fingerprints) of p: its keys: entries' and its
+ * people's, each once however many entries its grants made.
+ */
+int kp_policy_nkeys(const struct kp_policy *p, size_t *out);
+
 /* The decision against a loaded YAML policy (used by keyauthctl explain). */
 int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
     struct kp_decision *out);
@@ -646,6 +652,7 @@ struct kp_install_result {
 	 */
 	char **warnings;
 	size_t nwarnings;
+	size_t nlint; /* lint findings of the installed policy (advice) */
 };
 
 /*

@@ -570,3 +570,41 @@ kp_teams_resolve(struct kp_policy *p, struct kp_diag *d)
 		return r;
 	return expand_grants(p, t, d);
 }
+
+static int
+cmp_fp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+kp_policy_nkeys(const struct kp_policy *p, size_t *out)
+{
+	const struct kp_teams *t;
+	const char **fps;
+	size_t i, n = 0, total;
+
+	if (out == NULL)
+		return KP_ERR_ARG;
+	*out = 0;
+	if (p == NULL)
+		return KP_ERR_ARG;
+	t = p->teams;
+	total = p->nentries + (t != NULL ? t->nkeys : 0);
+	if (total == 0)
+		return 0;
+	if ((fps = calloc(total, sizeof(*fps))) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; i < p->nentries; i++)
+		fps[n++] = p->entries[i].key->fp;
+	for (i = 0; t != NULL && i < t->nkeys; i++)
+		fps[n++] = t->keys[i].key->fp;
+	qsort(fps, n, sizeof(*fps), cmp_fp);
+	/* One key, however many grants and entries name it. */
+	*out = 1;
+	for (i = 1; i < n; i++)
+		if (strcmp(fps[i], fps[i - 1]) != 0)
+			(*out)++;
+	free(fps);
+	return 0;
+}

@@ -37,6 +37,30 @@ golden teams-explain-root-office.txt "$T/out"
 run "teams: explain deploy from the office" 0 $X deploy "$K" --from 192.0.2.7 --host web-01
 golden teams-explain-deploy.txt "$T/out"
 
+# The same three against the index installed for web-01: the grant and the
+# group path come from its annotations, in the very words of --policy-file.
+if [ "$(id -u)" = 0 ]; then
+	IX="$KEYAUTHCTL --index $T/var/policy.cdb --krl $T/var/revoked.krl --state $T/var/state --host web-01"
+	mkdir -p "$T/var"
+	run "teams: install for web-01" 0 $IX --helper-user root install teams.yaml
+	X="$IX explain $AT"
+	run "teams: explain root from the VPN (index)" 0 $X root "$K" --from 198.51.100.7
+	golden teams-explain-root-vpn.txt "$T/out"
+	run "teams: explain root from the office (index)" 1 $X root "$K" --from 192.0.2.7
+	golden teams-explain-root-office.txt "$T/out"
+	run "teams: explain deploy from the office (index)" 0 $X deploy "$K" --from 192.0.2.7
+	golden teams-explain-deploy.txt "$T/out"
+	# A version 1 policy's index has no annotations: no grant line.
+	IX1="$KEYAUTHCTL --index $T/var1/policy.cdb --krl $T/var1/revoked.krl --state $T/var1/state --host web-01"
+	mkdir -p "$T/var1"
+	run "teams: install the version 1 form" 0 $IX1 --helper-user root install "$top_srcdir/tests/data/valid/teams-v1.yaml"
+	run "teams: explain root from the VPN (version 1 index)" 0 $IX1 explain $AT root "$K" --from 198.51.100.7
+	hasnt "teams: version 1 index names no grant" "$T/out" "grant"
+	has "teams: version 1 index names the entry" "$T/out" "entry: carol-laptop-sre (owner carol@example.com)"
+else
+	t_diag "not root: explain against an installed index not tried"
+fi
+
 # diff: dave joined dba, erin left sre
 run "teams: diff" 1 "$KEYAUTHCTL" diff teams.yaml "$top_srcdir/tests/admin/data/teams-next.yaml"
 golden teams-diff.txt "$T/out"
@@ -46,6 +70,8 @@ has "teams: diff says left" "$T/out" "grant sre-root via group sre (left)"
 # The directory form is the same policy.
 run "teams.d: check" 0 "$KEYAUTHCTL" check --policy teams.d
 has "teams.d: valid" "$T/out" "valid, serial 2026120101"
+# Grants make one entry per (grant, key): the summary counts both.
+has "teams.d: entries and keys" "$T/out" "valid, serial 2026120101, 9 entries of 7 keys, 0 revoked, 3 warnings"
 run "teams.d: diff against the file" 0 "$KEYAUTHCTL" diff teams.yaml teams.d
 has "teams.d: access unchanged" "$T/out" "access unchanged"
 run "teams.d: report" 0 "$KEYAUTHCTL" report --policy-file teams.d $AT

@@ -30,6 +30,13 @@ expect_contains "install: first" "$out" "previous: none (first install)"
 expect_contains "install: entries for this host" "$out" "3 entries, 3 keys for this host"
 # mallory by fingerprint, dave by owner
 expect_contains "install: KRL entries" "$out" "2 revoked keys"
+# The note counts the lint findings of the policy it installed, as check does.
+nlint=$(ctl check p6.yaml 2>/dev/null | sed -n 's/.*, \([0-9][0-9]*\) warnings*$/\1/p')
+case $nlint in
+[1-9]*) pass "install: the policy has lint findings ($nlint)" ;;
+*) fail "install: the policy has lint findings (got '$nlint')" ;;
+esac
+expect_contains "install: note with check's count" "$out" "note: $nlint lint warning"
 expect_eq "install: directory mode" "$(stat -c %a "$VAR")" 755
 for f in policy.cdb revoked.krl state; do
 	if [ -f "$VAR/$f" ]; then pass "install wrote $f"; else fail "install wrote $f"; fi

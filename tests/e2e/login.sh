@@ -10,7 +10,9 @@
 #   expired; not yet valid.
 # The whole matrix runs twice, from the version 1 policy (login.yaml.in)
 # and from its version 2 form (login-v2.yaml.in: people, a group, grants),
-# with the same outcomes and the same records.
+# with the same outcomes and the same records, but for the grant= field
+# that ends every record of the version 2 run (the grant behind the
+# entry) and no record of the version 1 run has.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/lib.sh"
 
@@ -36,6 +38,30 @@ done
 e2e_policy_install "$T/login.yaml"
 e2e_sshd_start
 
+# The grant of login-v2.yaml.in that holds each key id.
+grant_of() {
+	case $1 in
+	e2e-support-v4) echo support-root-v4 ;;
+	e2e-support-v6) echo support-root-v6 ;;
+	e2e-forced) echo backup-forced ;;
+	e2e-nofwd) echo dave-nofwd ;;
+	e2e-other-account) echo erin-other ;;
+	*) echo staff-login ;;
+	esac
+}
+# The last record found ends with grant=GRANT (version 2) or has no
+# grant= at all (version 1).
+expect_grant() { # NAME ID
+	if [ "$FORM" = v2 ]; then
+		expect_eq "$1: names the grant" "${E2E_RECORD##* }" "grant=$(grant_of "$2")"
+	else
+		case " $E2E_RECORD " in
+		*" grant="*) fail "$1: version 1 record has no grant="; t_diag "$E2E_RECORD" ;;
+		*) pass "$1: version 1 record has no grant=" ;;
+		esac
+	fi
+}
+
 # granted: lookup, account and session all allow, with the key's identity.
 granted() { # NAME KEY ID USER ADDR CLIENT [ssh args...]
 	local name=$1 key=$2 id=$3 user=$4 addr=$5 client=$6 fp
@@ -44,8 +70,11 @@ granted() { # NAME KEY ID USER ADDR CLIENT [ssh args...]
 	e2e_mark
 	expect_login "$name" "$key" "$user" "$addr" "$@"
 	e2e_expect_record "$name" lookup "decision=allow reason=allowed account=$user key_id=$id fp=$fp"
+	expect_grant "$name: lookup" "$id"
 	e2e_expect_record "$name" account "decision=allow reason=allowed account=$user key_id=$id fp=$fp client=$client host=$E2E_HOST"
+	expect_grant "$name: account" "$id"
 	e2e_expect_record "$name" session "decision=allow reason=allowed account=$user key_id=$id fp=$fp client=$client"
+	expect_grant "$name: session" "$id"
 }
 
 matrix() { # SERIAL
@@ -74,6 +103,7 @@ wrong_source() { # NAME FROM ADDR KEY ID [ssh args]
 	e2e_mark
 	expect_refused "$name" "$key" root "$addr" "$@"
 	e2e_expect_record "$name" lookup "account=root key_id=$id fp=$(e2e_fp "$key")"
+	expect_grant "$name: lookup" "$id"
 	e2e_expect_no_record "$name" account "decision=allow"
 	expect_contains "$name: sshd names the source" \
 	    "$(e2e_sshd_lines | grep 'not from a permitted host')" "ip=$from,"
@@ -116,6 +146,7 @@ e2e_mark
 expect_eq "ssh -L with no-port-forwarding is refused" "$(forward_probe nofwd)" ""
 expect_contains "no-port-forwarding: client told why" "$(cat "$T/fwd.err")" "administratively prohibited"
 e2e_expect_record "no-port-forwarding" account "decision=allow account=$U key_id=e2e-nofwd"
+expect_grant "no-port-forwarding: account" e2e-nofwd
 expect_contains "no-port-forwarding: sshd refused the forward" \
     "$(e2e_sshd_lines | grep -i 'refused local port forward')" "refused local port forward"
 
@@ -126,6 +157,7 @@ refused() { # NAME KEY REASON ID
 	e2e_mark
 	expect_refused "$1" "$2" "$U" 127.0.0.1
 	e2e_expect_record "$1" lookup "decision=deny reason=$3 account=$U key_id=$4 fp=$fp client=-"
+	expect_grant "$1: lookup" "$4"
 	e2e_expect_no_record "$1" account
 }
 refused "key granted to another account" other account_not_allowed e2e-other-account
@@ -136,14 +168,24 @@ refused "not-yet-valid key" future not_yet_valid e2e-not-yet
 rc=0; out=$(e2e_ctl explain "$U" "$E2E_KEYS/expired.pub" --from 127.0.0.1 2>&1) || rc=$?
 expect_rc "explain expired key" "$rc" 1
 expect_contains "explain names the reason" "$out" "expired"
+if [ "$FORM" = v2 ]; then
+	expect_contains "explain names the grant" "$out" "Refused under grant staff-login via group staff."
+else
+	case $out in
+	*"grant: "* | *"under grant"*) fail "explain names no grant"; t_diag "$out" ;;
+	*) pass "explain names no grant" ;;
+	esac
+fi
 }
 
 t_case "version 1 policy"
+FORM=v1
 matrix 100
 # The same people and grants written as version 2: installed over it
 # (a higher serial), the same matrix.
 t_case "version 2 policy"
 e2e_policy_install "$T/login-v2.yaml"
+FORM=v2
 matrix 101
 t_case
 

@@ -155,10 +155,11 @@ write_records(int fd, const uint8_t *d, size_t n, struct names *nm)
 
 static int
 line_cb(void *arg, const char *line, const char *fp, const char *entry_id,
-    const char *owner)
+    const char *owner, unsigned rec)
 {
 	size_t *count = arg;
 
+	FZ_ASSERT(rec >= 1);
 	(*count)++;
 	FZ_ASSERT(line != NULL && strchr(line, '\n') == NULL);
 	FZ_ASSERT(fp != NULL && kp_fingerprint_valid(fp));

@@ -95,7 +95,7 @@ struct served {
 /* Every line served must be allowed by the policy from some client. */
 static int
 served_cb(void *arg, const char *line, const char *fp, const char *entry_id,
-    const char *owner)
+    const char *owner, unsigned rec)
 {
 	struct served *s = arg;
 	struct kp_request req;
@@ -104,6 +104,7 @@ served_cb(void *arg, const char *line, const char *fp, const char *entry_id,
 	size_t i;
 
 	s->lines++;
+	FZ_ASSERT(rec >= 1);
 	FZ_ASSERT(strchr(line, '\n') == NULL);
 	FZ_ASSERT(kp_fingerprint_valid(fp) && kp_id_valid(entry_id));
 	for (i = 0; i < s->p->nentries; i++) {

@@ -49,4 +49,15 @@ vg "no arguments" 1 -H web-01 -i "$IX" -s "$T/spool"
 vg "bad base64" 1 -H web-01 -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" 'AAAA!!'
 vg "another host's index" 1 -H db-01 -i "$IX" -s "$T/spool" alice "$FP" "$TYPE" "$B64"
 expect_eq "another host's index: no output" "$(cat "$T/out")" ""
+
+# A version 2 policy: the record names the grant, read from the index's
+# annotation, on the allow and on the deny path.
+mkdir -m 0755 "$T/ix2"
+printf 'version: 2\nserial: 4\npeople:\n  a@example.com:\n    keys:\n      - id: key-a\n        key: %s\ngroups:\n  ops: [a@example.com]\ngrants:\n  - id: ops-alice\n    to: [group:ops]\n    accounts: [alice]\n' \
+    "$(keyline A)" >"$T/p2.yaml"
+ctl_install "$T/ix2" "$T/p2.yaml" >"$T/install2.out" 2>&1 || { t_diag "$(cat "$T/install2.out")"; t_bail "keyauthctl install (v2) failed"; }
+vg "v2: offered key" 0 -H web-01 -i "$T/ix2/policy.cdb" -s "$T/spool" alice "$FP" "$TYPE" "$B64"
+expect_contains "v2: offered key: served" "$(cat "$T/out")" "$B64"
+vg "v2: refused key" 0 -H web-01 -i "$T/ix2/policy.cdb" -s "$T/spool" root "$FP" "$TYPE" "$B64"
+expect_eq "v2: refused key: no output" "$(cat "$T/out")" ""
 t_done

@@ -104,10 +104,7 @@ void
 f_compile(const char *name, const char *host, const char *policy_expires,
     char sha[65])
 {
-	struct kp_policy *p = NULL;
-	struct kp_diag diag;
 	char yaml[8192];
-	int64_t now;
 	int n;
 
 	n = snprintf(yaml, sizeof(yaml),
@@ -158,7 +155,19 @@ f_compile(const char *name, const char *host, const char *policy_expires,
 	    f_b64[K_STOLEN], f_fp[K_STOLEN]);
 	if (n < 0 || (size_t)n >= sizeof(yaml))
 		f_die("policy too long");
-	if (kp_policy_load_buf("test.yaml", yaml, (size_t)n, &p, &diag) != 0) {
+	f_compile_yaml(name, host, yaml, sha);
+}
+
+void
+f_compile_yaml(
+    const char *name, const char *host, const char *yaml, char sha[65])
+{
+	struct kp_policy *p = NULL;
+	struct kp_diag diag;
+	int64_t now;
+
+	if (kp_policy_load_buf("test.yaml", yaml, strlen(yaml), &p, &diag) !=
+	    0) {
 		fprintf(stderr, "%s\n", diag.msg);
 		f_die("policy");
 	}

@@ -48,6 +48,9 @@ const char *f_path(const char *name);
  */
 void f_compile(const char *name, const char *host, const char *policy_expires,
     char sha[65]);
+/* Compile the policy text yaml for host into NAME; its sha256 in sha. */
+void f_compile_yaml(
+    const char *name, const char *host, const char *yaml, char sha[65]);
 void f_write(const char *path, const void *buf, size_t len, mode_t mode);
 /* A whole file, malloc'd. */
 char *f_read(const char *path, size_t *len);

@@ -303,6 +303,59 @@ test_roundtrip(void)
 	"key_id=k owner=o fp=f client=- host=h policy_serial=7 " \
 	"policy_sha256=0123456789abcdef"
 
+/*
+ * A version 2 entry's grant= ends the record, escaped as every value,
+ * after error= and a certificate's fields; absent, the record is a
+ * version 1 record's, and an install record never has one.
+ */
+static void
+test_grant(void)
+{
+	struct kp_audit_fields f;
+	struct kp_audit a = base();
+	char buf[1024], v1[1024];
+
+	CHECK_INT(kp_audit_format(&a, v1, sizeof(v1)), 0);
+	a.grant = "dba-postgres";
+	CHECK_INT(kp_audit_format(&a, buf, sizeof(buf)), 0);
+	CHECK(strncmp(buf, v1, strlen(v1)) == 0);
+	CHECK_STR(buf + strlen(v1), " grant=dba-postgres");
+	CHECK_INT(kp_audit_parse(buf, &f), 0);
+	CHECK_STR(f.grant, "dba-postgres");
+	kp_audit_fields_free(&f);
+	CHECK_INT(kp_audit_parse(v1, &f), 0);
+	CHECK(f.grant == NULL);
+	kp_audit_fields_free(&f);
+
+	a.grant = "a b\"c";
+	a.error = "e";
+	CHECK_INT(kp_audit_format(&a, buf, sizeof(buf)), 0);
+	CHECK_CONTAINS(buf, " error=e grant=\"a b\\\"c\"");
+	CHECK_INT(kp_audit_parse(buf, &f), 0);
+	CHECK_STR(f.grant, "a b\"c");
+	CHECK_STR(f.error, "e");
+	kp_audit_fields_free(&f);
+
+	a.error = NULL;
+	a.grant = "g";
+	a.cert_key_id = "k";
+	a.cert_serial = 3;
+	a.ca_fp = FP;
+	CHECK_INT(kp_audit_format(&a, buf, sizeof(buf)), 0);
+	CHECK_CONTAINS(buf, " ca_fp=" FP " grant=g");
+	CHECK_INT(kp_audit_parse(buf, &f), 0);
+	CHECK_STR(f.grant, "g");
+	kp_audit_fields_free(&f);
+
+	a = base();
+	a.event = KP_EVENT_INSTALL;
+	a.verdict = KP_VERDICT_INSTALLED;
+	a.install_reason = KP_IR_OK;
+	a.grant = "g";
+	CHECK_INT(kp_audit_format(&a, buf, sizeof(buf)), 0);
+	CHECK(strstr(buf, "grant=") == NULL);
+}
+
 static void
 check_reject(const char *line, int want, int lineno)
 {
@@ -343,6 +396,10 @@ test_parse_strict(void)
 	REJECT(BASE_REC " error=");
 	REJECT(BASE_REC " error=x error=y");
 	REJECT(BASE_REC " extra=1");
+	REJECT(BASE_REC " grant=-");
+	REJECT(BASE_REC " grant=");
+	REJECT(BASE_REC " grant=a grant=b");
+	REJECT(BASE_REC " grant=a error=x");
 	REJECT(BASE_REC " error=x extra=1");
 	/* missing, reordered, renamed, doubled separators */
 	REJECT("event=lookup decision=allow reason=allowed account=alice");
@@ -553,6 +610,7 @@ main(void)
 	test_truncation();
 	test_roundtrip();
 	test_parse_strict();
+	test_grant();
 	test_forgery();
 	test_big();
 	test_journal();

@@ -24,7 +24,8 @@ static struct kp_cidr src6[1]; /* 2001:db8:10::/48 */
 
 #define G(id, acc, n, host, src, nsrc, nb, exp) \
 	{ \
-		id, "owner@example.com", acc, n, host, src, nsrc, nb, exp \
+		id, "owner@example.com", acc, n, host, src, nsrc, nb, exp, \
+		    NULL, NULL \
 	}
 
 /* Grant sets, each a small policy for one key. */

@@ -349,10 +349,11 @@ struct lines {
 
 static int
 collect(void *arg, const char *line, const char *fp, const char *id,
-    const char *owner)
+    const char *owner, unsigned rec)
 {
 	struct lines *l = arg;
 
+	CHECK(rec >= 1);
 	l->v = xrealloc(l->v, l->n + 1, sizeof(*l->v));
 	l->ids = xrealloc(l->ids, l->n + 1, sizeof(*l->ids));
 	l->v[l->n] = xstrdup(line);

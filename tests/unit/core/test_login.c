@@ -416,6 +416,64 @@ test_stage_tidies(void)
 	CHECK_INT(f_count(spool), 0);
 }
 
+/*
+ * A version 2 policy: the module's records end with the grant of the
+ * entry that decided, read from the index (the handoff carries no grant);
+ * the record of the same login under a version 1 policy has none.
+ */
+static void
+test_grants(void)
+{
+	struct kp_login_req q;
+	char yaml[2048], v2sha[65];
+	char *v2;
+
+	snprintf(yaml, sizeof(yaml),
+	    "version: 2\nserial: 43\n"
+	    "people:\n  alice@example.com:\n    keys:\n"
+	    "      - id: plain\n        key: ssh-ed25519 %s\n"
+	    "groups:\n  ops: [alice@example.com]\n"
+	    "grants:\n"
+	    "  - id: ops-office\n    to: [group:ops]\n"
+	    "    accounts: [alice]\n    from: [198.51.100.0/24]\n"
+	    "  - id: alice-any\n    to: [alice@example.com]\n"
+	    "    accounts: [alice]\n",
+	    f_b64[K_PLAIN]);
+	f_compile_yaml("v2.cdb", F_HOST, yaml, v2sha);
+	if ((v2 = strdup(f_path("v2.cdb"))) == NULL)
+		f_die("strdup");
+
+	/* From 192.0.2.10 the first grant's from: refuses, the second allows. */
+	handoff("alice", K_PLAIN, 0);
+	req_init(&q, KP_LOGIN_ACCOUNT, "alice");
+	q.index = v2;
+	CHECK_INT(login(&q), KP_LOGIN_ALLOW);
+	CHECK_INT(lg.n, 1);
+	CHECK_STR(lg.rec[0],
+	    f_fmt(
+	        "event=account decision=allow reason=allowed account=alice "
+	        "key_id=plain owner=alice@example.com fp=%s client=192.0.2.10 "
+	        "host=web-01 policy_serial=43 policy_sha256=%s "
+	        "grant=alice-any",
+	        f_fp[K_PLAIN], sha16(v2sha)));
+	/* Refused: the grant of the entry that got furthest. */
+	handoff("root", K_PLAIN, 0);
+	req_init(&q, KP_LOGIN_ACCOUNT, "root");
+	q.index = v2;
+	CHECK_INT(login(&q), KP_LOGIN_DENY);
+	CHECK_CONTAINS(lg.rec[0],
+	    "decision=deny reason=account_not_allowed account=root "
+	    "key_id=plain ");
+	CHECK_CONTAINS(lg.rec[0], " grant=ops-office");
+	/* The version 1 index: the same login's record has no grant=. */
+	handoff("alice", K_PLAIN, 0);
+	req_init(&q, KP_LOGIN_ACCOUNT, "alice");
+	CHECK_INT(login(&q), KP_LOGIN_ALLOW);
+	CHECK(lg.n == 1 && strstr(lg.rec[0], "grant=") == NULL);
+	CHECK_INT(f_count(spool), 0);
+	free(v2);
+}
+
 static void
 test_account_authinfo(void)
 {
@@ -841,6 +899,8 @@ main(void)
 	test_account_handoff_left_behind();
 	test_account_handoff_parent();
 	test_stage_tidies();
+	T_CASE("grants");
+	test_grants();
 	T_CASE("account authinfo");
 	test_account_authinfo();
 	T_CASE("no key");

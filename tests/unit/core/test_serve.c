@@ -294,6 +294,75 @@ test_granted(void)
 	    LOG_NOTICE);
 }
 
+/*
+ * A version 2 policy: the record of the key's first line ends with the
+ * grant behind it (from the index's annotation), and so does a refusal's
+ * record, for the entry that decided.
+ */
+static void
+test_grants(void)
+{
+	struct kp_serve_req q;
+	char yaml[2048], v2sha[65];
+	char *v2;
+
+	snprintf(yaml, sizeof(yaml),
+	    "version: 2\nserial: 43\n"
+	    "people:\n  alice@example.com:\n    keys:\n"
+	    "      - id: plain\n        key: ssh-ed25519 %s\n"
+	    "groups:\n  ops: [alice@example.com]\n  staff: [group:ops]\n"
+	    "grants:\n"
+	    "  - id: staff-alice\n    to: [group:staff]\n"
+	    "    accounts: [alice]\n"
+	    "  - id: deploy@office\n    to: [alice@example.com]\n"
+	    "    accounts: [deploy]\n    from: [192.0.2.0/24]\n",
+	    f_b64[K_PLAIN]);
+	f_compile_yaml("v2.cdb", F_HOST, yaml, v2sha);
+	if ((v2 = strdup(f_path("v2.cdb"))) == NULL)
+		f_die("strdup");
+
+	req_init(&q, "alice", K_PLAIN);
+	q.index = v2;
+	CHECK_INT(serve(&q), 0);
+	CHECK_STR(out, f_fmt("ssh-ed25519 %s keyauth:plain\n", f_b64[K_PLAIN]));
+	CHECK_RECORD(f_fmt("event=lookup decision=allow reason=allowed "
+	                   "account=alice key_id=plain "
+	                   "owner=alice@example.com fp=%s client=- "
+	                   "host=web-01 policy_serial=43 policy_sha256=%s "
+	                   "grant=staff-alice",
+	                 f_fp[K_PLAIN], sha16(v2sha)),
+	    LOG_NOTICE);
+	clear_spool();
+
+	/* The second grant's line, with its grant's from=. */
+	req_init(&q, "deploy", K_PLAIN);
+	q.index = v2;
+	CHECK_INT(serve(&q), 0);
+	CHECK_CONTAINS(out, "from=\"192.0.2.0/24\" ssh-ed25519 ");
+	CHECK_CONTAINS(
+	    lg.rec[0], "decision=allow reason=allowed account=deploy");
+	CHECK_INT(lg.n, 1);
+	CHECK(strlen(lg.rec[0]) > 20 &&
+	    strcmp(lg.rec[0] + strlen(lg.rec[0]) - 20,
+	        " grant=deploy@office") == 0);
+	clear_spool();
+
+	/* Refused: the record names the grant of the entry that decided. */
+	req_init(&q, "root", K_PLAIN);
+	q.index = v2;
+	CHECK_INT(serve(&q), 0);
+	CHECK_INT(outlen, 0);
+	CHECK_RECORD(f_fmt("event=lookup decision=deny "
+	                   "reason=account_not_allowed account=root "
+	                   "key_id=plain owner=alice@example.com fp=%s "
+	                   "client=- host=web-01 policy_serial=43 "
+	                   "policy_sha256=%s grant=staff-alice",
+	                 f_fp[K_PLAIN], sha16(v2sha)),
+	    LOG_NOTICE);
+	CHECK_INT(f_count(spool), 0);
+	free(v2);
+}
+
 /* An offered key the index does not serve: exit 0, no line, the reason. */
 static void
 not_served(int key, const char *account, const char *want)
@@ -554,6 +623,8 @@ main(void)
 	test_index_problems();
 	T_CASE("granted");
 	test_granted();
+	T_CASE("granted by a version 2 grant");
+	test_grants();
 	T_CASE("not served");
 	test_not_served();
 	test_unsupported_keys();

@@ -7,13 +7,15 @@
  * of the two, never a mix (the decision matrix of
  * policy/examples/teams.yaml against its v1 equivalent,
  * tests/data/valid/teams-v1.yaml); the entries carry their grant and
- * group path; and a v2 policy compiles to the very index of its v1
- * equivalent.
+ * group path, in the policy's decision and in the index's; and a v2
+ * policy compiles to the access records of its v1 equivalent, plus the
+ * annotations that name the grants.
  */
 
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 
 #include "keyauth-policy.h"
 #include "../test.h"
+#include "../index-access.h"
 
 #define ALICE \
 	"ssh-ed25519 " \
@@ -266,7 +269,13 @@ ask(const struct kp_policy *p, const struct ask *a, int v2,
 	req.now = t(a->at);
 	CHECK_INT(kp_policy_decide_by(p, &req, dec, &by), 0);
 	CHECK_INT(dec->reason, a->reason);
-	if (!v2 || a->grant == NULL)
+	if (!v2) {
+		/* A version 1 entry comes from no grant. */
+		CHECK_STR(dec->grant, "");
+		CHECK_STR(dec->via, "");
+		return;
+	}
+	if (a->grant == NULL)
 		return;
 	if (!OK(by != NULL))
 		return;
@@ -275,6 +284,44 @@ ask(const struct kp_policy *p, const struct ask *a, int v2,
 		CHECK(by->via == NULL);
 	else if (OK(by->via != NULL))
 		CHECK_STR(by->via, a->via);
+	/* The decision itself names them, as the index's does. */
+	CHECK_STR(dec->grant, a->grant);
+	CHECK_STR(dec->via, a->via != NULL ? a->via : "");
+}
+
+/*
+ * The index compiled for the ask's host decides as the policy does and
+ * names the same grant and group path, from its annotations; the
+ * version 1 index names none.
+ */
+static void
+ask_index(const struct kp_policy *p, const struct ask *a,
+    const struct kp_decision *want, const char *dir)
+{
+	struct kp_index *ix = NULL;
+	struct kp_decision dec;
+	struct kp_request req;
+	struct kp_diag d;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/ask.cdb", dir);
+	if (!OK(kp_index_compile(p, a->host, 1000, path, &d) == 0) ||
+	    !OK(kp_index_open(path, geteuid(), &ix, NULL) == 0))
+		goto out;
+	memset(&req, 0, sizeof(req));
+	req.account = a->account;
+	req.fp = key_fp(p, a->key);
+	req.client = a->from;
+	req.host = a->host;
+	req.now = t(a->at);
+	CHECK_INT(kp_index_decide(ix, &req, &dec), 0);
+	CHECK_INT(dec.reason, want->reason);
+	CHECK_STR(dec.entry_id, want->entry_id);
+	CHECK_STR(dec.grant, want->grant);
+	CHECK_STR(dec.via, want->via);
+out:
+	kp_index_close(ix);
+	unlink(path);
 }
 
 static void
@@ -282,11 +329,12 @@ test_matrix(void)
 {
 	struct kp_policy *v1, *v2;
 	struct kp_decision d1, d2;
+	char dir[] = "/tmp/test_teams_ask.XXXXXX";
 	size_t i;
 
 	v2 = load_file("policy/examples/teams.yaml");
 	v1 = load_file("tests/data/valid/teams-v1.yaml");
-	if (v1 == NULL || v2 == NULL)
+	if (v1 == NULL || v2 == NULL || !OK(mkdtemp(dir) != NULL))
 		goto out;
 	CHECK_INT(v2->nentries, v1->nentries);
 	for (i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
@@ -295,8 +343,11 @@ test_matrix(void)
 		ask(v2, &asks[i], 1, &d2);
 		ask(v1, &asks[i], 0, &d1);
 		CHECK_STR(d2.owner, d1.owner);
+		ask_index(v2, &asks[i], &d2, dir);
+		ask_index(v1, &asks[i], &d1, dir);
 	}
 	T_CASE(NULL);
+	rmdir(dir);
 out:
 	kp_policy_free(v1);
 	kp_policy_free(v2);
@@ -415,9 +466,8 @@ test_same_index(void)
 	struct kp_policy *v1, *v2;
 	struct kp_diag d;
 	char dir[] = "/tmp/test_teams.XXXXXX", p1[4096], p2[4096];
-	char *b1 = NULL, *b2 = NULL;
 	const char *hosts[] = {"db-01", "web-01"};
-	size_t l1, l2, i;
+	size_t i;
 
 	v1 = load("v1.yaml", v1_yaml);
 	v2 = load("v2.yaml", v2_yaml);
@@ -432,14 +482,11 @@ test_same_index(void)
 		snprintf(p2, sizeof(p2), "%s/v2.cdb", dir);
 		CHECK_INT(kp_index_compile(v1, hosts[i], 1000, p1, &d), 0);
 		CHECK_INT(kp_index_compile(v2, hosts[i], 1000, p2, &d), 0);
-		b1 = slurp(p1, &l1);
-		b2 = slurp(p2, &l2);
-		if (OK(b1 != NULL && b2 != NULL)) {
-			CHECK_INT(l1, l2);
-			CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
-		}
-		free(b1);
-		free(b2);
+		/*
+		 * alice's two keys and frank's came from grants: three
+		 * annotations (bob's revoked key has no records).
+		 */
+		ix_same_access(p1, p2, 3);
 		unlink(p1);
 		unlink(p2);
 	}
@@ -448,6 +495,73 @@ test_same_index(void)
 out:
 	kp_policy_free(v1);
 	kp_policy_free(v2);
+}
+
+/*
+ * A damaged annotation is damage like any record: the decision that
+ * reads it is policy_unavailable, never an allow without its grant.
+ */
+static void
+test_damaged_annotation(void)
+{
+	struct kp_policy *p;
+	struct kp_index *ix = NULL;
+	struct kp_decision dec;
+	struct kp_request req;
+	struct kp_diag d;
+	struct cdb cdb;
+	char dir[] = "/tmp/test_teams_dmg.XXXXXX", path[4096] = "";
+	const uint8_t *k;
+	unsigned pos, vpos[8];
+	size_t nv = 0, i;
+	uint8_t c;
+	int fd;
+
+	p = load_file("policy/examples/teams.yaml");
+	if (p == NULL || !OK(mkdtemp(dir) != NULL))
+		goto out;
+	snprintf(path, sizeof(path), "%s/ix.cdb", dir);
+	if (!OK(kp_index_compile(p, "web-01", 1000, path, &d) == 0) ||
+	    !OK((fd = open(path, O_RDWR)) >= 0))
+		goto out;
+	/* every annotation of carol's key: flip a byte of its grant id */
+	if (cdb_init(&cdb, fd) == 0) {
+		cdb_seqinit(&pos, &cdb);
+		while (nv < 8 && cdb_seqnext(&pos, &cdb) > 0) {
+			k = cdb_get(&cdb, cdb_keylen(&cdb), cdb_keypos(&cdb));
+			if (k != NULL && k[0] == KPI_NS_VIA &&
+			    memcmp(k + 1, key_fp(p, "carol-laptop"),
+			        KPI_FP_STRLEN) == 0)
+				vpos[nv++] = cdb_datapos(&cdb) + 3;
+		}
+		cdb_free(&cdb);
+	}
+	CHECK(nv >= 2);
+	for (i = 0; i < nv; i++) {
+		if (OK(pread(fd, &c, 1, vpos[i]) == 1)) {
+			c ^= 0x20;
+			OK(pwrite(fd, &c, 1, vpos[i]) == 1);
+		}
+	}
+	close(fd);
+	if (!OK(kp_index_open(path, geteuid(), &ix, NULL) == 0))
+		goto out;
+	memset(&req, 0, sizeof(req));
+	req.account = "root";
+	req.fp = key_fp(p, "carol-laptop");
+	req.client = "198.51.100.9";
+	req.host = "web-01";
+	req.now = t("2026-12-01");
+	CHECK(kp_index_decide(ix, &req, &dec) == KP_ERR_CORRUPT);
+	CHECK_INT(dec.reason, KP_POLICY_UNAVAILABLE);
+	CHECK_STR(dec.grant, "");
+out:
+	kp_index_close(ix);
+	if (path[0] != '\0') {
+		unlink(path);
+		rmdir(dir);
+	}
+	kp_policy_free(p);
 }
 
 /* ------------------------------------------------ a policy directory */
@@ -644,6 +758,7 @@ main(void)
 	test_key_recipient();
 	test_matrix();
 	test_same_index();
+	test_damaged_annotation();
 	test_dir();
 	return t_done();
 }

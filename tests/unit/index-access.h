@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Two compiled indexes that must give the same access: the records that
+ * decide logins (all but the meta record and the grant annotations 'V')
+ * equal byte for byte and in file order, the meta records equal but for
+ * the record and byte counts, which differ by exactly the annotations
+ * (docs/index-format.md, "Grant annotations"). Include after test.h.
+ */
+#ifndef TEST_INDEX_ACCESS_H
+#define TEST_INDEX_ACCESS_H
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cdb.h>
+
+#include "index-format.h"
+
+struct ix_split {
+	struct kp_buf access; /* be32 klen, key, be32 vlen, value; in order */
+	uint8_t *meta;
+	size_t metalen;
+	uint64_t nvia, viabytes; /* annotations, and their bytes in the file */
+	uint64_t nrecs; /* 'F' fp be16(i), i > 0: grants and host markers */
+};
+
+/*
+ * Offsets in the meta value: magic, format, serial, policy_expires,
+ * compiled_at, nentries, nkeys, then nrecords and databytes.
+ */
+#define IX_META_NRECORDS (KPI_MAGIC_LEN + 4 + 5 * 8)
+#define IX_META_DATABYTES (IX_META_NRECORDS + 8)
+
+static int
+ix_split(const char *path, struct ix_split *sp)
+{
+	struct cdb cdb;
+	const uint8_t *k, *v;
+	unsigned pos, klen, vlen;
+	int fd, r, ok = 0;
+
+	memset(sp, 0, sizeof(*sp));
+	kp_buf_init(&sp->access, 1UL << 31);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return 0;
+	if (cdb_init(&cdb, fd) != 0) {
+		close(fd);
+		return 0;
+	}
+	cdb_seqinit(&pos, &cdb);
+	while ((r = cdb_seqnext(&pos, &cdb)) > 0) {
+		klen = cdb_keylen(&cdb);
+		vlen = cdb_datalen(&cdb);
+		k = cdb_get(&cdb, klen, cdb_keypos(&cdb));
+		v = cdb_get(&cdb, vlen, cdb_datapos(&cdb));
+		if (k == NULL || v == NULL || klen == 0)
+			goto out;
+		if (k[0] == KPI_NS_META) {
+			if (sp->meta != NULL ||
+			    (sp->meta = malloc(vlen)) == NULL)
+				goto out;
+			memcpy(sp->meta, v, vlen);
+			sp->metalen = vlen;
+			continue;
+		}
+		if (k[0] == KPI_NS_VIA) {
+			sp->nvia++;
+			sp->viabytes += 8 + (uint64_t)klen + vlen;
+			continue;
+		}
+		if (k[0] == KPI_NS_FP && klen == KPI_FP_KEY_LEN &&
+		    kp_peek_u16(k + 1 + KPI_FP_STRLEN) != 0)
+			sp->nrecs++;
+		kp_buf_put_u32(&sp->access, klen);
+		kp_buf_put(&sp->access, k, klen);
+		kp_buf_put_u32(&sp->access, vlen);
+		kp_buf_put(&sp->access, v, vlen);
+	}
+	ok = r == 0 && sp->access.err == 0 && sp->meta != NULL &&
+	    sp->metalen > IX_META_DATABYTES + 8 + KPI_CHECK_LEN;
+out:
+	cdb_free(&cdb);
+	close(fd);
+	return ok;
+}
+
+static void
+ix_split_free(struct ix_split *sp)
+{
+	kp_buf_free(&sp->access);
+	free(sp->meta);
+}
+
+/*
+ * p2 gives the access of p1. p1 has no annotation, p2 want_via of them;
+ * -1: one for each grant and host marker (a policy whose every entry a
+ * grant made).
+ */
+static void
+ix_same_access(const char *p1, const char *p2, long want_via)
+{
+	struct ix_split a, b;
+	size_t m;
+
+	if (!t_ok(ix_split(p1, &a), __FILE__, __LINE__, "%s: readable", p1) ||
+	    !t_ok(ix_split(p2, &b), __FILE__, __LINE__, "%s: readable", p2))
+		goto out;
+	CHECK_INT(a.nvia, 0);
+	CHECK_INT(b.nvia, want_via < 0 ? b.nrecs : (uint64_t)want_via);
+	CHECK_INT(b.nrecs, a.nrecs);
+	t_ok(kp_buf_len(&a.access) == kp_buf_len(&b.access) &&
+	        memcmp(kp_buf_ptr(&a.access), kp_buf_ptr(&b.access),
+	            kp_buf_len(&a.access)) == 0,
+	    __FILE__, __LINE__, "access records equal byte for byte");
+	if (!t_ok(a.metalen == b.metalen, __FILE__, __LINE__,
+	        "meta records of one length"))
+		goto out;
+	m = a.metalen - KPI_CHECK_LEN;
+	t_ok(memcmp(a.meta, b.meta, IX_META_NRECORDS) == 0, __FILE__, __LINE__,
+	    "meta equal up to the counts");
+	t_ok(
+	    memcmp(a.meta + IX_META_DATABYTES + 8,
+	        b.meta + IX_META_DATABYTES + 8, m - IX_META_DATABYTES - 8) == 0,
+	    __FILE__, __LINE__, "meta equal after the counts");
+	CHECK_INT(kp_peek_u64(b.meta + IX_META_NRECORDS),
+	    kp_peek_u64(a.meta + IX_META_NRECORDS) + b.nvia);
+	CHECK_INT(kp_peek_u64(b.meta + IX_META_DATABYTES),
+	    kp_peek_u64(a.meta + IX_META_DATABYTES) + b.viabytes);
+out:
+	ix_split_free(&a);
+	ix_split_free(&b);
+}
+
+#endif /* TEST_INDEX_ACCESS_H */
