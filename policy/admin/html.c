@@ -140,6 +140,18 @@ static const char style_text[] =
     ".mono,table.matrix tbody td:nth-child(2){font-family:'DejaVu Sans "
     "Mono',monospace;font-size:.8em}"
     "table.matrix td{min-width:9em}"
+    /*
+     * The matrix is cut into blocks of MATRIX_BLOCK people, each its own
+     * table of fixed column widths, which chromium lays out only when
+     * the block comes near the screen (docs/performance.md).
+     */
+    ".mx table{table-layout:fixed;margin:0}.mx td,.mx th{"
+    "overflow-wrap:anywhere}.mx col{width:11em}.mx col.cp{width:14em}"
+    ".mx col.ck{width:30em}div.mb{content-visibility:auto;"
+    "contain-intrinsic-block-size:auto 20000px}"
+    /* below the matrix, laid out only when scrolled to */
+    "#revocations,#lint{content-visibility:auto;"
+    "contain-intrinsic-block-size:auto 3000px}"
     ".ok{background:#d8f0d8}.nx{background:#fff6c8}.nf{background:#ffe3a8}"
     ".sn{background:#ffc48a}.rt{background:#ffb0b0}"
     ".rv{background:#d9a0e0}.off{background:#e4e4e4;color:#666}"
@@ -161,22 +173,29 @@ static const char script_text[] =
     "return t!==''&&!isNaN(n)?n:t.toLowerCase();}"
     "function at(r,i){var k=0,c=r.cells;for(var j=0;j<c.length;j++){"
     "k+=c[j].colSpan;if(k>i)return c[j].colSpan>1?null:c[j];}return null;}"
-    "var tabs=document.querySelectorAll('table.sort');"
+    /* a table, or the matrix: one head, its rows in several tbody */
+    "var tabs=document.querySelectorAll('.sort');"
     "Array.prototype.forEach.call(tabs,function(tb){"
-    "var head=tb.tHead,body=tb.tBodies[0];if(!head||!body)return;"
+    "var head=tb.querySelector('thead'),"
+    "bodies=Array.prototype.slice.call(tb.querySelectorAll('tbody'));"
+    "if(!head||!bodies.length)return;"
+    "function all(){var a=[];bodies.forEach(function(b){"
+    "a.push.apply(a,b.rows);});return a;}"
     "var hr=head.rows[0];"
     "Array.prototype.forEach.call(hr.cells,function(th,i){"
     "th.tabIndex=0;th.setAttribute('aria-sort','none');"
     "function go(){var asc=th.getAttribute('aria-sort')!=='ascending';"
-    "var rows=Array.prototype.slice.call(body.rows);"
+    "var rows=all();"
     "rows.sort(function(a,b){var x=key(at(a,i)),y=key(at(b,i));"
     "if(typeof x!==typeof y){x=String(x);y=String(y);}"
     "return(x<y?-1:x>y?1:0)*(asc?1:-1);});"
     "Array.prototype.forEach.call(hr.cells,function(o){"
     "o.setAttribute('aria-sort','none');});"
     "th.setAttribute('aria-sort',asc?'ascending':'descending');"
-    "var f=document.createDocumentFragment();"
-    "rows.forEach(function(r){f.appendChild(r);});body.appendChild(f);}"
+    /* each block keeps its number of rows */
+    "var n=bodies.map(function(b){return b.rows.length;}),k=0;"
+    "bodies.forEach(function(b,j){var f=document.createDocumentFragment();"
+    "for(var e=k+n[j];k<e;k++)f.appendChild(rows[k]);b.appendChild(f);});}"
     "th.addEventListener('click',go);"
     "th.addEventListener('keydown',function(e){if(e.key==='Enter')go();});"
     "});"
@@ -185,7 +204,7 @@ static const char script_text[] =
     "q.setAttribute('aria-label','filter rows');"
     "tb.parentNode.insertBefore(q,tb);"
     "q.addEventListener('input',function(){var v=q.value.toLowerCase();"
-    "Array.prototype.forEach.call(body.rows,function(r){"
+    "all().forEach(function(r){"
     "r.hidden=v!==''&&r.textContent.toLowerCase().indexOf(v)<0;});});"
     "});})();";
 
@@ -209,13 +228,21 @@ csp_hash(const char *s, char *out, size_t len)
 	return 0;
 }
 
+/*
+ * The page's head; extra (may be NULL) is a rule of this page appended to
+ * the one style, under the same hash.
+ */
 static int
-page_begin(struct kp_buf *b, const char *title)
+page_begin(struct kp_buf *b, const char *title, const char *extra)
 {
-	char sh[80], ch[80];
-	int r;
+	char sh[80], ch[80], style[sizeof(style_text) + 128];
+	int r, n;
 
-	if ((r = csp_hash(style_text, sh, sizeof(sh))) != 0 ||
+	n = snprintf(style, sizeof(style), "%s%s", style_text,
+	    extra != NULL ? extra : "");
+	if (n < 0 || (size_t)n >= sizeof(style))
+		return KP_ERR_INTERNAL;
+	if ((r = csp_hash(style, sh, sizeof(sh))) != 0 ||
 	    (r = csp_hash(script_text, ch, sizeof(ch))) != 0)
 		return r;
 	kp_buf_puts(b,
@@ -231,8 +258,7 @@ page_begin(struct kp_buf *b, const char *title)
 	    "<meta name=\"viewport\" "
 	    "content=\"width=device-width\">\n<title>");
 	esc(b, title);
-	kp_buf_printf(
-	    b, "</title>\n<style>%s</style>\n</head><body>\n", style_text);
+	kp_buf_printf(b, "</title>\n<style>%s</style>\n</head><body>\n", style);
 	return 0;
 }
 
@@ -366,6 +392,11 @@ struct report_ctx {
 	enum kp_report_status *status;
 	unsigned *risk;
 	size_t *anchor; /* the entry whose id="eN" shows this one's key */
+	/*
+	 * anchors a link points to: only those keys get an element of their
+	 * own in the matrix (100,000 spans cost chromium a second)
+	 */
+	unsigned char *linked;
 	size_t nentries, nowners;
 	size_t nrisk[NELEM(risks)];
 };
@@ -436,6 +467,14 @@ entry_index(const struct report_ctx *x, const struct kp_entry *e)
 	return (size_t)(e - x->p->entries);
 }
 
+/* The anchor of entry k's key, which a link of the page now points to. */
+static size_t
+link_to(const struct report_ctx *x, size_t k)
+{
+	x->linked[x->anchor[k]] = 1;
+	return x->anchor[k];
+}
+
 static void
 ctx_free(struct report_ctx *x)
 {
@@ -446,6 +485,7 @@ ctx_free(struct report_ctx *x)
 	free(x->status);
 	free(x->risk);
 	free(x->anchor);
+	free(x->linked);
 }
 
 /*
@@ -502,7 +542,8 @@ ctx_build(struct report_ctx *x)
 	if ((x->shown = calloc(p->nentries + 1, 1)) == NULL ||
 	    (x->status = calloc(p->nentries + 1, sizeof(*x->status))) == NULL ||
 	    (x->risk = calloc(p->nentries + 1, sizeof(*x->risk))) == NULL ||
-	    (x->anchor = calloc(p->nentries + 1, sizeof(*x->anchor))) == NULL)
+	    (x->anchor = calloc(p->nentries + 1, sizeof(*x->anchor))) == NULL ||
+	    (x->linked = calloc(p->nentries + 1, 1)) == NULL)
 		return KP_ERR_NOMEM;
 	for (i = 0; i < p->nentries; i++)
 		x->anchor[i] = i;
@@ -646,7 +687,8 @@ matrix_key(struct kp_buf *b, const struct report_ctx *x, size_t k)
 {
 	const struct kp_entry *e = &x->p->entries[k];
 
-	kp_buf_printf(b, "<span id=\"e%zu\">", k);
+	if (x->linked[k])
+		kp_buf_printf(b, "<span id=\"e%zu\">", k);
 	esc(b, e->id);
 	kp_buf_putc(b, ' ');
 	esc(b, e->key->fp);
@@ -670,7 +712,8 @@ matrix_key(struct kp_buf *b, const struct report_ctx *x, size_t k)
 		esc(b, e->comment);
 		kp_buf_puts(b, "</i>");
 	}
-	kp_buf_puts(b, "</span>");
+	if (x->linked[k])
+		kp_buf_puts(b, "</span>");
 }
 
 /* One grant in a matrix cell: where, from where, until when, why. */
@@ -708,8 +751,39 @@ put_empty(struct kp_buf *b, size_t n)
 		kp_buf_printf(b, "<td colspan=\"%zu\">", n);
 }
 
+/*
+ * People per block of the matrix: a block off screen costs chromium next
+ * to nothing, one on screen the layout of its rows (docs/performance.md).
+ */
+#define MATRIX_BLOCK 500
+
 static void
-matrix_people(struct kp_buf *b, const struct report_ctx *x)
+matrix_cols(struct kp_buf *b, const struct report_ctx *x)
+{
+	kp_buf_printf(b,
+	    "<colgroup><col class=\"cp\"><col class=\"ck\">"
+	    "<col span=\"%zu\"></colgroup>",
+	    x->naccounts > 0 ? x->naccounts : 1);
+}
+
+/* Starts row *n of the matrix, a new block every MATRIX_BLOCK rows. */
+static void
+matrix_row(
+    struct kp_buf *b, const struct report_ctx *x, size_t *n, const char *tr)
+{
+	if (*n > 0 && *n % MATRIX_BLOCK == 0) {
+		kp_buf_puts(b,
+		    "</tbody></table></div>\n<div class=\"mb\">"
+		    "<table class=\"matrix\">");
+		matrix_cols(b, x);
+		kp_buf_puts(b, "<tbody>\n");
+	}
+	(*n)++;
+	kp_buf_puts(b, tr);
+}
+
+static void
+matrix_people(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 {
 	size_t i = 0, j, col, c, s, nk, empty;
 	unsigned worst;
@@ -722,7 +796,7 @@ matrix_people(struct kp_buf *b, const struct report_ctx *x)
 		     strcmp(x->rows[j]->entry->owner, owner) == 0;
 		     j++)
 			;
-		kp_buf_puts(b, "<tr><th>");
+		matrix_row(b, x, n, "<tr><th>");
 		esc(b, owner);
 		kp_buf_puts(b, "<td>");
 		for (c = i, nk = 0; c < j; c++) {
@@ -804,7 +878,7 @@ put_principals(
 }
 
 static void
-matrix_authorities(struct kp_buf *b, const struct report_ctx *x)
+matrix_authorities(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 {
 	const struct kp_authority *a;
 	struct kp_report_row row;
@@ -819,7 +893,7 @@ matrix_authorities(struct kp_buf *b, const struct report_ctx *x)
 			continue;
 		row.entry = &a->e;
 		row.status = authority_status(x->p, &a->e, x->at);
-		kp_buf_puts(b, "<tr class=\"ca\"><th>CA ");
+		matrix_row(b, x, n, "<tr class=\"ca\"><th>CA ");
 		esc(b, a->e.id);
 		kp_buf_puts(b, " (");
 		esc(b, a->e.owner);
@@ -854,7 +928,7 @@ matrix_authorities(struct kp_buf *b, const struct report_ctx *x)
 static void
 report_matrix(struct kp_buf *b, const struct report_ctx *x)
 {
-	size_t i;
+	size_t i, n = 0;
 
 	kp_buf_puts(b,
 	    "<section id=\"matrix\"><h2>Access matrix</h2>\n"
@@ -862,17 +936,23 @@ report_matrix(struct kp_buf *b, const struct report_ctx *x)
 	    "with the keys; one column per account: the hosts a "
 	    "key may log in to there, from which sources, until "
 	    "when.</p>\n"
-	    "<table class=\"sort matrix\" id=\"matrix-table\">"
-	    "<thead><tr><th>person</th><th>keys</th>");
+	    "<div class=\"sort mx\" id=\"matrix-table\">"
+	    "<table class=\"matrix\">");
+	matrix_cols(b, x);
+	kp_buf_puts(b, "<thead><tr><th>person</th><th>keys</th>");
 	for (i = 0; i < x->naccounts; i++) {
 		kp_buf_puts(b, "<th>");
 		esc(b, x->accounts[i]);
 		kp_buf_puts(b, "</th>");
 	}
-	kp_buf_puts(b, "</tr></thead>\n<tbody>\n");
-	matrix_people(b, x);
-	matrix_authorities(b, x);
-	kp_buf_puts(b, "</tbody></table></section>\n");
+	kp_buf_puts(b,
+	    "</tr></thead></table>\n<div class=\"mb\">"
+	    "<table class=\"matrix\">");
+	matrix_cols(b, x);
+	kp_buf_puts(b, "<tbody>\n");
+	matrix_people(b, x, &n);
+	matrix_authorities(b, x, &n);
+	kp_buf_puts(b, "</tbody></table></div></div></section>\n");
 }
 
 /* ------------------------------------------------------ bar charts */
@@ -1055,7 +1135,7 @@ report_timeline(struct kp_buf *b, const struct report_ctx *x)
 			put_time(b, v[i].t, "-");
 			kp_buf_printf(b, "</td><td><a href=\"#%c%zu\">",
 			    v[i].ca ? 'a' : 'e',
-			    v[i].ca ? v[i].i : x->anchor[v[i].i]);
+			    v[i].ca ? v[i].i : link_to(x, v[i].i));
 			esc(b, e->id);
 			kp_buf_puts(b, "</a></td><td>");
 			esc(b, e->owner);
@@ -1153,7 +1233,7 @@ report_revocations(struct kp_buf *b, const struct report_ctx *x)
 			size_t e = links[i * LINKS_MAX + k];
 
 			kp_buf_printf(b, "%s<a href=\"#e%zu\">", k ? ", " : "",
-			    x->anchor[e]);
+			    link_to(x, e));
 			esc(b, p->entries[e].id);
 			kp_buf_puts(b, "</a>");
 		}
@@ -1288,7 +1368,7 @@ report_lint(struct kp_buf *b, const struct report_ctx *x,
 
 			kp_buf_printf(b, "<a href=\"#%c%zu\">",
 			    hit->ca ? 'a' : 'e',
-			    hit->ca ? hit->i : x->anchor[hit->i]);
+			    hit->ca ? hit->i : link_to(x, hit->i));
 			esc(b, e->id);
 			kp_buf_puts(b, "</a>");
 		} else
@@ -1314,8 +1394,8 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 	struct report_ctx x;
 	struct kp_lint l;
 	struct kp_diag *w = NULL;
-	struct kp_buf b;
-	char title[128];
+	struct kp_buf b, tail;
+	char title[128], wide[64];
 	size_t i;
 	int r;
 
@@ -1332,6 +1412,7 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 	x.nrows = nrows;
 	memset(&l, 0, sizeof(l));
 	kp_buf_init(&b, KP_ADMIN_OUT_MAX);
+	kp_buf_init(&tail, KP_ADMIN_OUT_MAX);
 	/* a page lists LIST_MAX findings: as many of each kind is enough */
 	if ((r = ctx_build(&x)) != 0 ||
 	    (r = kp_policy_lint(p, at, LIST_MAX, &l)) != 0)
@@ -1344,21 +1425,28 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 		w[i] = l.w[i].d;
 	snprintf(title, sizeof(title), "keyauth access report: serial %llu",
 	    (unsigned long long)p->serial);
-	if ((r = page_begin(&b, title)) != 0)
+	/* the matrix's width: its columns' (.mx col in style_text) */
+	snprintf(wide, sizeof(wide), "div.mb,.mx table{width:%zuem}",
+	    14 + 30 + 11 * x.naccounts + 1);
+	if ((r = page_begin(&b, title, wide)) != 0)
+		goto out;
+	/* the sections after the matrix first: they say which keys they link */
+	if ((r = report_timeline(&tail, &x)) != 0 ||
+	    (r = report_revocations(&tail, &x)) != 0 ||
+	    (r = report_lint(&tail, &x, w, l.nw, l.total)) != 0 ||
+	    (r = tail.err) != 0)
 		goto out;
 	report_header(&b, &x);
 	report_counts(&b, &x, l.total);
 	report_matrix(&b, &x);
-	if ((r = report_timeline(&b, &x)) != 0 ||
-	    (r = report_revocations(&b, &x)) != 0 ||
-	    (r = report_lint(&b, &x, w, l.nw, l.total)) != 0)
-		goto out;
+	kp_buf_put(&b, kp_buf_ptr(&tail), kp_buf_len(&tail));
 	page_end(&b);
 	if ((r = b.err) != 0)
 		goto out;
 	r = kp_buf_take(&b, out, NULL);
 out:
 	kp_buf_free(&b);
+	kp_buf_free(&tail);
 	free(w);
 	kp_lint_free(&l);
 	ctx_free(&x);
@@ -1659,7 +1747,7 @@ kp_auditlog_html(const struct kp_auditlog *a, int64_t now, char **out)
 	if ((r = kp_auditlog_view(a, &v)) != 0)
 		return r;
 	kp_buf_init(&b, KP_ADMIN_OUT_MAX);
-	if ((r = page_begin(&b, "keyauth audit summary")) != 0)
+	if ((r = page_begin(&b, "keyauth audit summary", NULL)) != 0)
 		goto out;
 	audit_header(&b, v, now);
 	for (i = 0; i < v->ndays; i++)

@@ -7,7 +7,9 @@
 #   dom.pl FILE tags                 each element and element@attribute, once
 #   dom.pl FILE text ID              the text of the element with that id
 #   dom.pl FILE attr ID NAME         an attribute of the element with that id
-#   dom.pl FILE rows TABLEID         rows in the table's tbody
+#   dom.pl FILE rows TABLEID         rows in the table's tbody (in every
+#                                    tbody under TABLEID: the matrix is
+#                                    a head table and blocks of rows)
 #   dom.pl FILE cell TABLEID ROW COL class and text of the cell in the row
 #                                    whose first cell is ROW, column COL
 #   dom.pl FILE csp                  the CSP meta's content
@@ -95,6 +97,13 @@ sub byid {
 	return $m[0];
 }
 sub kids { my ($n, $t) = @_; return grep { ref $_ && $_->{tag} eq $t } @{$n->{kids}}; }
+# elements $t under $n, in document order (not inside one another's)
+sub under {
+	my ($n, $t) = @_;
+	return map { $_->{tag} eq $t ? ($_) : under($_, $t) } grep { ref $_ } @{$n->{kids}};
+}
+# the rows of a table, or of the blocks of the matrix
+sub body_rows { my ($n) = @_; return map { kids($_, 'tr') } under($n, 'tbody'); }
 sub cells { my ($tr) = @_; return grep { ref $_ && ($_->{tag} eq 'td' || $_->{tag} eq 'th') } @{$tr->{kids}}; }
 sub trim { my ($s) = @_; $s =~ s/^\s+|\s+$//g; return $s; }
 sub out { my ($s) = @_; utf8::encode($s); print $s, "\n"; }
@@ -124,18 +133,18 @@ sub answer {
 	die "no attribute $args[1]\n" unless defined $v;
 	return ($v);
 } elsif ($cmd eq 'rows') {
-	my ($tb) = kids(byid($args[0]), 'tbody');
-	return (scalar(kids($tb, 'tr')));
+	return (scalar(body_rows(byid($args[0]))));
 } elsif ($cmd eq 'cell') {
 	my ($id, $row, $col) = @args;
 	my $tab = byid($id);
-	my ($th) = kids($tab, 'thead');
+	my @th = under($tab, 'thead');
+	die "expected one thead in $id\n" unless @th == 1;
+	my $th = $th[0];
 	my ($hr) = kids($th, 'tr');
 	my @h = map { trim(text($_)) } cells($hr);
 	my ($ci) = grep { $h[$_] eq $col } 0 .. $#h;
 	die "no column $col\n" unless defined $ci;
-	my ($tb) = kids($tab, 'tbody');
-	my @r = grep { my @c = cells($_); @c && trim(text($c[0])) eq $row } kids($tb, 'tr');
+	my @r = grep { my @c = cells($_); @c && trim(text($c[0])) eq $row } body_rows($tab);
 	die "no row $row\n" unless @r == 1;
 	# columns as the browser counts them: a cell spans colspan columns
 	my ($k, $c) = (0, undef);

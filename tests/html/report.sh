@@ -130,6 +130,19 @@ t_case "10,000 keys"
 render 10k "$T/10k.yaml"
 check_matrix 10k
 expect_eq "10k: every key counted" "$(dom "$T/10k.dom" text n-entries)" 10000
+# the matrix in blocks of 500 people, each a table chromium may skip, with
+# the one head table above them
+owners=$(csv_col "$T/10k.csv" owner | sort -u | wc -l)
+expect_eq "10k: the matrix in blocks of 500 people" \
+    "$(grep -o '<div class="mb">' "$T/10k.dom" | wc -l)" $(((owners + 499) / 500))
+# every link to a key lands on it, and only linked keys have an element
+grep -o 'href="#e[0-9]*"' "$T/10k.dom" | sed 's/.*#//; s/"//' | sort -u >"$T/10k.links"
+grep -o 'id="e[0-9]*"' "$T/10k.dom" | sed 's/id="//; s/"//' | sort >"$T/10k.ids"
+expect_eq "10k: keys linked to" "$(($(wc -l <"$T/10k.links") > 0))" 1
+expect_eq "10k: the keys with an id are the ones linked to" \
+    "$(cmp -s "$T/10k.links" "$T/10k.ids" && echo same)" same
+expect_eq "10k: the head and each block have the fixed columns" \
+    "$(grep -o '<colgroup>' "$T/10k.dom" | wc -l)" $(((owners + 499) / 500 + 1))
 
 t_case "hostile values"
 render hostile "$HDIR/data/hostile.yaml"
@@ -165,7 +178,7 @@ mode=$(stat -c %a "$T/v2.html")
 expect_eq "-o writes mode 0644" "$mode" 644
 (cd "$T" && "$KEYAUTHCTL" report --policy-file "$EX/teams.yaml" --format html -o rel.html)
 expect_rc "-o with a relative name" $? 0
-has "-o with a relative name writes it there" "$T/rel.html" '<table class="sort matrix" id="matrix-table">'
+has "-o with a relative name writes it there" "$T/rel.html" '<div class="sort mx" id="matrix-table">'
 ln -s "$T/target" "$T/link.html"
 "$KEYAUTHCTL" report --policy-file "$EX/teams.yaml" --format html -o "$T/link.html" >/dev/null 2>&1
 [ ! -e "$T/target" ] && [ -f "$T/link.html" ] && [ ! -L "$T/link.html" ] &&
