@@ -539,6 +539,15 @@ int kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
 int kp_install_krl_build_policy(const char *keygen, const char *spec,
     size_t speclen, const struct kp_policy *p, const char *path,
     struct kp_atomic *krl, char *errbuf, size_t errlen);
+/*
+ * The revoked serials and key ids of p that the KRL cannot carry: their
+ * CA is given only by fingerprint and the policy holds no key for it
+ * (ssh-keygen -k -s needs the key). *n counts them, *first_ca is the
+ * fingerprint of the first one's CA (NULL when none); keyauth alone
+ * refuses those certificates.
+ */
+void kp_install_krl_unnamed(
+    const struct kp_policy *p, size_t *n, const char **first_ca);
 
 struct kp_install_opts {
 	const char *index_path; /* absolute */
@@ -570,6 +579,9 @@ struct kp_install_result {
 	uint64_t nentries; /* entries compiled for the host */
 	uint64_t nkeys; /* distinct fingerprints in the index */
 	size_t nkrl; /* KRL entries */
+	/* certificate revocations not in the KRL (kp_install_krl_unnamed) */
+	size_t nkrl_unnamed;
+	char krl_unnamed_ca[KP_FP_LEN]; /* the first one's CA */
 	/*
 	 * The event=install record's fields (kp_install_audit), filled
 	 * whatever the outcome.
