@@ -237,6 +237,17 @@ int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
  */
 int kp_policy_decide_by(const struct kp_policy *p, const struct kp_request *req,
     struct kp_decision *out, const struct kp_entry **by);
+/*
+ * The decision for certificate cert against p on req->host: p compiled
+ * for that host into a temporary index of its own (a private directory
+ * under tmpdir, NULL: $TMPDIR or /tmp, removed before return) and decided
+ * there by the login path's kp_index_decide_cert, so the YAML and the
+ * installed index give the same answer (authority, principal, rule).
+ * why (whylen bytes) gets the rule that decided, or what failed.
+ */
+int kp_policy_decide_cert(const struct kp_policy *p, const char *tmpdir,
+    const struct kp_cert *cert, const struct kp_request *req,
+    struct kp_decision *out, char *why, size_t whylen);
 
 /*
  * Compile p for host into path, atomically (temp file in the same
