@@ -22,6 +22,27 @@ run "report json" 0 "$KEYAUTHCTL" report --policy-file "$P" --format json --at 2
 json_ok "report json" "$T/out"
 has "report json: principals" "$T/out" '"principals": ["ops", "release"]'
 
+# The CSV: the keys, then one row per (authority, account) with the
+# principals a certificate needs (the account's own name without a list).
+sed '/^authorities:$/i\
+keys:\
+  - id: bob-laptop\
+    owner: bob@example.com\
+    key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHt0HvVSWlmR5M+5FCMbPiuXbLRadsgwMSwAhMmooSYf bob\
+    accounts: [deploy]\
+    expires: 2027-01-01
+' "$P" >"$T/mixed.yaml"
+run "report csv" 0 "$KEYAUTHCTL" report --policy-file "$T/mixed.yaml" --format csv --at 2026-06-01
+golden report-authorities.csv "$T/out"
+run "report csv --account support" 0 "$KEYAUTHCTL" report --policy-file "$T/mixed.yaml" \
+    --format csv --account support --at 2026-06-01
+has "report csv --account: support's CA" "$T/out" ',authority,vendor-support'
+hasnt "report csv --account: other authorities left out" "$T/out" 'corp-ca'
+hasnt "report csv --account: other keys left out" "$T/out" 'bob-laptop'
+run "report csv, CA expired" 0 "$KEYAUTHCTL" report --policy-file "$P" --format csv \
+    --account alice --at 2027-02-01
+has "report csv: the authority's status" "$T/out" ',expired,authority,alice'
+
 sed -e 's/^serial: 2026020101$/serial: 2026020102/' \
     -e 's/deploy: \[ops, release\]/deploy: [ops]/' \
     -e 's/principals: \[vendor-support\]/principals: [vendor-support, vendor-oncall]/' \
