@@ -339,8 +339,10 @@ cmd_explain(struct ctl *c)
 		} else {
 			r = kp_policy_decide_cert(p, NULL, cert, &req, &dec,
 			    cwhybuf, sizeof(cwhybuf));
-			if (r != 0)
+			if (r != 0 && cwhybuf[0] != '\0') {
 				ctl_err("explain: %s", cwhybuf);
+				goto unavailable;
+			}
 			cwhy = cwhybuf[0] != '\0' ? cwhybuf : NULL;
 		}
 	} else {

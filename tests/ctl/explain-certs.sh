@@ -110,6 +110,12 @@ both "force-command against the authority's command" 1 cert_invalid cmd
 out=$(ctl --host db-01 explain alice keys/db-cert.pub --policy-file p.yaml 2>&1); rc=$?
 expect_rc "--policy-file, another host" $rc 0
 expect_contains "--policy-file, another host: the authority" "$out" "entry: db-ca (owner dba@example.com)"
+# No private directory for the temporary index: fail closed, say why.
+out=$(TMPDIR="$T/missing" ctl --host web-01 explain alice keys/good-cert.pub \
+    --from 192.0.2.7 --policy-file p.yaml 2>&1); rc=$?
+expect_rc "--policy-file, no temporary directory" $rc 3
+expect_contains "no temporary directory: says why" "$out" "$T/missing: cannot make a private directory"
+expect_contains "no temporary directory: denied" "$out" "reason: policy_unavailable"
 # The temporary index is gone.
 left=$(ls -d "${TMPDIR:-/tmp}"/keyauth-explain.* 2>/dev/null | wc -l)
 expect_eq "no temporary index left behind" "$left" 0
