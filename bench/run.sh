@@ -15,9 +15,16 @@
 #   helper     keyauth-authorized-keys, index of N keys vs 10 keys (<= 1.2)
 #              and vs bench/floor, a C program reading one small file (<= 1.5)
 #   ssh        `ssh host true` against a real sshd on loopback: keyauth at N
-#              keys vs a 1-key authorized_keys file (<= 1.05), and a
-#              100,000-key authorized_keys file (key last) vs 1-key (reported)
-#   pam        pamtester acct_mgmt, pam_keyauth (N-key index) vs pam_permit (<= 1.3)
+#              keys vs a 1-key authorized_keys file (<= 1.05), vs a 1-key
+#              authorized_keys file with the same KRL as RevokedKeys (like
+#              for like, <= 1.05), a 100,000-key authorized_keys file (key
+#              last) vs 1-key (reported), and where keyauth's extra time
+#              goes: sshd's KRL, the helper, pam_keyauth (reported; the
+#              variants of bench/ssh-breakdown.sh, in the same run)
+#   pam        pamtester acct_mgmt, pam_keyauth (N-key index) vs pam_permit (<= 1.3);
+#              the same in bench/pam-login, a process with libcrypto loaded
+#              and initialised as sshd has it, account and account + session
+#              (reported)
 #   install    keyauthctl install of the N-key policy: wall time, peak RSS
 #              (<= 20 s, <= 1 GiB at 1M keys)
 #   check      keyauthctl check of a 100,000-key policy (reported)
@@ -30,7 +37,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) N=100000 MODE=quick ;;
 	-n) N=${2:?}; shift ;;
-	-h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "usage: bench/run.sh [--quick] [-n KEYS]" >&2; exit 2 ;;
 	esac
 	shift
@@ -54,6 +61,7 @@ done
 
 B=$top_builddir
 GEN=$B/bench/gen-policy RUNNER=$B/bench/runner FLOOR=$B/bench/floor
+PAMLOGIN=$B/bench/pam-login
 CAPTURE=$B/tests/pam/pam-syslog-capture
 HELPER=$B/authorized-keys-command/keyauth-authorized-keys
 CTL=$B/keyauthctl/keyauthctl
@@ -61,7 +69,7 @@ PAMMOD=$B/pam_keyauth/.libs/pam_keyauth.so
 [ -x "$HELPER" ] && [ -x "$CTL" ] && [ -f "$PAMMOD" ] ||
     die "build first (make -C $B): helper, keyauthctl or pam_keyauth.so missing"
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$B" bench/gen-policy \
-    bench/runner bench/floor tests/pam/pam-syslog-capture tests/e2e/syslog-sink \
+    bench/runner bench/floor bench/pam-login tests/pam/pam-syslog-capture tests/e2e/syslog-sink \
     >/dev/null || die "cannot build the benchmark programs"
 
 started=$(date +%s)
@@ -150,31 +158,51 @@ policy_with_login "$DATA/policy-100000.yaml" "$W/check.yaml"
     die "keyauthctl check failed"
 
 # ------------------------------------------------------- sshd instances
-# Started now (the keyauth one installs the N-key policy again, for its
+# Started now (the keyauth ones install the N-key policy again, for their
 # own login user); every measurement below waits until all of them listen.
-say "starting three sshd on loopback (keyauth at $N keys, 1-key and 100,000-key authorized_keys)"
-start_env() { # NAME MODE [FILE]
-	bash "$top_srcdir/bench/sshd-env.sh" "$2" "$W/login" "$W/sshd-$1.info" ${3:+"$3"} \
-	    >"$W/env-$1.log" 2>&1 &
+#   keyauth  helper + RevokedKeys (its KRL) + pam_keyauth, as installed
+#   kanopam  keyauth without the pam_keyauth lines (ssh-breakdown.sh's c)
+#   ak1      plain sshd, 1-key authorized_keys, no RevokedKeys
+#   ak1krl   ak1 with RevokedKeys = a copy of keyauth's KRL (like for like)
+#   ak100k   plain sshd, 100,000-key authorized_keys (key last)
+ENVS="keyauth kanopam ak1 ak1krl ak100k"
+say "starting five sshd on loopback (keyauth at $N keys with and without pam_keyauth;" \
+    "1-key authorized_keys with and without keyauth's KRL; 100,000-key authorized_keys)"
+start_env() { # NAME MODE FILE [VAR=VALUE...]
+	local name=$1 mode=$2 file=$3
+	shift 3
+	env "$@" bash "$top_srcdir/bench/sshd-env.sh" "$mode" "$W/login" "$W/sshd-$name.info" \
+	    ${file:+"$file"} >"$W/env-$name.log" 2>&1 &
 	ENV_PIDS="$ENV_PIDS $!"
 }
-start_env keyauth keyauth "$DATA/policy-$N.yaml"
-start_env ak1 ak
-start_env ak100k ak "$DATA/ak-100000.txt"
-
-# Nothing else of ours may run while we measure: wait until all three
-# listen (the keyauth one has installed its policy by then).
-say "waiting for the sshd instances"
-for e in keyauth ak1 ak100k; do
-	i=0
-	while [ ! -s "$W/sshd-$e.info" ]; do
+wait_env() { # NAME
+	local i=0
+	while [ ! -s "$W/sshd-$1.info" ]; do
 		i=$((i + 1))
-		if [ $i -gt 600 ] || ! kill -0 $(echo "$ENV_PIDS") 2>/dev/null; then
+		# shellcheck disable=SC2086 # a list of pids
+		if [ $i -gt 600 ] || ! kill -0 $ENV_PIDS 2>/dev/null; then
 			cat "$W"/env-*.log >&2
-			die "sshd ($e) did not come up"
+			die "sshd ($1) did not come up"
 		fi
 		sleep 0.5
 	done
+}
+start_env keyauth keyauth "$DATA/policy-$N.yaml"
+start_env kanopam keyauth "$DATA/policy-$N.yaml" BENCH_PAM=none
+start_env ak1 ak ""
+start_env ak100k ak "$DATA/ak-100000.txt"
+# The like-for-like instance needs the very KRL the keyauth instance
+# installed (sshd-env.sh copies it and checks the bytes).
+wait_env keyauth
+KRL=$(cat "$W/sshd-keyauth.info.krl")
+[ -s "$KRL" ] || die "the keyauth instance has no KRL ($KRL)"
+start_env ak1krl ak "" "BENCH_KRL=$KRL"
+
+# Nothing else of ours may run while we measure: wait until all of them
+# listen (the keyauth ones have installed their policy by then).
+say "waiting for the sshd instances"
+for e in $ENVS; do
+	wait_env "$e"
 done
 # --------------------------------------------------------------- helper
 say "helper: $N-key index vs 10-key index vs the floor"
@@ -191,9 +219,14 @@ if [ $MODE = quick ]; then hw=10 hn=150; else hw=20 hn=300; fi
     die "helper benchmark failed"
 
 # ------------------------------------------------------------------ PAM
-say "PAM: pamtester acct_mgmt, pam_keyauth ($N keys) vs pam_permit"
-echo "account required $PAMMOD index=$W/big/policy.cdb spool=$SPOOL host=web-01" >"/etc/pam.d/$SVC"
-echo "account required pam_permit.so" >"/etc/pam.d/$SVC-permit"
+say "PAM: pamtester acct_mgmt and bench/pam-login (libcrypto loaded), pam_keyauth ($N keys) vs pam_permit"
+# The session lines are for bench/pam-login's "both"; pamtester's
+# acct_mgmt runs the account lines only.
+{
+	echo "account required $PAMMOD index=$W/big/policy.cdb spool=$SPOOL host=web-01"
+	echo "session required $PAMMOD index=$W/big/policy.cdb spool=$SPOOL host=web-01"
+} >"/etc/pam.d/$SVC"
+printf 'account required pam_permit.so\nsession required pam_permit.so\n' >"/etc/pam.d/$SVC-permit"
 PCONN="SSH_CONNECTION=192.0.2.10 50000 192.0.2.1 22"
 PINFO="SSH_AUTH_INFO_0=publickey $KTYPE $KB64"
 "$CAPTURE" "$W/pam-syslog" "$PAMTESTER" -E "$PCONN" -E "$PINFO" "$SVC" "$ACCT" acct_mgmt \
@@ -201,10 +234,21 @@ PINFO="SSH_AUTH_INFO_0=publickey $KTYPE $KB64"
 ! "$CAPTURE" "$W/pam-syslog" "$PAMTESTER" -E "$PCONN" -E "$PINFO" "$SVC" root acct_mgmt \
     >/dev/null 2>&1 || die "pam_keyauth allowed an account the policy does not grant"
 grep -q 'decision=allow reason=allowed' "$W/pam-syslog" || die "no allow record from pam_keyauth"
+: >"$W/pam-syslog"
+"$CAPTURE" "$W/pam-syslog" "$PAMLOGIN" "$SVC" "$ACCT" both "$PCONN" "$PINFO" \
+    >/dev/null 2>&1 || die "pam_keyauth refused the bench key in bench/pam-login"
+! "$CAPTURE" "$W/pam-syslog" "$PAMLOGIN" "$SVC" root both "$PCONN" "$PINFO" \
+    >/dev/null 2>&1 || die "pam_keyauth allowed an account the policy does not grant (pam-login)"
+grep -q 'pam_keyauth(.*:session): .*decision=allow' "$W/pam-syslog" ||
+    die "no session allow record from pam_keyauth in bench/pam-login"
 if [ $MODE = quick ]; then pw=10 pn=150; else pw=20 pn=300; fi
 "$CAPTURE" "$W/pam-syslog" "$RUNNER" -w $pw -n $pn \
     permit "$PAMTESTER" -E "$PCONN" -E "$PINFO" "$SVC-permit" "$ACCT" acct_mgmt \
     :: keyauth "$PAMTESTER" -E "$PCONN" -E "$PINFO" "$SVC" "$ACCT" acct_mgmt \
+    :: cpermit "$PAMLOGIN" "$SVC-permit" "$ACCT" acct "$PCONN" "$PINFO" \
+    :: ckeyauth "$PAMLOGIN" "$SVC" "$ACCT" acct "$PCONN" "$PINFO" \
+    :: cspermit "$PAMLOGIN" "$SVC-permit" "$ACCT" both "$PCONN" "$PINFO" \
+    :: cskeyauth "$PAMLOGIN" "$SVC" "$ACCT" both "$PCONN" "$PINFO" \
     >"$W/pam.res" || die "PAM benchmark failed"
 
 # ------------------------------------------------------------------ ssh
@@ -214,14 +258,19 @@ sshcmd() { # ENV
 	echo "ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=no" \
 	    "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -i $W/login -p $port $user@127.0.0.1 true"
 }
-for e in keyauth ak1 ak100k; do
-	$(sshcmd $e) </dev/null >/dev/null 2>&1 || { cat "$W/env-$e.log" >&2; die "ssh login ($e) failed"; }
+sargs=()
+for e in $ENVS; do
+	# shellcheck disable=SC2091 # runs the command sshcmd prints
+	$(sshcmd "$e") </dev/null >/dev/null 2>&1 || { cat "$W/env-$e.log" >&2; die "ssh login ($e) failed"; }
+	[ ${#sargs[@]} -eq 0 ] || sargs+=(::)
+	# shellcheck disable=SC2207
+	sargs+=("$e" $(sshcmd "$e"))
 done
 say "ssh logins (interleaved)"
-if [ $MODE = quick ]; then sw=3 sn=20; else sw=5 sn=40; fi
-# shellcheck disable=SC2046
-"$RUNNER" -w $sw -n $sn ak1 $(sshcmd ak1) :: keyauth $(sshcmd keyauth) \
-    :: ak100k $(sshcmd ak100k) >"$W/ssh.res" || die "ssh benchmark failed"
+if [ $MODE = quick ]; then sw=3 sn=20; else sw=5 sn=60; fi
+"$RUNNER" -w $sw -n $sn -o "$W/ssh.raw" "${sargs[@]}" >"$W/ssh.res" || die "ssh benchmark failed"
+KRLN=$("$SSH_KEYGEN" -Qlf "$KRL" | grep -c '^hash: ')
+KRLKB=$(($(stat -c %s "$KRL") / 1024))
 
 # ---------------------------------------------------------------- table
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -231,10 +280,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "MISSED") }'; }
 h10=$(med helper helper10) hN=$(med helper helperN) fl=$(med helper floor)
 pp=$(med pam permit) pk=$(med pam keyauth)
+cp=$(med pam cpermit) ck1=$(med pam ckeyauth) csp=$(med pam cspermit) csk=$(med pam cskeyauth)
 s1=$(med ssh ak1) sk=$(med ssh keyauth) s100=$(med ssh ak100k)
+s1k=$(med ssh ak1krl)
 ck=$(med check check)
 r1=$(ratio "$hN" "$h10") r2=$(ratio "$hN" "$fl") r3=$(ratio "$sk" "$s1")
 r4=$(ratio "$s100" "$s1") r5=$(ratio "$pk" "$pp")
+r6=$(ratio "$sk" "$s1k") r7=$(ratio "$ck1" "$cp") r8=$(ratio "$csk" "$csp")
+# A share of keyauth's extra time, A minus B, round by round
+# (bench/paired.awk), and as a fraction of the keyauth login.
+share() { # A B
+	awk -v a="$1" -v b="$2" -v t="$sk" -f "$top_srcdir/bench/paired.awk" "$W/ssh.raw" |
+	    awk '{ printf "%+.1f ms (95 %% interval %+.1f to %+.1f ms) | %.1f %% of the login",
+		$1 / 1000, $2 / 1000, $3 / 1000, $5 }'
+}
+diffms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f ms", (a - b) / 1000 }'; }
 nk=$(printf "%'d" "$N" 2>/dev/null || echo "$N")
 inst_gb=$(awk -v k="$INST_KB" 'BEGIN { printf "%.2f", k / 1048576 }')
 if [ "$N" -ge 1000000 ]; then
@@ -248,18 +308,29 @@ fi
 	echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)," \
 	    "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);" \
 	    "load average at start $load0, at end $load1"
-	echo "medians of $hn (helper), $pn (PAM), $sn (ssh) interleaved runs after a warm-up"
+	echo "medians of $hn (helper), $pn (PAM), $sn (ssh) interleaved runs after a warm-up;" \
+	    "a share is the median of round-by-round differences of one interleaved ssh run"
 	echo
 	echo "| figure | measured | ratio | target | |"
 	echo "|---|---|---|---|---|"
 	echo "| helper lookup, $nk-key vs 10-key index | $(ms "$hN") vs $(ms "$h10") | $r1 | <= 1.2 | $(verdict "$r1" 1.2) |"
 	echo "| helper lookup at $nk keys vs floor (open+read one file) | $(ms "$hN") vs $(ms "$fl") | $r2 | <= 1.5 | $(verdict "$r2" 1.5) |"
 	echo "| ssh login, keyauth at $nk keys vs 1-key authorized_keys | $(ms "$sk") vs $(ms "$s1") | $r3 | <= 1.05 | $(verdict "$r3" 1.05) |"
+	echo "| ssh login, keyauth at $nk keys vs 1-key authorized_keys + the same KRL as RevokedKeys ($KRLN revocations, $KRLKB KiB) | $(ms "$sk") vs $(ms "$s1k") | $r6 | <= 1.05 | $(verdict "$r6" 1.05) |"
+	echo "| ssh login, keyauth's extra time over 1-key authorized_keys, round by round (the three shares below split it; medians of differences need not add up exactly) | $(share keyauth ak1) | reported | |"
+	echo "| ssh login share: sshd's KRL (1-key authorized_keys + KRL minus 1-key) | $(share ak1krl ak1) | reported | |"
+	echo "| ssh login share: the helper (keyauth without pam_keyauth minus 1-key + KRL) | $(share kanopam ak1krl) | reported | |"
+	echo "| ssh login share: pam_keyauth, account + session (keyauth minus keyauth without pam_keyauth) | $(share keyauth kanopam) | reported | |"
 	echo "| ssh login, 100,000-key authorized_keys (key last) vs 1-key | $(ms "$s100") vs $(ms "$s1") | $r4 | reported | |"
-	echo "| pamtester acct_mgmt, pam_keyauth ($nk keys) vs pam_permit | $(ms "$pk") vs $(ms "$pp") | $r5 | <= 1.3 | $(verdict "$r5" 1.3) |"
+	echo "| pamtester acct_mgmt, pam_keyauth ($nk keys) vs pam_permit | $(ms "$pk") vs $(ms "$pp") ($(diffms "$pk" "$pp")) | $r5 | <= 1.3 | $(verdict "$r5" 1.3) |"
+	echo "| bench/pam-login (libcrypto loaded, as in sshd) acct_mgmt, pam_keyauth vs pam_permit | $(ms "$ck1") vs $(ms "$cp") ($(diffms "$ck1" "$cp")) | $r7 | reported | |"
+	echo "| bench/pam-login account + session, pam_keyauth vs pam_permit | $(ms "$csk") vs $(ms "$csp") ($(diffms "$csk" "$csp")) | $r8 | reported | |"
 	echo "| keyauthctl install, $nk keys ($YAML_MB MB YAML, $CDB_MB MB index): wall | $INST_S s (user $INST_U s, sys $INST_SYS s) | | <= 20 s | $vt |"
 	echo "| keyauthctl install, $nk keys: peak RSS | $inst_gb GiB ($INST_KB KB) | | <= 1 GiB | $vm |"
 	echo "| keyauthctl check, 100,000 keys (median of 5) | $(ms "$ck") | | reported | |"
 	echo
 	echo "total time of this run: $(($(date +%s) - started)) s"
 } | tee "$B/bench/results-$MODE.md"
+# Every login's time, for a second look at the shares (bench/paired.awk).
+cp "$W/ssh.raw" "$B/bench/ssh-runs-$MODE.txt"
+bash "$top_srcdir/bench/install.sh" -n "$N" || die "install benchmark (bench/install.sh) failed"

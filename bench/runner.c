@@ -2,7 +2,8 @@
 #include "config.h"
 
 /*
- * runner [-w WARMUP] [-n RUNS] NAME CMD [ARGS...] [:: NAME CMD [ARGS...]]...
+ * runner [-w WARMUP] [-n RUNS] [-o FILE] NAME CMD [ARGS...]
+ *     [:: NAME CMD [ARGS...]]...
  *
  * Times whole processes, as sshd runs them: each run is posix_spawn +
  * wait of CMD (no shell; stdin, stdout and stderr on /dev/null). The
@@ -13,6 +14,9 @@
  * of a failing login measures nothing.
  *
  * Prints one line per command: NAME median_us mean_us min_us max_us runs.
+ * With -o, FILE gets every counted run as "NAME ROUND us", so that two
+ * commands can be compared round by round (runs of one round are
+ * neighbours in time and share the machine's load).
  */
 
 #include <sys/wait.h>
@@ -38,8 +42,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: runner [-w WARMUP] [-n RUNS] NAME CMD [ARGS...] "
-	    "[:: NAME CMD [ARGS...]]...\n");
+	    "usage: runner [-w WARMUP] [-n RUNS] [-o FILE] NAME CMD "
+	    "[ARGS...] [:: NAME CMD [ARGS...]]...\n");
 	exit(2);
 }
 
@@ -93,17 +97,22 @@ main(int argc, char **argv)
 {
 	posix_spawn_file_actions_t fa;
 	struct cmd *cmds;
+	const char *raw = NULL;
+	FILE *rf;
 	long warm = 3, runs = 20, round, k;
 	int ch, i, ncmd = 0, start;
 	double sum, med;
 
-	while ((ch = getopt(argc, argv, "+w:n:")) != -1) {
+	while ((ch = getopt(argc, argv, "+w:n:o:")) != -1) {
 		switch (ch) {
 		case 'w':
 			warm = atol(optarg);
 			break;
 		case 'n':
 			runs = atol(optarg);
+			break;
+		case 'o':
+			raw = optarg;
 			break;
 		default:
 			usage();
@@ -145,6 +154,20 @@ main(int argc, char **argv)
 
 			if (round >= warm)
 				c->t[round - warm] = t;
+		}
+	}
+	if (raw != NULL) {
+		if ((rf = fopen(raw, "w")) == NULL) {
+			perror("runner: -o");
+			return 1;
+		}
+		for (i = 0; i < ncmd; i++)
+			for (k = 0; k < runs; k++)
+				fprintf(rf, "%s %ld %.1f\n", cmds[i].name, k,
+				    cmds[i].t[k]);
+		if (fclose(rf) != 0) {
+			perror("runner: -o");
+			return 1;
 		}
 	}
 	for (i = 0; i < ncmd; i++) {

@@ -15,9 +15,13 @@
 #   d  AuthorizedKeysCommand = bench/akc-cat (prints the key line), no
 #      RevokedKeys, no pam_keyauth: sshd's cost of running a command
 #   e  the 1-key authorized_keys file, no keyauth at all (the baseline)
+#   k  e with RevokedKeys = a copy of a's KRL (like for like with a)
 #   f  e with pam_permit.so where a has pam_keyauth
 # Every variant uses the same sshd_config template (tests/e2e/sshd_config.in)
-# and PAM template; only the lines named above differ.
+# and PAM template; only the lines named above differ. After the table it
+# prints a - e split into sshd's KRL (k - e), the helper (c - k) and
+# pam_keyauth (a - c), each the median of round-by-round differences
+# (bench/paired.awk), and what one KRL check costs (ssh-keygen -Q).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 
@@ -76,7 +80,7 @@ start_env() { # NAME MODE FILE [VAR=VALUE...]
 	    ${file:+"$file"} >"$W/env-$name.log" 2>&1 &
 	ENV_PIDS="$ENV_PIDS $!"
 }
-say "starting 7 sshd (4 install the $N-key policy)"
+say "starting 8 sshd (4 install the $N-key policy)"
 start_env a keyauth "$POLICY"
 start_env b keyauth "$POLICY" "BENCH_SSHD=RevokedKeys -"
 start_env c keyauth "$POLICY" BENCH_PAM=none
@@ -84,13 +88,19 @@ start_env h keyauth "$POLICY" BENCH_PAM=none "BENCH_SSHD=RevokedKeys -"
 start_env d ak "" BENCH_AKC=1
 start_env e ak ""
 start_env f ak "" BENCH_PAM=permit
-for v in a b c h d e f; do
-	i=0
-	while [ ! -s "$W/sshd-$v.info" ]; do
+wait_env() {
+	local i=0
+	while [ ! -s "$W/sshd-$1.info" ]; do
 		i=$((i + 1))
-		[ $i -le 1200 ] || { cat "$W"/env-*.log >&2; die "sshd ($v) did not come up"; }
+		[ $i -le 1200 ] || { cat "$W"/env-*.log >&2; die "sshd ($1) did not come up"; }
 		sleep 0.5
 	done
+}
+# k needs the KRL a installed.
+wait_env a
+start_env k ak "" "BENCH_KRL=$(cat "$W/sshd-a.info.krl")"
+for v in a b c h d e k f; do
+	wait_env $v
 done
 sshcmd() {
 	local port user
@@ -99,7 +109,7 @@ sshcmd() {
 	    "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -i $W/login -p $port $user@127.0.0.1 true"
 }
 args=()
-for v in a b c h d e f; do
+for v in a b c h d e k f; do
 	# shellcheck disable=SC2091 # runs the command sshcmd prints
 	$(sshcmd $v) </dev/null >/dev/null 2>&1 || { cat "$W/env-$v.log" >&2; die "ssh login ($v) failed"; }
 	[ ${#args[@]} -eq 0 ] || args+=(::)
@@ -107,8 +117,8 @@ for v in a b c h d e f; do
 	args+=("$v" $(sshcmd $v))
 done
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-say "ssh logins, 7 variants interleaved, $RUNS runs each (load $load0)"
-"$RUNNER" -w 5 -n "$RUNS" "${args[@]}" >"$W/ssh.res" || die "runner failed"
+say "ssh logins, 8 variants interleaved, $RUNS runs each (load $load0)"
+"$RUNNER" -w 5 -n "$RUNS" -o "$W/ssh.raw" "${args[@]}" >"$W/ssh.res" || die "runner failed"
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 # What sshd does with RevokedKeys for each key it checks (twice per
 # login): read and parse the whole KRL. ssh-keygen -Q runs the same code
@@ -133,12 +143,23 @@ while read -r name med _ min _; do
 	h) d="h helper only (no RevokedKeys, no pam_keyauth)" ;;
 	d) d="d trivial AuthorizedKeysCommand (akc-cat)" ;;
 	e) d="e 1-key authorized_keys (baseline)" ;;
+	k) d="k e + RevokedKeys = a's KRL (like for like)" ;;
 	f) d="f e + pam_permit where a has pam_keyauth" ;;
 	esac
 	awk -v d="$d" -v m="$med" -v b="$base" -v lo="$min" \
 	    'BEGIN { printf "| %s | %.1f ms | %.3f | %+.1f ms | %.1f ms |\n", d, m / 1000, m / b, (m - b) / 1000, lo / 1000 }'
 done <"$W/ssh.res"
 echo
+# a - e split into three shares that add up to it, each the median of
+# the round-by-round differences with a 95 % interval (bench/paired.awk).
+pair() { # LABEL A B
+	awk -v a="$2" -v b="$3" -f "$top_srcdir/bench/paired.awk" "$W/ssh.raw" |
+	    awk -v l="$1" '{ printf "%s: %+.1f ms (95 %% interval %+.1f to %+.1f ms)\n", l, $1 / 1000, $2 / 1000, $3 / 1000 }'
+}
+pair "keyauth's extra time, a - e" a e
+pair "  sshd's KRL, k - e" k e
+pair "  the helper, c - k" c k
+pair "  pam_keyauth (account, session), a - c" a c
 awk -v n="$KRLN" -v sz="$(stat -c %s "$KRL")" '{ m[$1] = $2 } END {
 	printf "KRL check (ssh-keygen -Q, what sshd runs per key check): %d-entry KRL (%d bytes) %.1f ms, 1-entry KRL %.1f ms: %+.1f ms per check\n",
 	    n, sz, m["krlN"] / 1000, m["krl1"] / 1000, (m["krlN"] - m["krl1"]) / 1000 }' "$W/krl.res"

@@ -22,6 +22,9 @@
 #                 in a value), e.g. "RevokedKeys -"
 #   BENCH_AKC=1   (ak) no AuthorizedKeysFile: sshd runs bench/akc-cat, a
 #                 trivial AuthorizedKeysCommand printing the file's lines
+#   BENCH_KRL=FILE  (ak) a copy of FILE (the KRL a keyauth instance
+#                 installed) as RevokedKeys, instead of none: plain sshd
+#                 paying for the same revocations as keyauth does
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 mode=$1 key=$2 info=$3 file=${4:-}
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -66,16 +69,24 @@ ak)
 	chmod 0644 "$ak"
 	KA_PAM='' KA_HELPER=''
 	bench_pam
+	krl=-
+	if [ -n "${BENCH_KRL:-}" ]; then
+		# A copy in this instance's root-owned prefix, checked to be the
+		# same bytes: the comparison is only fair with the same KRL.
+		krl="$E2E_PREFIX/etc/revoked.krl"
+		install -m 0644 -o root -g root "$BENCH_KRL" "$krl" || e2e_die "cannot copy $BENCH_KRL"
+		cmp -s "$BENCH_KRL" "$krl" || e2e_die "the KRL copy differs from $BENCH_KRL"
+	fi
 	if [ -n "${BENCH_AKC:-}" ]; then
 		install -m 0755 -o root -g root "$top_builddir/bench/akc-cat" "$E2E_PREFIX/libexec/akc-cat"
 		# shellcheck disable=SC2086
 		e2e_sshd_start AuthorizedKeysFile none \
 		    AuthorizedKeysCommand "$E2E_PREFIX/libexec/akc-cat $ak %u %f %t %k" \
-		    AuthorizedKeysCommandUser "$E2E_HELPER_USER" RevokedKeys - ${BENCH_SSHD:-}
+		    AuthorizedKeysCommandUser "$E2E_HELPER_USER" RevokedKeys "$krl" ${BENCH_SSHD:-}
 	else
 		# shellcheck disable=SC2086
 		e2e_sshd_start AuthorizedKeysFile "$ak" AuthorizedKeysCommand - \
-		    AuthorizedKeysCommandUser - RevokedKeys - ${BENCH_SSHD:-}
+		    AuthorizedKeysCommandUser - RevokedKeys "$krl" ${BENCH_SSHD:-}
 	fi
 	;;
 *)

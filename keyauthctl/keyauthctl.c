@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keyauth.h"
@@ -648,9 +649,66 @@ parse_args(int argc, char **argv, struct ctl *c, const struct cmd **cmdp,
 	return CTL_OK;
 }
 
+/*
+ * Progress of a long load or compile, for a person watching: one line on
+ * the terminal, rewritten at most every 0.2 s, with the phase, the count
+ * and the rate; finished with a newline at the end of the phase. Nothing
+ * for a phase that ended before its first report (a small policy), and
+ * nothing at all when stderr is not a terminal (set up in main).
+ */
+struct progress {
+	const char *phase; /* the phase on the line, NULL: none */
+	double start, last; /* when the phase started, last shown */
+	double ended; /* when the previous phase ended (or the command began) */
+};
+
+static double
+progress_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+progress_show(const char *phase, uint64_t count, int done, void *arg)
+{
+	struct progress *pr = arg;
+	double t = progress_now(), rate;
+
+	if (pr->phase == NULL || strcmp(pr->phase, phase) != 0) {
+		if (done) { /* ended before its first report: shown never */
+			pr->ended = t;
+			return;
+		}
+		pr->phase = phase;
+		pr->start = pr->ended;
+	} else if (!done && t - pr->last < 0.2) {
+		return;
+	}
+	pr->last = t;
+	rate = t > pr->start ? (double)count / (t - pr->start) : 0;
+	fprintf(stderr, "\rkeyauthctl: %s: %llu entries, %.0f/s%s", phase,
+	    (unsigned long long)count, rate, done ? "\n" : "  ");
+	if (done) {
+		pr->phase = NULL;
+		pr->ended = t;
+	}
+}
+
+/* The commands that load or compile a whole policy. */
+static int
+progress_cmd(const char *name)
+{
+	return strcmp(name, "install") == 0 || strcmp(name, "check") == 0 ||
+	    strcmp(name, "convert") == 0 || strcmp(name, "report") == 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	static struct progress pr;
 	const char *vals[O_COUNT] = {NULL};
 	const struct cmd *cmd = NULL;
 	char *paths[4] = {NULL, NULL, NULL, NULL}, *config = NULL;
@@ -750,7 +808,13 @@ main(int argc, char **argv)
 		rc = CTL_SYSERR;
 		goto out;
 	}
+	if (progress_cmd(cmd->name) && isatty(STDERR_FILENO)) {
+		pr.ended = progress_now();
+		kp_progress_set(progress_show, &pr);
+	}
 	rc = cmd->fn(&c);
+	if (pr.phase != NULL) /* a phase cut short: end its line */
+		fputc('\n', stderr);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ctl_err("writing the output failed: %s", strerror(errno));
 		rc = CTL_SYSERR;

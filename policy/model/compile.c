@@ -17,6 +17,7 @@
 
 #include "keyauth-policy.h"
 #include "kp-internal.h"
+#include "kp-policy.h"
 #include "index-format.h"
 
 /*
@@ -398,8 +399,10 @@ write_keys(struct compiler *c)
 			goto out;
 		if (d == 0)
 			k++;
-		i = j;
+		for (; i < j; i++)
+			kp_progress_tick("compiling", i + 1);
 	}
+	kp_progress_end("compiling", p->nentries);
 	r = 0;
 out:
 	free(refs);

@@ -16,6 +16,7 @@
 
 #include "keyauth-policy.h"
 #include "kp-internal.h"
+#include "kp-policy.h"
 
 /* ------------------------------------------------------- the state file */
 
@@ -709,6 +710,7 @@ struct install {
 	const char *buf; /* the signed bytes p was loaded from; NULL */
 	size_t len;
 	int lockfd;
+	int begun; /* stage_prepare and stage_baseline are done */
 	int have; /* cur is the baseline */
 	struct kp_install_state cur;
 	struct kp_atomic krl; /* the new KRL until it is in place */
@@ -1158,15 +1160,83 @@ stage_removal(struct install *in)
 	return KP_ERR_INVALID;
 }
 
+/* The directories, the lock and the baseline: what every stage needs. */
+static int
+install_begin(struct install *in)
+{
+	int r;
+
+	if (in->begun)
+		return 0;
+	/* The baseline only reads: every record names the previous serial. */
+	if ((r = stage_prepare(in)) != 0 || (r = stage_baseline(in)) != 0)
+		return r;
+	in->begun = 1;
+	return 0;
+}
+
+/* The installed index records these bytes (sha256) for this host. */
+static int
+index_records(const struct kp_install_opts *o, const char *sha256)
+{
+	struct kp_index *ix = NULL;
+	const struct kp_index_meta *m;
+	int ok;
+
+	if (kp_index_open(o->index_path, o->allow_uid, &ix, NULL) != 0)
+		return 0;
+	ok = (m = kp_index_meta(ix)) != NULL &&
+	    strcmp(m->sha256, sha256) == 0 && strcmp(m->host, o->host) == 0;
+	kp_index_close(ix);
+	return ok;
+}
+
+/*
+ * kp_install_file, before loading: the very bytes of the installed policy
+ * (the same SHA-256, hence the same serial) whose index and KRL are
+ * intact (index_current, as stage_rule checks them) need no loading:
+ * stage_rule would find KP_INSTALL_SAME, and so this does. Other bytes, a
+ * damaged or missing file or another host go the whole way, so rollback,
+ * conflict and repair are decided as ever, and nothing is touched before
+ * the policy is loaded (a glance at the index first: only a likely no-op
+ * takes the lock early). Not with signatures required: stage_validity
+ * reads issued and expires from the loaded policy (docs/performance.md).
+ */
+static int
+stage_same_bytes(struct install *in)
+{
+	char sha[65];
+	int r;
+
+	if (install_conf(in)->signatures != 0)
+		return 0;
+	if (in->buf != NULL)
+		kp_policy_sha256(in->buf, in->len, sha);
+	else if (kp_policy_file_sha256(in->path, sha, NULL) != 0)
+		return 0; /* reading it the whole way says why */
+	if (!index_records(in->o, sha))
+		return 0;
+	/* Decided again under the lock, against the baseline. */
+	if ((r = install_begin(in)) != 0)
+		return r;
+	if (!in->have || strcmp(in->cur.sha256, sha) != 0 ||
+	    strcmp(in->cur.host, in->o->host) != 0 ||
+	    !index_current(in->o, in->cur.serial, sha))
+		return 0;
+	in->res->serial = in->cur.serial;
+	memcpy(in->res->sha256, sha, sizeof(in->res->sha256));
+	in->res->outcome = KP_INSTALL_UNCHANGED;
+	return KP_INSTALL_SAME;
+}
+
 /* Every stage, in order, for in (kp_install, kp_install_file). */
 static int
 install_run(struct install *in)
 {
 	int r;
 
-	/* The baseline only reads: every record names the previous serial. */
-	if ((r = stage_prepare(in)) != 0 || (r = stage_baseline(in)) != 0 ||
-	    (r = stage_signatures(in)) != 0 || (r = stage_validity(in)) != 0)
+	if ((r = install_begin(in)) != 0 || (r = stage_signatures(in)) != 0 ||
+	    (r = stage_validity(in)) != 0)
 		return r;
 	if ((r = stage_rule(in)) != 0)
 		return r == KP_INSTALL_SAME ? 0 : r; /* same: nothing to do */
@@ -1185,7 +1255,7 @@ install_start(struct install *in, const struct kp_policy *p,
 {
 	memset(in, 0, sizeof(*in));
 	in->lockfd = in->krl.fd = in->krl.dfd = -1;
-	if (p == NULL || o == NULL || res == NULL || o->index_path == NULL ||
+	if (o == NULL || res == NULL || o->index_path == NULL ||
 	    o->krl_path == NULL || o->state_path == NULL || o->keygen == NULL ||
 	    o->host == NULL) {
 		kp_diag_set(diag, NULL, 0, 0, "kp_install: bad arguments");
@@ -1243,6 +1313,10 @@ kp_install(const struct kp_policy *p, const struct kp_install_opts *o,
 		memset(res, 0, sizeof(*res));
 	if (diag != NULL)
 		memset(diag, 0, sizeof(*diag));
+	if (p == NULL) {
+		kp_diag_set(diag, NULL, 0, 0, "kp_install: bad arguments");
+		return KP_ERR_ARG;
+	}
 	if ((r = install_start(&in, p, o, res, diag)) != 0)
 		return r;
 	res->serial = p->serial;
@@ -1261,7 +1335,7 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 	struct install in;
 	char *buf = NULL;
 	size_t len = 0;
-	int r;
+	int r, is_dir;
 
 	if (res != NULL)
 		memset(res, 0, sizeof(*res));
@@ -1269,6 +1343,13 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 		memset(diag, 0, sizeof(*diag));
 	if (path == NULL || res == NULL)
 		return KP_ERR_ARG;
+	if ((r = install_start(&in, NULL, o, res, diag)) != 0)
+		goto out;
+	in.path = path;
+	/* A file is hashed as it is read, without holding it (no-op check). */
+	if (!(is_dir = kp_policy_path_is_dir(path)) &&
+	    (r = stage_same_bytes(&in)) != 0)
+		goto same;
 	/* One read: what is verified is what is loaded and installed. */
 	if ((r = kp_policy_signed_bytes(
 	         path, KP_LOAD_SAFE, &buf, &len, diag)) != 0) {
@@ -1277,20 +1358,36 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 		res->reason = r == KP_ERR_UNSAFE ? KP_IR_UNSAFE
 		    : r == KP_ERR_TOOBIG         ? KP_IR_INVALID
 		                                 : KP_IR_ERROR;
-		goto out;
+		goto end;
 	}
-	if ((r = kp_policy_load_buf(path, buf, len, &p, diag)) != 0) {
-		res->reason = r == KP_ERR_NOMEM ? KP_IR_ERROR : KP_IR_INVALID;
-		goto out;
-	}
-	if ((r = install_start(&in, p, o, res, diag)) != 0)
-		goto out;
-	res->serial = p->serial;
-	memcpy(res->sha256, p->sha256, sizeof(res->sha256));
-	in.path = path;
 	in.buf = buf;
 	in.len = len;
+	if (is_dir && (r = stage_same_bytes(&in)) != 0)
+		goto same;
+	if ((r = kp_policy_load_buf(path, buf, len, &p, diag)) != 0) {
+		res->reason = r == KP_ERR_NOMEM ? KP_IR_ERROR : KP_IR_INVALID;
+		goto end;
+	}
+	in.p = p;
+	res->serial = p->serial;
+	memcpy(res->sha256, p->sha256, sizeof(res->sha256));
+	/*
+	 * Only stage_signatures reads the bytes again: without signatures
+	 * they go now, before the compiler needs its memory (a 200 MB file
+	 * of 1M keys).
+	 */
+	if (install_conf(&in)->signatures == 0) {
+		free(buf);
+		buf = NULL;
+		in.buf = NULL;
+		in.len = 0;
+	}
 	r = install_run(&in);
+	goto end;
+same:
+	if (r == KP_INSTALL_SAME)
+		r = 0; /* the installed policy, intact: nothing to do */
+end:
 	install_end(&in);
 out:
 	install_verdict(res, r);

@@ -184,6 +184,19 @@ int kp_policy_load_buf(const char *name, const char *buf, size_t len,
 void kp_policy_free(struct kp_policy *p);
 
 /*
+ * Progress of the long phases, for a front end to show (the library never
+ * prints): the loader ("loading", entries read) and the compiler
+ * ("compiling", entries written) call fn every KP_PROGRESS_STEP items and
+ * once more at the end of the phase with done = 1. One hook per process,
+ * NULL (the default) for none; the hook must not call back into the
+ * library.
+ */
+#define KP_PROGRESS_STEP 8192
+typedef void (*kp_progress_fn)(
+    const char *phase, uint64_t count, int done, void *arg);
+void kp_progress_set(kp_progress_fn fn, void *arg);
+
+/*
  * The revocation of p that refuses the key fp of owner: one of its
  * fingerprint (or key) first, else one of its owner; NULL when the key is
  * live. What diff reports as the cause of access lost or gained.

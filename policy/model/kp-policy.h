@@ -55,6 +55,18 @@ int kp_policy_index_revocations(struct kp_policy *p);
 void kp_revset_free(struct kp_revset *rs);
 
 /*
+ * The progress hook (kp_progress_set): count items of phase so far, the
+ * hook told every KP_PROGRESS_STEP; kp_progress_end once at the end.
+ */
+void kp_progress_tick(const char *phase, uint64_t count);
+void kp_progress_end(const char *phase, uint64_t count);
+
+/* The hex SHA-256 of a policy's signed bytes, its identity (policydir.c). */
+void kp_policy_sha256(const char *buf, size_t len, char out[65]);
+/* The same of a policy file (not a directory), streamed from a safe open. */
+int kp_policy_file_sha256(const char *path, char out[65], const char **why);
+
+/*
  * Version 2's people, groups and grants as written (load.c reads them,
  * teams.c resolves them into entries, lint.c and the tools read them).
  * The entries made from them borrow these strings (kp_entry.borrowed).

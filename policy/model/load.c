@@ -59,7 +59,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <nettle/sha2.h>
 #include <yaml.h>
 
 #include "keyauth-policy.h"
@@ -2663,6 +2662,7 @@ add_entry(
 	/* Strings in the tables are owned by the entry, which p now owns. */
 	p->entries[p->nentries] = e;
 	p->nentries++;
+	kp_progress_tick("loading", p->nentries);
 	if (kp_strtab_put(&L->ids, e.id, p->nentries - 1, NULL) < 0 ||
 	    kp_strtab_put(&L->fps, e.key->fp, p->nentries - 1, NULL) < 0)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
@@ -3183,26 +3183,6 @@ out:
 	return r;
 }
 
-static int
-sha256_hex(const char *buf, size_t len, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t md[SHA256_DIGEST_SIZE];
-	struct sha256_ctx c;
-	size_t i;
-
-	out[0] = '\0';
-	sha256_init(&c);
-	sha256_update(&c, len, (const uint8_t *)buf);
-	sha256_digest(&c, sizeof(md), md);
-	for (i = 0; i < sizeof(md); i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
-	return 0;
-}
-
 static void
 diag_init(struct kp_diag *d, const char *name)
 {
@@ -3260,10 +3240,8 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 		r = parse_file(&L, buf, len);
 	if (r != 0 || (r = finish_document(&L)) != 0)
 		goto out;
-	if (sha256_hex(buf, len, L.p->sha256) != 0) {
-		r = ferr(&L, KP_ERR_INTERNAL, 0, 0, "SHA-256 failed");
-		goto out;
-	}
+	kp_progress_end("loading", L.p->nentries);
+	kp_policy_sha256(buf, len, L.p->sha256);
 	if ((r = kp_policy_index_revocations(L.p)) != 0) {
 		r = ferr(&L, r, 0, 0, "out of memory");
 		goto out;

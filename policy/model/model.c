@@ -2,7 +2,8 @@
 #include "config.h"
 
 /*
- * The validated model's own housekeeping: freeing what the loader built.
+ * The validated model's own housekeeping: freeing what the loader built,
+ * and the progress hook the loader and the compiler report to.
  */
 
 #include <stdio.h>
@@ -11,6 +12,30 @@
 
 #include "keyauth-policy.h"
 #include "kp-policy.h"
+
+static kp_progress_fn progress_fn;
+static void *progress_arg;
+
+void
+kp_progress_set(kp_progress_fn fn, void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
+
+void
+kp_progress_tick(const char *phase, uint64_t count)
+{
+	if (progress_fn != NULL && count > 0 && count % KP_PROGRESS_STEP == 0)
+		progress_fn(phase, count, 0, progress_arg);
+}
+
+void
+kp_progress_end(const char *phase, uint64_t count)
+{
+	if (progress_fn != NULL)
+		progress_fn(phase, count, 1, progress_arg);
+}
 
 void
 kp_strv_free(char **v, size_t n)

@@ -34,9 +34,86 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nettle/sha2.h>
+
 #include "keyauth-policy.h"
 #include "kp-internal.h"
 #include "kp-policy.h"
+
+/*
+ * The policy's identity: the hex SHA-256 of its signed bytes (the file, or
+ * a directory's canonical form). The loader records it, the index and the
+ * state file carry it, and install compares it to skip an unchanged
+ * policy without loading it (policy/model/install.c).
+ */
+static void
+sha256_hex(struct sha256_ctx *c, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t md[SHA256_DIGEST_SIZE];
+	size_t i;
+
+	sha256_digest(c, sizeof(md), md);
+	for (i = 0; i < sizeof(md); i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[64] = '\0';
+}
+
+void
+kp_policy_sha256(const char *buf, size_t len, char out[65])
+{
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	sha256_update(&c, len, (const uint8_t *)buf);
+	sha256_hex(&c, out);
+}
+
+/*
+ * The same for the policy file at path, read as kp_policy_signed_bytes
+ * reads it with KP_LOAD_SAFE but streamed: no copy of the file in memory
+ * (install's no-op check). Not for a directory, whose canonical form is
+ * built in memory. 0, or the safe opener's error (*why may say more).
+ */
+int
+kp_policy_file_sha256(const char *path, char out[65], const char **why)
+{
+	uint8_t chunk[65536];
+	struct sha256_ctx c;
+	size_t size = 0, total = 0;
+	ssize_t n;
+	int fd = -1, r;
+
+	out[0] = '\0';
+	if ((r = kp_file_open_safe(
+	         path, KP_POLICY_MAX_BYTES, (uid_t)-1, &fd, &size, why)) != 0)
+		return r;
+	sha256_init(&c);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = KP_ERR_IO;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		/* The file may grow after the opener's check. */
+		if ((total += (size_t)n) > KP_POLICY_MAX_BYTES) {
+			r = KP_ERR_TOOBIG;
+			goto out;
+		}
+		sha256_update(&c, (size_t)n, chunk);
+	}
+	sha256_hex(&c, out);
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
 
 #define DIR_FILES_MAX 10000
 #define DIR_DEPTH_MAX 8

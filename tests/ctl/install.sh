@@ -103,6 +103,25 @@ expect_contains "same policy, index missing: says so" "$out" "(same policy; inde
 out=$(ctl --host web-01 status 2>&1); rc=$?
 expect_rc "status after repair" $rc 0
 
+# The no-op is decided from the file's bytes before loading it; a KRL
+# lost or with the wrong mode, or an index compiled for another host,
+# still make the same policy go the whole way.
+rm "$VAR/revoked.krl"
+out=$(ctl --host web-01 install p6.yaml 2>&1); rc=$?
+expect_rc "same policy, KRL missing: reinstalled" $rc 0
+expect_contains "same policy, KRL missing: says so" "$out" "(same policy; index rewritten)"
+expect_eq "same policy, KRL missing: KRL back" "$(stat -c %a "$VAR/revoked.krl")" 600
+chmod 0666 "$VAR/revoked.krl"
+out=$(ctl --host web-01 install p6.yaml 2>&1); rc=$?
+expect_contains "same policy, KRL mode 0666: rewritten" "$out" "(same policy; index rewritten)"
+expect_eq "same policy, KRL mode 0666: mode restored" "$(stat -c %a "$VAR/revoked.krl")" 600
+out=$(ctl --host web-02 install p6.yaml 2>&1); rc=$?
+expect_contains "same policy, other host: compiled for it" "$out" "installed serial 6 (sha256 $(echo "$sha6" | cut -c1-16)) for host web-02"
+out=$(ctl --host web-01 install p6.yaml 2>&1); rc=$?
+expect_contains "same policy, back to web-01: compiled again" "$out" "for host web-01 (same policy; index rewritten)"
+out=$(ctl --host web-01 install p6.yaml 2>&1); rc=$?
+expect_contains "same policy, web-01 again: no-op" "$out" "is already installed for host web-01; nothing to do"
+
 # The state file behind the index (a crash between the index rename and
 # the state write, or a restored backup): the index's serial still counts.
 cp "$VAR/state" "$T/state6"

@@ -88,4 +88,19 @@ before=$(installed_id)
 dpolicy 22; ssign "$D" alice; ssign "$D" bob
 ln -s "$D/people/alice.yaml" "$D/people/link.yaml"
 refused "a symbolic link" "symbolic link"
+
+# Without signatures the no-op is decided from the canonical form's
+# SHA-256 before loading; a changed file under the same serial is not one.
+t_case "unsigned directory: the no-op"
+dpolicy 30
+uctl() { ctl --host web-01 --config /nonexistent/keyauth.conf "$@"; }
+rc=0; out=$(uctl install "$D" 2>&1) || rc=$?
+expect_rc "unsigned DIR installed" $rc 0
+rc=0; out=$(uctl install "$D" 2>&1) || rc=$?
+expect_rc "unsigned DIR again" $rc 0
+expect_contains "unsigned DIR again: a no-op" "$out" "is already installed for host web-01; nothing to do"
+printf '# a comment\n' >>"$D/grants/dev.yaml"
+rc=0; out=$(uctl install "$D" 2>&1) || rc=$?
+expect_rc "unsigned DIR, a file changed, same serial: refused" $rc 1
+expect_contains "unsigned DIR changed: why" "$out" "serial 30 is already installed with different content"
 t_done
