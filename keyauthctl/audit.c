@@ -118,7 +118,7 @@ read_journal(void *arg, FILE *f)
 }
 
 /*
- * keyauthctl audit [--journal] [FILE...] [--format text|json]
+ * keyauthctl audit [--journal] [FILE...] [--format text|json|html] [-o FILE]
  *     [--policy-file FILE]
  *
  * Summarises the audit records in the files (standard input without any,
@@ -155,7 +155,8 @@ audit_hosts(struct ctl *c, enum kp_format fmt)
 		ctl_err("audit: %s", kp_strerror(r));
 		goto out;
 	}
-	fputs(out, stdout);
+	if (ctl_output(c, "audit", out) != 0)
+		goto out;
 	kp_hostlog_counts(h, &cnt);
 	if (cnt.malformed > 0)
 		ctl_err("audit: %llu malformed install %s skipped",
@@ -183,9 +184,11 @@ cmd_audit(struct ctl *c)
 	int r, rc = CTL_SYSERR;
 
 	if (c->format != NULL &&
-	    (kp_format_parse(c->format, &fmt) != 0 || fmt == KP_FORMAT_CSV)) {
-		ctl_usage_err(
-		    "audit: --format %s: expected text or json", c->format);
+	    (kp_format_parse(c->format, &fmt) != 0 || fmt == KP_FORMAT_CSV ||
+	        (fmt == KP_FORMAT_HTML && c->hosts))) {
+		ctl_usage_err("audit: --format %s: expected text, json or html "
+		              "(html: not with --hosts)",
+		    c->format);
 		return CTL_USAGE;
 	}
 	if (c->hosts)
@@ -218,11 +221,14 @@ cmd_audit(struct ctl *c)
 	                         : 1,
 	        c->journal ? read_journal : read_syslog, &rd) != 0)
 		goto out;
-	if ((r = kp_auditlog_format(a, fmt, &out)) != 0) {
+	if ((r = fmt == KP_FORMAT_HTML
+	            ? kp_auditlog_html(a, c->now, &out)
+	            : kp_auditlog_format(a, fmt, &out)) != 0) {
 		ctl_err("audit: %s", kp_strerror(r));
 		goto out;
 	}
-	fputs(out, stdout);
+	if (ctl_output(c, "audit", out) != 0)
+		goto out;
 	kp_auditlog_counts(a, &cnt);
 	if (cnt.malformed > 0)
 		ctl_err("audit: %llu malformed %s skipped",

@@ -56,7 +56,8 @@ cmd_diff(struct ctl *c)
 	int r, rc;
 
 	if (c->format != NULL &&
-	    (kp_format_parse(c->format, &fmt) != 0 || fmt == KP_FORMAT_CSV)) {
+	    (kp_format_parse(c->format, &fmt) != 0 || fmt == KP_FORMAT_CSV ||
+	        fmt == KP_FORMAT_HTML)) {
 		ctl_usage_err(
 		    "diff: --format %s: expected text or json", c->format);
 		return CTL_USAGE;

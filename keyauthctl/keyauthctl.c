@@ -11,6 +11,7 @@
 
 #include "keyauth.h"
 #include "keyauth-policy.h"
+#include "kp-io.h"
 #include "keyauthctl.h"
 
 /* Which subcommand takes which option. */
@@ -85,6 +86,7 @@ enum optid {
 	O_HOSTS,
 	O_PASSWD,
 	O_BY,
+	O_OUTPUT,
 	O_COUNT
 };
 
@@ -127,6 +129,8 @@ static const struct opt opts[] = {
     {"--hosts", O_HOSTS, 0, OPT_AUDIT},
     {"--passwd", O_PASSWD, 1, OPT_IMPORT},
     {"--by", O_BY, 1, OPT_REPORT},
+    {"--output", O_OUTPUT, 1, OPT_REPORT | OPT_AUDIT},
+    {"-o", O_OUTPUT, 1, OPT_REPORT | OPT_AUDIT},
 };
 
 /*
@@ -171,10 +175,12 @@ static const struct cmd_help helps[] = {
     {"status", "[--at TIME]", "show the installed policy",
         "  --at TIME             is it stale by then?\n"},
     {"report",
-        "[--format text|csv|json] [--account NAME] [--owner OWNER] [--at "
-        "TIME] [--policy-file FILE] [--by grant|group|person]",
+        "[--format text|csv|json|html] [-o FILE] [--account NAME] [--owner "
+        "OWNER] [--at TIME] [--policy-file FILE] [--by grant|group|person]",
         "who can log in where, from where, until when",
-        "  --format FMT          text (default), csv or json\n"
+        "  --format FMT          text (default), csv, json or html (one "
+        "page)\n"
+        "  --output, -o FILE     write FILE atomically (mode 0644)\n"
         "  --account NAME        only this account\n"
         "  --owner OWNER         only this owner's keys\n"
         "  --at TIME             as it will be then\n"
@@ -185,13 +191,14 @@ static const struct cmd_help helps[] = {
         "what a policy change does to access (exit 1 when it changes)",
         "  --format FMT          text (default) or json\n"},
     {"audit",
-        "[--journal] [FILE...] [--format text|json] [--policy-file FILE] "
-        "[--hosts]",
+        "[--journal] [FILE...] [--format text|json|html] [-o FILE] "
+        "[--policy-file FILE] [--hosts]",
         "summarise audit records (stdin without FILE)",
         "  --journal             the input is journalctl -o json: only "
         "keyauth's own\n"
         "                        records are trusted\n"
-        "  --format FMT          text (default) or json\n"
+        "  --format FMT          text (default), json or html (one page)\n"
+        "  --output, -o FILE     write FILE atomically (mode 0644)\n"
         "  --policy-file FILE    name the keys never used\n"
         "  --hosts               the serial each host enforces\n"},
     {"import",
@@ -519,6 +526,34 @@ ctl_plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+int
+ctl_output(const struct ctl *c, const char *cmd, const char *out)
+{
+	struct kp_atomic a;
+	int r;
+
+	if (c->output == NULL || strcmp(c->output, "-") == 0) {
+		fputs(out, stdout);
+		return 0;
+	}
+	/*
+	 * 0644: the page shows what the policy (public keys and names,
+	 * reviewed in git) already says, and is made to be handed on.
+	 */
+	if ((r = kp_atomic_open(&a, c->output, 0644, KP_ATOMIC_SYNC_DIR)) ==
+	    0) {
+		if ((r = kp_write_all(a.fd, out, strlen(out))) == 0)
+			r = kp_atomic_commit(&a);
+		kp_atomic_abort(&a); /* a no-op after the commit */
+	}
+	if (r != 0) {
+		ctl_err("%s: %s: %s", cmd, c->output,
+		    r == KP_ERR_IO ? strerror(errno) : kp_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
 static const struct opt *
 find_opt(const char *arg, const char **inline_val)
 {
@@ -802,6 +837,7 @@ main(int argc, char **argv)
 	c.hosts = vals[O_HOSTS] != NULL;
 	c.passwd = vals[O_PASSWD];
 	c.by = vals[O_BY];
+	c.output = vals[O_OUTPUT];
 	/* The login path's clock: never decide with a bogus "now". */
 	if (kp_now(&c.now) != 0) {
 		ctl_err("cannot read the clock");

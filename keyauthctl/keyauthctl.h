@@ -37,6 +37,7 @@ struct ctl {
 	int owner_from_comment; /* import --owner-from-comment */
 	const char *passwd; /* import --passwd */
 	const char *by; /* report --by */
+	const char *output; /* -o, --output: report, audit */
 	const char *sshd_t_output; /* doctor --sshd-t-output */
 	const char *pam_file; /* doctor/setup --pam-file */
 	const char *root; /* doctor/setup --root */
@@ -101,5 +102,7 @@ void ctl_duration(int64_t secs, char *buf, size_t len);
 /* Parse --at (kp_time_parse syntax or "now"); exits via CTL_USAGE codes. */
 int ctl_time_arg(const char *s, int64_t now, int64_t *out);
 const char *ctl_plural(uint64_t n, const char *one, const char *many);
+/* out to standard output, or atomically to -o FILE; -1 when said why. */
+int ctl_output(const struct ctl *c, const char *cmd, const char *out);
 
 #endif /* KEYAUTHCTL_H */

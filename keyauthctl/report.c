@@ -9,7 +9,7 @@
 #include "keyauthctl.h"
 
 /*
- * keyauthctl report [--format text|csv|json] [--account NAME]
+ * keyauthctl report [--format text|csv|json|html] [-o FILE] [--account NAME]
  *     [--owner OWNER] [--host NAME] [--at TIME] [--policy-file FILE]
  *     [--by grant|group|person]
  *
@@ -32,7 +32,9 @@ cmd_report(struct ctl *c)
 	int r, rc = CTL_SYSERR;
 
 	if (c->format != NULL && kp_format_parse(c->format, &fmt) != 0) {
-		ctl_usage_err("report: --format %s: expected text, csv or json",
+		ctl_usage_err(
+		    "report: --format %s: expected text, csv, json or "
+		    "html",
 		    c->format);
 		return CTL_USAGE;
 	}
@@ -66,11 +68,14 @@ cmd_report(struct ctl *c)
 		goto out;
 	}
 	if ((r = kp_report_rows(p, &f, at, &rows, &n)) != 0 ||
-	    (r = kp_report_format(p, &f, at, rows, n, fmt, &out)) != 0) {
+	    (r = fmt == KP_FORMAT_HTML
+	            ? kp_report_html(p, &f, at, c->now, rows, n, &out)
+	            : kp_report_format(p, &f, at, rows, n, fmt, &out)) != 0) {
 		ctl_err("report: %s", kp_strerror(r));
 		goto out;
 	}
-	fputs(out, stdout);
+	if (ctl_output(c, "report", out) != 0)
+		goto out;
 	rc = CTL_OK;
 out:
 	free(out);

@@ -30,6 +30,9 @@
 /* Bounds on what one summary keeps, whatever the input holds. */
 #define MAX_KEYS (1024 * 1024)
 #define MAX_SET 256 /* distinct accounts, ids, clients kept per key */
+#define MAX_DAYS 36600 /* days with records kept (a century) */
+#define MAX_HOSTS 65536 /* hosts whose serial is kept */
+#define DAY_SECONDS ((int64_t)86400)
 
 struct when {
 	char text[64]; /* "" when the line had no timestamp */
@@ -61,8 +64,29 @@ struct keystat {
 	struct when last_revoked;
 };
 
+/* Records of one UTC day (by the line's timestamp), for the HTML chart. */
+struct daystat {
+	int64_t day; /* days since the epoch */
+	uint64_t logins, lookups, denials;
+};
+
+/* The policy a host's newest record says it enforced. */
+struct hoststat {
+	char *host;
+	char *serial; /* NULL when the record had none */
+	char *sha256;
+	struct when last;
+	uint64_t records;
+};
+
 struct kp_auditlog {
 	struct kp_auditlog_counts c;
+	struct daystat *days; /* sorted by day */
+	size_t ndays, capdays;
+	uint64_t untimed; /* records without a dated stamp */
+	struct hoststat *hosts;
+	size_t nhosts, caphosts;
+	struct kp_strtab byhost;
 	uint64_t account_records;
 	struct when first, last;
 	uint64_t deny[KP_REASON_COUNT], would_deny[KP_REASON_COUNT];
@@ -86,6 +110,7 @@ kp_auditlog_new(struct kp_auditlog **out)
 		return KP_ERR_NOMEM;
 	}
 	kp_strtab_init(&a->byfp);
+	kp_strtab_init(&a->byhost);
 	*out = a;
 	return 0;
 }
@@ -117,6 +142,14 @@ kp_auditlog_free(struct kp_auditlog *a)
 	}
 	free(a->keys);
 	kp_strtab_free(&a->byfp);
+	for (i = 0; i < a->nhosts; i++) {
+		free(a->hosts[i].host);
+		free(a->hosts[i].serial);
+		free(a->hosts[i].sha256);
+	}
+	free(a->hosts);
+	kp_strtab_free(&a->byhost);
+	free(a->days);
 	free(a);
 }
 
@@ -429,14 +462,112 @@ reason_parse(const char *s, enum kp_reason *out)
 
 #define V(f, i) ((f)->absent[i] ? NULL : (f)->value[i])
 
+/* The day of t (INT64_MIN: none), kept sorted; NULL when over the bound. */
+static struct daystat *
+day_get(struct kp_auditlog *a, int64_t t, int *err)
+{
+	int64_t d = t / DAY_SECONDS - (t % DAY_SECONDS < 0);
+	struct daystat *tmp;
+	size_t lo = 0, hi = a->ndays, mid;
+
+	/* logs come in order: the last day is the usual answer */
+	if (a->ndays > 0 && a->days[a->ndays - 1].day == d)
+		return &a->days[a->ndays - 1];
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (a->days[mid].day < d)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < a->ndays && a->days[lo].day == d)
+		return &a->days[lo];
+	if (a->ndays >= MAX_DAYS)
+		return NULL;
+	if (a->ndays == a->capdays) {
+		size_t cap = a->capdays == 0 ? 32 : a->capdays * 2;
+
+		if ((tmp = reallocarray(a->days, cap, sizeof(*tmp))) == NULL) {
+			*err = KP_ERR_NOMEM;
+			return NULL;
+		}
+		a->days = tmp;
+		a->capdays = cap;
+	}
+	memmove(
+	    &a->days[lo + 1], &a->days[lo], (a->ndays - lo) * sizeof(*a->days));
+	memset(&a->days[lo], 0, sizeof(*a->days));
+	a->days[lo].day = d;
+	a->ndays++;
+	return &a->days[lo];
+}
+
+static int
+strdup_null(const char *s, char **out)
+{
+	*out = NULL;
+	if (s != NULL && (*out = strdup(s)) == NULL)
+		return KP_ERR_NOMEM;
+	return 0;
+}
+
+/* A host's newest record names the policy it enforced then. */
+static int
+host_seen(struct kp_auditlog *a, const char *host, const char *serial,
+    const char *sha256, const struct when *w)
+{
+	struct hoststat *h, *tmp;
+	char *s1 = NULL, *s2 = NULL;
+	size_t i;
+
+	if (kp_strtab_get(&a->byhost, host, &i))
+		h = &a->hosts[i];
+	else {
+		if (a->nhosts >= MAX_HOSTS)
+			return 0;
+		if (a->nhosts == a->caphosts) {
+			size_t cap = a->caphosts == 0 ? 16 : a->caphosts * 2;
+
+			if ((tmp = reallocarray(a->hosts, cap, sizeof(*tmp))) ==
+			    NULL)
+				return KP_ERR_NOMEM;
+			a->hosts = tmp;
+			a->caphosts = cap;
+		}
+		h = &a->hosts[a->nhosts];
+		memset(h, 0, sizeof(*h));
+		if ((h->host = strdup(host)) == NULL)
+			return KP_ERR_NOMEM;
+		if (kp_strtab_put(&a->byhost, h->host, a->nhosts, NULL) < 0) {
+			free(h->host);
+			return KP_ERR_NOMEM;
+		}
+		a->nhosts++;
+	}
+	h->records++;
+	if (h->last.seq != 0 && !later(w, &h->last))
+		return 0;
+	if (strdup_null(serial, &s1) != 0 || strdup_null(sha256, &s2) != 0) {
+		free(s1);
+		return KP_ERR_NOMEM;
+	}
+	free(h->serial);
+	free(h->sha256);
+	h->serial = s1;
+	h->sha256 = s2;
+	h->last = *w;
+	return 0;
+}
+
 static int
 account(struct kp_auditlog *a, const struct kp_audit_fields *f,
     const struct when *w)
 {
 	const char *event = f->value[0], *decision = f->value[1];
 	const char *acct = V(f, 3), *id = V(f, 4), *owner = V(f, 5);
-	const char *fp = V(f, 6), *client = V(f, 7);
+	const char *fp = V(f, 6), *client = V(f, 7), *host = V(f, 8);
 	struct keystat *k = NULL;
+	struct daystat *day;
 	enum kp_reason reason;
 	int allow = strcmp(decision, "allow") == 0;
 	int would = strcmp(decision, "would_deny") == 0;
@@ -458,6 +589,20 @@ account(struct kp_auditlog *a, const struct kp_audit_fields *f,
 		if (a->first.seq == 0 || later(&a->first, w))
 			a->first = *w;
 	}
+	if (w->t == INT64_MIN)
+		a->untimed++;
+	else if ((day = day_get(a, w->t, &err)) != NULL) {
+		if (strcmp(event, "account") == 0 && (allow || would))
+			day->logins++;
+		if (strcmp(event, "lookup") == 0 && allow)
+			day->lookups++;
+		if (!allow)
+			day->denials++;
+	}
+	if (err != 0)
+		return err;
+	if (host != NULL && (r = host_seen(a, host, V(f, 9), V(f, 10), w)) != 0)
+		return r;
 	if (fp == NULL)
 		return 0;
 	if ((k = key_get(a, fp, &err)) == NULL)
@@ -1297,6 +1442,148 @@ json_never_used(const struct kp_auditlog *a, struct kp_buf *b)
 	}
 	json_end(b, nun);
 	unused_free(un, nun);
+	return r;
+}
+
+/* ---------------------------------------------------- the HTML view */
+
+static int
+host_cmp(const void *x, const void *y)
+{
+	const struct kp_auditlog_view_host *a = x, *b = y;
+
+	return strcmp(a->host, b->host);
+}
+
+/* A set's values, sorted, joined by ", " (owned by the caller). */
+static int
+set_join(const struct set *s, char **out)
+{
+	struct counted *v;
+	struct kp_buf b;
+	size_t i;
+
+	*out = NULL;
+	if ((v = sorted(s, 0)) == NULL)
+		return KP_ERR_NOMEM;
+	kp_buf_init(&b, KP_ADMIN_OUT_MAX);
+	kp_buf_puts(&b, "");
+	for (i = 0; i < s->n; i++) {
+		if (i > 0)
+			kp_buf_puts(&b, ", ");
+		kp_buf_puts(&b, v[i].s);
+	}
+	if (s->more > 0)
+		kp_buf_printf(
+		    &b, ", and %llu more", (unsigned long long)s->more);
+	free(v);
+	return kp_buf_take(&b, out, NULL);
+}
+
+void
+kp_auditlog_view_free(struct kp_auditlog_view *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->nkeys; i++) {
+		free(v->keys[i].ids);
+		free(v->keys[i].accounts);
+	}
+	for (i = 0; i < v->nunused; i++)
+		free(v->unused[i].ids);
+	free(v->keys);
+	free(v->unused);
+	free(v->days);
+	free(v->hosts);
+	free(v);
+}
+
+int
+kp_auditlog_view(const struct kp_auditlog *a, struct kp_auditlog_view **out)
+{
+	struct kp_auditlog_view *v = NULL;
+	struct keystat **keys = NULL;
+	struct unused *un = NULL;
+	size_t i, nun = 0;
+	int r = KP_ERR_NOMEM;
+
+	if (out != NULL)
+		*out = NULL;
+	if (a == NULL || out == NULL)
+		return KP_ERR_ARG;
+	if ((v = calloc(1, sizeof(*v))) == NULL ||
+	    (keys = sorted_keys(a)) == NULL ||
+	    (v->days = calloc(a->ndays + 1, sizeof(*v->days))) == NULL ||
+	    (v->keys = calloc(a->nkeys + 1, sizeof(*v->keys))) == NULL ||
+	    (v->hosts = calloc(a->nhosts + 1, sizeof(*v->hosts))) == NULL)
+		goto out;
+	v->c = a->c;
+	v->inputs = a->inputs;
+	v->from_lookups = use_lookups(a);
+	v->keys_dropped = a->keys_dropped;
+	v->untimed = a->untimed;
+	v->first = when_text(&a->first);
+	v->last = when_text(&a->last);
+	memcpy(v->deny, a->deny, sizeof(v->deny));
+	memcpy(v->would_deny, a->would_deny, sizeof(v->would_deny));
+	for (i = 0; i < a->ndays; i++) {
+		v->days[i].day = a->days[i].day * DAY_SECONDS;
+		v->days[i].logins =
+		    v->from_lookups ? a->days[i].lookups : a->days[i].logins;
+		v->days[i].denials = a->days[i].denials;
+	}
+	v->ndays = a->ndays;
+	for (i = 0; i < a->nkeys; i++) {
+		const struct keystat *k = keys[i];
+		struct kp_auditlog_view_key *vk = &v->keys[i];
+
+		vk->fp = k->fp;
+		vk->owner = k->owner;
+		vk->uses = uses(a, k);
+		vk->denials = k->denials;
+		vk->revoked = k->revoked;
+		vk->last_use = vk->uses > 0 ? when_text(last_use(a, k)) : NULL;
+		vk->last_revoked = when_text(&k->last_revoked);
+		v->nkeys = i + 1;
+		if ((r = set_join(&k->ids, &vk->ids)) != 0 ||
+		    (r = set_join(&k->accounts, &vk->accounts)) != 0)
+			goto out;
+	}
+	for (i = 0; i < a->nhosts; i++) {
+		v->hosts[i].host = a->hosts[i].host;
+		v->hosts[i].serial = a->hosts[i].serial;
+		v->hosts[i].sha256 = a->hosts[i].sha256;
+		v->hosts[i].last = when_text(&a->hosts[i].last);
+		v->hosts[i].records = a->hosts[i].records;
+	}
+	v->nhosts = a->nhosts;
+	if (v->nhosts > 0)
+		qsort(v->hosts, v->nhosts, sizeof(*v->hosts), host_cmp);
+	v->policy = a->policy;
+	if (a->policy != NULL) {
+		if ((r = never_used(a, &un, &nun)) != 0)
+			goto out;
+		if ((v->unused = calloc(nun + 1, sizeof(*v->unused))) == NULL) {
+			r = KP_ERR_NOMEM;
+			goto out;
+		}
+		for (i = 0; i < nun; i++) {
+			v->unused[i].owner = un[i].e->owner;
+			v->unused[i].fp = un[i].e->key->fp;
+			v->nunused = i + 1;
+			if ((r = set_join(&un[i].ids, &v->unused[i].ids)) != 0)
+				goto out;
+		}
+	}
+	*out = v;
+	v = NULL;
+	r = 0;
+out:
+	unused_free(un, nun);
+	free(keys);
+	kp_auditlog_view_free(v);
 	return r;
 }
 

@@ -26,6 +26,8 @@ kp_format_parse(const char *s, enum kp_format *out)
 		*out = KP_FORMAT_CSV;
 	else if (strcmp(s, "json") == 0)
 		*out = KP_FORMAT_JSON;
+	else if (strcmp(s, "html") == 0)
+		*out = KP_FORMAT_HTML;
 	else
 		return KP_ERR_ARG;
 	return 0;

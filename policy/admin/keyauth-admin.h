@@ -23,9 +23,17 @@
 
 /* ------------------------------------------------------------ output */
 
-enum kp_format { KP_FORMAT_TEXT, KP_FORMAT_CSV, KP_FORMAT_JSON };
+enum kp_format {
+	KP_FORMAT_TEXT,
+	KP_FORMAT_CSV,
+	KP_FORMAT_JSON,
+	KP_FORMAT_HTML
+};
 
-/* "text", "csv", "json" -> *out; KP_ERR_ARG for anything else. */
+/*
+ * "text", "csv", "json", "html" -> *out; KP_ERR_ARG for anything
+ * else. HTML is written by kp_report_html and kp_auditlog_html only.
+ */
 int kp_format_parse(const char *s, enum kp_format *out);
 
 /*
@@ -133,6 +141,29 @@ int kp_report_rows(const struct kp_policy *p, const struct kp_report_filter *f,
 int kp_report_format(const struct kp_policy *p,
     const struct kp_report_filter *f, int64_t at,
     const struct kp_report_row *rows, size_t nrows, enum kp_format fmt,
+    char **out);
+
+/* -------------------------------------------------------------- html */
+
+/*
+ * s HTML-escaped into b (policy/admin/html.c): & < > " ' as entities,
+ * control characters, kp_char_invisible characters (bidi overrides,
+ * zero-width, odd spaces) and bytes that are not UTF-8 shown as their
+ * code point (U+202E) or byte (xFF), never as themselves: in text
+ * (attr 0) marked by a <span class="esc">, in an attribute value
+ * (attr 1) between brackets. NULL writes nothing.
+ */
+void kp_html_escape(struct kp_buf *b, const char *s, int attr);
+
+/*
+ * The report as one self-contained HTML page (docs/keyauthctl-report.md,
+ * "HTML"): the state it shows (serial, sha256, host scope, at, now: the
+ * time it was made), the access matrix of people by accounts coloured by
+ * risk, what ends within 90 days (SVG), revocations, lint findings, and
+ * one table of the keys. rows as kp_report_rows made them.
+ */
+int kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
+    int64_t at, int64_t now, const struct kp_report_row *rows, size_t nrows,
     char **out);
 
 /* ----------------------------------------------------------- convert */
@@ -264,6 +295,61 @@ struct kp_auditlog_counts {
 };
 void kp_auditlog_counts(
     const struct kp_auditlog *a, struct kp_auditlog_counts *out);
+
+/*
+ * The summary as data, for the HTML page (kp_auditlog_html). Strings
+ * are borrowed from the summary (and its policy) unless said otherwise;
+ * times are the lines' timestamps as written, NULL when none.
+ */
+struct kp_auditlog_view_day {
+	int64_t day; /* its first second (UTC) */
+	uint64_t logins; /* from lookups when from_lookups */
+	uint64_t denials;
+};
+struct kp_auditlog_view_key {
+	const char *fp, *owner; /* owner: NULL when no record named one */
+	char *ids, *accounts; /* ", "-joined, owned */
+	uint64_t uses, denials, revoked;
+	const char *last_use, *last_revoked;
+};
+struct kp_auditlog_view_unused {
+	char *ids; /* owned */
+	const char *owner, *fp;
+};
+struct kp_auditlog_view_host {
+	const char *host;
+	const char *serial, *sha256; /* of its newest record; NULL: none */
+	const char *last;
+	uint64_t records;
+};
+struct kp_auditlog_view {
+	struct kp_auditlog_counts c;
+	unsigned inputs; /* KP_AUDITLOG_INPUT_* */
+	int from_lookups; /* no PAM records: logins are sshd's lookups */
+	uint64_t keys_dropped;
+	uint64_t untimed; /* records whose stamp has no year: in no day */
+	const char *first, *last;
+	uint64_t deny[KP_REASON_COUNT], would_deny[KP_REASON_COUNT];
+	struct kp_auditlog_view_day *days; /* by day, only days with records */
+	size_t ndays;
+	struct kp_auditlog_view_key *keys; /* by owner, fingerprint */
+	size_t nkeys;
+	struct kp_auditlog_view_unused *unused; /* with a policy only */
+	size_t nunused;
+	struct kp_auditlog_view_host *hosts; /* by name */
+	size_t nhosts;
+	const struct kp_policy *policy; /* NULL: none given */
+};
+int kp_auditlog_view(
+    const struct kp_auditlog *a, struct kp_auditlog_view **out);
+void kp_auditlog_view_free(struct kp_auditlog_view *v);
+/*
+ * The summary as one self-contained HTML page (policy/admin/html.c,
+ * docs/keyauthctl-audit.md): logins and denials per day (SVG), denials
+ * by reason, revoked keys tried, keys never used, per host the serial
+ * its newest record names; now is when it was made.
+ */
+int kp_auditlog_html(const struct kp_auditlog *a, int64_t now, char **out);
 
 /*
  * The journal (auditjournal.c): entries as `journalctl -o json` writes

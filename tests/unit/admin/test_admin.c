@@ -113,6 +113,81 @@ test_escape(void)
 }
 
 /*
+ * HTML: the five characters of markup as entities (as Python's
+ * html.escape(s, quote=True) does, &#39; for its &#x27;), and every
+ * character a reader would not see as itself by its code point: in text
+ * marked by a span, in an attribute value between brackets, so a value
+ * can never end the attribute or open an element.
+ */
+static void
+test_html_escape(void)
+{
+	static const struct {
+		const char *in, *text, *attr;
+	} t[] = {
+	    {"plain", "plain", "plain"},
+	    {"<script>&'\"", "&lt;script&gt;&amp;&#39;&quot;",
+	        "&lt;script&gt;&amp;&#39;&quot;"},
+	    {"\"><img src=x onerror=alert(1)>",
+	        "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;",
+	        "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"},
+	    {"a\xe2\x80\xae"
+	     "b",
+	        "a<span class=\"esc\">U+202E</span>b", "a[U+202E]b"},
+	    {"\xe2\x80\x8b\xc2\xa0\xef\xbb\xbf",
+	        "<span class=\"esc\">U+200B</span><span class=\"esc\">U+00A0"
+	        "</span><span class=\"esc\">U+FEFF</span>",
+	        "[U+200B][U+00A0][U+FEFF]"},
+	    {"\x01\n\x7f\xc2\x85",
+	        "<span class=\"esc\">U+0001</span><span "
+	        "class=\"esc\">U+000A</span><span class=\"esc\">U+007F</span>"
+	        "<span class=\"esc\">U+0085</span>",
+	        "[U+0001][U+000A][U+007F][U+0085]"},
+	    {"\xff\xc3\xa9\xed\xa0\x80",
+	        "<span class=\"esc\">xFF</span>\xc3\xa9<span class=\"esc\">xED"
+	        "</span><span class=\"esc\">xA0</span><span "
+	        "class=\"esc\">x80</span>",
+	        "[xFF]\xc3\xa9[xED][xA0][x80]"},
+	    {"\xf0\x9f\x94\x91 \xe4\xb8\xad", "\xf0\x9f\x94\x91 \xe4\xb8\xad",
+	        "\xf0\x9f\x94\x91 \xe4\xb8\xad"},
+	};
+	struct kp_buf b;
+	char *s = NULL, in[2];
+	size_t i;
+	int c, attr;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		for (attr = 0; attr <= 1; attr++) {
+			T_CASE("html escape %zu attr %d", i, attr);
+			kp_buf_init(&b, 4096);
+			kp_html_escape(&b, t[i].in, attr);
+			kp_buf_putc(&b, '\0');
+			CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
+			CHECK_STR(s, attr ? t[i].attr : t[i].text);
+			free(s);
+		}
+	}
+	/* Every single byte: nothing that can end an attribute or open a tag. */
+	T_CASE("html escape: every byte");
+	for (c = 1; c < 256; c++) {
+		in[0] = (char)c;
+		in[1] = '\0';
+		kp_buf_init(&b, 4096);
+		kp_html_escape(&b, in, 1);
+		kp_buf_putc(&b, '\0');
+		CHECK_INT(kp_buf_take(&b, &s, NULL), 0);
+		CHECK(strpbrk(s, "<>\"'") == NULL);
+		CHECK(strchr(s, '&') == NULL || s[0] == '&');
+		free(s);
+	}
+	T_CASE(NULL);
+	kp_buf_init(&b, 16);
+	kp_html_escape(&b, NULL, 0);
+	CHECK_INT((int)kp_buf_len(&b), 0);
+	kp_buf_free(&b);
+}
+
+/*
  * Free text may hold invisible characters (a comment, a reason, a logged
  * value): text and JSON output show them escaped, never as nothing.
  */
@@ -464,6 +539,7 @@ main(void)
 	test_escape();
 	test_csv_formulas();
 	test_escape_invisible();
+	test_html_escape();
 	test_diff_option_order();
 	test_paths();
 	test_owner();
