@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keyauth-policy.h"
 #include "keyauth-admin.h"
@@ -125,7 +126,10 @@ read_journal(void *arg, FILE *f)
  * or for "-"): syslog text, or with --journal `journalctl -o json`
  * output (journalctl itself without any file), of which only the entries
  * journald says keyauth's programs wrote count. Exit 0, or 1 when a
- * revoked key was tried (the alert), 3 when a file cannot be read.
+ * revoked key was tried (the alert), 3 when a file cannot be read. The
+ * keys never used are those of --policy-file, else of the installed
+ * index (--index) when there is one: on a log server without an index
+ * the section says to give --policy-file.
  */
 /*
  * audit --hosts: the install records of many hosts (kp_hostlog). Exit 0,
@@ -178,8 +182,10 @@ cmd_audit(struct ctl *c)
 	struct kp_auditlog *a = NULL;
 	struct kp_auditlog_counts cnt;
 	struct kp_policy *p = NULL;
+	struct kp_index *ix = NULL;
 	struct kp_diag d;
 	enum kp_format fmt = KP_FORMAT_TEXT;
+	const char *why = NULL;
 	char *out = NULL;
 	int r, rc = CTL_SYSERR;
 
@@ -202,6 +208,18 @@ cmd_audit(struct ctl *c)
 	    (p != NULL && (r = kp_auditlog_set_policy(a, p)) != 0)) {
 		ctl_err("audit: %s", kp_strerror(r));
 		goto out;
+	}
+	if (p == NULL) {
+		r = kp_index_open(c->index, geteuid(), &ix, &why);
+		if (r == 0 && (r = kp_auditlog_set_index(a, ix)) != 0) {
+			ctl_err("audit: %s: %s", c->index, kp_strerror(r));
+			goto out;
+		}
+		if (r != 0 && r != KP_ERR_NOTFOUND)
+			ctl_err("audit: %s: %s%s%s: keys never used not listed "
+			        "(give --policy-file)",
+			    c->index, kp_strerror(r), why != NULL ? ": " : "",
+			    why != NULL ? why : "");
 	}
 	/* The trust of journal entries: journald's _UID and _EXE. */
 	memset(&trust, 0, sizeof(trust));
@@ -243,5 +261,6 @@ out:
 	free(out);
 	kp_auditlog_free(a);
 	kp_policy_free(p);
+	kp_index_close(ix);
 	return rc;
 }

@@ -3,25 +3,31 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "keyauth-policy.h"
 #include "keyauthctl.h"
 
 /*
- * keyauthctl check [--strict] [POLICY]
+ * keyauthctl check [--strict] [--all] [POLICY]
  *
  * No ownership requirement: the security team checks the file in its git
  * checkout. Findings go to stdout (they are the answer); only a file that
- * cannot be read at all is reported on stderr, with exit code 3.
+ * cannot be read at all is reported on stderr, with exit code 3. Counts
+ * are exact; a kind with more than CTL_LINT_KEEP findings is one line
+ * unless --all.
  */
 int
 cmd_check(struct ctl *c)
 {
 	const char *path = c->nargs > 0 ? c->args[0] : c->policy;
 	struct kp_policy *p = NULL;
-	struct kp_diag d, *w = NULL;
-	size_t nw = 0, i;
+	struct kp_diag d;
+	struct kp_lint l;
+	size_t nw;
 	int r, rc;
+
+	memset(&l, 0, sizeof(l));
 
 	r = kp_policy_load(path, 0, &p, &d);
 	if (r != 0) {
@@ -35,15 +41,15 @@ cmd_check(struct ctl *c)
 		printf("%s: invalid\n", path);
 		return CTL_REFUSED;
 	}
-	if ((r = kp_policy_lint(p, c->now, &w, &nw)) != 0) {
+	if ((r = kp_policy_lint(p, c->now, c->all ? 0 : CTL_LINT_KEEP, &l)) !=
+	    0) {
 		ctl_err("%s: lint failed: %s", path, kp_strerror(r));
 		rc = CTL_SYSERR;
 		goto out;
 	}
-	for (i = 0; i < nw; i++)
-		ctl_print_diag(stdout, &w[i], path,
-		    c->strict ? "error" : "warning",
-		    c->strict ? " [--strict]" : NULL);
+	nw = l.total;
+	ctl_print_lint(stdout, &l, path, c->strict ? "error" : "warning",
+	    c->strict ? " [--strict]" : NULL);
 	if (c->strict && nw > 0) {
 		printf("%s: invalid, %zu %s (--strict)\n", path, nw,
 		    ctl_plural(nw, "warning", "warnings"));
@@ -56,7 +62,7 @@ cmd_check(struct ctl *c)
 	    ctl_plural(nw, "warning", "warnings"));
 	rc = CTL_OK;
 out:
-	free(w);
+	kp_lint_free(&l);
 	kp_policy_free(p);
 	return rc;
 }

@@ -239,15 +239,13 @@ static int
 edit_show(struct ctl *c, const struct edit *e)
 {
 	struct kp_diff *df = NULL;
-	struct kp_diag *w = NULL;
+	struct kp_lint l = {0};
 	char *text = NULL;
-	size_t nw = 0, i;
 	int r;
 
-	if (kp_policy_lint(e->new, c->now, &w, &nw) == 0)
-		for (i = 0; i < nw; i++)
-			ctl_print_diag(stdout, &w[i], e->path, "warning", NULL);
-	free(w);
+	if (kp_policy_lint(e->new, c->now, CTL_LINT_KEEP, &l) == 0)
+		ctl_print_lint(stdout, &l, e->path, "warning", NULL);
+	kp_lint_free(&l);
 	if ((r = kp_diff_policies(e->old, e->new, &df)) == 0 &&
 	    (r = kp_diff_format(df, KP_FORMAT_TEXT, &text)) == 0) {
 		printf("changes against %s:\n", c->policy);

@@ -103,9 +103,10 @@ ctl_install_file(struct ctl *c, const char *path, const struct kp_conf *conf,
 	struct kp_install_result res;
 	struct passwd *pw;
 	struct kp_policy *p = NULL;
-	struct kp_diag d, *w = NULL;
+	struct kp_diag d;
+	struct kp_lint l = {0};
 	char hostbuf[256], when[64], err[KP_DIAG_MSG_MAX + 300];
-	size_t nw = 0;
+	size_t i;
 	int r, rc = CTL_SYSERR;
 
 	memset(&res, 0, sizeof(res));
@@ -197,14 +198,16 @@ ctl_install_file(struct ctl *c, const char *path, const struct kp_conf *conf,
 		    ctl_plural(res.nkrl_unnamed, "revocation", "revocations"),
 		    res.krl_unnamed_ca);
 	printf("state: %s\n", o.state_path);
+	for (i = 0; i < res.nwarnings; i++)
+		ctl_err("warning: %s", res.warnings[i]);
 	/* Installed anyway; lint is advice, shown so it is not forgotten. */
 	if (kp_policy_load(path, 0, &p, &d) == 0 &&
-	    kp_policy_lint(p, c->now, &w, &nw) == 0 && nw > 0)
-		printf("note: %zu lint %s (keyauthctl check shows them)\n", nw,
-		    ctl_plural(nw, "warning", "warnings"));
+	    kp_policy_lint(p, c->now, 1, &l) == 0 && l.total > 0)
+		printf("note: %zu lint %s (keyauthctl check shows them)\n",
+		    l.total, ctl_plural(l.total, "warning", "warnings"));
 	rc = CTL_OK;
 out:
-	free(w);
+	kp_lint_free(&l);
 	kp_policy_free(p);
 	kp_install_result_free(&res);
 	return rc;

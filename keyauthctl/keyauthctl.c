@@ -86,6 +86,7 @@ enum optid {
 	O_HOSTS,
 	O_PASSWD,
 	O_BY,
+	O_ALL,
 	O_OUTPUT,
 	O_COUNT
 };
@@ -129,6 +130,7 @@ static const struct opt opts[] = {
     {"--hosts", O_HOSTS, 0, OPT_AUDIT},
     {"--passwd", O_PASSWD, 1, OPT_IMPORT},
     {"--by", O_BY, 1, OPT_REPORT},
+    {"--all", O_ALL, 0, OPT_CHECK},
     {"--output", O_OUTPUT, 1, OPT_REPORT | OPT_AUDIT},
     {"-o", O_OUTPUT, 1, OPT_REPORT | OPT_AUDIT},
 };
@@ -147,8 +149,9 @@ struct cmd_help {
 };
 
 static const struct cmd_help helps[] = {
-    {"check", "[--strict] [POLICY]", "validate and lint a policy file",
-        "  --strict              warnings are errors too (for CI)\n"},
+    {"check", "[--strict] [--all] [POLICY]", "validate and lint a policy file",
+        "  --strict              warnings are errors too (for CI)\n"
+        "  --all                 list every warning, none grouped\n"},
     {"install", "[--allow-removal] [POLICY]",
         "verify, compile and install a policy (as root)",
         "  --allow-removal       install although access is removed that "
@@ -473,6 +476,68 @@ ctl_hostname(struct ctl *c, char *buf, size_t len)
 	return buf;
 }
 
+/* How many ids a group line names before "...". */
+#define CTL_LINT_IDS 5
+
+void
+ctl_print_lint(FILE *f, const struct kp_lint *l, const char *fallback,
+    const char *level, const char *suffix)
+{
+	const struct kp_lint_warning *first;
+	const struct kp_lint_kind *k;
+	struct kp_diag d;
+	size_t *kept, i, j, shown;
+	int sev;
+
+	if ((kept = calloc(l->nkinds + 1, sizeof(*kept))) == NULL) {
+		/* no room to group: every kept finding, then the count */
+		for (i = 0; i < l->nw; i++)
+			ctl_print_diag(f, &l->w[i].d, fallback, level, suffix);
+		return;
+	}
+	for (i = 0; i < l->nw; i++)
+		kept[l->w[i].kind]++;
+	for (sev = KP_LINT_SECURITY; sev <= KP_LINT_REVIEW; sev++) {
+		for (i = 0; i < l->nw; i++) {
+			k = &l->kinds[l->w[i].kind];
+			if ((int)k->severity == sev &&
+			    k->count == kept[l->w[i].kind])
+				ctl_print_diag(
+				    f, &l->w[i].d, fallback, level, suffix);
+		}
+		for (j = 0; j < l->nkinds; j++) {
+			k = &l->kinds[j];
+			if ((int)k->severity != sev || k->count == kept[j])
+				continue;
+			/* The group at its first finding kept, by position. */
+			for (i = 0, first = NULL; i < l->nw && first == NULL;
+			     i++)
+				if (l->w[i].kind == j)
+					first = &l->w[i];
+			if (first == NULL)
+				continue; /* nothing kept: cannot happen */
+			d = first->d;
+			snprintf(d.msg, sizeof(d.msg), "%s %zu %s:", k->code,
+			    k->count, k->many);
+			for (i = 0, shown = 0;
+			     i < l->nw && shown < CTL_LINT_IDS; i++) {
+				if (l->w[i].kind != j ||
+				    l->w[i].subject == NULL)
+					continue;
+				snprintf(d.msg + strlen(d.msg),
+				    sizeof(d.msg) - strlen(d.msg), "%s %s",
+				    shown > 0 ? "," : "", l->w[i].subject);
+				shown++;
+			}
+			snprintf(d.msg + strlen(d.msg),
+			    sizeof(d.msg) - strlen(d.msg),
+			    ", ... (--all lists them)");
+			ctl_print_diag(f, &d, fallback, level, suffix);
+		}
+	}
+	free(kept);
+}
+
 void
 ctl_print_diag(FILE *f, const struct kp_diag *d, const char *fallback,
     const char *level, const char *suffix)
@@ -795,6 +860,7 @@ main(int argc, char **argv)
 	}
 	c.config = config;
 	c.policy = paths[0];
+	c.policy_given = vals[O_POLICY] != NULL;
 	c.index = paths[1];
 	c.krl = paths[2];
 	c.state = paths[3];
@@ -817,6 +883,7 @@ main(int argc, char **argv)
 	}
 	c.journal = vals[O_JOURNAL] != NULL;
 	c.strict = vals[O_STRICT] != NULL;
+	c.all = vals[O_ALL] != NULL;
 	c.from = vals[O_FROM];
 	c.at = vals[O_AT];
 	c.policy_file = vals[O_POLICY_FILE];

@@ -20,6 +20,7 @@ struct ctl {
 	const char *cmd;
 	/* Global options; the four paths are absolute. */
 	const char *policy;
+	int policy_given; /* --policy on the command line, not the default */
 	const char *index;
 	const char *krl;
 	const char *state;
@@ -28,6 +29,7 @@ struct ctl {
 	const char *config; /* --config: keyauth.conf, absolute */
 	/* Subcommand options. */
 	int strict; /* check --strict */
+	int all; /* check --all */
 	const char *from; /* explain --from */
 	const char *at; /* explain/status --at */
 	const char *policy_file; /* explain/report/audit --policy-file */
@@ -95,6 +97,15 @@ char *ctl_abspath(const char *path);
 /* --host, else this machine's name (kp_host_self); NULL (after a message). */
 const char *ctl_hostname(struct ctl *c, char *buf, size_t len);
 /* "FILE:LINE:COL: LEVEL: msg" (LINE/COL left out when 0). */
+struct kp_lint;
+/*
+ * The findings of l as check prints them (docs/keyauthctl-check.md): one
+ * line each, security first; a kind with more findings than l kept (see
+ * CTL_LINT_KEEP) as one line with its exact count and its first ids.
+ */
+#define CTL_LINT_KEEP 10
+void ctl_print_lint(FILE *f, const struct kp_lint *l, const char *fallback,
+    const char *level, const char *suffix);
 void ctl_print_diag(FILE *f, const struct kp_diag *d, const char *fallback,
     const char *level, const char *suffix);
 /* "3d 4h", "12m 5s", ... */

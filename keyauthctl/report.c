@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "keyauth-policy.h"
 #include "keyauth-admin.h"
@@ -13,14 +15,70 @@
  *     [--owner OWNER] [--host NAME] [--at TIME] [--policy-file FILE]
  *     [--by grant|group|person]
  *
- * The access matrix of a YAML policy (--policy-file, else --policy). The
- * compiled index cannot be listed (it answers lookups by account and key
- * only), so the report reads the policy the index was compiled from.
+ * The access matrix of this server from the installed index (--index),
+ * which holds the report's rows for its host: an auditor asks the server
+ * itself, and --account reads that account's rows only. --policy-file
+ * (or an explicit --policy, as before the index had rows) reads the YAML
+ * instead: other hosts, grants and groups, certificate authorities.
  */
+static int
+report_index(struct ctl *c, const struct kp_report_filter *f, int64_t at,
+    enum kp_format fmt)
+{
+	struct kp_index *ix = NULL;
+	const char *why = NULL;
+	char *out = NULL;
+	int r, rc = CTL_SYSERR;
+
+	if (fmt == KP_FORMAT_HTML) {
+		ctl_usage_err("report: --format html needs --policy-file: the "
+		              "page shows the policy's lint findings and "
+		              "revocations");
+		return CTL_USAGE;
+	}
+	if (f->by == KP_REPORT_BY_GRANT || f->by == KP_REPORT_BY_GROUP) {
+		ctl_usage_err("report: --by %s needs --policy-file: the "
+		              "installed index keeps no grant or group names",
+		    c->by);
+		return CTL_USAGE;
+	}
+	if ((r = kp_index_open(c->index, geteuid(), &ix, &why)) != 0) {
+		ctl_err("report: %s: %s%s%s (--policy-file reads a policy "
+		        "instead)",
+		    c->index,
+		    r == KP_ERR_NOTFOUND ? "no index installed"
+		                         : kp_strerror(r),
+		    why != NULL ? ": " : "", why != NULL ? why : "");
+		return CTL_SYSERR;
+	}
+	if (f->host != NULL && kp_index_check_host(ix, f->host, &why) != 0) {
+		ctl_usage_err(
+		    "report: %s; --policy-file reports other hosts", why);
+		rc = CTL_USAGE;
+		goto out;
+	}
+	if ((r = kp_report_index(ix, c->index, f, at, fmt, &out)) != 0) {
+		ctl_err("report: %s: %s%s", c->index, kp_strerror(r),
+		    r == KP_ERR_VERSION ? " (compiled by an older keyauth "
+		                          "without report rows: install the "
+		                          "policy again, or give --policy-file)"
+		                        : "");
+		goto out;
+	}
+	if (ctl_output(c, "report", out) != 0)
+		goto out;
+	rc = CTL_OK;
+out:
+	free(out);
+	kp_index_close(ix);
+	return rc;
+}
+
 int
 cmd_report(struct ctl *c)
 {
 	const char *path = c->policy_file != NULL ? c->policy_file : c->policy;
+	int yaml = c->policy_file != NULL || c->policy_given;
 	struct kp_report_filter f;
 	struct kp_report_row *rows = NULL;
 	struct kp_policy *p = NULL;
@@ -49,6 +107,19 @@ cmd_report(struct ctl *c)
 		              "YYYY-MM-DDTHH:MM:SSZ",
 		    c->at);
 		return CTL_USAGE;
+	}
+	memset(&f, 0, sizeof(f));
+	if (!yaml) {
+		f.account = c->account;
+		f.owner = c->owner;
+		f.host = c->host;
+		if (kp_report_by_parse(c->by, &f.by) != 0) {
+			ctl_usage_err("report: --by %s: expected grant, group "
+			              "or person",
+			    c->by);
+			return CTL_USAGE;
+		}
+		return report_index(c, &f, at, fmt);
 	}
 	if ((r = kp_policy_load(path, 0, &p, &d)) != 0) {
 		ctl_print_diag(stderr, &d, path, "error", NULL);

@@ -64,6 +64,12 @@ struct keystat {
 	struct when last_revoked;
 };
 
+struct cand {
+	char *fp;
+	char *owner;
+	struct set ids;
+};
+
 /* Records of one UTC day (by the line's timestamp), for the HTML chart. */
 struct daystat {
 	int64_t day; /* days since the epoch */
@@ -94,7 +100,16 @@ struct kp_auditlog {
 	size_t nkeys, capkeys;
 	uint64_t keys_dropped;
 	struct kp_strtab byfp;
-	const struct kp_policy *policy; /* borrowed, for "never used" */
+	/*
+	 * "Never used": the keys of the policy or the installed index that
+	 * could be used (not revoked), with their entry ids; have_cands says
+	 * one was given.
+	 */
+	int have_cands;
+	uint64_t cands_serial;
+	const struct kp_policy *policy; /* borrowed, for the HTML view; NULL */
+	struct cand *cands;
+	size_t ncands;
 	unsigned inputs; /* KP_AUDITLOG_INPUT_* read so far */
 };
 
@@ -141,6 +156,12 @@ kp_auditlog_free(struct kp_auditlog *a)
 		set_free(&a->keys[i].clients);
 	}
 	free(a->keys);
+	for (i = 0; i < a->ncands; i++) {
+		free(a->cands[i].fp);
+		free(a->cands[i].owner);
+		set_free(&a->cands[i].ids);
+	}
+	free(a->cands);
 	kp_strtab_free(&a->byfp);
 	for (i = 0; i < a->nhosts; i++) {
 		free(a->hosts[i].host);
@@ -765,13 +786,93 @@ kp_auditlog_read(struct kp_auditlog *a, FILE *f)
 	return kp_read_lines(f, KP_AUDITLOG_LINE_MAX, syslog_line, a);
 }
 
+/*
+ * Entry id of key fp (owner) as a never-used candidate; the entries of one
+ * key come one after the other (policy order, then the index's).
+ */
+static int
+cand_add(struct kp_auditlog *a, struct kp_strtab *seen, const char *fp,
+    const char *owner, const char *id)
+{
+	struct cand *tmp;
+	size_t j;
+	int r;
+
+	if (kp_strtab_get(seen, fp, &j))
+		return set_add(&a->cands[j].ids, id);
+	if ((tmp = reallocarray(a->cands, a->ncands + 1, sizeof(*tmp))) == NULL)
+		return KP_ERR_NOMEM;
+	a->cands = tmp;
+	memset(&a->cands[a->ncands], 0, sizeof(*a->cands));
+	if ((a->cands[a->ncands].fp = strdup(fp)) == NULL ||
+	    (a->cands[a->ncands].owner = strdup(owner)) == NULL) {
+		free(a->cands[a->ncands].fp);
+		return KP_ERR_NOMEM;
+	}
+	a->ncands++;
+	/* the table borrows the candidate's fp, which never moves */
+	if ((r = kp_strtab_put(
+	         seen, a->cands[a->ncands - 1].fp, a->ncands - 1, NULL)) < 0)
+		return r;
+	return set_add(&a->cands[a->ncands - 1].ids, id);
+}
+
 int
 kp_auditlog_set_policy(struct kp_auditlog *a, const struct kp_policy *p)
 {
-	if (a == NULL)
+	struct kp_strtab seen;
+	const struct kp_entry *e;
+	size_t i;
+	int r = 0;
+
+	if (a == NULL || p == NULL || a->have_cands)
 		return KP_ERR_ARG;
+	kp_strtab_init(&seen);
+	for (i = 0; i < p->nentries && r == 0; i++) {
+		e = &p->entries[i];
+		if (kp_policy_is_revoked(p, e->key->fp, e->owner))
+			continue; /* cannot be used: not a candidate */
+		r = cand_add(a, &seen, e->key->fp, e->owner, e->id);
+	}
+	kp_strtab_free(&seen);
+	a->have_cands = 1;
+	a->cands_serial = p->serial;
 	a->policy = p;
-	return 0;
+	return r;
+}
+
+struct ixwalk {
+	struct kp_auditlog *a;
+	struct kp_strtab seen;
+};
+
+static int
+cand_record(void *arg, const struct kp_index_grant *g)
+{
+	struct ixwalk *w = arg;
+
+	/* every entry of a live key: its grants and its other hosts' markers */
+	if (g->id == NULL || g->revoked)
+		return 0;
+	return cand_add(w->a, &w->seen, g->fp, g->owner, g->id);
+}
+
+int
+kp_auditlog_set_index(struct kp_auditlog *a, struct kp_index *ix)
+{
+	struct ixwalk w;
+	int r;
+
+	if (a == NULL || ix == NULL || a->have_cands ||
+	    kp_index_meta(ix) == NULL)
+		return KP_ERR_ARG;
+	w.a = a;
+	kp_strtab_init(&w.seen);
+	r = kp_index_foreach(ix, NULL, cand_record, &w);
+	kp_strtab_free(&w.seen);
+	a->have_cands = 1;
+	a->cands_serial = kp_index_meta(ix)->serial;
+	return r;
 }
 
 void
@@ -960,80 +1061,46 @@ owner_stats(const struct kp_auditlog *a, struct keystat **v, size_t *n)
 	return o;
 }
 
-/* Policy keys (by fingerprint) that no record shows in use. */
-struct unused {
-	const struct kp_entry *e; /* the first entry of the key */
-	struct set ids;
-};
-
+/* Candidate keys (by fingerprint) that no record shows in use. */
 static int
 unused_cmp(const void *x, const void *y)
 {
-	const struct unused *a = x, *b = y;
+	const struct cand *a = *(const struct cand *const *)x;
+	const struct cand *b = *(const struct cand *const *)y;
 	int c;
 
-	if ((c = strcmp(a->e->owner, b->e->owner)) != 0)
+	if ((c = strcmp(a->owner, b->owner)) != 0)
 		return c;
-	return strcmp(a->e->key->fp, b->e->key->fp);
+	return strcmp(a->fp, b->fp);
 }
 
 static int
-never_used(const struct kp_auditlog *a, struct unused **out, size_t *nout)
+never_used(const struct kp_auditlog *a, const struct cand ***out, size_t *nout)
 {
-	const struct kp_policy *p = a->policy;
-	struct kp_strtab seen;
-	struct unused *v = NULL;
-	const struct kp_entry *e;
+	const struct cand **v;
 	size_t i, j, n = 0;
-	int r = 0;
 
 	*out = NULL;
 	*nout = 0;
-	kp_strtab_init(&seen);
-	if ((v = calloc(p->nentries + 1, sizeof(*v))) == NULL)
+	if ((v = calloc(a->ncands + 1, sizeof(*v))) == NULL)
 		return KP_ERR_NOMEM;
-	for (i = 0; i < p->nentries; i++) {
-		e = &p->entries[i];
-		if (kp_policy_is_revoked(p, e->key->fp, e->owner))
-			continue; /* cannot be used: not a candidate */
-		if (kp_strtab_get(&a->byfp, e->key->fp, &j) &&
+	for (i = 0; i < a->ncands; i++) {
+		if (kp_strtab_get(&a->byfp, a->cands[i].fp, &j) &&
 		    uses(a, &a->keys[j]) > 0)
 			continue;
-		if (kp_strtab_get(&seen, e->key->fp, &j)) {
-			if ((r = set_add(&v[j].ids, e->id)) != 0)
-				goto out;
-			continue;
-		}
-		if ((r = kp_strtab_put(&seen, e->key->fp, n, NULL)) < 0)
-			goto out;
-		v[n].e = e;
-		if ((r = set_add(&v[n].ids, e->id)) != 0)
-			goto out;
-		n++;
+		v[n++] = &a->cands[i];
 	}
-	if (n > 0)
+	if (n > 1)
 		qsort(v, n, sizeof(*v), unused_cmp);
 	*out = v;
 	*nout = n;
-	v = NULL;
-	r = 0;
-out:
-	if (v != NULL) {
-		for (i = 0; i < n; i++)
-			set_free(&v[i].ids);
-		free(v);
-	}
-	kp_strtab_free(&seen);
-	return r;
+	return 0;
 }
 
 static void
-unused_free(struct unused *v, size_t n)
+unused_free(const struct cand **v, size_t n)
 {
-	size_t i;
-
-	for (i = 0; v != NULL && i < n; i++)
-		set_free(&v[i].ids);
+	(void)n;
 	free(v);
 }
 
@@ -1221,11 +1288,11 @@ text_never_used(const struct kp_auditlog *a, struct kp_buf *b)
 {
 	static const char *const head[] = {"FINGERPRINT", "OWNER", "KEY IDS"};
 	struct kp_table t;
-	struct unused *un = NULL;
+	const struct cand **un = NULL;
 	size_t i, nun = 0;
 	int r;
 
-	if (a->policy == NULL) {
+	if (!a->have_cands) {
 		kp_buf_puts(b,
 		    "\nkeys never used: (give --policy-file to "
 		    "list the policy's keys that were never used)\n");
@@ -1234,12 +1301,12 @@ text_never_used(const struct kp_auditlog *a, struct kp_buf *b)
 	if ((r = never_used(a, &un, &nun)) != 0)
 		return r;
 	kp_buf_printf(b, "\nkeys never used (policy serial %llu): %zu\n",
-	    (unsigned long long)a->policy->serial, nun);
+	    (unsigned long long)a->cands_serial, nun);
 	kp_table_init(&t, head, NELEM(head));
 	for (i = 0; i < nun && r == 0; i++) {
-		kp_table_put(&t, un[i].e->key->fp);
-		kp_table_put_safe(&t, un[i].e->owner);
-		r = set_cell(&t, &un[i].ids);
+		kp_table_put(&t, un[i]->fp);
+		kp_table_put_safe(&t, un[i]->owner);
+		r = set_cell(&t, &un[i]->ids);
 	}
 	unused_free(un, nun);
 	if (r != 0) {
@@ -1419,11 +1486,11 @@ json_revoked(
 static int
 json_never_used(const struct kp_auditlog *a, struct kp_buf *b)
 {
-	struct unused *un = NULL;
+	const struct cand **un = NULL;
 	size_t i, nun = 0;
 	int r;
 
-	if (a->policy == NULL) {
+	if (!a->have_cands) {
 		kp_buf_puts(b, "null");
 		return 0;
 	}
@@ -1433,11 +1500,11 @@ json_never_used(const struct kp_auditlog *a, struct kp_buf *b)
 	for (i = 0; i < nun && r == 0; i++) {
 		json_item(b, i);
 		kp_buf_puts(b, "\"fingerprint\": ");
-		kp_json_str(b, un[i].e->key->fp);
+		kp_json_str(b, un[i]->fp);
 		kp_buf_puts(b, ", \"owner\": ");
-		kp_json_str(b, un[i].e->owner);
+		kp_json_str(b, un[i]->owner);
 		kp_buf_puts(b, ", \"key_ids\": ");
-		if ((r = json_set(b, &un[i].ids, 0)) == 0)
+		if ((r = json_set(b, &un[i]->ids, 0)) == 0)
 			kp_buf_putc(b, '}');
 	}
 	json_end(b, nun);
@@ -1505,7 +1572,7 @@ kp_auditlog_view(const struct kp_auditlog *a, struct kp_auditlog_view **out)
 {
 	struct kp_auditlog_view *v = NULL;
 	struct keystat **keys = NULL;
-	struct unused *un = NULL;
+	const struct cand **un = NULL;
 	size_t i, nun = 0;
 	int r = KP_ERR_NOMEM;
 
@@ -1570,10 +1637,10 @@ kp_auditlog_view(const struct kp_auditlog *a, struct kp_auditlog_view **out)
 			goto out;
 		}
 		for (i = 0; i < nun; i++) {
-			v->unused[i].owner = un[i].e->owner;
-			v->unused[i].fp = un[i].e->key->fp;
+			v->unused[i].owner = un[i]->owner;
+			v->unused[i].fp = un[i]->fp;
 			v->nunused = i + 1;
-			if ((r = set_join(&un[i].ids, &v->unused[i].ids)) != 0)
+			if ((r = set_join(&un[i]->ids, &v->unused[i].ids)) != 0)
 				goto out;
 		}
 	}

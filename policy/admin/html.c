@@ -1232,9 +1232,10 @@ named(const struct kp_policy *p, struct at_line *hit, struct at_line *end,
 	return hit;
 }
 
+/* w: nkept of the nw findings (security first, kp_policy_lint). */
 static int
 report_lint(struct kp_buf *b, const struct report_ctx *x,
-    const struct kp_diag *w, size_t nw)
+    const struct kp_diag *w, size_t nkept, size_t nw)
 {
 	const struct kp_policy *p = x->p;
 	struct at_line *v = NULL, key, *hit;
@@ -1261,7 +1262,7 @@ report_lint(struct kp_buf *b, const struct report_ctx *x,
 	    "<table class=\"sort\" id=\"lint-table\"><thead><tr>"
 	    "<th>line</th><th>finding</th><th>entry</th></tr>"
 	    "</thead>\n<tbody>\n");
-	for (i = 0; i < nw && i < LIST_MAX; i++) {
+	for (i = 0; i < nkept && i < LIST_MAX; i++) {
 		memset(&key, 0, sizeof(key));
 		key.file = diag_file(p, &w[i]);
 		key.line = w[i].line;
@@ -1295,10 +1296,11 @@ report_lint(struct kp_buf *b, const struct report_ctx *x,
 		kp_buf_puts(b, "</td></tr>\n");
 	}
 	kp_buf_puts(b, "</tbody></table>\n");
-	if (nw > LIST_MAX)
+	if (nw > i)
 		kp_buf_printf(b,
-		    "<p>and %zu more: keyauthctl check lists them all.</p>\n",
-		    nw - LIST_MAX);
+		    "<p>and %zu more: keyauthctl check --all lists them "
+		    "all.</p>\n",
+		    nw - i);
 	kp_buf_puts(b, "</section>\n");
 	free(v);
 	return 0;
@@ -1310,10 +1312,11 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
     char **out)
 {
 	struct report_ctx x;
+	struct kp_lint l;
 	struct kp_diag *w = NULL;
 	struct kp_buf b;
 	char title[128];
-	size_t nw = 0;
+	size_t i;
 	int r;
 
 	if (out != NULL)
@@ -1327,20 +1330,28 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 	x.now = now;
 	x.in = rows;
 	x.nrows = nrows;
+	memset(&l, 0, sizeof(l));
 	kp_buf_init(&b, KP_ADMIN_OUT_MAX);
+	/* a page lists LIST_MAX findings: as many of each kind is enough */
 	if ((r = ctx_build(&x)) != 0 ||
-	    (r = kp_policy_lint(p, at, &w, &nw)) != 0)
+	    (r = kp_policy_lint(p, at, LIST_MAX, &l)) != 0)
 		goto out;
+	if ((w = calloc(l.nw + 1, sizeof(*w))) == NULL) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < l.nw; i++)
+		w[i] = l.w[i].d;
 	snprintf(title, sizeof(title), "keyauth access report: serial %llu",
 	    (unsigned long long)p->serial);
 	if ((r = page_begin(&b, title)) != 0)
 		goto out;
 	report_header(&b, &x);
-	report_counts(&b, &x, nw);
+	report_counts(&b, &x, l.total);
 	report_matrix(&b, &x);
 	if ((r = report_timeline(&b, &x)) != 0 ||
 	    (r = report_revocations(&b, &x)) != 0 ||
-	    (r = report_lint(&b, &x, w, nw)) != 0)
+	    (r = report_lint(&b, &x, w, l.nw, l.total)) != 0)
 		goto out;
 	page_end(&b);
 	if ((r = b.err) != 0)
@@ -1349,6 +1360,7 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 out:
 	kp_buf_free(&b);
 	free(w);
+	kp_lint_free(&l);
 	ctx_free(&x);
 	return r;
 }

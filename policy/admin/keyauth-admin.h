@@ -125,6 +125,7 @@ struct kp_report_filter {
 	const char *owner; /* NULL: every owner */
 	const char *host; /* NULL: every entry; else entries that apply there */
 	enum kp_report_by by;
+	int installed; /* the rows come from the installed index (header) */
 };
 
 /*
@@ -141,6 +142,21 @@ int kp_report_rows(const struct kp_policy *p, const struct kp_report_filter *f,
 int kp_report_format(const struct kp_policy *p,
     const struct kp_report_filter *f, int64_t at,
     const struct kp_report_row *rows, size_t nrows, enum kp_format fmt,
+    char **out);
+
+/*
+ * The same report from the installed index ix (path names it in the
+ * header) instead of the YAML, for the index's host: what
+ * kp_report_rows + kp_report_format print for that host, rows for rows,
+ * with the header saying where they come from. f->host, if set, must be
+ * the index's host; f->by cannot be grant or group (the index keeps no
+ * grant names): KP_ERR_ARG. An index without report rows (compiled by an
+ * older keyauth): KP_ERR_VERSION. Certificate authorities are not listed.
+ * --account reads that account's rows only.
+ */
+struct kp_index;
+int kp_report_index(struct kp_index *ix, const char *path,
+    const struct kp_report_filter *f, int64_t at, enum kp_format fmt,
     char **out);
 
 /* -------------------------------------------------------------- html */
@@ -279,8 +295,16 @@ int kp_auditlog_locate_install(const char *line, size_t len, size_t *off,
 int kp_auditlog_add_line(struct kp_auditlog *a, const char *line, size_t len);
 /* Every line of f (read with a bounded line length). */
 int kp_auditlog_read(struct kp_auditlog *a, FILE *f);
-/* The keys of p, for the "never used" section (optional). */
+/*
+ * The keys for the "never used" section (optional; one of the two, once):
+ * those of p, or those of the installed index ix (the same keys and entry
+ * ids for the policy it was compiled from: its grants and its other
+ * hosts' markers, read through kp_index_foreach). p stays borrowed for
+ * the HTML view (its path and serial); the HTML page lists the never-used
+ * keys of a policy only.
+ */
 int kp_auditlog_set_policy(struct kp_auditlog *a, const struct kp_policy *p);
+int kp_auditlog_set_index(struct kp_auditlog *a, struct kp_index *ix);
 int kp_auditlog_format(
     const struct kp_auditlog *a, enum kp_format fmt, char **out);
 

@@ -49,7 +49,7 @@ kp_report_status_str(enum kp_report_status s)
  * left out (the report lists the sources instead).
  */
 static int
-row_status(const struct kp_policy *p, const struct kp_entry *e,
+row_status_of(int64_t policy_expires, int revoked, const struct kp_entry *e,
     const char *account, int64_t at, enum kp_report_status *st)
 {
 	struct kp_grant g;
@@ -66,8 +66,7 @@ row_status(const struct kp_policy *p, const struct kp_entry *e,
 	req.fp = e->key->fp;
 	req.host = "-";
 	req.now = at;
-	kp_decide(p->expires, kp_policy_is_revoked(p, e->key->fp, e->owner), &g,
-	    1, &req, &dec);
+	kp_decide(policy_expires, revoked, &g, 1, &req, &dec);
 	switch (dec.reason) {
 	case KP_ALLOWED:
 		*st = KP_RS_ACTIVE;
@@ -87,6 +86,14 @@ row_status(const struct kp_policy *p, const struct kp_entry *e,
 	default:
 		return KP_ERR_INTERNAL;
 	}
+}
+
+static int
+row_status(const struct kp_policy *p, const struct kp_entry *e,
+    const char *account, int64_t at, enum kp_report_status *st)
+{
+	return row_status_of(p->expires,
+	    kp_policy_is_revoked(p, e->key->fp, e->owner), e, account, at, st);
 }
 
 int
@@ -339,6 +346,10 @@ header(struct kp_buf *b, const struct kp_policy *p,
 	kp_buf_printf(b, "at: %s\n", ts);
 	kp_buf_printf(b, "host: %s\n",
 	    f != NULL && f->host != NULL ? f->host : "all hosts");
+	if (f != NULL && f->installed)
+		kp_buf_puts(b,
+		    "source: the installed index (this host's grants only; "
+		    "--policy-file for other hosts)\n");
 	if (f != NULL && f->account != NULL)
 		kp_buf_printf(b, "account: %s\n", f->account);
 	if (f != NULL && f->owner != NULL)
@@ -813,4 +824,169 @@ kp_report_format(const struct kp_policy *p, const struct kp_report_filter *f,
 		return r;
 	}
 	return kp_buf_take(&b, out, NULL); /* the text is the caller's */
+}
+
+/* ------------------------------------------------ the installed index */
+
+/*
+ * The rows of an installed index as entries of their own (one account
+ * each), so that the formatter above prints them as it prints a policy's.
+ */
+struct ixreport {
+	const struct kp_report_filter *f;
+	int64_t at, policy_expires;
+	struct kp_entry *ents;
+	int *revoked;
+	size_t n, cap;
+	int err;
+};
+
+static void
+ixentry_free(struct kp_entry *e)
+{
+	size_t i;
+
+	free(e->id);
+	free(e->owner);
+	kp_pubkey_free(e->key);
+	for (i = 0; i < e->naccounts; i++)
+		free(e->accounts[i]);
+	free(e->accounts);
+	for (i = 0; i < e->nhosts; i++)
+		free(e->hosts[i]);
+	free(e->hosts);
+	for (i = 0; i < e->nfrom; i++)
+		free(e->from[i]);
+	free(e->from);
+	free(e->sources);
+	for (i = 0; i < e->noptions; i++)
+		free(e->options[i]);
+	free(e->options);
+	free(e->command);
+}
+
+static int
+strv_copy(char ***out, size_t *nout, const char *const *v, size_t n)
+{
+	size_t i;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 0; i < n; i++)
+		if (kp_strv_add(out, nout, v[i], strlen(v[i])) != 0)
+			return KP_ERR_NOMEM;
+	return 0;
+}
+
+static int
+ixreport_row(void *arg, const struct kp_index_grant *g)
+{
+	struct ixreport *x = arg;
+	struct kp_entry *e, *tmp;
+	int *rtmp;
+	size_t ncap;
+
+	if (x->f->owner != NULL && strcmp(x->f->owner, g->owner) != 0)
+		return 0;
+	if (x->n == x->cap) {
+		ncap = x->cap == 0 ? 64 : x->cap * 2;
+		if ((tmp = reallocarray(x->ents, ncap, sizeof(*tmp))) == NULL)
+			return KP_ERR_NOMEM;
+		x->ents = tmp;
+		if ((rtmp = reallocarray(x->revoked, ncap, sizeof(*rtmp))) ==
+		    NULL)
+			return KP_ERR_NOMEM;
+		x->revoked = rtmp;
+		x->cap = ncap;
+	}
+	e = &x->ents[x->n++];
+	memset(e, 0, sizeof(*e));
+	x->revoked[x->n - 1] = g->revoked;
+	e->not_before = g->not_before;
+	e->expires = g->expires;
+	if ((e->id = strdup(g->id)) == NULL ||
+	    (e->owner = strdup(g->owner)) == NULL ||
+	    (e->key = calloc(1, sizeof(*e->key))) == NULL ||
+	    (e->key->type = strdup(g->type)) == NULL ||
+	    (g->command != NULL && (e->command = strdup(g->command)) == NULL) ||
+	    strv_copy(&e->accounts, &e->naccounts, &g->account, 1) != 0 ||
+	    strv_copy(&e->from, &e->nfrom, g->from, g->nfrom) != 0 ||
+	    strv_copy(&e->hosts, &e->nhosts, g->hosts, g->nhosts) != 0 ||
+	    strv_copy(&e->options, &e->noptions, g->options, g->noptions) != 0)
+		return KP_ERR_NOMEM;
+	snprintf(e->key->fp, sizeof(e->key->fp), "%s", g->fp);
+	if (g->nsources > 0) {
+		if ((e->sources = calloc(g->nsources, sizeof(*e->sources))) ==
+		    NULL)
+			return KP_ERR_NOMEM;
+		memcpy(
+		    e->sources, g->sources, g->nsources * sizeof(*e->sources));
+		e->nsources = g->nsources;
+	}
+	return 0;
+}
+
+int
+kp_report_index(struct kp_index *ix, const char *path,
+    const struct kp_report_filter *f, int64_t at, enum kp_format fmt,
+    char **out)
+{
+	const struct kp_index_meta *m;
+	struct kp_index_walk how;
+	struct kp_report_filter ff;
+	struct kp_report_row *rows = NULL;
+	struct kp_policy pol;
+	struct ixreport x;
+	size_t i;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (ix == NULL || f == NULL || out == NULL ||
+	    (m = kp_index_meta(ix)) == NULL)
+		return KP_ERR_ARG;
+	/* The index knows no grants, groups or other hosts. */
+	if (f->by == KP_REPORT_BY_GRANT || f->by == KP_REPORT_BY_GROUP ||
+	    (f->host != NULL && kp_index_check_host(ix, f->host, NULL) != 0))
+		return KP_ERR_ARG;
+	memset(&x, 0, sizeof(x));
+	ff = *f;
+	ff.host = m->host;
+	ff.installed = 1;
+	x.f = &ff;
+	x.at = at;
+	memset(&how, 0, sizeof(how));
+	how.by_account = 1;
+	how.account = f->account;
+	if ((r = kp_index_foreach(ix, &how, ixreport_row, &x)) != 0)
+		goto out;
+	if (x.n > 0 && (rows = calloc(x.n, sizeof(*rows))) == NULL) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	/* Rows point into x.ents only now that it no longer moves. */
+	for (i = 0; i < x.n; i++) {
+		rows[i].account = x.ents[i].accounts[0];
+		rows[i].entry = &x.ents[i];
+		if ((r = row_status_of(m->policy_expires, x.revoked[i],
+		         &x.ents[i], rows[i].account, at, &rows[i].status)) !=
+		    0)
+			goto out;
+	}
+	if (x.n > 1)
+		qsort_r(rows, x.n, sizeof(*rows), row_cmp, &ff.by);
+	memset(&pol, 0, sizeof(pol));
+	pol.version = 1;
+	pol.serial = m->serial;
+	pol.expires = m->policy_expires;
+	memcpy(pol.sha256, m->sha256, sizeof(pol.sha256));
+	pol.path = (char *)(uintptr_t)path;
+	r = kp_report_format(&pol, &ff, at, rows, x.n, fmt, out);
+out:
+	for (i = 0; i < x.n; i++)
+		ixentry_free(&x.ents[i]);
+	free(x.ents);
+	free(x.revoked);
+	free(rows);
+	return r;
 }

@@ -108,6 +108,14 @@ kp_file_open_safe(const char *path, size_t max, uid_t allow_uid, int *fd,
 	return open_checked(path, max, 1, 1, allow_uid, fd, size, why);
 }
 
+int
+kp_file_open(const char *path, size_t max, unsigned flags, int *fd,
+    size_t *size, const char **why)
+{
+	return open_checked(path, max, 0, (flags & KP_FILE_NOFOLLOW) != 0,
+	    (uid_t)-1, fd, size, why);
+}
+
 static int
 read_checked(const char *path, size_t max, int safe, int nofollow,
     uid_t allow_uid, char **buf, size_t *len, const char **why)

@@ -40,6 +40,8 @@
 #define KPI_NS_OWNER 'O'
 #define KPI_NS_CA 'C'
 #define KPI_NS_CERT_REVOKED 'R'
+#define KPI_NS_ROW \
+	'D' /* the report's rows, by account; never on the login path */
 
 /* Record types (the first byte of each value; meta starts with the magic). */
 #define KPI_REC_KEY 'K'
@@ -50,6 +52,8 @@
 #define KPI_REC_CA 'C' /* CA header, as a key header */
 #define KPI_REC_CA_GRANT 'P' /* a grant, then the principals per account */
 #define KPI_REC_CERT_REVOKED 'R'
+#define KPI_REC_ROW 'W' /* one (account, entry) row */
+#define KPI_REC_ROWS 'V' /* under the key 'D' alone: the index has rows */
 
 /* Meta value: magic[8] be32(format) ... (see docs/index-format.md). */
 #define KPI_MAGIC "kpindex" /* 7 characters and its NUL */
@@ -143,6 +147,21 @@ kpi_account_key(
 	kp_buf_puts(&b, account);
 	kp_buf_put_u8(&b, 0);
 	kp_buf_put_u32(&b, chunk);
+	return b.err == 0 ? b.len : 0;
+}
+
+/* 'D' account NUL be32(j): row j of the account's report rows. */
+static inline size_t
+kpi_row_key(
+    uint8_t buf[KPI_ACCOUNT_KEY_MAX + 1], const char *account, uint32_t j)
+{
+	struct kp_buf b;
+
+	kp_buf_init_fixed(&b, buf, KPI_ACCOUNT_KEY_MAX + 1);
+	kp_buf_put_u8(&b, KPI_NS_ROW);
+	kp_buf_puts(&b, account);
+	kp_buf_put_u8(&b, 0);
+	kp_buf_put_u32(&b, j);
 	return b.err == 0 ? b.len : 0;
 }
 

@@ -267,9 +267,14 @@ decode_principals(struct kp_buf *r, struct ixrec *rec)
 	return 0;
 }
 
+/* What decode_rec reads: a CA grant; a report row's grant (no base64). */
+#define DEC_CA 0x01
+#define DEC_ROW 0x02
+
 static int
-decode_rec(const uint8_t *body, size_t blen, int ca, struct ixrec *rec)
+decode_rec(const uint8_t *body, size_t blen, unsigned how, struct ixrec *rec)
 {
+	int ca = (how & DEC_CA) != 0;
 	struct kp_buf r, save;
 	uint16_t nacc = 0, nsrc = 0;
 	uint8_t type, hascmd = 0, nopt = 0;
@@ -299,7 +304,8 @@ decode_rec(const uint8_t *body, size_t blen, int ca, struct ixrec *rec)
 		    get_i64(&r, &rec->expires) != 0 ||
 		    kpi_get_str(&r, 0, &rec->id) != 0 ||
 		    kpi_get_str(&r, 0, &rec->type) != 0 ||
-		    kpi_get_str(&r, 0, &rec->b64) != 0 ||
+		    kpi_get_str(&r, (how & DEC_ROW) != 0, &rec->b64) != 0 ||
+		    ((how & DEC_ROW) != 0) != (*rec->b64 == '\0') ||
 		    kp_buf_get_u8(&r, &hascmd) != 0 || hascmd > 1 ||
 		    (hascmd && kpi_get_str(&r, 1, &rec->command) != 0) ||
 		    kp_buf_get_u16(&r, &nacc) != 0 ||
@@ -435,7 +441,8 @@ load_recs(struct kp_index *ix, int ca, const char *fp, struct ixkey *k)
 			ret = KP_ERR_CORRUPT;
 			goto out;
 		}
-		if ((ret = decode_rec(body, blen, ca, &k->recs[i])) != 0)
+		if ((ret = decode_rec(
+		         body, blen, ca ? DEC_CA : 0, &k->recs[i])) != 0)
 			goto out;
 		k->nrecs = i + 1;
 	}
@@ -865,9 +872,9 @@ kp_index_authorized_keys(struct kp_index *ix, const char *account,
 
 /* ------------------------------------------------------------ iteration */
 
-/* One key's records through cb (kp_index_foreach). */
+/* One key's (or, ca, one CA's) records through cb (kp_index_foreach). */
 static int
-foreach_key(struct kp_index *ix, const char *fp, kp_index_grant_cb cb,
+foreach_key(struct kp_index *ix, int ca, const char *fp, kp_index_grant_cb cb,
     void *arg, uint64_t *granted)
 {
 	struct kp_index_grant g;
@@ -876,7 +883,7 @@ foreach_key(struct kp_index *ix, const char *fp, kp_index_grant_cb cb,
 	size_t i;
 	int r, any = 0;
 
-	if ((r = load_key(ix, fp, &k)) != 0)
+	if ((r = load_recs(ix, ca, fp, &k)) != 0)
 		return r;
 	if (!k.found) {
 		r = KP_ERR_CORRUPT; /* the walk found its header */
@@ -886,6 +893,7 @@ foreach_key(struct kp_index *ix, const char *fp, kp_index_grant_cb cb,
 	g.fp = fp;
 	g.owner = k.owner;
 	g.revoked = key_revoked(&k);
+	g.authority = ca;
 	g.not_before = KP_TIME_NONE_BEFORE;
 	g.expires = KP_TIME_NONE_AFTER;
 	if (k.nrecs == 0) {
@@ -907,6 +915,9 @@ foreach_key(struct kp_index *ix, const char *fp, kp_index_grant_cb cb,
 		g.command = rec->command;
 		g.not_before = rec->not_before;
 		g.expires = rec->expires;
+		g.pnames = rec->pnames;
+		g.pfirst = rec->pfirst;
+		g.pcount = rec->pcount;
 		if (!rec->marker)
 			any = 1;
 		if ((r = cb(arg, &g)) != 0)
@@ -919,17 +930,182 @@ out:
 	return r;
 }
 
+/*
+ * n strings (as written in the policy) of a row into *v, allocated
+ * (each string takes at least 3 bytes, so n is checked against the bytes
+ * left first).
+ */
+static int
+row_strings(struct kp_buf *r, const char ***v, size_t *n)
+{
+	uint16_t cnt;
+	size_t i;
+
+	*v = NULL;
+	*n = 0;
+	if (kp_buf_get_u16(r, &cnt) != 0 || (size_t)cnt * 3 > kp_buf_len(r))
+		return KP_ERR_CORRUPT;
+	if (cnt == 0)
+		return 0;
+	if ((*v = calloc(cnt, sizeof(**v))) == NULL)
+		return KP_ERR_NOMEM;
+	*n = cnt;
+	for (i = 0; i < cnt; i++)
+		if (kpi_get_str(r, 0, &(*v)[i]) != 0)
+			return KP_ERR_CORRUPT;
+	return 0;
+}
+
+/*
+ * Row j of account: its call, and in *n the account's number of rows
+ * (docs/index-format.md, "Report rows").
+ */
+static int
+foreach_row(struct kp_index *ix, const char *account, uint32_t j, uint32_t *n,
+    kp_index_grant_cb cb, void *arg)
+{
+	uint8_t key[KPI_ACCOUNT_KEY_MAX + 1], type, flags;
+	const uint8_t *body;
+	const char **from = NULL, **hosts = NULL, *fp, *owner;
+	struct kp_index_grant g;
+	struct ixrec rec;
+	struct kp_buf r;
+	size_t klen, blen, nfrom = 0, nhosts = 0;
+	uint32_t jj, nn;
+	int ret;
+
+	memset(&rec, 0, sizeof(rec));
+	if ((klen = kpi_row_key(key, account, j)) == 0)
+		return KP_ERR_ARG;
+	if ((ret = get_value(ix, key, klen, &body, &blen)) != 0)
+		return ret == KP_ERR_NOTFOUND && j > 0 ? KP_ERR_CORRUPT : ret;
+	kp_buf_view(&r, body, blen);
+	ret = KP_ERR_CORRUPT;
+	if (kp_buf_get_u8(&r, &type) != 0 || type != KPI_REC_ROW ||
+	    kp_buf_get_u32(&r, &jj) != 0 || kp_buf_get_u32(&r, &nn) != 0 ||
+	    jj != j || nn == 0 || jj >= nn || (j > 0 && nn != *n) ||
+	    kp_buf_get_u8(&r, &flags) != 0 ||
+	    (flags & ~(KPI_KEY_REVOKED_FP | KPI_KEY_REVOKED_OWNER)) != 0 ||
+	    kpi_get_str(&r, 0, &fp) != 0 || !kp_fingerprint_valid(fp) ||
+	    kpi_get_str(&r, 1, &owner) != 0)
+		goto out;
+	if ((ret = row_strings(&r, &from, &nfrom)) != 0 ||
+	    (ret = row_strings(&r, &hosts, &nhosts)) != 0)
+		goto out;
+	/* The rest is a grant record of the row's one account. */
+	if ((ret = decode_rec(kp_buf_ptr(&r), kp_buf_len(&r), DEC_ROW, &rec)) !=
+	    0)
+		goto out;
+	ret = KP_ERR_CORRUPT;
+	if (rec.marker || rec.naccounts != 1 ||
+	    strcmp(rec.accounts[0], account) != 0)
+		goto out;
+	*n = nn;
+	memset(&g, 0, sizeof(g));
+	g.fp = fp;
+	g.owner = owner;
+	g.revoked = flags != 0;
+	g.id = rec.id;
+	g.type = rec.type;
+	g.b64 = NULL; /* not kept in a row */
+	g.accounts = rec.accounts;
+	g.naccounts = rec.naccounts;
+	g.sources = rec.sources;
+	g.nsources = rec.nsources;
+	g.options = rec.options;
+	g.noptions = rec.noptions;
+	g.command = rec.command;
+	g.not_before = rec.not_before;
+	g.expires = rec.expires;
+	g.account = account;
+	g.from = from;
+	g.nfrom = nfrom;
+	g.hosts = hosts;
+	g.nhosts = nhosts;
+	ret = cb(arg, &g);
+out:
+	ixrec_free(&rec);
+	free(from);
+	free(hosts);
+	return ret;
+}
+
+static int
+foreach_account(
+    struct kp_index *ix, const char *account, kp_index_grant_cb cb, void *arg)
+{
+	uint32_t j, n = 1;
+	int r;
+
+	for (j = 0; j < n; j++) {
+		r = foreach_row(ix, account, j, &n, cb, arg);
+		if (r == KP_ERR_NOTFOUND && j == 0)
+			return 0; /* no row for this account */
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Every account's rows: each account where the walk meets its row 0. */
+static int
+foreach_rows(struct kp_index *ix, const struct kp_index_walk *how,
+    kp_index_grant_cb cb, void *arg)
+{
+	static const uint8_t vkey[1] = {KPI_NS_ROW};
+	char account[KP_ACCOUNT_MAX + 1];
+	const uint8_t *key, *body;
+	unsigned pos, klen;
+	size_t blen;
+	int r;
+
+	if ((r = get_value(ix, vkey, sizeof(vkey), &body, &blen)) != 0)
+		return r == KP_ERR_NOTFOUND ? KP_ERR_VERSION : r;
+	if (blen != 1 || body[0] != KPI_REC_ROWS)
+		return KP_ERR_CORRUPT;
+	if (how->account != NULL)
+		return kp_account_valid(how->account)
+		    ? foreach_account(ix, how->account, cb, arg)
+		    : 0;
+	cdb_seqinit(&pos, &ix->cdb);
+	while ((r = cdb_seqnext(&pos, &ix->cdb)) > 0) {
+		klen = cdb_keylen(&ix->cdb);
+		if (klen == 0 || klen > KPI_MAX_VALUE ||
+		    (key = cdb_get(&ix->cdb, klen, cdb_keypos(&ix->cdb))) ==
+		        NULL)
+			return KP_ERR_CORRUPT;
+		if (key[0] != KPI_NS_ROW || klen == 1)
+			continue;
+		/* 'D' account NUL be32(j) */
+		if (klen < 1 + 1 + 1 + 4 || klen > KPI_ACCOUNT_KEY_MAX ||
+		    key[klen - 5] != '\0')
+			return KP_ERR_CORRUPT;
+		if (kp_peek_u32(key + klen - 4) != 0)
+			continue;
+		memcpy(account, key + 1, klen - 6);
+		account[klen - 6] = '\0';
+		if (!kp_account_valid(account))
+			return KP_ERR_CORRUPT;
+		if ((r = foreach_account(ix, account, cb, arg)) != 0)
+			return r;
+	}
+	return r < 0 ? KP_ERR_CORRUPT : 0;
+}
+
 int
-kp_index_foreach(struct kp_index *ix, kp_index_grant_cb cb, void *arg)
+kp_index_foreach(struct kp_index *ix, const struct kp_index_walk *how,
+    kp_index_grant_cb cb, void *arg)
 {
 	const uint8_t *key;
 	char fp[KP_FP_LEN];
 	unsigned pos, klen;
-	uint64_t nkeys = 0;
+	uint64_t nkeys = 0, ncas = 0;
 	int r;
 
 	if (ix == NULL || cb == NULL)
 		return KP_ERR_ARG;
+	if (how != NULL && how->by_account)
+		return foreach_rows(ix, how, cb, arg);
 	cdb_seqinit(&pos, &ix->cdb);
 	/* Every key header is 'F' fp be16(0); grants follow as be16(1..n). */
 	while ((r = cdb_seqnext(&pos, &ix->cdb)) > 0) {
@@ -938,7 +1114,8 @@ kp_index_foreach(struct kp_index *ix, kp_index_grant_cb cb, void *arg)
 		    (key = cdb_get(&ix->cdb, klen, cdb_keypos(&ix->cdb))) ==
 		        NULL)
 			return KP_ERR_CORRUPT;
-		if (key[0] != KPI_NS_FP)
+		if (key[0] != KPI_NS_FP &&
+		    (key[0] != KPI_NS_CA || how == NULL || !how->authorities))
 			continue;
 		if (klen != KPI_FP_KEY_LEN)
 			return KP_ERR_CORRUPT;
@@ -948,7 +1125,9 @@ kp_index_foreach(struct kp_index *ix, kp_index_grant_cb cb, void *arg)
 		fp[KPI_FP_STRLEN] = '\0';
 		if (!kp_fingerprint_valid(fp))
 			return KP_ERR_CORRUPT;
-		if ((r = foreach_key(ix, fp, cb, arg, &nkeys)) != 0)
+		/* CAs are not counted in the meta record's keys */
+		if ((r = foreach_key(ix, key[0] == KPI_NS_CA, fp, cb, arg,
+		         key[0] == KPI_NS_CA ? &ncas : &nkeys)) != 0)
 			return r;
 	}
 	if (r < 0)

@@ -418,6 +418,9 @@ int kp_file_open_safe(const char *path, size_t max, uid_t allow_uid, int *fd,
 #define KP_FILE_NOFOLLOW 0x01
 int kp_file_read(const char *path, size_t max, unsigned flags, char **buf,
     size_t *len, const char **why);
+/* The same checks on an open descriptor; returns the fd in *fd. */
+int kp_file_open(const char *path, size_t max, unsigned flags, int *fd,
+    size_t *size, const char **why);
 /* Write a file atomically: temp file in the same directory, fsync, rename, fsync dir. */
 int kp_file_write_atomic(
     const char *path, const void *buf, size_t len, mode_t mode);
@@ -498,17 +501,32 @@ int kp_index_authorized_keys(struct kp_index *ix, const char *account,
     const char *fp, const char *host, int64_t now, kp_line_cb cb, void *arg);
 
 /*
- * Every record of the index, one call each, in the index's own order:
- * what the installed policy grants on its host, read without the YAML
- * (install's mass-removal guard compares it with a new policy; an
- * auditor's tool may ask it who can log in). Each key gives one call per
- * grant; a key with no grant on this host (it is revoked, or its entries
- * name other hosts only) gives host markers (host_marker = 1, accounts
- * only) or, when it has no record at all, one call with id NULL. Every
- * record is verified as a lookup verifies it; a damaged one ends the walk
- * with KP_ERR_CORRUPT. Pointers are valid during the call only. Stops on
- * the first non-zero return of cb and returns it. Memory use does not
- * depend on the index size.
+ * What the installed index grants on its host, read without the YAML:
+ * the one iteration API over the index, in two views (struct
+ * kp_index_walk). Pointers are valid during the call only; every record
+ * is verified as a lookup verifies it (a damaged one ends the walk with
+ * KP_ERR_CORRUPT); the walk stops on the first non-zero return of cb and
+ * returns it. Memory use does not depend on the index size.
+ *
+ * By key (how NULL or by_account 0), in the index's own order, on any
+ * index: install's mass-removal guard compares it with a new policy.
+ * Each key gives one call per grant; a key with no grant on this host (it
+ * is revoked, or its entries name other hosts only) gives host markers
+ * (host_marker = 1, accounts only) or, when it has no record at all, one
+ * call with id NULL. from, hosts and account are NULL. With authorities
+ * set, the certificate authorities' records follow the same way
+ * (authority = 1, fp the CA's; a grant's pnames, pfirst and pcount give,
+ * for accounts[i], the pcount[i] principals a certificate needs from
+ * pnames[pfirst[i]] on, none: the account's own name).
+ *
+ * By account (by_account 1): the report's rows, one call per (account,
+ * entry that applies to the host), revoked keys' entries included
+ * (revoked = 1), accounts holding the row's account alone, b64 NULL (a
+ * row does not keep it), account, from and hosts (as the policy wrote
+ * them) set; account NULL walks every
+ * account, accounts in the index's order, else that account only, in a
+ * number of lookups proportional to its rows. An index compiled by a
+ * keyauth without rows: KP_ERR_VERSION.
  */
 struct kp_index_grant {
 	const char *fp;
@@ -527,9 +545,26 @@ struct kp_index_grant {
 	const char *command; /* NULL: none */
 	int64_t not_before;
 	int64_t expires;
+	/* by key, with authorities */
+	int authority; /* a CA's record (docs/certificates.md) */
+	const char *const *pnames;
+	const size_t *pfirst;
+	const size_t *pcount;
+	/* by account only */
+	const char *account;
+	const char *const *from; /* as written: names and addresses */
+	size_t nfrom; /* 0: anywhere */
+	const char *const *hosts; /* as written */
+	size_t nhosts; /* 0: every host */
 };
 typedef int (*kp_index_grant_cb)(void *arg, const struct kp_index_grant *g);
-int kp_index_foreach(struct kp_index *ix, kp_index_grant_cb cb, void *arg);
+struct kp_index_walk {
+	int by_account;
+	const char *account; /* by_account: NULL for every account */
+	int authorities; /* by key: the CAs' records too */
+};
+int kp_index_foreach(struct kp_index *ix, const struct kp_index_walk *how,
+    kp_index_grant_cb cb, void *arg);
 
 /* -------------------------------------------------------- audit records */
 

@@ -44,6 +44,15 @@ struct pair {
 	const char *fp;
 };
 
+/* One report row: account a of entry idx (which applies to the host). */
+struct rowref {
+	uint32_t acct; /* index into compiler.accts */
+	uint32_t j; /* the account's index in the entry */
+	size_t idx;
+	size_t seq; /* written in key order, each key's in policy order */
+	uint8_t flags; /* the key's KPI_KEY_REVOKED_* */
+};
+
 struct compiler {
 	const struct kp_policy *p;
 	const char *host;
@@ -64,6 +73,8 @@ struct compiler {
 	size_t nrev_owners;
 	struct pair *pairs;
 	size_t npairs;
+	struct rowref *rows; /* sized as pairs */
+	size_t nrows;
 	const char **accts; /* distinct accounts, first seen first */
 	size_t naccts;
 	uint32_t *atab; /* open addressing: 1 + index into accts */
@@ -231,9 +242,14 @@ check_entry(struct compiler *c, const struct kp_entry *e)
 	return 0;
 }
 
-/* The body of a grant (type: KPI_REC_GRANT or KPI_REC_CA_GRANT). */
+/*
+ * The body of a grant (type: KPI_REC_GRANT or KPI_REC_CA_GRANT) with the
+ * accounts acc[0..nacc); a report row's (row set) has its one account and
+ * an empty base64, which the report never prints.
+ */
 static void
-put_grant(struct compiler *c, const struct kp_entry *e, uint8_t type)
+put_grant_accounts(struct compiler *c, const struct kp_entry *e, uint8_t type,
+    char *const *acc, size_t nacc, int row)
 {
 	struct kp_buf *b = &c->val;
 	size_t i;
@@ -243,19 +259,25 @@ put_grant(struct compiler *c, const struct kp_entry *e, uint8_t type)
 	kp_buf_put_u64(b, (uint64_t)e->expires);
 	kpi_put_str(b, e->id);
 	kpi_put_str(b, e->key->type);
-	kpi_put_str(b, e->key->b64);
+	kpi_put_str(b, row ? "" : e->key->b64);
 	kp_buf_put_u8(b, e->command != NULL);
 	if (e->command != NULL)
 		kpi_put_str(b, e->command);
-	kp_buf_put_u16(b, (uint16_t)e->naccounts);
-	for (i = 0; i < e->naccounts; i++)
-		kpi_put_str(b, e->accounts[i]);
+	kp_buf_put_u16(b, (uint16_t)nacc);
+	for (i = 0; i < nacc; i++)
+		kpi_put_str(b, acc[i]);
 	kp_buf_put_u16(b, (uint16_t)e->nsources);
 	for (i = 0; i < e->nsources; i++)
 		kpi_put_cidr(b, &e->sources[i]);
 	kp_buf_put_u8(b, (uint8_t)e->noptions);
 	for (i = 0; i < e->noptions; i++)
 		kpi_put_str(b, e->options[i]);
+}
+
+static void
+put_grant(struct compiler *c, const struct kp_entry *e, uint8_t type)
+{
+	put_grant_accounts(c, e, type, e->accounts, e->naccounts, 0);
 }
 
 static int
@@ -314,6 +336,21 @@ write_key(
 		flags |= KPI_KEY_REVOKED_FP;
 	if (*owner != '\0' && in_sorted(c->rev_owners, c->nrev_owners, owner))
 		flags |= KPI_KEY_REVOKED_OWNER;
+	/* The report lists a revoked key's entries too, as revoked. */
+	for (i = 0; i < n; i++) {
+		e = &c->p->entries[refs[i].idx];
+		if (!kp_entry_applies(e, c->host))
+			continue;
+		for (j = 0; j < e->naccounts; j++) {
+			c->rows[c->nrows].acct =
+			    intern_account(c, e->accounts[j]);
+			c->rows[c->nrows].j = (uint32_t)j;
+			c->rows[c->nrows].idx = refs[i].idx;
+			c->rows[c->nrows].flags = flags;
+			c->rows[c->nrows].seq = c->nrows;
+			c->nrows++;
+		}
+	}
 	if (flags != 0)
 		n = 0;
 	if (n > KPI_MAX_RECORDS_PER_KEY) {
@@ -679,6 +716,76 @@ write_accounts(struct compiler *c)
 }
 
 static int
+cmp_rowref(const void *a, const void *b)
+{
+	const struct rowref *x = a, *y = b;
+
+	/*
+	 * By account, then as met: by key, each key's entries in policy
+	 * order, so that policies granting the same (a version 1 one and its
+	 * conversion, docs/policy-format.md) compile to the same rows.
+	 */
+	if (x->acct != y->acct)
+		return x->acct < y->acct ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * The report's rows (docs/index-format.md, "Report rows"): per account,
+ * one record per entry that applies to the host, revoked keys included,
+ * in key order,
+ * with what the grant record does not keep (from: and hosts: as written,
+ * the owner); then the record that says the index has them.
+ */
+static int
+write_rows(struct compiler *c)
+{
+	static const uint8_t vkey[1] = {KPI_NS_ROW};
+	uint8_t key[KPI_ACCOUNT_KEY_MAX + 1];
+	const struct kp_entry *e;
+	const struct rowref *rw;
+	size_t i, j, k, n, f;
+	int r;
+
+	if (c->nrows > 1)
+		qsort(c->rows, c->nrows, sizeof(*c->rows), cmp_rowref);
+	for (i = 0; i < c->nrows; i = j) {
+		for (j = i + 1;
+		     j < c->nrows && c->rows[j].acct == c->rows[i].acct; j++)
+			;
+		n = j - i;
+		if (n > UINT32_MAX)
+			return KP_ERR_TOOBIG;
+		for (k = 0; k < n; k++) {
+			rw = &c->rows[i + k];
+			e = &c->p->entries[rw->idx];
+			if (e->nfrom > KPI_MAX_LIST || e->nhosts > KPI_MAX_LIST)
+				return KP_ERR_TOOBIG;
+			kp_buf_put_u8(&c->val, KPI_REC_ROW);
+			kp_buf_put_u32(&c->val, (uint32_t)k);
+			kp_buf_put_u32(&c->val, (uint32_t)n);
+			kp_buf_put_u8(&c->val, rw->flags);
+			kpi_put_str(&c->val, e->key->fp);
+			kpi_put_str(&c->val, e->owner);
+			kp_buf_put_u16(&c->val, (uint16_t)e->nfrom);
+			for (f = 0; f < e->nfrom; f++)
+				kpi_put_str(&c->val, e->from[f]);
+			kp_buf_put_u16(&c->val, (uint16_t)e->nhosts);
+			for (f = 0; f < e->nhosts; f++)
+				kpi_put_str(&c->val, e->hosts[f]);
+			put_grant_accounts(
+			    c, e, KPI_REC_GRANT, &e->accounts[rw->j], 1, 1);
+			if ((r = add_record(c, key,
+			         kpi_row_key(key, c->accts[rw->acct],
+			             (uint32_t)k))) != 0)
+				return r;
+		}
+	}
+	kp_buf_put_u8(&c->val, KPI_REC_ROWS);
+	return add_record(c, vkey, sizeof(vkey));
+}
+
+static int
 write_meta(struct compiler *c, int64_t now)
 {
 	static const uint8_t mkey[1] = {KPI_NS_META};
@@ -806,6 +913,7 @@ kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
 	}
 	if (npairs_max > 0 &&
 	    ((c.pairs = calloc(npairs_max, sizeof(*c.pairs))) == NULL ||
+	        (c.rows = calloc(npairs_max, sizeof(*c.rows))) == NULL ||
 	        (c.accts = calloc(npairs_max, sizeof(*c.accts))) == NULL ||
 	        (c.atab = calloc(i, sizeof(*c.atab))) == NULL)) {
 		r = KP_ERR_NOMEM;
@@ -831,7 +939,7 @@ kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
 	if ((r = write_keys(&c)) != 0 || (r = write_authorities(&c)) != 0 ||
 	    (r = write_cert_revocations(&c)) != 0 ||
 	    (r = write_owners(&c)) != 0 || (r = write_accounts(&c)) != 0 ||
-	    (r = write_meta(&c, now)) != 0)
+	    (r = write_rows(&c)) != 0 || (r = write_meta(&c, now)) != 0)
 		goto out;
 	making = 0; /* cdb_make_finish() frees the records even when it fails */
 	if (cdb_make_finish(c.cm) != 0) {
@@ -859,6 +967,7 @@ out:
 	kp_atomic_abort(&out);
 	kp_buf_free(&c.val);
 	free(c.pairs);
+	free(c.rows);
 	free(c.accts);
 	free(c.atab);
 	free(c.rev_fps);

@@ -942,6 +942,48 @@ stage_write_state(struct install *in)
 	return r;
 }
 
+/*
+ * What an administrator should hear about an install that succeeded:
+ * nothing on this host is granted (a wrong --host, a hosts: pattern that
+ * misses: every login through keyauth is refused, and
+ * "0 entries, 0 keys" alone is easy to miss), or the KRL is big enough to
+ * slow every login. Runs after the state is written: a warning that
+ * cannot be recorded for want of memory does not undo the install.
+ */
+static void
+install_warn(struct install *in)
+{
+	const struct kp_policy *p = in->p;
+	struct kp_install_result *res = in->res;
+	char msg[512];
+	size_t i, ncas = 0;
+
+	for (i = 0; i < p->nauthorities; i++)
+		ncas += kp_entry_applies(&p->authorities[i].e, in->o->host);
+	if (res->nentries == 0 && ncas == 0) {
+		snprintf(msg, sizeof(msg),
+		    "no entry of the policy grants access on host %s: every "
+		    "login through keyauth is refused here (check --host and "
+		    "the entries' hosts: patterns; keyauthctl report --host %s "
+		    "--policy-file POLICY lists what applies)",
+		    in->o->host, in->o->host);
+		(void)kp_strv_add(
+		    &res->warnings, &res->nwarnings, msg, strlen(msg));
+	}
+	if (res->nkrl > KP_KRL_WARN) {
+		snprintf(msg, sizeof(msg),
+		    "the KRL revokes %zu keys (more than %d): OpenSSH reads it "
+		    "whole for every key it checks, twice per login, and the "
+		    "cost grows with the square of its size (+33 ms per login "
+		    "at 10,000 measured); retire revocations of keys no longer "
+		    "in the policy "
+		    "(docs/performance.md#krl-size-and-login-cost)",
+		    res->nkrl, KP_KRL_WARN);
+		(void)kp_strv_add(
+		    &res->warnings, &res->nwarnings, msg, strlen(msg));
+	}
+}
+
 /* ------------------------------------------ signatures and validity */
 
 static const struct kp_conf *
@@ -1245,6 +1287,7 @@ install_run(struct install *in)
 	    (r = stage_verify(in)) != 0 || (r = stage_write_state(in)) != 0)
 		return r;
 	in->res->outcome = KP_INSTALL_DONE;
+	install_warn(in);
 	return 0;
 }
 
@@ -1350,6 +1393,21 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 	if (!(is_dir = kp_policy_path_is_dir(path)) &&
 	    (r = stage_same_bytes(&in)) != 0)
 		goto same;
+	/*
+	 * Without signatures a file is streamed into the loader, never held
+	 * whole (a 200 MB file of 1M keys); errors read as they would below.
+	 */
+	if (!is_dir && install_conf(&in)->signatures == 0) {
+		if ((r = kp_policy_load(path, KP_LOAD_SAFE, &p, diag)) != 0) {
+			res->reason = r == KP_ERR_UNSAFE ? KP_IR_UNSAFE
+			    : r == KP_ERR_NOMEM || r == KP_ERR_IO ||
+			        r == KP_ERR_NOTFOUND || r == KP_ERR_ARG
+			    ? KP_IR_ERROR
+			    : KP_IR_INVALID;
+			goto end;
+		}
+		goto loaded;
+	}
 	/* One read: what is verified is what is loaded and installed. */
 	if ((r = kp_policy_signed_bytes(
 	         path, KP_LOAD_SAFE, &buf, &len, diag)) != 0) {
@@ -1368,6 +1426,7 @@ kp_install_file(const char *path, const struct kp_install_opts *o,
 		res->reason = r == KP_ERR_NOMEM ? KP_IR_ERROR : KP_IR_INVALID;
 		goto end;
 	}
+loaded:
 	in.p = p;
 	res->serial = p->serial;
 	memcpy(res->sha256, p->sha256, sizeof(res->sha256));
@@ -1399,9 +1458,16 @@ out:
 void
 kp_install_result_free(struct kp_install_result *res)
 {
+	size_t i;
+
 	if (res == NULL)
 		return;
 	kp_sig_check_free(&res->sigs);
+	for (i = 0; i < res->nwarnings; i++)
+		free(res->warnings[i]);
+	free(res->warnings);
+	res->warnings = NULL;
+	res->nwarnings = 0;
 }
 
 void

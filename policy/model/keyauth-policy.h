@@ -219,11 +219,55 @@ int kp_policy_is_revoked(
 int kp_serial_sane(uint64_t serial);
 
 /*
- * Lint (docs/policy-format.md, "Lint warnings"). Warnings are returned as an array the caller frees
- * with free(). now is the reference time for "expires within 14 days".
+ * Lint (docs/policy-format.md, "Lint warnings"): findings that are valid
+ * but that a reviewer should look at. Each has a kind (its code in
+ * brackets, the first word of its message) and a severity: security
+ * findings (a door open wider than the policy's author likely meant) come
+ * before the rest.
  */
-int kp_policy_lint(const struct kp_policy *p, int64_t now,
-    struct kp_diag **warnings, size_t *nwarnings);
+enum kp_lint_severity {
+	KP_LINT_SECURITY, /* root without from, whole-internet sources, ... */
+	KP_LINT_REVIEW, /* hygiene: expiry, unused items, weak keys */
+};
+
+struct kp_lint_kind {
+	const char *code; /* "[no-expiry]" */
+	enum kp_lint_severity severity;
+	const char *many; /* a group of them: "keys have no expires" */
+	size_t count; /* exact, kept or not */
+};
+
+struct kp_lint_warning {
+	struct kp_diag d; /* d.msg starts with the kind's code */
+	size_t kind; /* index in kp_lint.kinds */
+	const char *subject; /* borrowed from the policy: the id or name the
+				finding is about; NULL for the policy itself */
+};
+
+struct kp_lint {
+	/*
+	 * The findings kept: security first, then the rest, each by file,
+	 * line and column. At most keep of each kind (kp_policy_lint),
+	 * the first ones in policy order.
+	 */
+	struct kp_lint_warning *w;
+	size_t nw;
+	struct kp_lint_kind *kinds; /* every kind, counts exact */
+	size_t nkinds;
+	size_t total; /* every finding, kept or not */
+};
+
+/*
+ * Lint p at now (the reference for "expires within 14 days") into *out
+ * (kp_lint_free). keep: how many findings of each kind to keep; 0 keeps
+ * every one. Counts are exact whatever keep is, so that a caller can say
+ * "20000 keys have no expires" while holding a few of them (a policy of a
+ * million keys without expires would otherwise need a million
+ * diagnostics in memory). out->w borrows subjects from p.
+ */
+int kp_policy_lint(
+    const struct kp_policy *p, int64_t now, size_t keep, struct kp_lint *out);
+void kp_lint_free(struct kp_lint *l);
 
 /*
  * 1 if entry e applies to the server named host: it has no hosts: list,
@@ -618,7 +662,22 @@ struct kp_install_result {
 	struct kp_sig_check sigs; /* each signature file's verdict */
 	int removal_checked; /* the guard compared with an index */
 	struct kp_removal removal;
+	/*
+	 * Advice on what was installed, never a refusal (kp_install_warn):
+	 * one message each, for the caller to show; freed by
+	 * kp_install_result_free.
+	 */
+	char **warnings;
+	size_t nwarnings;
 };
+
+/*
+ * Above this many revoked keys in the KRL, install warns: OpenSSH loads
+ * the whole KRL for every key it checks, twice per login, at a cost that
+ * grows with the square of its size (docs/performance.md, "KRL size and
+ * login cost": +8 to +12 ms per login at 5,000, +33 at 10,000).
+ */
+#define KP_KRL_WARN 5000
 
 /*
  * The whole install: create the directories if missing (0755), lock,

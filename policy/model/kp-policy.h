@@ -65,6 +65,9 @@ void kp_progress_end(const char *phase, uint64_t count);
 void kp_policy_sha256(const char *buf, size_t len, char out[65]);
 /* The same of a policy file (not a directory), streamed from a safe open. */
 int kp_policy_file_sha256(const char *path, char out[65], const char **why);
+/* The hex digest of a hash fed as it was read (the streamed loader). */
+struct sha256_ctx;
+void kp_policy_sha256_hex(struct sha256_ctx *c, char out[65]);
 
 /*
  * Version 2's people, groups and grants as written (load.c reads them,

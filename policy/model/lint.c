@@ -40,11 +40,13 @@
  *   [direct-and-group]     a key granted one account directly by one
  *                          grant and through a group by another, with
  *                          other restrictions: two lines, both in force
- *   [too-many-warnings]    the list was cut at LINT_MAX warnings
  *
- * Warnings come sorted by line and column. A policy of a million keys
- * without expires would otherwise produce a million warnings of 800 bytes,
- * so the list stops at LINT_MAX and says how many were left out.
+ * Counts are exact. A policy of a million keys without expires would
+ * produce a million warnings of 800 bytes, so the caller says how many of
+ * each kind to keep (keyauthctl check keeps a few and prints a group line
+ * with the exact count). Kept warnings come security first (the kinds
+ * marked so in kinds[] below), then the rest, each sorted by line and
+ * column.
  */
 
 #include <stdarg.h>
@@ -58,33 +60,90 @@
 #include "kp-policy.h"
 
 #define LINT_SOON (14 * 86400)
-#define LINT_MAX 10000
+
+#define SEC KP_LINT_SECURITY
+#define REV KP_LINT_REVIEW
+
+/* Every code lint emits; a message starting with another is a bug. */
+static const struct kp_lint_kind kinds[] = {
+    {"[root-without-from]", SEC, "keys may log in as root from any address", 0},
+    {"[any-address]", SEC, "keys or networks admit every address", 0},
+    {"[owner-revoked]", SEC,
+        "entries belong to a revoked owner and are still listed", 0},
+    {"[ca-root-without-from]", SEC,
+        "authorities let certificates log in as root from any address", 0},
+    {"[ca-shared-account]", SEC,
+        "authorities need no principals for an account other owners "
+        "reach",
+        0},
+    {"[fido-only-option]", SEC,
+        "keys that are no FIDO keys carry options sshd ignores for them "
+        "(verify-required asks no PIN)",
+        0},
+    {"[policy-expired]", REV, "policy expiry warnings", 0},
+    {"[policy-expires-soon]", REV, "policy expiry warnings", 0},
+    {"[serial-too-large]", REV, "serial warnings", 0},
+    {"[no-expiry]", REV, "keys have no expires", 0},
+    {"[expired]", REV, "keys have expired", 0},
+    {"[expires-soon]", REV, "keys expire within 14 days", 0},
+    {"[weak-rsa]", REV, "keys are RSA below 3072 bits", 0},
+    {"[wide-source]", REV,
+        "keys or networks admit more than a /8 of IPv4 or a /32 of IPv6", 0},
+    {"[no-touch-required]", REV,
+        "keys do not require touching their security key", 0},
+    {"[unused-network]", REV, "networks are not used by any key", 0},
+    {"[empty-group]", REV, "groups have no members", 0},
+    {"[unused-group]", REV, "groups are not used by any grant or group", 0},
+    {"[person-without-grants]", REV, "people are in no grant", 0},
+    {"[grant-to-nobody]", REV, "grants reach no person", 0},
+    {"[direct-and-group]", REV,
+        "keys are granted an account directly and through a group, with "
+        "other restrictions",
+        0},
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 struct lint {
 	const struct kp_policy *p;
-	struct kp_diag *w;
+	struct kp_lint_warning *w;
 	size_t n, cap;
-	size_t dropped;
+	size_t keep; /* per kind; 0: all */
+	size_t count[NKINDS];
+	size_t total;
 	int err;
 	unsigned file; /* of the item warned about (a directory policy) */
 };
 
-static void warn(struct lint *l, unsigned line, unsigned col, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
+static void warn(struct lint *l, const char *subject, unsigned line,
+    unsigned col, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
-warn(struct lint *l, unsigned line, unsigned col, const char *fmt, ...)
+warn(struct lint *l, const char *subject, unsigned line, unsigned col,
+    const char *fmt, ...)
 {
-	struct kp_diag *d, *tmp;
+	struct kp_lint_warning *w, *tmp;
+	struct kp_diag d;
 	va_list ap;
-	size_t ncap;
+	size_t ncap, k;
 
 	if (l->err != 0)
 		return;
-	if (l->n >= LINT_MAX) {
-		l->dropped++;
+	va_start(ap, fmt);
+	kp_diag_vset(&d, l->p->path, line, col, fmt, ap);
+	va_end(ap);
+	for (k = 0; k < NKINDS; k++)
+		if (strncmp(d.msg, kinds[k].code, strlen(kinds[k].code)) == 0)
+			break;
+	if (k == NKINDS) {
+		l->err = KP_ERR_INTERNAL;
 		return;
 	}
+	l->total++;
+	if (l->keep != 0 && l->count[k] >= l->keep) {
+		l->count[k]++;
+		return;
+	}
+	l->count[k]++;
 	if (l->n == l->cap) {
 		ncap = l->cap == 0 ? 16 : l->cap * 2;
 		if ((tmp = reallocarray(l->w, ncap, sizeof(*tmp))) == NULL) {
@@ -94,20 +153,25 @@ warn(struct lint *l, unsigned line, unsigned col, const char *fmt, ...)
 		l->w = tmp;
 		l->cap = ncap;
 	}
-	d = &l->w[l->n++];
-	va_start(ap, fmt);
-	kp_diag_vset(d, l->p->path, line, col, fmt, ap);
-	va_end(ap);
+	w = &l->w[l->n++];
+	w->d = d;
+	w->kind = k;
+	w->subject = subject;
 	if (line != 0 && l->file < l->p->nfiles)
-		snprintf(d->file, sizeof(d->file), "%s", l->p->files[l->file]);
+		snprintf(
+		    w->d.file, sizeof(w->d.file), "%s", l->p->files[l->file]);
 }
 
 static int
-diag_cmp(const void *a, const void *b)
+warning_cmp(const void *a, const void *b)
 {
-	const struct kp_diag *x = a, *y = b;
+	const struct kp_lint_warning *wa = a, *wb = b;
+	const struct kp_diag *x = &wa->d, *y = &wb->d;
 	int c;
 
+	if (kinds[wa->kind].severity != kinds[wb->kind].severity)
+		return kinds[wa->kind].severity < kinds[wb->kind].severity ? -1
+		                                                           : 1;
 	/* A directory policy: file by file (one file: the same for all). */
 	if ((c = strcmp(x->file, y->file)) != 0)
 		return c;
@@ -178,7 +242,7 @@ warn_coverage(struct lint *l, unsigned line, unsigned col, const char *what,
 	int key = strcmp(what, "key") == 0;
 
 	if (cv->reach == REACH_ALL) {
-		warn(l, line, col,
+		warn(l, name, line, col,
 		    "[any-address] %s '%s' %s every address (%s)%s%s", what,
 		    name, key ? "allows" : "contains", any_text(family),
 		    key ? " in from:" : "",
@@ -187,13 +251,13 @@ warn_coverage(struct lint *l, unsigned line, unsigned col, const char *what,
 		        ? " (its addresses together cover all of IPv4)"
 		        : " (its addresses together cover all of IPv6)");
 	} else if (family == 4) {
-		warn(l, line, col,
+		warn(l, name, line, col,
 		    "[wide-source] %s '%s' %s more IPv4 addresses than a /8%s "
 		    "(%llu)",
 		    what, name, key ? "allows" : "holds",
 		    key ? " in from:" : "", (unsigned long long)cv->size[1]);
 	} else {
-		warn(l, line, col,
+		warn(l, name, line, col,
 		    "[wide-source] %s '%s' %s more IPv6 addresses than a /32%s",
 		    what, name, key ? "allows" : "holds",
 		    key ? " in from:" : "");
@@ -285,7 +349,7 @@ lint_fido_options(struct lint *l, const struct kp_entry *e)
 		    strcasecmp(e->options[i], "verify-required") != 0)
 			continue;
 		if (!is_fido_type(e->key->type))
-			warn(l, e->line, e->column,
+			warn(l, e->id, e->line, e->column,
 			    "[fido-only-option] key '%s' is %s, no FIDO key: "
 			    "sshd ignores %s for it (only sk- keys sign with "
 			    "user presence and verification)%s",
@@ -294,7 +358,7 @@ lint_fido_options(struct lint *l, const struct kp_entry *e)
 			        ? "; no PIN or other verification is asked"
 			        : "");
 		else if (strcasecmp(e->options[i], "no-touch-required") == 0)
-			warn(l, e->line, e->column,
+			warn(l, e->id, e->line, e->column,
 			    "[no-touch-required] key '%s' does not require "
 			    "touching its security key",
 			    e->id);
@@ -313,15 +377,15 @@ lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
 	l->file = e->file;
 
 	if (e->expires == KP_TIME_NONE_AFTER) {
-		warn(l, e->line, e->column,
+		warn(l, e->id, e->line, e->column,
 		    "[no-expiry] key '%s' has no expires", e->id);
 	} else {
 		kp_time_format(e->expires, when, sizeof(when));
 		if (e->expires <= now) {
-			warn(l, e->line, e->column,
+			warn(l, e->id, e->line, e->column,
 			    "[expired] key '%s' expired at %s", e->id, when);
 		} else if ((left = e->expires - now) <= LINT_SOON) {
-			warn(l, e->line, e->column,
+			warn(l, e->id, e->line, e->column,
 			    "[expires-soon] key '%s' expires at %s (in %lld "
 			    "day%s)",
 			    e->id, when, (long long)((left + 86399) / 86400),
@@ -329,7 +393,7 @@ lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
 		}
 	}
 	if (e->key != NULL && e->key->bits > 0 && e->key->bits < 3072) {
-		warn(l, e->line, e->column,
+		warn(l, e->id, e->line, e->column,
 		    "[weak-rsa] key '%s' is RSA with %u bits; use at least "
 		    "3072 (or ed25519)",
 		    e->id, e->key->bits);
@@ -337,7 +401,7 @@ lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
 	if (e->nfrom == 0) {
 		for (i = 0; i < e->naccounts; i++) {
 			if (strcmp(e->accounts[i], "root") == 0) {
-				warn(l, e->line, e->column,
+				warn(l, e->id, e->line, e->column,
 				    "[root-without-from] key '%s' may log in "
 				    "as root from any address; add from:",
 				    e->id);
@@ -352,7 +416,7 @@ lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
 	lint_sources(l, e, nets, nreach);
 	lint_fido_options(l, e);
 	if (e->owner != NULL && kp_strtab_get(rowners, e->owner, &idx)) {
-		warn(l, e->line, e->column,
+		warn(l, e->id, e->line, e->column,
 		    "[owner-revoked] key '%s' belongs to '%s', who is "
 		    "revoked (line %u); remove the entry",
 		    e->id, e->owner, l->p->revoked[idx].line);
@@ -430,14 +494,14 @@ lint_authority(struct lint *l, const struct kp_authority *a,
 
 	for (i = 0; i < e->naccounts; i++) {
 		if (e->nfrom == 0 && strcmp(e->accounts[i], "root") == 0)
-			warn(l, e->line, e->column,
+			warn(l, e->id, e->line, e->column,
 			    "[ca-root-without-from] authority '%s' lets every "
 			    "certificate of its CA log in as root from any "
 			    "address; add from:",
 			    e->id);
 		kp_authority_principals(a, e->accounts[i], &names, &n);
 		if (n == 0 && kp_strtab_get(shared, e->accounts[i], NULL))
-			warn(l, e->line, e->column,
+			warn(l, e->id, e->line, e->column,
 			    "[ca-shared-account] authority '%s' needs no "
 			    "principals for account '%s', which other owners "
 			    "also reach: any certificate naming '%s' logs in; "
@@ -451,13 +515,13 @@ lint_authority(struct lint *l, const struct kp_authority *a,
 	lint_sources(l, e, nets, nreach);
 	for (i = 0; i < e->noptions; i++)
 		if (strcasecmp(e->options[i], "no-touch-required") == 0)
-			warn(l, e->line, e->column,
+			warn(l, e->id, e->line, e->column,
 			    "[no-touch-required] authority '%s' lets a "
 			    "certificate with the no-touch-required extension "
 			    "sign without touching its security key",
 			    e->id);
 	if (kp_strtab_get(rowners, e->owner, &idx))
-		warn(l, e->line, e->column,
+		warn(l, e->id, e->line, e->column,
 		    "[owner-revoked] authority '%s' belongs to '%s', who is "
 		    "revoked (line %u); remove the authority",
 		    e->id, e->owner, l->p->revoked[idx].line);
@@ -542,7 +606,7 @@ lint_direct_and_group(struct lint *l)
 			if (same_restrictions(d, e))
 				continue;
 			l->file = e->file;
-			warn(l, e->line, e->column,
+			warn(l, e->id, e->line, e->column,
 			    "[direct-and-group] key '%s' of %s may log in as "
 			    "%s "
 			    "by grant '%s' (line %u, named directly) and by "
@@ -570,11 +634,13 @@ lint_teams(struct lint *l)
 	for (i = 0; i < t->ngroups; i++) {
 		l->file = t->groups[i].file;
 		if (t->groups[i].nmembers == 0)
-			warn(l, t->groups[i].line, t->groups[i].column,
+			warn(l, t->groups[i].name, t->groups[i].line,
+			    t->groups[i].column,
 			    "[empty-group] group '%s' has no members",
 			    t->groups[i].name);
 		if (!t->groups[i].used)
-			warn(l, t->groups[i].line, t->groups[i].column,
+			warn(l, t->groups[i].name, t->groups[i].line,
+			    t->groups[i].column,
 			    "[unused-group] group '%s' is not used by any "
 			    "grant or group",
 			    t->groups[i].name);
@@ -582,7 +648,8 @@ lint_teams(struct lint *l)
 	for (i = 0; i < t->npeople; i++) {
 		l->file = t->people[i].file;
 		if (t->people[i].ngrants == 0)
-			warn(l, t->people[i].line, t->people[i].column,
+			warn(l, t->people[i].owner, t->people[i].line,
+			    t->people[i].column,
 			    "[person-without-grants] person '%s' is in no "
 			    "grant",
 			    t->people[i].owner);
@@ -590,7 +657,8 @@ lint_teams(struct lint *l)
 	for (i = 0; i < t->ngrants; i++) {
 		l->file = t->grants[i].e.file;
 		if (t->grants[i].npeople == 0)
-			warn(l, t->grants[i].e.line, t->grants[i].e.column,
+			warn(l, t->grants[i].e.id, t->grants[i].e.line,
+			    t->grants[i].e.column,
 			    "[grant-to-nobody] grant '%s' reaches no person",
 			    t->grants[i].e.id);
 	}
@@ -598,24 +666,24 @@ lint_teams(struct lint *l)
 }
 
 int
-kp_policy_lint(const struct kp_policy *p, int64_t now,
-    struct kp_diag **warnings, size_t *nwarnings)
+kp_policy_lint(
+    const struct kp_policy *p, int64_t now, size_t keep, struct kp_lint *out)
 {
 	struct lint l;
 	struct kp_strtab nets, rowners, shared;
+	struct kp_lint_kind *kk = NULL;
 	unsigned char *used = NULL, *nreach = NULL;
 	char when[64];
 	size_t i, j, k;
 	int r;
 
-	if (warnings != NULL)
-		*warnings = NULL;
-	if (nwarnings != NULL)
-		*nwarnings = 0;
-	if (p == NULL || warnings == NULL || nwarnings == NULL)
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (p == NULL || out == NULL)
 		return KP_ERR_ARG;
 	memset(&l, 0, sizeof(l));
 	l.p = p;
+	l.keep = keep;
 	kp_strtab_init(&nets);
 	kp_strtab_init(&rowners);
 	kp_strtab_init(&shared);
@@ -646,17 +714,17 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 	if (p->expires != KP_TIME_NONE_AFTER) {
 		kp_time_format(p->expires, when, sizeof(when));
 		if (kp_policy_stale(p->expires, now))
-			warn(&l, 0, 0,
+			warn(&l, NULL, 0, 0,
 			    "[policy-expired] the policy expired at %s: "
 			    "every login is refused",
 			    when);
 		else if (p->expires - now <= soon_window(p))
-			warn(&l, 0, 0,
+			warn(&l, NULL, 0, 0,
 			    "[policy-expires-soon] the policy expires at %s",
 			    when);
 	}
 	if (!kp_serial_sane(p->serial))
-		warn(&l, 0, 0,
+		warn(&l, NULL, 0, 0,
 		    "[serial-too-large] serial %llu is above %llu: every host "
 		    "that installs it can only move to higher serials, and "
 		    "none above 9223372036854775807 exists (docs/fleet.md)",
@@ -679,7 +747,8 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 	for (i = 0; i < p->nnetworks; i++) {
 		l.file = p->networks[i].file;
 		if (!used[i]) {
-			warn(&l, p->networks[i].line, p->networks[i].column,
+			warn(&l, p->networks[i].name, p->networks[i].line,
+			    p->networks[i].column,
 			    "[unused-network] network '%s' is not used by any "
 			    "key",
 			    p->networks[i].name);
@@ -689,31 +758,42 @@ kp_policy_lint(const struct kp_policy *p, int64_t now,
 		r = l.err;
 		goto out;
 	}
+	if ((kk = calloc(NKINDS, sizeof(*kk))) == NULL) {
+		r = KP_ERR_NOMEM;
+		goto out;
+	}
+	for (k = 0; k < NKINDS; k++) {
+		kk[k] = kinds[k];
+		kk[k].count = l.count[k];
+	}
 	/* qsort(NULL, 0, ...) is undefined behaviour (no warnings: l.w NULL). */
 	if (l.n > 1)
-		qsort(l.w, l.n, sizeof(*l.w), diag_cmp);
-	if (l.dropped > 0) {
-		/* LINT_MAX leaves room: the array was not grown past it. */
-		l.n = LINT_MAX - 1;
-		l.dropped++;
-		warn(&l, 0, 0,
-		    "[too-many-warnings] %zu more warnings not shown",
-		    l.dropped);
-		if (l.err != 0) {
-			r = l.err;
-			goto out;
-		}
-	}
-	*warnings = l.w; /* ownership to the caller */
-	*nwarnings = l.n;
+		qsort(l.w, l.n, sizeof(*l.w), warning_cmp);
+	out->w = l.w; /* ownership to the caller */
+	out->nw = l.n;
+	out->kinds = kk;
+	out->nkinds = NKINDS;
+	out->total = l.total;
 	l.w = NULL;
+	kk = NULL;
 	r = 0;
 out:
 	free(l.w);
+	free(kk);
 	free(used);
 	free(nreach);
 	kp_strtab_free(&nets);
 	kp_strtab_free(&rowners);
 	kp_strtab_free(&shared);
 	return r;
+}
+
+void
+kp_lint_free(struct kp_lint *l)
+{
+	if (l == NULL)
+		return;
+	free(l->w);
+	free(l->kinds);
+	memset(l, 0, sizeof(*l));
 }

@@ -59,6 +59,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nettle/sha2.h>
 #include <yaml.h>
 
 #include "keyauth-policy.h"
@@ -163,6 +164,19 @@ struct loader {
 	size_t off; /* handed to libyaml so far */
 	size_t fed; /* handed to libyaml since the last event */
 	int overlong;
+	/*
+	 * Streaming (kp_policy_load of a file): libyaml reads fd through
+	 * feed_fd, which hashes and checks each chunk as the whole-file path
+	 * checks the buffer; buf is then NULL, or on an error path only the
+	 * bytes read so far, read again (src) to place the error.
+	 */
+	int fd;
+	struct sha256_ctx sha;
+	size_t total; /* bytes read from fd */
+	int stream_r; /* a read error, growth past the limit or a NUL */
+	int stream_errno;
+	size_t nul_off;
+	char *src;
 
 	yaml_parser_t parser;
 	int parser_ok;
@@ -267,6 +281,82 @@ feed(void *arg, unsigned char *out, size_t size, size_t *nread)
 	return 1;
 }
 
+/*
+ * One chunk of the file: what kp_file_read and parse_file check on the
+ * whole buffer (size, NUL bytes), and the hash. 1, or 0 with stream_r set.
+ */
+static int
+read_chunk(struct loader *L, unsigned char *out, size_t size, size_t *nread)
+{
+	const unsigned char *nul;
+	ssize_t n;
+
+	*nread = 0;
+	if (L->stream_r != 0)
+		return 0;
+	while ((n = read(L->fd, out, size)) == -1 && errno == EINTR)
+		;
+	if (n == -1) {
+		L->stream_errno = errno;
+		L->stream_r = KP_ERR_IO;
+		return 0;
+	}
+	/* The file may grow after the opener's size check. */
+	if ((size_t)n > KP_POLICY_MAX_BYTES - L->total) {
+		L->stream_r = KP_ERR_TOOBIG;
+		return 0;
+	}
+	if (n > 0 && (nul = memchr(out, '\0', (size_t)n)) != NULL) {
+		L->nul_off = L->total + (size_t)(nul - out);
+		L->stream_r = KP_ERR_INVALID;
+		return 0;
+	}
+	sha256_update(&L->sha, (size_t)n, out);
+	L->total += (size_t)n;
+	*nread = (size_t)n;
+	return 1;
+}
+
+static int
+feed_fd(void *arg, unsigned char *out, size_t size, size_t *nread)
+{
+	struct loader *L = arg;
+
+	if (L->fed > LOAD_FEED_MAX) {
+		L->overlong = 1;
+		return 0;
+	}
+	if (!read_chunk(L, out, size, nread))
+		return 0;
+	L->fed += *nread;
+	return 1;
+}
+
+/*
+ * Error path of a streamed load: the bytes read so far, read again, so
+ * that an error can be placed (a line and column from an offset, a
+ * column inside a scalar). Up to upto bytes; best effort.
+ */
+static void
+want_source(struct loader *L, size_t upto)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	if (L->fd < 0 || L->src != NULL || (L->src = malloc(upto + 1)) == NULL)
+		return;
+	while (got < upto) {
+		n = pread(L->fd, L->src + got, upto - got, (off_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	L->buf = L->src;
+	L->len = got;
+}
+
 static int
 parser_error(struct loader *L)
 {
@@ -283,6 +373,7 @@ parser_error(struct loader *L)
 	case YAML_MEMORY_ERROR:
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	case YAML_READER_ERROR:
+		want_source(L, L->total);
 		offset_pos(L->buf, L->len, y->problem_offset, &line, &col);
 		return ferr(L, KP_ERR_INVALID, line, col, "%s%s",
 		    y->problem != NULL ? y->problem : "unreadable input",
@@ -1493,12 +1584,13 @@ command_rule(struct loader *L, const struct field *f, const struct node *v)
  * so after escapes, folding or block scalars). Error path only.
  */
 static int
-source_matches(const struct loader *L, const struct node *n, size_t off)
+source_matches(struct loader *L, const struct node *n, size_t off)
 {
 	size_t i = 0, line = 1, col = 1;
 
 	if (!n->plain && !n->quoted)
 		return 0;
+	want_source(L, L->total);
 	while (i < L->len && line < n->line) {
 		if (L->buf[i++] == '\n')
 			line++;
@@ -3117,6 +3209,46 @@ finish_document(struct loader *L)
 	return 0;
 }
 
+/*
+ * After libyaml is done with a streamed file, successfully or not: the
+ * rest of the file is read and checked, so that what the whole-file path
+ * refuses before parsing (a read error, a file grown past the limit, a
+ * NUL byte) is the error here too, in place of whatever the parse said.
+ */
+static int
+stream_end(struct loader *L, int r)
+{
+	unsigned char chunk[65536];
+	struct kp_diag *d = L->diag;
+	unsigned line, col;
+	size_t n;
+
+	while (read_chunk(L, chunk, sizeof(chunk), &n) && n > 0)
+		;
+	if (L->stream_r == 0)
+		return r;
+	d->msg[0] = '\0';
+	switch (L->stream_r) {
+	case KP_ERR_IO:
+		return ferr(L, KP_ERR_IO, 0, 0, "read error: %s",
+		    strerror(L->stream_errno));
+	case KP_ERR_TOOBIG:
+		return ferr(L, KP_ERR_TOOBIG, 0, 0,
+		    "policy too large (at most %lu bytes)",
+		    (unsigned long)KP_POLICY_MAX_BYTES);
+	default:
+		/* Placed in the bytes before it (best effort, as above). */
+		free(L->src);
+		L->src = NULL;
+		L->buf = NULL;
+		L->len = 0;
+		want_source(L, L->nul_off);
+		offset_pos(L->buf, L->len, L->nul_off, &line, &col);
+		return ferr(L, KP_ERR_INVALID, line, col,
+		    "NUL byte in the policy (it must be UTF-8 text)");
+	}
+}
+
 /* One YAML document (a file, or one file of a directory policy). */
 static int
 parse_file(struct loader *L, const char *buf, size_t len)
@@ -3140,11 +3272,11 @@ parse_file(struct loader *L, const char *buf, size_t len)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	L->parser_ok = 1;
 	yaml_parser_set_encoding(&L->parser, YAML_UTF8_ENCODING);
-	yaml_parser_set_input(&L->parser, feed, L);
+	yaml_parser_set_input(&L->parser, L->fd >= 0 ? feed_fd : feed, L);
 	r = parse_document(L);
 	yaml_parser_delete(&L->parser);
 	L->parser_ok = 0;
-	return r;
+	return L->fd >= 0 ? stream_end(L, r) : r;
 }
 
 /* The files of a directory policy's canonical form, merged in order. */
@@ -3191,8 +3323,9 @@ diag_init(struct kp_diag *d, const char *name)
 		snprintf(d->file, sizeof(d->file), "%s", name);
 }
 
-int
-kp_policy_load_buf(const char *name, const char *buf, size_t len,
+/* The policy in buf, or streamed from fd when fd >= 0 (buf NULL). */
+static int
+load(const char *name, const char *buf, size_t len, int fd,
     struct kp_policy **out, struct kp_diag *diag)
 {
 	struct kp_diag dummy;
@@ -3206,6 +3339,8 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 		*out = NULL;
 	memset(&L, 0, sizeof(L));
 	L.diag = diag;
+	L.fd = fd;
+	sha256_init(&L.sha);
 	kp_strtab_init(&L.ids);
 	kp_strtab_init(&L.fps);
 	kp_strtab_init(&L.nets);
@@ -3234,14 +3369,17 @@ kp_policy_load_buf(const char *name, const char *buf, size_t len,
 		r = ferr(&L, KP_ERR_NOMEM, 0, 0, "out of memory");
 		goto out;
 	}
-	if (kp_policy_dir_form(buf, len))
+	if (fd < 0 && kp_policy_dir_form(buf, len))
 		r = parse_dir_form(&L, name, buf, len);
 	else
 		r = parse_file(&L, buf, len);
 	if (r != 0 || (r = finish_document(&L)) != 0)
 		goto out;
 	kp_progress_end("loading", L.p->nentries);
-	kp_policy_sha256(buf, len, L.p->sha256);
+	if (fd >= 0)
+		kp_policy_sha256_hex(&L.sha, L.p->sha256);
+	else
+		kp_policy_sha256(buf, len, L.p->sha256);
 	if ((r = kp_policy_index_revocations(L.p)) != 0) {
 		r = ferr(&L, r, 0, 0, "out of memory");
 		goto out;
@@ -3261,7 +3399,30 @@ out:
 	kp_strtab_free(&L.auth_ids);
 	kp_strtab_free(&L.ca_fps);
 	free(L.pending);
+	free(L.src);
 	kp_policy_free(L.p);
+	return r;
+}
+
+int
+kp_policy_load_buf(const char *name, const char *buf, size_t len,
+    struct kp_policy **out, struct kp_diag *diag)
+{
+	return load(name, buf, len, -1, out, diag);
+}
+
+/* A file or directory read whole (a directory's canonical form). */
+static int
+load_whole(const char *path, unsigned flags, struct kp_policy **out,
+    struct kp_diag *diag)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = kp_policy_signed_bytes(path, flags, &buf, &len, diag)) == 0)
+		r = kp_policy_load_buf(path, buf, len, out, diag);
+	free(buf);
 	return r;
 }
 
@@ -3270,10 +3431,9 @@ kp_policy_load(const char *path, unsigned flags, struct kp_policy **out,
     struct kp_diag *diag)
 {
 	struct kp_diag dummy;
-	char *buf = NULL;
-	size_t len = 0;
+	char magic[sizeof(KP_POLICY_DIR_MAGIC) - 1];
 	const char *why = NULL;
-	int r;
+	int fd = -1, r;
 
 	if (diag == NULL)
 		diag = &dummy;
@@ -3284,37 +3444,28 @@ kp_policy_load(const char *path, unsigned flags, struct kp_policy **out,
 		snprintf(diag->msg, sizeof(diag->msg), "bad arguments");
 		return KP_ERR_ARG;
 	}
+	if (kp_policy_path_is_dir(path))
+		return load_whole(path, flags, out, diag);
 	/*
 	 * Installed paths get the safe opener; a file a person checks (a
 	 * policy in a git checkout) only has to be a regular file.
 	 */
-	if (kp_policy_path_is_dir(path)) {
-		if ((r = kp_policy_dir_bytes(path, flags, &buf, &len, diag)) !=
-		    0)
-			goto out;
-		r = kp_policy_load_buf(path, buf, len, out, diag);
-		goto out;
-	}
 	if ((flags & KP_LOAD_SAFE) != 0)
-		r = kp_file_read_safe(
-		    path, KP_POLICY_MAX_BYTES, (uid_t)-1, &buf, &len, &why);
+		r = kp_file_open_safe(
+		    path, KP_POLICY_MAX_BYTES, (uid_t)-1, &fd, NULL, &why);
 	else
-		r = kp_file_read(
-		    path, KP_POLICY_MAX_BYTES, 0, &buf, &len, &why);
-	if (r == KP_ERR_TOOBIG)
-		snprintf(diag->msg, sizeof(diag->msg),
-		    "policy too large (at most %lu bytes)",
-		    (unsigned long)KP_POLICY_MAX_BYTES);
-	else if (r == KP_ERR_NOTFOUND || r == KP_ERR_IO)
-		snprintf(diag->msg, sizeof(diag->msg), "%s: %s",
-		    why != NULL ? why : kp_strerror(r), strerror(errno));
-	else if (r != 0)
-		snprintf(diag->msg, sizeof(diag->msg), "%s",
-		    why != NULL ? why : kp_strerror(r));
-	if (r != 0)
-		goto out;
-	r = kp_policy_load_buf(path, buf, len, out, diag);
-out:
-	free(buf);
+		r = kp_file_open(path, KP_POLICY_MAX_BYTES, 0, &fd, NULL, &why);
+	if (r != 0) {
+		/* The opener's refusals, worded as the whole-file path words them. */
+		return load_whole(path, flags, out, diag);
+	}
+	/* A directory's canonical form, saved as a file, is split in memory. */
+	if (pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+	    memcmp(magic, KP_POLICY_DIR_MAGIC, sizeof(magic)) == 0) {
+		close(fd);
+		return load_whole(path, flags, out, diag);
+	}
+	r = load(path, NULL, 0, fd, out, diag);
+	close(fd);
 	return r;
 }

@@ -46,8 +46,8 @@
  * state file carry it, and install compares it to skip an unchanged
  * policy without loading it (policy/model/install.c).
  */
-static void
-sha256_hex(struct sha256_ctx *c, char out[65])
+void
+kp_policy_sha256_hex(struct sha256_ctx *c, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 	uint8_t md[SHA256_DIGEST_SIZE];
@@ -68,7 +68,7 @@ kp_policy_sha256(const char *buf, size_t len, char out[65])
 
 	sha256_init(&c);
 	sha256_update(&c, len, (const uint8_t *)buf);
-	sha256_hex(&c, out);
+	kp_policy_sha256_hex(&c, out);
 }
 
 /*
@@ -108,7 +108,7 @@ kp_policy_file_sha256(const char *path, char out[65], const char **why)
 		}
 		sha256_update(&c, (size_t)n, chunk);
 	}
-	sha256_hex(&c, out);
+	kp_policy_sha256_hex(&c, out);
 	r = 0;
 out:
 	close(fd);

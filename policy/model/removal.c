@@ -161,7 +161,7 @@ kp_removal_count(struct kp_index *ix, const struct kp_policy *p,
 				goto out;
 		}
 	}
-	r = kp_index_foreach(ix, walk_grant, &w);
+	r = kp_index_foreach(ix, NULL, walk_grant, &w);
 out:
 	pairs_free(&w.now_granted);
 	pairs_free(&w.before);

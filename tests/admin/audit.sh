@@ -28,10 +28,28 @@ if grep -q "$(printf '\033')" "$GOLD/audit.txt"; then fail "raw ESC in output"; 
 
 # no revoked key tried: exit 0, no alert
 grep -v mallory auth.log >"$T/clean.log"
-run "no alert" 0 "$KEYAUTHCTL" audit "$T/clean.log"
+run "no alert" 0 "$KEYAUTHCTL" --index "$T/none/policy.cdb" audit "$T/clean.log"
 has "revoked section empty" "$T/out" "revoked keys tried (0 attempts):"
 hasnt "no ALERT word" "$T/out" "ALERT"
-has "never used needs a policy" "$T/out" "give --policy-file"
+has "never used needs a policy or an index" "$T/out" "give --policy-file"
+
+# Never used from the installed index by default: the same list as from
+# the YAML it was compiled from (its grants and its other hosts' entries).
+if [ "$(id -u)" = 0 ]; then
+	cp base.yaml "$T/p.yaml" && chmod 0644 "$T/p.yaml"
+	IX="$KEYAUTHCTL --helper-user root --index $T/v/policy.cdb --krl $T/v/revoked.krl --state $T/v/state"
+	run "install for web-01" 0 $IX --host web-01 install "$T/p.yaml"
+	run "audit, the index" 1 $IX audit auth.log
+	sed -n '/^keys never used/,/^$/p' "$T/out" >"$T/ix.never"
+	run "audit, the yaml" 1 "$KEYAUTHCTL" audit --policy-file base.yaml auth.log
+	sed -n '/^keys never used/,/^$/p' "$T/out" >"$T/y.never"
+	expect_eq "never used: index = yaml" "$(cat "$T/ix.never")" "$(cat "$T/y.never")"
+	has "never used from the index: dave" "$T/ix.never" "dave-new"
+	run "audit json, the index" 1 $IX audit --format json auth.log
+	has "json never used from the index" "$T/out" '{"fingerprint": "SHA256:xjmwHX8rLk8IKKLD+HUwMIeU/t9bPOZXtDUPQCNHQBM", "owner": "dave@example.com", "key_ids": ["dave-new"]}'
+else
+	t_skip "never used from the installed index: needs root to install"
+fi
 
 # lookups only (no PAM records): said so, counted from lookups
 grep 'keyauth-authorized-keys\[' auth.log >"$T/lookups.log"

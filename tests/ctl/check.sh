@@ -33,9 +33,10 @@ expect_rc "check lint" $rc 0
 nwarn=$(printf '%s\n' "$out" | grep -c '^lint\.yaml:[0-9]*:[0-9]*: warning: ')
 expect_eq "check lint: three warnings" "$nwarn" 3
 expect_contains "check lint: summary" "$out" "lint.yaml: valid, serial 3, 2 keys, 0 revoked, 3 warnings"
-expect_eq "check lint: exact output" "$out" "lint.yaml:6:3: warning: [unused-network] network 'unused' is not used by any key
+# Security findings first, then the rest by line.
+expect_eq "check lint: exact output" "$out" "lint.yaml:13:5: warning: [root-without-from] key 'acme-root' may log in as root from any address; add from:
+lint.yaml:6:3: warning: [unused-network] network 'unused' is not used by any key
 lint.yaml:8:5: warning: [no-expiry] key 'alice-laptop' has no expires
-lint.yaml:13:5: warning: [root-without-from] key 'acme-root' may log in as root from any address; add from:
 lint.yaml: valid, serial 3, 2 keys, 0 revoked, 3 warnings"
 
 # --strict turns the same warnings into errors: exit 1.
@@ -103,6 +104,31 @@ sed 's|from: .*|from: [10.0.0.0/8, 11.0.0.0/8]|' disguise.yaml >wide.yaml
 out=$("$KEYAUTHCTL" check --strict wide.yaml 2>&1); rc=$?
 expect_rc "more than a /8: --strict refuses" $rc 1
 expect_contains "more than a /8: said" "$out" "[wide-source] key 'ops' allows more IPv4 addresses than a /8"
+
+# 20,000 keys without expires, then a root entry from 0.0.0.0/0: the root
+# finding is shown (first), the repetitive ones are one line, the count
+# is exact; --all lists every finding; --strict refuses on the same count.
+{
+	printf 'version: 1\nserial: 4\nkeys:\n'
+	awk -v key="$(cat "$T/keys/alice.pub")" 'BEGIN { for (i = 0; i < 20000; i++)
+		printf "  - {id: k%d, owner: a@example.com, key: %s, accounts: [a]}\n", i, key }'
+	printf '  - {id: sneaky, owner: x@example.com, key: %s, accounts: [root], from: [0.0.0.0/0], expires: 2099-01-01}\n' "$(cat "$T/keys/acme.pub")"
+} >many.yaml
+out=$("$KEYAUTHCTL" check many.yaml 2>&1); rc=$?
+expect_rc "check many" $rc 0
+expect_eq "check many: exact output" "$out" "many.yaml:20004:5: warning: [any-address] key 'sneaky' allows every address (0.0.0.0/0) in from:
+many.yaml:4:5: warning: [no-expiry] 20000 keys have no expires: k0, k1, k2, k3, k4, ... (--all lists them)
+many.yaml: valid, serial 4, 20001 keys, 0 revoked, 20001 warnings"
+out=$("$KEYAUTHCTL" check --all many.yaml 2>&1); rc=$?
+expect_rc "check --all many" $rc 0
+expect_eq "check --all: one line per finding" \
+    "$(printf '%s\n' "$out" | grep -c ': warning: ')" 20001
+expect_eq "check --all: security first" "$(printf '%s\n' "$out" | head -n1)" \
+    "many.yaml:20004:5: warning: [any-address] key 'sneaky' allows every address (0.0.0.0/0) in from:"
+expect_contains "check --all: the last key" "$out" "many.yaml:20003:5: warning: [no-expiry] key 'k19999' has no expires"
+out=$("$KEYAUTHCTL" check --strict many.yaml 2>&1); rc=$?
+expect_rc "check --strict many" $rc 1
+expect_eq "check --strict many: summary" "$(printf '%s\n' "$out" | tail -n1)" "many.yaml: invalid, 20001 warnings (--strict)"
 
 # Every example policy shipped in policy/examples is valid.
 for f in "$top_srcdir"/policy/examples/*.yaml; do

@@ -216,6 +216,43 @@ expect_contains "no revocations: empty KRL" "$out" "0 revoked keys"
 "$SSH_KEYGEN" -Q -f "$T/e/revoked.krl" "$T/keys/mallory.pub" >/dev/null 2>&1; rc=$?
 expect_rc "empty KRL revokes nothing" $rc 0
 
+# Nothing granted on this host: installed, with a warning on stderr.
+mkdir -p "$T/w"
+sed 's/^serial: 7$/serial: 8/; s/^\(    accounts: .*\)$/\1\n    hosts: [db-*]/' clean.yaml >nohost.yaml
+chmod 0644 nohost.yaml
+out=$("$KEYAUTHCTL" --helper-user root --index "$T/w/policy.cdb" --krl "$T/w/revoked.krl" --state "$T/w/state" --host web-01 install nohost.yaml 2>"$T/w.err"); rc=$?
+expect_rc "install, no grant here" $rc 0
+expect_contains "no grant here: 0 entries" "$out" "0 entries, 0 keys for this host"
+expect_contains "no grant here: warned" "$(cat "$T/w.err")" \
+    "keyauthctl: warning: no entry of the policy grants access on host web-01: every login through keyauth is refused here"
+mkdir -p "$T/w2"
+out=$("$KEYAUTHCTL" --helper-user root --index "$T/w2/policy.cdb" --krl "$T/w2/revoked.krl" --state "$T/w2/state" --host db-01 install nohost.yaml 2>&1 >/dev/null)
+expect_eq "granted there: no warning" "$out" ""
+
+# A KRL above KP_KRL_WARN (5000) revoked keys: installed, with a warning
+# that links the measured cost; at 5000 exactly, none.
+krl_policy() {
+	{
+		sed '/^revoked:/,$d' clean.yaml | sed "s/^serial: 7$/serial: $2/"
+		echo "revoked:"
+		awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "  - {fingerprint: SHA256:%042dA, reason: test}\n", i }'
+	} >"$3"
+	chmod 0644 "$3"
+}
+krl_policy 5000 9 krl5000.yaml
+krl_policy 5001 10 krl5001.yaml
+mkdir -p "$T/k"
+out=$("$KEYAUTHCTL" --helper-user root --index "$T/k/policy.cdb" --krl "$T/k/revoked.krl" --state "$T/k/state" --host web-01 install krl5000.yaml 2>"$T/k.err"); rc=$?
+expect_rc "install, 5000 revocations" $rc 0
+expect_contains "5000 revocations: counted" "$out" "5000 revoked keys"
+expect_eq "5000 revocations: no warning" "$(cat "$T/k.err")" ""
+out=$("$KEYAUTHCTL" --helper-user root --index "$T/k/policy.cdb" --krl "$T/k/revoked.krl" --state "$T/k/state" --host web-01 install krl5001.yaml 2>"$T/k.err"); rc=$?
+expect_rc "install, 5001 revocations" $rc 0
+expect_contains "5001 revocations: warned" "$(cat "$T/k.err")" \
+    "keyauthctl: warning: the KRL revokes 5001 keys (more than 5000)"
+expect_contains "5001 revocations: the measured curve" "$(cat "$T/k.err")" \
+    "docs/performance.md#krl-size-and-login-cost"
+
 # A corrupt index: status and explain say policy_unavailable, exit 3.
 head -c 100 "$VAR/policy.cdb" >"$T/trunc" && cat "$T/trunc" >"$VAR/policy.cdb"
 out=$(ctl status 2>&1); rc=$?

@@ -225,8 +225,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kp_policy *p = (struct kp_policy *)1;
-	struct kp_diag diag, *w = NULL;
-	size_t nw = 0;
+	struct kp_diag diag;
+	struct kp_lint l;
 	int r;
 
 	if (size > 256 * 1024)
@@ -242,8 +242,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FZ_ASSERT(p != NULL && p->serial > 0);
 	servable(p);
-	if (kp_policy_lint(p, NOW, &w, &nw) == 0)
-		free(w);
+	if (kp_policy_lint(p, NOW, 3, &l) == 0) {
+		FZ_ASSERT(l.nw <= l.total);
+		kp_lint_free(&l);
+	}
 	differential(p);
 	kp_policy_free(p);
 	return 0;

@@ -18,7 +18,8 @@ t_tmpdir
 . "$top_srcdir/tests/hardening/lib.sh"
 D="$T/disk"
 mkdir -m 0755 "$D" "$T/spool" && chmod 0700 "$T/spool"
-mount -t tmpfs -o size=512k,mode=0755 keyauth-test-disk "$D" || exit 99
+# 1 MiB: two indexes of v3 (its report rows too, docs/index-format.md) fit
+mount -t tmpfs -o size=1m,mode=0755 keyauth-test-disk "$D" || exit 99
 t_extra_cleanup='umount -l "$D" 2>/dev/null'
 
 mkkey A

@@ -373,6 +373,7 @@ run_file(const char *file, unsigned flags)
 		r = load(&p, &diag, flags);
 		read_fail_at = 0;
 		CHECK(r == KP_ERR_IO && p == NULL);
+		CHECK(strncmp(diag.msg, "read error: ", 12) == 0);
 		CHECK(nlive == 0);
 	}
 	/* short and interrupted reads give the same policy */

@@ -1210,6 +1210,131 @@ out:
 	tp_free(&t);
 }
 
+/* ------------------------------------------------------ report rows */
+
+struct rowseen {
+	size_t n;
+	char ids[8][16];
+	char text[8][160]; /* "account id fp-prefix revoked from|hosts|cmd" */
+};
+
+static int
+row_cb(void *arg, const struct kp_index_grant *g)
+{
+	struct rowseen *s = arg;
+
+	if (s->n >= 8 || g->account == NULL || g->naccounts != 1 ||
+	    strcmp(g->accounts[0], g->account) != 0 || g->b64 != NULL ||
+	    g->type == NULL || strcmp(g->type, "ssh-ed25519") != 0)
+		return KP_ERR_INTERNAL;
+	snprintf(s->ids[s->n], sizeof(s->ids[s->n]), "%s", g->id);
+	snprintf(s->text[s->n], sizeof(s->text[s->n]),
+	    "%s %s %.12s %d %s|%s|%s", g->account, g->id, g->fp, g->revoked,
+	    g->nfrom > 0 ? g->from[0] : "-", g->nhosts > 0 ? g->hosts[0] : "-",
+	    g->command != NULL ? g->command : "-");
+	s->n++;
+	return 0;
+}
+
+static int
+rows_of(struct kp_index *ix, const char *account, struct rowseen *s)
+{
+	struct kp_index_walk how;
+
+	memset(&how, 0, sizeof(how));
+	how.by_account = 1;
+	how.account = account;
+	memset(s, 0, sizeof(*s));
+	return kp_index_foreach(ix, &how, row_cb, s);
+}
+
+/*
+ * The report's rows: one per account and entry that applies here, a
+ * revoked key's too, with from: and hosts: as written; then every flipped
+ * byte of the file either fails the walk or gives back only rows that
+ * were there.
+ */
+static void
+test_rows(void)
+{
+	struct tpol t;
+	struct kp_index *ix;
+	struct kp_pubkey *k[3];
+	struct rowseen s, want;
+	uint8_t *good;
+	size_t len, off, i, j, bad = 0;
+	const char *path;
+	int r;
+
+	tp_init(&t, 13);
+	for (i = 0; i < 3; i++)
+		k[i] = tp_synth(&t, 700 + i);
+	tp_entry(&t, "a1", "o1@x", k[0], "alice", NULL, "192.0.2.0/24", NONE_B,
+	    5000, "no-pty", "/bin/x");
+	tp_entry(&t, "a2", "o1@x", k[0], "deploy", "db-*", NULL, NONE_B, NONE_A,
+	    NULL, NULL);
+	tp_entry(&t, "b1", "o2@x", k[1], "alice deploy", HOST, NULL, NONE_B,
+	    NONE_A, NULL, NULL);
+	tp_entry(&t, "c1", "o3@x", k[2], "carol", NULL, NULL, NONE_B, NONE_A,
+	    NULL, NULL);
+	tp_revoke(&t, KP_REVOKE_FINGERPRINT, k[2]->fp, NULL);
+	ix = compile_open(&t, "rows.cdb", 1000);
+	if (ix == NULL)
+		goto out;
+	CHECK_INT(rows_of(ix, "alice", &s), 0);
+	CHECK_INT(s.n, 2);
+	for (i = 0; i < s.n; i++)
+		CHECK(strstr(s.text[i],
+		          strcmp(s.ids[i], "a1") == 0
+		              ? " 0 192.0.2.0/24|-|/bin/x"
+		              : " 0 -|" HOST "|-") != NULL);
+	CHECK_INT(rows_of(ix, "deploy", &s), 0);
+	CHECK_INT(s.n, 1); /* a2 is for db-* only */
+	if (s.n == 1)
+		CHECK_STR(s.ids[0], "b1");
+	CHECK_INT(rows_of(ix, "carol", &s), 0);
+	CHECK_INT(s.n, 1);
+	if (s.n == 1)
+		CHECK(strstr(s.text[0], "carol c1 ") != NULL &&
+		    strstr(s.text[0], " 1 -|-|-") != NULL); /* revoked */
+	CHECK_INT(rows_of(ix, "nobody", &s), 0);
+	CHECK_INT(s.n, 0);
+	CHECK_INT(rows_of(ix, NULL, &want), 0);
+	CHECK_INT(want.n, 4);
+	kp_index_close(ix);
+	good = slurp(tpath("rows.cdb"), &len);
+	if (good == NULL)
+		goto out;
+	path = tpath("rows-flipped.cdb");
+	for (off = 0; off < len; off++) {
+		good[off] ^= 0x01;
+		r = spew(path, good, len, 0644);
+		good[off] ^= 0x01;
+		if (r != 0 || kp_index_open(path, allow, &ix, NULL) != 0)
+			continue;
+		if (rows_of(ix, NULL, &s) == 0) {
+			/* what is given back was there, unchanged */
+			for (i = 0; i < s.n; i++) {
+				for (j = 0; j < want.n; j++)
+					if (strcmp(s.text[i], want.text[j]) ==
+					    0)
+						break;
+				if (j == want.n) {
+					fprintf(stderr,
+					    "offset %zu: new row %s\n", off,
+					    s.text[i]);
+					bad++;
+				}
+			}
+		}
+		kp_index_close(ix);
+	}
+	CHECK_INT(bad, 0);
+	free(good);
+out:
+	tp_free(&t);
+}
+
 /* ------------------------------------------------------ failed compiles */
 
 static int
@@ -1446,6 +1571,7 @@ main(void)
 	test_many();
 	test_unsafe_and_junk();
 	test_flips();
+	test_rows();
 	test_failed_compile();
 	test_yaml();
 	{

@@ -327,9 +327,67 @@ count_grant(void *arg, const struct kp_index_grant *g)
 	return 0;
 }
 
+/* A CA grant: the principals each account needs, from the index. */
+static int
+ca_grant(void *arg, const struct kp_index_grant *g)
+{
+	char *out = arg;
+	size_t i, j;
+
+	if (!g->authority || g->id == NULL || g->host_marker)
+		return 0;
+	for (i = 0; i < g->naccounts; i++) {
+		snprintf(out + strlen(out), 256 - strlen(out), "%s %s:", g->id,
+		    g->accounts[i]);
+		for (j = 0; j < g->pcount[i]; j++)
+			snprintf(out + strlen(out), 256 - strlen(out), " %s",
+			    g->pnames[g->pfirst[i] + j]);
+		snprintf(out + strlen(out), 256 - strlen(out), ";");
+	}
+	return 0;
+}
+
+static void
+test_walk_authorities(void)
+{
+	struct kp_index_walk how;
+	struct kp_policy *p;
+	struct kp_index *ix = NULL;
+	struct kp_diag d;
+	char path[512], out[256] = "";
+	size_t n[3] = {0, 0, 0};
+
+	T_CASE("the index iterator with authorities");
+	p = load("version: 2\nserial: 1\nkeys:\n"
+	         "  - {id: a, owner: a@x, key: " K_A ", accounts: [alice]}\n"
+	         "authorities:\n"
+	         "  - {id: ca, owner: ca@x, key: " K_B ", accounts: [alice, "
+	         "deploy], principals: {deploy: [release]}}\n");
+	CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/ca.cdb", tmpdir);
+	CHECK_INT(kp_index_compile(p, "web-01", 1000, path, &d), 0);
+	CHECK_INT(kp_index_open(path, geteuid(), &ix, NULL), 0);
+	if (ix != NULL) {
+		/* without: keys only, as install's guard reads them */
+		CHECK_INT(kp_index_foreach(ix, NULL, ca_grant, out), 0);
+		CHECK_STR(out, "");
+		memset(&how, 0, sizeof(how));
+		how.authorities = 1;
+		CHECK_INT(kp_index_foreach(ix, &how, ca_grant, out), 0);
+		CHECK_STR(out, "ca alice:;ca deploy: release;");
+		CHECK_INT(kp_index_foreach(ix, &how, count_grant, n), 0);
+		CHECK_INT(n[0], 3); /* a's alice, the CA's alice and deploy */
+		kp_index_close(ix);
+	}
+	kp_policy_free(p);
+}
+
 static void
 test_removal(void)
 {
+	struct kp_index_walk how = {0, NULL, 0};
 	struct kp_policy *old, *p;
 	struct kp_index *ix = NULL;
 	struct kp_removal rm;
@@ -356,9 +414,14 @@ test_removal(void)
 	CHECK_INT(kp_index_open(path, geteuid(), &ix, NULL), 0);
 	if (ix == NULL)
 		return;
-	CHECK_INT(kp_index_foreach(ix, count_grant, n), 0);
+	CHECK_INT(kp_index_foreach(ix, NULL, count_grant, n), 0);
 	CHECK_INT(n[0], 4); /* alice, deploy, bob and the expired x */
 	CHECK_INT(n[2], 1); /* c for db-* */
+	/* no authority: the same walk with authorities */
+	memset(n, 0, sizeof(n));
+	how.authorities = 1;
+	CHECK_INT(kp_index_foreach(ix, &how, count_grant, n), 0);
+	CHECK_INT(n[0], 4);
 
 	/* Same grants: nothing removed. */
 	CHECK_INT(kp_removal_count(ix, old, "web-01", now, &rm), 0);
@@ -412,6 +475,7 @@ main(void)
 	test_validity();
 	test_signers();
 	test_removal();
+	test_walk_authorities();
 	{
 		char cmd[600];
 

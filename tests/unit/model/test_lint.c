@@ -52,14 +52,30 @@ static size_t
 lint(const char *yaml, struct kp_diag **w)
 {
 	struct kp_policy *p;
+	struct kp_lint l;
 	size_t n = 0, i;
 	int r;
 
 	*w = NULL;
 	if ((p = load(yaml)) == NULL)
 		return 0;
-	r = kp_policy_lint(p, now, w, &n);
+	r = kp_policy_lint(p, now, 0, &l);
 	CHECK_INT(r, 0);
+	/* keep 0: every finding kept, each counted once under its kind */
+	CHECK_INT(l.nw, l.total);
+	for (i = 0; i < l.nkinds; i++)
+		n += l.kinds[i].count;
+	CHECK_INT(n, l.total);
+	n = l.nw;
+	if (n > 0 && (*w = calloc(n, sizeof(**w))) == NULL)
+		exit(99);
+	for (i = 0; i < n; i++) {
+		(*w)[i] = l.w[i].d;
+		CHECK_INT(strncmp(l.w[i].d.msg, l.kinds[l.w[i].kind].code,
+		              strlen(l.kinds[l.w[i].kind].code)),
+		    0);
+	}
+	kp_lint_free(&l);
 	for (i = 0; i < n; i++) {
 		CHECK_STR((*w)[i].file, "lint.yaml");
 		CHECK((*w)[i].msg[0] == '[');
@@ -230,7 +246,7 @@ test_coverage(void)
 	expect_codes(HEAD "networks:\n  low: [0.0.0.0/1]\n"
 	                  "  high: [128.0.0.0/1]\n" KEYS ENTRY(
 	                      "alice", ALICE, "[alice]") FROM("[low, high]"),
-	    "[wide-source] [wide-source] [any-address]");
+	    "[any-address] [wide-source] [wide-source]"); /* security first */
 	/* a network that is every address is reported there, once */
 	expect_codes(HEAD
 	    "networks:\n  world: [0.0.0.0/1, 128.0.0.0/1]\n" KEYS ENTRY(
@@ -325,45 +341,114 @@ test_authorities(void)
 	    "extension sign without touching");
 }
 
-static void
-test_many(void)
+/* Policy text: HEAD KEYS, then n entries without expires (k0...). */
+static char *
+many_keys(size_t n, const char *tail)
 {
-	struct kp_diag *w = NULL;
-	struct kp_policy *p;
-	size_t n, i, len, cap = 10050 * 200 + 64;
+	size_t i, len, cap = n * 200 + strlen(tail) + 64;
 	char *y;
-	int r;
 
-	/* One warning per entry, sorted by line, cut at 10000. */
 	if ((y = malloc(cap)) == NULL)
 		exit(99);
 	len = (size_t)snprintf(y, cap, HEAD KEYS);
-	for (i = 0; i < 10050; i++) {
+	for (i = 0; i < n; i++)
 		len += (size_t)snprintf(y + len, cap - len,
 		    "  - {id: k%zu, owner: a@example.com, key: %s, "
 		    "accounts: "
 		    "[a]}\n",
 		    i, ALICE);
-	}
+	snprintf(y + len, cap - len, "%s", tail);
+	return y;
+}
+
+static size_t
+kind_count(const struct kp_lint *l, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < l->nkinds; i++)
+		if (strcmp(l->kinds[i].code, code) == 0)
+			return l->kinds[i].count;
+	return (size_t)-1;
+}
+
+static void
+test_many(void)
+{
+	struct kp_lint l;
+	struct kp_policy *p;
+	char *y;
+	int r;
+
+	/* keep 0: every one of 10050 warnings, sorted by line, none cut. */
+	y = many_keys(10050, "");
 	p = load(y);
 	free(y);
 	if (p == NULL)
 		return;
-	r = kp_policy_lint(p, now, &w, &n);
+	r = kp_policy_lint(p, now, 0, &l);
 	CHECK_INT(r, 0);
-	CHECK_INT(n, 10000);
-	if (n == 10000) {
-		CHECK_STR(w[0].msg, "[no-expiry] key 'k0' has no expires");
-		CHECK_INT(w[0].line, 4);
-		CHECK_INT(w[1].line, 5);
-		CHECK_INT(w[9998].line, 4 + 9998);
-		CHECK_STR(w[9999].msg,
-		    "[too-many-warnings] 51 more warnings not shown");
+	CHECK_INT(l.nw, 10050);
+	CHECK_INT(l.total, 10050);
+	CHECK_INT(kind_count(&l, "[no-expiry]"), 10050);
+	if (l.nw == 10050) {
+		CHECK_STR(l.w[0].d.msg, "[no-expiry] key 'k0' has no expires");
+		CHECK_STR(l.w[0].subject, "k0");
+		CHECK_INT(l.w[0].d.line, 4);
+		CHECK_INT(l.w[1].d.line, 5);
+		CHECK_INT(l.w[10049].d.line, 4 + 10049);
 	}
-	free(w);
-	CHECK_INT(kp_policy_lint(p, now, NULL, &n), KP_ERR_ARG);
-	CHECK_INT(kp_policy_lint(NULL, now, &w, &n), KP_ERR_ARG);
-	CHECK(w == NULL);
+	kp_lint_free(&l);
+	CHECK(l.w == NULL && l.nw == 0);
+	/* keep 3: three kept, the count still exact */
+	CHECK_INT(kp_policy_lint(p, now, 3, &l), 0);
+	CHECK_INT(l.nw, 3);
+	CHECK_INT(l.total, 10050);
+	CHECK_INT(kind_count(&l, "[no-expiry]"), 10050);
+	if (l.nw == 3)
+		CHECK_STR(l.w[2].subject, "k2");
+	kp_lint_free(&l);
+	CHECK_INT(kp_policy_lint(p, now, 0, NULL), KP_ERR_ARG);
+	CHECK_INT(kp_policy_lint(NULL, now, 0, &l), KP_ERR_ARG);
+	CHECK(l.w == NULL && l.total == 0);
+	kp_policy_free(p);
+}
+
+/*
+ * 20000 keys without expires and a root entry from 0.0.0.0/0 appended:
+ * the security finding comes first and is kept whatever the others, and
+ * the total is exact (it used to be cut at 10000, the root one unseen).
+ */
+static void
+test_security_first(void)
+{
+	struct kp_lint l;
+	struct kp_policy *p;
+	char *y;
+
+	y = many_keys(20000,
+	    "  - {id: intruder, owner: x@example.com, key: " BOB ", "
+	    "accounts: [root], from: [0.0.0.0/0], "
+	    "expires: 2099-01-01T00:00:00Z}\n");
+	p = load(y);
+	free(y);
+	if (p == NULL)
+		return;
+	CHECK_INT(kp_policy_lint(p, now, 10, &l), 0);
+	CHECK_INT(l.total, 20001);
+	CHECK_INT(kind_count(&l, "[no-expiry]"), 20000);
+	CHECK_INT(kind_count(&l, "[any-address]"), 1);
+	CHECK_INT(l.nw, 11);
+	if (l.nw == 11) {
+		CHECK_STR(l.w[0].d.msg,
+		    "[any-address] key 'intruder' allows every address "
+		    "(0.0.0.0/0) in from:");
+		CHECK_INT(l.w[0].d.line, 4 + 20000);
+		CHECK_INT(l.kinds[l.w[0].kind].severity, KP_LINT_SECURITY);
+		CHECK_STR(l.w[1].subject, "k0");
+		CHECK_INT(l.kinds[l.w[1].kind].severity, KP_LINT_REVIEW);
+	}
+	kp_lint_free(&l);
 	kp_policy_free(p);
 }
 
@@ -468,6 +553,7 @@ main(void)
 	test_coverage();
 	test_authorities();
 	test_many();
+	test_security_first();
 	test_teams();
 	return t_done();
 }

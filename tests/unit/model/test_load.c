@@ -81,6 +81,32 @@ free_names(char **v, size_t n)
 	free(v);
 }
 
+/*
+ * kp_policy_load streams a file into libyaml; kp_policy_load_buf parses
+ * the bytes: the same bytes give the same result, error and place.
+ */
+static void
+same_as_buf(const char *path, int r, const struct kp_diag *d)
+{
+	struct kp_policy *p = NULL;
+	struct kp_diag b;
+	const char *why = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int rb;
+
+	if (kp_file_read(path, KP_POLICY_MAX_BYTES, 0, &buf, &len, &why) != 0)
+		exit(99);
+	rb = kp_policy_load_buf(path, buf, len, &p, &b);
+	if (!t_ok(rb == r && b.line == d->line && b.column == d->column &&
+	            strcmp(b.msg, d->msg) == 0,
+	        __FILE__, __LINE__, "%s: streamed as from the buffer", path))
+		t_diag("stream r=%d %u:%u: %s\n  buffer r=%d %u:%u: %s", r,
+		    d->line, d->column, d->msg, rb, b.line, b.column, b.msg);
+	kp_policy_free(p);
+	free(buf);
+}
+
 /* Every file of kind must fail as its "# expect:" line says. */
 static void
 check_expect_dir(const char *kind)
@@ -138,6 +164,7 @@ check_expect_dir(const char *kind)
 		if (dt > 1.0) /* reported, never a failure: see bench/ */
 			t_diag("%s/%s: took %.2f s", kind, names[i], dt);
 		kp_policy_free(r == 0 ? pol : NULL);
+		same_as_buf(path, r, &d);
 	}
 	printf("%s: %zu files\n", kind, n);
 	free_names(names, n);
@@ -707,6 +734,70 @@ test_generated_hostile(const char *tmpdir)
 }
 
 static void
+write_file(const char *path, const char *s, size_t len)
+{
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
+	    write(fd, s, len) != (ssize_t)len || close(fd) != 0)
+		exit(99);
+}
+
+/*
+ * The streamed loader reads the file in chunks: a NUL byte or a read
+ * problem far past an earlier error still wins, as it does when the
+ * whole file is checked before parsing; the hash covers every byte.
+ */
+static void
+test_stream(const char *tmpdir)
+{
+	static const char head[] = "version: 1\nserial: 3\nbogus: [\n";
+	struct kp_policy *p = (struct kp_policy *)&p, *q = NULL;
+	struct kp_diag d;
+	char path[4096];
+	size_t pad = 300000, len, i;
+	char *s;
+
+	snprintf(path, sizeof(path), "%s/stream.yaml", tmpdir);
+	len = sizeof(head) - 1 + pad + 1;
+	if ((s = malloc(len)) == NULL)
+		exit(99);
+	memcpy(s, head, sizeof(head) - 1);
+	for (i = sizeof(head) - 1; i < len; i++)
+		s[i] = (i % 64) == 63 ? '\n' : '#';
+	/* An unknown field, then a NUL on the last line. */
+	s[len - 2] = '\0';
+	write_file(path, s, len);
+	CHECK_INT(kp_policy_load(path, 0, &p, &d), KP_ERR_INVALID);
+	CHECK(p == NULL);
+	CHECK_CONTAINS(d.msg, "NUL byte in the policy");
+	same_as_buf(path, KP_ERR_INVALID, &d);
+	CHECK(d.line > 4000);
+
+	/* The same without the NUL: the first error, at its place. */
+	s[len - 2] = '#';
+	write_file(path, s, len);
+	CHECK_INT(kp_policy_load(path, 0, &p, &d), KP_ERR_INVALID);
+	CHECK_CONTAINS(d.msg, "unknown field 'bogus'");
+	same_as_buf(path, KP_ERR_INVALID, &d);
+
+	/* A valid policy longer than any chunk: the hash of all of it. */
+	memset(s + 21, '#', sizeof(head) - 1 - 22); /* line 3: a comment */
+	write_file(path, s, len);
+	CHECK_INT(kp_policy_load(path, 0, &p, &d), 0);
+	CHECK_INT(kp_policy_load_buf(path, s, len, &q, &d), 0);
+	CHECK(p != NULL && q != NULL);
+	if (p != NULL && q != NULL) {
+		CHECK_STR(p->sha256, q->sha256);
+		CHECK_INT((int)p->serial, 3);
+	}
+	kp_policy_free(p);
+	kp_policy_free(q);
+	unlink(path);
+	free(s);
+}
+
+static void
 test_files(const char *tmpdir)
 {
 	struct kp_policy *p = (struct kp_policy *)&p;
@@ -779,6 +870,7 @@ main(void)
 	test_free_text();
 	test_generated_hostile(tmpdir);
 	test_files(tmpdir);
+	test_stream(tmpdir);
 
 	rmdir(tmpdir);
 	return t_done();
