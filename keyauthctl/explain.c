@@ -15,7 +15,9 @@
  *     [--host NAME] [--policy-file FILE]
  *
  * Decides like the login path does (kp_index_decide on the installed
- * index), or against a YAML file with --policy-file, and says why.
+ * index), or against a YAML file with --policy-file, and says why; a
+ * certificate with --policy-file on that file compiled into a temporary
+ * index (kp_policy_decide_cert), so both answer alike.
  */
 
 /*
@@ -168,12 +170,19 @@ sentence(const struct kp_decision *dec, const struct kp_request *req)
 		    e != NULL ? e : "-");
 		break;
 	case KP_NOT_YET_VALID:
-		printf("Entry %s is not valid yet (not_before is later than "
-		       "the time asked about).\n",
-		    e != NULL ? e : "-");
+		/* No entry named: the certificate's own validity decided. */
+		if (e == NULL)
+			printf("The certificate is not valid yet.\n");
+		else
+			printf("Entry %s is not valid yet (not_before is later "
+			       "than the time asked about).\n",
+			    e);
 		break;
 	case KP_EXPIRED:
-		printf("Entry %s has expired.\n", e != NULL ? e : "-");
+		if (e == NULL)
+			printf("The certificate has expired.\n");
+		else
+			printf("Entry %s has expired.\n", e);
 		break;
 	case KP_POLICY_STALE:
 		printf("The policy itself has expired (its top-level "
@@ -286,7 +295,7 @@ cmd_explain(struct ctl *c)
 	struct kp_cidr addr;
 	struct kp_diag d;
 	const char *why = NULL;
-	char fp[KP_FP_LEN], hostbuf[256], at_text[64];
+	char fp[KP_FP_LEN], hostbuf[256], at_text[64], cwhybuf[256];
 	int r, rc;
 
 	memset(&req, 0, sizeof(req));
@@ -317,13 +326,6 @@ cmd_explain(struct ctl *c)
 	}
 	kp_time_format(req.now, at_text, sizeof(at_text));
 
-	if (c->policy_file != NULL && cert != NULL) {
-		/* The authorities are compiled, not decided on the YAML. */
-		ctl_usage_err("explain: a certificate is explained against "
-		              "the installed index, not --policy-file");
-		rc = CTL_USAGE;
-		goto out;
-	}
 	if (c->policy_file != NULL) {
 		if ((req.host = ctl_hostname(c, hostbuf, sizeof(hostbuf))) ==
 		    NULL)
@@ -334,7 +336,17 @@ cmd_explain(struct ctl *c)
 			    stderr, &d, c->policy_file, "error", NULL);
 			goto unavailable;
 		}
-		r = kp_policy_decide(p, &req, &dec);
+		if (cert == NULL) {
+			r = kp_policy_decide(p, &req, &dec);
+		} else {
+			r = kp_policy_decide_cert(p, NULL, cert, &req, &dec,
+			    cwhybuf, sizeof(cwhybuf));
+			if (r != 0 && cwhybuf[0] != '\0') {
+				ctl_err("explain: %s", cwhybuf);
+				goto unavailable;
+			}
+			cwhy = cwhybuf[0] != '\0' ? cwhybuf : NULL;
+		}
 	} else {
 		r = kp_index_open(c->index, geteuid(), &ix, &why);
 		if (r != 0) {

@@ -311,7 +311,7 @@ cmd_import(struct ctl *c)
 	struct run run;
 	struct stat st;
 	const char *why = NULL;
-	char *out = NULL, merged[64] = "", files[64] = "";
+	char *out = NULL, merged[64] = "", files[64] = "", cas[64] = "";
 	size_t nm, i, skipped = 0, nfskipped = 0;
 	int k, r, rc = CTL_OK, v2;
 
@@ -374,10 +374,16 @@ cmd_import(struct ctl *c)
 	if (nfskipped > 0)
 		snprintf(files, sizeof(files), "; %zu %s skipped", nfskipped,
 		    ctl_plural(nfskipped, "file", "files"));
-	ctl_err("import: %zu %s%s from %zu %s; %zu %s not imported%s",
+	/* Said only when there are some: a keys-only summary is unchanged. */
+	if (kp_import_nauthorities(run.im) > 0)
+		snprintf(cas, sizeof(cas), " and %zu %s",
+		    kp_import_nauthorities(run.im),
+		    ctl_plural(kp_import_nauthorities(run.im), "authority",
+		        "authorities"));
+	ctl_err("import: %zu %s%s%s from %zu %s; %zu %s not imported%s",
 	    kp_import_nkeys(run.im),
 	    ctl_plural(kp_import_nkeys(run.im), "entry", "entries"), merged,
-	    run.nfiles, ctl_plural(run.nfiles, "file", "files"), skipped,
+	    cas, run.nfiles, ctl_plural(run.nfiles, "file", "files"), skipped,
 	    ctl_plural(skipped, "line", "lines"), files);
 	rc = skipped > 0 || nfskipped > 0 ? CTL_REFUSED : CTL_OK;
 out:

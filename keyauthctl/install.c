@@ -184,6 +184,17 @@ ctl_install_file(struct ctl *c, const char *path, const struct kp_conf *conf,
 	    ctl_plural(res.nkeys, "key", "keys"));
 	printf("krl: %s: %zu revoked %s\n", o.krl_path, res.nkrl,
 	    ctl_plural(res.nkrl, "key", "keys"));
+	if (res.nkrl_unnamed > 0)
+		ctl_err(
+		    "warning: %zu certificate %s (serial:/key_id:) not in "
+		    "the KRL, the first of CA %s: the policy has no key for "
+		    "that CA (ssh-keygen -k -s needs it), so sshd cannot "
+		    "refuse those certificates; keyauth refuses them itself. "
+		    "Give ca: as the CA's key line, or list the CA under "
+		    "authorities:",
+		    res.nkrl_unnamed,
+		    ctl_plural(res.nkrl_unnamed, "revocation", "revocations"),
+		    res.krl_unnamed_ca);
 	printf("state: %s\n", o.state_path);
 	for (i = 0; i < res.nwarnings; i++)
 		ctl_err("warning: %s", res.warnings[i]);

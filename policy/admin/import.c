@@ -472,6 +472,12 @@ kp_import_nkeys(const struct kp_import *im)
 }
 
 size_t
+kp_import_nauthorities(const struct kp_import *im)
+{
+	return im != NULL ? im->nca : 0;
+}
+
+size_t
 kp_import_nmerged(const struct kp_import *im)
 {
 	size_t i, n = 0;
@@ -725,15 +731,16 @@ put_entry(struct kp_buf *b, const struct ientry *e, const char *id,
 
 /*
  * The authorities: one per cert-authority line, ids ca-ACCOUNT-N made
- * unique against the keys' ids; owner unknown (a CA's comment names no
- * person). The line's principals= become principals: for its account.
+ * unique against the keys' ids; the owner named as for keys (the line's
+ * comment with owner_from_comment, else "unknown", to be set). The
+ * line's principals= become principals: for its account.
  */
 static int
 put_authorities(
     struct kp_buf *b, const struct kp_import *im, const struct kp_strtab *ids)
 {
 	const struct ica *c;
-	char id[KP_ID_MAX + 1], addr[64], ts[64], *cm;
+	char id[KP_ID_MAX + 1], addr[64], ts[64], *cm, *owner;
 	size_t i, j, n;
 
 	if (im->nca == 0)
@@ -749,7 +756,16 @@ put_authorities(
 		}
 		kp_buf_puts(b, "  - id: ");
 		yq(b, id);
-		kp_buf_puts(b, "\n    owner: unknown\n");
+		if ((owner = clean_copy(
+		         im->owner_from_comment && c->k.key->comment != NULL
+		             ? c->k.key->comment
+		             : "unknown",
+		         256)) == NULL)
+			return KP_ERR_NOMEM;
+		kp_buf_puts(b, "\n    owner: ");
+		yq(b, owner);
+		kp_buf_putc(b, '\n');
+		free(owner);
 		kp_buf_printf(
 		    b, "    key: \"%s %s\"\n", c->k.key->type, c->k.key->b64);
 		yq_list(b, "accounts", (char *const *)&c->account, 1);

@@ -480,6 +480,8 @@ int kp_import_skip_file(
 const struct kp_import_msg *kp_import_msgs(
     const struct kp_import *im, size_t *n);
 size_t kp_import_nkeys(const struct kp_import *im);
+/* The authorities imported (one per cert-authority line). */
+size_t kp_import_nauthorities(const struct kp_import *im);
 /* The entries that hold one key for several accounts. */
 size_t kp_import_nmerged(const struct kp_import *im);
 /* The policy YAML (version 1, serial 1) of everything imported. */

@@ -568,65 +568,109 @@ format_text(const struct kp_policy *p, const struct kp_report_filter *f,
 	return b->err;
 }
 
-static int
-format_csv(const struct kp_policy *p, const struct kp_report_row *rows,
-    size_t n, struct kp_buf *b)
+/*
+ * One CSV row: the columns every row has (for an authority, its id, the
+ * CA's fingerprint and type), then grant and via for a policy of teams.
+ */
+static void
+csv_entry(struct kp_buf *b, struct kp_buf *c, const struct kp_policy *p,
+    const char *account, const struct kp_entry *e, const char *status)
 {
+	kp_csv_field(b, account);
+	kp_buf_putc(b, ',');
+	kp_csv_field(b, e->id);
+	kp_buf_putc(b, ',');
+	kp_csv_field(b, e->owner);
+	kp_buf_putc(b, ',');
+	kp_csv_field(b, e->key->fp);
+	kp_buf_putc(b, ',');
+	kp_csv_field(b, e->key->type);
+	kp_buf_putc(b, ',');
+#define CSV_CELL(stmt) \
+	do { \
+		kp_buf_free(c); \
+		kp_buf_init(c, KP_ADMIN_OUT_MAX); \
+		kp_buf_puts(c, ""); \
+		stmt; \
+		kp_csv_field(b, c->s); \
+	} while (0)
+	CSV_CELL(put_list(c, e->from, e->nfrom, " ", ""));
+	kp_buf_putc(b, ',');
+	CSV_CELL(put_sources(c, e, " ", ""));
+	kp_buf_putc(b, ',');
+	CSV_CELL(put_list(c, e->hosts, e->nhosts, " ", ""));
+	kp_buf_putc(b, ',');
+	CSV_CELL(kp_buf_put_time(c, e->not_before, ""));
+	kp_buf_putc(b, ',');
+	CSV_CELL(kp_buf_put_time(c, e->expires, ""));
+	kp_buf_putc(b, ',');
+	CSV_CELL(put_list(c, e->options, e->noptions, " ", ""));
+#undef CSV_CELL
+	kp_buf_putc(b, ',');
+	kp_csv_field(b, e->command);
+	kp_buf_putc(b, ',');
+	kp_csv_field(b, status);
+	if (p->teams != NULL) {
+		kp_buf_putc(b, ',');
+		kp_csv_field(b, e->grant);
+		kp_buf_putc(b, ',');
+		kp_csv_field(b, e->via);
+	}
+	if (c->err != 0)
+		b->err = c->err;
+}
+
+/*
+ * Keys, then (a policy with authorities only, so a report of keys alone
+ * is what it was) one row per authority and account that pass f, kind
+ * "authority", with the principals a certificate needs for the account:
+ * its list, or the account's own name (docs/certificates.md).
+ */
+static int
+format_csv(const struct kp_policy *p, const struct kp_report_filter *f,
+    int64_t at, const struct kp_report_row *rows, size_t n, struct kp_buf *b)
+{
+	const struct kp_authority *a;
+	char *const *names;
 	struct kp_buf c;
-	const struct kp_entry *e;
-	size_t i;
+	size_t i, j, k, np;
+	int cas = p->nauthorities > 0;
 
 	kp_buf_puts(b,
 	    "account,key_id,owner,fingerprint,key_type,from,"
 	    "sources,hosts,not_before,expires,options,command,"
 	    "status");
-	kp_buf_puts(b, p->teams != NULL ? ",grant,via\n" : "\n");
+	kp_buf_puts(b, p->teams != NULL ? ",grant,via" : "");
+	kp_buf_puts(b, cas ? ",kind,principals\n" : "\n");
 	kp_buf_init(&c, KP_ADMIN_OUT_MAX);
 	for (i = 0; i < n && b->err == 0; i++) {
-		e = rows[i].entry;
-		kp_csv_field(b, rows[i].account);
-		kp_buf_putc(b, ',');
-		kp_csv_field(b, e->id);
-		kp_buf_putc(b, ',');
-		kp_csv_field(b, e->owner);
-		kp_buf_putc(b, ',');
-		kp_csv_field(b, e->key->fp);
-		kp_buf_putc(b, ',');
-		kp_csv_field(b, e->key->type);
-		kp_buf_putc(b, ',');
-#define CSV_CELL(stmt) \
-	do { \
-		kp_buf_free(&c); \
-		kp_buf_init(&c, KP_ADMIN_OUT_MAX); \
-		kp_buf_puts(&c, ""); \
-		stmt; \
-		kp_csv_field(b, c.s); \
-	} while (0)
-		CSV_CELL(put_list(&c, e->from, e->nfrom, " ", ""));
-		kp_buf_putc(b, ',');
-		CSV_CELL(put_sources(&c, e, " ", ""));
-		kp_buf_putc(b, ',');
-		CSV_CELL(put_list(&c, e->hosts, e->nhosts, " ", ""));
-		kp_buf_putc(b, ',');
-		CSV_CELL(kp_buf_put_time(&c, e->not_before, ""));
-		kp_buf_putc(b, ',');
-		CSV_CELL(kp_buf_put_time(&c, e->expires, ""));
-		kp_buf_putc(b, ',');
-		CSV_CELL(put_list(&c, e->options, e->noptions, " ", ""));
-#undef CSV_CELL
-		kp_buf_putc(b, ',');
-		kp_csv_field(b, e->command);
-		kp_buf_putc(b, ',');
-		kp_csv_field(b, status_json[rows[i].status]);
-		if (p->teams != NULL) {
-			kp_buf_putc(b, ',');
-			kp_csv_field(b, e->grant);
-			kp_buf_putc(b, ',');
-			kp_csv_field(b, e->via);
+		csv_entry(b, &c, p, rows[i].account, rows[i].entry,
+		    status_json[rows[i].status]);
+		kp_buf_puts(b, cas ? ",key,\n" : "\n");
+	}
+	for (i = 0; i < p->nauthorities && b->err == 0; i++) {
+		a = &p->authorities[i];
+		for (j = 0; j < a->e.naccounts && b->err == 0; j++) {
+			if (!authority_passes(&a->e, a->e.accounts[j], f))
+				continue;
+			csv_entry(b, &c, p, a->e.accounts[j], &a->e,
+			    status_json[authority_status(p, &a->e, at)]);
+			kp_buf_puts(b, ",authority,");
+			kp_authority_principals(
+			    a, a->e.accounts[j], &names, &np);
+			kp_buf_free(&c);
+			kp_buf_init(&c, KP_ADMIN_OUT_MAX);
+			kp_buf_puts(&c, "");
+			if (np == 0)
+				kp_buf_puts(&c, a->e.accounts[j]);
+			for (k = 0; k < np; k++)
+				kp_buf_printf(
+				    &c, "%s%s", k > 0 ? " " : "", names[k]);
+			kp_csv_field(b, c.s);
+			kp_buf_putc(b, '\n');
+			if (c.err != 0)
+				b->err = c.err;
 		}
-		kp_buf_putc(b, '\n');
-		if (c.err != 0)
-			b->err = c.err;
 	}
 	kp_buf_free(&c);
 	return b->err;
@@ -766,7 +810,7 @@ kp_report_format(const struct kp_policy *p, const struct kp_report_filter *f,
 		r = format_text(p, f, at, rows, nrows, &b);
 		break;
 	case KP_FORMAT_CSV:
-		r = format_csv(p, rows, nrows, &b);
+		r = format_csv(p, f, at, rows, nrows, &b);
 		break;
 	case KP_FORMAT_JSON:
 		r = format_json(p, f, at, rows, nrows, &b);

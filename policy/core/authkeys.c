@@ -54,11 +54,17 @@ static const struct {
         "command= is not allowed in options: use the entry's "
         "command: field"},
     {"environment=", "environment= is not supported"},
+    /*
+     * sshd reads principals= only on a cert-authority line, and keyauth
+     * writes that line itself, from an authority (docs/certificates.md).
+     */
     {"principals=",
-        "principals= is for certificates, which are not "
-        "supported"},
+        "principals= only means something for certificates, on a "
+        "cert-authority line: use an authority's principals: field"},
     {"tunnel=", "tunnel= is not supported"},
-    {"cert-authority", "cert-authority is not supported"},
+    {"cert-authority",
+        "cert-authority is not supported in options: a CA goes under "
+        "authorities:, whose lines say cert-authority"},
 };
 
 static int

@@ -7,8 +7,11 @@
  * would see, and core's kp_decide decides.
  */
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keyauth-policy.h"
 #include "kp-policy.h"
@@ -135,4 +138,65 @@ kp_policy_decide_by(const struct kp_policy *p, const struct kp_request *req,
 	}
 	*by = first;
 	return 0;
+}
+
+/*
+ * Certificates are decided on the compiled index only (its CA records,
+ * revoked serials and key ids per CA): compiling p and asking the index
+ * keeps one implementation of the rules, the one sshd's helper runs.
+ */
+int
+kp_policy_decide_cert(const struct kp_policy *p, const char *tmpdir,
+    const struct kp_cert *cert, const struct kp_request *req,
+    struct kp_decision *out, char *why, size_t whylen)
+{
+	struct kp_index *ix = NULL;
+	struct kp_diag d;
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	const char *w = NULL;
+	int r, made = 0;
+
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->reason = KP_POLICY_UNAVAILABLE;
+	}
+	if (p == NULL || cert == NULL || req == NULL || req->host == NULL ||
+	    out == NULL || why == NULL || whylen == 0)
+		return KP_ERR_ARG;
+	if (tmpdir == NULL && (tmpdir = getenv("TMPDIR")) == NULL)
+		tmpdir = "/tmp";
+	if (tmpdir[0] != '/' ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s/keyauth-explain.XXXXXX",
+	        tmpdir) >= sizeof(dir))
+		return KP_ERR_ARG;
+	if (mkdtemp(dir) == NULL) {
+		snprintf(
+		    why, whylen, "%s: cannot make a private directory", tmpdir);
+		return KP_ERR_IO;
+	}
+	made = 1;
+	snprintf(path, sizeof(path), "%s/policy.cdb", dir);
+	if ((r = kp_index_compile(p, req->host, req->now, path, &d)) != 0) {
+		snprintf(why, whylen, "compiling the policy: %s",
+		    d.msg[0] != '\0' ? d.msg : kp_strerror(r));
+		goto out;
+	}
+	if ((r = kp_index_open(path, geteuid(), &ix, &w)) != 0) {
+		snprintf(why, whylen, "%s: %s", path, w != NULL ? w : "");
+		goto out;
+	}
+	r = kp_index_decide_cert(ix, cert, req, 0, out, NULL, &w);
+	/* w may point into ix: copied before it closes */
+	if (w != NULL)
+		snprintf(why, whylen, "%s", w);
+out:
+	if (ix != NULL)
+		kp_index_close(ix);
+	if (made) {
+		(void)unlink(path);
+		(void)rmdir(dir);
+	}
+	return r;
 }

@@ -350,6 +350,30 @@ ca_key_of(const struct kp_policy *p, const char *fp)
 	return NULL;
 }
 
+void
+kp_install_krl_unnamed(
+    const struct kp_policy *p, size_t *n, const char **first_ca)
+{
+	const struct kp_revocation *rv;
+	size_t i;
+
+	if (n != NULL)
+		*n = 0;
+	if (first_ca != NULL)
+		*first_ca = NULL;
+	if (p == NULL || n == NULL || first_ca == NULL)
+		return;
+	for (i = 0; i < p->nrevoked; i++) {
+		rv = &p->revoked[i];
+		if ((rv->kind != KP_REVOKE_SERIAL &&
+		        rv->kind != KP_REVOKE_KEY_ID) ||
+		    rv->ca_fp == NULL || ca_key_of(p, rv->ca_fp) != NULL)
+			continue;
+		if ((*n)++ == 0)
+			*first_ca = rv->ca_fp;
+	}
+}
+
 /* Write buf into a new file path.XXXXXX; *out names it. */
 static int
 temp_file(const char *path, const char *buf, size_t len, char **out,
@@ -810,9 +834,14 @@ static int
 stage_build_krl(struct install *in)
 {
 	char *spec = NULL, errbuf[512];
+	const char *ca;
 	size_t speclen = 0;
 	int r;
 
+	kp_install_krl_unnamed(in->p, &in->res->nkrl_unnamed, &ca);
+	if (ca != NULL)
+		snprintf(in->res->krl_unnamed_ca,
+		    sizeof(in->res->krl_unnamed_ca), "%s", ca);
 	if ((r = kp_install_krl_spec(in->p, &spec, &speclen, &in->res->nkrl)) !=
 	    0) {
 		kp_diag_set(in->diag, NULL, 0, 0, "KRL: %s", kp_strerror(r));

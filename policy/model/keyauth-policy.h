@@ -300,6 +300,17 @@ int kp_policy_decide(const struct kp_policy *p, const struct kp_request *req,
  */
 int kp_policy_decide_by(const struct kp_policy *p, const struct kp_request *req,
     struct kp_decision *out, const struct kp_entry **by);
+/*
+ * The decision for certificate cert against p on req->host: p compiled
+ * for that host into a temporary index of its own (a private directory
+ * under tmpdir, NULL: $TMPDIR or /tmp, removed before return) and decided
+ * there by the login path's kp_index_decide_cert, so the YAML and the
+ * installed index give the same answer (authority, principal, rule).
+ * why (whylen bytes) gets the rule that decided, or what failed.
+ */
+int kp_policy_decide_cert(const struct kp_policy *p, const char *tmpdir,
+    const struct kp_cert *cert, const struct kp_request *req,
+    struct kp_decision *out, char *why, size_t whylen);
 
 /*
  * Compile p for host into path, atomically (temp file in the same
@@ -602,6 +613,15 @@ int kp_install_krl_build(const char *keygen, const char *spec, size_t speclen,
 int kp_install_krl_build_policy(const char *keygen, const char *spec,
     size_t speclen, const struct kp_policy *p, const char *path,
     struct kp_atomic *krl, char *errbuf, size_t errlen);
+/*
+ * The revoked serials and key ids of p that the KRL cannot carry: their
+ * CA is given only by fingerprint and the policy holds no key for it
+ * (ssh-keygen -k -s needs the key). *n counts them, *first_ca is the
+ * fingerprint of the first one's CA (NULL when none); keyauth alone
+ * refuses those certificates.
+ */
+void kp_install_krl_unnamed(
+    const struct kp_policy *p, size_t *n, const char **first_ca);
 
 struct kp_install_opts {
 	const char *index_path; /* absolute */
@@ -633,6 +653,9 @@ struct kp_install_result {
 	uint64_t nentries; /* entries compiled for the host */
 	uint64_t nkeys; /* distinct fingerprints in the index */
 	size_t nkrl; /* KRL entries */
+	/* certificate revocations not in the KRL (kp_install_krl_unnamed) */
+	size_t nkrl_unnamed;
+	char krl_unnamed_ca[KP_FP_LEN]; /* the first one's CA */
 	/*
 	 * The event=install record's fields (kp_install_audit), filled
 	 * whatever the outcome.

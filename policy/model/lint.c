@@ -15,7 +15,10 @@
  *                          IPv6 address, however written
  *   [wide-source]          from: or a network admits more than a /8 of
  *                          IPv4 or a /32 of IPv6 (its union, not one item)
- *   [no-touch-required]    an entry using the no-touch-required option
+ *   [no-touch-required]    a FIDO key, or an authority (for certificates
+ *                          with that extension), with no-touch-required
+ *   [fido-only-option]     no-touch-required or verify-required on a key
+ *                          that is no FIDO (sk-) key: sshd ignores both
  *   [unused-network]       a network no entry refers to
  *   [owner-revoked]        an entry whose owner is revoked (it is dead)
  *   [policy-expired]       the policy's own expires is past (added to
@@ -72,6 +75,10 @@ static const struct kp_lint_kind kinds[] = {
     {"[ca-shared-account]", SEC,
         "authorities need no principals for an account other owners "
         "reach",
+        0},
+    {"[fido-only-option]", SEC,
+        "keys that are no FIDO keys carry options sshd ignores for them "
+        "(verify-required asks no PIN)",
         0},
     {"[policy-expired]", REV, "policy expiry warnings", 0},
     {"[policy-expires-soon]", REV, "policy expiry warnings", 0},
@@ -315,6 +322,49 @@ lint_networks(struct lint *l, unsigned char *nreach)
 	}
 }
 
+/*
+ * sshd checks user presence and verification only on signatures of FIDO
+ * keys (sshd(8), AUTHORIZED_KEYS FILE FORMAT: these options "only make
+ * sense" for ecdsa-sk and ed25519-sk): on any other key it ignores both,
+ * so verify-required there demands no PIN. On an authority they apply to
+ * the certified key, whose type the policy cannot know: not linted, but
+ * no-touch-required there lets a certificate with the extension of that
+ * name skip the touch.
+ */
+static int
+is_fido_type(const char *type)
+{
+	return strncmp(type, "sk-", 3) == 0;
+}
+
+static void
+lint_fido_options(struct lint *l, const struct kp_entry *e)
+{
+	size_t i;
+
+	if (e->key == NULL)
+		return;
+	for (i = 0; i < e->noptions; i++) {
+		if (strcasecmp(e->options[i], "no-touch-required") != 0 &&
+		    strcasecmp(e->options[i], "verify-required") != 0)
+			continue;
+		if (!is_fido_type(e->key->type))
+			warn(l, e->id, e->line, e->column,
+			    "[fido-only-option] key '%s' is %s, no FIDO key: "
+			    "sshd ignores %s for it (only sk- keys sign with "
+			    "user presence and verification)%s",
+			    e->id, e->key->type, e->options[i],
+			    strcasecmp(e->options[i], "verify-required") == 0
+			        ? "; no PIN or other verification is asked"
+			        : "");
+		else if (strcasecmp(e->options[i], "no-touch-required") == 0)
+			warn(l, e->id, e->line, e->column,
+			    "[no-touch-required] key '%s' does not require "
+			    "touching its security key",
+			    e->id);
+	}
+}
+
 static void
 lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
     const struct kp_strtab *nets, unsigned char *used,
@@ -364,14 +414,7 @@ lint_entry(struct lint *l, const struct kp_entry *e, int64_t now,
 			used[idx] = 1;
 	}
 	lint_sources(l, e, nets, nreach);
-	for (i = 0; i < e->noptions; i++) {
-		if (strcasecmp(e->options[i], "no-touch-required") == 0) {
-			warn(l, e->id, e->line, e->column,
-			    "[no-touch-required] key '%s' does not require "
-			    "touching its security key",
-			    e->id);
-		}
-	}
+	lint_fido_options(l, e);
 	if (e->owner != NULL && kp_strtab_get(rowners, e->owner, &idx)) {
 		warn(l, e->id, e->line, e->column,
 		    "[owner-revoked] key '%s' belongs to '%s', who is "
@@ -470,6 +513,13 @@ lint_authority(struct lint *l, const struct kp_authority *a,
 			used[idx] = 1;
 	}
 	lint_sources(l, e, nets, nreach);
+	for (i = 0; i < e->noptions; i++)
+		if (strcasecmp(e->options[i], "no-touch-required") == 0)
+			warn(l, e->id, e->line, e->column,
+			    "[no-touch-required] authority '%s' lets a "
+			    "certificate with the no-touch-required extension "
+			    "sign without touching its security key",
+			    e->id);
 	if (kp_strtab_get(rowners, e->owner, &idx))
 		warn(l, e->id, e->line, e->column,
 		    "[owner-revoked] authority '%s' belongs to '%s', who is "

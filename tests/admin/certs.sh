@@ -22,6 +22,27 @@ run "report json" 0 "$KEYAUTHCTL" report --policy-file "$P" --format json --at 2
 json_ok "report json" "$T/out"
 has "report json: principals" "$T/out" '"principals": ["ops", "release"]'
 
+# The CSV: the keys, then one row per (authority, account) with the
+# principals a certificate needs (the account's own name without a list).
+sed '/^authorities:$/i\
+keys:\
+  - id: bob-laptop\
+    owner: bob@example.com\
+    key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHt0HvVSWlmR5M+5FCMbPiuXbLRadsgwMSwAhMmooSYf bob\
+    accounts: [deploy]\
+    expires: 2027-01-01
+' "$P" >"$T/mixed.yaml"
+run "report csv" 0 "$KEYAUTHCTL" report --policy-file "$T/mixed.yaml" --format csv --at 2026-06-01
+golden report-authorities.csv "$T/out"
+run "report csv --account support" 0 "$KEYAUTHCTL" report --policy-file "$T/mixed.yaml" \
+    --format csv --account support --at 2026-06-01
+has "report csv --account: support's CA" "$T/out" ',authority,vendor-support'
+hasnt "report csv --account: other authorities left out" "$T/out" 'corp-ca'
+hasnt "report csv --account: other keys left out" "$T/out" 'bob-laptop'
+run "report csv, CA expired" 0 "$KEYAUTHCTL" report --policy-file "$P" --format csv \
+    --account alice --at 2027-02-01
+has "report csv: the authority's status" "$T/out" ',expired,authority,alice'
+
 sed -e 's/^serial: 2026020101$/serial: 2026020102/' \
     -e 's/deploy: \[ops, release\]/deploy: [ops]/' \
     -e 's/principals: \[vendor-support\]/principals: [vendor-support, vendor-oncall]/' \
@@ -49,6 +70,21 @@ has "import: an authority" "$T/out" "authorities:"
 has "import: its principals" "$T/out" '"deploy": ["ops", "release"]'
 has "import: its from" "$T/out" 'from: ["192.0.2.0/24"]'
 has "import: principals= on a plain key refused" "$T/err" "principals= without cert-authority"
+has "import: the summary counts the authority" "$T/err" "import: 0 entries and 1 authority from 1 file"
+has "import: owner unknown without --owner-from-comment" "$T/out" 'owner: "unknown"'
 cp "$T/out" "$T/imported.yaml"
 run "imported authority passes check" 0 "$KEYAUTHCTL" check "$T/imported.yaml"
+# The owner as for keys: the line's comment with --owner-from-comment.
+printf 'cert-authority,principals="ops" %s security@example.com\n%s\n' "$CA" \
+    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHt0HvVSWlmR5M+5FCMbPiuXbLRadsgwMSwAhMmooSYf bob@example.com' \
+    >"$T/authorized_keys2"
+run "import --owner-from-comment" 0 "$KEYAUTHCTL" import --account deploy \
+    --owner-from-comment "$T/authorized_keys2"
+expect_eq "import: the authority's owner from its comment" \
+    "$(sed -n '/^  - id: "ca-deploy-1"$/{n;p;}' "$T/out")" '    owner: "security@example.com"'
+has "import: the key's owner from its comment" "$T/out" 'owner: "bob@example.com"'
+hasnt "import: no owner left unknown" "$T/out" 'owner: "unknown"'
+has "import: the summary counts keys and authorities" "$T/err" "import: 1 entry and 1 authority from 1 file; 0 lines not imported"
+cp "$T/out" "$T/imported2.yaml"
+run "imported authority with its owner passes check" 0 "$KEYAUTHCTL" check "$T/imported2.yaml"
 t_done

@@ -16,6 +16,8 @@
  *                  as keyauth-authorized-keys would for its parent sshd:
  *     -k FP        the record's fingerprint (required with -w)
  *     -i ID        its entry id (default "pam-test")
+ *     -c TYPE:B64  the certificate the helper was asked about (the
+ *                  record's cert= field; -k is then its key's fingerprint)
  *     -a ACCOUNT   its account (default USER)
  *     -p PID       a record for another (running) process: its pid and
  *                  start time, written as SPOOL/PID
@@ -70,6 +72,7 @@ struct opts {
 	const char *spool;
 	const char *fp;
 	const char *entry_id;
+	const char *cert; /* TYPE:B64 */
 	const char *account;
 	pid_t pid;
 	long long start_delta;
@@ -114,7 +117,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: pam-driver [-e N=V] [-E N=V] [-r RHOST] [-n COUNT] [-f]\n"
-	    "    [-w SPOOL -k FP [-i ID] [-a ACCOUNT] [-p PID] [-S DELTA]\n"
+	    "    [-w SPOOL -k FP [-i ID] [-c TYPE:B64] [-a ACCOUNT] [-p PID]\n"
+	    "    [-S DELTA]\n"
 	    "    [-t AGE] [-m normal|symlink|garbage|mode644|misnamed]]\n"
 	    "    CONFDIR SERVICE USER acct|session|both\n");
 	exit(2);
@@ -173,6 +177,19 @@ plant_record(const struct opts *o, const char *user)
 	snprintf(h.fp, sizeof(h.fp), "%s", o->fp);
 	snprintf(h.entry_id, sizeof(h.entry_id), "%s", o->entry_id);
 	h.time = (int64_t)time(NULL) - o->age;
+	if (o->cert != NULL) {
+		const char *colon = strchr(o->cert, ':');
+
+		if (colon == NULL ||
+		    (size_t)(colon - o->cert) >= sizeof(h.cert_type) ||
+		    strlen(colon + 1) >= sizeof(h.cert_b64)) {
+			fprintf(stderr, "pam-driver: -c wants TYPE:BASE64\n");
+			return -1;
+		}
+		memcpy(h.cert_type, o->cert, (size_t)(colon - o->cert));
+		h.cert_type[colon - o->cert] = '\0';
+		snprintf(h.cert_b64, sizeof(h.cert_b64), "%s", colon + 1);
+	}
 
 	if (strcmp(o->how, "normal") == 0) {
 		if ((r = kp_handoff_write(o->spool, &h)) != 0) {
@@ -336,7 +353,7 @@ main(int argc, char **argv)
 	o.count = 1;
 	o.entry_id = "pam-test";
 	o.how = "normal";
-	while ((c = getopt(argc, argv, "e:E:r:n:fw:k:i:a:p:S:t:m:")) != -1) {
+	while ((c = getopt(argc, argv, "e:E:r:n:fw:k:i:c:a:p:S:t:m:")) != -1) {
 		switch (c) {
 		case 'e':
 			if (o.nenv_acct >= MAX_ENV)
@@ -365,6 +382,9 @@ main(int argc, char **argv)
 			break;
 		case 'i':
 			o.entry_id = optarg;
+			break;
+		case 'c':
+			o.cert = optarg;
 			break;
 		case 'a':
 			o.account = optarg;

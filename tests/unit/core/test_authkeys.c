@@ -462,8 +462,11 @@ main(void)
 	refuse_opt("expiry-time=\"29991231\"", "expires:");
 	refuse_opt("command=\"/bin/sh\"", "command:");
 	refuse_opt("environment=\"LD_PRELOAD=/tmp/x.so\"", "not supported");
-	refuse_opt("principals=\"root\"", "certificates");
-	refuse_opt("cert-authority", "not supported");
+	refuse_opt("principals=\"root\"",
+	    "principals= only means something for certificates, on a "
+	    "cert-authority line: use an authority's principals: field");
+	refuse_opt("cert-authority", "a CA goes under authorities:");
+	refuse_opt("Cert-Authority", "a CA goes under authorities:");
 	refuse_opt("tunnel=\"0\"", "not supported");
 	refuse_opt("no-pty\"", "quotes");
 	refuse_opt("permit-open", "unknown");

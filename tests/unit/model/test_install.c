@@ -204,6 +204,66 @@ test_krl_spec(void)
 	kp_policy_free(p);
 }
 
+/*
+ * Certificate revocations the KRL cannot carry: a serial or key id whose
+ * CA is only a fingerprint the policy holds no key for.
+ */
+static void
+test_krl_unnamed(void)
+{
+	static const char policy[] =
+	    "version: 2\n"
+	    "serial: 3\n"
+	    "authorities:\n"
+	    "  - id: ca\n"
+	    "    owner: ca@example.com\n"
+	    "    key: ssh-ed25519 "
+	    "AAAAC3NzaC1lZDI1NTE5AAAAIJzLoqJd2DzxKbTrebRO6uhsUY2vAPR/"
+	    "CUjFXlVHLkEM\n"
+	    "    accounts: [a]\n"
+	    "revoked:\n"
+	    /* the authority's fingerprint: its key is known */
+	    "  - ca: SHA256:5boyFPnT0TbCS1unBR48gcDXuIcMWBwUbs9KtQAwi74\n"
+	    "    serial: 5\n"
+	    "    reason: x\n"
+	    /* a CA of no authority, by fingerprint: twice unnamed */
+	    "  - ca: SHA256:N9+M2yNQyJYAEHa18o7LjfVSlMI47DPW+uzt56yWWuM\n"
+	    "    serial: 7\n"
+	    "    reason: x\n"
+	    "  - ca: SHA256:N9+M2yNQyJYAEHa18o7LjfVSlMI47DPW+uzt56yWWuM\n"
+	    "    key_id: gone@example.com\n"
+	    "    reason: x\n"
+	    /* a CA of no authority, as a key line: its key is known */
+	    "  - ca: ssh-ed25519 "
+	    "AAAAC3NzaC1lZDI1NTE5AAAAIDlMVnBprn2R4lkUtTA21CE70ZDwxpwgFdm4/"
+	    "vE1Oq92\n"
+	    "    serial: 9\n"
+	    "    reason: x\n";
+	struct kp_policy *p = NULL;
+	struct kp_diag d;
+	const char *first = "x";
+	size_t n = 99;
+	int r;
+
+	T_CASE("KRL: revocations of a CA without a key");
+	r = kp_policy_load_buf("t.yaml", policy, sizeof(policy) - 1, &p, &d);
+	CHECK_INT(r, 0);
+	if (r != 0) {
+		fprintf(
+		    stderr, "%s:%u:%u: %s\n", d.file, d.line, d.column, d.msg);
+		T_CASE(NULL);
+		return;
+	}
+	kp_install_krl_unnamed(p, &n, &first);
+	CHECK_INT(n, 2);
+	CHECK_STR(first, "SHA256:N9+M2yNQyJYAEHa18o7LjfVSlMI47DPW+uzt56yWWuM");
+	kp_install_krl_unnamed(NULL, &n, &first);
+	CHECK_INT(n, 0);
+	CHECK(first == NULL);
+	kp_policy_free(p);
+	T_CASE(NULL);
+}
+
 int
 main(void)
 {
@@ -211,5 +271,6 @@ main(void)
 	test_rule();
 	test_host();
 	test_krl_spec();
+	test_krl_unnamed();
 	return t_done();
 }

@@ -17,6 +17,12 @@
 #define BOB \
 	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHt0HvVSWlmR5M+5FCMbPiuXbLRadsgw" \
 	"MSwAhMmooSYf bob@example"
+/* A FIDO key (the public half of ALICE's, as sk-ssh-ed25519, app "ssh:"). */
+#define FIDO \
+	"sk-ssh-ed25519@openssh.com " \
+	"AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAA" \
+	"AAIFMhTO5GagqeN0CStJECweqD0xEf1GTaCvZ7q0DYBwX8AAAABHNzaDo= " \
+	"fido@example"
 #define ERIN_RSA2048 \
 	"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDPn+LR5I4MbFuSpT20k4YdrI1qad" \
 	"lJ/ROoVhqkSC+kz27llK7BJ2wCM0nyIQYWiCcJesmyd/hv6ZLXEeflf9hv7HIXsSU3" \
@@ -118,7 +124,7 @@ test_clean(void)
 
 	n = lint(HEAD "expires: 2027-01-01\n"
 	              "networks:\n  office: [192.0.2.0/24]\n" KEYS ENTRY(
-	                  "alice", ALICE, "[alice, root]") FAR
+	                  "alice", FIDO, "[alice, root]") FAR
 	    "    from: [office, 198.51.100.7]\n"
 	    "    options: [restrict, verify-required]\n"
 	    "revoked:\n  - owner: mallory@example.com\n    reason: x\n",
@@ -163,9 +169,24 @@ test_rules(void)
 	               "alice", ALICE, "[alice]") FAR "    from: [world]\n",
 	    "[any-address]", 4, 3,
 	    "network 'world' contains every address (::/0)");
-	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]") FAR
+	expect_one(HEAD KEYS ENTRY("alice", FIDO, "[alice]") FAR
 	    "    options: [no-touch-required]\n",
 	    "[no-touch-required]", 4, 5, "key 'alice'");
+	/* sshd ignores both FIDO options on any other key */
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]") FAR
+	    "    options: [no-touch-required]\n",
+	    "[fido-only-option]", 4, 5,
+	    "key 'alice' is ssh-ed25519, no FIDO key: sshd ignores "
+	    "no-touch-required for it");
+	expect_one(HEAD KEYS ENTRY("alice", ALICE, "[alice]") FAR
+	    "    options: [restrict, Verify-Required]\n",
+	    "[fido-only-option]", 4, 5,
+	    "sshd ignores Verify-Required for it (only sk- keys sign with "
+	    "user presence and verification); no PIN or other verification "
+	    "is asked");
+	expect_one(HEAD KEYS ENTRY("bob", BOB, "[bob]") FAR
+	    "    options: [verify-required, no-pty]\n",
+	    "[fido-only-option]", 4, 5, "key 'bob' is ssh-ed25519");
 	expect_one(HEAD "networks:\n  office: [192.0.2.0/24]\n"
 	                "  lab: [198.51.100.0/24]\n" KEYS ENTRY("alice", ALICE,
 	                    "[alice]") FAR "    from: [office]\n",
@@ -304,6 +325,20 @@ test_authorities(void)
 	               "[alice]") "revoked:\n  - owner: ca@example.com\n    "
 	                          "reason: left\n",
 	    "[owner-revoked]", 4, 5, "authority 'ca' belongs to");
+	/*
+	 * The FIDO options of an authority are for the certified key (of a
+	 * type the policy cannot know), never for the CA key.
+	 */
+	n = lint(HEAD2 "authorities:\n" AUTH(
+	             "ca", ALICE, "[alice]") "    options: [verify-required]\n",
+	    &w);
+	CHECK_INT(n, 0);
+	free(w);
+	expect_one(HEAD2 "authorities:\n" AUTH("ca", ALICE,
+	               "[alice]") "    options: [no-touch-required]\n",
+	    "[no-touch-required]", 4, 5,
+	    "authority 'ca' lets a certificate with the no-touch-required "
+	    "extension sign without touching");
 }
 
 /* Policy text: HEAD KEYS, then n entries without expires (k0...). */
