@@ -30,6 +30,7 @@ main(int argc, char **argv)
 	}
 	if (!yaml_parser_initialize(&parser)) {
 		fprintf(stderr, "yaml-parse: out of memory\n");
+		fclose(f);
 		return 2;
 	}
 	yaml_parser_set_input_file(&parser, f);
