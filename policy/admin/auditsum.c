@@ -1554,11 +1554,12 @@ kp_auditlog_view_free(struct kp_auditlog_view *v)
 
 	if (v == NULL)
 		return;
-	for (i = 0; i < v->nkeys; i++) {
+	/* A view that failed half-way has its counts, perhaps not its lists. */
+	for (i = 0; v->keys != NULL && i < v->nkeys; i++) {
 		free(v->keys[i].ids);
 		free(v->keys[i].accounts);
 	}
-	for (i = 0; i < v->nunused; i++)
+	for (i = 0; v->unused != NULL && i < v->nunused; i++)
 		free(v->unused[i].ids);
 	free(v->keys);
 	free(v->unused);
