@@ -847,21 +847,6 @@ matrix_people(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 	}
 }
 
-static enum kp_report_status
-authority_status(
-    const struct kp_policy *p, const struct kp_entry *e, int64_t at)
-{
-	if (kp_policy_is_revoked(p, e->key->fp, e->owner))
-		return KP_RS_REVOKED;
-	if (kp_policy_stale(p->expires, at))
-		return KP_RS_POLICY_STALE;
-	if (at < e->not_before)
-		return KP_RS_NOT_YET_VALID;
-	if (at >= e->expires)
-		return KP_RS_EXPIRED;
-	return KP_RS_ACTIVE;
-}
-
 static void
 put_principals(
     struct kp_buf *b, const struct kp_authority *a, const char *account)
@@ -892,7 +877,7 @@ matrix_authorities(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 		if (j == a->e.naccounts)
 			continue;
 		row.entry = &a->e;
-		row.status = authority_status(x->p, &a->e, x->at);
+		row.status = kp_report_authority_status(x->p, &a->e, x->at);
 		matrix_row(b, x, n, "<tr class=\"ca\"><th>CA ");
 		esc(b, a->e.id);
 		kp_buf_puts(b, " (");

@@ -128,6 +128,10 @@ struct kp_report_filter {
 	int installed; /* the rows come from the installed index (header) */
 };
 
+/* An authority's status at time at: revoked, stale policy, its window. */
+enum kp_report_status kp_report_authority_status(
+    const struct kp_policy *p, const struct kp_entry *e, int64_t at);
+
 /*
  * The rows of p that pass f, sorted by f->by's column (account by
  * default), then account, then entry id. A version 2 policy's report

@@ -386,8 +386,8 @@ static void json_time(struct kp_buf *b, int64_t t);
  * and the status at at. Written only when the policy has authorities, so
  * a report of keys alone is what it was.
  */
-static enum kp_report_status
-authority_status(
+enum kp_report_status
+kp_report_authority_status(
     const struct kp_policy *p, const struct kp_entry *e, int64_t at)
 {
 	if (kp_policy_is_revoked(p, e->key->fp, e->owner))
@@ -463,7 +463,7 @@ authorities_text(const struct kp_policy *p, const struct kp_report_filter *f,
 			    kp_table_cell(&t), a->e.expires, "never");
 			kp_buf_puts(kp_table_cell(&t),
 			    kp_report_status_str(
-			        authority_status(p, &a->e, at)));
+			        kp_report_authority_status(p, &a->e, at)));
 		}
 	}
 	kp_buf_puts(b, "\ncertificate authorities:\n");
@@ -511,8 +511,9 @@ authorities_json(const struct kp_policy *p, const struct kp_report_filter *f,
 			kp_buf_puts(b, ", \"expires\": ");
 			json_time(b, a->e.expires);
 			kp_buf_puts(b, ", \"status\": ");
-			kp_json_str(
-			    b, status_json[authority_status(p, &a->e, at)]);
+			kp_json_str(b,
+			    status_json[kp_report_authority_status(
+			        p, &a->e, at)]);
 			kp_buf_putc(b, '}');
 		}
 	}
@@ -654,7 +655,8 @@ format_csv(const struct kp_policy *p, const struct kp_report_filter *f,
 			if (!authority_passes(&a->e, a->e.accounts[j], f))
 				continue;
 			csv_entry(b, &c, p, a->e.accounts[j], &a->e,
-			    status_json[authority_status(p, &a->e, at)]);
+			    status_json[kp_report_authority_status(
+			        p, &a->e, at)]);
 			kp_buf_puts(b, ",authority,");
 			kp_authority_principals(
 			    a, a->e.accounts[j], &names, &np);
