@@ -33,5 +33,9 @@ for f in $(cd "$src" && find . -type f -name '*.yaml' | sed 's|^\./||' | sort); 
 		pass "policy/examples/$f installed as examples/$f"
 	fi
 done
-[ "$n" -ge 10 ] && pass "$n examples checked" || fail "only $n examples found in $src"
+if [ "$n" -ge 10 ]; then
+	pass "$n examples checked"
+else
+	fail "only $n examples found in $src"
+fi
 t_done
