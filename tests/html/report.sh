@@ -156,6 +156,11 @@ expect_eq "10k: the keys with an id are the ones linked to" \
     "$(cmp -s "$T/10k.links" "$T/10k.ids" && echo same)" same
 expect_eq "10k: the head and each block have the fixed columns" \
     "$(grep -o '<colgroup>' "$T/10k.dom" | wc -l)" $(((owners + 499) / 500 + 1))
+# an element costs the browser time (docs/performance.md): no row of the
+# page ends in empty cells, no cell's lines are <br> elements
+expect_eq "10k: no row ends in an empty cell" \
+    "$(grep -c '^<tr>.*<td\( colspan="[0-9]*"\)\{0,1\}>$' "$T/10k.html")" 0
+expect_eq "10k: no <br>" "$(grep -c '<br>' "$T/10k.html")" 0
 
 t_case "hostile values"
 render hostile "$HDIR/data/hostile.yaml"
