@@ -162,6 +162,22 @@ expect_eq "10k: no row ends in an empty cell" \
     "$(grep -c '^<tr>.*<td\( colspan="[0-9]*"\)\{0,1\}>$' "$T/10k.html")" 0
 expect_eq "10k: no <br>" "$(grep -c '<br>' "$T/10k.html")" 0
 
+t_case "certificate authorities"
+# A CA's row: its cells where it grants, none after the last (support)
+render ca "$top_srcdir/tests/data/valid/authorities.yaml"
+check_safe ca
+m='matrix-table'
+expect_eq "ca: corp-ca's alice cell" "$(dom "$T/ca.dom" cell $m 'CA corp-ca (security@example.com)' alice)" \
+    "ok|principals alice (the account): all from office until 2027-01-01"
+expect_eq "ca: corp-ca's deploy cell" "$(dom "$T/ca.dom" cell $m 'CA corp-ca (security@example.com)' deploy)" \
+    "ok|principals ops, release: all from office until 2027-01-01"
+expect_eq "ca: corp-ca has no support cell" "$(dom "$T/ca.dom" cell $m 'CA corp-ca (security@example.com)' support)" "|"
+expect_eq "ca: vendor-ca has no alice cell" "$(dom "$T/ca.dom" cell $m 'CA vendor-ca (vendor@example.net)' alice)" "|"
+expect_eq "ca: vendor-ca's support cell, after the empty ones" \
+    "$(dom "$T/ca.dom" cell $m 'CA vendor-ca (vendor@example.net)' support)" \
+    "nf|principals vendor-support: web-* from any"
+expect_eq "ca: authorities counted" "$(dom "$T/ca.dom" text n-authorities)" 2
+
 t_case "hostile values"
 render hostile "$HDIR/data/hostile.yaml"
 check_safe hostile
