@@ -586,6 +586,21 @@ struct kp_index_walk {
 int kp_index_foreach(struct kp_index *ix, const struct kp_index_walk *how,
     kp_index_grant_cb cb, void *arg);
 
+/*
+ * The report's certificate authorities, without the YAML: one call per
+ * authority of the policy, in policy order, revoked ones included
+ * (revoked = 1; a revoked CA has no grant for logins, but its row stays
+ * for the report), those for other hosts too (host_marker = 1, so that a
+ * report can tell "none here" from "none at all"; its grant is complete
+ * but serves no login). authority = 1, fp the CA's, b64 NULL,
+ * from and hosts as written, accounts with their principals (pnames,
+ * pfirst, pcount as above), account NULL. A fixed number of lookups per
+ * authority, whatever the number of keys. An index compiled by a keyauth
+ * without authority rows: KP_ERR_VERSION.
+ */
+int kp_index_foreach_authority(
+    struct kp_index *ix, kp_index_grant_cb cb, void *arg);
+
 /* -------------------------------------------------------- audit records */
 
 enum kp_event {
