@@ -31,8 +31,9 @@ report_index(struct ctl *c, const struct kp_report_filter *f, int64_t at,
 
 	if (fmt == KP_FORMAT_HTML) {
 		ctl_usage_err("report: --format html needs --policy-file: the "
-		              "page shows the policy's lint findings and "
-		              "revocations");
+		              "page shows the policy's revocations and lint "
+		              "findings, which the installed index does not "
+		              "keep");
 		return CTL_USAGE;
 	}
 	if (f->by == KP_REPORT_BY_GRANT || f->by == KP_REPORT_BY_GROUP) {
