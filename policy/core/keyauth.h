@@ -522,8 +522,8 @@ int kp_index_grant_of(
 
 /*
  * What the installed index grants on its host, read without the YAML:
- * the one iteration API over the index, in two views (struct
- * kp_index_walk). Pointers are valid during the call only; every record
+ * the iteration API over the index, in two views (struct kp_index_walk),
+ * and the report's authorities (kp_index_foreach_authority, below). Pointers are valid during the call only; every record
  * is verified as a lookup verifies it (a damaged one ends the walk with
  * KP_ERR_CORRUPT); the walk stops on the first non-zero return of cb and
  * returns it. Memory use does not depend on the index size.

@@ -486,13 +486,11 @@ cmp_authority(const void *a, const void *b)
  * certificate needs (be16 n, the names; n == 0: the account's name).
  */
 static int
-write_ca_grant(struct compiler *c, const struct kp_authority *a,
-    const uint8_t *key, size_t klen)
+put_principals(struct compiler *c, const struct kp_authority *a)
 {
 	char *const *names;
 	size_t i, j, n;
 
-	put_grant(c, &a->e, KPI_REC_CA_GRANT);
 	for (i = 0; i < a->e.naccounts; i++) {
 		kp_authority_principals(a, a->e.accounts[i], &names, &n);
 		if (n > KPI_MAX_LIST)
@@ -501,6 +499,18 @@ write_ca_grant(struct compiler *c, const struct kp_authority *a,
 		for (j = 0; j < n; j++)
 			kpi_put_str(&c->val, names[j]);
 	}
+	return 0;
+}
+
+static int
+write_ca_grant(struct compiler *c, const struct kp_authority *a,
+    const uint8_t *key, size_t klen)
+{
+	int r;
+
+	put_grant(c, &a->e, KPI_REC_CA_GRANT);
+	if ((r = put_principals(c, a)) != 0)
+		return r;
 	return add_record(c, key, klen);
 }
 
@@ -579,10 +589,9 @@ write_ca_rows(struct compiler *c)
 	static const uint8_t nkey[1] = {KPI_NS_CA_ROW};
 	uint8_t key[KPI_CA_ROW_KEY_LEN + 1];
 	const struct kp_authority *a;
-	char *const *names;
 	uint32_t j = 0;
 	uint8_t flags;
-	size_t i, k, f, n;
+	size_t i, f;
 	int r;
 
 	for (i = 0; i < c->p->nauthorities; i++) {
@@ -609,16 +618,8 @@ write_ca_rows(struct compiler *c)
 			kpi_put_str(&c->val, a->e.hosts[f]);
 		put_grant_accounts(c, &a->e, KPI_REC_CA_GRANT, a->e.accounts,
 		    a->e.naccounts, 1);
-		for (k = 0; k < a->e.naccounts; k++) {
-			kp_authority_principals(
-			    a, a->e.accounts[k], &names, &n);
-			if (n > KPI_MAX_LIST)
-				return KP_ERR_TOOBIG;
-			kp_buf_put_u16(&c->val, (uint16_t)n);
-			for (f = 0; f < n; f++)
-				kpi_put_str(&c->val, names[f]);
-		}
-		if ((r = add_record(c, key, kpi_ca_row_key(key, j))) != 0)
+		if ((r = put_principals(c, a)) != 0 ||
+		    (r = add_record(c, key, kpi_ca_row_key(key, j))) != 0)
 			return r;
 		j++;
 	}
