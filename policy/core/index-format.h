@@ -21,8 +21,8 @@
  *   'R' cafp[50] 'i' key id             a revoked certificate key id
  *   'V' fp[50] be16(1..n)               the grant and group path of record i
  *                                       (only for entries a grant made)
- *   'T'                                 the number n of authority rows
- *   'T' be32(0..n-1)                    the report's row of an authority
+ *   'Q'                                 the number n of authority rows
+ *   'Q' be32(0..n-1)                    the report's row of an authority
  *
  * Integers are big-endian. A string is be16 length, the bytes, a NUL (so
  * the reader can hand out pointers into the mapped file after checking
@@ -48,7 +48,7 @@
 	'D' /* the report's rows, by account; never on the login path */
 #define KPI_NS_VIA 'V' /* annotations: no login is decided by them */
 #define KPI_NS_CA_ROW \
-	'T' /* the report's authorities, policy order; never on the login path */
+	'Q' /* the report's authorities, policy order; never on the login path */
 
 /* Record types (the first byte of each value; meta starts with the magic). */
 #define KPI_REC_KEY 'K'
@@ -63,7 +63,7 @@
 #define KPI_REC_ROWS 'D' /* under the key 'D' alone: the index has rows */
 #define KPI_REC_VIA 'V' /* str grant, str group path ("" when named) */
 #define KPI_REC_CA_ROW 'U' /* one authority of the policy */
-#define KPI_REC_CA_ROWS 'T' /* under the key 'T' alone: be32 rows */
+#define KPI_REC_CA_ROWS 'Q' /* under the key 'Q' alone: be32 rows */
 
 /* Meta value: magic[8] be32(format) ... (see docs/index-format.md). */
 #define KPI_MAGIC "kpindex" /* 7 characters and its NUL */
@@ -188,7 +188,7 @@ kpi_row_key(
 	return b.err == 0 ? b.len : 0;
 }
 
-/* 'T' be32(j): the report's row j of the authorities. */
+/* 'Q' be32(j): the report's row j of the authorities. */
 #define KPI_CA_ROW_KEY_LEN (1 + 4)
 static inline size_t
 kpi_ca_row_key(uint8_t buf[KPI_CA_ROW_KEY_LEN + 1], uint32_t j)

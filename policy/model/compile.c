@@ -580,7 +580,7 @@ write_ca(struct compiler *c, const struct kp_authority *const *v, size_t n)
  * every authority in policy order, revoked ones and those of other hosts
  * included (flagged: the report shows an empty section as the YAML's
  * does), with from: and hosts: as written and the CA grant without the
- * key; then the number of rows under 'T' alone, written also when there
+ * key; then the number of rows under 'Q' alone, written also when there
  * is none, so that "no authority" differs from an index without rows.
  */
 static int
