@@ -23,17 +23,17 @@
  */
 static int
 report_index(struct ctl *c, const struct kp_report_filter *f, int64_t at,
-    enum kp_format fmt)
+    enum kp_format fmt, char **out)
 {
 	struct kp_index *ix = NULL;
 	const char *why = NULL;
-	char *out = NULL;
 	int r, rc = CTL_SYSERR;
 
 	if (fmt == KP_FORMAT_HTML) {
 		ctl_usage_err("report: --format html needs --policy-file: the "
-		              "page shows the policy's lint findings and "
-		              "revocations");
+		              "page shows the policy's revocations and lint "
+		              "findings, which the installed index does not "
+		              "keep");
 		return CTL_USAGE;
 	}
 	if (f->by == KP_REPORT_BY_GRANT || f->by == KP_REPORT_BY_GROUP) {
@@ -57,7 +57,7 @@ report_index(struct ctl *c, const struct kp_report_filter *f, int64_t at,
 		rc = CTL_USAGE;
 		goto out;
 	}
-	if ((r = kp_report_index(ix, c->index, f, at, fmt, &out)) != 0) {
+	if ((r = kp_report_index(ix, c->index, f, at, fmt, out)) != 0) {
 		ctl_err("report: %s: %s%s", c->index, kp_strerror(r),
 		    r == KP_ERR_VERSION ? " (compiled by an older keyauth "
 		                          "without report rows: install the "
@@ -65,13 +65,38 @@ report_index(struct ctl *c, const struct kp_report_filter *f, int64_t at,
 		                        : "");
 		goto out;
 	}
-	if (ctl_output(c, "report", out) != 0)
-		goto out;
 	rc = CTL_OK;
 out:
-	free(out);
 	kp_index_close(ix);
 	return rc;
+}
+
+/* The report of the YAML at path (--policy-file, or an explicit --policy). */
+static int
+report_yaml(struct ctl *c, const char *path, const struct kp_report_filter *f,
+    int64_t at, enum kp_format fmt, char **out)
+{
+	struct kp_report_row *rows = NULL;
+	struct kp_policy *p = NULL;
+	struct kp_diag d;
+	size_t n = 0;
+	int r;
+
+	if ((r = kp_policy_load(path, 0, &p, &d)) != 0) {
+		ctl_print_diag(stderr, &d, path, "error", NULL);
+		return r == KP_ERR_IO || r == KP_ERR_NOTFOUND ||
+		        r == KP_ERR_NOMEM || r == KP_ERR_INTERNAL
+		    ? CTL_SYSERR
+		    : CTL_REFUSED;
+	}
+	if ((r = kp_report_rows(p, f, at, &rows, &n)) != 0 ||
+	    (r = fmt == KP_FORMAT_HTML
+	            ? kp_report_html(p, f, at, c->now, rows, n, out)
+	            : kp_report_format(p, f, at, rows, n, fmt, out)) != 0)
+		ctl_err("report: %s", kp_strerror(r));
+	free(rows);
+	kp_policy_free(p);
+	return r != 0 ? CTL_SYSERR : CTL_OK;
 }
 
 int
@@ -80,14 +105,10 @@ cmd_report(struct ctl *c)
 	const char *path = c->policy_file != NULL ? c->policy_file : c->policy;
 	int yaml = c->policy_file != NULL || c->policy_given;
 	struct kp_report_filter f;
-	struct kp_report_row *rows = NULL;
-	struct kp_policy *p = NULL;
-	struct kp_diag d;
 	enum kp_format fmt = KP_FORMAT_TEXT;
 	char *out = NULL;
-	size_t n = 0;
 	int64_t at = c->now;
-	int r, rc = CTL_SYSERR;
+	int rc;
 
 	if (c->format != NULL && kp_format_parse(c->format, &fmt) != 0) {
 		ctl_usage_err(
@@ -109,25 +130,6 @@ cmd_report(struct ctl *c)
 		return CTL_USAGE;
 	}
 	memset(&f, 0, sizeof(f));
-	if (!yaml) {
-		f.account = c->account;
-		f.owner = c->owner;
-		f.host = c->host;
-		if (kp_report_by_parse(c->by, &f.by) != 0) {
-			ctl_usage_err("report: --by %s: expected grant, group "
-			              "or person",
-			    c->by);
-			return CTL_USAGE;
-		}
-		return report_index(c, &f, at, fmt);
-	}
-	if ((r = kp_policy_load(path, 0, &p, &d)) != 0) {
-		ctl_print_diag(stderr, &d, path, "error", NULL);
-		return r == KP_ERR_IO || r == KP_ERR_NOTFOUND ||
-		        r == KP_ERR_NOMEM || r == KP_ERR_INTERNAL
-		    ? CTL_SYSERR
-		    : CTL_REFUSED;
-	}
 	f.account = c->account;
 	f.owner = c->owner;
 	f.host = c->host;
@@ -135,22 +137,12 @@ cmd_report(struct ctl *c)
 		ctl_usage_err("report: --by %s: expected grant, group or "
 		              "person",
 		    c->by);
-		rc = CTL_USAGE;
-		goto out;
+		return CTL_USAGE;
 	}
-	if ((r = kp_report_rows(p, &f, at, &rows, &n)) != 0 ||
-	    (r = fmt == KP_FORMAT_HTML
-	            ? kp_report_html(p, &f, at, c->now, rows, n, &out)
-	            : kp_report_format(p, &f, at, rows, n, fmt, &out)) != 0) {
-		ctl_err("report: %s", kp_strerror(r));
-		goto out;
-	}
-	if (ctl_output(c, "report", out) != 0)
-		goto out;
-	rc = CTL_OK;
-out:
+	rc = yaml ? report_yaml(c, path, &f, at, fmt, &out)
+	          : report_index(c, &f, at, fmt, &out);
+	if (rc == CTL_OK && ctl_output(c, "report", out) != 0)
+		rc = CTL_SYSERR;
 	free(out);
-	free(rows);
-	kp_policy_free(p);
 	return rc;
 }

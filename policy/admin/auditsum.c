@@ -1630,7 +1630,9 @@ kp_auditlog_view(const struct kp_auditlog *a, struct kp_auditlog_view **out)
 	if (v->nhosts > 0)
 		qsort(v->hosts, v->nhosts, sizeof(*v->hosts), host_cmp);
 	v->policy = a->policy;
-	if (a->policy != NULL) {
+	v->have_unused = a->have_cands;
+	v->unused_serial = a->cands_serial;
+	if (a->have_cands) {
 		if ((r = never_used(a, &un, &nun)) != 0)
 			goto out;
 		if ((v->unused = calloc(nun + 1, sizeof(*v->unused))) == NULL) {

@@ -1660,12 +1660,17 @@ audit_unused(struct kp_buf *b, const struct kp_auditlog_view *v)
 	size_t i;
 
 	kp_buf_puts(b, "<section id=\"never-used\"><h2>Keys never used</h2>\n");
-	if (v->policy == NULL) {
+	if (!v->have_unused) {
 		kp_buf_puts(b,
 		    "<p>Give the policy (--policy-file) to list the "
 		    "keys no record shows in use.</p></section>\n");
 		return;
 	}
+	if (v->policy == NULL)
+		kp_buf_printf(b,
+		    "<p>The keys of the installed index (policy serial "
+		    "%llu).</p>\n",
+		    (unsigned long long)v->unused_serial);
 	kp_buf_puts(b,
 	    "<table class=\"sort\" id=\"never-used-table\"><thead>"
 	    "<tr><th>fingerprint</th><th>owner</th><th>key ids</th>"
@@ -1775,7 +1780,7 @@ kp_auditlog_html(const struct kp_auditlog *a, int64_t now, char **out)
 	    "rv");
 	count(&b, "n-revoked-keys", "revoked keys tried", nrev, "rv");
 	count(&b, "n-keys", "keys seen", v->nkeys, NULL);
-	if (v->policy != NULL)
+	if (v->have_unused)
 		count(&b, "n-never-used", "keys never used", v->nunused, "nx");
 	count(&b, "n-hosts", "hosts", v->nhosts, NULL);
 	count(&b, "n-malformed", "malformed lines", v->c.malformed, NULL);

@@ -362,11 +362,14 @@ struct kp_auditlog_view {
 	size_t ndays;
 	struct kp_auditlog_view_key *keys; /* by owner, fingerprint */
 	size_t nkeys;
-	struct kp_auditlog_view_unused *unused; /* with a policy only */
+	struct kp_auditlog_view_unused *unused; /* with keys only */
 	size_t nunused;
 	struct kp_auditlog_view_host *hosts; /* by name */
 	size_t nhosts;
 	const struct kp_policy *policy; /* NULL: none given */
+	/* unused is known: a policy or the installed index gave the keys */
+	int have_unused;
+	uint64_t unused_serial; /* the serial of the policy or index */
 };
 int kp_auditlog_view(
     const struct kp_auditlog *a, struct kp_auditlog_view **out);

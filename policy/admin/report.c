@@ -841,6 +841,10 @@ struct ixreport {
 	int *revoked;
 	size_t n, cap;
 	int err;
+	/* the authorities, and the revocations of the revoked CAs */
+	struct kp_authority *cas;
+	struct kp_revocation *carev;
+	size_t ncas, nrev;
 };
 
 static void
@@ -880,6 +884,35 @@ strv_copy(char ***out, size_t *nout, const char *const *v, size_t n)
 	return 0;
 }
 
+/* e (zeroed) as the entry of g, with accounts[0..naccounts) as its own. */
+static int
+ixentry_fill(struct kp_entry *e, const struct kp_index_grant *g,
+    const char *const *accounts, size_t naccounts)
+{
+	e->not_before = g->not_before;
+	e->expires = g->expires;
+	if ((e->id = strdup(g->id)) == NULL ||
+	    (e->owner = strdup(g->owner)) == NULL ||
+	    (e->key = calloc(1, sizeof(*e->key))) == NULL ||
+	    (e->key->type = strdup(g->type)) == NULL ||
+	    (g->command != NULL && (e->command = strdup(g->command)) == NULL) ||
+	    strv_copy(&e->accounts, &e->naccounts, accounts, naccounts) != 0 ||
+	    strv_copy(&e->from, &e->nfrom, g->from, g->nfrom) != 0 ||
+	    strv_copy(&e->hosts, &e->nhosts, g->hosts, g->nhosts) != 0 ||
+	    strv_copy(&e->options, &e->noptions, g->options, g->noptions) != 0)
+		return KP_ERR_NOMEM;
+	snprintf(e->key->fp, sizeof(e->key->fp), "%s", g->fp);
+	if (g->nsources > 0) {
+		if ((e->sources = calloc(g->nsources, sizeof(*e->sources))) ==
+		    NULL)
+			return KP_ERR_NOMEM;
+		memcpy(
+		    e->sources, g->sources, g->nsources * sizeof(*e->sources));
+		e->nsources = g->nsources;
+	}
+	return 0;
+}
+
 static int
 ixreport_row(void *arg, const struct kp_index_grant *g)
 {
@@ -904,28 +937,77 @@ ixreport_row(void *arg, const struct kp_index_grant *g)
 	e = &x->ents[x->n++];
 	memset(e, 0, sizeof(*e));
 	x->revoked[x->n - 1] = g->revoked;
-	e->not_before = g->not_before;
-	e->expires = g->expires;
-	if ((e->id = strdup(g->id)) == NULL ||
-	    (e->owner = strdup(g->owner)) == NULL ||
-	    (e->key = calloc(1, sizeof(*e->key))) == NULL ||
-	    (e->key->type = strdup(g->type)) == NULL ||
-	    (g->command != NULL && (e->command = strdup(g->command)) == NULL) ||
-	    strv_copy(&e->accounts, &e->naccounts, &g->account, 1) != 0 ||
-	    strv_copy(&e->from, &e->nfrom, g->from, g->nfrom) != 0 ||
-	    strv_copy(&e->hosts, &e->nhosts, g->hosts, g->nhosts) != 0 ||
-	    strv_copy(&e->options, &e->noptions, g->options, g->noptions) != 0)
+	return ixentry_fill(e, g, &g->account, 1);
+}
+
+/*
+ * An authority of the index as the policy's authority it was compiled
+ * from: its entry, a principal list for each account that has one, and
+ * for a revoked CA a revocation of its fingerprint, so that the
+ * formatters above, and kp_report_authority_status(), treat it exactly
+ * as they treat the YAML's. The authorities are few: one at a time.
+ */
+static int
+ixreport_authority(void *arg, const struct kp_index_grant *g)
+{
+	struct ixreport *x = arg;
+	struct kp_authority *a, *tmp;
+	struct kp_revocation *rv;
+	size_t i, k;
+	int r;
+
+	if ((tmp = reallocarray(x->cas, x->ncas + 1, sizeof(*tmp))) == NULL)
 		return KP_ERR_NOMEM;
-	snprintf(e->key->fp, sizeof(e->key->fp), "%s", g->fp);
-	if (g->nsources > 0) {
-		if ((e->sources = calloc(g->nsources, sizeof(*e->sources))) ==
-		    NULL)
+	x->cas = tmp;
+	a = &x->cas[x->ncas++];
+	memset(a, 0, sizeof(*a));
+	if ((r = ixentry_fill(&a->e, g, g->accounts, g->naccounts)) != 0)
+		return r;
+	if (g->naccounts > 0 &&
+	    (a->principals = calloc(g->naccounts, sizeof(*a->principals))) ==
+	        NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; i < g->naccounts; i++) {
+		if (g->pcount[i] == 0)
+			continue; /* the account's own name */
+		if ((a->principals[a->nprincipals].account =
+		            strdup(g->accounts[i])) == NULL)
 			return KP_ERR_NOMEM;
-		memcpy(
-		    e->sources, g->sources, g->nsources * sizeof(*e->sources));
-		e->nsources = g->nsources;
+		for (k = 0; k < g->pcount[i]; k++)
+			if (kp_strv_add(&a->principals[a->nprincipals].names,
+			        &a->principals[a->nprincipals].nnames,
+			        g->pnames[g->pfirst[i] + k],
+			        strlen(g->pnames[g->pfirst[i] + k])) != 0)
+				return KP_ERR_NOMEM;
+		a->nprincipals++;
 	}
+	if (!g->revoked)
+		return 0;
+	if ((rv = reallocarray(x->carev, x->nrev + 1, sizeof(*rv))) == NULL)
+		return KP_ERR_NOMEM;
+	x->carev = rv;
+	rv = &x->carev[x->nrev];
+	memset(rv, 0, sizeof(*rv));
+	rv->kind = KP_REVOKE_FINGERPRINT;
+	if ((rv->value = strdup(g->fp)) == NULL)
+		return KP_ERR_NOMEM;
+	x->nrev++;
 	return 0;
+}
+
+static void
+ixauthority_free(struct kp_authority *a)
+{
+	size_t i, k;
+
+	ixentry_free(&a->e);
+	for (i = 0; i < a->nprincipals; i++) {
+		free(a->principals[i].account);
+		for (k = 0; k < a->principals[i].nnames; k++)
+			free(a->principals[i].names[k]);
+		free(a->principals[i].names);
+	}
+	free(a->principals);
 }
 
 int
@@ -960,7 +1042,8 @@ kp_report_index(struct kp_index *ix, const char *path,
 	memset(&how, 0, sizeof(how));
 	how.by_account = 1;
 	how.account = f->account;
-	if ((r = kp_index_foreach(ix, &how, ixreport_row, &x)) != 0)
+	if ((r = kp_index_foreach(ix, &how, ixreport_row, &x)) != 0 ||
+	    (r = kp_index_foreach_authority(ix, ixreport_authority, &x)) != 0)
 		goto out;
 	if (x.n > 0 && (rows = calloc(x.n, sizeof(*rows))) == NULL) {
 		r = KP_ERR_NOMEM;
@@ -983,12 +1066,22 @@ kp_report_index(struct kp_index *ix, const char *path,
 	pol.expires = m->policy_expires;
 	memcpy(pol.sha256, m->sha256, sizeof(pol.sha256));
 	pol.path = (char *)(uintptr_t)path;
+	pol.authorities = x.cas;
+	pol.nauthorities = x.ncas;
+	pol.revoked = x.carev;
+	pol.nrevoked = x.nrev;
 	r = kp_report_format(&pol, &ff, at, rows, x.n, fmt, out);
 out:
 	for (i = 0; i < x.n; i++)
 		ixentry_free(&x.ents[i]);
 	free(x.ents);
 	free(x.revoked);
+	for (i = 0; i < x.ncas; i++)
+		ixauthority_free(&x.cas[i]);
+	free(x.cas);
+	for (i = 0; i < x.nrev; i++)
+		free(x.carev[i].value);
+	free(x.carev);
 	free(rows);
 	return r;
 }

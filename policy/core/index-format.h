@@ -21,6 +21,8 @@
  *   'R' cafp[50] 'i' key id             a revoked certificate key id
  *   'V' fp[50] be16(1..n)               the grant and group path of record i
  *                                       (only for entries a grant made)
+ *   'Q'                                 the number n of authority rows
+ *   'Q' be32(0..n-1)                    the report's row of an authority
  *
  * Integers are big-endian. A string is be16 length, the bytes, a NUL (so
  * the reader can hand out pointers into the mapped file after checking
@@ -45,6 +47,8 @@
 #define KPI_NS_ROW \
 	'D' /* the report's rows, by account; never on the login path */
 #define KPI_NS_VIA 'V' /* annotations: no login is decided by them */
+#define KPI_NS_CA_ROW \
+	'Q' /* the report's authorities, policy order; never on the login path */
 
 /* Record types (the first byte of each value; meta starts with the magic). */
 #define KPI_REC_KEY 'K'
@@ -58,6 +62,8 @@
 #define KPI_REC_ROW 'W' /* one (account, entry) row */
 #define KPI_REC_ROWS 'D' /* under the key 'D' alone: the index has rows */
 #define KPI_REC_VIA 'V' /* str grant, str group path ("" when named) */
+#define KPI_REC_CA_ROW 'U' /* one authority of the policy */
+#define KPI_REC_CA_ROWS 'Q' /* under the key 'Q' alone: be32 rows */
 
 /* Meta value: magic[8] be32(format) ... (see docs/index-format.md). */
 #define KPI_MAGIC "kpindex" /* 7 characters and its NUL */
@@ -66,6 +72,7 @@
 /* Key header flags. */
 #define KPI_KEY_REVOKED_FP 0x01 /* fingerprint (or key) revoked */
 #define KPI_KEY_REVOKED_OWNER 0x02 /* owner revoked */
+#define KPI_CA_ROW_OTHER_HOST 0x04 /* authority row: not for this host */
 
 #define KPI_CHECK_LEN 8 /* truncated SHA-256 at the end of a value */
 #define KPI_FP_STRLEN 50 /* "SHA256:" + 43 characters, no NUL */
@@ -177,6 +184,19 @@ kpi_row_key(
 	kp_buf_put_u8(&b, KPI_NS_ROW);
 	kp_buf_puts(&b, account);
 	kp_buf_put_u8(&b, 0);
+	kp_buf_put_u32(&b, j);
+	return b.err == 0 ? b.len : 0;
+}
+
+/* 'Q' be32(j): the report's row j of the authorities. */
+#define KPI_CA_ROW_KEY_LEN (1 + 4)
+static inline size_t
+kpi_ca_row_key(uint8_t buf[KPI_CA_ROW_KEY_LEN + 1], uint32_t j)
+{
+	struct kp_buf b;
+
+	kp_buf_init_fixed(&b, buf, KPI_CA_ROW_KEY_LEN + 1);
+	kp_buf_put_u8(&b, KPI_NS_CA_ROW);
 	kp_buf_put_u32(&b, j);
 	return b.err == 0 ? b.len : 0;
 }

@@ -1509,3 +1509,100 @@ out:
 	ixkey_free(&k);
 	return r;
 }
+
+/* ------------------------------------------------------ authority rows */
+
+/* Row j of the authorities (docs/index-format.md, "Authority rows"). */
+static int
+foreach_ca_row(struct kp_index *ix, uint32_t j, kp_index_grant_cb cb, void *arg)
+{
+	uint8_t key[KPI_CA_ROW_KEY_LEN + 1], type, flags;
+	const uint8_t *body;
+	const char **from = NULL, **hosts = NULL, *fp, *owner;
+	struct kp_index_grant g;
+	struct ixrec rec;
+	struct kp_buf r;
+	size_t klen, blen, nfrom = 0, nhosts = 0;
+	int ret;
+
+	memset(&rec, 0, sizeof(rec));
+	if ((klen = kpi_ca_row_key(key, j)) == 0)
+		return KP_ERR_ARG;
+	if ((ret = get_value(ix, key, klen, &body, &blen)) != 0)
+		return ret == KP_ERR_NOTFOUND ? KP_ERR_CORRUPT : ret;
+	kp_buf_view(&r, body, blen);
+	ret = KP_ERR_CORRUPT;
+	if (kp_buf_get_u8(&r, &type) != 0 || type != KPI_REC_CA_ROW ||
+	    kp_buf_get_u8(&r, &flags) != 0 ||
+	    (flags &
+	        ~(KPI_KEY_REVOKED_FP | KPI_KEY_REVOKED_OWNER |
+	            KPI_CA_ROW_OTHER_HOST)) != 0 ||
+	    kpi_get_str(&r, 0, &fp) != 0 || !kp_fingerprint_valid(fp) ||
+	    kpi_get_str(&r, 1, &owner) != 0)
+		goto out;
+	if ((ret = row_strings(&r, &from, &nfrom)) != 0 ||
+	    (ret = row_strings(&r, &hosts, &nhosts)) != 0)
+		goto out;
+	if ((ret = decode_rec(
+	         kp_buf_ptr(&r), kp_buf_len(&r), DEC_CA | DEC_ROW, &rec)) != 0)
+		goto out;
+	ret = KP_ERR_CORRUPT;
+	if (rec.marker)
+		goto out;
+	memset(&g, 0, sizeof(g));
+	g.fp = fp;
+	g.owner = owner;
+	g.revoked = (flags & ~KPI_CA_ROW_OTHER_HOST) != 0;
+	g.host_marker = (flags & KPI_CA_ROW_OTHER_HOST) != 0;
+	g.id = rec.id;
+	g.type = rec.type;
+	g.accounts = rec.accounts;
+	g.naccounts = rec.naccounts;
+	g.sources = rec.sources;
+	g.nsources = rec.nsources;
+	g.options = rec.options;
+	g.noptions = rec.noptions;
+	g.command = rec.command;
+	g.not_before = rec.not_before;
+	g.expires = rec.expires;
+	g.authority = 1;
+	g.pnames = rec.pnames;
+	g.pfirst = rec.pfirst;
+	g.pcount = rec.pcount;
+	g.from = from;
+	g.nfrom = nfrom;
+	g.hosts = hosts;
+	g.nhosts = nhosts;
+	ret = cb(arg, &g);
+out:
+	ixrec_free(&rec);
+	free(from);
+	free(hosts);
+	return ret;
+}
+
+int
+kp_index_foreach_authority(struct kp_index *ix, kp_index_grant_cb cb, void *arg)
+{
+	static const uint8_t nkey[1] = {KPI_NS_CA_ROW};
+	const uint8_t *body;
+	struct kp_buf r;
+	uint32_t j, n;
+	uint8_t type;
+	size_t blen;
+	int ret;
+
+	if (ix == NULL || cb == NULL)
+		return KP_ERR_ARG;
+	if ((ret = get_value(ix, nkey, sizeof(nkey), &body, &blen)) != 0)
+		return ret == KP_ERR_NOTFOUND ? KP_ERR_VERSION : ret;
+	kp_buf_view(&r, body, blen);
+	if (kp_buf_get_u8(&r, &type) != 0 || type != KPI_REC_CA_ROWS ||
+	    kp_buf_get_u32(&r, &n) != 0 || kp_buf_len(&r) != 0)
+		return KP_ERR_CORRUPT;
+	/* A damaged n ends at the first row that is not there: corrupt. */
+	for (j = 0; j < n; j++)
+		if ((ret = foreach_ca_row(ix, j, cb, arg)) != 0)
+			return ret;
+	return 0;
+}

@@ -522,8 +522,8 @@ int kp_index_grant_of(
 
 /*
  * What the installed index grants on its host, read without the YAML:
- * the one iteration API over the index, in two views (struct
- * kp_index_walk). Pointers are valid during the call only; every record
+ * the iteration API over the index, in two views (struct kp_index_walk),
+ * and the report's authorities (kp_index_foreach_authority, below). Pointers are valid during the call only; every record
  * is verified as a lookup verifies it (a damaged one ends the walk with
  * KP_ERR_CORRUPT); the walk stops on the first non-zero return of cb and
  * returns it. Memory use does not depend on the index size.
@@ -585,6 +585,21 @@ struct kp_index_walk {
 };
 int kp_index_foreach(struct kp_index *ix, const struct kp_index_walk *how,
     kp_index_grant_cb cb, void *arg);
+
+/*
+ * The report's certificate authorities, without the YAML: one call per
+ * authority of the policy, in policy order, revoked ones included
+ * (revoked = 1; a revoked CA has no grant for logins, but its row stays
+ * for the report), those for other hosts too (host_marker = 1, so that a
+ * report can tell "none here" from "none at all"; its grant is complete
+ * but serves no login). authority = 1, fp the CA's, b64 NULL,
+ * from and hosts as written, accounts with their principals (pnames,
+ * pfirst, pcount as above), account NULL. A fixed number of lookups per
+ * authority, whatever the number of keys. An index compiled by a keyauth
+ * without authority rows: KP_ERR_VERSION.
+ */
+int kp_index_foreach_authority(
+    struct kp_index *ix, kp_index_grant_cb cb, void *arg);
 
 /* -------------------------------------------------------- audit records */
 

@@ -486,13 +486,11 @@ cmp_authority(const void *a, const void *b)
  * certificate needs (be16 n, the names; n == 0: the account's name).
  */
 static int
-write_ca_grant(struct compiler *c, const struct kp_authority *a,
-    const uint8_t *key, size_t klen)
+put_principals(struct compiler *c, const struct kp_authority *a)
 {
 	char *const *names;
 	size_t i, j, n;
 
-	put_grant(c, &a->e, KPI_REC_CA_GRANT);
 	for (i = 0; i < a->e.naccounts; i++) {
 		kp_authority_principals(a, a->e.accounts[i], &names, &n);
 		if (n > KPI_MAX_LIST)
@@ -501,6 +499,18 @@ write_ca_grant(struct compiler *c, const struct kp_authority *a,
 		for (j = 0; j < n; j++)
 			kpi_put_str(&c->val, names[j]);
 	}
+	return 0;
+}
+
+static int
+write_ca_grant(struct compiler *c, const struct kp_authority *a,
+    const uint8_t *key, size_t klen)
+{
+	int r;
+
+	put_grant(c, &a->e, KPI_REC_CA_GRANT);
+	if ((r = put_principals(c, a)) != 0)
+		return r;
 	return add_record(c, key, klen);
 }
 
@@ -564,6 +574,60 @@ write_ca(struct compiler *c, const struct kp_authority *const *v, size_t n)
 	return add_record(c, key, kpi_ca_key(key, fp, 0));
 }
 
+/*
+ * What keyauthctl report shows of the authorities, so that the server
+ * answers it without the YAML (docs/index-format.md, "Authority rows"):
+ * every authority in policy order, revoked ones and those of other hosts
+ * included (flagged: the report shows an empty section as the YAML's
+ * does), with from: and hosts: as written and the CA grant without the
+ * key; then the number of rows under 'Q' alone, written also when there
+ * is none, so that "no authority" differs from an index without rows.
+ */
+static int
+write_ca_rows(struct compiler *c)
+{
+	static const uint8_t nkey[1] = {KPI_NS_CA_ROW};
+	uint8_t key[KPI_CA_ROW_KEY_LEN + 1];
+	const struct kp_authority *a;
+	uint32_t j = 0;
+	uint8_t flags;
+	size_t i, f;
+	int r;
+
+	for (i = 0; i < c->p->nauthorities; i++) {
+		a = &c->p->authorities[i];
+		if (a->e.nfrom > KPI_MAX_LIST || a->e.nhosts > KPI_MAX_LIST ||
+		    j == UINT32_MAX)
+			return KP_ERR_TOOBIG;
+		flags = 0;
+		if (in_sorted(c->rev_fps, c->nrev_fps, a->e.key->fp))
+			flags |= KPI_KEY_REVOKED_FP;
+		if (in_sorted(c->rev_owners, c->nrev_owners, a->e.owner))
+			flags |= KPI_KEY_REVOKED_OWNER;
+		if (!kp_entry_applies(&a->e, c->host))
+			flags |= KPI_CA_ROW_OTHER_HOST;
+		kp_buf_put_u8(&c->val, KPI_REC_CA_ROW);
+		kp_buf_put_u8(&c->val, flags);
+		kpi_put_str(&c->val, a->e.key->fp);
+		kpi_put_str(&c->val, a->e.owner);
+		kp_buf_put_u16(&c->val, (uint16_t)a->e.nfrom);
+		for (f = 0; f < a->e.nfrom; f++)
+			kpi_put_str(&c->val, a->e.from[f]);
+		kp_buf_put_u16(&c->val, (uint16_t)a->e.nhosts);
+		for (f = 0; f < a->e.nhosts; f++)
+			kpi_put_str(&c->val, a->e.hosts[f]);
+		put_grant_accounts(c, &a->e, KPI_REC_CA_GRANT, a->e.accounts,
+		    a->e.naccounts, 1);
+		if ((r = put_principals(c, a)) != 0 ||
+		    (r = add_record(c, key, kpi_ca_row_key(key, j))) != 0)
+			return r;
+		j++;
+	}
+	kp_buf_put_u8(&c->val, KPI_REC_CA_ROWS);
+	kp_buf_put_u32(&c->val, j);
+	return add_record(c, nkey, sizeof(nkey));
+}
+
 static int
 write_authorities(struct compiler *c)
 {
@@ -573,7 +637,7 @@ write_authorities(struct compiler *c)
 	int r = 0;
 
 	if (p->nauthorities == 0)
-		return 0;
+		return write_ca_rows(c);
 	if (p->authorities == NULL)
 		return KP_ERR_INVALID;
 	if ((v = calloc(p->nauthorities, sizeof(*v))) == NULL)
@@ -597,6 +661,7 @@ write_authorities(struct compiler *c)
 		if ((r = write_ca(c, v + i, j - i)) != 0)
 			goto out;
 	}
+	r = write_ca_rows(c);
 out:
 	free(v);
 	return r;

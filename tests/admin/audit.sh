@@ -47,6 +47,15 @@ if [ "$(id -u)" = 0 ]; then
 	has "never used from the index: dave" "$T/ix.never" "dave-new"
 	run "audit json, the index" 1 $IX audit --format json auth.log
 	has "json never used from the index" "$T/out" '{"fingerprint": "SHA256:xjmwHX8rLk8IKKLD+HUwMIeU/t9bPOZXtDUPQCNHQBM", "owner": "dave@example.com", "key_ids": ["dave-new"]}'
+	# the HTML page's list too: the same table as with --policy-file
+	run "audit html, the index" 1 $IX audit --format html auth.log
+	sed -n '/<table class="sort" id="never-used-table">/,/<\/table>/p' "$T/out" >"$T/ix.html"
+	has "html never used from the index: the index's serial" "$T/out" "The keys of the installed index (policy serial 10)."
+	hasnt "html never used from the index: no --policy-file asked" "$T/out" "Give the policy (--policy-file)"
+	has "html never used from the index: dave" "$T/ix.html" "dave-new"
+	run "audit html, the yaml" 1 "$KEYAUTHCTL" audit --policy-file base.yaml --format html auth.log
+	sed -n '/<table class="sort" id="never-used-table">/,/<\/table>/p' "$T/out" >"$T/y.html"
+	expect_eq "html never used: index = yaml" "$(cat "$T/ix.html")" "$(cat "$T/y.html")"
 else
 	t_skip "never used from the installed index: needs root to install"
 fi

@@ -43,6 +43,52 @@ run "report csv, CA expired" 0 "$KEYAUTHCTL" report --policy-file "$P" --format 
     --account alice --at 2027-02-01
 has "report csv: the authority's status" "$T/out" ',expired,authority,alice'
 
+# The installed index answers the same as the YAML for its host, the
+# authorities included: for db-01 (corp-ca only), for web-01 (vendor-ca
+# too), with a revoked CA and with its owner revoked, in every format, and
+# for one account (whose report reads no other account's rows).
+if [ "$(id -u)" = 0 ]; then
+	sed '/^revoked:$/a\
+  - owner: vendor@example.net\
+    reason: contract ended' "$T/mixed.yaml" >"$T/vendor-revoked.yaml"
+	sed '/^revoked:$/a\
+  - ca: SHA256:FzMQubrCI9wBMc/qEc4XyLf9tYYz258eIisWiut7tr8\
+    reason: CA key compromised' "$T/mixed.yaml" >"$T/ca-revoked.yaml"
+	for case in mixed:db-01 mixed:web-01 vendor-revoked:web-01 ca-revoked:db-01; do
+		pol=${case%%:*} host=${case#*:}
+		cp "$T/$pol.yaml" "$T/p.yaml" && chmod 0644 "$T/p.yaml"
+		V="$T/v-$pol-$host" # each its own: the serial stays the same
+		IX="$KEYAUTHCTL --helper-user root --index $V/policy.cdb --krl $V/revoked.krl --state $V/state"
+		run "install $pol for $host" 0 $IX --host "$host" install "$T/p.yaml"
+		for fmt in text csv json; do
+			for acct in deploy ""; do
+				run "index report $pol $host $fmt ${acct:-all}" 0 $IX report --at 2026-06-01 \
+				    --format $fmt ${acct:+--account "$acct"}
+				mv "$T/out" "$T/ix"
+				run "yaml report $pol $host $fmt ${acct:-all}" 0 "$KEYAUTHCTL" report \
+				    --policy-file "$T/p.yaml" --host "$host" --at 2026-06-01 \
+				    --format $fmt ${acct:+--account "$acct"}
+				# the header names the index and says where the rows are from
+				expect_eq "index = yaml: $pol $host $fmt ${acct:-all}" \
+				    "$(sed -e '/^policy: /d' -e '/^source: /d' -e 's|"path": "[^"]*"||' "$T/ix")" \
+				    "$(sed -e '/^policy: /d' -e 's|"path": "[^"]*"||' "$T/out")"
+			done
+		done
+		cp "$T/ix" "$T/ix.$pol.$host.json" # the last: json, every account
+	done
+	has "index: db-01 has corp-ca" "$T/ix.mixed.db-01.json" '"authority": "corp-ca"'
+	hasnt "index: db-01 has no vendor-ca" "$T/ix.mixed.db-01.json" '"authority": "vendor-ca"'
+	has "index: web-01 has vendor-ca" "$T/ix.mixed.web-01.json" '"authority": "vendor-ca"'
+	has "index: a revoked owner's CA is listed as revoked" "$T/ix.vendor-revoked.web-01.json" \
+	    '"expires": null, "status": "revoked"'
+	has "index: a revoked CA is listed as revoked" "$T/ix.ca-revoked.db-01.json" \
+	    '"expires": "2027-01-01T00:00:00Z", "status": "revoked"'
+	run "index report, --owner" 0 $IX report --at 2026-06-01 --owner nobody@example.com
+	has "index: --owner leaves every authority out" "$T/out" "none matches"
+else
+	t_skip "report from the installed index: needs root to install"
+fi
+
 sed -e 's/^serial: 2026020101$/serial: 2026020102/' \
     -e 's/deploy: \[ops, release\]/deploy: [ops]/' \
     -e 's/principals: \[vendor-support\]/principals: [vendor-support, vendor-oncall]/' \

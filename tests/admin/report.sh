@@ -64,6 +64,10 @@ if [ "$(id -u)" = 0 ]; then
 	run "index report --host other" 2 $IX report --host web-01
 	has "--host other: says why" "$T/err" "--policy-file reports other hosts"
 	run "index report --by grant" 2 $IX report --by grant
+	run "index report --format html" 2 $IX report --format html
+	has "--format html: says why" "$T/err" "needs --policy-file: the page shows the policy's revocations and lint findings"
+	run "index report --format html --policy-file" 0 $IX report --format html --policy-file "$T/p.yaml"
+	has "--policy-file: the page" "$T/out" "<!DOCTYPE html>"
 	run "no index installed" 3 "$KEYAUTHCTL" --index "$T/none/policy.cdb" report
 	has "no index: says --policy-file" "$T/err" "--policy-file reads a policy instead"
 else

@@ -197,6 +197,28 @@ query(struct kp_index *ix, const char *account, const char *fp)
 	(void)r;
 }
 
+/* An authority row (the report's): what the reader promises of it. */
+static int
+ca_row_cb(void *arg, const struct kp_index_grant *g)
+{
+	size_t i, j;
+
+	(void)arg;
+	FZ_ASSERT(g->authority && g->b64 == NULL && g->account == NULL);
+	FZ_ASSERT(g->fp != NULL && kp_fingerprint_valid(g->fp));
+	FZ_ASSERT(g->id != NULL && g->owner != NULL && g->naccounts > 0);
+	for (i = 0; i < g->naccounts; i++) {
+		FZ_ASSERT(g->accounts[i] != NULL);
+		for (j = 0; j < g->pcount[i]; j++)
+			FZ_ASSERT(g->pnames[g->pfirst[i] + j] != NULL);
+	}
+	for (i = 0; i < g->nfrom; i++)
+		FZ_ASSERT(g->from[i] != NULL);
+	for (i = 0; i < g->nhosts; i++)
+		FZ_ASSERT(g->hosts[i] != NULL);
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -236,6 +258,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (f = 0; f < nm.nfp; f++)
 			query(ix, nm.acct[a], nm.fp[f]);
 	}
+	(void)kp_index_foreach_authority(ix, ca_row_cb, NULL);
 	kp_index_close(ix);
 	return 0;
 }

@@ -384,6 +384,91 @@ test_walk_authorities(void)
 	kp_policy_free(p);
 }
 
+/* An authority row: id, the flags, from and hosts, the principals. */
+static int
+ca_row(void *arg, const struct kp_index_grant *g)
+{
+	struct kp_index_grant c = *g;
+	char *out = arg;
+
+	if (!g->authority || g->id == NULL || g->b64 != NULL ||
+	    g->account != NULL || strlen(out) > 128)
+		return KP_ERR_INTERNAL;
+	snprintf(out + strlen(out), 256 - strlen(out), "%s r%d m%d %s|%s ",
+	    g->id, g->revoked, g->host_marker, g->nfrom > 0 ? g->from[0] : "-",
+	    g->nhosts > 0 ? g->hosts[0] : "-");
+	c.host_marker = 0; /* ca_grant prints grants only */
+	return ca_grant(arg, &c);
+}
+
+static void
+test_authority_rows(void)
+{
+	struct kp_policy *p;
+	struct kp_index *ix = NULL;
+	struct kp_diag d;
+	char path[512], out[256] = "", got[256];
+	uint8_t *buf = NULL;
+	size_t len = 0, off, bad = 0;
+	FILE *f;
+
+	T_CASE("the authorities' report rows, also revoked and other hosts'");
+	p = load("version: 2\nserial: 1\nnetworks: {office: [192.0.2.0/24]}\n"
+	         "authorities:\n"
+	         "  - {id: ca, owner: ca@x, key: " K_B ", accounts: [alice, "
+	         "deploy], principals: {deploy: [release]}, from: [office]}\n"
+	         "  - {id: db, owner: db@x, key: " K_C ", accounts: [root], "
+	         "hosts: [db-*]}\n"
+	         "  - {id: old, owner: old@x, key: " K_A ", accounts: [bob]}\n"
+	         "revoked:\n  - {owner: old@x, reason: left}\n");
+	CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/carows.cdb", tmpdir);
+	CHECK_INT(kp_index_compile(p, "web-01", 1000, path, &d), 0);
+	CHECK_INT(kp_index_open(path, geteuid(), &ix, NULL), 0);
+	if (ix != NULL) {
+		CHECK_INT(kp_index_foreach_authority(ix, ca_row, out), 0);
+		CHECK_STR(out,
+		    "ca r0 m0 office|- ca alice:;ca deploy: release;"
+		    "db r0 m1 -|db-* db root:;old r1 m0 -|- old bob:;");
+		kp_index_close(ix);
+	}
+	kp_policy_free(p);
+	/* Every flipped byte: refused, or the same rows given back. */
+	if ((f = fopen(path, "rb")) != NULL) {
+		if (fseek(f, 0, SEEK_END) == 0 &&
+		    (len = (size_t)ftell(f)) > 0 &&
+		    (buf = malloc(len)) != NULL) {
+			rewind(f);
+			if (fread(buf, 1, len, f) != len)
+				len = 0;
+		}
+		fclose(f);
+	}
+	CHECK(buf != NULL && len > 0);
+	snprintf(path, sizeof(path), "%s/carows-flipped.cdb", tmpdir);
+	for (off = 0; buf != NULL && off < len; off++) {
+		buf[off] ^= 0x01;
+		if ((f = fopen(path, "wb")) != NULL) {
+			(void)fwrite(buf, 1, len, f);
+			fclose(f);
+		}
+		buf[off] ^= 0x01;
+		if (kp_index_open(path, geteuid(), &ix, NULL) != 0)
+			continue;
+		got[0] = '\0';
+		if (kp_index_foreach_authority(ix, ca_row, got) == 0 &&
+		    strcmp(got, out) != 0) {
+			fprintf(stderr, "offset %zu: %s\n", off, got);
+			bad++;
+		}
+		kp_index_close(ix);
+	}
+	CHECK_INT(bad, 0);
+	free(buf);
+}
+
 static void
 test_removal(void)
 {
@@ -476,6 +561,7 @@ main(void)
 	test_signers();
 	test_removal();
 	test_walk_authorities();
+	test_authority_rows();
 	{
 		char cmd[600];
 
