@@ -44,13 +44,16 @@ struct pair {
 	const char *fp;
 };
 
-/* One report row: account a of entry idx (which applies to the host). */
+/*
+ * One report row of a revoked key: its entry rec (1-based, among the
+ * key's entries) for account acct. The rows of the other keys are not
+ * kept: the reader finds them through the account chunks.
+ */
 struct rowref {
 	uint32_t acct; /* index into compiler.accts */
-	uint32_t j; /* the account's index in the entry */
-	size_t idx;
+	uint16_t rec;
 	size_t seq; /* written in key order, each key's in policy order */
-	uint8_t flags; /* the key's KPI_KEY_REVOKED_* */
+	const char *fp;
 };
 
 struct compiler {
@@ -73,7 +76,7 @@ struct compiler {
 	size_t nrev_owners;
 	struct pair *pairs;
 	size_t npairs;
-	struct rowref *rows; /* sized as pairs */
+	struct rowref *rows; /* revoked keys' rows; sized as pairs */
 	size_t nrows;
 	const char **accts; /* distinct accounts, first seen first */
 	size_t naccts;
@@ -323,10 +326,40 @@ write_via(
 }
 
 /*
+ * What the report shows of entry rec of fp beyond its grant record: from:
+ * and hosts: as written and, for a revoked key (whose grants are never
+ * compiled), the grant without its base64. One per entry that applies to
+ * the host, so a missing one is damage (docs/index-format.md).
+ */
+static int
+write_entry(struct compiler *c, const struct kp_entry *e, const char *fp,
+    uint16_t rec, int revoked)
+{
+	uint8_t key[KPI_FP_KEY_LEN + 1];
+	size_t f;
+
+	if (e->nfrom > KPI_MAX_LIST || e->nhosts > KPI_MAX_LIST)
+		return KP_ERR_TOOBIG;
+	kp_buf_put_u8(&c->val, KPI_REC_ENTRY);
+	kp_buf_put_u16(&c->val, (uint16_t)e->nfrom);
+	for (f = 0; f < e->nfrom; f++)
+		kpi_put_str(&c->val, e->from[f]);
+	kp_buf_put_u16(&c->val, (uint16_t)e->nhosts);
+	for (f = 0; f < e->nhosts; f++)
+		kpi_put_str(&c->val, e->hosts[f]);
+	kp_buf_put_u8(&c->val, revoked != 0);
+	if (revoked)
+		put_grant_accounts(
+		    c, e, KPI_REC_GRANT, e->accounts, e->naccounts, 1);
+	return add_record(c, key, kpi_entry_key(key, fp, rec));
+}
+
+/*
  * One fingerprint: the entries refs[0..n) (n may be 0 for a revoked key
  * that no entry names). A revoked key gets its header only: the grants of
  * a revoked key are never compiled, so no damage to a revocation record
- * can bring them back.
+ * can bring them back; the report's records of its entries are kept
+ * apart (write_entry, write_report).
  */
 static int
 write_key(
@@ -336,6 +369,7 @@ write_key(
 	uint8_t key[KPI_FP_KEY_LEN + 1];
 	const char *owner = "";
 	size_t i, j, klen, ngrants = 0;
+	uint16_t rec;
 	uint8_t flags = 0;
 	int r;
 
@@ -356,23 +390,7 @@ write_key(
 		flags |= KPI_KEY_REVOKED_FP;
 	if (*owner != '\0' && in_sorted(c->rev_owners, c->nrev_owners, owner))
 		flags |= KPI_KEY_REVOKED_OWNER;
-	/* The report lists a revoked key's entries too, as revoked. */
-	for (i = 0; i < n; i++) {
-		e = &c->p->entries[refs[i].idx];
-		if (!kp_entry_applies(e, c->host))
-			continue;
-		for (j = 0; j < e->naccounts; j++) {
-			c->rows[c->nrows].acct =
-			    intern_account(c, e->accounts[j]);
-			c->rows[c->nrows].j = (uint32_t)j;
-			c->rows[c->nrows].idx = refs[i].idx;
-			c->rows[c->nrows].flags = flags;
-			c->rows[c->nrows].seq = c->nrows;
-			c->nrows++;
-		}
-	}
-	if (flags != 0)
-		n = 0;
+	/* A revoked key's entries are numbered too, for the report. */
 	if (n > KPI_MAX_RECORDS_PER_KEY) {
 		kp_diag_set(c->diag, c->p->path, first->line, first->column,
 		    "key %s has %zu entries; the index holds at most %d", fp, n,
@@ -381,22 +399,41 @@ write_key(
 	}
 	for (i = 0; i < n; i++) {
 		e = &c->p->entries[refs[i].idx];
-		klen = kpi_fp_key(key, fp, (uint16_t)(i + 1));
+		rec = (uint16_t)(i + 1);
+		klen = kpi_fp_key(key, fp, rec);
 		if (!kp_entry_applies(e, c->host)) {
+			if (flags != 0)
+				continue;
 			if ((r = write_marker(c, e, key, klen)) != 0 ||
-			    (r = write_via(c, e, fp, (uint16_t)(i + 1))) != 0)
+			    (r = write_via(c, e, fp, rec)) != 0)
+				goto fail;
+			continue;
+		}
+		if (flags != 0) {
+			/* The report lists a revoked key's entries, as revoked. */
+			for (j = 0; j < e->naccounts; j++) {
+				c->rows[c->nrows].acct =
+				    intern_account(c, e->accounts[j]);
+				c->rows[c->nrows].rec = rec;
+				c->rows[c->nrows].fp = e->key->fp;
+				c->rows[c->nrows].seq = c->nrows;
+				c->nrows++;
+			}
+			if ((r = write_entry(c, e, fp, rec, 1)) != 0 ||
+			    (r = write_via(c, e, fp, rec)) != 0)
 				goto fail;
 			continue;
 		}
 		if ((r = write_grant(c, e, key, klen)) != 0 ||
-		    (r = write_via(c, e, fp, (uint16_t)(i + 1))) != 0)
+		    (r = write_via(c, e, fp, rec)) != 0 ||
+		    (r = write_entry(c, e, fp, rec, 0)) != 0)
 			goto fail;
 		ngrants++;
 		for (j = 0; j < e->naccounts; j++) {
 			/* Sized for every account of every entry up front. */
 			c->pairs[c->npairs].acct =
 			    intern_account(c, e->accounts[j]);
-			c->pairs[c->npairs].k = fp_sortkey(e->key->fp);
+			c->pairs[c->npairs].k = refs[i].k;
 			c->pairs[c->npairs].fp = e->key->fp;
 			c->npairs++;
 		}
@@ -406,7 +443,7 @@ write_key(
 		c->nkeys++;
 	kp_buf_put_u8(&c->val, KPI_REC_KEY);
 	kp_buf_put_u8(&c->val, flags);
-	kp_buf_put_u16(&c->val, (uint16_t)n);
+	kp_buf_put_u16(&c->val, (uint16_t)(flags != 0 ? 0 : n));
 	kpi_put_str(&c->val, owner);
 	klen = kpi_fp_key(key, fp, 0);
 	return add_record(c, key, klen);
@@ -745,7 +782,7 @@ cmp_rowref(const void *a, const void *b)
 	/*
 	 * By account, then as met: by key, each key's entries in policy
 	 * order, so that policies granting the same (a version 1 one and its
-	 * conversion, docs/policy-format.md) compile to the same rows.
+	 * conversion, docs/policy-format.md) compile to the same records.
 	 */
 	if (x->acct != y->acct)
 		return x->acct < y->acct ? -1 : 1;
@@ -753,20 +790,18 @@ cmp_rowref(const void *a, const void *b)
 }
 
 /*
- * The report's rows (docs/index-format.md, "Report rows"): per account,
- * one record per entry that applies to the host, revoked keys included,
- * in key order,
- * with what the grant record does not keep (from: and hosts: as written,
- * the owner); then the record that says the index has them.
+ * The rest of the report's records (docs/index-format.md, "Report
+ * rows"): the rows of the other keys are their grant records, found
+ * through the account chunks; a revoked key has no grant, so its rows
+ * are listed per account here, as (fp, entry) references, chunked as the
+ * account chunks are. Then the record that says the index has them.
  */
 static int
-write_rows(struct compiler *c)
+write_report(struct compiler *c)
 {
-	static const uint8_t vkey[1] = {KPI_NS_ROW};
+	static const uint8_t tkey[1] = {KPI_NS_ROWS};
 	uint8_t key[KPI_ACCOUNT_KEY_MAX + 1];
-	const struct kp_entry *e;
-	const struct rowref *rw;
-	size_t i, j, k, n, f;
+	size_t i, j, k, n, nchunks, ch, from, cnt;
 	int r;
 
 	if (c->nrows > 1)
@@ -776,35 +811,32 @@ write_rows(struct compiler *c)
 		     j < c->nrows && c->rows[j].acct == c->rows[i].acct; j++)
 			;
 		n = j - i;
-		if (n > UINT32_MAX)
+		nchunks = (n + KPI_ACCOUNT_CHUNK - 1) / KPI_ACCOUNT_CHUNK;
+		if (nchunks > UINT32_MAX)
 			return KP_ERR_TOOBIG;
-		for (k = 0; k < n; k++) {
-			rw = &c->rows[i + k];
-			e = &c->p->entries[rw->idx];
-			if (e->nfrom > KPI_MAX_LIST || e->nhosts > KPI_MAX_LIST)
-				return KP_ERR_TOOBIG;
-			kp_buf_put_u8(&c->val, KPI_REC_ROW);
-			kp_buf_put_u32(&c->val, (uint32_t)k);
-			kp_buf_put_u32(&c->val, (uint32_t)n);
-			kp_buf_put_u8(&c->val, rw->flags);
-			kpi_put_str(&c->val, e->key->fp);
-			kpi_put_str(&c->val, e->owner);
-			kp_buf_put_u16(&c->val, (uint16_t)e->nfrom);
-			for (f = 0; f < e->nfrom; f++)
-				kpi_put_str(&c->val, e->from[f]);
-			kp_buf_put_u16(&c->val, (uint16_t)e->nhosts);
-			for (f = 0; f < e->nhosts; f++)
-				kpi_put_str(&c->val, e->hosts[f]);
-			put_grant_accounts(
-			    c, e, KPI_REC_GRANT, &e->accounts[rw->j], 1, 1);
+		for (ch = 0; ch < nchunks; ch++) {
+			from = i + ch * KPI_ACCOUNT_CHUNK;
+			cnt = j - from < KPI_ACCOUNT_CHUNK ? j - from
+			                                   : KPI_ACCOUNT_CHUNK;
+			kp_buf_put_u8(&c->val, KPI_REC_REVOKED_ROWS);
+			kp_buf_put_u32(&c->val, (uint32_t)ch);
+			kp_buf_put_u32(&c->val, (uint32_t)nchunks);
+			kp_buf_put_u16(&c->val, (uint16_t)cnt);
+			for (k = 0; k < cnt; k++) {
+				kp_buf_put(&c->val, c->rows[from + k].fp,
+				    KPI_FP_STRLEN);
+				kp_buf_put_u16(&c->val, c->rows[from + k].rec);
+			}
 			if ((r = add_record(c, key,
-			         kpi_row_key(key, c->accts[rw->acct],
-			             (uint32_t)k))) != 0)
+			         kpi_chunk_key(key, KPI_NS_REVOKED_ROWS,
+			             c->accts[c->rows[i].acct],
+			             (uint32_t)ch))) != 0)
 				return r;
 		}
 	}
 	kp_buf_put_u8(&c->val, KPI_REC_ROWS);
-	return add_record(c, vkey, sizeof(vkey));
+	kp_buf_put_u8(&c->val, c->p->teams != NULL ? KPI_ROWS_TEAMS : 0);
+	return add_record(c, tkey, sizeof(tkey));
 }
 
 static int
@@ -961,7 +993,7 @@ kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
 	if ((r = write_keys(&c)) != 0 || (r = write_authorities(&c)) != 0 ||
 	    (r = write_cert_revocations(&c)) != 0 ||
 	    (r = write_owners(&c)) != 0 || (r = write_accounts(&c)) != 0 ||
-	    (r = write_rows(&c)) != 0 || (r = write_meta(&c, now)) != 0)
+	    (r = write_report(&c)) != 0 || (r = write_meta(&c, now)) != 0)
 		goto out;
 	making = 0; /* cdb_make_finish() frees the records even when it fails */
 	if (cdb_make_finish(c.cm) != 0) {
