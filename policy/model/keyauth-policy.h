@@ -80,7 +80,11 @@ struct kp_entry {
 	const char *grant; /* the grant's id */
 	const char
 	    *via; /* the group path ("dba", "staff > dba"); NULL: named */
-	int borrowed; /* strings belong to the policy, not the entry */
+	/*
+	 * Its strings, lists and key belong to the policy (its arena, or its
+	 * teams), not the entry: what the loader makes is so.
+	 */
+	int borrowed;
 };
 
 /*
@@ -168,6 +172,8 @@ struct kp_policy {
 	struct kp_revset *revset; /* private: revocation sets, built on load */
 	struct kp_teams
 	    *teams; /* private: people, groups, grants; NULL if none */
+	/* private: what the loaded entries hold (kp-policy.h); NULL if none */
+	struct kp_arena *arena;
 };
 
 /* Open policy files with kp_file_read_safe (for installed paths). */

@@ -73,66 +73,6 @@
 /* A list or mapping this long switches duplicate checks to a hash table. */
 #define SMALL_COLLECTION 16
 
-/* ---------------------------------------------------------------- arena */
-
-/*
- * Nodes and scalar text of one list item live here; reset between items so
- * a million-entry policy costs no per-scalar malloc.
- */
-struct chunk {
-	struct chunk *next;
-	size_t used, size;
-	/* data follows, max_align_t aligned */
-};
-
-#define CHUNK_HDR ((sizeof(struct chunk) + 15) & ~(size_t)15)
-#define CHUNK_SIZE (64 * 1024)
-
-struct arena {
-	struct chunk *head;
-};
-
-static void *
-arena_alloc(struct arena *a, size_t n)
-{
-	struct chunk *c;
-	size_t size;
-
-	n = (n + 15) & ~(size_t)15;
-	if (a->head != NULL && a->head->size - a->head->used >= n) {
-		c = a->head;
-	} else {
-		size = n > CHUNK_SIZE - CHUNK_HDR ? n + CHUNK_HDR : CHUNK_SIZE;
-		if ((c = malloc(size)) == NULL)
-			return NULL;
-		c->size = size - CHUNK_HDR;
-		c->used = 0;
-		c->next = a->head;
-		a->head = c;
-	}
-	c->used += n;
-	return (char *)c + CHUNK_HDR + c->used - n;
-}
-
-/* Drop everything but one standard chunk, which is kept for reuse. */
-static void
-arena_reset(struct arena *a, int keep)
-{
-	struct chunk *c, *next, *kept = NULL;
-
-	for (c = a->head; c != NULL; c = next) {
-		next = c->next;
-		if (keep && kept == NULL && c->size == CHUNK_SIZE - CHUNK_HDR) {
-			kept = c;
-			kept->used = 0;
-			kept->next = NULL;
-			continue;
-		}
-		free(c);
-	}
-	a->head = kept;
-}
-
 /* ---------------------------------------------------------------- nodes */
 
 enum ntype { N_SCALAR, N_SEQ, N_MAP };
@@ -185,7 +125,18 @@ struct loader {
 	unsigned last_line, last_col; /* end of the last event */
 
 	struct kp_diag *diag;
-	struct arena arena;
+	/*
+	 * Nodes and scalar text of one list item live in arena, reset
+	 * between items, so a million-entry policy costs no per-scalar
+	 * malloc. While a keys: entry is read, keep is the policy's own
+	 * arena, which takes the entry's strings, lists and key (the entry
+	 * is borrowed); the strings that repeat across entries (owners,
+	 * accounts, hosts, from, options, commands) are kept once, through
+	 * interned.
+	 */
+	struct kp_arena arena;
+	struct kp_arena *keep;
+	struct kp_strtab interned;
 	struct kp_policy *p;
 	size_t entries_cap, revoked_cap, authorities_cap;
 	int in_authority; /* the mapping being read is an authorities item */
@@ -521,7 +472,7 @@ new_node(struct loader *L, const yaml_event_t *ev)
 {
 	struct node *n;
 
-	if ((n = arena_alloc(&L->arena, sizeof(*n))) == NULL) {
+	if ((n = kp_arena_alloc(&L->arena, sizeof(*n))) == NULL) {
 		ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 		return NULL;
 	}
@@ -549,10 +500,10 @@ read_scalar(struct loader *L, const yaml_event_t *ev, struct node *n)
 		/* Only reachable through a "\0" escape. */
 		return nerr(L, n, "value contains a NUL character");
 	}
-	if ((n->s = arena_alloc(&L->arena, n->len + 1)) == NULL)
+	n->s = kp_arena_strndup(
+	    &L->arena, (const char *)ev->data.scalar.value, n->len);
+	if (n->s == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-	memcpy(n->s, ev->data.scalar.value, n->len);
-	n->s[n->len] = '\0';
 	return 0;
 }
 
@@ -876,7 +827,30 @@ want_string_list(struct loader *L, const struct node *n, const char *what)
 	return r;
 }
 
-/* Copy a list of scalars into a malloc'd string vector. */
+/*
+ * s kept for the entry being read: in the policy's arena, once for every
+ * entry that writes the same text when intern is set. NULL when out of
+ * memory.
+ */
+static char *
+keep_str(struct loader *L, const char *s, size_t len, int intern)
+{
+	const char *have;
+	char *c;
+
+	if (intern && (have = kp_strtab_key(&L->interned, s)) != NULL)
+		return (char *)(uintptr_t)have; /* the arena's: never freed */
+	if ((c = kp_arena_strndup(L->keep, s, len)) == NULL)
+		return NULL;
+	if (intern && kp_strtab_put(&L->interned, c, 0, NULL) < 0)
+		return NULL;
+	return c;
+}
+
+/*
+ * Copy a list of scalars into a string vector: malloc'd, or kept (the
+ * strings interned) while an entry is read into the policy's arena.
+ */
 static int
 dup_strv(struct loader *L, const struct node *n, char ***out, size_t *nout)
 {
@@ -886,6 +860,18 @@ dup_strv(struct loader *L, const struct node *n, char ***out, size_t *nout)
 
 	*out = NULL;
 	*nout = 0;
+	if (L->keep != NULL) {
+		if ((v = kp_arena_calloc(L->keep, n->n, sizeof(*v))) == NULL)
+			return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		for (c = n->kid; c != NULL; c = c->next, i++) {
+			if ((v[i] = keep_str(L, c->s, c->len, 1)) == NULL)
+				return ferr(
+				    L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		}
+		*out = v;
+		*nout = n->n;
+		return 0;
+	}
 	if ((v = calloc(n->n, sizeof(*v))) == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	for (c = n->kid; c != NULL; c = c->next, i++) {
@@ -902,9 +888,13 @@ dup_strv(struct loader *L, const struct node *n, char ***out, size_t *nout)
 }
 
 static int
-dup_str(struct loader *L, const struct node *n, char **out)
+dup_str(struct loader *L, const struct node *n, char **out, int intern)
 {
-	if ((*out = strdup(n->s)) == NULL)
+	if (L->keep != NULL)
+		*out = keep_str(L, n->s, n->len, intern);
+	else
+		*out = strdup(n->s);
+	if (*out == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	return 0;
 }
@@ -963,6 +953,7 @@ typedef int (*mapping_done_fn)(struct loader *L, const struct mapping *m,
 #define FIELD_STREAM_MAP 0x20 /* top level: a mapping, set once per key */
 #define FIELD_EMPTY_OK 0x40 /* an empty list is a value (groups:) */
 #define FIELD_MERGE 0x80 /* top level: each file of a directory adds to it */
+#define FIELD_INTERN 0x100 /* text many entries repeat: kept once (keep_str) */
 
 struct field {
 	const char *name;
@@ -1187,7 +1178,8 @@ set_text(
 		r = want_clean(L, v, f->name, KP_VALUE_MAX);
 	if (r != 0 || (f->rule != NULL && (r = f->rule(L, f, v)) != 0))
 		return r;
-	return dup_str(L, v, member(obj, f->off));
+	return dup_str(
+	    L, v, member(obj, f->off), (f->flags & FIELD_INTERN) != 0);
 }
 
 static int
@@ -1394,7 +1386,11 @@ build_sources(struct loader *L, struct kp_entry *e, int *deferred)
 	}
 	if (n == 0)
 		return 0;
-	if ((src = calloc(n, sizeof(*src))) == NULL)
+	if (e->borrowed)
+		src = kp_arena_calloc(L->p->arena, n, sizeof(*src));
+	else
+		src = calloc(n, sizeof(*src));
+	if (src == NULL)
 		return KP_ERR_NOMEM;
 	n = 0;
 	for (i = 0; i < e->nfrom; i++) {
@@ -1407,7 +1403,7 @@ build_sources(struct loader *L, struct kp_entry *e, int *deferred)
 		memcpy(&src[n], net->addrs, net->naddrs * sizeof(*src));
 		n += net->naddrs;
 	}
-	e->sources = src; /* ownership to the entry */
+	e->sources = src; /* ownership to the entry (borrowed: the policy) */
 	e->nsources = n;
 	return 0;
 }
@@ -1629,7 +1625,12 @@ parse_key(struct loader *L, const struct node *n, struct kp_pubkey **out)
 	/* kp_pubkey_parse_line checks characters itself, with an offset. */
 	if ((r = want_string(L, n, "key")) != 0)
 		return r;
-	if (kp_pubkey_parse_line_checked(n->s, out, &why, &off) != 0) {
+	if (L->keep != NULL)
+		r = kp_pubkey_parse_line_checked_in(
+		    n->s, L->keep, out, &why, &off);
+	else
+		r = kp_pubkey_parse_line_checked(n->s, out, &why, &off);
+	if (r != 0) {
 		*out = NULL;
 		col = n->col;
 		if (off > 0 && source_matches(L, n, off))
@@ -2010,7 +2011,7 @@ set_principals(
 		if ((r = account_rule(L, f, k)) != 0)
 			return r;
 		if ((r = dup_str(
-		         L, k, &a->principals[a->nprincipals].account)) != 0)
+		         L, k, &a->principals[a->nprincipals].account, 0)) != 0)
 			return r;
 		a->nprincipals++;
 		if ((r = principal_list(L, f, k->next,
@@ -2651,7 +2652,8 @@ static const struct field top_fields[] = {
 /* docs/policy-format.md, "keys: the grants" */
 static const struct field entry_fields[] = {
     {"id", FIELD_REQUIRED | FIELD_RAW, set_text, id_rule, ENTRY(id), 0},
-    {"owner", FIELD_REQUIRED, set_text, owner_rule, ENTRY(owner), 0},
+    {"owner", FIELD_REQUIRED | FIELD_INTERN, set_text, owner_rule, ENTRY(owner),
+        0},
     {"key", FIELD_REQUIRED, set_key, NULL, ENTRY(key), 0},
     {"accounts", FIELD_REQUIRED, set_list, account_rule, ENTRY(accounts),
         ENTRY(naccounts)},
@@ -2660,7 +2662,7 @@ static const struct field entry_fields[] = {
     {"not_before", 0, set_time, NULL, ENTRY(not_before), 0},
     {"expires", 0, set_time, NULL, ENTRY(expires), 0},
     {"options", 0, set_list, option_rule, ENTRY(options), ENTRY(noptions)},
-    {"command", 0, set_text, command_rule, ENTRY(command), 0},
+    {"command", FIELD_INTERN, set_text, command_rule, ENTRY(command), 0},
     {"comment", 0, set_text, NULL, ENTRY(comment), 0},
 };
 
@@ -2742,7 +2744,11 @@ add_entry(
 	e.line = item->line;
 	e.column = item->col;
 	e.file = L->file;
-	if ((r = parse_mapping(L, &entry_map, item, &e)) != 0)
+	e.borrowed = 1; /* everything in p->arena */
+	L->keep = p->arena;
+	r = parse_mapping(L, &entry_map, item, &e);
+	L->keep = NULL;
+	if (r != 0)
 		goto fail;
 	tmp =
 	    grow(L, p->entries, p->nentries, &L->entries_cap, sizeof(*tmp), 64);
@@ -2884,7 +2890,7 @@ stream_list(struct loader *L, const struct field *f)
 		if ((r = read_node(L, &ev, &item)) != 0)
 			return r;
 		r = f->set(L, f, item, L->p);
-		arena_reset(&L->arena, 1);
+		kp_arena_reset(&L->arena, 1);
 		if (r != 0)
 			return r;
 	}
@@ -3033,7 +3039,7 @@ stream_map(struct loader *L, const struct field *f)
 			return r;
 		k->next = v;
 		r = f->set(L, f, k, L->p);
-		arena_reset(&L->arena, 1);
+		kp_arena_reset(&L->arena, 1);
 		if (r != 0)
 			return r;
 	}
@@ -3174,7 +3180,7 @@ parse_document(struct loader *L)
 		}
 		if ((r = top_field(L, &top_fields[i])) != 0)
 			return r;
-		arena_reset(&L->arena, 1);
+		kp_arena_reset(&L->arena, 1);
 	}
 	return document_end(L);
 }
@@ -3346,6 +3352,8 @@ load(const char *name, const char *buf, size_t len, int fd,
 	kp_strtab_init(&L.nets);
 	kp_strtab_init(&L.auth_ids);
 	kp_strtab_init(&L.ca_fps);
+	kp_strtab_init(&L.interned);
+	kp_arena_init(&L.arena, 0);
 	if (out == NULL || (buf == NULL && len != 0)) {
 		r = ferr(&L, KP_ERR_ARG, 0, 0, "bad arguments");
 		goto out;
@@ -3363,6 +3371,11 @@ load(const char *name, const char *buf, size_t len, int fd,
 		r = ferr(&L, KP_ERR_NOMEM, 0, 0, "out of memory");
 		goto out;
 	}
+	if ((L.p->arena = calloc(1, sizeof(*L.p->arena))) == NULL) {
+		r = ferr(&L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		goto out;
+	}
+	kp_arena_init(L.p->arena, 0);
 	L.p->expires = KP_TIME_NONE_AFTER;
 	L.p->issued = KP_TIME_NONE_BEFORE;
 	if (name != NULL && (L.p->path = strdup(name)) == NULL) {
@@ -3392,12 +3405,13 @@ out:
 		ferr(&L, r, 0, 0, "%s", kp_strerror(r));
 	if (L.parser_ok)
 		yaml_parser_delete(&L.parser);
-	arena_reset(&L.arena, 0);
+	kp_arena_reset(&L.arena, 0);
 	kp_strtab_free(&L.ids);
 	kp_strtab_free(&L.fps);
 	kp_strtab_free(&L.nets);
 	kp_strtab_free(&L.auth_ids);
 	kp_strtab_free(&L.ca_fps);
+	kp_strtab_free(&L.interned);
 	free(L.pending);
 	free(L.src);
 	kp_policy_free(L.p);

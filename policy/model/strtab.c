@@ -44,26 +44,43 @@ kp_strtab_free(struct kp_strtab *t)
  * The full hash is kept in the slot so a probe only touches a key's string
  * (a cache miss in a table of a million entries) when the hashes match.
  */
-int
-kp_strtab_get(const struct kp_strtab *t, const char *key, size_t *val)
+static const struct kp_strtab_slot *
+strtab_find(const struct kp_strtab *t, const char *key)
 {
 	const struct kp_strtab_slot *s;
 	uint64_t h;
 	size_t i, mask;
 
 	if (t->cap == 0)
-		return 0;
+		return NULL;
 	h = strtab_hash(key);
 	mask = t->cap - 1;
 	for (i = h & mask; (s = &t->slots[i])->key != NULL;
 	     i = (i + 1) & mask) {
-		if (s->hash == h && strcmp(s->key, key) == 0) {
-			if (val != NULL)
-				*val = s->val;
-			return 1;
-		}
+		if (s->hash == h && strcmp(s->key, key) == 0)
+			return s;
 	}
-	return 0;
+	return NULL;
+}
+
+int
+kp_strtab_get(const struct kp_strtab *t, const char *key, size_t *val)
+{
+	const struct kp_strtab_slot *s;
+
+	if ((s = strtab_find(t, key)) == NULL)
+		return 0;
+	if (val != NULL)
+		*val = s->val;
+	return 1;
+}
+
+const char *
+kp_strtab_key(const struct kp_strtab *t, const char *key)
+{
+	const struct kp_strtab_slot *s = strtab_find(t, key);
+
+	return s != NULL ? s->key : NULL;
 }
 
 static int
