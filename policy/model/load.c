@@ -533,7 +533,7 @@ key_unique(struct loader *L, const struct node *n, const struct node *k,
 
 	if (n->n / 2 < SMALL_COLLECTION) {
 		for (c = n->kid; c != NULL; c = c->next->next) {
-			if (strcmp(c->s, k->s) == 0)
+			if (c->len == k->len && memcmp(c->s, k->s, k->len) == 0)
 				return dup_key_error(L, k, c->line);
 		}
 		return 0;
@@ -629,6 +629,9 @@ read_node(struct loader *L, yaml_event_t *ev, struct node **out)
 static int
 is_null_plain(const char *s)
 {
+	/* Called for every string scalar: look at the first byte first. */
+	if (*s != '\0' && *s != '~' && *s != 'n' && *s != 'N')
+		return 0;
 	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
 	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
@@ -798,7 +801,8 @@ want_string_list(struct loader *L, const struct node *n, const char *what)
 	if (n->n <= SMALL_COLLECTION) {
 		for (c = n->kid; c != NULL; c = c->next) {
 			for (d = n->kid; d != c; d = d->next) {
-				if (strcmp(c->s, d->s) == 0) {
+				if (c->len == d->len &&
+				    memcmp(c->s, d->s, c->len) == 0) {
 					return nerr(L, c,
 					    "%s: '%s' is listed twice (first "
 					    "at line %u)",
@@ -1047,7 +1051,8 @@ field_index(struct loader *L, const struct node *k, const struct mapping *m)
 	char list[256];
 
 	for (i = 0; i < m->nfields; i++) {
-		if (strcmp(m->fields[i].name, k->s) == 0)
+		if (m->fields[i].name[0] == k->s[0] &&
+		    strcmp(m->fields[i].name, k->s) == 0)
 			return (int)i;
 	}
 	lim = strlen(k->s) <= 3 ? 1 : 2;
