@@ -45,6 +45,24 @@ int kp_strtab_put(
 const char *kp_strtab_key(const struct kp_strtab *t, const char *key);
 
 /*
+ * An index of items by a string each of them holds (ids, fingerprints of
+ * a million entries): the table keeps only item numbers, key_of(arg, idx)
+ * gives item idx's string back. Items are numbered below UINT32_MAX.
+ * kp_idxtab_put returns 0 (inserted), 1 (present: *old) or an error.
+ */
+typedef const char *(*kp_idxtab_key_fn)(const void *arg, size_t idx);
+struct kp_idxtab {
+	uint64_t *slots;
+	size_t cap, n;
+};
+void kp_idxtab_init(struct kp_idxtab *t);
+void kp_idxtab_free(struct kp_idxtab *t);
+int kp_idxtab_get(const struct kp_idxtab *t, const char *key,
+    kp_idxtab_key_fn key_of, const void *arg, size_t *idx);
+int kp_idxtab_put(struct kp_idxtab *t, const char *key, size_t idx,
+    kp_idxtab_key_fn key_of, const void *arg, size_t *old);
+
+/*
  * A bump allocator in chunks (arena.c): pieces are never freed one by
  * one, only all at once. kp_arena_init(a, 0) takes KP_ARENA_CHUNK;
  * a zeroed struct works too.

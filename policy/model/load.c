@@ -140,10 +140,10 @@ struct loader {
 	struct kp_policy *p;
 	size_t entries_cap, revoked_cap, authorities_cap;
 	int in_authority; /* the mapping being read is an authorities item */
-	struct kp_strtab ids; /* id -> entry index */
+	struct kp_idxtab ids; /* entry ids (entry_id_of) */
 	struct kp_strtab auth_ids; /* authority id -> authority index */
 	struct kp_strtab ca_fps; /* CA fingerprint -> first authority */
-	struct kp_strtab fps; /* fingerprint -> first entry index */
+	struct kp_idxtab fps; /* fingerprint -> first entry (entry_fp_of) */
 	struct kp_strtab nets; /* network name -> index */
 	int networks_done; /* networks: seen and validated */
 	struct pending *pending;
@@ -155,6 +155,19 @@ struct loader {
 	unsigned top_file[FIELDS_MAX_TOP];
 	unsigned top_line, top_col;
 };
+
+/* The loader's entry tables (kp_idxtab) read keys back from the entries. */
+static const char *
+entry_id_of(const void *arg, size_t i)
+{
+	return ((const struct kp_policy *)arg)->entries[i].id;
+}
+
+static const char *
+entry_fp_of(const void *arg, size_t i)
+{
+	return ((const struct kp_policy *)arg)->entries[i].key->fp;
+}
 
 static int ferr(struct loader *L, int r, unsigned line, unsigned col,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -1445,7 +1458,7 @@ id_rule(struct loader *L, const struct field *f, const struct node *v)
 		    "id '%s': expected 1 to %d of A-Z a-z 0-9 . _ @ + -", v->s,
 		    KP_ID_MAX);
 	}
-	if (kp_strtab_get(&L->ids, v->s, &first)) {
+	if (kp_idxtab_get(&L->ids, v->s, entry_id_of, L->p, &first)) {
 		return nerr(L, v, "duplicate id '%s' (first at %s)", v->s,
 		    WHERE(L, L->p->entries[first].file,
 		        L->p->entries[first].line));
@@ -1674,7 +1687,7 @@ key_owner_rule(
 	const struct kp_entry *o;
 	size_t first;
 
-	if (!kp_strtab_get(&L->fps, e->key->fp, &first))
+	if (!kp_idxtab_get(&L->fps, e->key->fp, entry_fp_of, L->p, &first))
 		return 0;
 	o = &L->p->entries[first];
 	if (strcmp(o->owner, e->owner) == 0)
@@ -2766,8 +2779,10 @@ add_entry(
 	p->entries[p->nentries] = e;
 	p->nentries++;
 	kp_progress_tick("loading", p->nentries);
-	if (kp_strtab_put(&L->ids, e.id, p->nentries - 1, NULL) < 0 ||
-	    kp_strtab_put(&L->fps, e.key->fp, p->nentries - 1, NULL) < 0)
+	if (kp_idxtab_put(
+	        &L->ids, e.id, p->nentries - 1, entry_id_of, p, NULL) < 0 ||
+	    kp_idxtab_put(
+	        &L->fps, e.key->fp, p->nentries - 1, entry_fp_of, p, NULL) < 0)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	return 0;
 fail:
@@ -3352,8 +3367,8 @@ load(const char *name, const char *buf, size_t len, int fd,
 	L.diag = diag;
 	L.fd = fd;
 	sha256_init(&L.sha);
-	kp_strtab_init(&L.ids);
-	kp_strtab_init(&L.fps);
+	kp_idxtab_init(&L.ids);
+	kp_idxtab_init(&L.fps);
 	kp_strtab_init(&L.nets);
 	kp_strtab_init(&L.auth_ids);
 	kp_strtab_init(&L.ca_fps);
@@ -3411,8 +3426,8 @@ out:
 	if (L.parser_ok)
 		yaml_parser_delete(&L.parser);
 	kp_arena_reset(&L.arena, 0);
-	kp_strtab_free(&L.ids);
-	kp_strtab_free(&L.fps);
+	kp_idxtab_free(&L.ids);
+	kp_idxtab_free(&L.fps);
 	kp_strtab_free(&L.nets);
 	kp_strtab_free(&L.auth_ids);
 	kp_strtab_free(&L.ca_fps);

@@ -2,14 +2,16 @@
 #include "config.h"
 
 /*
- * The policy's bump allocator (policy/model/arena.c): alignment, pieces
- * larger than a chunk, copies, and a reset that keeps one chunk for
- * reuse. ASan and valgrind see every chunk freed.
+ * The loader's memory structures: the policy's bump allocator
+ * (policy/model/arena.c: alignment, pieces larger than a chunk, copies,
+ * a reset that keeps one chunk for reuse; ASan and valgrind see every
+ * chunk freed) and the index table of policy/model/strtab.c.
  */
 
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,9 +89,57 @@ test_pieces(void)
 	T_CASE(NULL);
 }
 
+static const char *
+name_of(const void *arg, size_t i)
+{
+	return ((char *const *)arg)[i];
+}
+
+static void
+test_idxtab(void)
+{
+	enum { N = 5000 };
+	static char buf[N][16];
+	static char *names[N];
+	struct kp_idxtab t;
+	size_t i, at, bad = 0;
+	char other[16];
+
+	T_CASE("the index table: items by a string they hold");
+	for (i = 0; i < N; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "id-%zu", i);
+		names[i] = buf[i];
+	}
+	kp_idxtab_init(&t);
+	CHECK(!kp_idxtab_get(&t, "id-0", name_of, names, &at));
+	for (i = 0; i < N; i++)
+		bad +=
+		    kp_idxtab_put(&t, names[i], i, name_of, names, NULL) != 0;
+	CHECK(bad == 0);
+	CHECK(t.n == N);
+	CHECK(t.cap >= 2 * N);
+	for (i = 0, bad = 0; i < N; i++) {
+		snprintf(other, sizeof(other), "id-%zu", i);
+		if (!kp_idxtab_get(&t, other, name_of, names, &at) || at != i)
+			bad++;
+	}
+	CHECK(bad == 0);
+	CHECK(!kp_idxtab_get(&t, "id-5000", name_of, names, NULL));
+	CHECK(!kp_idxtab_get(&t, "", name_of, names, NULL));
+	at = 0;
+	CHECK_INT(kp_idxtab_put(&t, "id-42", 7, name_of, names, &at), 1);
+	CHECK(at == 42);
+	CHECK(t.n == N);
+	CHECK(kp_idxtab_put(&t, "x", UINT32_MAX, name_of, names, NULL) < 0);
+	kp_idxtab_free(&t);
+	CHECK(t.slots == NULL && t.cap == 0 && t.n == 0);
+	T_CASE(NULL);
+}
+
 int
 main(void)
 {
 	test_pieces();
+	test_idxtab();
 	return t_done();
 }
