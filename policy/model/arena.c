@@ -9,7 +9,10 @@
  * pieces, each with malloc's own overhead, freed one by one.
  */
 
+#include <sys/mman.h>
+
 #include <stdalign.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +37,42 @@ kp_arena_init(struct kp_arena *a, size_t chunk)
 	a->chunk = chunk < 2 * CHUNK_HDR ? KP_ARENA_CHUNK : chunk;
 }
 
+void
+kp_arena_grow(struct kp_arena *a, size_t max)
+{
+	if (a->chunk == 0)
+		a->chunk = KP_ARENA_CHUNK;
+	a->max = max;
+}
+
+/*
+ * Chunks of 2 MiB and more are asked to be backed by huge pages where
+ * they span whole ones: a policy's arena of hundreds of megabytes is
+ * otherwise one page fault per 4 KiB (a tenth of a 1M-key load's time
+ * was the kernel's). Advice only; nothing depends on it.
+ */
+static void
+huge_pages(void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = 2UL * 1024 * 1024;
+	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t hi = ((uintptr_t)p + size) & ~(huge - 1);
+
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)size;
+#endif
+}
+
 /* n bytes at alignment align (a power of two), or NULL. */
 static void *
 arena_get(struct kp_arena *a, size_t n, size_t align)
 {
 	struct kp_arena_chunk *c = a->head;
-	size_t at = 0, size;
+	size_t at = 0, size, std;
 
 	if (a->chunk == 0)
 		a->chunk = KP_ARENA_CHUNK;
@@ -50,19 +83,30 @@ arena_get(struct kp_arena *a, size_t n, size_t align)
 			return (char *)c + CHUNK_HDR + at;
 		}
 	}
+	/* The next standard chunk: a->chunk, or doubling up to a->max. */
+	std = a->chunk;
+	if (a->max > a->chunk && c != NULL) {
+		std = c->size + CHUNK_HDR < a->max / 2
+		    ? 2 * (c->size + CHUNK_HDR)
+		    : a->max;
+		if (std < a->chunk)
+			std = a->chunk;
+	}
 	/* A piece larger than a quarter chunk gets a chunk of its own. */
-	if (n > (a->chunk - CHUNK_HDR) / 4) {
+	if (n > (std - CHUNK_HDR) / 4) {
 		if (n > SIZE_MAX - CHUNK_HDR)
 			return NULL;
 		size = n + CHUNK_HDR;
 	} else {
-		size = a->chunk;
+		size = std;
 	}
 	if ((c = malloc(size)) == NULL)
 		return NULL;
+	if (size >= 2UL * 1024 * 1024)
+		huge_pages(c, size);
 	c->size = size - CHUNK_HDR;
 	c->used = n;
-	if (size == a->chunk || a->head == NULL) {
+	if (size == std || a->head == NULL) {
 		c->next = a->head;
 		a->head = c;
 	} else {

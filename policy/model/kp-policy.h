@@ -61,6 +61,11 @@ int kp_idxtab_get(const struct kp_idxtab *t, const char *key,
     kp_idxtab_key_fn key_of, const void *arg, size_t *idx);
 int kp_idxtab_put(struct kp_idxtab *t, const char *key, size_t idx,
     kp_idxtab_key_fn key_of, const void *arg, size_t *old);
+/*
+ * Start loading key's slot into the cache: in a table larger than the
+ * cache each lookup is a miss, which the work until the lookup can hide.
+ */
+void kp_idxtab_prefetch(const struct kp_idxtab *t, const char *key);
 
 /*
  * A bump allocator in chunks (arena.c): pieces are never freed one by
@@ -72,9 +77,16 @@ struct kp_arena_chunk;
 struct kp_arena {
 	struct kp_arena_chunk *head;
 	size_t chunk; /* bytes per chunk, header included */
+	size_t max; /* > chunk: chunks double up to max (kp_arena_grow) */
 	size_t bytes; /* malloc'd for it so far */
 };
+#define KP_ARENA_CHUNK_MAX (8UL * 1024 * 1024)
 void kp_arena_init(struct kp_arena *a, size_t chunk);
+/*
+ * Each new chunk twice the last, up to max: for an arena that only grows
+ * (a policy's), few chunks however large it gets.
+ */
+void kp_arena_grow(struct kp_arena *a, size_t max);
 /* max_align_t aligned; NULL when out of memory. */
 void *kp_arena_alloc(struct kp_arena *a, size_t n);
 void *kp_arena_calloc(struct kp_arena *a, size_t n, size_t size);

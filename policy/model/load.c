@@ -1665,7 +1665,12 @@ static int
 set_key(
     struct loader *L, const struct field *f, const struct node *v, void *obj)
 {
-	return parse_key(L, v, member(obj, f->off));
+	struct kp_pubkey **k = member(obj, f->off);
+	int r;
+
+	if ((r = parse_key(L, v, k)) == 0 && L->keep != NULL)
+		kp_idxtab_prefetch(&L->fps, (*k)->fp); /* key_owner_rule */
+	return r;
 }
 
 /* not_before must be earlier than expires. */
@@ -2755,6 +2760,7 @@ add_entry(
 {
 	struct kp_policy *p = obj;
 	struct kp_entry e, *tmp;
+	const struct node *k;
 	int r;
 
 	memset(&e, 0, sizeof(e));
@@ -2764,6 +2770,14 @@ add_entry(
 	e.column = item->col;
 	e.file = L->file;
 	e.borrowed = 1; /* everything in p->arena */
+	/* For id_rule, usually the first field. */
+	for (k = item->type == N_MAP ? item->kid : NULL; k != NULL;
+	     k = k->next->next) {
+		if (strcmp(k->s, "id") == 0 && k->next->type == N_SCALAR) {
+			kp_idxtab_prefetch(&L->ids, k->next->s);
+			break;
+		}
+	}
 	L->keep = p->arena;
 	r = parse_mapping(L, &entry_map, item, &e);
 	L->keep = NULL;
@@ -3397,6 +3411,7 @@ load(const char *name, const char *buf, size_t len, int fd,
 		goto out;
 	}
 	kp_arena_init(L.p->arena, 0);
+	kp_arena_grow(L.p->arena, KP_ARENA_CHUNK_MAX);
 	L.p->expires = KP_TIME_NONE_AFTER;
 	L.p->issued = KP_TIME_NONE_BEFORE;
 	if (name != NULL && (L.p->path = strdup(name)) == NULL) {

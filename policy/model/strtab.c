@@ -196,6 +196,13 @@ kp_idxtab_get(const struct kp_idxtab *t, const char *key,
 	return 1;
 }
 
+void
+kp_idxtab_prefetch(const struct kp_idxtab *t, const char *key)
+{
+	if (t->cap != 0)
+		__builtin_prefetch(&t->slots[idx_hash(key) & (t->cap - 1)]);
+}
+
 static int
 idx_grow(struct kp_idxtab *t)
 {

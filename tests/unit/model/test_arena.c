@@ -30,7 +30,7 @@ test_pieces(void)
 	struct kp_arena a;
 	char *s, *t, *big;
 	uint64_t *v;
-	size_t i, bytes;
+	size_t i, bytes, bad;
 
 	T_CASE("aligned pieces, unaligned strings");
 	kp_arena_init(&a, 0);
@@ -79,6 +79,26 @@ test_pieces(void)
 	kp_arena_reset(&a, 0);
 	CHECK(a.head == NULL && a.bytes == 0);
 	kp_arena_reset(&a, 0); /* twice is harmless */
+
+	T_CASE("growing chunks, up to the maximum");
+	kp_arena_init(&a, 0);
+	kp_arena_grow(&a, KP_ARENA_CHUNK_MAX);
+	t = NULL;
+	for (i = 0, bad = 0; i < 2000000; i++) {
+		if ((s = kp_arena_strdup(&a, "0123456789")) == NULL) {
+			bad++;
+			break;
+		}
+		if (i == 12345)
+			t = s;
+	}
+	CHECK(bad == 0);
+	CHECK(t != NULL && strcmp(t, "0123456789") == 0);
+	/* 22 MB of strings: chunks of 64 KiB doubling to 8 MiB, few wasted */
+	CHECK(a.bytes >= 2000000 * 11);
+	CHECK(a.bytes <= 2000000 * 11 + 2 * KP_ARENA_CHUNK_MAX);
+	kp_arena_reset(&a, 0);
+	CHECK(a.head == NULL && a.bytes == 0);
 
 	T_CASE("a zeroed arena works");
 	memset(&a, 0, sizeof(a));
