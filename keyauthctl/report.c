@@ -36,12 +36,6 @@ report_index(struct ctl *c, const struct kp_report_filter *f, int64_t at,
 		              "keep");
 		return CTL_USAGE;
 	}
-	if (f->by == KP_REPORT_BY_GRANT || f->by == KP_REPORT_BY_GROUP) {
-		ctl_usage_err("report: --by %s needs --policy-file: the "
-		              "installed index keeps no grant or group names",
-		    c->by);
-		return CTL_USAGE;
-	}
 	if ((r = kp_index_open(c->index, geteuid(), &ix, &why)) != 0) {
 		ctl_err("report: %s: %s%s%s (--policy-file reads a policy "
 		        "instead)",

@@ -126,6 +126,7 @@ struct kp_report_filter {
 	const char *host; /* NULL: every entry; else entries that apply there */
 	enum kp_report_by by;
 	int installed; /* the rows come from the installed index (header) */
+	int teams; /* installed: from a policy of grants (GRANT, VIA) */
 };
 
 /* An authority's status at time at: revoked, stale policy, its window. */
@@ -153,9 +154,9 @@ int kp_report_format(const struct kp_policy *p,
  * header) instead of the YAML, for the index's host: what
  * kp_report_rows + kp_report_format print for that host, rows for rows,
  * with the header saying where they come from. f->host, if set, must be
- * the index's host; f->by cannot be grant or group (the index keeps no
- * grant names): KP_ERR_ARG. An index without report rows (compiled by an
- * older keyauth): KP_ERR_VERSION. Certificate authorities are not listed.
+ * the index's host (else KP_ERR_ARG); the grant and group columns and
+ * f->by grant or group come from the index's grant annotations. An index
+ * without report rows (compiled by an older keyauth): KP_ERR_VERSION. Certificate authorities are not listed.
  * --account reads that account's rows only.
  */
 struct kp_index;

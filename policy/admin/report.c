@@ -520,6 +520,16 @@ authorities_json(const struct kp_policy *p, const struct kp_report_filter *f,
 	kp_buf_puts(b, rows > 0 ? "\n  ],\n" : "],\n");
 }
 
+/*
+ * A version 2 policy's report names the grant and the group of each row;
+ * so does one from an index compiled from such a policy.
+ */
+static int
+grants_shown(const struct kp_policy *p, const struct kp_report_filter *f)
+{
+	return p->teams != NULL || (f != NULL && f->installed && f->teams);
+}
+
 static int
 format_text(const struct kp_policy *p, const struct kp_report_filter *f,
     int64_t at, const struct kp_report_row *rows, size_t n, struct kp_buf *b)
@@ -545,7 +555,7 @@ format_text(const struct kp_policy *p, const struct kp_report_filter *f,
 	 */
 	for (k = 0; k < C_COUNT; k++) {
 		if ((k == C_BY && by == KP_REPORT_BY_ACCOUNT) ||
-		    ((k == C_GRANT || k == C_VIA) && p->teams == NULL) ||
+		    ((k == C_GRANT || k == C_VIA) && !grants_shown(p, f)) ||
 		    (k == C_GRANT && by == KP_REPORT_BY_GRANT) ||
 		    (k == C_VIA && by == KP_REPORT_BY_GROUP) ||
 		    (k == C_OWNER && by == KP_REPORT_BY_PERSON))
@@ -574,8 +584,8 @@ format_text(const struct kp_policy *p, const struct kp_report_filter *f,
  * CA's fingerprint and type), then grant and via for a policy of teams.
  */
 static void
-csv_entry(struct kp_buf *b, struct kp_buf *c, const struct kp_policy *p,
-    const char *account, const struct kp_entry *e, const char *status)
+csv_entry(struct kp_buf *b, struct kp_buf *c, int grants, const char *account,
+    const struct kp_entry *e, const char *status)
 {
 	kp_csv_field(b, account);
 	kp_buf_putc(b, ',');
@@ -611,7 +621,7 @@ csv_entry(struct kp_buf *b, struct kp_buf *c, const struct kp_policy *p,
 	kp_csv_field(b, e->command);
 	kp_buf_putc(b, ',');
 	kp_csv_field(b, status);
-	if (p->teams != NULL) {
+	if (grants) {
 		kp_buf_putc(b, ',');
 		kp_csv_field(b, e->grant);
 		kp_buf_putc(b, ',');
@@ -641,12 +651,12 @@ format_csv(const struct kp_policy *p, const struct kp_report_filter *f,
 	    "account,key_id,owner,fingerprint,key_type,from,"
 	    "sources,hosts,not_before,expires,options,command,"
 	    "status");
-	kp_buf_puts(b, p->teams != NULL ? ",grant,via" : "");
+	kp_buf_puts(b, grants_shown(p, f) ? ",grant,via" : "");
 	kp_buf_puts(b, cas ? ",kind,principals\n" : "\n");
 	kp_buf_init(&c, KP_ADMIN_OUT_MAX);
 	for (i = 0; i < n && b->err == 0; i++) {
-		csv_entry(b, &c, p, rows[i].account, rows[i].entry,
-		    status_json[rows[i].status]);
+		csv_entry(b, &c, grants_shown(p, f), rows[i].account,
+		    rows[i].entry, status_json[rows[i].status]);
 		kp_buf_puts(b, cas ? ",key,\n" : "\n");
 	}
 	for (i = 0; i < p->nauthorities && b->err == 0; i++) {
@@ -654,7 +664,8 @@ format_csv(const struct kp_policy *p, const struct kp_report_filter *f,
 		for (j = 0; j < a->e.naccounts && b->err == 0; j++) {
 			if (!authority_passes(&a->e, a->e.accounts[j], f))
 				continue;
-			csv_entry(b, &c, p, a->e.accounts[j], &a->e,
+			csv_entry(b, &c, grants_shown(p, f), a->e.accounts[j],
+			    &a->e,
 			    status_json[kp_report_authority_status(
 			        p, &a->e, at)]);
 			kp_buf_puts(b, ",authority,");
@@ -776,7 +787,7 @@ format_json(const struct kp_policy *p, const struct kp_report_filter *f,
 		kp_json_str(b, e->command);
 		kp_buf_puts(b, ", \"status\": ");
 		kp_json_str(b, status_json[rows[i].status]);
-		if (p->teams != NULL) {
+		if (grants_shown(p, f)) {
 			kp_buf_puts(b, ", \"grant\": ");
 			kp_json_str(b, e->grant);
 			kp_buf_puts(b, ", \"via\": ");
@@ -869,6 +880,9 @@ ixentry_free(struct kp_entry *e)
 		free(e->options[i]);
 	free(e->options);
 	free(e->command);
+	/* The index report's own copies (a policy's entries borrow them). */
+	free((char *)(uintptr_t)e->grant);
+	free((char *)(uintptr_t)e->via);
 }
 
 static int
@@ -899,7 +913,10 @@ ixentry_fill(struct kp_entry *e, const struct kp_index_grant *g,
 	    strv_copy(&e->accounts, &e->naccounts, accounts, naccounts) != 0 ||
 	    strv_copy(&e->from, &e->nfrom, g->from, g->nfrom) != 0 ||
 	    strv_copy(&e->hosts, &e->nhosts, g->hosts, g->nhosts) != 0 ||
-	    strv_copy(&e->options, &e->noptions, g->options, g->noptions) != 0)
+	    strv_copy(&e->options, &e->noptions, g->options, g->noptions) !=
+	        0 ||
+	    (g->grant != NULL && (e->grant = strdup(g->grant)) == NULL) ||
+	    (g->via != NULL && (e->via = strdup(g->via)) == NULL))
 		return KP_ERR_NOMEM;
 	snprintf(e->key->fp, sizeof(e->key->fp), "%s", g->fp);
 	if (g->nsources > 0) {
@@ -1029,14 +1046,15 @@ kp_report_index(struct kp_index *ix, const char *path,
 	if (ix == NULL || f == NULL || out == NULL ||
 	    (m = kp_index_meta(ix)) == NULL)
 		return KP_ERR_ARG;
-	/* The index knows no grants, groups or other hosts. */
-	if (f->by == KP_REPORT_BY_GRANT || f->by == KP_REPORT_BY_GROUP ||
-	    (f->host != NULL && kp_index_check_host(ix, f->host, NULL) != 0))
+	/* The index knows no other hosts. */
+	if (f->host != NULL && kp_index_check_host(ix, f->host, NULL) != 0)
 		return KP_ERR_ARG;
 	memset(&x, 0, sizeof(x));
 	ff = *f;
 	ff.host = m->host;
 	ff.installed = 1;
+	if ((r = kp_index_rows_teams(ix, &ff.teams)) != 0)
+		return r;
 	x.f = &ff;
 	x.at = at;
 	memset(&how, 0, sizeof(how));

@@ -21,6 +21,11 @@
  *   'R' cafp[50] 'i' key id             a revoked certificate key id
  *   'V' fp[50] be16(1..n)               the grant and group path of record i
  *                                       (only for entries a grant made)
+ *   'E' fp[50] be16(i)                  report: entry i as written (from:,
+ *                                       hosts:; a revoked key's grant)
+ *   'X' account '\0' be32(c)            report: chunk c of the account's
+ *                                       revoked keys' entries (fp, i)
+ *   "T"                                 report: the index has the above
  *   'Q'                                 the number n of authority rows
  *   'Q' be32(0..n-1)                    the report's row of an authority
  *
@@ -44,8 +49,10 @@
 #define KPI_NS_OWNER 'O'
 #define KPI_NS_CA 'C'
 #define KPI_NS_CERT_REVOKED 'R'
-#define KPI_NS_ROW \
-	'D' /* the report's rows, by account; never on the login path */
+/* The report's records: never on the login path (docs/index-format.md). */
+#define KPI_NS_ENTRY 'E' /* an entry as written, beside its grant */
+#define KPI_NS_REVOKED_ROWS 'X' /* by account: the revoked keys' entries */
+#define KPI_NS_ROWS 'T' /* alone: the index has the report's records */
 #define KPI_NS_VIA 'V' /* annotations: no login is decided by them */
 #define KPI_NS_CA_ROW \
 	'Q' /* the report's authorities, policy order; never on the login path */
@@ -59,8 +66,9 @@
 #define KPI_REC_CA 'C' /* CA header, as a key header */
 #define KPI_REC_CA_GRANT 'P' /* a grant, then the principals per account */
 #define KPI_REC_CERT_REVOKED 'R'
-#define KPI_REC_ROW 'W' /* one (account, entry) row */
-#define KPI_REC_ROWS 'D' /* under the key 'D' alone: the index has rows */
+#define KPI_REC_ENTRY 'E' /* from, hosts, u8 revoked [grant, no base64] */
+#define KPI_REC_REVOKED_ROWS 'X' /* be32 c, be32 nchunks, be16 n, refs */
+#define KPI_REC_ROWS 'T' /* u8 flags (KPI_ROWS_*) */
 #define KPI_REC_VIA 'V' /* str grant, str group path ("" when named) */
 #define KPI_REC_CA_ROW 'U' /* one authority of the policy */
 #define KPI_REC_CA_ROWS 'Q' /* under the key 'Q' alone: be32 rows */
@@ -73,6 +81,9 @@
 #define KPI_KEY_REVOKED_FP 0x01 /* fingerprint (or key) revoked */
 #define KPI_KEY_REVOKED_OWNER 0x02 /* owner revoked */
 #define KPI_CA_ROW_OTHER_HOST 0x04 /* authority row: not for this host */
+
+/* Flags of the report's record "T". */
+#define KPI_ROWS_TEAMS 0x01 /* a policy of grants: rows name them */
 
 #define KPI_CHECK_LEN 8 /* truncated SHA-256 at the end of a value */
 #define KPI_FP_STRLEN 50 /* "SHA256:" + 43 characters, no NUL */
@@ -91,6 +102,7 @@
 #define KPI_MAX_OPTIONS 255 /* options of one grant */
 #define KPI_MAX_STR 65535 /* one string */
 #define KPI_ACCOUNT_CHUNK 256 /* fingerprints per account chunk */
+#define KPI_ROW_REF_LEN (KPI_FP_STRLEN + 2) /* 'X' chunk: fp, be16(i) */
 #define KPI_HOST_MAX 255 /* meta host */
 
 #define KPI_FP_KEY_LEN (1 + KPI_FP_STRLEN + 2) /* 'F' fp be16(i) */
@@ -159,33 +171,40 @@ kpi_cert_revoked_key(uint8_t buf[KPI_CERT_REVOKED_KEY_MAX + 1],
 	return b.err == 0 ? b.len : 0;
 }
 
+/*
+ * 'A' or 'X' account NUL be32(c): chunk c of the account's fingerprints
+ * (login path) or of its revoked keys' entries (report).
+ */
 static inline size_t
-kpi_account_key(
-    uint8_t buf[KPI_ACCOUNT_KEY_MAX + 1], const char *account, uint32_t chunk)
+kpi_chunk_key(uint8_t buf[KPI_ACCOUNT_KEY_MAX + 1], uint8_t ns,
+    const char *account, uint32_t chunk)
 {
 	struct kp_buf b;
 
 	kp_buf_init_fixed(&b, buf, KPI_ACCOUNT_KEY_MAX + 1);
-	kp_buf_put_u8(&b, KPI_NS_ACCOUNT);
+	kp_buf_put_u8(&b, ns);
 	kp_buf_puts(&b, account);
 	kp_buf_put_u8(&b, 0);
 	kp_buf_put_u32(&b, chunk);
 	return b.err == 0 ? b.len : 0;
 }
 
-/* 'D' account NUL be32(j): row j of the account's report rows. */
 static inline size_t
-kpi_row_key(
-    uint8_t buf[KPI_ACCOUNT_KEY_MAX + 1], const char *account, uint32_t j)
+kpi_account_key(
+    uint8_t buf[KPI_ACCOUNT_KEY_MAX + 1], const char *account, uint32_t chunk)
 {
-	struct kp_buf b;
+	return kpi_chunk_key(buf, KPI_NS_ACCOUNT, account, chunk);
+}
 
-	kp_buf_init_fixed(&b, buf, KPI_ACCOUNT_KEY_MAX + 1);
-	kp_buf_put_u8(&b, KPI_NS_ROW);
-	kp_buf_puts(&b, account);
-	kp_buf_put_u8(&b, 0);
-	kp_buf_put_u32(&b, j);
-	return b.err == 0 ? b.len : 0;
+/*
+ * 'E' fp be16(i): what the report shows of the key's entry i beyond its
+ * grant record (from: and hosts: as written; for a revoked key, whose
+ * grants are never compiled, the grant itself).
+ */
+static inline size_t
+kpi_entry_key(uint8_t buf[KPI_FP_KEY_LEN + 1], const char *fp, uint16_t i)
+{
+	return kpi_ns_fp_key(buf, KPI_NS_ENTRY, fp, i);
 }
 
 /* 'Q' be32(j): the report's row j of the authorities. */

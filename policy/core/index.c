@@ -704,9 +704,13 @@ rec_grant(const struct ixkey *k, const struct ixrec *rec, struct kp_grant *g)
 	g->expires = rec->expires;
 }
 
-int
-kp_index_grant_of(
-    struct kp_index *ix, const char *fp, unsigned rec, char *grant, char *via)
+/*
+ * The annotation of record rec of fp, pointing into the file; both NULL
+ * for a version 1 entry (no annotation).
+ */
+static int
+via_of(struct kp_index *ix, const char *fp, unsigned rec, const char **grant,
+    const char **via)
 {
 	uint8_t key[KPI_FP_KEY_LEN + 1];
 	const uint8_t *body;
@@ -716,14 +720,7 @@ kp_index_grant_of(
 	uint8_t type;
 	int r;
 
-	if (grant != NULL)
-		grant[0] = '\0';
-	if (via != NULL)
-		via[0] = '\0';
-	if (ix == NULL || fp == NULL || grant == NULL || via == NULL ||
-	    !kp_fingerprint_valid(fp) || rec == 0 ||
-	    rec > KPI_MAX_RECORDS_PER_KEY)
-		return KP_ERR_ARG;
+	*grant = *via = NULL;
 	if ((klen = kpi_via_key(key, fp, (uint16_t)rec)) == 0)
 		return KP_ERR_ARG;
 	r = get_value(ix, key, klen, &body, &blen);
@@ -737,6 +734,28 @@ kp_index_grant_of(
 	    kp_buf_len(&b) != 0 || strlen(g) > KP_ID_MAX ||
 	    strlen(v) > KP_VALUE_MAX)
 		return KP_ERR_CORRUPT;
+	*grant = g;
+	*via = v;
+	return 0;
+}
+
+int
+kp_index_grant_of(
+    struct kp_index *ix, const char *fp, unsigned rec, char *grant, char *via)
+{
+	const char *g, *v;
+	int r;
+
+	if (grant != NULL)
+		grant[0] = '\0';
+	if (via != NULL)
+		via[0] = '\0';
+	if (ix == NULL || fp == NULL || grant == NULL || via == NULL ||
+	    !kp_fingerprint_valid(fp) || rec == 0 ||
+	    rec > KPI_MAX_RECORDS_PER_KEY)
+		return KP_ERR_ARG;
+	if ((r = via_of(ix, fp, rec, &g, &v)) != 0 || g == NULL)
+		return r;
 	memcpy(grant, g, strlen(g) + 1);
 	memcpy(via, v, strlen(v) + 1);
 	return 0;
@@ -999,113 +1018,315 @@ row_strings(struct kp_buf *r, const char ***v, size_t *n)
 	return 0;
 }
 
+/* What the report keeps of one entry beside its grant (write_entry). */
+struct ixentry {
+	const char **from, **hosts; /* as written */
+	size_t nfrom, nhosts;
+	int revoked; /* then grant is the entry's grant, without base64 */
+	struct ixrec grant;
+};
+
+static void
+ixentry_free(struct ixentry *x)
+{
+	free(x->from);
+	free(x->hosts);
+	ixrec_free(&x->grant);
+	memset(x, 0, sizeof(*x));
+}
+
 /*
- * Row j of account: its call, and in *n the account's number of rows
- * (docs/index-format.md, "Report rows").
+ * The report's record of entry rec of fp: there is one for every entry
+ * that applies to the host, so a missing one is damage.
  */
 static int
-foreach_row(struct kp_index *ix, const char *account, uint32_t j, uint32_t *n,
-    kp_index_grant_cb cb, void *arg)
+load_entry(struct kp_index *ix, const char *fp, uint16_t rec, int revoked,
+    struct ixentry *x)
 {
-	uint8_t key[KPI_ACCOUNT_KEY_MAX + 1], type, flags;
+	uint8_t key[KPI_FP_KEY_LEN + 1], type, rv;
 	const uint8_t *body;
-	const char **from = NULL, **hosts = NULL, *fp, *owner;
-	struct kp_index_grant g;
-	struct ixrec rec;
 	struct kp_buf r;
-	size_t klen, blen, nfrom = 0, nhosts = 0;
-	uint32_t jj, nn;
+	size_t blen;
 	int ret;
 
-	memset(&rec, 0, sizeof(rec));
-	if ((klen = kpi_row_key(key, account, j)) == 0)
-		return KP_ERR_ARG;
-	if ((ret = get_value(ix, key, klen, &body, &blen)) != 0)
-		return ret == KP_ERR_NOTFOUND && j > 0 ? KP_ERR_CORRUPT : ret;
+	memset(x, 0, sizeof(*x));
+	ret = get_value(ix, key, kpi_entry_key(key, fp, rec), &body, &blen);
+	if (ret != 0)
+		return ret == KP_ERR_NOTFOUND ? KP_ERR_CORRUPT : ret;
 	kp_buf_view(&r, body, blen);
+	if (kp_buf_get_u8(&r, &type) != 0 || type != KPI_REC_ENTRY)
+		return KP_ERR_CORRUPT;
+	if ((ret = row_strings(&r, &x->from, &x->nfrom)) != 0 ||
+	    (ret = row_strings(&r, &x->hosts, &x->nhosts)) != 0)
+		goto fail;
 	ret = KP_ERR_CORRUPT;
-	if (kp_buf_get_u8(&r, &type) != 0 || type != KPI_REC_ROW ||
-	    kp_buf_get_u32(&r, &jj) != 0 || kp_buf_get_u32(&r, &nn) != 0 ||
-	    jj != j || nn == 0 || jj >= nn || (j > 0 && nn != *n) ||
-	    kp_buf_get_u8(&r, &flags) != 0 ||
-	    (flags & ~(KPI_KEY_REVOKED_FP | KPI_KEY_REVOKED_OWNER)) != 0 ||
-	    kpi_get_str(&r, 0, &fp) != 0 || !kp_fingerprint_valid(fp) ||
-	    kpi_get_str(&r, 1, &owner) != 0)
-		goto out;
-	if ((ret = row_strings(&r, &from, &nfrom)) != 0 ||
-	    (ret = row_strings(&r, &hosts, &nhosts)) != 0)
-		goto out;
-	/* The rest is a grant record of the row's one account. */
-	if ((ret = decode_rec(kp_buf_ptr(&r), kp_buf_len(&r), DEC_ROW, &rec)) !=
-	    0)
-		goto out;
-	ret = KP_ERR_CORRUPT;
-	if (rec.marker || rec.naccounts != 1 ||
-	    strcmp(rec.accounts[0], account) != 0)
-		goto out;
-	*n = nn;
-	memset(&g, 0, sizeof(g));
-	g.fp = fp;
-	g.owner = owner;
-	g.revoked = flags != 0;
-	g.id = rec.id;
-	g.type = rec.type;
-	g.b64 = NULL; /* not kept in a row */
-	g.accounts = rec.accounts;
-	g.naccounts = rec.naccounts;
-	g.sources = rec.sources;
-	g.nsources = rec.nsources;
-	g.options = rec.options;
-	g.noptions = rec.noptions;
-	g.command = rec.command;
-	g.not_before = rec.not_before;
-	g.expires = rec.expires;
-	g.account = account;
-	g.from = from;
-	g.nfrom = nfrom;
-	g.hosts = hosts;
-	g.nhosts = nhosts;
-	ret = cb(arg, &g);
-out:
-	ixrec_free(&rec);
-	free(from);
-	free(hosts);
+	if (kp_buf_get_u8(&r, &rv) != 0 || rv != (revoked != 0))
+		goto fail;
+	x->revoked = rv;
+	if (rv) {
+		if ((ret = decode_rec(kp_buf_ptr(&r), kp_buf_len(&r), DEC_ROW,
+		         &x->grant)) != 0)
+			goto fail;
+		ret = KP_ERR_CORRUPT;
+		if (x->grant.marker)
+			goto fail;
+	} else if (kp_buf_len(&r) != 0)
+		goto fail;
+	return 0;
+fail:
+	ixentry_free(x);
 	return ret;
 }
 
+/*
+ * The calls of grant g (entry rec of the key k, fp) for account: one per
+ * time g lists it, each with that account alone; *n counts them.
+ */
 static int
-foreach_account(
-    struct kp_index *ix, const char *account, kp_index_grant_cb cb, void *arg)
+entry_rows(struct kp_index *ix, const char *account, const char *fp,
+    const struct ixkey *k, const struct ixrec *g, uint16_t rec,
+    const struct ixentry *x, kp_index_grant_cb cb, void *arg, size_t *n)
 {
-	uint32_t j, n = 1;
+	struct kp_index_grant out;
+	const char *grant, *via;
+	size_t i;
 	int r;
 
-	for (j = 0; j < n; j++) {
-		r = foreach_row(ix, account, j, &n, cb, arg);
-		if (r == KP_ERR_NOTFOUND && j == 0)
-			return 0; /* no row for this account */
-		if (r != 0)
+	if ((r = via_of(ix, fp, rec, &grant, &via)) != 0)
+		return r;
+	memset(&out, 0, sizeof(out));
+	out.fp = fp;
+	out.owner = k->owner;
+	out.revoked = key_revoked(k);
+	out.id = g->id;
+	out.type = g->type;
+	out.b64 = NULL; /* the report does not print keys */
+	out.naccounts = 1;
+	out.sources = g->sources;
+	out.nsources = g->nsources;
+	out.options = g->options;
+	out.noptions = g->noptions;
+	out.command = g->command;
+	out.not_before = g->not_before;
+	out.expires = g->expires;
+	out.account = account;
+	out.from = x->from;
+	out.nfrom = x->nfrom;
+	out.hosts = x->hosts;
+	out.nhosts = x->nhosts;
+	out.grant = grant;
+	out.via = via != NULL && *via != '\0' ? via : NULL;
+	for (i = 0; i < g->naccounts; i++) {
+		if (strcmp(g->accounts[i], account) != 0)
+			continue;
+		out.accounts = &g->accounts[i];
+		(*n)++;
+		if ((r = cb(arg, &out)) != 0)
 			return r;
 	}
 	return 0;
 }
 
-/* Every account's rows: each account where the walk meets its row 0. */
+/* The rows of a key that has grants: its grant records for account. */
+static int
+key_rows(struct kp_index *ix, const char *account, const char *fp,
+    kp_index_grant_cb cb, void *arg)
+{
+	struct ixentry x;
+	struct ixkey k;
+	size_t i, j, n = 0;
+	int r;
+
+	if ((r = load_key(ix, fp, &k)) != 0)
+		return r;
+	r = KP_ERR_CORRUPT; /* the account's chunk named the key */
+	if (!k.found || k.flags != 0)
+		goto out;
+	for (i = 0; i < k.nrecs; i++) {
+		if (k.recs[i].marker)
+			continue;
+		for (j = 0; j < k.recs[i].naccounts; j++)
+			if (strcmp(k.recs[i].accounts[j], account) == 0)
+				break;
+		if (j == k.recs[i].naccounts)
+			continue;
+		if ((r = load_entry(ix, fp, (uint16_t)(i + 1), 0, &x)) != 0)
+			goto out;
+		r = entry_rows(ix, account, fp, &k, &k.recs[i],
+		    (uint16_t)(i + 1), &x, cb, arg, &n);
+		ixentry_free(&x);
+		if (r != 0)
+			goto out;
+	}
+	r = n > 0 ? 0 : KP_ERR_CORRUPT;
+out:
+	ixkey_free(&k);
+	return r;
+}
+
+/* The row of entry rec of a revoked key, which has no grant record. */
+static int
+revoked_row(struct kp_index *ix, const char *account, const char *fp,
+    uint16_t rec, kp_index_grant_cb cb, void *arg)
+{
+	struct ixentry x;
+	struct ixkey k;
+	size_t n = 0;
+	int r;
+
+	memset(&x, 0, sizeof(x));
+	if ((r = load_key(ix, fp, &k)) != 0)
+		return r;
+	r = KP_ERR_CORRUPT;
+	if (!k.found || k.flags == 0 || k.nrecs != 0 || rec == 0 ||
+	    rec > KPI_MAX_RECORDS_PER_KEY)
+		goto out;
+	if ((r = load_entry(ix, fp, rec, 1, &x)) != 0 ||
+	    (r = entry_rows(
+	         ix, account, fp, &k, &x.grant, rec, &x, cb, arg, &n)) != 0)
+		goto out;
+	r = n > 0 ? 0 : KP_ERR_CORRUPT;
+out:
+	ixentry_free(&x);
+	ixkey_free(&k);
+	return r;
+}
+
+/*
+ * Chunk c of the account's 'A' (fingerprints) or 'X' (fp, entry)
+ * records: its *n items. *nchunks comes from chunk 0 and every later one
+ * must agree. KP_ERR_NOTFOUND: the account has no chunk 0.
+ */
+static int
+get_chunk(struct kp_index *ix, uint8_t ns, const char *account, uint32_t c,
+    uint32_t *nchunks, const uint8_t **items, uint16_t *n)
+{
+	uint8_t key[KPI_ACCOUNT_KEY_MAX + 1], type;
+	size_t klen, blen,
+	    width = ns == KPI_NS_ACCOUNT ? KPI_FP_STRLEN : KPI_ROW_REF_LEN;
+	const uint8_t *body;
+	uint32_t idx, nc;
+	struct kp_buf r;
+	int ret;
+
+	if ((klen = kpi_chunk_key(key, ns, account, c)) == 0)
+		return KP_ERR_ARG;
+	ret = get_value(ix, key, klen, &body, &blen);
+	if (ret != 0)
+		return ret == KP_ERR_NOTFOUND && c > 0 ? KP_ERR_CORRUPT : ret;
+	kp_buf_view(&r, body, blen);
+	if (kp_buf_get_u8(&r, &type) != 0 ||
+	    type !=
+	        (ns == KPI_NS_ACCOUNT ? KPI_REC_ACCOUNT
+	                              : KPI_REC_REVOKED_ROWS) ||
+	    kp_buf_get_u32(&r, &idx) != 0 || kp_buf_get_u32(&r, &nc) != 0 ||
+	    kp_buf_get_u16(&r, n) != 0 || idx != c || c >= nc ||
+	    (c > 0 && nc != *nchunks) || *n == 0 || *n > KPI_ACCOUNT_CHUNK ||
+	    kp_buf_get_ptr(&r, (size_t)*n * width, items) != 0 ||
+	    kp_buf_len(&r) != 0)
+		return KP_ERR_CORRUPT;
+	*nchunks = nc;
+	return 0;
+}
+
+/*
+ * One account's rows: the keys of its account chunks (by fingerprint,
+ * each key's grants in policy order), then its revoked keys' entries.
+ */
+static int
+foreach_account(
+    struct kp_index *ix, const char *account, kp_index_grant_cb cb, void *arg)
+{
+	static const uint8_t ns[2] = {KPI_NS_ACCOUNT, KPI_NS_REVOKED_ROWS};
+	char fp[KP_FP_LEN];
+	const uint8_t *items, *it;
+	uint32_t c, nchunks;
+	uint16_t i, n;
+	size_t s;
+	int r;
+
+	for (s = 0; s < sizeof(ns); s++) {
+		for (c = 0, nchunks = 1; c < nchunks; c++) {
+			r = get_chunk(
+			    ix, ns[s], account, c, &nchunks, &items, &n);
+			if (r == KP_ERR_NOTFOUND)
+				break; /* c == 0: none */
+			if (r != 0)
+				return r;
+			for (i = 0; i < n; i++) {
+				it = items +
+				    (size_t)i *
+				        (s == 0 ? KPI_FP_STRLEN
+				                : KPI_ROW_REF_LEN);
+				memcpy(fp, it, KPI_FP_STRLEN);
+				fp[KPI_FP_STRLEN] = '\0';
+				if (!kp_fingerprint_valid(fp))
+					return KP_ERR_CORRUPT;
+				r = s == 0
+				    ? key_rows(ix, account, fp, cb, arg)
+				    : revoked_row(ix, account, fp,
+				          kp_peek_u16(it + KPI_FP_STRLEN), cb,
+				          arg);
+				if (r != 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The record "T": KP_ERR_VERSION when the compiler wrote no rows. */
+static int
+rows_flags(struct kp_index *ix, uint8_t *flags)
+{
+	static const uint8_t tkey[1] = {KPI_NS_ROWS};
+	const uint8_t *body;
+	size_t blen;
+	int r;
+
+	*flags = 0;
+	if ((r = get_value(ix, tkey, sizeof(tkey), &body, &blen)) != 0)
+		return r == KP_ERR_NOTFOUND ? KP_ERR_VERSION : r;
+	if (blen != 2 || body[0] != KPI_REC_ROWS ||
+	    (body[1] & ~KPI_ROWS_TEAMS) != 0)
+		return KP_ERR_CORRUPT;
+	*flags = body[1];
+	return 0;
+}
+
+int
+kp_index_rows_teams(struct kp_index *ix, int *teams)
+{
+	uint8_t flags;
+	int r;
+
+	if (teams != NULL)
+		*teams = 0;
+	if (ix == NULL || teams == NULL)
+		return KP_ERR_ARG;
+	if ((r = rows_flags(ix, &flags)) != 0)
+		return r;
+	*teams = (flags & KPI_ROWS_TEAMS) != 0;
+	return 0;
+}
+
+/*
+ * Every account's rows: each account where the walk meets its chunk 0,
+ * of fingerprints, or of revoked entries when it has none of the first.
+ */
 static int
 foreach_rows(struct kp_index *ix, const struct kp_index_walk *how,
     kp_index_grant_cb cb, void *arg)
 {
-	static const uint8_t vkey[1] = {KPI_NS_ROW};
 	char account[KP_ACCOUNT_MAX + 1];
+	uint8_t akey[KPI_ACCOUNT_KEY_MAX + 1], flags;
 	const uint8_t *key, *body;
 	unsigned pos, klen;
 	size_t blen;
 	int r;
 
-	if ((r = get_value(ix, vkey, sizeof(vkey), &body, &blen)) != 0)
-		return r == KP_ERR_NOTFOUND ? KP_ERR_VERSION : r;
-	if (blen != 1 || body[0] != KPI_REC_ROWS)
-		return KP_ERR_CORRUPT;
+	if ((r = rows_flags(ix, &flags)) != 0)
+		return r;
 	if (how->account != NULL)
 		return kp_account_valid(how->account)
 		    ? foreach_account(ix, how->account, cb, arg)
@@ -1117,9 +1338,9 @@ foreach_rows(struct kp_index *ix, const struct kp_index_walk *how,
 		    (key = cdb_get(&ix->cdb, klen, cdb_keypos(&ix->cdb))) ==
 		        NULL)
 			return KP_ERR_CORRUPT;
-		if (key[0] != KPI_NS_ROW || klen == 1)
+		if (key[0] != KPI_NS_ACCOUNT && key[0] != KPI_NS_REVOKED_ROWS)
 			continue;
-		/* 'D' account NUL be32(j) */
+		/* NS account NUL be32(c) */
 		if (klen < 1 + 1 + 1 + 4 || klen > KPI_ACCOUNT_KEY_MAX ||
 		    key[klen - 5] != '\0')
 			return KP_ERR_CORRUPT;
@@ -1129,6 +1350,14 @@ foreach_rows(struct kp_index *ix, const struct kp_index_walk *how,
 		account[klen - 6] = '\0';
 		if (!kp_account_valid(account))
 			return KP_ERR_CORRUPT;
+		if (key[0] == KPI_NS_REVOKED_ROWS) {
+			r = get_value(ix, akey,
+			    kpi_account_key(akey, account, 0), &body, &blen);
+			if (r == 0)
+				continue; /* met, or to be met, at its 'A' */
+			if (r != KP_ERR_NOTFOUND)
+				return r;
+		}
 		if ((r = foreach_account(ix, account, cb, arg)) != 0)
 			return r;
 	}

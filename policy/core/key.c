@@ -353,9 +353,66 @@ out:
 	return r;
 }
 
-int
-kp_pubkey_parse_line(
-    const char *line, struct kp_pubkey **out, const char **why, size_t *col_off)
+/*
+ * The key of (type, b64) and comment (clen bytes, none when 0) in one
+ * piece from alloc: the struct, then the blob, the base64 and the
+ * comment; type points at the table's name. *off and *in_b64 as
+ * pubkey_build, *in_b64 2 when the comment is refused (checked first, as
+ * parse_line does for the malloc'd key).
+ */
+static int
+pubkey_build_in(const char *type, size_t tlen, const char *b64, size_t blen,
+    const char *comment, size_t clen, kp_alloc_fn alloc, void *arg,
+    struct kp_pubkey **out, const char **why, size_t *off, int *in_b64)
+{
+	const struct keytype *kt;
+	struct kp_pubkey *k;
+	char *p;
+	size_t room = blen / 4 * 3 + 1;
+
+	*off = 0;
+	*in_b64 = 0;
+	if (blen > KP_KEYLINE_MAX || clen > KP_KEYLINE_MAX)
+		KP_FAIL(why, "key line longer than 16384 bytes", KP_ERR_TOOBIG);
+	if ((k = alloc(arg, sizeof(*k) + room + blen + 1 + clen + 1)) == NULL)
+		return KP_ERR_NOMEM;
+	memset(k, 0, sizeof(*k));
+	p = (char *)(k + 1);
+	k->blob = (uint8_t *)p;
+	k->b64 = p + room;
+	if (clen > 0) {
+		k->comment = k->b64 + blen + 1;
+		memcpy(k->comment, comment, clen);
+		k->comment[clen] = '\0';
+		if (!kp_value_clean(k->comment, KP_KEYLINE_MAX, why)) {
+			*in_b64 = 2; /* the comment's problem */
+			return KP_ERR_INVALID;
+		}
+	}
+	if ((kt = keytype_lookup(type, tlen)) == NULL)
+		KP_FAIL(why, type_refusal(type, tlen), KP_ERR_INVALID);
+	*in_b64 = 1;
+	if (blen == 0)
+		KP_FAIL(why, "missing base64 key data", KP_ERR_INVALID);
+	if (kp_b64_decode_to(b64, blen, k->blob, &k->bloblen, why, off) != 0 ||
+	    check_blob(kt, k->blob, k->bloblen, &k->bits, why) != 0)
+		return KP_ERR_INVALID;
+	k->type = (char *)(uintptr_t)kt->name; /* never freed: see above */
+	memcpy(k->b64, b64, blen);
+	k->b64[blen] = '\0';
+	if (kp_fingerprint(k->blob, k->bloblen, k->fp) != 0)
+		return KP_ERR_INTERNAL;
+	*out = k;
+	return 0;
+}
+
+/*
+ * "type base64 [comment]" (kp_pubkey_parse_line); with alloc, the key in
+ * one piece of it (pubkey_build_in), else malloc'd field by field.
+ */
+static int
+parse_line(const char *line, kp_alloc_fn alloc, void *arg,
+    struct kp_pubkey **out, const char **why, size_t *col_off)
 {
 	size_t n, i, ts, te, bs, be, cs, ce, off = 0;
 	char *comment = NULL;
@@ -402,6 +459,13 @@ kp_pubkey_parse_line(
 			*col_off = ts;
 		KP_FAIL(why, "empty key line", KP_ERR_INVALID);
 	}
+	if (alloc != NULL) {
+		r = pubkey_build_in(line + ts, te - ts, line + bs, be - bs,
+		    line + cs, ce - cs, alloc, arg, out, why, &off, &in_b64);
+		if (r != 0 && col_off != NULL)
+			*col_off = in_b64 == 2 ? cs : in_b64 ? bs + off : ts;
+		return r;
+	}
 	if (ce > cs) {
 		if ((comment = strndup(line + cs, ce - cs)) == NULL)
 			return KP_ERR_NOMEM;
@@ -419,6 +483,22 @@ kp_pubkey_parse_line(
 out:
 	free(comment);
 	return r;
+}
+
+int
+kp_pubkey_parse_line(
+    const char *line, struct kp_pubkey **out, const char **why, size_t *col_off)
+{
+	return parse_line(line, NULL, NULL, out, why, col_off);
+}
+
+int
+kp_pubkey_parse_line_in(const char *line, kp_alloc_fn alloc, void *arg,
+    struct kp_pubkey **out, const char **why, size_t *col_off)
+{
+	if (alloc == NULL)
+		KP_FAIL(why, "missing allocator", KP_ERR_ARG);
+	return parse_line(line, alloc, arg, out, why, col_off);
 }
 
 int

@@ -543,10 +543,15 @@ int kp_index_grant_of(
  * entry that applies to the host), revoked keys' entries included
  * (revoked = 1), accounts holding the row's account alone, b64 NULL (a
  * row does not keep it), account, from and hosts (as the policy wrote
- * them) set; account NULL walks every
- * account, accounts in the index's order, else that account only, in a
- * number of lookups proportional to its rows. An index compiled by a
- * keyauth without rows: KP_ERR_VERSION.
+ * them) set, and grant and via (a version 2 entry: the grant that made
+ * it and the group path through which it reached the key, NULL when
+ * named directly; both NULL for an entry no grant made); account NULL
+ * walks every account, accounts in the index's order, else that account
+ * only, in a number of lookups proportional to its keys' records. Each
+ * account's rows come by fingerprint, each key's entries in policy
+ * order, the revoked keys' after the others. An index compiled by a
+ * keyauth without rows, or with the older per-account row records:
+ * KP_ERR_VERSION.
  */
 struct kp_index_grant {
 	const char *fp;
@@ -576,6 +581,8 @@ struct kp_index_grant {
 	size_t nfrom; /* 0: anywhere */
 	const char *const *hosts; /* as written */
 	size_t nhosts; /* 0: every host */
+	const char *grant; /* NULL: no grant made the entry */
+	const char *via; /* NULL: none, or the grant named the person/key */
 };
 typedef int (*kp_index_grant_cb)(void *arg, const struct kp_index_grant *g);
 struct kp_index_walk {
@@ -585,6 +592,12 @@ struct kp_index_walk {
 };
 int kp_index_foreach(struct kp_index *ix, const struct kp_index_walk *how,
     kp_index_grant_cb cb, void *arg);
+/*
+ * *teams = 1 when the index's rows come from a policy of people, groups
+ * and grants (its report shows the grant and group columns). One lookup;
+ * KP_ERR_VERSION for an index without rows.
+ */
+int kp_index_rows_teams(struct kp_index *ix, int *teams);
 
 /*
  * The report's certificate authorities, without the YAML: one call per

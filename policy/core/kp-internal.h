@@ -51,6 +51,18 @@ int kp_b64_encode(
  */
 int kp_b64_decode(const char *src, size_t len, uint8_t **out, size_t *outlen,
     const char **why, size_t *bad_off);
+/* The same into buf, which has room for len / 4 * 3 bytes. */
+int kp_b64_decode_to(const char *src, size_t len, uint8_t *buf, size_t *outlen,
+    const char **why, size_t *bad_off);
+
+/*
+ * kp_pubkey_parse_line with the key, its blob, base64 and comment in one
+ * piece from alloc(arg, n) (the policy loader's arena): never
+ * kp_pubkey_free it; its type is a static string.
+ */
+typedef void *(*kp_alloc_fn)(void *arg, size_t n);
+int kp_pubkey_parse_line_in(const char *line, kp_alloc_fn alloc, void *arg,
+    struct kp_pubkey **out, const char **why, size_t *col_off);
 
 /* ------------------------------------------------------------- strings */
 

@@ -122,6 +122,11 @@ kp_value_clean(const char *s, size_t max, const char **why)
 	if ((n = strnlen(s, max + 1)) > max)
 		KP_FAIL(why, "value too long", 0);
 	for (i = 0; i < n; i += (size_t)k) {
+		/* Printable ASCII, most of every policy, is clean as it is. */
+		if ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f) {
+			k = 1;
+			continue;
+		}
 		k = kp_utf8_next(s + i, n - i, &cp);
 		if (k == KP_UTF8_TRUNCATED)
 			KP_FAIL(why, "truncated UTF-8 sequence in value", 0);
@@ -182,6 +187,11 @@ kp_value_visible(const char *s, size_t max, const char **why, uint32_t *cp)
 		return 0;
 	n = strlen(s);
 	for (i = 0; i < n; i += (size_t)k) {
+		/* No ASCII character is in the table (invisible.h). */
+		if ((unsigned char)s[i] < 0x80) {
+			k = 1;
+			continue;
+		}
 		if ((k = kp_utf8_next(s + i, n - i, &c)) <= 0)
 			KP_FAIL(why, "invalid UTF-8 in value", 0);
 		if (kp_char_invisible(c)) {

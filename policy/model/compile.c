@@ -44,13 +44,16 @@ struct pair {
 	const char *fp;
 };
 
-/* One report row: account a of entry idx (which applies to the host). */
+/*
+ * One report row of a revoked key: its entry rec (1-based, among the
+ * key's entries) for account acct. The rows of the other keys are not
+ * kept: the reader finds them through the account chunks.
+ */
 struct rowref {
 	uint32_t acct; /* index into compiler.accts */
-	uint32_t j; /* the account's index in the entry */
-	size_t idx;
+	uint16_t rec;
 	size_t seq; /* written in key order, each key's in policy order */
-	uint8_t flags; /* the key's KPI_KEY_REVOKED_* */
+	const char *fp;
 };
 
 struct compiler {
@@ -73,7 +76,7 @@ struct compiler {
 	size_t nrev_owners;
 	struct pair *pairs;
 	size_t npairs;
-	struct rowref *rows; /* sized as pairs */
+	struct rowref *rows; /* revoked keys' rows; sized as pairs */
 	size_t nrows;
 	const char **accts; /* distinct accounts, first seen first */
 	size_t naccts;
@@ -152,25 +155,70 @@ cmp_pair(const void *a, const void *b)
 	return x->fp == y->fp ? 0 : strcmp(x->fp, y->fp);
 }
 
-/* The number of account name a, added on first sight. */
-static uint32_t
-intern_account(struct compiler *c, const char *a)
+static uint64_t
+account_hash(const char *a)
 {
 	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
 	const unsigned char *s;
-	size_t i;
 
 	for (s = (const unsigned char *)a; *s != '\0'; s++)
 		h = (h ^ *s) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * Twice the slots: the table stays at most half full, and small (a few
+ * thousand accounts, not one slot per grant), so its probes hit the cache.
+ */
+static int
+grow_accounts(struct compiler *c)
+{
+	size_t n = 2 * (c->atab_mask + 1), i, j;
+	uint32_t *t;
+
+	if ((t = calloc(n, sizeof(*t))) == NULL)
+		return KP_ERR_NOMEM;
+	for (i = 0; i < c->naccts; i++) {
+		for (j = (size_t)account_hash(c->accts[i]) & (n - 1); t[j] != 0;
+		     j = (j + 1) & (n - 1))
+			;
+		t[j] = (uint32_t)(i + 1);
+	}
+	free(c->atab);
+	c->atab = t;
+	c->atab_mask = n - 1;
+	return 0;
+}
+
+/* In *out the number of account name a, added on first sight. */
+static int
+intern_account(struct compiler *c, const char *a, uint32_t *out)
+{
+	uint64_t h = account_hash(a);
+	const char *s;
+	size_t i;
+	int r;
+
 	for (i = (size_t)h & c->atab_mask; c->atab[i] != 0;
 	     i = (i + 1) & c->atab_mask) {
-		if (strcmp(c->accts[c->atab[i] - 1], a) == 0)
-			return c->atab[i] - 1;
+		s = c->accts[c->atab[i] - 1];
+		if (s == a || strcmp(s, a) == 0) {
+			*out = c->atab[i] - 1;
+			return 0;
+		}
 	}
-	/* The table has twice as many slots as there can be accounts. */
+	if (2 * (c->naccts + 1) > c->atab_mask + 1) {
+		if ((r = grow_accounts(c)) != 0)
+			return r;
+		for (i = (size_t)h & c->atab_mask; c->atab[i] != 0;
+		     i = (i + 1) & c->atab_mask)
+			;
+	}
+	/* accts has room for every account of every entry. */
 	c->accts[c->naccts] = a;
 	c->atab[i] = (uint32_t)++c->naccts;
-	return c->atab[i] - 1;
+	*out = c->naccts - 1;
+	return 0;
 }
 
 static size_t
@@ -323,19 +371,50 @@ write_via(
 }
 
 /*
+ * What the report shows of entry rec of fp beyond its grant record: from:
+ * and hosts: as written and, for a revoked key (whose grants are never
+ * compiled), the grant without its base64. One per entry that applies to
+ * the host, so a missing one is damage (docs/index-format.md).
+ */
+static int
+write_entry(struct compiler *c, const struct kp_entry *e, const char *fp,
+    uint16_t rec, int revoked)
+{
+	uint8_t key[KPI_FP_KEY_LEN + 1];
+	size_t f;
+
+	if (e->nfrom > KPI_MAX_LIST || e->nhosts > KPI_MAX_LIST)
+		return KP_ERR_TOOBIG;
+	kp_buf_put_u8(&c->val, KPI_REC_ENTRY);
+	kp_buf_put_u16(&c->val, (uint16_t)e->nfrom);
+	for (f = 0; f < e->nfrom; f++)
+		kpi_put_str(&c->val, e->from[f]);
+	kp_buf_put_u16(&c->val, (uint16_t)e->nhosts);
+	for (f = 0; f < e->nhosts; f++)
+		kpi_put_str(&c->val, e->hosts[f]);
+	kp_buf_put_u8(&c->val, revoked != 0);
+	if (revoked)
+		put_grant_accounts(
+		    c, e, KPI_REC_GRANT, e->accounts, e->naccounts, 1);
+	return add_record(c, key, kpi_entry_key(key, fp, rec));
+}
+
+/*
  * One fingerprint: the entries refs[0..n) (n may be 0 for a revoked key
  * that no entry names). A revoked key gets its header only: the grants of
  * a revoked key are never compiled, so no damage to a revocation record
- * can bring them back.
+ * can bring them back; the report's records of its entries are kept
+ * apart (write_entry, write_report).
  */
 static int
-write_key(
-    struct compiler *c, const char *fp, const struct fpref *refs, size_t n)
+write_key(struct compiler *c, const char *fp, const struct fpref *refs,
+    size_t n, int fp_revoked)
 {
 	const struct kp_entry *e = NULL, *first = NULL;
 	uint8_t key[KPI_FP_KEY_LEN + 1];
 	const char *owner = "";
 	size_t i, j, klen, ngrants = 0;
+	uint16_t rec;
 	uint8_t flags = 0;
 	int r;
 
@@ -352,27 +431,11 @@ write_key(
 			return KP_ERR_INVALID;
 		}
 	}
-	if (in_sorted(c->rev_fps, c->nrev_fps, fp))
+	if (fp_revoked)
 		flags |= KPI_KEY_REVOKED_FP;
 	if (*owner != '\0' && in_sorted(c->rev_owners, c->nrev_owners, owner))
 		flags |= KPI_KEY_REVOKED_OWNER;
-	/* The report lists a revoked key's entries too, as revoked. */
-	for (i = 0; i < n; i++) {
-		e = &c->p->entries[refs[i].idx];
-		if (!kp_entry_applies(e, c->host))
-			continue;
-		for (j = 0; j < e->naccounts; j++) {
-			c->rows[c->nrows].acct =
-			    intern_account(c, e->accounts[j]);
-			c->rows[c->nrows].j = (uint32_t)j;
-			c->rows[c->nrows].idx = refs[i].idx;
-			c->rows[c->nrows].flags = flags;
-			c->rows[c->nrows].seq = c->nrows;
-			c->nrows++;
-		}
-	}
-	if (flags != 0)
-		n = 0;
+	/* A revoked key's entries are numbered too, for the report. */
 	if (n > KPI_MAX_RECORDS_PER_KEY) {
 		kp_diag_set(c->diag, c->p->path, first->line, first->column,
 		    "key %s has %zu entries; the index holds at most %d", fp, n,
@@ -381,22 +444,43 @@ write_key(
 	}
 	for (i = 0; i < n; i++) {
 		e = &c->p->entries[refs[i].idx];
-		klen = kpi_fp_key(key, fp, (uint16_t)(i + 1));
+		rec = (uint16_t)(i + 1);
+		klen = kpi_fp_key(key, fp, rec);
 		if (!kp_entry_applies(e, c->host)) {
+			if (flags != 0)
+				continue;
 			if ((r = write_marker(c, e, key, klen)) != 0 ||
-			    (r = write_via(c, e, fp, (uint16_t)(i + 1))) != 0)
+			    (r = write_via(c, e, fp, rec)) != 0)
+				goto fail;
+			continue;
+		}
+		if (flags != 0) {
+			/* The report lists a revoked key's entries, as revoked. */
+			for (j = 0; j < e->naccounts; j++) {
+				if ((r = intern_account(c, e->accounts[j],
+				         &c->rows[c->nrows].acct)) != 0)
+					return r;
+				c->rows[c->nrows].rec = rec;
+				c->rows[c->nrows].fp = e->key->fp;
+				c->rows[c->nrows].seq = c->nrows;
+				c->nrows++;
+			}
+			if ((r = write_entry(c, e, fp, rec, 1)) != 0 ||
+			    (r = write_via(c, e, fp, rec)) != 0)
 				goto fail;
 			continue;
 		}
 		if ((r = write_grant(c, e, key, klen)) != 0 ||
-		    (r = write_via(c, e, fp, (uint16_t)(i + 1))) != 0)
+		    (r = write_via(c, e, fp, rec)) != 0 ||
+		    (r = write_entry(c, e, fp, rec, 0)) != 0)
 			goto fail;
 		ngrants++;
 		for (j = 0; j < e->naccounts; j++) {
 			/* Sized for every account of every entry up front. */
-			c->pairs[c->npairs].acct =
-			    intern_account(c, e->accounts[j]);
-			c->pairs[c->npairs].k = fp_sortkey(e->key->fp);
+			if ((r = intern_account(c, e->accounts[j],
+			         &c->pairs[c->npairs].acct)) != 0)
+				return r;
+			c->pairs[c->npairs].k = refs[i].k;
 			c->pairs[c->npairs].fp = e->key->fp;
 			c->npairs++;
 		}
@@ -406,7 +490,7 @@ write_key(
 		c->nkeys++;
 	kp_buf_put_u8(&c->val, KPI_REC_KEY);
 	kp_buf_put_u8(&c->val, flags);
-	kp_buf_put_u16(&c->val, (uint16_t)n);
+	kp_buf_put_u16(&c->val, (uint16_t)(flags != 0 ? 0 : n));
 	kpi_put_str(&c->val, owner);
 	klen = kpi_fp_key(key, fp, 0);
 	return add_record(c, key, klen);
@@ -416,6 +500,48 @@ fail:
 		    "entry %s does not fit in one index record", e->id);
 	return r;
 }
+
+/*
+ * The entries are met in fingerprint order, that is at random places in
+ * the policy, and at a million keys nearly every first touch of an entry,
+ * its owner and its key missed the cache (most of write_key's own time).
+ * Fetch ahead, in stages, each reading pointers an earlier one fetched.
+ */
+#define PREFETCH_AHEAD 12
+
+/*
+ * A statement, not a function: gcc takes a function that only prefetches
+ * for one without effect and drops the call.
+ */
+#define PREFETCH_ENTRY(c, refs, n, i) \
+	do { \
+		const struct kp_entry *pe_; \
+		if ((i) + PREFETCH_AHEAD < (n)) { \
+			pe_ = \
+			    &(c)->p \
+			         ->entries[(refs)[(i) + PREFETCH_AHEAD].idx]; \
+			__builtin_prefetch(pe_); \
+			__builtin_prefetch((const char *)pe_ + 64); \
+			__builtin_prefetch((const char *)pe_ + 128); \
+		} \
+		if ((i) + PREFETCH_AHEAD / 2 < (n)) { \
+			pe_ = \
+			    &(c)->p->entries[(refs)[(i) + PREFETCH_AHEAD / 2] \
+			                         .idx]; \
+			__builtin_prefetch(pe_->owner); \
+			__builtin_prefetch(pe_->id); \
+			__builtin_prefetch(pe_->accounts); \
+			__builtin_prefetch(pe_->key); \
+		} \
+		if ((i) + PREFETCH_AHEAD / 4 < (n)) { \
+			pe_ = \
+			    &(c)->p->entries[(refs)[(i) + PREFETCH_AHEAD / 4] \
+			                         .idx]; \
+			__builtin_prefetch(pe_->key->type); \
+			__builtin_prefetch(pe_->key->b64); \
+			__builtin_prefetch(pe_->accounts[0]); \
+		} \
+	} while (0)
 
 static int
 write_keys(struct compiler *c)
@@ -437,24 +563,32 @@ write_keys(struct compiler *c)
 	}
 	if (p->nentries > 1)
 		qsort(refs, p->nentries, sizeof(*refs), cmp_fpref);
-	/* Merge the entry groups with the revoked fingerprints, both sorted. */
+	/*
+	 * Merge the entry groups with the revoked fingerprints, both sorted:
+	 * the merge says which keys are revoked. The sort keys decide most
+	 * comparisons without reading the policy's strings.
+	 */
 	i = 0;
 	while (i < p->nentries || k < c->nrev_fps) {
 		if (i < p->nentries && k < c->nrev_fps)
-			d = strcmp(refs[i].fp, c->rev_fps[k]);
+			d = refs[i].k != fp_sortkey(c->rev_fps[k])
+			    ? (refs[i].k < fp_sortkey(c->rev_fps[k]) ? -1 : 1)
+			    : strcmp(refs[i].fp, c->rev_fps[k]);
 		else
 			d = i < p->nentries ? -1 : 1;
 		if (d > 0) {
-			if ((r = write_key(c, c->rev_fps[k], NULL, 0)) != 0)
+			if ((r = write_key(c, c->rev_fps[k], NULL, 0, 1)) != 0)
 				goto out;
 			k++;
 			continue;
 		}
-		for (j = i + 1;
-		     j < p->nentries && strcmp(refs[j].fp, refs[i].fp) == 0;
+		PREFETCH_ENTRY(c, refs, p->nentries, i);
+		for (j = i + 1; j < p->nentries && refs[j].k == refs[i].k &&
+		     strcmp(refs[j].fp, refs[i].fp) == 0;
 		     j++)
 			;
-		if ((r = write_key(c, refs[i].fp, refs + i, j - i)) != 0)
+		if ((r = write_key(c, refs[i].fp, refs + i, j - i, d == 0)) !=
+		    0)
 			goto out;
 		if (d == 0)
 			k++;
@@ -810,7 +944,7 @@ cmp_rowref(const void *a, const void *b)
 	/*
 	 * By account, then as met: by key, each key's entries in policy
 	 * order, so that policies granting the same (a version 1 one and its
-	 * conversion, docs/policy-format.md) compile to the same rows.
+	 * conversion, docs/policy-format.md) compile to the same records.
 	 */
 	if (x->acct != y->acct)
 		return x->acct < y->acct ? -1 : 1;
@@ -818,20 +952,18 @@ cmp_rowref(const void *a, const void *b)
 }
 
 /*
- * The report's rows (docs/index-format.md, "Report rows"): per account,
- * one record per entry that applies to the host, revoked keys included,
- * in key order,
- * with what the grant record does not keep (from: and hosts: as written,
- * the owner); then the record that says the index has them.
+ * The rest of the report's records (docs/index-format.md, "Report
+ * rows"): the rows of the other keys are their grant records, found
+ * through the account chunks; a revoked key has no grant, so its rows
+ * are listed per account here, as (fp, entry) references, chunked as the
+ * account chunks are. Then the record that says the index has them.
  */
 static int
-write_rows(struct compiler *c)
+write_report(struct compiler *c)
 {
-	static const uint8_t vkey[1] = {KPI_NS_ROW};
+	static const uint8_t tkey[1] = {KPI_NS_ROWS};
 	uint8_t key[KPI_ACCOUNT_KEY_MAX + 1];
-	const struct kp_entry *e;
-	const struct rowref *rw;
-	size_t i, j, k, n, f;
+	size_t i, j, k, n, nchunks, ch, from, cnt;
 	int r;
 
 	if (c->nrows > 1)
@@ -841,35 +973,32 @@ write_rows(struct compiler *c)
 		     j < c->nrows && c->rows[j].acct == c->rows[i].acct; j++)
 			;
 		n = j - i;
-		if (n > UINT32_MAX)
+		nchunks = (n + KPI_ACCOUNT_CHUNK - 1) / KPI_ACCOUNT_CHUNK;
+		if (nchunks > UINT32_MAX)
 			return KP_ERR_TOOBIG;
-		for (k = 0; k < n; k++) {
-			rw = &c->rows[i + k];
-			e = &c->p->entries[rw->idx];
-			if (e->nfrom > KPI_MAX_LIST || e->nhosts > KPI_MAX_LIST)
-				return KP_ERR_TOOBIG;
-			kp_buf_put_u8(&c->val, KPI_REC_ROW);
-			kp_buf_put_u32(&c->val, (uint32_t)k);
-			kp_buf_put_u32(&c->val, (uint32_t)n);
-			kp_buf_put_u8(&c->val, rw->flags);
-			kpi_put_str(&c->val, e->key->fp);
-			kpi_put_str(&c->val, e->owner);
-			kp_buf_put_u16(&c->val, (uint16_t)e->nfrom);
-			for (f = 0; f < e->nfrom; f++)
-				kpi_put_str(&c->val, e->from[f]);
-			kp_buf_put_u16(&c->val, (uint16_t)e->nhosts);
-			for (f = 0; f < e->nhosts; f++)
-				kpi_put_str(&c->val, e->hosts[f]);
-			put_grant_accounts(
-			    c, e, KPI_REC_GRANT, &e->accounts[rw->j], 1, 1);
+		for (ch = 0; ch < nchunks; ch++) {
+			from = i + ch * KPI_ACCOUNT_CHUNK;
+			cnt = j - from < KPI_ACCOUNT_CHUNK ? j - from
+			                                   : KPI_ACCOUNT_CHUNK;
+			kp_buf_put_u8(&c->val, KPI_REC_REVOKED_ROWS);
+			kp_buf_put_u32(&c->val, (uint32_t)ch);
+			kp_buf_put_u32(&c->val, (uint32_t)nchunks);
+			kp_buf_put_u16(&c->val, (uint16_t)cnt);
+			for (k = 0; k < cnt; k++) {
+				kp_buf_put(&c->val, c->rows[from + k].fp,
+				    KPI_FP_STRLEN);
+				kp_buf_put_u16(&c->val, c->rows[from + k].rec);
+			}
 			if ((r = add_record(c, key,
-			         kpi_row_key(key, c->accts[rw->acct],
-			             (uint32_t)k))) != 0)
+			         kpi_chunk_key(key, KPI_NS_REVOKED_ROWS,
+			             c->accts[c->rows[i].acct],
+			             (uint32_t)ch))) != 0)
 				return r;
 		}
 	}
 	kp_buf_put_u8(&c->val, KPI_REC_ROWS);
-	return add_record(c, vkey, sizeof(vkey));
+	kp_buf_put_u8(&c->val, c->p->teams != NULL ? KPI_ROWS_TEAMS : 0);
+	return add_record(c, tkey, sizeof(tkey));
 }
 
 static int
@@ -991,9 +1120,7 @@ kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
 		}
 		npairs_max += p->entries[i].naccounts;
 	}
-	for (i = 1; i < 2 * npairs_max; i *= 2)
-		;
-	c.atab_mask = i - 1;
+	c.atab_mask = 63; /* grow_accounts doubles it */
 	if (npairs_max > UINT32_MAX - 1) {
 		r = KP_ERR_TOOBIG;
 		goto out;
@@ -1002,7 +1129,7 @@ kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
 	    ((c.pairs = calloc(npairs_max, sizeof(*c.pairs))) == NULL ||
 	        (c.rows = calloc(npairs_max, sizeof(*c.rows))) == NULL ||
 	        (c.accts = calloc(npairs_max, sizeof(*c.accts))) == NULL ||
-	        (c.atab = calloc(i, sizeof(*c.atab))) == NULL)) {
+	        (c.atab = calloc(c.atab_mask + 1, sizeof(*c.atab))) == NULL)) {
 		r = KP_ERR_NOMEM;
 		goto out;
 	}
@@ -1026,7 +1153,7 @@ kp_index_compile_group(const struct kp_policy *p, const char *host, int64_t now,
 	if ((r = write_keys(&c)) != 0 || (r = write_authorities(&c)) != 0 ||
 	    (r = write_cert_revocations(&c)) != 0 ||
 	    (r = write_owners(&c)) != 0 || (r = write_accounts(&c)) != 0 ||
-	    (r = write_rows(&c)) != 0 || (r = write_meta(&c, now)) != 0)
+	    (r = write_report(&c)) != 0 || (r = write_meta(&c, now)) != 0)
 		goto out;
 	making = 0; /* cdb_make_finish() frees the records even when it fails */
 	if (cdb_make_finish(c.cm) != 0) {

@@ -10,6 +10,7 @@
 
 #include "keyauth-policy.h"
 #include "kp-internal.h"
+#include "kp-policy.h"
 
 /*
  * What a public key is worth, beyond its framing: libcrypto's judgement,
@@ -131,11 +132,22 @@ kp_pubkey_check(const struct kp_pubkey *k, const char **why)
 	return 0;
 }
 
+/* Where kp_pubkey_parse_line puts a problem of the key data: the base64. */
+static size_t
+key_data_col(const char *line)
+{
+	size_t bs;
+
+	bs = strspn(line, " ");
+	bs += strcspn(line + bs, " ");
+	bs += strspn(line + bs, " ");
+	return bs;
+}
+
 int
 kp_pubkey_parse_line_checked(
     const char *line, struct kp_pubkey **out, const char **why, size_t *col_off)
 {
-	size_t bs;
 	int r;
 
 	if ((r = kp_pubkey_parse_line(line, out, why, col_off)) != 0)
@@ -144,12 +156,30 @@ kp_pubkey_parse_line_checked(
 		return 0;
 	kp_pubkey_free(*out);
 	*out = NULL;
-	/* Where kp_pubkey_parse_line puts a problem of the key data: the base64. */
-	if (col_off != NULL) {
-		bs = strspn(line, " ");
-		bs += strcspn(line + bs, " ");
-		bs += strspn(line + bs, " ");
-		*col_off = bs;
-	}
+	if (col_off != NULL)
+		*col_off = key_data_col(line);
+	return r;
+}
+
+static void *
+arena_piece(void *arg, size_t n)
+{
+	return kp_arena_alloc(arg, n);
+}
+
+int
+kp_pubkey_parse_line_checked_in(const char *line, struct kp_arena *a,
+    struct kp_pubkey **out, const char **why, size_t *col_off)
+{
+	int r;
+
+	if ((r = kp_pubkey_parse_line_in(
+	         line, arena_piece, a, out, why, col_off)) != 0)
+		return r;
+	if ((r = kp_pubkey_check(*out, why)) == 0)
+		return 0;
+	*out = NULL; /* the arena's, freed with it */
+	if (col_off != NULL)
+		*col_off = key_data_col(line);
 	return r;
 }

@@ -41,6 +41,69 @@ int kp_strtab_get(const struct kp_strtab *t, const char *key, size_t *val);
 int kp_strtab_put(
     struct kp_strtab *t, const char *key, size_t val, size_t *old);
 
+/* The stored key equal to key (to share one copy), or NULL. */
+const char *kp_strtab_key(const struct kp_strtab *t, const char *key);
+
+/*
+ * An index of items by a string each of them holds (ids, fingerprints of
+ * a million entries): the table keeps only item numbers, key_of(arg, idx)
+ * gives item idx's string back. Items are numbered below UINT32_MAX.
+ * kp_idxtab_put returns 0 (inserted), 1 (present: *old) or an error.
+ */
+typedef const char *(*kp_idxtab_key_fn)(const void *arg, size_t idx);
+struct kp_idxtab {
+	uint64_t *slots;
+	size_t cap, n;
+};
+void kp_idxtab_init(struct kp_idxtab *t);
+void kp_idxtab_free(struct kp_idxtab *t);
+int kp_idxtab_get(const struct kp_idxtab *t, const char *key,
+    kp_idxtab_key_fn key_of, const void *arg, size_t *idx);
+int kp_idxtab_put(struct kp_idxtab *t, const char *key, size_t idx,
+    kp_idxtab_key_fn key_of, const void *arg, size_t *old);
+/*
+ * Start loading key's slot into the cache: in a table larger than the
+ * cache each lookup is a miss, which the work until the lookup can hide.
+ */
+void kp_idxtab_prefetch(const struct kp_idxtab *t, const char *key);
+
+/*
+ * A bump allocator in chunks (arena.c): pieces are never freed one by
+ * one, only all at once. kp_arena_init(a, 0) takes KP_ARENA_CHUNK;
+ * a zeroed struct works too.
+ */
+#define KP_ARENA_CHUNK (64 * 1024)
+struct kp_arena_chunk;
+struct kp_arena {
+	struct kp_arena_chunk *head;
+	size_t chunk; /* bytes per chunk, header included */
+	size_t max; /* > chunk: chunks double up to max (kp_arena_grow) */
+	size_t bytes; /* malloc'd for it so far */
+};
+#define KP_ARENA_CHUNK_MAX (8UL * 1024 * 1024)
+void kp_arena_init(struct kp_arena *a, size_t chunk);
+/*
+ * Each new chunk twice the last, up to max: for an arena that only grows
+ * (a policy's), few chunks however large it gets.
+ */
+void kp_arena_grow(struct kp_arena *a, size_t max);
+/* max_align_t aligned; NULL when out of memory. */
+void *kp_arena_alloc(struct kp_arena *a, size_t n);
+void *kp_arena_calloc(struct kp_arena *a, size_t n, size_t size);
+/* Unaligned copies, NUL-terminated. */
+char *kp_arena_strndup(struct kp_arena *a, const char *s, size_t n);
+char *kp_arena_strdup(struct kp_arena *a, const char *s);
+/* Free every chunk; keep: all but one of the standard size, emptied. */
+void kp_arena_reset(struct kp_arena *a, int keep);
+
+/*
+ * kp_pubkey_parse_line_checked with the key and its strings in one piece
+ * of arena a (what the loader does for keys: entries, which the policy's
+ * arena holds): never kp_pubkey_free it.
+ */
+int kp_pubkey_parse_line_checked_in(const char *line, struct kp_arena *a,
+    struct kp_pubkey **out, const char **why, size_t *col_off);
+
 /*
  * The revocations of a policy as two hash sets (fingerprints, owners), so
  * kp_policy_is_revoked costs the same with ten revocations and ten

@@ -73,66 +73,6 @@
 /* A list or mapping this long switches duplicate checks to a hash table. */
 #define SMALL_COLLECTION 16
 
-/* ---------------------------------------------------------------- arena */
-
-/*
- * Nodes and scalar text of one list item live here; reset between items so
- * a million-entry policy costs no per-scalar malloc.
- */
-struct chunk {
-	struct chunk *next;
-	size_t used, size;
-	/* data follows, max_align_t aligned */
-};
-
-#define CHUNK_HDR ((sizeof(struct chunk) + 15) & ~(size_t)15)
-#define CHUNK_SIZE (64 * 1024)
-
-struct arena {
-	struct chunk *head;
-};
-
-static void *
-arena_alloc(struct arena *a, size_t n)
-{
-	struct chunk *c;
-	size_t size;
-
-	n = (n + 15) & ~(size_t)15;
-	if (a->head != NULL && a->head->size - a->head->used >= n) {
-		c = a->head;
-	} else {
-		size = n > CHUNK_SIZE - CHUNK_HDR ? n + CHUNK_HDR : CHUNK_SIZE;
-		if ((c = malloc(size)) == NULL)
-			return NULL;
-		c->size = size - CHUNK_HDR;
-		c->used = 0;
-		c->next = a->head;
-		a->head = c;
-	}
-	c->used += n;
-	return (char *)c + CHUNK_HDR + c->used - n;
-}
-
-/* Drop everything but one standard chunk, which is kept for reuse. */
-static void
-arena_reset(struct arena *a, int keep)
-{
-	struct chunk *c, *next, *kept = NULL;
-
-	for (c = a->head; c != NULL; c = next) {
-		next = c->next;
-		if (keep && kept == NULL && c->size == CHUNK_SIZE - CHUNK_HDR) {
-			kept = c;
-			kept->used = 0;
-			kept->next = NULL;
-			continue;
-		}
-		free(c);
-	}
-	a->head = kept;
-}
-
 /* ---------------------------------------------------------------- nodes */
 
 enum ntype { N_SCALAR, N_SEQ, N_MAP };
@@ -185,14 +125,27 @@ struct loader {
 	unsigned last_line, last_col; /* end of the last event */
 
 	struct kp_diag *diag;
-	struct arena arena;
+	/*
+	 * Nodes and scalar text of one list item live in arena, reset
+	 * between items, so a million-entry policy costs no per-scalar
+	 * malloc. While a keys: entry is read, keep is the policy's own
+	 * arena, which takes the entry's strings, lists and key (the entry
+	 * is borrowed); the strings that repeat across many entries
+	 * (accounts, hosts, from, options, commands) are kept once, through
+	 * interned. Owners are not: most have one key or two, and at 100,000
+	 * keys of 50,000 owners interning them cost more memory (the table)
+	 * and 6 % more time than the copies (docs/performance.md).
+	 */
+	struct kp_arena arena;
+	struct kp_arena *keep;
+	struct kp_strtab interned;
 	struct kp_policy *p;
 	size_t entries_cap, revoked_cap, authorities_cap;
 	int in_authority; /* the mapping being read is an authorities item */
-	struct kp_strtab ids; /* id -> entry index */
+	struct kp_idxtab ids; /* entry ids (entry_id_of) */
 	struct kp_strtab auth_ids; /* authority id -> authority index */
 	struct kp_strtab ca_fps; /* CA fingerprint -> first authority */
-	struct kp_strtab fps; /* fingerprint -> first entry index */
+	struct kp_idxtab fps; /* fingerprint -> first entry (entry_fp_of) */
 	struct kp_strtab nets; /* network name -> index */
 	int networks_done; /* networks: seen and validated */
 	struct pending *pending;
@@ -204,6 +157,19 @@ struct loader {
 	unsigned top_file[FIELDS_MAX_TOP];
 	unsigned top_line, top_col;
 };
+
+/* The loader's entry tables (kp_idxtab) read keys back from the entries. */
+static const char *
+entry_id_of(const void *arg, size_t i)
+{
+	return ((const struct kp_policy *)arg)->entries[i].id;
+}
+
+static const char *
+entry_fp_of(const void *arg, size_t i)
+{
+	return ((const struct kp_policy *)arg)->entries[i].key->fp;
+}
 
 static int ferr(struct loader *L, int r, unsigned line, unsigned col,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -521,7 +487,7 @@ new_node(struct loader *L, const yaml_event_t *ev)
 {
 	struct node *n;
 
-	if ((n = arena_alloc(&L->arena, sizeof(*n))) == NULL) {
+	if ((n = kp_arena_alloc(&L->arena, sizeof(*n))) == NULL) {
 		ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 		return NULL;
 	}
@@ -549,10 +515,10 @@ read_scalar(struct loader *L, const yaml_event_t *ev, struct node *n)
 		/* Only reachable through a "\0" escape. */
 		return nerr(L, n, "value contains a NUL character");
 	}
-	if ((n->s = arena_alloc(&L->arena, n->len + 1)) == NULL)
+	n->s = kp_arena_strndup(
+	    &L->arena, (const char *)ev->data.scalar.value, n->len);
+	if (n->s == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
-	memcpy(n->s, ev->data.scalar.value, n->len);
-	n->s[n->len] = '\0';
 	return 0;
 }
 
@@ -582,7 +548,7 @@ key_unique(struct loader *L, const struct node *n, const struct node *k,
 
 	if (n->n / 2 < SMALL_COLLECTION) {
 		for (c = n->kid; c != NULL; c = c->next->next) {
-			if (strcmp(c->s, k->s) == 0)
+			if (c->len == k->len && memcmp(c->s, k->s, k->len) == 0)
 				return dup_key_error(L, k, c->line);
 		}
 		return 0;
@@ -678,6 +644,9 @@ read_node(struct loader *L, yaml_event_t *ev, struct node **out)
 static int
 is_null_plain(const char *s)
 {
+	/* Called for every string scalar: look at the first byte first. */
+	if (*s != '\0' && *s != '~' && *s != 'n' && *s != 'N')
+		return 0;
 	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
 	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
@@ -847,7 +816,8 @@ want_string_list(struct loader *L, const struct node *n, const char *what)
 	if (n->n <= SMALL_COLLECTION) {
 		for (c = n->kid; c != NULL; c = c->next) {
 			for (d = n->kid; d != c; d = d->next) {
-				if (strcmp(c->s, d->s) == 0) {
+				if (c->len == d->len &&
+				    memcmp(c->s, d->s, c->len) == 0) {
 					return nerr(L, c,
 					    "%s: '%s' is listed twice (first "
 					    "at line %u)",
@@ -876,7 +846,30 @@ want_string_list(struct loader *L, const struct node *n, const char *what)
 	return r;
 }
 
-/* Copy a list of scalars into a malloc'd string vector. */
+/*
+ * s kept for the entry being read: in the policy's arena, once for every
+ * entry that writes the same text when intern is set. NULL when out of
+ * memory.
+ */
+static char *
+keep_str(struct loader *L, const char *s, size_t len, int intern)
+{
+	const char *have;
+	char *c;
+
+	if (intern && (have = kp_strtab_key(&L->interned, s)) != NULL)
+		return (char *)(uintptr_t)have; /* the arena's: never freed */
+	if ((c = kp_arena_strndup(L->keep, s, len)) == NULL)
+		return NULL;
+	if (intern && kp_strtab_put(&L->interned, c, 0, NULL) < 0)
+		return NULL;
+	return c;
+}
+
+/*
+ * Copy a list of scalars into a string vector: malloc'd, or kept (the
+ * strings interned) while an entry is read into the policy's arena.
+ */
 static int
 dup_strv(struct loader *L, const struct node *n, char ***out, size_t *nout)
 {
@@ -886,6 +879,18 @@ dup_strv(struct loader *L, const struct node *n, char ***out, size_t *nout)
 
 	*out = NULL;
 	*nout = 0;
+	if (L->keep != NULL) {
+		if ((v = kp_arena_calloc(L->keep, n->n, sizeof(*v))) == NULL)
+			return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		for (c = n->kid; c != NULL; c = c->next, i++) {
+			if ((v[i] = keep_str(L, c->s, c->len, 1)) == NULL)
+				return ferr(
+				    L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		}
+		*out = v;
+		*nout = n->n;
+		return 0;
+	}
 	if ((v = calloc(n->n, sizeof(*v))) == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	for (c = n->kid; c != NULL; c = c->next, i++) {
@@ -902,9 +907,13 @@ dup_strv(struct loader *L, const struct node *n, char ***out, size_t *nout)
 }
 
 static int
-dup_str(struct loader *L, const struct node *n, char **out)
+dup_str(struct loader *L, const struct node *n, char **out, int intern)
 {
-	if ((*out = strdup(n->s)) == NULL)
+	if (L->keep != NULL)
+		*out = keep_str(L, n->s, n->len, intern);
+	else
+		*out = strdup(n->s);
+	if (*out == NULL)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	return 0;
 }
@@ -963,6 +972,7 @@ typedef int (*mapping_done_fn)(struct loader *L, const struct mapping *m,
 #define FIELD_STREAM_MAP 0x20 /* top level: a mapping, set once per key */
 #define FIELD_EMPTY_OK 0x40 /* an empty list is a value (groups:) */
 #define FIELD_MERGE 0x80 /* top level: each file of a directory adds to it */
+#define FIELD_INTERN 0x100 /* text many entries repeat: kept once (keep_str) */
 
 struct field {
 	const char *name;
@@ -1056,7 +1066,8 @@ field_index(struct loader *L, const struct node *k, const struct mapping *m)
 	char list[256];
 
 	for (i = 0; i < m->nfields; i++) {
-		if (strcmp(m->fields[i].name, k->s) == 0)
+		if (m->fields[i].name[0] == k->s[0] &&
+		    strcmp(m->fields[i].name, k->s) == 0)
 			return (int)i;
 	}
 	lim = strlen(k->s) <= 3 ? 1 : 2;
@@ -1187,7 +1198,8 @@ set_text(
 		r = want_clean(L, v, f->name, KP_VALUE_MAX);
 	if (r != 0 || (f->rule != NULL && (r = f->rule(L, f, v)) != 0))
 		return r;
-	return dup_str(L, v, member(obj, f->off));
+	return dup_str(
+	    L, v, member(obj, f->off), (f->flags & FIELD_INTERN) != 0);
 }
 
 static int
@@ -1394,7 +1406,11 @@ build_sources(struct loader *L, struct kp_entry *e, int *deferred)
 	}
 	if (n == 0)
 		return 0;
-	if ((src = calloc(n, sizeof(*src))) == NULL)
+	if (e->borrowed)
+		src = kp_arena_calloc(L->p->arena, n, sizeof(*src));
+	else
+		src = calloc(n, sizeof(*src));
+	if (src == NULL)
 		return KP_ERR_NOMEM;
 	n = 0;
 	for (i = 0; i < e->nfrom; i++) {
@@ -1407,7 +1423,7 @@ build_sources(struct loader *L, struct kp_entry *e, int *deferred)
 		memcpy(&src[n], net->addrs, net->naddrs * sizeof(*src));
 		n += net->naddrs;
 	}
-	e->sources = src; /* ownership to the entry */
+	e->sources = src; /* ownership to the entry (borrowed: the policy) */
 	e->nsources = n;
 	return 0;
 }
@@ -1444,7 +1460,7 @@ id_rule(struct loader *L, const struct field *f, const struct node *v)
 		    "id '%s': expected 1 to %d of A-Z a-z 0-9 . _ @ + -", v->s,
 		    KP_ID_MAX);
 	}
-	if (kp_strtab_get(&L->ids, v->s, &first)) {
+	if (kp_idxtab_get(&L->ids, v->s, entry_id_of, L->p, &first)) {
 		return nerr(L, v, "duplicate id '%s' (first at %s)", v->s,
 		    WHERE(L, L->p->entries[first].file,
 		        L->p->entries[first].line));
@@ -1629,7 +1645,12 @@ parse_key(struct loader *L, const struct node *n, struct kp_pubkey **out)
 	/* kp_pubkey_parse_line checks characters itself, with an offset. */
 	if ((r = want_string(L, n, "key")) != 0)
 		return r;
-	if (kp_pubkey_parse_line_checked(n->s, out, &why, &off) != 0) {
+	if (L->keep != NULL)
+		r = kp_pubkey_parse_line_checked_in(
+		    n->s, L->keep, out, &why, &off);
+	else
+		r = kp_pubkey_parse_line_checked(n->s, out, &why, &off);
+	if (r != 0) {
 		*out = NULL;
 		col = n->col;
 		if (off > 0 && source_matches(L, n, off))
@@ -1644,7 +1665,12 @@ static int
 set_key(
     struct loader *L, const struct field *f, const struct node *v, void *obj)
 {
-	return parse_key(L, v, member(obj, f->off));
+	struct kp_pubkey **k = member(obj, f->off);
+	int r;
+
+	if ((r = parse_key(L, v, k)) == 0 && L->keep != NULL)
+		kp_idxtab_prefetch(&L->fps, (*k)->fp); /* key_owner_rule */
+	return r;
 }
 
 /* not_before must be earlier than expires. */
@@ -1668,7 +1694,7 @@ key_owner_rule(
 	const struct kp_entry *o;
 	size_t first;
 
-	if (!kp_strtab_get(&L->fps, e->key->fp, &first))
+	if (!kp_idxtab_get(&L->fps, e->key->fp, entry_fp_of, L->p, &first))
 		return 0;
 	o = &L->p->entries[first];
 	if (strcmp(o->owner, e->owner) == 0)
@@ -2010,7 +2036,7 @@ set_principals(
 		if ((r = account_rule(L, f, k)) != 0)
 			return r;
 		if ((r = dup_str(
-		         L, k, &a->principals[a->nprincipals].account)) != 0)
+		         L, k, &a->principals[a->nprincipals].account, 0)) != 0)
 			return r;
 		a->nprincipals++;
 		if ((r = principal_list(L, f, k->next,
@@ -2660,7 +2686,7 @@ static const struct field entry_fields[] = {
     {"not_before", 0, set_time, NULL, ENTRY(not_before), 0},
     {"expires", 0, set_time, NULL, ENTRY(expires), 0},
     {"options", 0, set_list, option_rule, ENTRY(options), ENTRY(noptions)},
-    {"command", 0, set_text, command_rule, ENTRY(command), 0},
+    {"command", FIELD_INTERN, set_text, command_rule, ENTRY(command), 0},
     {"comment", 0, set_text, NULL, ENTRY(comment), 0},
 };
 
@@ -2734,6 +2760,7 @@ add_entry(
 {
 	struct kp_policy *p = obj;
 	struct kp_entry e, *tmp;
+	const struct node *k;
 	int r;
 
 	memset(&e, 0, sizeof(e));
@@ -2742,7 +2769,19 @@ add_entry(
 	e.line = item->line;
 	e.column = item->col;
 	e.file = L->file;
-	if ((r = parse_mapping(L, &entry_map, item, &e)) != 0)
+	e.borrowed = 1; /* everything in p->arena */
+	/* For id_rule, usually the first field. */
+	for (k = item->type == N_MAP ? item->kid : NULL; k != NULL;
+	     k = k->next->next) {
+		if (strcmp(k->s, "id") == 0 && k->next->type == N_SCALAR) {
+			kp_idxtab_prefetch(&L->ids, k->next->s);
+			break;
+		}
+	}
+	L->keep = p->arena;
+	r = parse_mapping(L, &entry_map, item, &e);
+	L->keep = NULL;
+	if (r != 0)
 		goto fail;
 	tmp =
 	    grow(L, p->entries, p->nentries, &L->entries_cap, sizeof(*tmp), 64);
@@ -2755,8 +2794,10 @@ add_entry(
 	p->entries[p->nentries] = e;
 	p->nentries++;
 	kp_progress_tick("loading", p->nentries);
-	if (kp_strtab_put(&L->ids, e.id, p->nentries - 1, NULL) < 0 ||
-	    kp_strtab_put(&L->fps, e.key->fp, p->nentries - 1, NULL) < 0)
+	if (kp_idxtab_put(
+	        &L->ids, e.id, p->nentries - 1, entry_id_of, p, NULL) < 0 ||
+	    kp_idxtab_put(
+	        &L->fps, e.key->fp, p->nentries - 1, entry_fp_of, p, NULL) < 0)
 		return ferr(L, KP_ERR_NOMEM, 0, 0, "out of memory");
 	return 0;
 fail:
@@ -2884,7 +2925,7 @@ stream_list(struct loader *L, const struct field *f)
 		if ((r = read_node(L, &ev, &item)) != 0)
 			return r;
 		r = f->set(L, f, item, L->p);
-		arena_reset(&L->arena, 1);
+		kp_arena_reset(&L->arena, 1);
 		if (r != 0)
 			return r;
 	}
@@ -3033,7 +3074,7 @@ stream_map(struct loader *L, const struct field *f)
 			return r;
 		k->next = v;
 		r = f->set(L, f, k, L->p);
-		arena_reset(&L->arena, 1);
+		kp_arena_reset(&L->arena, 1);
 		if (r != 0)
 			return r;
 	}
@@ -3174,7 +3215,7 @@ parse_document(struct loader *L)
 		}
 		if ((r = top_field(L, &top_fields[i])) != 0)
 			return r;
-		arena_reset(&L->arena, 1);
+		kp_arena_reset(&L->arena, 1);
 	}
 	return document_end(L);
 }
@@ -3341,11 +3382,13 @@ load(const char *name, const char *buf, size_t len, int fd,
 	L.diag = diag;
 	L.fd = fd;
 	sha256_init(&L.sha);
-	kp_strtab_init(&L.ids);
-	kp_strtab_init(&L.fps);
+	kp_idxtab_init(&L.ids);
+	kp_idxtab_init(&L.fps);
 	kp_strtab_init(&L.nets);
 	kp_strtab_init(&L.auth_ids);
 	kp_strtab_init(&L.ca_fps);
+	kp_strtab_init(&L.interned);
+	kp_arena_init(&L.arena, 0);
 	if (out == NULL || (buf == NULL && len != 0)) {
 		r = ferr(&L, KP_ERR_ARG, 0, 0, "bad arguments");
 		goto out;
@@ -3363,6 +3406,12 @@ load(const char *name, const char *buf, size_t len, int fd,
 		r = ferr(&L, KP_ERR_NOMEM, 0, 0, "out of memory");
 		goto out;
 	}
+	if ((L.p->arena = calloc(1, sizeof(*L.p->arena))) == NULL) {
+		r = ferr(&L, KP_ERR_NOMEM, 0, 0, "out of memory");
+		goto out;
+	}
+	kp_arena_init(L.p->arena, 0);
+	kp_arena_grow(L.p->arena, KP_ARENA_CHUNK_MAX);
 	L.p->expires = KP_TIME_NONE_AFTER;
 	L.p->issued = KP_TIME_NONE_BEFORE;
 	if (name != NULL && (L.p->path = strdup(name)) == NULL) {
@@ -3392,12 +3441,13 @@ out:
 		ferr(&L, r, 0, 0, "%s", kp_strerror(r));
 	if (L.parser_ok)
 		yaml_parser_delete(&L.parser);
-	arena_reset(&L.arena, 0);
-	kp_strtab_free(&L.ids);
-	kp_strtab_free(&L.fps);
+	kp_arena_reset(&L.arena, 0);
+	kp_idxtab_free(&L.ids);
+	kp_idxtab_free(&L.fps);
 	kp_strtab_free(&L.nets);
 	kp_strtab_free(&L.auth_ids);
 	kp_strtab_free(&L.ca_fps);
+	kp_strtab_free(&L.interned);
 	free(L.pending);
 	free(L.src);
 	kp_policy_free(L.p);

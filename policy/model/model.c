@@ -158,6 +158,9 @@ kp_policy_free(struct kp_policy *p)
 	kp_teams_free(p->teams);
 	kp_strv_free(p->files, p->nfiles);
 	free(p->path);
+	if (p->arena != NULL)
+		kp_arena_reset(p->arena, 0);
+	free(p->arena);
 	free(p);
 }
 

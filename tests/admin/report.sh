@@ -63,7 +63,13 @@ if [ "$(id -u)" = 0 ]; then
 	has "no such account: no access" "$T/out" "no access: no entry matches"
 	run "index report --host other" 2 $IX report --host web-01
 	has "--host other: says why" "$T/err" "--policy-file reports other hosts"
-	run "index report --by grant" 2 $IX report --by grant
+	# --by grant|group from the index: a version 1 policy has none ("-")
+	for by in grant group person; do
+		run "index report --by $by" 0 $IX report --at 2026-06-01 --by $by
+		mv "$T/out" "$T/ix.by"
+		run "yaml report --by $by" 0 $R --host db-01 --by $by
+		expect_eq "index = yaml (--by $by)" "$(sed '1,/^$/d' "$T/ix.by")" "$(sed '1,/^$/d' "$T/out")"
+	done
 	run "index report --format html" 2 $IX report --format html
 	has "--format html: says why" "$T/err" "needs --policy-file: the page shows the policy's revocations and lint findings"
 	run "index report --format html --policy-file" 0 $IX report --format html --policy-file "$T/p.yaml"

@@ -50,6 +50,28 @@ if [ "$(id -u)" = 0 ]; then
 	golden teams-explain-root-office.txt "$T/out"
 	run "teams: explain deploy from the office (index)" 0 $X deploy "$K" --from 192.0.2.7
 	golden teams-explain-deploy.txt "$T/out"
+	# report from the index: the GRANT and VIA columns and --by grant|group
+	# from its annotations, row for row what --policy-file prints for
+	# web-01 (the header names the index instead).
+	for fmt in text csv json; do
+		run "teams: index report $fmt" 0 $IX report $AT --format $fmt
+		mv "$T/out" "$T/ix.$fmt"
+		run "teams: yaml report $fmt for web-01" 0 $R --host web-01 --format $fmt
+		mv "$T/out" "$T/y.$fmt"
+	done
+	has "teams: index report has the grant column" "$T/ix.text" "GRANT"
+	has "teams: index report names a group" "$T/ix.text" "group sre > web"
+	expect_eq "teams: index = yaml (text rows)" "$(sed '1,/^$/d' "$T/ix.text")" "$(sed '1,/^$/d' "$T/y.text")"
+	expect_eq "teams: index = yaml (csv)" "$(cat "$T/ix.csv")" "$(cat "$T/y.csv")"
+	expect_eq "teams: index = yaml (json, but the path)" "$(sed 's|"path": "[^"]*"||' "$T/ix.json")" "$(sed 's|"path": "[^"]*"||' "$T/y.json")"
+	for by in grant group person; do
+		run "teams: index report --by $by" 0 $IX report $AT --by $by
+		mv "$T/out" "$T/ix.by"
+		run "teams: yaml report --by $by for web-01" 0 $R --host web-01 --by $by
+		expect_eq "teams: index = yaml (--by $by)" "$(sed '1,/^$/d' "$T/ix.by")" "$(sed '1,/^$/d' "$T/out")"
+	done
+	run "teams: index report --account root" 0 $IX report $AT --account root
+	expect_eq "teams: index = golden rows (root on web-01)" "$(sed '1,/^$/d' "$T/out")" "$(sed '1,/^$/d' "$top_srcdir/tests/admin/golden/teams-root-web-01.txt")"
 	# A version 1 policy's index has no annotations: no grant line.
 	IX1="$KEYAUTHCTL --index $T/var1/policy.cdb --krl $T/var1/revoked.krl --state $T/var1/state --host web-01"
 	mkdir -p "$T/var1"

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Two compiled indexes that must give the same access: the records that
- * decide logins (all but the meta record and the grant annotations 'V')
- * equal byte for byte and in file order, the meta records equal but for
- * the record and byte counts, which differ by exactly the annotations
- * (docs/index-format.md, "Grant annotations"). Include after test.h.
+ * decide logins and the report's rows (all but the meta record, the
+ * grant annotations 'V' and the report's flags "T") equal byte for byte
+ * and in file order, the meta records equal but for the record and byte
+ * counts, which differ by exactly the annotations, and "T" saying the
+ * second policy is one of grants (docs/index-format.md, "Grant
+ * annotations"). Include after test.h.
  */
 #ifndef TEST_INDEX_ACCESS_H
 #define TEST_INDEX_ACCESS_H
@@ -25,7 +27,31 @@ struct ix_split {
 	size_t metalen;
 	uint64_t nvia, viabytes; /* annotations, and their bytes in the file */
 	uint64_t nrecs; /* 'F' fp be16(i), i > 0: grants and host markers */
+	uint64_t nrevoked; /* 'E' records of revoked keys' entries */
+	int rows_flags; /* of "T"; -1: none */
 };
+
+/* An 'E' record of a revoked key's entry: its revoked byte is 1. */
+static int
+ix_entry_revoked(const uint8_t *v, size_t vlen)
+{
+	struct kp_buf b;
+	const char *s;
+	uint16_t n, i, k;
+	uint8_t type, rv;
+
+	kp_buf_view(&b, v, vlen);
+	if (kp_buf_get_u8(&b, &type) != 0 || type != KPI_REC_ENTRY)
+		return 0;
+	for (k = 0; k < 2; k++) {
+		if (kp_buf_get_u16(&b, &n) != 0)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (kpi_get_str(&b, 0, &s) != 0)
+				return 0;
+	}
+	return kp_buf_get_u8(&b, &rv) == 0 && rv == 1;
+}
 
 /*
  * Offsets in the meta value: magic, format, serial, policy_expires,
@@ -43,6 +69,7 @@ ix_split(const char *path, struct ix_split *sp)
 	int fd, r, ok = 0;
 
 	memset(sp, 0, sizeof(*sp));
+	sp->rows_flags = -1;
 	kp_buf_init(&sp->access, 1UL << 31);
 	if ((fd = open(path, O_RDONLY)) < 0)
 		return 0;
@@ -71,9 +98,17 @@ ix_split(const char *path, struct ix_split *sp)
 			sp->viabytes += 8 + (uint64_t)klen + vlen;
 			continue;
 		}
+		if (k[0] == KPI_NS_ROWS && klen == 1) {
+			if (sp->rows_flags != -1 || vlen != 2 + KPI_CHECK_LEN)
+				goto out;
+			sp->rows_flags = v[1];
+			continue;
+		}
 		if (k[0] == KPI_NS_FP && klen == KPI_FP_KEY_LEN &&
 		    kp_peek_u16(k + 1 + KPI_FP_STRLEN) != 0)
 			sp->nrecs++;
+		if (k[0] == KPI_NS_ENTRY && ix_entry_revoked(v, vlen))
+			sp->nrevoked++;
 		kp_buf_put_u32(&sp->access, klen);
 		kp_buf_put(&sp->access, k, klen);
 		kp_buf_put_u32(&sp->access, vlen);
@@ -96,8 +131,8 @@ ix_split_free(struct ix_split *sp)
 
 /*
  * p2 gives the access of p1. p1 has no annotation, p2 want_via of them;
- * -1: one for each grant and host marker (a policy whose every entry a
- * grant made).
+ * -1: one for each grant and host marker and each revoked key's entry
+ * that applies (a policy whose every entry a grant made).
  */
 static void
 ix_same_access(const char *p1, const char *p2, long want_via)
@@ -109,8 +144,12 @@ ix_same_access(const char *p1, const char *p2, long want_via)
 	    !t_ok(ix_split(p2, &b), __FILE__, __LINE__, "%s: readable", p2))
 		goto out;
 	CHECK_INT(a.nvia, 0);
-	CHECK_INT(b.nvia, want_via < 0 ? b.nrecs : (uint64_t)want_via);
+	CHECK_INT(
+	    b.nvia, want_via < 0 ? b.nrecs + b.nrevoked : (uint64_t)want_via);
 	CHECK_INT(b.nrecs, a.nrecs);
+	CHECK_INT(b.nrevoked, a.nrevoked);
+	CHECK_INT(a.rows_flags, 0);
+	CHECK_INT(b.rows_flags, KPI_ROWS_TEAMS);
 	t_ok(kp_buf_len(&a.access) == kp_buf_len(&b.access) &&
 	        memcmp(kp_buf_ptr(&a.access), kp_buf_ptr(&b.access),
 	            kp_buf_len(&a.access)) == 0,

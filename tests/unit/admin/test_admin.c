@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -452,12 +453,21 @@ test_pam_loop(void)
 	kp_doctor_free(&d);
 }
 
-/* Replace the options of e by the n given ones (copies). */
+/*
+ * Replace the options of e by the n given ones (copies). A loaded
+ * entry's lists are its policy's (kp_entry.borrowed): it gets opts
+ * itself, which outlive the policy and are never freed through it.
+ */
 static void
 set_options(struct kp_entry *e, size_t n, const char *const *opts)
 {
 	size_t i;
 
+	if (e->borrowed) {
+		e->options = (char **)(uintptr_t)opts;
+		e->noptions = n;
+		return;
+	}
 	for (i = 0; i < e->noptions; i++)
 		free(e->options[i]);
 	free(e->options);

@@ -484,9 +484,11 @@ test_same_index(void)
 		CHECK_INT(kp_index_compile(v2, hosts[i], 1000, p2, &d), 0);
 		/*
 		 * alice's two keys and frank's came from grants: three
-		 * annotations (bob's revoked key has no records).
+		 * annotations; bob's revoked key has no records, but on
+		 * db-01, where its grant applies, the report lists its
+		 * entry, with the grant: a fourth.
 		 */
-		ix_same_access(p1, p2, 3);
+		ix_same_access(p1, p2, i == 0 ? 4 : 3);
 		unlink(p1);
 		unlink(p2);
 	}
@@ -749,6 +751,96 @@ out:
 	kp_policy_free(dir);
 }
 
+/* The rows of one account from an installed index, as "id grant via r". */
+struct rowlist {
+	size_t n;
+	char v[8][96];
+};
+
+static int
+row_seen(void *arg, const struct kp_index_grant *g)
+{
+	struct rowlist *l = arg;
+
+	if (l->n >= 8)
+		return KP_ERR_INTERNAL;
+	snprintf(l->v[l->n++], sizeof(l->v[0]), "%s %s %s %d", g->id,
+	    g->grant != NULL ? g->grant : "-", g->via != NULL ? g->via : "-",
+	    g->revoked);
+	return 0;
+}
+
+static void
+rows_are(struct kp_index *ix, const char *account, const char *const *want,
+    size_t nwant)
+{
+	struct kp_index_walk how;
+	struct rowlist l;
+	size_t i;
+
+	memset(&how, 0, sizeof(how));
+	memset(&l, 0, sizeof(l));
+	how.by_account = 1;
+	how.account = account;
+	T_CASE("rows of %s", account);
+	CHECK_INT(kp_index_foreach(ix, &how, row_seen, &l), 0);
+	CHECK_INT(l.n, nwant);
+	for (i = 0; i < l.n && i < nwant; i++)
+		CHECK_STR(l.v[i], want[i]);
+	T_CASE(NULL);
+}
+
+/*
+ * The report's rows from the index name the grant and the group path
+ * behind each entry, a revoked key's too (its grants are never compiled,
+ * its report entry is); a keys: entry names none. The index says whether
+ * the policy was one of grants.
+ */
+static void
+test_index_rows(void)
+{
+	/* by fingerprint, the revoked keys' after the others */
+	static const char *const postgres[] = {
+	    "alice-yubikey dba-postgres dba 0",
+	    "alice-laptop dba-postgres dba 0",
+	    "bob-laptop dba-postgres dba 1",
+	};
+	static const char *const root[] = {"frank-laptop security-root - 0"};
+	static const char *const erin[] = {"erin-laptop - - 0"};
+	struct kp_policy *v1, *v2;
+	struct kp_index *ix = NULL;
+	struct kp_diag d;
+	char dir[] = "/tmp/test_teams.XXXXXX", path[4096];
+	int teams = -1;
+
+	v1 = load("v1.yaml", v1_yaml);
+	v2 = load("v2.yaml", v2_yaml);
+	if (v1 == NULL || v2 == NULL || !OK(mkdtemp(dir) != NULL))
+		goto out;
+	snprintf(path, sizeof(path), "%s/v2.cdb", dir);
+	CHECK_INT(kp_index_compile(v2, "db-01", 1000, path, &d), 0);
+	if (!OK(kp_index_open(path, geteuid(), &ix, NULL) == 0))
+		goto rm;
+	CHECK_INT(kp_index_rows_teams(ix, &teams), 0);
+	CHECK_INT(teams, 1);
+	rows_are(ix, "postgres", postgres, 3);
+	rows_are(ix, "root", root, 1);
+	rows_are(ix, "erin", erin, 1);
+	kp_index_close(ix);
+	CHECK_INT(kp_index_compile(v1, "db-01", 1000, path, &d), 0);
+	if (OK(kp_index_open(path, geteuid(), &ix, NULL) == 0)) {
+		CHECK_INT(kp_index_rows_teams(ix, &teams), 0);
+		CHECK_INT(teams, 0);
+		kp_index_close(ix);
+	}
+rm:
+	unlink(path);
+	rmdir(dir);
+out:
+	kp_policy_free(v1);
+	kp_policy_free(v2);
+}
+
 int
 main(void)
 {
@@ -758,6 +850,7 @@ main(void)
 	test_key_recipient();
 	test_matrix();
 	test_same_index();
+	test_index_rows();
 	test_damaged_annotation();
 	test_dir();
 	return t_done();
