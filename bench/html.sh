@@ -12,8 +12,13 @@
 # with perf(1), also the CPU time of all chromium's processes (perf
 # stat's task-clock, which follows the renderer; the shell's own
 # accounting does not), the figure that holds on a loaded machine.
+# With TRACE=1, also chromium's own trace of RUNS --dump-dom loads of the
+# report: the thread time of the parse, of the renderer serializing the
+# DOM, of the browser taking it and of layout, which hold better than the
+# whole run's CPU on a loaded machine (docs/performance.md, "Fewer
+# elements").
 # Environment: N keys (default 100,000), M accounts (10), RUNS (3),
-# CHROMIUM (chromium). Keys from gen-policy -F (fabricated: ten times
+# CHROMIUM (chromium), TRACE. Keys from gen-policy -F (fabricated: ten times
 # faster to generate, the same to report).
 set -eu
 GEN=${1:-${top_builddir:-.}/bench/gen-policy}
@@ -73,4 +78,34 @@ echo "render (--screenshot), wall: $(minus sblank.s sreport.s) s"
 	echo "render (--dump-dom), CPU: $(minus blank.cpu report.cpu) s"
 	echo "render (--screenshot), CPU: $(minus sblank.cpu sreport.cpu) s"
 }
+# phases TRACE-FILE: "PARSE SERIALIZE BROWSER LAYOUT" thread ms; the
+# page's renderer is the process that parsed the most
+phases() {
+	perl -ne '
+	    my ($n, $p, $d) = /"name":"(ParseHTML|Layout|api_call|DevToolsSession::DispatchProtocolResponse)","ph":"X","pid":(\d+),"tdur":(\d+)/
+	        or next;
+	    $t{$p}{$n} += $d;
+	    $br += $d if $n =~ /^Dev/;
+	    END {
+		my ($r) = sort { ($t{$b}{ParseHTML} // 0) <=> ($t{$a}{ParseHTML} // 0) } keys %t;
+		printf "%d %d %d %d\n", map { ($_ // 0) / 1000 } $t{$r}{ParseHTML},
+		    $t{$r}{api_call}, $br, $t{$r}{Layout};
+	    }' "$1"
+}
+if [ -n "${TRACE:-}" ]; then
+	for i in $(seq "$RUNS"); do
+		rm -f "$W/trace.json"
+		"$CHROMIUM" --headless --no-sandbox --disable-gpu \
+		    --disable-background-networking --disable-component-update \
+		    --disable-sync --user-data-dir="$W/profile" --window-size=1280,900 \
+		    --trace-startup=toplevel,blink,devtools.timeline,devtools \
+		    --trace-startup-format=json --trace-startup-file="$W/trace.json" \
+		    --trace-startup-duration=30 --dump-dom "file://$W/report.html" >/dev/null 2>&1
+		phases "$W/trace.json"
+	done >"$W/trace.runs"
+	printf 'chromium trace of --dump-dom, thread ms (median of %s):' "$RUNS"
+	printf ' parse %s, serialize %s, browser %s, layout %s\n' \
+	    "$(median 1 <"$W/trace.runs")" "$(median 2 <"$W/trace.runs")" \
+	    "$(median 3 <"$W/trace.runs")" "$(median 4 <"$W/trace.runs")"
+fi
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -146,7 +146,18 @@ static const char style_text[] =
      * the block comes near the screen (docs/performance.md).
      */
     ".mx table{table-layout:fixed;margin:0}.mx td,.mx th{"
-    "overflow-wrap:anywhere}.mx col{width:11em}.mx col.cp{width:14em}"
+    "overflow-wrap:anywhere}.mx td{white-space:pre-line}"
+    ".mx col{width:11em}.mx col.cp{width:14em}"
+    /*
+     * A row has no cells after its last grant (matrix_people): the grid
+     * goes on without them, the row's line drawn on to the table's edge
+     * (its length in the page's width rule, kp_report_html) and clipped
+     * there by the block's containment.
+     */
+    ".mx table{border-right:1px solid #ccc}"
+    ".mx tbody tr>:last-child{position:relative}"
+    ".mx tbody tr>:last-child::after{content:'';position:absolute;"
+    "left:100%;bottom:-1px;border-bottom:1px solid #ccc}"
     ".mx col.ck{width:30em}div.mb{content-visibility:auto;"
     "contain-intrinsic-block-size:auto 20000px}"
     /* below the matrix, laid out only when scrolled to */
@@ -670,8 +681,15 @@ report_counts(struct kp_buf *b, const struct report_ctx *x, size_t nlint)
 /*
  * The page stays small at 100,000 keys (docs/performance.md): one row per
  * person, the keys in one cell of it, and the optional end tags of cells
- * and rows left out (HTML allows it; the parser closes them).
+ * and rows left out (HTML allows it; the parser closes them). Each element
+ * costs the browser time to parse and to serialize, so the lines of a cell
+ * are newlines, shown under white-space: pre-line (style_text), not <br>
+ * elements, and a row ends at its last granted account: the cells after
+ * it would be empty, and a table's row may have fewer cells than columns.
+ * No value can add a line: kp_html_escape shows a newline as its code
+ * point.
  */
+#define CELL_LINE "\n"
 static void
 put_when(struct kp_buf *b, int64_t t)
 {
@@ -810,7 +828,7 @@ matrix_people(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 			if (d < c)
 				continue;
 			if (nk++ > 0)
-				kp_buf_puts(b, "<br>");
+				kp_buf_puts(b, CELL_LINE);
 			matrix_key(b, x, k);
 		}
 		c = i;
@@ -838,10 +856,10 @@ matrix_people(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 			for (; s < c; s++) {
 				matrix_grant(b, x->rows[s]);
 				if (s + 1 < c)
-					kp_buf_puts(b, "<br>");
+					kp_buf_puts(b, CELL_LINE);
 			}
 		}
-		put_empty(b, empty);
+		/* no cell for the empty columns at the end of the row */
 		kp_buf_putc(b, '\n');
 		i = j;
 	}
@@ -867,7 +885,7 @@ matrix_authorities(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 {
 	const struct kp_authority *a;
 	struct kp_report_row row;
-	size_t i, j, col;
+	size_t i, j, col, empty;
 
 	for (i = 0; i < x->p->nauthorities; i++) {
 		a = &x->p->authorities[i];
@@ -889,6 +907,7 @@ matrix_authorities(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 			kp_buf_printf(
 			    b, " (%s)", kp_report_status_str(row.status));
 		kp_buf_puts(b, "</span>");
+		empty = 0;
 		for (col = 0; col < x->naccounts; col++) {
 			for (j = 0; j < a->e.naccounts; j++)
 				if (strcmp(a->e.accounts[j],
@@ -896,9 +915,11 @@ matrix_authorities(struct kp_buf *b, const struct report_ctx *x, size_t *n)
 				    authority_shown(x, a, a->e.accounts[j]))
 					break;
 			if (j == a->e.naccounts) {
-				kp_buf_puts(b, "<td>");
+				empty++;
 				continue;
 			}
+			put_empty(b, empty);
+			empty = 0;
 			row.account = a->e.accounts[j];
 			kp_buf_printf(b, "<td class=\"%s\">principals ",
 			    risk_class(row_risk(&row, x->at)));
@@ -1380,7 +1401,7 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 	struct kp_lint l;
 	struct kp_diag *w = NULL;
 	struct kp_buf b, tail;
-	char title[128], wide[64];
+	char title[128], wide[128];
 	size_t i;
 	int r;
 
@@ -1411,7 +1432,8 @@ kp_report_html(const struct kp_policy *p, const struct kp_report_filter *f,
 	snprintf(title, sizeof(title), "keyauth access report: serial %llu",
 	    (unsigned long long)p->serial);
 	/* the matrix's width: its columns' (.mx col in style_text) */
-	snprintf(wide, sizeof(wide), "div.mb,.mx table{width:%zuem}",
+	snprintf(wide, sizeof(wide),
+	    "div.mb,.mx table,.mx tbody tr>:last-child::after{width:%zuem}",
 	    14 + 30 + 11 * x.naccounts + 1);
 	if ((r = page_begin(&b, title, wide)) != 0)
 		goto out;

@@ -11,7 +11,10 @@
 #                                    tbody under TABLEID: the matrix is
 #                                    a head table and blocks of rows)
 #   dom.pl FILE cell TABLEID ROW COL class and text of the cell in the row
-#                                    whose first cell is ROW, column COL
+#                                    whose first cell is ROW, column COL;
+#                                    the cell's lines (a matrix cell has
+#                                    one per key or grant) each trimmed,
+#                                    joined by the two characters \n
 #   dom.pl FILE csp                  the CSP meta's content
 #   dom.pl FILE script-hash          'sha256-...' of the inline script
 #   dom.pl FILE style-hash           the same of the inline style
@@ -153,7 +156,9 @@ sub answer {
 		if ($ci < $k + $span) { $c = $x; last; }
 		$k += $span;
 	}
-	return (defined $c ? (($c->{attrs}{class} // '') . '|' . trim(text($c))) : '|');
+	return '|' unless defined $c;
+	my @l = map { trim($_) } split(/\n/, text($c));
+	return (($c->{attrs}{class} // '') . '|' . join('\n', @l));
 } elsif ($cmd eq 'csp') {
 	my @m = grep { $_->{tag} eq 'meta' && lc($_->{attrs}{'http-equiv'} // '') eq 'content-security-policy' } @all;
 	die "expected one CSP meta, found " . scalar(@m) . "\n" unless @m == 1;

@@ -73,7 +73,7 @@ check_matrix() {
 		*) bad=1; t_diag "$owner/$account: no risk colour: $cell"; break ;;
 		esac
 		case "$cell" in
-		*"|$hosts from "*|*" $hosts from "*) ;;
+		*"|$hosts from "*|*" $hosts from "*|*"\\n$hosts from "*) ;;
 		*) bad=1; t_diag "$owner/$account: hosts $hosts missing: $cell"; break ;;
 		esac
 		if [ -z "$from" ]; then
@@ -106,6 +106,19 @@ check_safe v2
 expect_eq "v2: carol's root cell" "$(dom "$T/v2.dom" cell matrix-table carol@example.com root)" \
     "rt|web-* from vpn until 2027-06-30 (sre-root via sre > web)"
 expect_eq "v2: alice has no root cell" "$(dom "$T/v2.dom" cell matrix-table alice@example.com root)" "|"
+# A cell's keys and grants are its lines (newlines, no element each):
+# alice's keys cell holds one line per key of the CSV, id and fingerprint;
+# her postgres cell, of two grants, a line per grant with its hosts.
+lines() { cut -d'|' -f2- | sed 's/\\n/\n/g'; }
+awk -F, 'NR > 1 && $3 == "alice@example.com" { print $2 " " $4 }' "$T/v2.csv" | sort -u >"$T/keys.csv"
+dom "$T/v2.dom" cell matrix-table alice@example.com keys | lines | awk '{ print $1, $2 }' | sort >"$T/keys.dom"
+expect_eq "v2: alice has two keys" "$(wc -l <"$T/keys.csv")" 2
+expect_eq "v2: alice's keys cell, a line per key" "$(cat "$T/keys.dom")" "$(cat "$T/keys.csv")"
+awk -F, 'NR > 1 && $3 == "alice@example.com" && $1 == "postgres" { print ($8 == "" ? "all" : $8) }' \
+    "$T/v2.csv" | sed 's/"//g; s/ /, /g' | sort >"$T/grants.csv"
+dom "$T/v2.dom" cell matrix-table alice@example.com postgres | lines | sed 's/ from .*//' | sort >"$T/grants.dom"
+expect_eq "v2: alice's postgres grants" "$(wc -l <"$T/grants.csv")" 2
+expect_eq "v2: alice's postgres cell, a line per grant" "$(cat "$T/grants.dom")" "$(cat "$T/grants.csv")"
 expect_eq "v2: frank's lint finding links his key" \
     "$(grep -o '<a href="#e[0-9]*">frank-laptop</a>' "$T/v2.dom" | head -1 | sed 's/.*#\(e[0-9]*\).*/\1/')" \
     "$(grep -o '<span id="e[0-9]*">frank-laptop ' "$T/v2.dom" | sed 's/.*id="\(e[0-9]*\)".*/\1/')"
@@ -143,6 +156,27 @@ expect_eq "10k: the keys with an id are the ones linked to" \
     "$(cmp -s "$T/10k.links" "$T/10k.ids" && echo same)" same
 expect_eq "10k: the head and each block have the fixed columns" \
     "$(grep -o '<colgroup>' "$T/10k.dom" | wc -l)" $(((owners + 499) / 500 + 1))
+# an element costs the browser time (docs/performance.md): no row of the
+# page ends in empty cells, no cell's lines are <br> elements
+expect_eq "10k: no row ends in an empty cell" \
+    "$(grep -c '^<tr>.*<td\( colspan="[0-9]*"\)\{0,1\}>$' "$T/10k.html")" 0
+expect_eq "10k: no <br>" "$(grep -c '<br>' "$T/10k.html")" 0
+
+t_case "certificate authorities"
+# A CA's row: its cells where it grants, none after the last (support)
+render ca "$top_srcdir/tests/data/valid/authorities.yaml"
+check_safe ca
+m='matrix-table'
+expect_eq "ca: corp-ca's alice cell" "$(dom "$T/ca.dom" cell $m 'CA corp-ca (security@example.com)' alice)" \
+    "ok|principals alice (the account): all from office until 2027-01-01"
+expect_eq "ca: corp-ca's deploy cell" "$(dom "$T/ca.dom" cell $m 'CA corp-ca (security@example.com)' deploy)" \
+    "ok|principals ops, release: all from office until 2027-01-01"
+expect_eq "ca: corp-ca has no support cell" "$(dom "$T/ca.dom" cell $m 'CA corp-ca (security@example.com)' support)" "|"
+expect_eq "ca: vendor-ca has no alice cell" "$(dom "$T/ca.dom" cell $m 'CA vendor-ca (vendor@example.net)' alice)" "|"
+expect_eq "ca: vendor-ca's support cell, after the empty ones" \
+    "$(dom "$T/ca.dom" cell $m 'CA vendor-ca (vendor@example.net)' support)" \
+    "nf|principals vendor-support: web-* from any"
+expect_eq "ca: authorities counted" "$(dom "$T/ca.dom" text n-authorities)" 2
 
 t_case "hostile values"
 render hostile "$HDIR/data/hostile.yaml"

@@ -50,6 +50,23 @@ document.getElementById('f').addEventListener('load', function () {
 	q.value = '';
 	q.dispatchEvent(new Event('input'));
 	out.push('unfiltered ' + firsts().length);
+	// by the last account: a row has no cell after its last grant
+	var hs = m.querySelector('thead tr').cells, last = hs.length - 1;
+	function granted(r) {
+		for (var j = 0, k = 0; j < r.cells.length; j++) {
+			k += r.cells[j].colSpan;
+			if (k > last) return r.cells[j].textContent.trim() !== '';
+		}
+		return false;
+	}
+	hs[last].click();
+	hs[last].click();
+	var rows = [], lead = 0, n = 0;
+	m.querySelectorAll('tbody').forEach(function (b) {
+		for (var i = 0; i < b.rows.length; i++) rows.push(b.rows[i]);
+	});
+	rows.forEach(function (r, i) { if (granted(r)) { n++; if (lead === i) lead++; } });
+	out.push('account ' + hs[last].textContent + ' ' + lead + ' ' + n + ' ' + rows.length);
 	document.getElementById('out').textContent = out.join('\n');
 });
 </script></body></html>
@@ -67,4 +84,8 @@ expect_eq "every row in order, across the blocks" "$(line reversed)" "reversed t
 expect_eq "each block keeps its number of rows" "$(line blocks 2)" "blocks 500 500 500 500"
 expect_eq "the filter leaves the one matching row" "$(line filtered)" "filtered user01998@example.com"
 expect_eq "an empty filter shows every row" "$(line unfiltered)" "unfiltered 2000"
+# keys i % 3 == 2 of 2,000 have u00002, the last column: sorted descending,
+# their rows first, each row kept though most end before that column
+expect_eq "sorting by the last account, its grants first" "$(line account)" \
+    "account u00002 666 666 2000"
 t_done
