@@ -31,9 +31,7 @@ cmd_check(struct ctl *c)
 
 	r = kp_policy_load(path, 0, &p, &d);
 	if (r != 0) {
-		if (r == KP_ERR_IO || r == KP_ERR_NOTFOUND ||
-		    r == KP_ERR_NOMEM || r == KP_ERR_INTERNAL ||
-		    r == KP_ERR_ARG) {
+		if (ctl_load_rc(r) == CTL_SYSERR) {
 			ctl_print_diag(stderr, &d, path, "error", NULL);
 			return CTL_SYSERR;
 		}

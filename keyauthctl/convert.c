@@ -28,10 +28,7 @@ cmd_convert(struct ctl *c)
 
 	if ((r = kp_policy_load(path, 0, &p, &d)) != 0) {
 		ctl_print_diag(stderr, &d, path, "error", NULL);
-		return r == KP_ERR_IO || r == KP_ERR_NOTFOUND ||
-		        r == KP_ERR_NOMEM || r == KP_ERR_INTERNAL
-		    ? CTL_SYSERR
-		    : CTL_REFUSED;
+		return ctl_load_rc(r);
 	}
 	if ((r = kp_convert_v2(p, &out, &nmerged)) == KP_ERR_INVALID) {
 		ctl_err("convert: %s already has people, grants or authorities "

@@ -538,6 +538,15 @@ ctl_print_lint(FILE *f, const struct kp_lint *l, const char *fallback,
 	free(kept);
 }
 
+int
+ctl_load_rc(int r)
+{
+	return r == KP_ERR_IO || r == KP_ERR_NOTFOUND || r == KP_ERR_NOMEM ||
+	        r == KP_ERR_INTERNAL || r == KP_ERR_ARG
+	    ? CTL_SYSERR
+	    : CTL_REFUSED;
+}
+
 void
 ctl_print_diag(FILE *f, const struct kp_diag *d, const char *fallback,
     const char *level, const char *suffix)

@@ -106,6 +106,12 @@ struct kp_lint;
 #define CTL_LINT_KEEP 10
 void ctl_print_lint(FILE *f, const struct kp_lint *l, const char *fallback,
     const char *level, const char *suffix);
+/*
+ * The exit code of a failed kp_policy_load: CTL_SYSERR when the policy
+ * could not be read (missing, I/O, memory), CTL_REFUSED when it was read
+ * and is not a valid policy.
+ */
+int ctl_load_rc(int r);
 void ctl_print_diag(FILE *f, const struct kp_diag *d, const char *fallback,
     const char *level, const char *suffix);
 /* "3d 4h", "12m 5s", ... */

@@ -78,10 +78,7 @@ report_yaml(struct ctl *c, const char *path, const struct kp_report_filter *f,
 
 	if ((r = kp_policy_load(path, 0, &p, &d)) != 0) {
 		ctl_print_diag(stderr, &d, path, "error", NULL);
-		return r == KP_ERR_IO || r == KP_ERR_NOTFOUND ||
-		        r == KP_ERR_NOMEM || r == KP_ERR_INTERNAL
-		    ? CTL_SYSERR
-		    : CTL_REFUSED;
+		return ctl_load_rc(r);
 	}
 	if ((r = kp_report_rows(p, f, at, &rows, &n)) != 0 ||
 	    (r = fmt == KP_FORMAT_HTML
