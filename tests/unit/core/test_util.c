@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/base64.h>
+
 #include "keyauth.h"
 #include "kp-internal.h"
 #include "../test.h"
@@ -271,6 +273,53 @@ test_b64(void)
 	    KP_ERR_INVALID);
 	CHECK_CONTAINS(why, "non-canonical");
 	CHECK_INT(off, 1);
+}
+
+/*
+ * The decoder's byte table against the references: every byte value
+ * against RFC 4648's alphabet, and random blobs of every length up to
+ * 200 bytes encoded by nettle's base64 encoder, decoded by ours.
+ */
+static void
+test_b64_reference(void)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                               "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	char grp[4], enc[BASE64_ENCODE_RAW_LENGTH(200) + 4];
+	uint8_t raw[200], *out;
+	const char *hit, *why;
+	size_t i, n, outlen, off, bad = 0, wrong = 0;
+	unsigned seed = 12345;
+	int r;
+
+	for (i = 0; i < 256; i++) {
+		/* c 'A' 'A' 'A': the first byte is c's value << 2 */
+		grp[0] = (char)i;
+		grp[1] = grp[2] = grp[3] = 'A';
+		r = kp_b64_decode(grp, 4, &out, &outlen, &why, &off);
+		hit = i != 0 ? strchr(alphabet, (int)i) : NULL;
+		if (hit == NULL)
+			bad += r != KP_ERR_INVALID || out != NULL || off != 0;
+		else
+			bad += r != 0 || outlen != 3 ||
+			    out[0] != (uint8_t)((hit - alphabet) << 2) ||
+			    out[1] != 0 || out[2] != 0;
+		free(out);
+	}
+	CHECK_INT(bad, 0);
+	for (n = 0; n <= sizeof(raw); n++) {
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245U + 12345U;
+			raw[i] = (uint8_t)(seed >> 16);
+		}
+		nettle_base64_encode_raw(enc, n, raw);
+		r = kp_b64_decode(enc, BASE64_ENCODE_RAW_LENGTH(n), &out,
+		    &outlen, &why, &off);
+		wrong += r != 0 || outlen != n ||
+		    (n > 0 && memcmp(out, raw, n) != 0);
+		free(out);
+	}
+	CHECK_INT(wrong, 0);
 }
 
 static void
@@ -618,6 +667,7 @@ main(void)
 	test_names();
 	test_hosts();
 	test_b64();
+	test_b64_reference();
 	test_strings();
 	test_utf8();
 	test_visible();
