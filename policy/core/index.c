@@ -711,7 +711,8 @@ rec_grant(const struct ixkey *k, const struct ixrec *rec, struct kp_grant *g)
 
 /*
  * The annotation of record rec of fp, pointing into the file; both NULL
- * for a version 1 entry (no annotation).
+ * for a version 1 entry (no annotation). The grant's name goes to the
+ * decision's log line: one that is not a grant id is damage.
  */
 static int
 via_of(struct kp_index *ix, const char *fp, unsigned rec, const char **grant,
@@ -736,8 +737,7 @@ via_of(struct kp_index *ix, const char *fp, unsigned rec, const char **grant,
 	kp_buf_view(&b, body, blen);
 	if (kp_buf_get_u8(&b, &type) != 0 || type != KPI_REC_VIA ||
 	    kpi_get_str(&b, 0, &g) != 0 || kpi_get_str(&b, 1, &v) != 0 ||
-	    kp_buf_len(&b) != 0 || strlen(g) > KP_ID_MAX ||
-	    strlen(v) > KP_VALUE_MAX)
+	    kp_buf_len(&b) != 0 || !kp_id_valid(g) || strlen(v) > KP_VALUE_MAX)
 		return KP_ERR_CORRUPT;
 	*grant = g;
 	*via = v;

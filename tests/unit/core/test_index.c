@@ -1465,6 +1465,53 @@ out:
 	tp_free(&t);
 }
 
+/*
+ * The same for a grant annotation whose grant name is no grant id: the
+ * decision that would name it, and the report's row, are refused.
+ */
+static void
+test_bad_grant_name(void)
+{
+	static const char v2[] =
+	    "version: 2\nserial: 1\npeople:\n"
+	    "  a@x:\n    keys:\n      - {id: a1, key: \"ssh-ed25519 " ALICE_B64
+	    "\"}\n"
+	    "grants:\n  - {id: g1, to: [a@x], accounts: [alice]}\n";
+	struct kp_policy *p = NULL;
+	struct kp_index *ix = NULL;
+	struct kp_diag diag;
+	struct kp_decision d;
+	struct rowseen s;
+
+	CHECK_INT(kp_policy_load_buf("v2", v2, strlen(v2), &p, &diag), 0);
+	if (p == NULL)
+		return;
+	CHECK_INT(
+	    kp_index_compile(p, HOST, 1000, tpath("grant.cdb"), &diag), 0);
+	CHECK_INT(kp_index_open(tpath("grant.cdb"), allow, &ix, NULL), 0);
+	if (ix != NULL) {
+		CHECK_INT(decide(ix, "alice", ALICE_FP, NULL, 100, &d), 0);
+		CHECK_INT(d.reason, KP_ALLOWED);
+		CHECK_STR(d.grant, "g1");
+		kp_index_close(ix);
+	}
+	CHECK_INT(rewrite_values(tpath("grant.cdb"), tpath("grant-bad.cdb"),
+	              KPI_NS_VIA, "g1", "g\n"),
+	    1);
+	ix = NULL;
+	CHECK_INT(kp_index_open(tpath("grant-bad.cdb"), allow, &ix, NULL), 0);
+	if (ix != NULL) {
+		memset(&d, 0, sizeof(d));
+		CHECK_INT(decide(ix, "alice", ALICE_FP, NULL, 100, &d),
+		    KP_ERR_CORRUPT);
+		CHECK(d.reason != KP_ALLOWED);
+		CHECK_INT(rows_of(ix, "alice", &s), KP_ERR_CORRUPT);
+		CHECK_INT(s.n, 0);
+		kp_index_close(ix);
+	}
+	kp_policy_free(p);
+}
+
 /* ------------------------------------------------------ failed compiles */
 
 static int
@@ -1703,6 +1750,7 @@ main(void)
 	test_flips();
 	test_rows();
 	test_bad_id();
+	test_bad_grant_name();
 	test_failed_compile();
 	test_yaml();
 	{
