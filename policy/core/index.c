@@ -267,7 +267,11 @@ decode_principals(struct kp_buf *r, struct ixrec *rec)
 	return 0;
 }
 
-/* What decode_rec reads: a CA grant; a report row's grant (no base64). */
+/*
+ * What decode_rec reads: a CA grant; a report row's grant (no base64).
+ * An id that is not one (kp_id_valid) is damage the check did not see:
+ * it would reach the log line of an allow and the report's rows.
+ */
 #define DEC_CA 0x01
 #define DEC_ROW 0x02
 
@@ -290,7 +294,7 @@ decode_rec(const uint8_t *body, size_t blen, unsigned how, struct ixrec *rec)
 		rec->not_before = KP_TIME_NONE_BEFORE;
 		rec->expires = KP_TIME_NONE_AFTER;
 		if (kpi_get_str(&r, 0, &rec->id) != 0 ||
-		    kp_buf_get_u16(&r, &nacc) != 0 ||
+		    !kp_id_valid(rec->id) || kp_buf_get_u16(&r, &nacc) != 0 ||
 		    (size_t)nacc * 3 > kp_buf_len(&r))
 			goto out;
 		if ((ret = ixrec_alloc(rec, nacc, 0, 0)) != 0)
@@ -303,6 +307,7 @@ decode_rec(const uint8_t *body, size_t blen, unsigned how, struct ixrec *rec)
 		if (get_i64(&r, &rec->not_before) != 0 ||
 		    get_i64(&r, &rec->expires) != 0 ||
 		    kpi_get_str(&r, 0, &rec->id) != 0 ||
+		    !kp_id_valid(rec->id) ||
 		    kpi_get_str(&r, 0, &rec->type) != 0 ||
 		    kpi_get_str(&r, (how & DEC_ROW) != 0, &rec->b64) != 0 ||
 		    ((how & DEC_ROW) != 0) != (*rec->b64 == '\0') ||
@@ -706,7 +711,8 @@ rec_grant(const struct ixkey *k, const struct ixrec *rec, struct kp_grant *g)
 
 /*
  * The annotation of record rec of fp, pointing into the file; both NULL
- * for a version 1 entry (no annotation).
+ * for a version 1 entry (no annotation). The grant's name goes to the
+ * decision's log line: one that is not a grant id is damage.
  */
 static int
 via_of(struct kp_index *ix, const char *fp, unsigned rec, const char **grant,
@@ -731,8 +737,7 @@ via_of(struct kp_index *ix, const char *fp, unsigned rec, const char **grant,
 	kp_buf_view(&b, body, blen);
 	if (kp_buf_get_u8(&b, &type) != 0 || type != KPI_REC_VIA ||
 	    kpi_get_str(&b, 0, &g) != 0 || kpi_get_str(&b, 1, &v) != 0 ||
-	    kp_buf_len(&b) != 0 || strlen(g) > KP_ID_MAX ||
-	    strlen(v) > KP_VALUE_MAX)
+	    kp_buf_len(&b) != 0 || !kp_id_valid(g) || strlen(v) > KP_VALUE_MAX)
 		return KP_ERR_CORRUPT;
 	*grant = g;
 	*via = v;

@@ -18,7 +18,11 @@
  *
  * Properties: kp_index_decide never returns an error with an allow, and
  * every line kp_index_authorized_keys serves is one line naming a valid
- * fingerprint and entry id.
+ * fingerprint and entry id. The report's walks (kp_index_foreach by key
+ * and by account, every account and each named one; the authority rows)
+ * end in 0, an error or the callback's stop, and every row they hand out
+ * is one the reader checked: a valid fingerprint, an entry id, the one
+ * account asked for.
  */
 
 #include <sys/stat.h>
@@ -86,7 +90,8 @@ note_key(struct names *nm, const uint8_t *k, size_t klen)
 	    nm->nfp < MAX_NAMES) {
 		memcpy(nm->fp[nm->nfp], k + 1, KPI_FP_STRLEN);
 		nm->fp[nm->nfp++][KPI_FP_STRLEN] = '\0';
-	} else if (klen > 1 && k[0] == KPI_NS_ACCOUNT &&
+	} else if (klen > 1 &&
+	    (k[0] == KPI_NS_ACCOUNT || k[0] == KPI_NS_REVOKED_ROWS) &&
 	    nm->nacct < MAX_NAMES) {
 		n = strnlen((const char *)k + 1, klen - 1);
 		if (n <= KP_ACCOUNT_MAX && n > 0) {
@@ -197,6 +202,79 @@ query(struct kp_index *ix, const char *account, const char *fp)
 	(void)r;
 }
 
+/*
+ * A walk's calls: at most ROW_STOP, then the callback stops the walk,
+ * which must return what it returned (a damaged index can hold many
+ * rows; the bound keeps one input fast).
+ */
+#define ROW_STOP 4096
+#define ROW_STOPPED 7
+
+struct rows {
+	const char *account; /* by account: the one asked for, or NULL */
+	int by_account;
+	size_t n;
+};
+
+static void
+check_strings(const char *const *v, size_t n)
+{
+	size_t i;
+
+	FZ_ASSERT(n == 0 || v != NULL);
+	for (i = 0; i < n; i++)
+		FZ_ASSERT(v[i] != NULL);
+}
+
+static int
+row_cb(void *arg, const struct kp_index_grant *g)
+{
+	struct rows *w = arg;
+
+	FZ_ASSERT(g->fp != NULL && kp_fingerprint_valid(g->fp));
+	FZ_ASSERT(g->owner != NULL);
+	if (w->by_account) {
+		/* A report row: one entry of one key, for one account. */
+		FZ_ASSERT(!g->authority && !g->host_marker && g->b64 == NULL);
+		FZ_ASSERT(
+		    g->id != NULL && kp_id_valid(g->id) && g->type != NULL);
+		FZ_ASSERT(g->account != NULL && kp_account_valid(g->account));
+		FZ_ASSERT(
+		    w->account == NULL || strcmp(g->account, w->account) == 0);
+		FZ_ASSERT(g->naccounts == 1 && g->accounts != NULL &&
+		    strcmp(g->accounts[0], g->account) == 0);
+		check_strings(g->from, g->nfrom);
+		check_strings(g->hosts, g->nhosts);
+		FZ_ASSERT(g->grant == NULL || kp_id_valid(g->grant));
+	} else {
+		FZ_ASSERT(
+		    g->account == NULL && g->from == NULL && g->hosts == NULL);
+		FZ_ASSERT(g->id == NULL || kp_id_valid(g->id));
+	}
+	check_strings(g->accounts, g->naccounts);
+	FZ_ASSERT(g->nsources == 0 || g->sources != NULL);
+	check_strings(g->options, g->noptions);
+	return ++w->n >= ROW_STOP ? ROW_STOPPED : 0;
+}
+
+static void
+walk(struct kp_index *ix, int by_account, const char *account)
+{
+	struct kp_index_walk how;
+	struct rows w;
+	int r;
+
+	memset(&how, 0, sizeof(how));
+	how.by_account = by_account;
+	how.account = account;
+	how.authorities = !by_account;
+	memset(&w, 0, sizeof(w));
+	w.by_account = by_account;
+	w.account = account;
+	r = kp_index_foreach(ix, &how, row_cb, &w);
+	FZ_ASSERT(r == 0 || r < 0 || (r == ROW_STOPPED && w.n == ROW_STOP));
+}
+
 /* An authority row (the report's): what the reader promises of it. */
 static int
 ca_row_cb(void *arg, const struct kp_index_grant *g)
@@ -227,7 +305,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *why = NULL;
 	ssize_t w;
 	size_t a, f;
-	int fd;
+	int fd, r, teams;
 
 	if (size < 1 || size > 1024 * 1024)
 		return 0;
@@ -259,6 +337,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			query(ix, nm.acct[a], nm.fp[f]);
 	}
 	(void)kp_index_foreach_authority(ix, ca_row_cb, NULL);
+	teams = -1;
+	r = kp_index_rows_teams(ix, &teams);
+	FZ_ASSERT(r == 0 ? teams == 0 || teams == 1 : teams == 0);
+	walk(ix, 0, NULL);
+	walk(ix, 1, NULL);
+	for (a = 0; a < nm.nacct; a++)
+		walk(ix, 1, nm.acct[a]);
 	kp_index_close(ix);
 	return 0;
 }

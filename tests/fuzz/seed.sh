@@ -74,8 +74,16 @@ au hostile '\001\001\002\000\377\377\377\377\377\377\377\377\020a b="c"\\\n\000-
 au absent '\002\002\014\377\000\000\000\000\000\000\000\000\001'
 
 # The index: raw files compiled by keyauthctl install, and the same as
-# records (fuzz_index.c's odd mode: checks stripped, meta last).
-for f in "$top/tests/data/valid"/*.yaml; do
+# records (fuzz_index.c's odd mode: checks stripped, meta last). Version 2
+# policies too, one with revoked keys' entries: their report rows ('E',
+# 'X') and annotations ('V') are only written for grants.
+for f in offboarded-owner offboarding; do
+	src="$top/tests/data/valid/$f.yaml"
+	[ -f "$src" ] || src="$top/policy/examples/$f.yaml"
+	"$build/keyauthctl/keyauthctl" convert "$src" >"$tmp/$f-v2.yaml"
+done
+for f in "$top/tests/data/valid"/*.yaml "$top/policy/examples/teams.yaml" \
+    "$tmp"/*-v2.yaml; do
 	b=$(basename "$f" .yaml)
 	mkdir -p "$tmp/$b"
 	if "$build/keyauthctl/keyauthctl" --index "$tmp/$b/policy.cdb" \

@@ -1336,6 +1336,182 @@ out:
 	tp_free(&t);
 }
 
+/*
+ * A copy of index src in dst with every occurrence of from (in the values
+ * of namespace ns) replaced by to, of the same length, and the records'
+ * checks made again: damage the checks cannot see, as a writer with a
+ * bug would leave it. Returns the number of values changed, -1 on error.
+ */
+static int
+rewrite_values(const char *src, const char *dst, uint8_t ns, const char *from,
+    const char *to)
+{
+	struct cdb cdb;
+	struct cdb_make cm;
+	unsigned pos, klen, vlen;
+	const uint8_t *k, *v;
+	uint8_t *val;
+	size_t flen = strlen(from), i;
+	int in, out, changed = 0, r;
+
+	if (strlen(to) != flen || (in = open(src, O_RDONLY)) < 0)
+		return -1;
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
+	    cdb_init(&cdb, in) != 0 || cdb_make_start(&cm, out) != 0) {
+		close(in);
+		if (out >= 0)
+			close(out);
+		return -1;
+	}
+	cdb_seqinit(&pos, &cdb);
+	while ((r = cdb_seqnext(&pos, &cdb)) > 0) {
+		klen = cdb_keylen(&cdb);
+		vlen = cdb_datalen(&cdb);
+		k = cdb_get(&cdb, klen, cdb_keypos(&cdb));
+		v = cdb_get(&cdb, vlen, cdb_datapos(&cdb));
+		if (k == NULL || v == NULL || vlen < KPI_CHECK_LEN ||
+		    (val = malloc(vlen)) == NULL) {
+			changed = -1;
+			break;
+		}
+		memcpy(val, v, vlen);
+		if (klen > 0 && k[0] == ns && vlen - KPI_CHECK_LEN >= flen) {
+			for (i = 0; i + flen <= vlen - KPI_CHECK_LEN; i++)
+				if (memcmp(val + i, from, flen) == 0) {
+					memcpy(val + i, to, flen);
+					changed++;
+				}
+			if (kp_ix_check(k, klen, val, vlen - KPI_CHECK_LEN,
+			        val + vlen - KPI_CHECK_LEN) != 0)
+				changed = -1;
+		}
+		if (cdb_make_add(&cm, k, klen, val, vlen) != 0)
+			changed = -1;
+		free(val);
+		if (changed < 0)
+			break;
+	}
+	if (cdb_make_finish(&cm) != 0 || r < 0)
+		changed = -1;
+	cdb_free(&cdb);
+	close(in);
+	close(out);
+	return changed;
+}
+
+static int
+count_cb(void *arg, const struct kp_index_grant *g)
+{
+	(void)g;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/*
+ * A grant record whose entry id is no entry id (here a space, then a
+ * newline, in "a1"), with a check that holds: it is damage, refused by
+ * every reader, never an allow or a row or a walk's call naming it.
+ */
+static void
+test_bad_id(void)
+{
+	static const char *const bad[] = {"a ", "a\n", "a\"", "\xc3\xa9"};
+	struct tpol t;
+	struct kp_index *ix;
+	struct kp_pubkey *k;
+	struct kp_index_walk how;
+	struct kp_decision d;
+	struct lines l = {0};
+	struct rowseen s;
+	size_t i, n;
+	char name[32];
+
+	tp_init(&t, 14);
+	k = tp_synth(&t, 800);
+	tp_entry(&t, "a1", "o1@x", k, "alice", NULL, NULL, NONE_B, NONE_A, NULL,
+	    NULL);
+	ix = compile_open(&t, "badid.cdb", 1000);
+	if (ix == NULL)
+		goto out;
+	CHECK_INT(decide(ix, "alice", k->fp, "10.0.0.1", 100, &d), 0);
+	CHECK_INT(d.reason, KP_ALLOWED);
+	kp_index_close(ix);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(name, sizeof(name), "badid-%zu.cdb", i);
+		CHECK_INT(rewrite_values(tpath("badid.cdb"), tpath(name),
+		              KPI_NS_FP, "a1", bad[i]),
+		    1);
+		ix = NULL;
+		CHECK_INT(kp_index_open(tpath(name), allow, &ix, NULL), 0);
+		if (ix == NULL)
+			continue;
+		memset(&d, 0, sizeof(d));
+		CHECK_INT(decide(ix, "alice", k->fp, "10.0.0.1", 100, &d),
+		    KP_ERR_CORRUPT);
+		CHECK(d.reason != KP_ALLOWED);
+		CHECK(ak(ix, "alice", NULL, 100, &l) != 0);
+		CHECK_INT(l.n, 0);
+		lines_free(&l);
+		CHECK_INT(rows_of(ix, "alice", &s), KP_ERR_CORRUPT);
+		CHECK_INT(s.n, 0);
+		memset(&how, 0, sizeof(how));
+		n = 0;
+		CHECK_INT(
+		    kp_index_foreach(ix, &how, count_cb, &n), KP_ERR_CORRUPT);
+		CHECK_INT(n, 0);
+		kp_index_close(ix);
+	}
+out:
+	tp_free(&t);
+}
+
+/*
+ * The same for a grant annotation whose grant name is no grant id: the
+ * decision that would name it, and the report's row, are refused.
+ */
+static void
+test_bad_grant_name(void)
+{
+	static const char v2[] =
+	    "version: 2\nserial: 1\npeople:\n"
+	    "  a@x:\n    keys:\n      - {id: a1, key: \"ssh-ed25519 " ALICE_B64
+	    "\"}\n"
+	    "grants:\n  - {id: g1, to: [a@x], accounts: [alice]}\n";
+	struct kp_policy *p = NULL;
+	struct kp_index *ix = NULL;
+	struct kp_diag diag;
+	struct kp_decision d;
+	struct rowseen s;
+
+	CHECK_INT(kp_policy_load_buf("v2", v2, strlen(v2), &p, &diag), 0);
+	if (p == NULL)
+		return;
+	CHECK_INT(
+	    kp_index_compile(p, HOST, 1000, tpath("grant.cdb"), &diag), 0);
+	CHECK_INT(kp_index_open(tpath("grant.cdb"), allow, &ix, NULL), 0);
+	if (ix != NULL) {
+		CHECK_INT(decide(ix, "alice", ALICE_FP, NULL, 100, &d), 0);
+		CHECK_INT(d.reason, KP_ALLOWED);
+		CHECK_STR(d.grant, "g1");
+		kp_index_close(ix);
+	}
+	CHECK_INT(rewrite_values(tpath("grant.cdb"), tpath("grant-bad.cdb"),
+	              KPI_NS_VIA, "g1", "g\n"),
+	    1);
+	ix = NULL;
+	CHECK_INT(kp_index_open(tpath("grant-bad.cdb"), allow, &ix, NULL), 0);
+	if (ix != NULL) {
+		memset(&d, 0, sizeof(d));
+		CHECK_INT(decide(ix, "alice", ALICE_FP, NULL, 100, &d),
+		    KP_ERR_CORRUPT);
+		CHECK(d.reason != KP_ALLOWED);
+		CHECK_INT(rows_of(ix, "alice", &s), KP_ERR_CORRUPT);
+		CHECK_INT(s.n, 0);
+		kp_index_close(ix);
+	}
+	kp_policy_free(p);
+}
+
 /* ------------------------------------------------------ failed compiles */
 
 static int
@@ -1573,6 +1749,8 @@ main(void)
 	test_unsafe_and_junk();
 	test_flips();
 	test_rows();
+	test_bad_id();
+	test_bad_grant_name();
 	test_failed_compile();
 	test_yaml();
 	{
