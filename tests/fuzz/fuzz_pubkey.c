@@ -2,7 +2,8 @@
 #include "config.h"
 
 /*
- * Public key lines (kp_pubkey_parse_line, kp_pubkey_parse_parts).
+ * Public key lines (kp_pubkey_parse_line, kp_pubkey_parse_parts, and
+ * kp_pubkey_parse_line_in, the one-piece key the policy loader keeps).
  *
  * Properties, for every line that parses:
  *  - the fingerprint is SHA-256 of the decoded blob, in ssh-keygen's form;
@@ -14,10 +15,13 @@
  * What keyauthctl then checks of the numbers (kp_pubkey_check) accepts or
  * refuses with a message, never anything else.
  * A refusal comes with a message and an offset inside the line.
+ * The one-piece key is the same key, or the same refusal (message and
+ * offset), as the malloc'd one: the loader takes its keys that way.
  */
 
 #include "fuzz.h"
 #include "keyauth-policy.h"
+#include "kp-internal.h"
 
 static void
 same_key(const struct kp_pubkey *a, const struct kp_pubkey *b)
@@ -28,6 +32,48 @@ same_key(const struct kp_pubkey *a, const struct kp_pubkey *b)
 	FZ_ASSERT(memcmp(a->blob, b->blob, a->bloblen) == 0);
 	FZ_ASSERT(strcmp(a->fp, b->fp) == 0);
 	FZ_ASSERT(a->bits == b->bits);
+}
+
+/* The one piece kp_pubkey_parse_line_in asks for, freed by the caller. */
+static void *
+one_piece(void *arg, size_t n)
+{
+	void **piece = arg;
+
+	FZ_ASSERT(*piece == NULL);
+	return *piece = malloc(n);
+}
+
+/* kp_pubkey_parse_line_in says what kp_pubkey_parse_line said (r, k). */
+static void
+same_in_piece(const char *line, int r, const struct kp_pubkey *k,
+    const char *why, size_t col)
+{
+	struct kp_pubkey *k2 = (struct kp_pubkey *)1;
+	const char *why2 = NULL;
+	size_t col2 = (size_t)-1;
+	void *piece = NULL;
+	int r2;
+
+	r2 =
+	    kp_pubkey_parse_line_in(line, one_piece, &piece, &k2, &why2, &col2);
+	if (r2 == KP_ERR_NOMEM || r == KP_ERR_NOMEM) {
+		free(piece);
+		return;
+	}
+	FZ_ASSERT(r2 == r);
+	if (r == 0) {
+		FZ_ASSERT(k2 == piece);
+		same_key(k, k2);
+		FZ_ASSERT((k->comment == NULL) == (k2->comment == NULL));
+		FZ_ASSERT(
+		    k->comment == NULL || strcmp(k->comment, k2->comment) == 0);
+	} else {
+		FZ_ASSERT(k2 == NULL);
+		FZ_ASSERT(why2 != NULL && strcmp(why, why2) == 0);
+		FZ_ASSERT(col2 == col);
+	}
+	free(piece);
 }
 
 static void
@@ -89,6 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	line = fz_cstr(data, size);
 	r = kp_pubkey_parse_line(line, &k, &why, &col);
+	same_in_piece(line, r, r == 0 ? k : NULL, why, col);
 	if (r == 0) {
 		check_key(line, k);
 		kp_pubkey_free(k);
