@@ -17,8 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cdb.h>
-
+#include "cdb-walk.h"
 #include "index-format.h"
 
 struct ix_split {
@@ -61,65 +60,50 @@ ix_entry_revoked(const uint8_t *v, size_t vlen)
 #define IX_META_DATABYTES (IX_META_NRECORDS + 8)
 
 static int
+ix_split_one(
+    const uint8_t *k, unsigned klen, const uint8_t *v, unsigned vlen, void *arg)
+{
+	struct ix_split *sp = arg;
+
+	if (k[0] == KPI_NS_META) {
+		if (sp->meta != NULL || (sp->meta = malloc(vlen)) == NULL)
+			return -1;
+		memcpy(sp->meta, v, vlen);
+		sp->metalen = vlen;
+		return 0;
+	}
+	if (k[0] == KPI_NS_VIA) {
+		sp->nvia++;
+		sp->viabytes += 8 + (uint64_t)klen + vlen;
+		return 0;
+	}
+	if (k[0] == KPI_NS_ROWS && klen == 1) {
+		if (sp->rows_flags != -1 || vlen != 2 + KPI_CHECK_LEN)
+			return -1;
+		sp->rows_flags = v[1];
+		return 0;
+	}
+	if (k[0] == KPI_NS_FP && klen == KPI_FP_KEY_LEN &&
+	    kp_peek_u16(k + 1 + KPI_FP_STRLEN) != 0)
+		sp->nrecs++;
+	if (k[0] == KPI_NS_ENTRY && ix_entry_revoked(v, vlen))
+		sp->nrevoked++;
+	kp_buf_put_u32(&sp->access, klen);
+	kp_buf_put(&sp->access, k, klen);
+	kp_buf_put_u32(&sp->access, vlen);
+	kp_buf_put(&sp->access, v, vlen);
+	return 0;
+}
+
+static int
 ix_split(const char *path, struct ix_split *sp)
 {
-	struct cdb cdb;
-	const uint8_t *k, *v;
-	unsigned pos, klen, vlen;
-	int fd, r, ok = 0;
-
 	memset(sp, 0, sizeof(*sp));
 	sp->rows_flags = -1;
 	kp_buf_init(&sp->access, 1UL << 31);
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return 0;
-	if (cdb_init(&cdb, fd) != 0) {
-		close(fd);
-		return 0;
-	}
-	cdb_seqinit(&pos, &cdb);
-	while ((r = cdb_seqnext(&pos, &cdb)) > 0) {
-		klen = cdb_keylen(&cdb);
-		vlen = cdb_datalen(&cdb);
-		k = cdb_get(&cdb, klen, cdb_keypos(&cdb));
-		v = cdb_get(&cdb, vlen, cdb_datapos(&cdb));
-		if (k == NULL || v == NULL || klen == 0)
-			goto out;
-		if (k[0] == KPI_NS_META) {
-			if (sp->meta != NULL ||
-			    (sp->meta = malloc(vlen)) == NULL)
-				goto out;
-			memcpy(sp->meta, v, vlen);
-			sp->metalen = vlen;
-			continue;
-		}
-		if (k[0] == KPI_NS_VIA) {
-			sp->nvia++;
-			sp->viabytes += 8 + (uint64_t)klen + vlen;
-			continue;
-		}
-		if (k[0] == KPI_NS_ROWS && klen == 1) {
-			if (sp->rows_flags != -1 || vlen != 2 + KPI_CHECK_LEN)
-				goto out;
-			sp->rows_flags = v[1];
-			continue;
-		}
-		if (k[0] == KPI_NS_FP && klen == KPI_FP_KEY_LEN &&
-		    kp_peek_u16(k + 1 + KPI_FP_STRLEN) != 0)
-			sp->nrecs++;
-		if (k[0] == KPI_NS_ENTRY && ix_entry_revoked(v, vlen))
-			sp->nrevoked++;
-		kp_buf_put_u32(&sp->access, klen);
-		kp_buf_put(&sp->access, k, klen);
-		kp_buf_put_u32(&sp->access, vlen);
-		kp_buf_put(&sp->access, v, vlen);
-	}
-	ok = r == 0 && sp->access.err == 0 && sp->meta != NULL &&
+	return t_cdb_walk(path, ix_split_one, sp) == 0 && sp->access.err == 0 &&
+	    sp->meta != NULL &&
 	    sp->metalen > IX_META_DATABYTES + 8 + KPI_CHECK_LEN;
-out:
-	cdb_free(&cdb);
-	close(fd);
-	return ok;
 }
 
 static void

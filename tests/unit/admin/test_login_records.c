@@ -25,6 +25,7 @@
 #include "keyauth-policy.h"
 #include "index-format.h"
 #include "../test.h"
+#include "../cdb-walk.h"
 
 #define NOW ((int64_t)1767225600)
 /* Meta: magic, format, 5 be64 fields, then nrecords and databytes. */
@@ -67,63 +68,55 @@ put_be32(struct sha256_ctx *c, size_t n)
 	sha256_update(c, sizeof(b), b);
 }
 
+struct login_hash {
+	struct sha256_ctx c;
+	size_t nmeta;
+};
+
+static int
+hash_one(
+    const uint8_t *k, unsigned klen, const uint8_t *v, unsigned vlen, void *arg)
+{
+	struct login_hash *h = arg;
+	uint8_t *meta;
+
+	if (strchr("MFAOCRV", k[0]) == NULL)
+		return 0;
+	put_be32(&h->c, klen);
+	sha256_update(&h->c, klen, k);
+	if (k[0] != KPI_NS_META) {
+		put_be32(&h->c, vlen);
+		sha256_update(&h->c, vlen, v);
+		return 0;
+	}
+	if (vlen < META_NRECORDS + META_COUNTS_LEN + KPI_CHECK_LEN ||
+	    (meta = malloc(vlen)) == NULL)
+		return -1;
+	memcpy(meta, v, vlen);
+	memset(meta + META_NRECORDS, 0, META_COUNTS_LEN);
+	put_be32(&h->c, vlen - KPI_CHECK_LEN);
+	sha256_update(&h->c, vlen - KPI_CHECK_LEN, meta);
+	free(meta);
+	h->nmeta++;
+	return 0;
+}
+
 /* The hash of the login path's records of index path, in file order. */
 static int
 login_hash(const char *path, char hex[2 * SHA256_DIGEST_SIZE + 1])
 {
-	struct sha256_ctx c;
-	struct cdb cdb;
-	const uint8_t *k, *v;
-	uint8_t d[SHA256_DIGEST_SIZE], *meta;
-	unsigned pos, klen, vlen;
-	size_t i, nmeta = 0;
-	int fd, r, ok = -1;
+	struct login_hash h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	size_t i;
 
-	if ((fd = open(path, O_RDONLY)) < 0)
+	memset(&h, 0, sizeof(h));
+	sha256_init(&h.c);
+	if (t_cdb_walk(path, hash_one, &h) != 0 || h.nmeta != 1)
 		return -1;
-	if (cdb_init(&cdb, fd) != 0) {
-		close(fd);
-		return -1;
-	}
-	sha256_init(&c);
-	cdb_seqinit(&pos, &cdb);
-	while ((r = cdb_seqnext(&pos, &cdb)) > 0) {
-		klen = cdb_keylen(&cdb);
-		vlen = cdb_datalen(&cdb);
-		k = cdb_get(&cdb, klen, cdb_keypos(&cdb));
-		v = cdb_get(&cdb, vlen, cdb_datapos(&cdb));
-		if (k == NULL || v == NULL || klen == 0)
-			goto out;
-		if (strchr("MFAOCRV", k[0]) == NULL)
-			continue;
-		put_be32(&c, klen);
-		sha256_update(&c, klen, k);
-		if (k[0] == KPI_NS_META) {
-			if (vlen < META_NRECORDS + META_COUNTS_LEN +
-			            KPI_CHECK_LEN ||
-			    (meta = malloc(vlen)) == NULL)
-				goto out;
-			memcpy(meta, v, vlen);
-			memset(meta + META_NRECORDS, 0, META_COUNTS_LEN);
-			put_be32(&c, vlen - KPI_CHECK_LEN);
-			sha256_update(&c, vlen - KPI_CHECK_LEN, meta);
-			free(meta);
-			nmeta++;
-			continue;
-		}
-		put_be32(&c, vlen);
-		sha256_update(&c, vlen, v);
-	}
-	if (r < 0 || nmeta != 1)
-		goto out;
-	sha256_digest(&c, sizeof(d), d);
+	sha256_digest(&h.c, sizeof(d), d);
 	for (i = 0; i < sizeof(d); i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	ok = 0;
-out:
-	cdb_free(&cdb);
-	close(fd);
-	return ok;
+	return 0;
 }
 
 /* name: the policy's path, ":v2" for its conversion. */

@@ -28,6 +28,7 @@
 #include "kp-internal.h"
 #include "index-format.h"
 #include "../test.h"
+#include "../cdb-walk.h"
 
 #define NONE_B KP_TIME_NONE_BEFORE
 #define NONE_A KP_TIME_NONE_AFTER
@@ -1342,61 +1343,66 @@ out:
  * checks made again: damage the checks cannot see, as a writer with a
  * bug would leave it. Returns the number of values changed, -1 on error.
  */
+struct rewrite {
+	struct cdb_make cm;
+	uint8_t ns;
+	const char *from, *to;
+	size_t flen;
+	int changed;
+};
+
+static int
+rewrite_one(
+    const uint8_t *k, unsigned klen, const uint8_t *v, unsigned vlen, void *arg)
+{
+	struct rewrite *w = arg;
+	uint8_t *val;
+	size_t i;
+	int r = 0;
+
+	if (vlen < KPI_CHECK_LEN || (val = malloc(vlen)) == NULL)
+		return -1;
+	memcpy(val, v, vlen);
+	if (k[0] == w->ns && vlen - KPI_CHECK_LEN >= w->flen) {
+		for (i = 0; i + w->flen <= vlen - KPI_CHECK_LEN; i++)
+			if (memcmp(val + i, w->from, w->flen) == 0) {
+				memcpy(val + i, w->to, w->flen);
+				w->changed++;
+			}
+		if (kp_ix_check(k, klen, val, vlen - KPI_CHECK_LEN,
+		        val + vlen - KPI_CHECK_LEN) != 0)
+			r = -1;
+	}
+	if (cdb_make_add(&w->cm, k, klen, val, vlen) != 0)
+		r = -1;
+	free(val);
+	return r;
+}
+
 static int
 rewrite_values(const char *src, const char *dst, uint8_t ns, const char *from,
     const char *to)
 {
-	struct cdb cdb;
-	struct cdb_make cm;
-	unsigned pos, klen, vlen;
-	const uint8_t *k, *v;
-	uint8_t *val;
-	size_t flen = strlen(from), i;
-	int in, out, changed = 0, r;
+	struct rewrite w;
+	int out, r;
 
-	if (strlen(to) != flen || (in = open(src, O_RDONLY)) < 0)
+	memset(&w, 0, sizeof(w));
+	w.ns = ns;
+	w.from = from;
+	w.to = to;
+	w.flen = strlen(from);
+	if (strlen(to) != w.flen ||
+	    (out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
 		return -1;
-	if ((out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
-	    cdb_init(&cdb, in) != 0 || cdb_make_start(&cm, out) != 0) {
-		close(in);
-		if (out >= 0)
-			close(out);
+	if (cdb_make_start(&w.cm, out) != 0) {
+		close(out);
 		return -1;
 	}
-	cdb_seqinit(&pos, &cdb);
-	while ((r = cdb_seqnext(&pos, &cdb)) > 0) {
-		klen = cdb_keylen(&cdb);
-		vlen = cdb_datalen(&cdb);
-		k = cdb_get(&cdb, klen, cdb_keypos(&cdb));
-		v = cdb_get(&cdb, vlen, cdb_datapos(&cdb));
-		if (k == NULL || v == NULL || vlen < KPI_CHECK_LEN ||
-		    (val = malloc(vlen)) == NULL) {
-			changed = -1;
-			break;
-		}
-		memcpy(val, v, vlen);
-		if (klen > 0 && k[0] == ns && vlen - KPI_CHECK_LEN >= flen) {
-			for (i = 0; i + flen <= vlen - KPI_CHECK_LEN; i++)
-				if (memcmp(val + i, from, flen) == 0) {
-					memcpy(val + i, to, flen);
-					changed++;
-				}
-			if (kp_ix_check(k, klen, val, vlen - KPI_CHECK_LEN,
-			        val + vlen - KPI_CHECK_LEN) != 0)
-				changed = -1;
-		}
-		if (cdb_make_add(&cm, k, klen, val, vlen) != 0)
-			changed = -1;
-		free(val);
-		if (changed < 0)
-			break;
-	}
-	if (cdb_make_finish(&cm) != 0 || r < 0)
-		changed = -1;
-	cdb_free(&cdb);
-	close(in);
+	r = t_cdb_walk(src, rewrite_one, &w);
+	if (cdb_make_finish(&w.cm) != 0)
+		r = -1;
 	close(out);
-	return changed;
+	return r != 0 ? -1 : w.changed;
 }
 
 static int
