@@ -62,7 +62,7 @@ same_in_piece(const char *line, int r, const struct kp_pubkey *k,
 		return;
 	}
 	FZ_ASSERT(r2 == r);
-	if (r == 0) {
+	if (r == 0 && k != NULL) {
 		FZ_ASSERT(k2 == piece);
 		same_key(k, k2);
 		FZ_ASSERT((k->comment == NULL) == (k2->comment == NULL));
@@ -135,7 +135,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	line = fz_cstr(data, size);
 	r = kp_pubkey_parse_line(line, &k, &why, &col);
-	same_in_piece(line, r, r == 0 ? k : NULL, why, col);
+	/* kp_pubkey_parse_line set k to NULL unless r == 0 */
+	FZ_ASSERT((r == 0) == (k != NULL));
+	same_in_piece(line, r, k, why, col);
 	if (r == 0) {
 		check_key(line, k);
 		kp_pubkey_free(k);
