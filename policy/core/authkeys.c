@@ -625,9 +625,6 @@ kp_authkeys_line(const char *type, const char *b64, const char *id,
  * and named in k->dropped.
  */
 
-/* Lines longer than this are refused (sshd's own limit is lower still). */
-#define AUTHKEY_PARSE_MAX (64 * 1024)
-
 void
 kp_authkey_clear(struct kp_authkey *k)
 {
@@ -1129,7 +1126,7 @@ kp_authkey_parse(const char *line, struct kp_authkey *out, const char **why)
 	out->expires = KP_TIME_NONE_AFTER;
 	memset(&k, 0, sizeof(k));
 	k.expires = KP_TIME_NONE_AFTER;
-	if (strlen(line) > AUTHKEY_PARSE_MAX)
+	if (strnlen(line, KP_AUTHKEY_PARSE_MAX + 1) > KP_AUTHKEY_PARSE_MAX)
 		KP_FAIL(why, "line too long", KP_ERR_TOOBIG);
 	s = skip_blanks(line);
 	if (!key_type_word(s, word(s)) &&

@@ -404,6 +404,12 @@ void kp_authkey_clear(struct kp_authkey *k);
  */
 int kp_authkey_parse(
     const char *line, struct kp_authkey *out, const char **why);
+/*
+ * kp_authkey_parse refuses longer lines (KP_ERR_TOOBIG): a file to import
+ * is input from anywhere. kp_authkeys_line may write longer ones (a long
+ * from: list), which sshd reads: it has no line limit.
+ */
+#define KP_AUTHKEY_PARSE_MAX (64 * 1024)
 
 /* ------------------------------------------------------------- files */
 

@@ -239,6 +239,44 @@ test_round_trip(void)
 	printf("round trip: %zu lines\n", n);
 }
 
+/*
+ * The parser's one limit the emitter does not share: a from list can come
+ * back twice as long ("::a:a" is written "::0.10.0.10"), and a line over
+ * KP_AUTHKEY_PARSE_MAX is refused as too long, not misread.
+ */
+static void
+test_long_line(void)
+{
+	struct kp_authkey k, y;
+	const char *why = NULL;
+	char *in, *l = NULL, *p;
+	size_t i, n = 6000;
+	int r;
+
+	if ((in = malloc(n * 6 + 64 + sizeof(B64))) == NULL)
+		exit(99);
+	p = in + sprintf(in, "from=\"");
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s::a:a", i > 0 ? "," : "");
+	sprintf(p, "\" " ED " " B64);
+	CHECK(strlen(in) < KP_AUTHKEY_PARSE_MAX);
+	CHECK_INT(kp_authkey_parse(in, &k, &why), 0);
+	CHECK_INT(k.nsources, n);
+	r = kp_authkeys_line(k.key->type, k.key->b64, "alice-laptop", k.sources,
+	    k.nsources, k.expires, (const char *const *)k.options, k.noptions,
+	    k.command, &l);
+	CHECK_INT(r, 0);
+	CHECK(l != NULL && strlen(l) > KP_AUTHKEY_PARSE_MAX);
+	CHECK(l != NULL && strstr(l, "from=\"::0.10.0.10,") != NULL);
+	why = NULL;
+	CHECK_INT(kp_authkey_parse(l, &y, &why), KP_ERR_TOOBIG);
+	CHECK_STR(why, "line too long");
+	CHECK(y.key == NULL && y.nsources == 0);
+	free(l);
+	kp_authkey_clear(&k);
+	free(in);
+}
+
 /* The options line sshd's reading of the n options o gives. */
 static void
 opts_line(const char *const *o, size_t n, const char *want)
@@ -559,5 +597,6 @@ main(void)
 	free(l);
 	test_parse();
 	test_round_trip();
+	test_long_line();
 	return t_done();
 }
