@@ -260,7 +260,11 @@ test_long_line(void)
 		p += sprintf(p, "%s::a:a", i > 0 ? "," : "");
 	sprintf(p, "\" " ED " " B64);
 	CHECK(strlen(in) < KP_AUTHKEY_PARSE_MAX);
-	CHECK_INT(kp_authkey_parse(in, &k, &why), 0);
+	r = kp_authkey_parse(in, &k, &why);
+	CHECK_INT(r, 0);
+	free(in);
+	if (r != 0)
+		return;
 	CHECK_INT(k.nsources, n);
 	r = kp_authkeys_line(k.key->type, k.key->b64, "alice-laptop", k.sources,
 	    k.nsources, k.expires, (const char *const *)k.options, k.noptions,
@@ -270,11 +274,10 @@ test_long_line(void)
 	CHECK(l != NULL && strstr(l, "from=\"::0.10.0.10,") != NULL);
 	why = NULL;
 	CHECK_INT(kp_authkey_parse(l, &y, &why), KP_ERR_TOOBIG);
-	CHECK_STR(why, "line too long");
+	CHECK_STR(why != NULL ? why : "(none)", "line too long");
 	CHECK(y.key == NULL && y.nsources == 0);
 	free(l);
 	kp_authkey_clear(&k);
-	free(in);
 }
 
 /* The options line sshd's reading of the n options o gives. */
