@@ -167,7 +167,7 @@ void kp_cidr_format(const struct kp_cidr *c, char *buf, size_t len);
 struct kp_pubkey {
 	char *type; /* "ssh-ed25519", ... */
 	char *b64; /* canonical base64 of blob */
-	uint8_t *blob;
+	uint8_t *blob; /* NULL in a loaded policy's keys: kp-internal.h */
 	size_t bloblen;
 	char *comment; /* NULL when the line has none */
 	unsigned bits; /* RSA modulus bits; 0 for other types */

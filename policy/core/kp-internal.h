@@ -56,13 +56,17 @@ int kp_b64_decode_to(const char *src, size_t len, uint8_t *buf, size_t *outlen,
     const char **why, size_t *bad_off);
 
 /*
- * kp_pubkey_parse_line with the key, its blob, base64 and comment in one
- * piece from alloc(arg, n) (the policy loader's arena): never
- * kp_pubkey_free it; its type is a static string.
+ * kp_pubkey_parse_line with the key, its base64 and comment in one piece
+ * from alloc(arg, n) (the policy loader's arena): never kp_pubkey_free
+ * it; its type is a static string. Its blob is NULL (bloblen 0): check,
+ * when not NULL, sees the key while the blob is there, and its refusal
+ * (a negative code, *why set) is the call's.
  */
 typedef void *(*kp_alloc_fn)(void *arg, size_t n);
+typedef int (*kp_keycheck_fn)(const struct kp_pubkey *k, const char **why);
 int kp_pubkey_parse_line_in(const char *line, kp_alloc_fn alloc, void *arg,
-    struct kp_pubkey **out, const char **why, size_t *col_off);
+    kp_keycheck_fn check, struct kp_pubkey **out, const char **why,
+    size_t *col_off);
 
 /* ------------------------------------------------------------- strings */
 

@@ -171,15 +171,7 @@ int
 kp_pubkey_parse_line_checked_in(const char *line, struct kp_arena *a,
     struct kp_pubkey **out, const char **why, size_t *col_off)
 {
-	int r;
-
-	if ((r = kp_pubkey_parse_line_in(
-	         line, arena_piece, a, out, why, col_off)) != 0)
-		return r;
-	if ((r = kp_pubkey_check(*out, why)) == 0)
-		return 0;
-	*out = NULL; /* the arena's, freed with it */
-	if (col_off != NULL)
-		*col_off = key_data_col(line);
-	return r;
+	/* The blob is checked while the parser holds it (kp-internal.h). */
+	return kp_pubkey_parse_line_in(
+	    line, arena_piece, a, kp_pubkey_check, out, why, col_off);
 }

@@ -99,7 +99,8 @@ void kp_arena_reset(struct kp_arena *a, int keep);
 /*
  * kp_pubkey_parse_line_checked with the key and its strings in one piece
  * of arena a (what the loader does for keys: entries, which the policy's
- * arena holds): never kp_pubkey_free it.
+ * arena holds): never kp_pubkey_free it. Its blob is NULL: checked, then
+ * not kept (kp_pubkey_parse_line_in).
  */
 int kp_pubkey_parse_line_checked_in(const char *line, struct kp_arena *a,
     struct kp_pubkey **out, const char **why, size_t *col_off);

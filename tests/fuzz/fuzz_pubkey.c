@@ -23,15 +23,26 @@
 #include "keyauth-policy.h"
 #include "kp-internal.h"
 
+/* b is a one-piece key (blob NULL) when in_piece. */
 static void
-same_key(const struct kp_pubkey *a, const struct kp_pubkey *b)
+same_key_in(const struct kp_pubkey *a, const struct kp_pubkey *b, int in_piece)
 {
 	FZ_ASSERT(strcmp(a->type, b->type) == 0);
 	FZ_ASSERT(strcmp(a->b64, b->b64) == 0);
-	FZ_ASSERT(a->bloblen == b->bloblen);
-	FZ_ASSERT(memcmp(a->blob, b->blob, a->bloblen) == 0);
+	if (in_piece) {
+		FZ_ASSERT(b->blob == NULL && b->bloblen == 0);
+	} else {
+		FZ_ASSERT(a->bloblen == b->bloblen);
+		FZ_ASSERT(memcmp(a->blob, b->blob, a->bloblen) == 0);
+	}
 	FZ_ASSERT(strcmp(a->fp, b->fp) == 0);
 	FZ_ASSERT(a->bits == b->bits);
+}
+
+static void
+same_key(const struct kp_pubkey *a, const struct kp_pubkey *b)
+{
+	same_key_in(a, b, 0);
 }
 
 /* The one piece kp_pubkey_parse_line_in asks for, freed by the caller. */
@@ -44,10 +55,13 @@ one_piece(void *arg, size_t n)
 	return *piece = malloc(n);
 }
 
-/* kp_pubkey_parse_line_in says what kp_pubkey_parse_line said (r, k). */
+/*
+ * kp_pubkey_parse_line_in with check says what the malloc'd parse (with
+ * kp_pubkey_check when check is set) said (r, k, why, col).
+ */
 static void
-same_in_piece(const char *line, int r, const struct kp_pubkey *k,
-    const char *why, size_t col)
+same_in_piece(const char *line, kp_keycheck_fn check, int r,
+    const struct kp_pubkey *k, const char *why, size_t col)
 {
 	struct kp_pubkey *k2 = (struct kp_pubkey *)1;
 	const char *why2 = NULL;
@@ -55,8 +69,8 @@ same_in_piece(const char *line, int r, const struct kp_pubkey *k,
 	void *piece = NULL;
 	int r2;
 
-	r2 =
-	    kp_pubkey_parse_line_in(line, one_piece, &piece, &k2, &why2, &col2);
+	r2 = kp_pubkey_parse_line_in(
+	    line, one_piece, &piece, check, &k2, &why2, &col2);
 	if (r2 == KP_ERR_NOMEM || r == KP_ERR_NOMEM) {
 		free(piece);
 		return;
@@ -64,7 +78,7 @@ same_in_piece(const char *line, int r, const struct kp_pubkey *k,
 	FZ_ASSERT(r2 == r);
 	if (r == 0 && k != NULL) {
 		FZ_ASSERT(k2 == piece);
-		same_key(k, k2);
+		same_key_in(k, k2, 1);
 		FZ_ASSERT((k->comment == NULL) == (k2->comment == NULL));
 		FZ_ASSERT(
 		    k->comment == NULL || strcmp(k->comment, k2->comment) == 0);
@@ -137,9 +151,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = kp_pubkey_parse_line(line, &k, &why, &col);
 	/* kp_pubkey_parse_line set k to NULL unless r == 0 */
 	FZ_ASSERT((r == 0) == (k != NULL));
-	same_in_piece(line, r, k, why, col);
+	same_in_piece(line, NULL, r, k, why, col);
 	if (r == 0) {
 		check_key(line, k);
+		kp_pubkey_free(k);
+		/* The loader's way: checked while the blob is there. */
+		k = NULL;
+		why = NULL;
+		col = (size_t)-1;
+		r = kp_pubkey_parse_line_checked(line, &k, &why, &col);
+		same_in_piece(line, kp_pubkey_check, r, k, why, col);
 		kp_pubkey_free(k);
 	} else {
 		FZ_ASSERT(r < 0 && k == NULL);

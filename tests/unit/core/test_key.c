@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "keyauth-policy.h"
+#include "kp-policy.h"
 #include "../test.h"
 
 static const char *keygen;
@@ -196,6 +197,53 @@ refuse(const char *line, int want_r, const char *want_why, long want_col)
 }
 
 /*
+ * The loader's way (a key in its arena, checked while the blob is
+ * decoded, the blob not kept) refuses line as kp_pubkey_parse_line_checked
+ * does: same why, same column.
+ */
+static void
+arena_refuses(const char *line, const char *want_why, long want_col)
+{
+	struct kp_arena a;
+	struct kp_pubkey *k = (struct kp_pubkey *)1;
+	const char *why = NULL;
+	size_t col = 0;
+
+	kp_arena_init(&a, 0);
+	CHECK_INT(kp_pubkey_parse_line_checked_in(line, &a, &k, &why, &col),
+	    KP_ERR_INVALID);
+	CHECK(k == NULL);
+	CHECK_CONTAINS(why, want_why);
+	CHECK_INT(col, want_col);
+	kp_arena_reset(&a, 0);
+}
+
+/* The same key as k, in the loader's arena: blob dropped, the rest kept. */
+static void
+arena_same(const char *line, const struct kp_pubkey *k)
+{
+	struct kp_arena a;
+	struct kp_pubkey *k2 = NULL;
+	const char *why = NULL;
+	size_t col = 0;
+
+	kp_arena_init(&a, 0);
+	CHECK_INT(
+	    kp_pubkey_parse_line_checked_in(line, &a, &k2, &why, &col), 0);
+	if (k2 != NULL) {
+		CHECK_STR(k2->type, k->type);
+		CHECK_STR(k2->b64, k->b64);
+		CHECK_STR(k2->fp, k->fp);
+		CHECK_INT(k2->bits, k->bits);
+		CHECK(k2->blob == NULL && k2->bloblen == 0);
+		CHECK((k2->comment == NULL) == (k->comment == NULL));
+		if (k2->comment != NULL && k->comment != NULL)
+			CHECK_STR(k2->comment, k->comment);
+	}
+	kp_arena_reset(&a, 0);
+}
+
+/*
  * The core takes a line whose framing is sound; keyauthctl's reading
  * refuses it with a why containing want_why at col_off want_col.
  */
@@ -216,6 +264,7 @@ refuse_checked(const char *line, const char *want_why, long want_col)
 	CHECK_INT(col, want_col);
 	if (k != NULL && k != (struct kp_pubkey *)1)
 		kp_pubkey_free(k);
+	arena_refuses(line, want_why, want_col);
 }
 
 /* A real key: parse, compare with ssh-keygen -l, and parse_parts. */
@@ -230,6 +279,7 @@ check_real(const char *name, const char *line, const char *type, unsigned bits)
 	if ((k = parse_ok(line)) == NULL)
 		return NULL;
 	CHECK_INT(kp_pubkey_check(k, &why), 0);
+	arena_same(line, k);
 	CHECK_STR(k->type, type);
 	CHECK_INT(k->bits, bits);
 	snprintf(path, sizeof(path), "%s/%s.pub", dir, name);
@@ -475,6 +525,34 @@ main(void)
 		put_string(&w, "", 0);
 		l = line_of("ssh-rsa", &w, "");
 		refuse(l, KP_ERR_INVALID, "zero", 8);
+		free(l);
+		/*
+		 * An 8192-bit modulus: a blob over the 1 KiB the arena
+		 * parse decodes on the stack (key.c), so it takes the heap.
+		 */
+		memset(tmp, 0xa5, sizeof(tmp));
+		tmp[0] = 0;
+		tmp[1] = 0xc5;
+		tmp[1024] |= 1;
+		memset(&w, 0, sizeof(w));
+		put_cstr(&w, "ssh-rsa");
+		put_string(&w, e, el);
+		put_string(&w, tmp, 1025);
+		l = line_of("ssh-rsa", &w, "");
+		if ((k = parse_ok(l)) != NULL) {
+			CHECK_INT(k->bits, 8192);
+			CHECK_INT(kp_pubkey_check(k, NULL), 0);
+			arena_same(l, k);
+			kp_pubkey_free(k);
+		}
+		free(l);
+		memset(&w, 0, sizeof(w));
+		put_cstr(&w, "ssh-rsa");
+		tmp[1100 - 1] = 4;
+		put_string(&w, tmp + 1100 - 1, 1);
+		put_string(&w, tmp, 1025);
+		l = line_of("ssh-rsa", &w, "");
+		refuse_checked(l, "exponent", 8);
 		free(l);
 	}
 
