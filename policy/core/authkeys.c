@@ -728,8 +728,15 @@ parse_from(struct kp_authkey *k, const char *v, const char **why)
 	struct kp_cidr c, *tmp;
 	const char *p = v, *e;
 	char item[128];
-	size_t n;
+	size_t n, items = 1;
 
+	/* One allocation: growing by one item was quadratic under ASan. */
+	for (e = v; (e = strchr(e, ',')) != NULL; e++)
+		items++;
+	if ((tmp = reallocarray(
+	         k->sources, k->nsources + items, sizeof(*tmp))) == NULL)
+		return KP_ERR_NOMEM;
+	k->sources = tmp;
 	for (;;) {
 		e = strchr(p, ',');
 		n = e != NULL ? (size_t)(e - p) : strlen(p);
@@ -744,10 +751,6 @@ parse_from(struct kp_authkey *k, const char *v, const char **why)
 			    "bad CIDR, which keyauth cannot express (only "
 			    "addresses and CIDRs); key not imported",
 			    KP_ERR_INVALID);
-		if ((tmp = reallocarray(
-		         k->sources, k->nsources + 1, sizeof(*tmp))) == NULL)
-			return KP_ERR_NOMEM;
-		k->sources = tmp;
 		k->sources[k->nsources++] = c;
 		if (e == NULL)
 			return 0;
