@@ -427,8 +427,7 @@ static int
 parse_line(const char *line, kp_alloc_fn alloc, void *arg, kp_keycheck_fn check,
     struct kp_pubkey **out, const char **why, size_t *col_off)
 {
-	uint8_t small[1024], *big = NULL;
-	size_t n, i, ts, te, bs, be, cs, ce, off = 0, room;
+	size_t n, i, ts, te, bs, be, cs, ce, off = 0;
 	char *comment = NULL;
 	int r, in_b64;
 
@@ -479,7 +478,9 @@ parse_line(const char *line, kp_alloc_fn alloc, void *arg, kp_keycheck_fn check,
 		 * bytes), not 12 KiB: -ftrivial-auto-var-init zeroes it on
 		 * every call, a million times in a load.
 		 */
-		room = (be - bs) / 4 * 3 + 1;
+		uint8_t small[1024], *big = NULL;
+		size_t room = (be - bs) / 4 * 3 + 1;
+
 		if (room > sizeof(small) && (big = malloc(room)) == NULL)
 			return KP_ERR_NOMEM;
 		r = pubkey_build_in(line + ts, te - ts, line + bs, be - bs,
