@@ -508,8 +508,13 @@ parse_line(const char *line, kp_alloc_fn alloc, void *arg, kp_keycheck_fn check,
 	}
 	r = pubkey_build(line + ts, te - ts, line + bs, be - bs, comment, out,
 	    why, &off, &in_b64);
+	if (r == 0 && check != NULL && (r = check(*out, why)) != 0) {
+		kp_pubkey_free(*out);
+		*out = NULL;
+		in_b64 = 3; /* as pubkey_build_in: the key data's problem */
+	}
 	if (r != 0 && col_off != NULL)
-		*col_off = in_b64 ? bs + off : ts;
+		*col_off = in_b64 == 3 ? bs : in_b64 ? bs + off : ts;
 out:
 	free(comment);
 	return r;
@@ -527,8 +532,6 @@ kp_pubkey_parse_line_in(const char *line, kp_alloc_fn alloc, void *arg,
     kp_keycheck_fn check, struct kp_pubkey **out, const char **why,
     size_t *col_off)
 {
-	if (alloc == NULL)
-		KP_FAIL(why, "missing allocator", KP_ERR_ARG);
 	return parse_line(line, alloc, arg, check, out, why, col_off);
 }
 

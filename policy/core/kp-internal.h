@@ -56,11 +56,12 @@ int kp_b64_decode_to(const char *src, size_t len, uint8_t *buf, size_t *outlen,
     const char **why, size_t *bad_off);
 
 /*
- * kp_pubkey_parse_line with the key, its base64 and comment in one piece
- * from alloc(arg, n) (the policy loader's arena): never kp_pubkey_free
- * it; its type is a static string. Its blob is NULL (bloblen 0): check,
- * when not NULL, sees the key while the blob is there, and its refusal
- * (a negative code, *why set) is the call's.
+ * kp_pubkey_parse_line, then check (when not NULL) of the key, whose
+ * refusal (a negative code, *why set, the column the base64's) is the
+ * call's. alloc NULL: the key is malloc'd, kp_pubkey_free it. Else it is
+ * one piece from alloc(arg, n) (the policy loader's arena): never
+ * kp_pubkey_free it; its type is a static string, and its blob NULL
+ * (bloblen 0): check sees the key while the blob is there.
  */
 typedef void *(*kp_alloc_fn)(void *arg, size_t n);
 typedef int (*kp_keycheck_fn)(const struct kp_pubkey *k, const char **why);

@@ -132,33 +132,13 @@ kp_pubkey_check(const struct kp_pubkey *k, const char **why)
 	return 0;
 }
 
-/* Where kp_pubkey_parse_line puts a problem of the key data: the base64. */
-static size_t
-key_data_col(const char *line)
-{
-	size_t bs;
-
-	bs = strspn(line, " ");
-	bs += strcspn(line + bs, " ");
-	bs += strspn(line + bs, " ");
-	return bs;
-}
-
 int
 kp_pubkey_parse_line_checked(
     const char *line, struct kp_pubkey **out, const char **why, size_t *col_off)
 {
-	int r;
-
-	if ((r = kp_pubkey_parse_line(line, out, why, col_off)) != 0)
-		return r;
-	if ((r = kp_pubkey_check(*out, why)) == 0)
-		return 0;
-	kp_pubkey_free(*out);
-	*out = NULL;
-	if (col_off != NULL)
-		*col_off = key_data_col(line);
-	return r;
+	/* The parser places a refusal of check (kp-internal.h). */
+	return kp_pubkey_parse_line_in(
+	    line, NULL, NULL, kp_pubkey_check, out, why, col_off);
 }
 
 static void *
